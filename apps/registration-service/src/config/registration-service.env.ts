@@ -1,0 +1,4 @@
+import { BaseServiceEnv } from '@tpo/platform';
+
+/** Environment of registration-service; validated at boot (a bad or missing variable stops the process). */
+export class RegistrationServiceEnv extends BaseServiceEnv {}

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
+import { TenantServiceEnv } from './config/tenant-service.env';
+import { SERVICE_MIGRATIONS } from './migrations';
+
+export const SERVICE = 'tenant-service';
+
+@Module({})
+export class AppModule {
+  static register(config: TenantServiceEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }), BackbonePingModule.forService(SERVICE)],
+    };
+  }
+}

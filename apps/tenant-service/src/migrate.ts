@@ -1,0 +1,7 @@
+import { runMigrations } from '@tpo/service-kit';
+import { SERVICE_MIGRATIONS } from './migrations';
+
+runMigrations('tenant-service', SERVICE_MIGRATIONS).catch((e) => {
+  process.stderr.write(`tenant-service: migration failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

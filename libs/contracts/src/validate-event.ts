@@ -1,0 +1,41 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EventEnvelope } from './envelope/event-envelope';
+import { EventDefinition } from './event-definition';
+
+export type EventValidationResult<T> =
+  | { ok: true; envelope: EventEnvelope<T> }
+  | { ok: false; reasons: string[]; eventId?: string };
+
+/** Flattens class-validator errors to `path: constraint message` lines. */
+export function formatValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
+    return [...own, ...formatValidationErrors(e.children ?? [], path)];
+  });
+}
+
+const VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: true } as const;
+
+/**
+ * Validates a decoded message against the shared envelope and the event's payload class.
+ * Unknown payload properties are stripped, not refused: changes inside a version are additive.
+ */
+export function validateEvent<T extends object>(raw: unknown, definition: EventDefinition<T>): EventValidationResult<T> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reasons: ['message is not a JSON object'] };
+  }
+  const eventId = typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+  const envelope = plainToInstance(EventEnvelope, raw) as EventEnvelope<T>;
+  const envelopeErrors = formatValidationErrors(validateSync(envelope, VALIDATOR_OPTIONS));
+  if (envelope.type !== undefined && envelope.type !== definition.type) {
+    envelopeErrors.push(`type: expected ${definition.type}, got ${String(envelope.type)}`);
+  }
+  if (envelopeErrors.length > 0) return { ok: false, reasons: envelopeErrors, eventId };
+  const payload = plainToInstance(definition.payload, envelope.data);
+  const payloadErrors = formatValidationErrors(validateSync(payload, VALIDATOR_OPTIONS), 'data');
+  if (payloadErrors.length > 0) return { ok: false, reasons: payloadErrors, eventId };
+  envelope.data = payload;
+  return { ok: true, envelope };
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EventDefinition, EventEnvelope, formatValidationErrors } from '@tpo/contracts';
+import { DomainError, RequestContext } from '@tpo/platform';
+import { UnitOfWork } from '@tpo/persistence';
+import { OutboxRepository } from './outbox.repository';
+
+export const INVALID_OUTGOING_EVENT = 'INVALID_OUTGOING_EVENT';
+
+export interface EmitOptions {
+  tenantId?: string;
+  /** Defaults to the correlation id of the request or event in scope. */
+  correlationId?: string;
+  /** Defaults to the id of the event being handled, when there is one. */
+  causationId?: string;
+  /** Lets a caller make the event id deterministic (e.g. derived from an order id). */
+  eventId?: string;
+}
+
+/**
+ * Writes events to the outbox inside the caller's transaction. Nothing is published here: the
+ * relay does that after commit, so an event exists on the bus if and only if its state change does.
+ */
+export class OutboxWriter {
+  constructor(
+    private readonly source: string,
+    private readonly uow: UnitOfWork,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  async emit<T extends object>(definition: EventDefinition<T>, data: T, options: EmitOptions = {}): Promise<EventEnvelope<T>> {
+    const payload = plainToInstance(definition.payload, data);
+    const errors = formatValidationErrors(validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
+    if (errors.length > 0) {
+      // A producer bug, never a consumer's problem: refuse before anything is written.
+      throw new DomainError(INVALID_OUTGOING_EVENT, `refusing to emit invalid ${definition.name}: ${errors.join('; ')}`, {
+        details: { errors },
+      });
+    }
+    const ctx = RequestContext.current();
+    const envelope: EventEnvelope<T> = {
+      specversion: '1.0',
+      id: options.eventId ?? randomUUID(),
+      type: definition.type,
+      source: this.source,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      tenantid: options.tenantId ?? ctx?.tenantId,
+      correlationid: options.correlationId ?? ctx?.correlationId ?? randomUUID(),
+      causationid: options.causationId ?? ctx?.causationId,
+      data: { ...payload },
+    };
+    await this.uow.run(() => this.outbox.insert([{ id: envelope.id, eventKey: definition.key, tenantId: envelope.tenantid, envelope }]));
+    return envelope;
+  }
+}

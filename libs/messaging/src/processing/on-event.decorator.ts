@@ -1,0 +1,21 @@
+import { applyDecorators, ArgumentsHost, Catch, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { EventDefinition } from '@tpo/contracts';
+import { Observable, throwError } from 'rxjs';
+
+/**
+ * Nest's default RPC filter turns every error into a generic "Internal server error", which would
+ * hide whether a failure is transient or poison. This filter hands the original error to the
+ * JetStream transport, whose processor is the one place that maps errors to ack/retry/dead-letter.
+ */
+@Catch()
+export class PassErrorsToTransportFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/** Marks a controller method as the handler of one event (its payload arrives validated). */
+export function OnEvent(definition: EventDefinition): MethodDecorator {
+  return applyDecorators(EventPattern(definition.key), UseFilters(new PassErrorsToTransportFilter()));
+}

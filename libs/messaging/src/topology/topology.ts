@@ -1,0 +1,97 @@
+import { consumerNameOf } from '@tpo/contracts';
+import {
+  AckPolicy,
+  ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamManager,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  StreamConfig,
+} from 'nats';
+
+export interface Topology {
+  version: number;
+  stream: {
+    name: string;
+    subjects: string[];
+    storage: 'file' | 'memory';
+    retention: 'limits';
+    discard: 'old' | 'new';
+    num_replicas: number;
+    max_age_seconds: number;
+    max_msg_size: number;
+    duplicate_window_seconds: number;
+  };
+  consumerDefaults: {
+    ack_policy: 'explicit';
+    deliver_policy: 'all';
+    ack_wait_seconds: number;
+    backoff_seconds: number[];
+    max_deliver: number;
+    max_ack_pending: number;
+  };
+  /** service name -> event keys it consumes */
+  consumers: Record<string, string[]>;
+}
+
+export interface TopologyTarget {
+  prefix: string;
+  /** Overrides the stream name (tests run in their own stream). */
+  streamName?: string;
+  consumerOverrides?: Partial<Topology['consumerDefaults']>;
+}
+
+export function streamConfigOf(t: Topology, target: TopologyTarget): Partial<StreamConfig> {
+  return {
+    name: target.streamName ?? t.stream.name,
+    subjects: t.stream.subjects.map((s) => s.replace('{prefix}', target.prefix)),
+    storage: t.stream.storage === 'file' ? StorageType.File : StorageType.Memory,
+    retention: RetentionPolicy.Limits,
+    discard: t.stream.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
+    num_replicas: t.stream.num_replicas,
+    max_age: nanos(t.stream.max_age_seconds * 1000),
+    max_msg_size: t.stream.max_msg_size,
+    duplicate_window: nanos(t.stream.duplicate_window_seconds * 1000),
+  };
+}
+
+export function consumerConfigsOf(t: Topology, target: TopologyTarget): Partial<ConsumerConfig>[] {
+  const d = { ...t.consumerDefaults, ...target.consumerOverrides };
+  return Object.entries(t.consumers).flatMap(([service, keys]) =>
+    keys.map((key) => ({
+      durable_name: consumerNameOf(service, { key }),
+      name: consumerNameOf(service, { key }),
+      filter_subject: `${target.prefix}.evt.${key}`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(d.ack_wait_seconds * 1000),
+      backoff: d.backoff_seconds.length > 0 ? d.backoff_seconds.map((s) => nanos(s * 1000)) : undefined,
+      max_deliver: d.max_deliver,
+      max_ack_pending: d.max_ack_pending,
+    })),
+  );
+}
+
+/** Creates or updates the stream and every consumer. Running it twice changes nothing. */
+export async function applyTopology(jsm: JetStreamManager, t: Topology, target: TopologyTarget): Promise<{ stream: string; consumers: string[] }> {
+  const stream = streamConfigOf(t, target);
+  const name = stream.name as string;
+  const existing = await jsm.streams.info(name).catch(() => undefined);
+  if (existing) await jsm.streams.update(name, stream);
+  else await jsm.streams.add(stream);
+  const names: string[] = [];
+  for (const c of consumerConfigsOf(t, target)) {
+    const info = await jsm.consumers.info(name, c.durable_name as string).catch(() => undefined);
+    if (info) {
+      // Filter subject and delivery policy are fixed at creation; the rest may change.
+      const { ack_wait, backoff, max_deliver, max_ack_pending } = c;
+      await jsm.consumers.update(name, c.durable_name as string, { ack_wait, backoff, max_deliver, max_ack_pending });
+    } else {
+      await jsm.consumers.add(name, c);
+    }
+    names.push(c.durable_name as string);
+  }
+  return { stream: name, consumers: names };
+}

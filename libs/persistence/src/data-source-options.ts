@@ -1,0 +1,41 @@
+import { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+
+export interface ServiceDataSourceConfig {
+  /** postgres:// URL with the service's own role. */
+  url: string;
+  /** The schema the service owns; also its search_path, so SQL stays unqualified. */
+  schema: string;
+  applicationName: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  poolSize?: number;
+}
+
+/**
+ * TypeORM options every service uses: `synchronize` is off for good — the schema changes only
+ * through committed migrations, recorded in the service's own `migrations` table.
+ */
+export function serviceDataSourceOptions(cfg: ServiceDataSourceConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: cfg.url,
+    schema: cfg.schema,
+    applicationName: cfg.applicationName,
+    entities: cfg.entities,
+    migrations: cfg.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: {
+      max: cfg.poolSize ?? 10,
+      options: `-c search_path=${cfg.schema}`,
+      connectionTimeoutMillis: 5000,
+      // A statement that hangs must not pin an event past its ack wait.
+      statement_timeout: 15_000,
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** Variables every service reads. Each app extends this with its own. */
+export class BaseServiceEnv {
+  @IsOptional()
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  HTTP_PORT!: number;
+
+  @IsOptional()
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  /** postgres://<service role>:<password>@host:port/db — the service's own role. */
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  /** The Postgres schema this service owns (tables, migrations). */
+  @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: 'DATABASE_SCHEMA must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA!: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_SIZE = 10;
+
+  /** Comma-separated nats:// URLs. */
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
+  NATS_URL!: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9_]{0,31}$/)
+  NATS_STREAM = 'TPO_EVENTS';
+
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,31}$/)
+  NATS_SUBJECT_PREFIX = 'tpo';
+
+  /**
+   * Handler attempts before an event is dead-lettered (transient failures). Kept below the
+   * consumers' server-side max_deliver (100, deploy/nats/topology.json) so the service, not the
+   * server, always makes the final decision and records it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  EVENT_MAX_ATTEMPTS = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  EVENT_RETRY_BASE_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  EVENT_RETRY_MAX_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  EVENT_CONCURRENCY = 8;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+}
+
+export class EnvValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvValidationError';
+  }
+}
+
+/** Validates `env` against `schema`; throws an error naming every bad or missing variable. */
+export function validateEnv<T extends object>(schema: new () => T, env: NodeJS.ProcessEnv = process.env): T {
+  // Only declared variables are read, so unrelated (possibly secret) variables never enter config.
+  const declared = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(schema, '', true, false)
+      .map((m) => m.propertyName),
+  );
+  const input: Record<string, unknown> = {};
+  for (const key of declared) if (env[key] !== undefined && env[key] !== '') input[key] = env[key];
+  const config = plainToInstance(schema, input, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const problems = errors.map((e) => {
+      const missing = input[e.property] === undefined;
+      const detail = Object.values(e.constraints ?? {}).join('; ');
+      return missing ? `${e.property} is missing (${detail})` : `${e.property} is invalid: ${detail}`;
+    });
+    throw new EnvValidationError(problems);
+  }
+  return config;
+}

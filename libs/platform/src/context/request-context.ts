@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+/** What every log line and every emitted event inherits from the request or event being handled. */
+export interface RequestContextData {
+  correlationId: string;
+  /** Id of the event (or request) that caused the current work. */
+  causationId?: string;
+  tenantId?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContextData>();
+
+export const RequestContext = {
+  run<T>(data: RequestContextData, fn: () => T): T {
+    return storage.run(data, fn);
+  },
+  current(): RequestContextData | undefined {
+    return storage.getStore();
+  },
+  /** Correlation id of the current work, or a fresh one when nothing is in scope. */
+  correlationId(): string {
+    return storage.getStore()?.correlationId ?? randomUUID();
+  },
+};
+
+/** Correlation ids arrive from outside: accept only a conservative shape. */
+export function sanitizeCorrelationId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(value) ? value : undefined;
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { READINESS_CHECKS, ReadinessCheck, runReadinessChecks } from './readiness';
+
+@Controller('health')
+export class HealthHttpController {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+
+  /** The process is up and its event loop answers. */
+  @Get('live')
+  @HttpCode(200)
+  live(): { status: 'live' } {
+    return { status: 'live' };
+  }
+
+  /** Postgres and NATS reachable, migrations applied, consumers present. */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const report = await runReadinessChecks(this.checks);
+    res.status(report.status === 'ready' ? 200 : 503);
+    return report;
+  }
+}

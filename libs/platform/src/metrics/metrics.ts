@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process, with the platform's event metrics pre-declared. */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+
+  readonly eventsHandled: Counter<'subject' | 'outcome'>;
+  readonly eventsFailed: Counter<'subject' | 'reason'>;
+  readonly handlerDuration: Histogram<'subject'>;
+  readonly deadLetters: Gauge<never>;
+  readonly outboxBacklog: Gauge<never>;
+  readonly outboxOldestAge: Gauge<never>;
+  readonly outboxPublished: Counter<never>;
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    this.eventsHandled = new Counter({
+      name: 'tpo_events_handled_total',
+      help: 'Events taken off JetStream, by subject and outcome (applied, duplicate, retry, dead_lettered)',
+      labelNames: ['subject', 'outcome'],
+      registers: [this.registry],
+    });
+    this.eventsFailed = new Counter({
+      name: 'tpo_events_failed_total',
+      help: 'Handler failures by subject and reason (invalid, transient, permanent)',
+      labelNames: ['subject', 'reason'],
+      registers: [this.registry],
+    });
+    this.handlerDuration = new Histogram({
+      name: 'tpo_event_handler_duration_seconds',
+      help: 'Time from delivery to commit, per subject',
+      labelNames: ['subject'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.deadLetters = new Gauge({ name: 'tpo_dead_letters', help: 'Dead-lettered events awaiting replay', registers: [this.registry] });
+    this.outboxBacklog = new Gauge({ name: 'tpo_outbox_backlog', help: 'Outbox rows not yet acknowledged by JetStream', registers: [this.registry] });
+    this.outboxOldestAge = new Gauge({
+      name: 'tpo_outbox_oldest_age_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when empty)',
+      registers: [this.registry],
+    });
+    this.outboxPublished = new Counter({ name: 'tpo_outbox_published_total', help: 'Outbox rows published', registers: [this.registry] });
+  }
+}

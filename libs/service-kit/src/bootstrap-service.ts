@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JetStreamServer } from '@tpo/messaging';
+import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, validateEnv } from '@tpo/platform';
+import { json } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { PinoNestLogger } from './pino-nest-logger';
+import { LOGGER } from './tokens';
+
+export interface BootstrapOptions<E extends BaseServiceEnv> {
+  service: string;
+  envSchema: new () => E;
+  module: (config: E) => DynamicModule;
+  httpStatusByCode?: HttpStatusMap;
+}
+
+/** Validates env or exits naming the variable; exits non-zero on any boot failure. */
+export function loadConfigOrExit<E extends object>(service: string, schema: new () => E): E {
+  try {
+    return validateEnv(schema);
+  } catch (e) {
+    const message = e instanceof EnvValidationError ? e.message : String(e);
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: 'configuration rejected', detail: message })}\n${message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+/** One process per service: admin REST + JetStream consumers + outbox relay, graceful on SIGTERM. */
+export async function bootstrapService<E extends BaseServiceEnv>(options: BootstrapOptions<E>): Promise<INestApplication> {
+  const config = loadConfigOrExit(options.service, options.envSchema);
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(options.module(config), { bufferLogs: true, bodyParser: false });
+    const logger = app.get<Logger>(LOGGER);
+    app.useLogger(new PinoNestLogger(logger));
+    app.use(correlationMiddleware);
+    app.use(
+      pinoHttp({
+        logger,
+        autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+        // Bodies are never logged; headers only through the redaction list.
+        serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      }),
+    );
+    app.use(json({ limit: '256kb' }));
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }));
+    app.useGlobalFilters(new DomainErrorHttpFilter(options.httpStatusByCode));
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    app.connectMicroservice({ strategy: app.get(JetStreamServer) });
+    await app.startAllMicroservices();
+    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    logger.info({ port: config.HTTP_PORT }, `${options.service} started`);
+    return app;
+  } catch (e) {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`);
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,215 @@
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EVENT_CATALOG, EventDefinition } from '@tpo/contracts';
+import {
+  DeadLetterRepository,
+  DeadLettersHttpController,
+  EventProcessor,
+  EventPublisher,
+  InboxRepository,
+  JetStreamServer,
+  MessagingTables1764201600000,
+  OutboxRelay,
+  OutboxRepository,
+  OutboxWriter,
+  ReplayDeadLetterUseCase,
+  RetryPolicy,
+  connectNats,
+} from '@tpo/messaging';
+import { serviceDataSourceOptions, UnitOfWork } from '@tpo/persistence';
+import {
+  BaseServiceEnv,
+  createLogger,
+  HealthHttpController,
+  MetricsHttpController,
+  PlatformMetrics,
+  READINESS_CHECKS,
+  ReadinessCheck,
+} from '@tpo/platform';
+import { NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
+
+export interface ServiceKitOptions {
+  service: string;
+  config: BaseServiceEnv;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities?: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations?: Function[];
+  /** Test-only event definitions beyond the contracts catalog. */
+  extraEvents?: EventDefinition[];
+  /** Largest accepted message; matches the stream's max_msg_size by default. */
+  maxMessageBytes?: number;
+}
+
+/** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
+@Injectable()
+class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private housekeeping?: NodeJS.Timeout;
+
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly server: JetStreamServer,
+    private readonly outbox: OutboxRepository,
+    private readonly inbox: InboxRepository,
+    private readonly deadLetters: DeadLetterRepository,
+    private readonly metrics: PlatformMetrics,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+    const tick = async () => {
+      try {
+        const backlog = await this.outbox.backlog();
+        this.metrics.outboxBacklog.set(backlog.count);
+        this.metrics.outboxOldestAge.set(backlog.oldestAgeSeconds);
+        this.metrics.deadLetters.set(await this.deadLetters.countPending());
+      } catch (e) {
+        this.logger.debug({ err: e }, 'metrics refresh failed');
+      }
+    };
+    let rounds = 0;
+    this.housekeeping = setInterval(() => {
+      void tick();
+      // Hourly: published outbox rows older than 7 days and inbox rows older than 30 days go.
+      if (++rounds % 720 === 0) {
+        const day = 86_400_000;
+        void this.outbox.deletePublishedBefore(new Date(Date.now() - 7 * day)).catch(() => undefined);
+        void this.inbox.deleteProcessedBefore(new Date(Date.now() - 30 * day)).catch(() => undefined);
+      }
+    }, 5000);
+    void tick();
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'shutting down: stop pulling, finish in-flight events, flush outbox');
+    clearInterval(this.housekeeping);
+    await this.server.close();
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+    this.logger.info('stopped');
+  }
+}
+
+@Module({})
+export class ServiceKitModule {
+  static forRoot(options: ServiceKitOptions): DynamicModule {
+    const { config, service } = options;
+    const migrations = [MessagingTables1764201600000, ...(options.migrations ?? [])];
+    const definitions = [...EVENT_CATALOG, ...(options.extraEvents ?? [])];
+    const providers: Provider[] = [
+      { provide: SERVICE_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: createLogger(service, config.LOG_LEVEL) },
+      { provide: PlatformMetrics, useValue: new PlatformMetrics(service) },
+      { provide: UnitOfWork, inject: [DataSource], useFactory: (ds: DataSource) => new UnitOfWork(ds) },
+      { provide: OutboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new OutboxRepository(u) },
+      { provide: InboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new InboxRepository(u) },
+      { provide: DeadLetterRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new DeadLetterRepository(u) },
+      { provide: OutboxWriter, inject: [UnitOfWork, OutboxRepository], useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o) },
+      {
+        provide: NATS_CONNECTION,
+        inject: [LOGGER],
+        useFactory: (logger: Logger) => connectNats({ servers: config.NATS_URL, name: service, user: config.NATS_USER, pass: config.NATS_PASSWORD }, logger),
+      },
+      { provide: EventPublisher, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new EventPublisher(nc) },
+      {
+        provide: OutboxRelay,
+        inject: [OutboxRepository, EventPublisher, PlatformMetrics, LOGGER],
+        useFactory: (o: OutboxRepository, p: EventPublisher, m: PlatformMetrics, l: Logger) =>
+          new OutboxRelay(o, p, m, l.child({ component: 'outbox-relay' }), {
+            databaseUrl: config.DATABASE_URL,
+            schema: config.DATABASE_SCHEMA,
+            subjectPrefix: config.NATS_SUBJECT_PREFIX,
+          }),
+      },
+      {
+        provide: EventProcessor,
+        inject: [UnitOfWork, InboxRepository, DeadLetterRepository, PlatformMetrics, LOGGER],
+        useFactory: (u: UnitOfWork, i: InboxRepository, d: DeadLetterRepository, m: PlatformMetrics, l: Logger) =>
+          new EventProcessor({
+            service,
+            uow: u,
+            inbox: i,
+            deadLetters: d,
+            metrics: m,
+            logger: l.child({ component: 'events' }),
+            retry: new RetryPolicy(config.EVENT_MAX_ATTEMPTS, config.EVENT_RETRY_BASE_MS, config.EVENT_RETRY_MAX_MS),
+            maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
+          }),
+      },
+      {
+        provide: JetStreamServer,
+        inject: [NATS_CONNECTION, EventProcessor, LOGGER],
+        useFactory: (nc: NatsConnection, p: EventProcessor, l: Logger) =>
+          new JetStreamServer(nc, p, l.child({ component: 'jetstream' }), {
+            service,
+            stream: config.NATS_STREAM,
+            subjectPrefix: config.NATS_SUBJECT_PREFIX,
+            concurrency: config.EVENT_CONCURRENCY,
+            ackWaitMs: 30_000,
+            definitions,
+          }),
+      },
+      {
+        provide: ReplayDeadLetterUseCase,
+        inject: [UnitOfWork, DeadLetterRepository, JetStreamServer, EventProcessor],
+        useFactory: (u: UnitOfWork, d: DeadLetterRepository, s: JetStreamServer, p: EventProcessor) => new ReplayDeadLetterUseCase(u, d, s, p),
+      },
+      {
+        provide: READINESS_CHECKS,
+        inject: [DataSource, NATS_CONNECTION, JetStreamServer],
+        useFactory: (ds: DataSource, nc: NatsConnection, server: JetStreamServer): ReadinessCheck[] => [
+          { name: 'postgres', check: async () => void (await ds.query('SELECT 1')) },
+          {
+            name: 'migrations',
+            check: async () => {
+              const applied = new Set((await ds.query(`SELECT name FROM migrations`)).map((r: { name: string }) => r.name));
+              const pending = ds.migrations.map((m) => m.name ?? m.constructor.name).filter((n) => !applied.has(n));
+              return pending.length > 0 ? `pending migrations: ${pending.join(', ')}` : undefined;
+            },
+          },
+          {
+            name: 'nats',
+            check: async () => {
+              if (nc.isClosed()) return 'connection closed';
+              await nc.flush();
+              const jsm = await nc.jetstreamManager();
+              const missing: string[] = [];
+              for (const name of server.consumerNames()) {
+                if (!(await jsm.consumers.info(config.NATS_STREAM, name).catch(() => undefined))) missing.push(name);
+              }
+              return missing.length > 0 ? `missing JetStream consumers (run the bootstrap): ${missing.join(', ')}` : undefined;
+            },
+          },
+        ],
+      },
+      BackboneLifecycle,
+    ];
+    return {
+      module: ServiceKitModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot(
+          serviceDataSourceOptions({
+            url: config.DATABASE_URL,
+            schema: config.DATABASE_SCHEMA,
+            applicationName: service,
+            entities: options.entities ?? [],
+            migrations,
+            poolSize: config.DATABASE_POOL_SIZE,
+          }),
+        ),
+      ],
+      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController],
+      providers,
+      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
+    };
+  }
+}

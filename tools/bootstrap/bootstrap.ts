@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { applyTopology, Topology } from '@tpo/messaging';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import { LocalLayout, loadLocalLayout, ROOT_DIR, serviceEnv } from './local-layout';
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Database, one role + schema per service (each role can touch only its own schema), JetStream
+ * stream and consumers, then every service's migrations run as its own role. Idempotent.
+ */
+export async function bootstrapDatabase(layout: LocalLayout): Promise<void> {
+  const admin = new Client({ connectionString: layout.adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [layout.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${ident(layout.database)}`);
+    for (const s of layout.services) {
+      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [s.role]);
+      const verb = role.rowCount === 0 ? 'CREATE' : 'ALTER';
+      await admin.query(`${verb} ROLE ${ident(s.role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(s.password)}`);
+    }
+    await admin.query(`REVOKE ALL ON DATABASE ${ident(layout.database)} FROM PUBLIC`);
+  } finally {
+    await admin.end();
+  }
+  const db = new Client({ connectionString: layout.adminUrl.replace(/\/[^/?]*(\?|$)/, `/${layout.database}$1`) });
+  await db.connect();
+  try {
+    await db.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
+    for (const s of layout.services) {
+      await db.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(layout.database)} TO ${ident(s.role)}`);
+      await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(s.schema)} AUTHORIZATION ${ident(s.role)}`);
+      await db.query(`ALTER SCHEMA ${ident(s.schema)} OWNER TO ${ident(s.role)}`);
+      await db.query(`REVOKE ALL ON SCHEMA ${ident(s.schema)} FROM PUBLIC`);
+      await db.query(`ALTER ROLE ${ident(s.role)} IN DATABASE ${ident(layout.database)} SET search_path = ${ident(s.schema)}`);
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+export function loadTopology(): Topology {
+  return JSON.parse(readFileSync(resolve(ROOT_DIR, 'deploy', 'nats', 'topology.json'), 'utf8')) as Topology;
+}
+
+export async function bootstrapNats(layout: LocalLayout, target: { prefix: string; streamName?: string }): Promise<void> {
+  const nc = await connect({ servers: layout.natsUrl.split(','), user: process.env.TPO_NATS_ADMIN_USER, pass: process.env.TPO_NATS_ADMIN_PASSWORD });
+  try {
+    const jsm = await nc.jetstreamManager().catch((e: Error) => {
+      throw new Error(`JetStream is not enabled on ${layout.natsUrl} (start nats-server with -js): ${e.message}`);
+    });
+    const applied = await applyTopology(jsm, loadTopology(), target);
+    process.stdout.write(`[bootstrap] stream ${applied.stream}: ${applied.consumers.length} consumers\n`);
+  } finally {
+    await nc.close();
+  }
+}
+
+export async function migrateAll(layout: LocalLayout): Promise<void> {
+  for (const s of layout.services) {
+    await new Promise<void>((res, rej) => {
+      const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, 'dist', 'apps', s.name, 'src', 'migrate.js')], {
+        env: { ...process.env, ...serviceEnv(layout, s) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${s.name} migrations exited with ${code}`))));
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const layout = loadLocalLayout();
+  await bootstrapDatabase(layout);
+  process.stdout.write(`[bootstrap] database ${layout.database}: ${layout.services.length} schemas and roles\n`);
+  await bootstrapNats(layout, { prefix: process.env.NATS_SUBJECT_PREFIX ?? 'tpo', streamName: process.env.NATS_STREAM });
+  await migrateAll(layout);
+  process.stdout.write('[bootstrap] done\n');
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`[bootstrap] failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

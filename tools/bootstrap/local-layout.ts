@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface ServiceLayout {
+  name: string;
+  port: number;
+  schema: string;
+  role: string;
+  password: string;
+}
+
+export interface LocalLayout {
+  database: string;
+  services: ServiceLayout[];
+  pgHost: string;
+  pgPort: number;
+  natsUrl: string;
+  adminUrl: string;
+}
+
+export const ROOT_DIR = resolve(__dirname, '..', '..', '..');
+
+function adminUrl(host: string, port: number): string {
+  if (process.env.TPO_PG_ADMIN_URL) return process.env.TPO_PG_ADMIN_URL;
+  try {
+    const pw = readFileSync(resolve(ROOT_DIR, '.local', 'pg-admin-password'), 'utf8').trim();
+    return `postgres://postgres:${encodeURIComponent(pw)}@${host}:${port}/postgres`;
+  } catch {
+    return `postgres://postgres@${host}:${port}/postgres`;
+  }
+}
+
+/** deploy/local/services.json plus the TPO_* overrides; shared by bootstrap, start and tests. */
+export function loadLocalLayout(overrides: { database?: string } = {}): LocalLayout {
+  const raw = JSON.parse(readFileSync(resolve(ROOT_DIR, 'deploy', 'local', 'services.json'), 'utf8')) as {
+    database: string;
+    services: Record<string, Omit<ServiceLayout, 'name'>>;
+  };
+  const pgHost = process.env.TPO_PG_HOST ?? '127.0.0.1';
+  const pgPort = Number(process.env.TPO_PG_PORT ?? 5432);
+  return {
+    database: overrides.database ?? process.env.TPO_DATABASE ?? raw.database,
+    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s })),
+    pgHost,
+    pgPort,
+    natsUrl: process.env.TPO_NATS_URL ?? `nats://${process.env.TPO_NATS_HOST ?? '127.0.0.1'}:${process.env.TPO_NATS_PORT ?? 4222}`,
+    adminUrl: adminUrl(pgHost, pgPort),
+  };
+}
+
+export function databaseUrlOf(layout: LocalLayout, s: ServiceLayout): string {
+  return `postgres://${s.role}:${encodeURIComponent(s.password)}@${layout.pgHost}:${layout.pgPort}/${layout.database}`;
+}
+
+/** The env a service process needs, from the local layout. */
+export function serviceEnv(layout: LocalLayout, s: ServiceLayout, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HTTP_PORT: String(s.port),
+    DATABASE_URL: databaseUrlOf(layout, s),
+    DATABASE_SCHEMA: s.schema,
+    NATS_URL: layout.natsUrl,
+    ...extra,
+  };
+}
