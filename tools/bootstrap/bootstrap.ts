@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { EVENT_CATALOG } from '@tpo/contracts';
 import { applyTopology, Topology } from '@tpo/messaging';
 import { connect } from 'nats';
 import { Client } from 'pg';
@@ -55,7 +56,7 @@ export async function bootstrapNats(layout: LocalLayout, target: { prefix: strin
     const jsm = await nc.jetstreamManager().catch((e: Error) => {
       throw new Error(`JetStream is not enabled on ${layout.natsUrl} (start nats-server with -js): ${e.message}`);
     });
-    const applied = await applyTopology(jsm, loadTopology(), target);
+    const applied = await applyTopology(jsm, loadTopology(), { ...target, eventKeys: EVENT_CATALOG.map((d) => d.key) });
     process.stdout.write(`[bootstrap] stream ${applied.stream}: ${applied.consumers.length} consumers\n`);
   } finally {
     await nc.close();

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export interface ServiceLayout {
   name: string;
@@ -18,7 +18,16 @@ export interface LocalLayout {
   adminUrl: string;
 }
 
-export const ROOT_DIR = resolve(__dirname, '..', '..', '..');
+/** The workspace root (holds nx.json), found from source (tools/) or compiled (dist/tools/) files. */
+export const ROOT_DIR = (() => {
+  let dir = __dirname;
+  while (!existsSync(resolve(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('workspace root (nx.json) not found');
+    dir = parent;
+  }
+  return dir;
+})();
 
 function adminUrl(host: string, port: number): string {
   if (process.env.TPO_PG_ADMIN_URL) return process.env.TPO_PG_ADMIN_URL;

@@ -27,12 +27,14 @@ export function loadConfigOrExit<E extends object>(service: string, schema: new 
   }
 }
 
-/** One process per service: admin REST + JetStream consumers + outbox relay, graceful on SIGTERM. */
-export async function bootstrapService<E extends BaseServiceEnv>(options: BootstrapOptions<E>): Promise<INestApplication> {
-  const config = loadConfigOrExit(options.service, options.envSchema);
-  let app: INestApplication | undefined;
+/** Builds and starts a service app (REST + JetStream consumers + relay); shared by main.ts and tests. */
+export async function createServiceApp(
+  module: DynamicModule,
+  config: BaseServiceEnv,
+  options: { service: string; httpStatusByCode?: HttpStatusMap },
+): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: false });
   try {
-    app = await NestFactory.create(options.module(config), { bufferLogs: true, bodyParser: false });
     const logger = app.get<Logger>(LOGGER);
     app.useLogger(new PinoNestLogger(logger));
     app.use(correlationMiddleware);
@@ -47,15 +49,26 @@ export async function bootstrapService<E extends BaseServiceEnv>(options: Bootst
     app.use(json({ limit: '256kb' }));
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }));
     app.useGlobalFilters(new DomainErrorHttpFilter(options.httpStatusByCode));
-    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     app.connectMicroservice({ strategy: app.get(JetStreamServer) });
     await app.startAllMicroservices();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
     logger.info({ port: config.HTTP_PORT }, `${options.service} started`);
     return app;
   } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** One process per service: validated env, graceful on SIGTERM, non-zero exit on boot failure. */
+export async function bootstrapService<E extends BaseServiceEnv>(options: BootstrapOptions<E>): Promise<INestApplication> {
+  const config = loadConfigOrExit(options.service, options.envSchema);
+  try {
+    const app = await createServiceApp(options.module(config), config, options);
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    return app;
+  } catch (e) {
     process.stderr.write(`${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`);
-    await app?.close().catch(() => undefined);
     process.exit(1);
   }
 }

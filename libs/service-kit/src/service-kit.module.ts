@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EVENT_CATALOG, EventDefinition } from '@tpo/contracts';
+import { EVENT_CATALOG, EventDefinition, EventEnvelope } from '@tpo/contracts';
 import {
   DeadLetterRepository,
   DeadLettersHttpController,
@@ -42,6 +42,11 @@ export interface ServiceKitOptions {
   extraEvents?: EventDefinition[];
   /** Largest accepted message; matches the stream's max_msg_size by default. */
   maxMessageBytes?: number;
+  /** Fault-injection seams used by the reliability tests (crash after commit / after PubAck). */
+  testHooks?: {
+    afterCommit?: (envelope: EventEnvelope) => Promise<void>;
+    afterPublish?: (ids: string[]) => Promise<void>;
+  };
 }
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
@@ -127,6 +132,8 @@ export class ServiceKitModule {
             databaseUrl: config.DATABASE_URL,
             schema: config.DATABASE_SCHEMA,
             subjectPrefix: config.NATS_SUBJECT_PREFIX,
+            pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+            afterPublish: options.testHooks?.afterPublish,
           }),
       },
       {
@@ -142,6 +149,7 @@ export class ServiceKitModule {
             logger: l.child({ component: 'events' }),
             retry: new RetryPolicy(config.EVENT_MAX_ATTEMPTS, config.EVENT_RETRY_BASE_MS, config.EVENT_RETRY_MAX_MS),
             maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024,
+            afterCommit: options.testHooks?.afterCommit,
           }),
       },
       {

@@ -15,7 +15,6 @@ export interface Topology {
   version: number;
   stream: {
     name: string;
-    subjects: string[];
     storage: 'file' | 'memory';
     retention: 'limits';
     discard: 'old' | 'new';
@@ -38,6 +37,8 @@ export interface Topology {
 
 export interface TopologyTarget {
   prefix: string;
+  /** Keys of every event the stream carries (the contracts catalog, plus test-only events). */
+  eventKeys: readonly string[];
   /** Overrides the stream name (tests run in their own stream). */
   streamName?: string;
   consumerOverrides?: Partial<Topology['consumerDefaults']>;
@@ -46,7 +47,7 @@ export interface TopologyTarget {
 export function streamConfigOf(t: Topology, target: TopologyTarget): Partial<StreamConfig> {
   return {
     name: target.streamName ?? t.stream.name,
-    subjects: t.stream.subjects.map((s) => s.replace('{prefix}', target.prefix)),
+    subjects: [...new Set(target.eventKeys)].map((key) => `${target.prefix}.evt.${key}`),
     storage: t.stream.storage === 'file' ? StorageType.File : StorageType.Memory,
     retention: RetentionPolicy.Limits,
     discard: t.stream.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
@@ -81,6 +82,10 @@ export async function applyTopology(jsm: JetStreamManager, t: Topology, target: 
   const existing = await jsm.streams.info(name).catch(() => undefined);
   if (existing) await jsm.streams.update(name, stream);
   else await jsm.streams.add(stream);
+  for (const keys of Object.values(t.consumers)) {
+    const unknown = keys.filter((k) => !target.eventKeys.includes(k));
+    if (unknown.length > 0) throw new Error(`topology consumes events missing from the catalog: ${unknown.join(', ')}`);
+  }
   const names: string[] = [];
   for (const c of consumerConfigsOf(t, target)) {
     const info = await jsm.consumers.info(name, c.durable_name as string).catch(() => undefined);

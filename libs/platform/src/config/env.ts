@@ -82,6 +82,13 @@ export class BaseServiceEnv {
   @Max(256)
   EVENT_CONCURRENCY = 8;
 
+  /** Safety-net poll of the outbox relay; the normal wake-up is Postgres LISTEN/NOTIFY on commit. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  OUTBOX_POLL_INTERVAL_MS = 1000;
+
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
