@@ -65,10 +65,35 @@ export async function bootstrapService<E extends BaseServiceEnv>(options: Bootst
   const config = loadConfigOrExit(options.service, options.envSchema);
   try {
     const app = await createServiceApp(options.module(config), config, options);
-    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    exitGracefullyOnSignals(app, options.service);
     return app;
   } catch (e) {
     process.stderr.write(`${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * SIGTERM/SIGINT: stop pulling, finish in-flight events, stop the relay, close pools, exit 0.
+ * A second signal or a 30 s overrun exits at once (non-zero); JetStream redelivers anything unacked.
+ */
+function exitGracefullyOnSignals(app: INestApplication, service: string): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`${service}: graceful shutdown overran 30 s; exiting\n`);
+      process.exit(1);
+    }, 30_000).unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((e: unknown) => {
+        process.stderr.write(`${service}: shutdown failed after ${signal}: ${String(e)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
