@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
 import { applyTopology } from '@tpo/messaging';
 import { NatsConnection } from 'nats';
-import { loadTopology } from '../../tools/bootstrap/bootstrap';
-import { ROOT_DIR, serviceEnv } from '../../tools/bootstrap/local-layout';
+import { loadTopology, ROOT_DIR, serviceEnv } from '@tpo/tools';
 import { deleteStream, eventually, NATS_URL, natsConnect, resetSchema, sql } from '../support/harness';
 import { isolatedMessaging, testLayout } from '../support/test-env';
 

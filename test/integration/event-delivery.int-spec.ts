@@ -178,6 +178,9 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
       return i.num_ack_pending === 0 && i;
     });
     expect(info.num_redelivered).toBe(0);
+    // Still nothing redelivered after the ack wait (2 s here) has passed: the terminations held.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await jsm.consumers.info(messaging.stream, CONSUMER)).num_redelivered).toBe(0);
   });
 
   it('JetStream refuses events on unknown subjects or versions and messages above the stream limit', async () => {

@@ -6,7 +6,7 @@ import { BaseServiceEnv, validateEnv } from '@tpo/platform';
 import { createServiceApp, ServiceKitModule } from '@tpo/service-kit';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { loadTopology } from '../../tools/bootstrap/bootstrap';
+import { loadTopology } from '@tpo/tools';
 import { serviceLayout, testDatabaseUrl } from './test-env';
 
 export interface Messaging {

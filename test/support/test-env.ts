@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { databaseUrlOf, LocalLayout, loadLocalLayout, ServiceLayout } from '../../tools/bootstrap/local-layout';
+import { databaseUrlOf, LocalLayout, loadLocalLayout, ServiceLayout } from '@tpo/tools';
 
 /** Integration tests run in their own database; each test file in its own stream and subjects. */
 export const TEST_DATABASE = process.env.TPO_TEST_DATABASE ?? 'tpo_test';

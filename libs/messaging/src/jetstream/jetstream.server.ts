@@ -107,7 +107,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           msg.nak(outcome.delayMs);
           break;
         case 'term':
-          msg.term(outcome.reason.slice(0, 200));
+          // No reason string: nats-server 2.9 only understands a bare +TERM (the reason is in the dead letter).
+          msg.term();
           break;
         default: {
           const never: never = outcome;

@@ -1,4 +1,4 @@
-import pino, { Logger, LoggerOptions } from 'pino';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { RequestContext } from '../context/request-context';
 
 /**
@@ -29,8 +29,9 @@ export const REDACT_PATHS = [
   '*.responseBody',
 ];
 
-export function createLogger(service: string, level: LoggerOptions['level'] = 'info'): Logger {
-  return pino({
+export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     base: { service },
     messageKey: 'msg',
@@ -41,5 +42,7 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
       const ctx = RequestContext.current();
       return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId, tenantId: ctx.tenantId } : {};
     },
-  });
+    },
+    destination ?? pino.destination(1),
+  );
 }

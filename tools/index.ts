@@ -1,0 +1,2 @@
+export * from './bootstrap/local-layout';
+export * from './bootstrap/bootstrap';
