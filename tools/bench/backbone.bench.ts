@@ -1,0 +1,286 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { Controller, DynamicModule, Injectable, Module } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { defineEvent, EVENT_CATALOG, EventEnvelope } from '@tpo/contracts';
+import { applyTopology, OnEvent, OutboxWriter } from '@tpo/messaging';
+import { UnitOfWork } from '@tpo/persistence';
+import { BaseServiceEnv, validateEnv } from '@tpo/platform';
+import { createServiceApp, ServiceKitModule } from '@tpo/service-kit';
+import { IsNumber, IsUUID } from 'class-validator';
+import { AckPolicy, connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { loadTopology } from '../bootstrap/bootstrap';
+import { databaseUrlOf, loadLocalLayout } from '../bootstrap/local-layout';
+
+/**
+ * Backbone benchmark: one hop = emit through the outbox (producer transaction) -> relay ->
+ * JetStream -> consumer (inbox + state write + commit). Beside it, in the same run, the floors:
+ * plain JetStream publish/consume and plain Postgres transactions doing the same writes.
+ * Prints the machine and ends with one JSON line. Usage: npm run bench:backbone [-- N]
+ */
+const N = Number(process.argv[2] ?? 5000);
+const LATENCY_SAMPLES = 300;
+
+class BenchEventV1 {
+  @IsUUID()
+  id!: string;
+
+  @IsNumber()
+  sentAt!: number;
+}
+const BenchEvent = defineEvent({ name: 'BenchHop', version: 1, payload: BenchEventV1, producers: ['tenant-service'], consumers: ['svm-config-service'], description: 'benchmark only' });
+
+const received = new Map<string, number>();
+let onReceive: (() => void) | undefined;
+
+@Injectable()
+class BenchUseCase {
+  constructor(private readonly uow: UnitOfWork) {}
+  async apply(e: EventEnvelope<BenchEventV1>): Promise<void> {
+    // The same kind of state write a real step makes, inside the inbox transaction.
+    await this.uow.manager().query(`INSERT INTO backbone_ping_hop (ping_id, hop, event_id, route) VALUES ($1, 0, $2, '{bench}')`, [e.data.id, e.id]);
+  }
+}
+
+@Controller()
+class BenchController {
+  constructor(private readonly useCase: BenchUseCase) {}
+  @OnEvent(BenchEvent)
+  async handle(@Payload() e: EventEnvelope<BenchEventV1>): Promise<void> {
+    await this.useCase.apply(e);
+    // Recorded after commit would be ideal; the commit follows immediately in the same tick chain.
+    setImmediate(() => {
+      received.set(e.data.id, performance.now() - e.data.sentAt);
+      onReceive?.();
+    });
+  }
+}
+
+@Module({ controllers: [BenchController], providers: [BenchUseCase] })
+class BenchModule {}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function startService(service: string, prefix: string, stream: string, port: number, imports: DynamicModule['imports'] = []) {
+  const layout = loadLocalLayout();
+  const s = layout.services.find((x) => x.name === service)!;
+  const config = validateEnv(BaseServiceEnv, {
+    HTTP_PORT: String(port),
+    DATABASE_URL: databaseUrlOf(layout, s),
+    DATABASE_SCHEMA: s.schema,
+    NATS_URL: layout.natsUrl,
+    NATS_STREAM: stream,
+    NATS_SUBJECT_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    EVENT_CONCURRENCY: '32',
+  });
+  @Module({})
+  class Root {}
+  return createServiceApp({ module: Root, imports: [ServiceKitModule.forRoot({ service, config, extraEvents: [BenchEvent] }), ...(imports ?? [])] }, config, { service });
+}
+
+async function waitFor(count: () => number, target: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (count() < target) {
+    if (Date.now() > deadline) throw new Error(`timed out at ${count()}/${target}`);
+    await new Promise<void>((r) => {
+      onReceive = r;
+      setTimeout(r, 100);
+    });
+  }
+}
+
+async function rawJetStream(nc: NatsConnection, n: number) {
+  const id = randomBytes(3).toString('hex');
+  const stream = `BENCHRAW_${id}`;
+  const subject = `benchraw${id}.x`;
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: stream, subjects: [subject] });
+  await jsm.consumers.add(stream, { durable_name: 'c', ack_policy: AckPolicy.Explicit });
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get(stream, 'c');
+  const latencies: number[] = [];
+  let got = 0;
+  const messages = await consumer.consume({ max_messages: 256 });
+  const done = (async () => {
+    for await (const m of messages) {
+      latencies.push(performance.now() - Number(m.string()));
+      m.ack();
+      if (++got >= n + LATENCY_SAMPLES) break;
+    }
+  })();
+  // Throughput: publishes in flight 64 at a time, each awaiting its PubAck.
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < n) {
+        next++;
+        await js.publish(subject, String(performance.now()), { msgID: randomUUID() });
+      }
+    }),
+  );
+  while (got < n) await new Promise((r) => setTimeout(r, 5));
+  const throughput = n / ((performance.now() - t0) / 1000);
+  latencies.length = 0;
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const before = got;
+    await js.publish(subject, String(performance.now()), { msgID: randomUUID() });
+    while (got === before) await new Promise((r) => setImmediate(r));
+  }
+  await done;
+  await jsm.streams.delete(stream);
+  return { eventsPerSec: round(throughput, 0), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+}
+
+async function rawPostgres(n: number) {
+  const layout = loadLocalLayout();
+  const s = layout.services.find((x) => x.name === 'svm-config-service')!;
+  const url = databaseUrlOf(layout, s);
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE TABLE IF NOT EXISTS bench_outbox (id uuid PRIMARY KEY, env jsonb, published_at timestamptz)`);
+  await admin.query(`CREATE TABLE IF NOT EXISTS bench_inbox (c text, id uuid, PRIMARY KEY (c, id))`);
+  await admin.query(`CREATE TABLE IF NOT EXISTS bench_state (id uuid, e uuid)`);
+  // Same concurrency as the hop's producers; per event: producer tx, relay mark, consumer tx.
+  const clients = await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (pg) => {
+      while (next < n) {
+        next++;
+        const id = randomUUID();
+        await pg.query('BEGIN');
+        await pg.query(`INSERT INTO bench_outbox (id, env) VALUES ($1, $2)`, [id, JSON.stringify({ id })]);
+        await pg.query('COMMIT');
+        await pg.query(`UPDATE bench_outbox SET published_at = now() WHERE id = $1`, [id]);
+        await pg.query('BEGIN');
+        await pg.query(`INSERT INTO bench_inbox VALUES ('c', $1) ON CONFLICT DO NOTHING`, [id]);
+        await pg.query(`INSERT INTO bench_state VALUES ($1, $1)`, [id]);
+        await pg.query('COMMIT');
+      }
+    }),
+  );
+  const perSec = n / ((performance.now() - t0) / 1000);
+  await Promise.all(clients.map((c) => c.end()));
+  await admin.query(`DROP TABLE bench_outbox, bench_inbox, bench_state`);
+  await admin.end();
+  return { eventsPerSec: round(perSec, 0), note: '8 connections, 3 commits per event (producer, relay mark, consumer), no broker' };
+}
+
+async function main(): Promise<void> {
+  const layout = loadLocalLayout();
+  const nc = await connect({ servers: layout.natsUrl.split(',') });
+  const pg = new Client({ connectionString: databaseUrlOf(layout, layout.services[0]) });
+  await pg.connect();
+  const setting = async (name: string) => (await pg.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    natsServer: nc.info?.version,
+    postgres: (await pg.query('SHOW server_version')).rows[0].server_version as string,
+    durability: {
+      postgresFsync: await setting('fsync'),
+      postgresSynchronousCommit: await setting('synchronous_commit'),
+      jetstreamStorage: 'file',
+      jetstreamSyncInterval: 'server default (2 min; sync_interval is configurable from nats-server 2.10)',
+    },
+  };
+  await pg.end();
+  console.log('machine:', JSON.stringify(machine));
+
+  const id = randomBytes(3).toString('hex');
+  const prefix = `bench${id}`;
+  const stream = `BENCH_${id.toUpperCase()}`;
+  await applyTopology(await nc.jetstreamManager(), { ...loadTopology(), consumers: { 'svm-config-service': [BenchEvent.key] } }, {
+    prefix,
+    streamName: stream,
+    eventKeys: [...EVENT_CATALOG.map((d) => d.key), BenchEvent.key],
+  });
+  const producer = await startService('tenant-service', prefix, stream, 3991);
+  const consumer = await startService('svm-config-service', prefix, stream, 3992, [BenchModule]);
+  const writer = producer.get(OutboxWriter);
+  const uow = producer.get(UnitOfWork);
+  const emit = (count: number) =>
+    uow.run(async () => {
+      for (let k = 0; k < count; k++) await writer.emit(BenchEvent, { id: randomUUID(), sentAt: performance.now() });
+    });
+
+  // Warm-up, then throughput: N events emitted by 8 concurrent writers, 10 per transaction.
+  await emit(100);
+  await waitFor(() => received.size, 100);
+  received.clear();
+  const t0 = performance.now();
+  let emitted = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (emitted < N) {
+        const batch = Math.min(10, N - emitted);
+        emitted += batch;
+        await emit(batch);
+      }
+    }),
+  );
+  await waitFor(() => received.size, N);
+  const seconds = (performance.now() - t0) / 1000;
+  const loaded = [...received.values()];
+  // Latency: one event at a time (no queueing), emit -> consumer commit.
+  received.clear();
+  for (let k = 0; k < LATENCY_SAMPLES; k++) {
+    await emit(1);
+    await waitFor(() => received.size, k + 1);
+  }
+  const unloaded = [...received.values()];
+  await consumer.close();
+  await producer.close();
+  await (await nc.jetstreamManager()).streams.delete(stream);
+  await cleanupBenchRows();
+
+  const hop = {
+    events: N,
+    eventsPerSec: round(N / seconds, 0),
+    p50Ms: round(percentile(unloaded, 50)),
+    p99Ms: round(percentile(unloaded, 99)),
+    underLoadP50Ms: round(percentile(loaded, 50)),
+    underLoadP99Ms: round(percentile(loaded, 99)),
+  };
+  console.log('hop (outbox -> relay -> JetStream -> inbox + write + commit):', JSON.stringify(hop));
+  const rawJs = await rawJetStream(nc, N);
+  console.log('floor: plain JetStream publish + consume + ack:', JSON.stringify(rawJs));
+  const rawPg = await rawPostgres(N);
+  console.log('floor: plain Postgres transactions with the same writes:', JSON.stringify(rawPg));
+  await nc.close();
+  console.log(JSON.stringify({ bench: 'backbone', at: new Date().toISOString(), machine, hop, rawJetStream: rawJs, rawPostgres: rawPg }));
+}
+
+async function cleanupBenchRows(): Promise<void> {
+  const layout = loadLocalLayout();
+  for (const name of ['tenant-service', 'svm-config-service']) {
+    const pg = new Client({ connectionString: databaseUrlOf(layout, layout.services.find((s) => s.name === name)!) });
+    await pg.connect();
+    await pg.query(`DELETE FROM backbone_ping_hop WHERE route = '{bench}'`);
+    await pg.query(`DELETE FROM outbox WHERE event_key = $1`, [BenchEvent.key]);
+    await pg.query(`DELETE FROM inbox WHERE event_type = $1`, [BenchEvent.type]);
+    await pg.end();
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});
