@@ -116,7 +116,8 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     const client = clientFor(nc, messaging);
     const poisonProbe = randomUUID();
     const poison = probeEnvelope({ probeId: poisonProbe, marker: 'legacy' });
-    await client.publishEvent(TestProbe, poison);
+    // Published raw, as an upstream system that does not use our validating client would.
+    await nc.jetstream().publish(`${messaging.prefix}.evt.test-probe.v1`, JSON.stringify(poison), { msgID: poison.id });
     const healthyProbe = randomUUID();
     await client.publishEvent(TestProbe, probeEnvelope({ probeId: healthyProbe }));
 
@@ -181,6 +182,10 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     // Still nothing redelivered after the ack wait (2 s here) has passed: the terminations held.
     await new Promise((r) => setTimeout(r, 2500));
     expect((await jsm.consumers.info(messaging.stream, CONSUMER)).num_redelivered).toBe(0);
+  });
+
+  it('a producer cannot publish an invalid event through the client', async () => {
+    await expect(clientFor(nc, messaging).publishEvent(TestProbe, probeEnvelope({ probeId: 'not-a-uuid' }))).rejects.toThrow(/data\.probeId/);
   });
 
   it('JetStream refuses events on unknown subjects or versions and messages above the stream limit', async () => {

@@ -1,5 +1,5 @@
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import { EventDefinition, EventEnvelope, subjectOf } from '@tpo/contracts';
+import { EventDefinition, EventEnvelope, subjectOf, validateEvent } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { EventPublisher } from './event-publisher';
 
@@ -19,8 +19,14 @@ export class JetStreamClient extends ClientProxy {
     this.publisher = new EventPublisher(nc);
   }
 
-  /** Publishes a complete envelope; `Nats-Msg-Id` is the event id, so a retried publish is deduplicated. */
-  publishEvent<T extends object>(definition: EventDefinition<T>, envelope: EventEnvelope<T>) {
+  /**
+   * Publishes a complete envelope after validating it against the contract (an invalid event is
+   * refused here, not discovered by a consumer). `Nats-Msg-Id` is the event id, so a retried
+   * publish is deduplicated.
+   */
+  async publishEvent<T extends object>(definition: EventDefinition<T>, envelope: EventEnvelope<T>) {
+    const check = validateEvent(JSON.parse(JSON.stringify(envelope)), definition);
+    if (!check.ok) throw new Error(`refusing to publish invalid ${definition.name}: ${check.reasons.join('; ')}`);
     return this.publisher.publish(subjectOf(definition, this.subjectPrefix), envelope.id, JSON.stringify(envelope));
   }
 
