@@ -26,11 +26,14 @@ export default tseslint.config(
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:simulator'] },
+            { sourceTag: 'type:simulator', onlyDependOnLibsWithTags: ['type:simulator', 'type:platform', 'type:contracts'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:client', 'type:platform', 'type:contracts'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:tooling'] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:tooling', 'type:simulator'] },
+            // Services talk to Kaspersky through the clients only; the simulator is never a shortcut.
+            { sourceTag: 'scope:simulator', onlyDependOnLibsWithTags: ['scope:simulator', 'scope:shared'] },
             { sourceTag: 'scope:tenant', onlyDependOnLibsWithTags: ['scope:tenant', 'scope:shared'] },
             { sourceTag: 'scope:svm-config', onlyDependOnLibsWithTags: ['scope:svm-config', 'scope:shared'] },
             { sourceTag: 'scope:agent-install', onlyDependOnLibsWithTags: ['scope:agent-install', 'scope:shared'] },

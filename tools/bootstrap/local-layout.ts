@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export interface ServiceLayout {
@@ -68,6 +69,40 @@ export function serviceEnv(layout: LocalLayout, s: ServiceLayout, extra: Record<
     DATABASE_URL: databaseUrlOf(layout, s),
     DATABASE_SCHEMA: s.schema,
     NATS_URL: layout.natsUrl,
+    ...serviceExtraEnv(s, layout),
     ...extra,
   };
+}
+
+/**
+ * Secrets for a local platform, generated once per checkout into .local/dev-secrets.json
+ * (git-ignored, mode 600): the envelope master key, the internal service token and the
+ * simulator's account passwords. A deployment supplies its own through the same variables.
+ */
+export interface DevSecrets {
+  masterKeys: string;
+  internalToken: string;
+  simulatorIsPassword: string;
+  simulatorKscPassword: string;
+}
+
+export function devSecrets(): DevSecrets {
+  const file = resolve(ROOT_DIR, '.local', 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    masterKeys: `dev1:${randomBytes(32).toString('base64')}`,
+    internalToken: randomBytes(24).toString('base64url'),
+    simulatorIsPassword: randomBytes(18).toString('base64url'),
+    simulatorKscPassword: randomBytes(18).toString('base64url'),
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** Service-specific variables for local runs (tenant-service holds the site registry and secrets). */
+export function serviceExtraEnv(s: ServiceLayout, layout: LocalLayout, secrets = devSecrets()): Record<string, string> {
+  const tenant = layout.services.find((x) => x.name === 'tenant-service');
+  if (s.name === 'tenant-service') return { SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
+  return { SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_TOKEN: secrets.internalToken };
 }

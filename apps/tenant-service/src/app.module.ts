@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
 import { TenantServiceEnv } from './config/tenant-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
+import { TenantsModule } from './tenants/tenants.module';
 
 export const SERVICE = 'tenant-service';
 
@@ -10,7 +11,11 @@ export class AppModule {
   static register(config: TenantServiceEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }), BackbonePingModule.forService(SERVICE)],
+      imports: [
+        ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
+        BackbonePingModule.forService(SERVICE),
+        TenantsModule.register(config),
+      ],
     };
   }
 }

@@ -1,8 +1,36 @@
 import { EventDefinition } from './event-definition';
 import { BackbonePing } from './events/backbone-ping.event';
+import {
+  AgentsInstalled,
+  LicenseLimitReached,
+  OnboardingRetryRequested,
+  OnboardingStepFailed,
+  SvmConfigured,
+  TenantActivated,
+  TenantCreated,
+  TenantReady,
+  TenantRequestDuplicate,
+  TenantRequested,
+  TenantRequestRejected,
+  VmsRegistered,
+} from './events/onboarding';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
-export const EVENT_CATALOG: readonly EventDefinition[] = [BackbonePing];
+export const EVENT_CATALOG: readonly EventDefinition[] = [
+  BackbonePing,
+  TenantRequested,
+  TenantRequestRejected,
+  TenantRequestDuplicate,
+  TenantCreated,
+  SvmConfigured,
+  AgentsInstalled,
+  VmsRegistered,
+  TenantActivated,
+  LicenseLimitReached,
+  OnboardingStepFailed,
+  OnboardingRetryRequested,
+  TenantReady,
+];
 
 export function findEventByKey(key: string): EventDefinition | undefined {
   return EVENT_CATALOG.find((d) => d.key === key);

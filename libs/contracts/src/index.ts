@@ -5,3 +5,6 @@ export * from './envelope/event-envelope';
 export * from './validate-event';
 export * from './event-catalog';
 export * from './events/backbone-ping.event';
+export * from './events/onboarding';
+export * from './onboarding/naming-rules';
+export * from './onboarding/onboarding-request.dto';

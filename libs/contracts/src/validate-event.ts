@@ -5,7 +5,8 @@ import { EventDefinition } from './event-definition';
 
 export type EventValidationResult<T> =
   | { ok: true; envelope: EventEnvelope<T> }
-  | { ok: false; reasons: string[]; eventId?: string };
+  /** `envelope` is set when only the payload failed: the event is well-formed but its data is not. */
+  | { ok: false; reasons: string[]; eventId?: string; envelope?: EventEnvelope<unknown> };
 
 /** Flattens class-validator errors to `path: constraint message` lines. */
 export function formatValidationErrors(errors: ValidationError[], parent = ''): string[] {
@@ -35,7 +36,7 @@ export function validateEvent<T extends object>(raw: unknown, definition: EventD
   if (envelopeErrors.length > 0) return { ok: false, reasons: envelopeErrors, eventId };
   const payload = plainToInstance(definition.payload, envelope.data);
   const payloadErrors = formatValidationErrors(validateSync(payload, VALIDATOR_OPTIONS), 'data');
-  if (payloadErrors.length > 0) return { ok: false, reasons: payloadErrors, eventId };
+  if (payloadErrors.length > 0) return { ok: false, reasons: payloadErrors, eventId, envelope: envelope as EventEnvelope<unknown> };
   envelope.data = payload;
   return { ok: true, envelope };
 }

@@ -17,6 +17,25 @@ export class UnitOfWork {
     return this.dataSource.transaction((manager) => storage.run(manager, work));
   }
 
+  /**
+   * Like `run`, but when already inside a transaction the work gets a savepoint: if it fails, only
+   * its own writes are undone and the outer transaction stays usable (e.g. to record a rejection).
+   */
+  async runIsolated<T>(work: () => Promise<T>): Promise<T> {
+    const manager = storage.getStore();
+    if (!manager) return this.run(work);
+    const name = `sp_${Math.random().toString(36).slice(2, 10)}`;
+    await manager.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work();
+      await manager.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (e) {
+      await manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw e;
+    }
+  }
+
   /** The transaction's manager when inside `run`, else the pool's. */
   manager(): EntityManager {
     return storage.getStore() ?? this.dataSource.manager;

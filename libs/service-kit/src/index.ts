@@ -4,3 +4,4 @@ export * from './bootstrap-service';
 export * from './run-migrations';
 export * from './pino-nest-logger';
 export * from './backbone-ping/backbone-ping.module';
+export * from './jobs';

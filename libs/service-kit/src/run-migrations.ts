@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { MessagingTables1764201600000 } from '@tpo/messaging';
 import { serviceDataSourceOptions } from '@tpo/persistence';
 import { IsOptional, Matches } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { loadConfigOrExit } from './bootstrap-service';
+import { SHARED_MIGRATIONS } from './service-kit.module';
 
 class MigrationEnv {
   @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -30,7 +30,7 @@ export async function runMigrations(service: string, migrations: Function[]): Pr
       schema: env.DATABASE_SCHEMA,
       applicationName: `${service}:migrate`,
       entities: [],
-      migrations: [MessagingTables1764201600000, ...migrations],
+      migrations: [...SHARED_MIGRATIONS, ...migrations],
       poolSize: 1,
     }),
   );

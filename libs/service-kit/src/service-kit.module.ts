@@ -29,6 +29,7 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
 import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
 
 export interface ServiceKitOptions {
@@ -49,6 +50,9 @@ export interface ServiceKitOptions {
   };
 }
 
+/** Tables every service has, before its own migrations. */
+export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000];
+
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
 @Injectable()
 class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -61,12 +65,14 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly inbox: InboxRepository,
     private readonly deadLetters: DeadLetterRepository,
     private readonly metrics: PlatformMetrics,
+    private readonly jobRunner: JobRunner,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.relay.start();
+    await this.jobRunner.start();
     const tick = async () => {
       try {
         const backlog = await this.outbox.backlog();
@@ -94,6 +100,7 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     this.logger.info({ signal }, 'shutting down: stop pulling, finish in-flight events, flush outbox');
     clearInterval(this.housekeeping);
     await this.server.close();
+    await this.jobRunner.stop();
     await this.relay.stop();
   }
 
@@ -107,7 +114,7 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 export class ServiceKitModule {
   static forRoot(options: ServiceKitOptions): DynamicModule {
     const { config, service } = options;
-    const migrations = [MessagingTables1764201600000, ...(options.migrations ?? [])];
+    const migrations = [...SHARED_MIGRATIONS, ...(options.migrations ?? [])];
     const definitions = [...EVENT_CATALOG, ...(options.extraEvents ?? [])];
     const providers: Provider[] = [
       { provide: SERVICE_CONFIG, useValue: config },
@@ -117,6 +124,22 @@ export class ServiceKitModule {
       { provide: OutboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new OutboxRepository(u) },
       { provide: InboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new InboxRepository(u) },
       { provide: DeadLetterRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new DeadLetterRepository(u) },
+      { provide: JobRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new JobRepository(u) },
+      {
+        provide: JobRunner,
+        inject: [JobRepository, UnitOfWork, LOGGER],
+        useFactory: (j: JobRepository, u: UnitOfWork, l: Logger) =>
+          new JobRunner(j, u, l.child({ component: 'jobs' }), {
+            databaseUrl: config.DATABASE_URL,
+            schema: config.DATABASE_SCHEMA,
+            concurrency: config.JOB_CONCURRENCY,
+            perSiteConcurrency: config.JOB_SITE_CONCURRENCY,
+            leaseMs: config.JOB_LEASE_MS,
+            maxTries: config.JOB_MAX_TRIES,
+            retryBaseMs: config.JOB_RETRY_BASE_MS,
+            retryMaxMs: config.JOB_RETRY_MAX_MS,
+          }),
+      },
       { provide: OutboxWriter, inject: [UnitOfWork, OutboxRepository], useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o) },
       {
         provide: NATS_CONNECTION,
@@ -217,7 +240,7 @@ export class ServiceKitModule {
       ],
       controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController],
       providers,
-      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
+      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
     };
   }
 }

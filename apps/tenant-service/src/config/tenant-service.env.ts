@@ -1,4 +1,38 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { BaseServiceEnv } from '@tpo/platform';
 
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
 /** Environment of tenant-service; validated at boot (a bad or missing variable stops the process). */
-export class TenantServiceEnv extends BaseServiceEnv {}
+export class TenantServiceEnv extends BaseServiceEnv {
+  /** Master keys for envelope encryption: `<id>:<base64 of 32 bytes>[,<id>:<key>...]`; the last is active. */
+  @Matches(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]{43,44})*$/, {
+    message: 'SECRETS_MASTER_KEYS must be <key id>:<base64 of 32 random bytes>[,...]',
+  })
+  SECRETS_MASTER_KEYS!: string;
+
+  /** Bearer token other services present to read site connections (/internal/v1/...). */
+  @IsString()
+  @MinLength(24)
+  INTERNAL_API_TOKEN!: string;
+
+  /** JSON file of sites to register at boot (their secrets as {"env": NAME} or {"file": path} references). */
+  @IsOptional()
+  @IsString()
+  SITES_FILE?: string;
+
+  /** An unrevealed admin password is destroyed after this many hours (the tenant is flagged for a reset). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  PASSWORD_REVEAL_TTL_HOURS = 72;
+
+  /** How long step 1 waits for the Integration Server's CreateTenant task. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  CREATE_TASK_DEADLINE_MS = 900_000;
+}

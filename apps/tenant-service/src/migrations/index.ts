@@ -1,4 +1,5 @@
 import { BackbonePingHops1764201700000 } from '@tpo/service-kit';
+import { TenantOnboarding1764400000000 } from './1764400000000-tenant-onboarding';
 
-/** This service's migrations, in order (the shared messaging tables come first, from the kit). */
-export const SERVICE_MIGRATIONS = [BackbonePingHops1764201700000];
+/** This service's migrations, in order (the shared messaging and job tables come first, from the kit). */
+export const SERVICE_MIGRATIONS = [BackbonePingHops1764201700000, TenantOnboarding1764400000000];

@@ -3,7 +3,7 @@ import { consumerNameOf, EventDefinition, EventEnvelope } from '@tpo/contracts';
 import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
-import { EventHandlerFn, EventProcessor } from '../processing/event-processor';
+import { EventHandlerFn, EventProcessor, InvalidEventHandlerFn } from '../processing/event-processor';
 import { KeyedExecutor } from '../processing/keyed-executor';
 
 export interface JetStreamServerOptions {
@@ -46,25 +46,37 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   /** Consumers this service needs (for readiness checks and the bootstrap's sanity check). */
   consumerNames(): string[] {
-    return [...this.messageHandlers.keys()].map((key) => consumerNameOf(this.options.service, { key }));
+    return this.eventKeys().map((key) => consumerNameOf(this.options.service, { key }));
+  }
+
+  /** Event keys with a handler (rejection handlers `<key>#invalid` ride on their event's consumer). */
+  private eventKeys(): string[] {
+    return [...this.messageHandlers.keys()].filter((k) => !k.endsWith('#invalid'));
   }
 
   /** The handler for an event key, wrapped so that domain errors reach the processor intact. */
-  handlerFor(key: string): { definition: EventDefinition; consumer: string; fn: EventHandlerFn } | undefined {
+  handlerFor(key: string): { definition: EventDefinition; consumer: string; fn: EventHandlerFn; onInvalid?: InvalidEventHandlerFn } | undefined {
     const handler = this.messageHandlers.get(key);
+    const invalid = this.messageHandlers.get(`${key}#invalid`);
     const definition = this.options.definitions.find((d) => d.key === key);
     if (!handler || !definition) return undefined;
     const fn: EventHandlerFn = async (envelope: EventEnvelope) => {
       const result = await handler(envelope);
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     };
-    return { definition, consumer: consumerNameOf(this.options.service, { key }), fn };
+    const onInvalid: InvalidEventHandlerFn | undefined = invalid
+      ? async (envelope, reasons) => {
+          const result = await invalid({ envelope, reasons });
+          await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+        }
+      : undefined;
+    return { definition, consumer: consumerNameOf(this.options.service, { key }), fn, onInvalid };
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       const js = this.nc.jetstream();
-      for (const key of this.messageHandlers.keys()) {
+      for (const key of this.eventKeys()) {
         const entry = this.handlerFor(key);
         if (!entry) throw new Error(`no event definition for handler pattern "${key}"`);
         const consumer = await js.consumers.get(this.options.stream, entry.consumer);
@@ -98,7 +110,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         data: msg.data,
         deliveryCount: msg.info.redeliveryCount,
         streamSeq: msg.seq,
-      });
+      }, entry.onInvalid);
       switch (outcome.action) {
         case 'ack':
           msg.ack();

@@ -17,8 +17,14 @@ export interface DeliveredEvent {
 
 export type EventHandlerFn = (envelope: EventEnvelope) => Promise<void>;
 
+/**
+ * Optional handler for a well-formed event whose payload fails its contract (e.g. an order to
+ * reject with reasons). It runs in the inbox transaction; the message is then acked, not dead-lettered.
+ */
+export type InvalidEventHandlerFn = (envelope: EventEnvelope<unknown>, reasons: string[]) => Promise<void>;
+
 export type ProcessOutcome =
-  | { action: 'ack'; result: 'applied' | 'duplicate' | 'dead_lettered' }
+  | { action: 'ack'; result: 'applied' | 'duplicate' | 'dead_lettered' | 'rejected' }
   | { action: 'retry'; delayMs: number; reason: string }
   | { action: 'term'; result: 'dead_lettered'; reason: string };
 
@@ -60,12 +66,19 @@ export function classifyHandlerError(error: unknown): Classified {
 export class EventProcessor {
   constructor(private readonly deps: EventProcessorDeps) {}
 
-  async process(consumer: string, definition: EventDefinition, handler: EventHandlerFn, msg: DeliveredEvent): Promise<ProcessOutcome> {
+  async process(
+    consumer: string,
+    definition: EventDefinition,
+    handler: EventHandlerFn,
+    msg: DeliveredEvent,
+    onInvalid?: InvalidEventHandlerFn,
+  ): Promise<ProcessOutcome> {
     const started = process.hrtime.bigint();
     const raw = typeof msg.data === 'string' ? msg.data : Buffer.from(msg.data).toString('utf8');
     const parsed = this.parse(raw, definition);
     if (!parsed.ok) {
       this.deps.metrics.eventsFailed.inc({ subject: msg.subject, reason: 'invalid' });
+      if (onInvalid && parsed.envelope) return this.reject(consumer, msg, raw, parsed.envelope, parsed.reasons ?? [parsed.reason], onInvalid);
       return this.deadLetter(consumer, msg, raw, parsed.reason, parsed.eventId, parsed.tenantId, 'term');
     }
     const envelope = parsed.envelope;
@@ -126,10 +139,36 @@ export class EventProcessor {
     });
   }
 
+  /** A well-formed event with an invalid payload, handed to the consumer's rejection handler. */
+  private async reject(
+    consumer: string,
+    msg: DeliveredEvent,
+    raw: string,
+    envelope: EventEnvelope<unknown>,
+    reasons: string[],
+    onInvalid: InvalidEventHandlerFn,
+  ): Promise<ProcessOutcome> {
+    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id }, async () => {
+      try {
+        await this.deps.uow.run(async () => {
+          if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return;
+          await onInvalid(envelope, reasons);
+        });
+        this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: 'rejected' });
+        this.deps.logger.warn({ eventId: envelope.id, consumer, reasons }, 'event rejected: payload failed its contract');
+        return { action: 'ack', result: 'rejected' };
+      } catch (error) {
+        const delayMs = this.deps.retry.delayAfter(msg.deliveryCount);
+        if (this.deps.retry.exhausted(msg.deliveryCount)) return this.deadLetter(consumer, msg, raw, `rejection handler failed: ${(error as Error).message}`, envelope.id, undefined, 'term');
+        return { action: 'retry', delayMs, reason: (error as Error).message };
+      }
+    });
+  }
+
   private parse(
     raw: string,
     definition: EventDefinition,
-  ): { ok: true; envelope: EventEnvelope } | { ok: false; reason: string; eventId?: string; tenantId?: string } {
+  ): { ok: true; envelope: EventEnvelope } | { ok: false; reason: string; reasons?: string[]; eventId?: string; tenantId?: string; envelope?: EventEnvelope<unknown> } {
     if (Buffer.byteLength(raw) > this.deps.maxMessageBytes) {
       return { ok: false, reason: `message of ${Buffer.byteLength(raw)} bytes exceeds the ${this.deps.maxMessageBytes}-byte limit` };
     }
@@ -142,7 +181,7 @@ export class EventProcessor {
     const result = validateEvent(json, definition);
     if (result.ok) return { ok: true, envelope: result.envelope };
     const tenantId = typeof (json as { tenantid?: unknown }).tenantid === 'string' ? (json as { tenantid: string }).tenantid : undefined;
-    return { ok: false, reason: `invalid ${definition.name}: ${result.reasons.join('; ')}`, eventId: result.eventId, tenantId };
+    return { ok: false, reason: `invalid ${definition.name}: ${result.reasons.join('; ')}`, reasons: result.reasons, eventId: result.eventId, tenantId, envelope: result.envelope };
   }
 
   private async deadLetter(

@@ -19,3 +19,17 @@ export class PassErrorsToTransportFilter implements RpcExceptionFilter<unknown> 
 export function OnEvent(definition: EventDefinition): MethodDecorator {
   return applyDecorators(EventPattern(definition.key), UseFilters(new PassErrorsToTransportFilter()));
 }
+
+/** Pattern of the rejection handler of an event (see `OnInvalidEvent`). */
+export function invalidPatternOf(definition: Pick<EventDefinition, 'key'>): string {
+  return `${definition.key}#invalid`;
+}
+
+/**
+ * Marks the handler for well-formed events of `definition` whose payload fails validation. It gets
+ * the envelope (raw data) and the reasons, runs in the inbox transaction, and the message is acked.
+ * Without one, such events are dead-lettered.
+ */
+export function OnInvalidEvent(definition: EventDefinition): MethodDecorator {
+  return applyDecorators(EventPattern(invalidPatternOf(definition)), UseFilters(new PassErrorsToTransportFilter()));
+}

@@ -82,6 +82,45 @@ export class BaseServiceEnv {
   @Max(256)
   EVENT_CONCURRENCY = 8;
 
+  /** Durable jobs (external calls, task polling) run at once per service replica. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(512)
+  JOB_CONCURRENCY = 32;
+
+  /** Jobs running at once against one site (bounded load on each KSC / Integration Server). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(512)
+  JOB_SITE_CONCURRENCY = 16;
+
+  /** A job's lease; a crashed worker's job is taken over after it expires. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  JOB_LEASE_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  JOB_MAX_TRIES = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  JOB_RETRY_BASE_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  JOB_RETRY_MAX_MS = 60_000;
+
   /** Safety-net poll of the outbox relay; the normal wake-up is Postgres LISTEN/NOTIFY on commit. */
   @Transform(toInt)
   @IsInt()

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { Inject, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { formatValidationErrors } from '@tpo/contracts';
+import { DomainError } from '@tpo/platform';
+import { UnitOfWork } from '@tpo/persistence';
+import { EnvelopeCipher } from '@tpo/secrets';
+import { SiteConnection, SiteDirectory } from '@tpo/site-directory';
+import { LOGGER } from '@tpo/service-kit';
+import type { Logger } from 'pino';
+import { TenantErrorCode } from '../tenants/tenant-errors';
+import { RegisterSiteCommand } from './register-site.command';
+import { SiteRecord, SiteRepository } from './site.repository';
+
+const aad = (siteId: string, part: string) => `site:${siteId}:${part}`;
+
+/** A value in SITES_FILE that must not be written in the file itself. */
+type SecretRef = { env: string } | { file: string };
+
+function resolveSecret(ref: unknown, where: string): string {
+  if (typeof ref === 'object' && ref !== null && 'env' in ref) {
+    const v = process.env[(ref as { env: string }).env];
+    if (!v) throw new Error(`${where}: environment variable ${(ref as { env: string }).env} is not set`);
+    return v;
+  }
+  if (typeof ref === 'object' && ref !== null && 'file' in ref) return readFileSync((ref as { file: string }).file, 'utf8').trim();
+  throw new Error(`${where}: give secrets as {"env": "NAME"} or {"file": "path"}, never inline`);
+}
+
+/**
+ * The site registry: sites come from SITES_FILE at boot and from admins over REST. Credentials are
+ * envelope-encrypted at rest and only ever decrypted to build a site connection for a Kaspersky
+ * client (here, or for another service over the internal API).
+ */
+@Injectable()
+export class SiteRegistry implements SiteDirectory {
+  constructor(
+    private readonly sites: SiteRepository,
+    private readonly uow: UnitOfWork,
+    private readonly cipher: EnvelopeCipher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async seedFromFile(path: string): Promise<number> {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { sites?: Record<string, unknown>[] };
+    let n = 0;
+    for (const [i, entry] of (raw.sites ?? []).entries()) {
+      const where = `${path} sites[${i}]`;
+      const is = entry.integrationServer as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown> };
+      const ksc = entry.ksc as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown> };
+      const withCa = (tls?: Record<string, unknown>) =>
+        tls && typeof tls.caFile === 'string' ? { ...Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'caFile')), caPem: readFileSync(tls.caFile, 'utf8') } : tls;
+      const command = {
+        ...entry,
+        integrationServer: { ...is, password: resolveSecret(is?.password, `${where}.integrationServer.password`), tls: withCa(is?.tls) },
+        ksc: { ...ksc, password: resolveSecret(ksc?.password, `${where}.ksc.password`), tls: withCa(ksc?.tls) },
+      };
+      await this.register(command, 'config');
+      n++;
+    }
+    this.logger.info({ sites: n, file: path }, 'sites registered from configuration');
+    return n;
+  }
+
+  /** Registers or updates a site. Input is validated whatever called. */
+  async register(input: unknown, source: 'config' | 'api'): Promise<SiteRecord> {
+    const command = plainToInstance(RegisterSiteCommand, input);
+    const errors = formatValidationErrors(validateSync(command, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
+    if (errors.length > 0) throw new DomainError('INVALID_INPUT', `invalid site: ${errors.join('; ')}`, { details: { errors } });
+    const record: Omit<SiteRecord, 'createdAt' | 'updatedAt'> = {
+      id: command.id,
+      name: command.name,
+      enabled: command.enabled ?? true,
+      kscConfigured: command.kscConfigured ?? true,
+      maxVirtualServers: command.maxVirtualServers,
+      connection: {
+        integrationServer: {
+          url: command.integrationServer.url,
+          username: command.integrationServer.username,
+          tls: command.integrationServer.tls ? { ...command.integrationServer.tls } : undefined,
+          addressForAgents: command.integrationServer.addressForAgents,
+        },
+        ksc: {
+          url: command.ksc.url,
+          username: command.ksc.username,
+          tls: command.ksc.tls ? { ...command.ksc.tls } : undefined,
+          publicAddress: command.ksc.publicAddress,
+        },
+        license: command.license ? { ...command.license } : undefined,
+      },
+      credentials: {
+        integrationServer: this.cipher.seal(command.integrationServer.password, aad(command.id, 'integration-server')),
+        ksc: this.cipher.seal(command.ksc.password, aad(command.id, 'ksc')),
+      },
+      source,
+    };
+    await this.uow.run(() => this.sites.upsert(record));
+    return (await this.sites.findById(command.id))!;
+  }
+
+  async connection(siteId: string): Promise<SiteConnection> {
+    const s = await this.sites.findById(siteId);
+    if (!s) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
+    return {
+      id: s.id,
+      name: s.name,
+      maxVirtualServers: s.maxVirtualServers,
+      license: s.connection.license,
+      integrationServer: {
+        ...s.connection.integrationServer,
+        password: this.cipher.open(s.credentials.integrationServer, aad(s.id, 'integration-server')),
+      },
+      ksc: { ...s.connection.ksc, password: this.cipher.open(s.credentials.ksc, aad(s.id, 'ksc')) },
+    } as SiteConnection;
+  }
+
+  /** What admins see: everything but credentials, plus how many virtual servers are taken. */
+  async list() {
+    return (await this.sites.list()).map((s) => ({
+      id: s.id,
+      name: s.name,
+      enabled: s.enabled,
+      kscConfigured: s.kscConfigured,
+      eligible: s.enabled && s.kscConfigured && s.placedTenants < s.maxVirtualServers,
+      maxVirtualServers: s.maxVirtualServers,
+      placedTenants: s.placedTenants,
+      freeVirtualServers: Math.max(0, s.maxVirtualServers - s.placedTenants),
+      integrationServer: { url: s.connection.integrationServer.url, username: s.connection.integrationServer.username, addressForAgents: s.connection.integrationServer.addressForAgents },
+      ksc: { url: s.connection.ksc.url, username: s.connection.ksc.username, publicAddress: s.connection.ksc.publicAddress },
+      license: s.connection.license,
+      source: s.source,
+      updatedAt: s.updatedAt,
+    }));
+  }
+
+  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean }): Promise<void> {
+    if (!(await this.sites.findById(id))) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
+    await this.uow.run(async () => {
+      if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
+      if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);
+    });
+  }
+}

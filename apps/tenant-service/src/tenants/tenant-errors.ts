@@ -1,0 +1,26 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** Domain error codes of tenant-service, with their HTTP mapping (the one place that maps them). */
+export enum TenantErrorCode {
+  TenantNotFound = 'TENANT_NOT_FOUND',
+  TenantNameTaken = 'TENANT_NAME_TAKEN',
+  AdminAccountTaken = 'ADMIN_ACCOUNT_TAKEN',
+  NoSiteCapacity = 'NO_SITE_CAPACITY',
+  SiteUnknown = 'SITE_UNKNOWN',
+  SiteExists = 'SITE_EXISTS',
+  TenantNotFailed = 'TENANT_NOT_FAILED',
+  TenantNotReady = 'TENANT_NOT_READY',
+  CredentialsGone = 'CREDENTIALS_GONE',
+}
+
+export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
+  [TenantErrorCode.TenantNotFound]: HttpStatus.NOT_FOUND,
+  [TenantErrorCode.TenantNameTaken]: HttpStatus.CONFLICT,
+  [TenantErrorCode.AdminAccountTaken]: HttpStatus.CONFLICT,
+  [TenantErrorCode.NoSiteCapacity]: HttpStatus.CONFLICT,
+  [TenantErrorCode.SiteUnknown]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [TenantErrorCode.SiteExists]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantNotFailed]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantNotReady]: HttpStatus.CONFLICT,
+  [TenantErrorCode.CredentialsGone]: HttpStatus.GONE,
+};

@@ -1,0 +1,65 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import {
+  AgentsInstalled,
+  AgentsInstalledV1,
+  EventEnvelope,
+  OnboardingStepFailed,
+  OnboardingStepFailedV1,
+  SvmConfigured,
+  SvmConfiguredV1,
+  TenantActivated,
+  TenantActivatedV1,
+  TenantRequested,
+  TenantRequestedV1,
+  VmsRegistered,
+  VmsRegisteredV1,
+} from '@tpo/contracts';
+import { OnEvent, OnInvalidEvent } from '@tpo/messaging';
+import { IntakeFromBusUseCase } from './use-cases/intake-from-bus.use-case';
+import { RecordProgressUseCase } from './use-cases/record-progress.use-case';
+
+/** Thin transport: each event goes to one use case. */
+@Controller()
+export class TenantEventsMessageController {
+  constructor(
+    private readonly intake: IntakeFromBusUseCase,
+    private readonly progress: RecordProgressUseCase,
+  ) {}
+
+  @OnEvent(TenantRequested)
+  onTenantRequested(@Payload() e: EventEnvelope<TenantRequestedV1>): Promise<void> {
+    return this.intake.accept(e);
+  }
+
+  /** Orders failing their contract are answered with TenantRequestRejected, not dead-lettered. */
+  @OnInvalidEvent(TenantRequested)
+  onInvalidTenantRequested(@Payload() p: { envelope: EventEnvelope<unknown>; reasons: string[] }): Promise<void> {
+    return this.intake.rejectInvalid(p.envelope, p.reasons);
+  }
+
+  @OnEvent(SvmConfigured)
+  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
+    return this.progress.svmConfigured(e);
+  }
+
+  @OnEvent(AgentsInstalled)
+  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
+    return this.progress.agentsInstalled(e);
+  }
+
+  @OnEvent(VmsRegistered)
+  onVmsRegistered(@Payload() e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
+    return this.progress.vmsRegistered(e);
+  }
+
+  @OnEvent(TenantActivated)
+  onTenantActivated(@Payload() e: EventEnvelope<TenantActivatedV1>): Promise<void> {
+    return this.progress.tenantActivated(e);
+  }
+
+  @OnEvent(OnboardingStepFailed)
+  onStepFailed(@Payload() e: EventEnvelope<OnboardingStepFailedV1>): Promise<void> {
+    return this.progress.stepFailed(e);
+  }
+}

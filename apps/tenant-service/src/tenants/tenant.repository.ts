@@ -1,0 +1,207 @@
+import { Injectable } from '@nestjs/common';
+import { OnboardingRequest, OnboardingStep } from '@tpo/contracts';
+import { UnitOfWork } from '@tpo/persistence';
+
+export type TenantStatus = 'onboarding' | 'failed' | 'ready';
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface StepFailure {
+  step: OnboardingStep;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface TenantRecord {
+  id: string;
+  orderId: string;
+  name: string;
+  adminAccountName: string;
+  siteId: string;
+  status: TenantStatus;
+  currentStep: OnboardingStep;
+  request: OnboardingRequest;
+  isTenantId: string | null;
+  virtualServerId: string | null;
+  virtualServerName: string | null;
+  createTaskId: string | null;
+  failure: StepFailure | null;
+  vmSummary: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+  readyAt: Date | null;
+}
+
+export interface StepRecord {
+  step: OnboardingStep;
+  status: StepStatus;
+  attempt: number;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  externalTaskIds: string[];
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryable: boolean | null;
+  details: Record<string, unknown> | null;
+}
+
+const COLUMNS = `id, order_id, name, admin_account_name, site_id, status, current_step, request, is_tenant_id, virtual_server_id,
+  virtual_server_name, create_task_id, failure, vm_summary, created_at, updated_at, ready_at`;
+
+function toTenant(r: Record<string, unknown>): TenantRecord {
+  return {
+    id: r.id as string,
+    orderId: r.order_id as string,
+    name: r.name as string,
+    adminAccountName: r.admin_account_name as string,
+    siteId: r.site_id as string,
+    status: r.status as TenantStatus,
+    currentStep: r.current_step as OnboardingStep,
+    request: r.request as OnboardingRequest,
+    isTenantId: r.is_tenant_id as string | null,
+    virtualServerId: r.virtual_server_id as string | null,
+    virtualServerName: r.virtual_server_name as string | null,
+    createTaskId: r.create_task_id as string | null,
+    failure: r.failure as StepFailure | null,
+    vmSummary: r.vm_summary as Record<string, unknown> | null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    readyAt: r.ready_at as Date | null,
+  };
+}
+
+/** The only code that touches `tenant` and `tenant_step`. */
+@Injectable()
+export class TenantRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  private get m() {
+    return this.uow.manager();
+  }
+
+  async insert(t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>): Promise<void> {
+    await this.m.query(
+      `INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
+       VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb)`,
+      [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)],
+    );
+    await this.m.query(`INSERT INTO tenant_step (tenant_id, step, status, started_at) VALUES ($1, 'create-tenant', 'running', now())`, [t.id]);
+  }
+
+  async findById(id: string, forUpdate = false): Promise<TenantRecord | undefined> {
+    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async findByOrderId(orderId: string): Promise<TenantRecord | undefined> {
+    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE order_id = $1`, [orderId]);
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async findConflicts(name: string, adminAccountName: string): Promise<{ nameTaken: boolean; accountTaken: boolean }> {
+    const [row] = await this.m.query(
+      `SELECT bool_or(lower(name) = lower($1)) AS name_taken, bool_or(lower(admin_account_name) = lower($2)) AS account_taken
+       FROM tenant WHERE lower(name) = lower($1) OR lower(admin_account_name) = lower($2)`,
+      [name, adminAccountName],
+    );
+    return { nameTaken: !!row?.name_taken, accountTaken: !!row?.account_taken };
+  }
+
+  async list(filter: { status?: TenantStatus; siteId?: string; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM tenant ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    );
+    const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM tenant ${clause}`, params);
+    return { items: rows.map(toTenant), total: n };
+  }
+
+  async update(id: string, patch: Partial<Pick<TenantRecord, 'status' | 'currentStep' | 'isTenantId' | 'virtualServerId' | 'virtualServerName' | 'createTaskId' | 'failure' | 'vmSummary'>> & { ready?: boolean }): Promise<void> {
+    const columns: Record<string, string> = {
+      status: 'status',
+      currentStep: 'current_step',
+      isTenantId: 'is_tenant_id',
+      virtualServerId: 'virtual_server_id',
+      virtualServerName: 'virtual_server_name',
+      createTaskId: 'create_task_id',
+      failure: 'failure',
+      vmSummary: 'vm_summary',
+    };
+    const sets: string[] = ['updated_at = now()'];
+    const params: unknown[] = [id];
+    for (const [key, column] of Object.entries(columns)) {
+      if (!(key in patch)) continue;
+      const value = (patch as Record<string, unknown>)[key];
+      const isJson = column === 'failure' || column === 'vm_summary';
+      sets.push(`${column} = $${params.push(isJson && value !== null ? JSON.stringify(value) : value)}${isJson ? '::jsonb' : ''}`);
+    }
+    if (patch.ready) sets.push('ready_at = now()');
+    await this.m.query(`UPDATE tenant SET ${sets.join(', ')} WHERE id = $1`, params);
+  }
+
+  // ---- timeline ------------------------------------------------------------------------------
+
+  async steps(tenantId: string): Promise<StepRecord[]> {
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT step, status, attempt, started_at, ended_at, external_task_ids, error_code, error_message, retryable, details
+       FROM tenant_step WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    return rows.map((r) => ({
+      step: r.step as OnboardingStep,
+      status: r.status as StepStatus,
+      attempt: r.attempt as number,
+      startedAt: r.started_at as Date | null,
+      endedAt: r.ended_at as Date | null,
+      externalTaskIds: r.external_task_ids as string[],
+      errorCode: r.error_code as string | null,
+      errorMessage: r.error_message as string | null,
+      retryable: r.retryable as boolean | null,
+      details: r.details as Record<string, unknown> | null,
+    }));
+  }
+
+  async step(tenantId: string, step: OnboardingStep): Promise<StepRecord | undefined> {
+    return (await this.steps(tenantId)).find((s) => s.step === step);
+  }
+
+  async stepStarted(tenantId: string, step: OnboardingStep, attempt?: number): Promise<void> {
+    await this.m.query(
+      `INSERT INTO tenant_step (tenant_id, step, status, attempt, started_at) VALUES ($1, $2, 'running', COALESCE($3, 1), now())
+       ON CONFLICT (tenant_id, step) DO UPDATE SET status = 'running', attempt = COALESCE($3, tenant_step.attempt), started_at = now(), ended_at = NULL,
+         error_code = NULL, error_message = NULL, retryable = NULL`,
+      [tenantId, step, attempt ?? null],
+    );
+  }
+
+  async stepSucceeded(tenantId: string, step: OnboardingStep, details?: Record<string, unknown>): Promise<void> {
+    await this.m.query(
+      `INSERT INTO tenant_step (tenant_id, step, status, started_at, ended_at, details) VALUES ($1, $2, 'succeeded', now(), now(), $3::jsonb)
+       ON CONFLICT (tenant_id, step) DO UPDATE SET status = 'succeeded', ended_at = now(), details = COALESCE($3::jsonb, tenant_step.details),
+         error_code = NULL, error_message = NULL, retryable = NULL`,
+      [tenantId, step, details ? JSON.stringify(details) : null],
+    );
+  }
+
+  async stepFailed(tenantId: string, failure: StepFailure, attempt: number): Promise<void> {
+    await this.m.query(
+      `INSERT INTO tenant_step (tenant_id, step, status, attempt, started_at, ended_at, error_code, error_message, retryable)
+       VALUES ($1, $2, 'failed', $3, now(), now(), $4, $5, $6)
+       ON CONFLICT (tenant_id, step) DO UPDATE SET status = 'failed', attempt = GREATEST(tenant_step.attempt, $3), ended_at = now(),
+         error_code = $4, error_message = $5, retryable = $6`,
+      [tenantId, failure.step, attempt, failure.code, failure.message.slice(0, 2000), failure.retryable],
+    );
+  }
+
+  async addExternalTask(tenantId: string, step: OnboardingStep, taskId: string): Promise<void> {
+    await this.m.query(
+      `UPDATE tenant_step SET external_task_ids = external_task_ids || to_jsonb($3::text) WHERE tenant_id = $1 AND step = $2 AND NOT external_task_ids ? $3`,
+      [tenantId, step, taskId],
+    );
+  }
+}

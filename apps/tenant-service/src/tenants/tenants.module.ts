@@ -1,0 +1,86 @@
+import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { UnitOfWork } from '@tpo/persistence';
+import { EnvelopeCipher } from '@tpo/secrets';
+import { JobRunner, LOGGER } from '@tpo/service-kit';
+import { KasperskyClients } from '@tpo/site-directory';
+import type { Logger } from 'pino';
+import { TenantServiceEnv } from '../config/tenant-service.env';
+import { InternalTokenGuard } from '../sites/internal-token.guard';
+import { SiteRegistry } from '../sites/site-registry.service';
+import { SiteRepository } from '../sites/site.repository';
+import { InternalSitesHttpController, SitesHttpController } from '../sites/sites.http.controller';
+import { TenantEventsMessageController } from './tenant-events.message.controller';
+import { TenantSecretRepository } from './tenant-secret.repository';
+import { TenantRepository } from './tenant.repository';
+import { TenantsHttpController } from './tenants.http.controller';
+import { CreateTenantJob } from './use-cases/create-tenant.job';
+import { IntakeFromBusUseCase } from './use-cases/intake-from-bus.use-case';
+import { RecordProgressUseCase } from './use-cases/record-progress.use-case';
+import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-case';
+import { RetryOnboardingUseCase } from './use-cases/retry-onboarding.use-case';
+import { RevealCredentialsUseCase } from './use-cases/reveal-credentials.use-case';
+
+const TENANTS_CONFIG = Symbol('TENANTS_CONFIG');
+
+/** Intake, placement, step 1, timeline, handover, sites — tenant-service's domain. */
+@Module({})
+export class TenantsModule implements OnModuleInit, OnModuleDestroy {
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(TENANTS_CONFIG) private readonly config: TenantServiceEnv,
+    private readonly registry: SiteRegistry,
+    private readonly runner: JobRunner,
+    private readonly createTenant: CreateTenantJob,
+    private readonly secrets: TenantSecretRepository,
+    private readonly uow: UnitOfWork,
+    private readonly clients: KasperskyClients,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  static register(config: TenantServiceEnv): DynamicModule {
+    return {
+      module: TenantsModule,
+      controllers: [TenantsHttpController, SitesHttpController, InternalSitesHttpController, TenantEventsMessageController],
+      providers: [
+        { provide: TENANTS_CONFIG, useValue: config },
+        { provide: EnvelopeCipher, useValue: EnvelopeCipher.fromConfig(config.SECRETS_MASTER_KEYS) },
+        SiteRepository,
+        SiteRegistry,
+        { provide: KasperskyClients, inject: [SiteRegistry, LOGGER], useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' })) },
+        TenantRepository,
+        TenantSecretRepository,
+        InternalTokenGuard,
+        RequestOnboardingUseCase,
+        IntakeFromBusUseCase,
+        RecordProgressUseCase,
+        RetryOnboardingUseCase,
+        RevealCredentialsUseCase,
+        CreateTenantJob,
+      ],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.SITES_FILE) await this.registry.seedFromFile(this.config.SITES_FILE);
+    this.runner.register(this.createTenant);
+    // Unrevealed passwords past their window are destroyed (the tenant must reset it in KSC).
+    this.sweeper = setInterval(() => void this.sweep(), 60_000);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.clients.close();
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      for (const tenantId of await this.secrets.expired(100)) {
+        await this.uow.run(() => this.secrets.destroy(tenantId, 'reveal window expired'));
+        this.logger.warn({ tenantId }, 'unrevealed admin password destroyed after its reveal window; the tenant needs a password reset');
+      }
+    } catch (e) {
+      this.logger.warn({ err: e }, 'secret sweep failed');
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AgentsInstalledV1,
+  EventEnvelope,
+  OnboardingStep,
+  OnboardingStepFailedV1,
+  SvmConfiguredV1,
+  TenantActivatedV1,
+  TenantReady,
+  VmsRegisteredV1,
+} from '@tpo/contracts';
+import { OutboxWriter } from '@tpo/messaging';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import type { Logger } from 'pino';
+import { TenantServiceEnv } from '../../config/tenant-service.env';
+import { SiteRepository } from '../../sites/site.repository';
+import { TenantSecretRepository } from '../tenant-secret.repository';
+import { TenantRecord, TenantRepository } from '../tenant.repository';
+
+/**
+ * Keeps each tenant's timeline from the step events of the other services, and does the handover
+ * when the tenant is activated. Runs inside the event's inbox transaction.
+ */
+@Injectable()
+export class RecordProgressUseCase {
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly secrets: TenantSecretRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly sites: SiteRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async svmConfigured(e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
+    const t = await this.advance(e.data.tenantId, 'configure-svm', 'install-agents', { applied: e.data.applied });
+    if (t) await this.tenants.update(t.id, { virtualServerName: e.data.virtualServerName });
+  }
+
+  async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
+    const t = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', { installed: e.data.succeeded.length, failed: e.data.failed });
+    if (t) await this.tenants.update(t.id, { vmSummary: { ...(t.vmSummary ?? {}), requested: t.request.vms.length, installed: e.data.succeeded.length, installFailed: e.data.failed } });
+  }
+
+  async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
+    const t = await this.advance(e.data.tenantId, 'register-vms', 'activate', { registered: e.data.succeeded.length, failed: e.data.failed });
+    if (t) await this.tenants.update(t.id, { vmSummary: { ...(t.vmSummary ?? {}), registered: e.data.succeeded.length, registrationFailed: e.data.failed } });
+  }
+
+  /** Step 7, handover: the tenant is ready; its password can be revealed once (for a limited time). */
+  async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
+    const t = await this.advance(e.data.tenantId, 'activate', 'handover', { activeVms: e.data.activeVms });
+    if (!t) return;
+    const site = await this.sites.findById(t.siteId);
+    const address = site?.connection.ksc.publicAddress ?? 'unknown';
+    const vasName = t.virtualServerName ?? t.name;
+    await this.secrets.startRevealWindow(t.id, this.config.PASSWORD_REVEAL_TTL_HOURS);
+    await this.tenants.update(t.id, { status: 'ready', currentStep: 'handover', ready: true, vmSummary: { ...(t.vmSummary ?? {}), active: e.data.activeVms } });
+    await this.tenants.stepSucceeded(t.id, 'handover');
+    await this.outbox.emit(
+      TenantReady,
+      {
+        tenantId: t.id,
+        siteId: t.siteId,
+        orderId: t.orderId,
+        adminAccountName: t.adminAccountName,
+        administrationServer: { address, port: portOf(site?.connection.ksc.url), virtualServerName: vasName, connectionString: `${address}/${vasName}` },
+      },
+      { tenantId: t.id },
+    );
+    this.logger.info({ tenantId: t.id }, 'tenant ready for handover');
+  }
+
+  async stepFailed(e: EventEnvelope<OnboardingStepFailedV1>): Promise<void> {
+    const t = await this.tenants.findById(e.data.tenantId, true);
+    if (!t) return;
+    const current = await this.tenants.step(t.id, e.data.step);
+    if (current && current.attempt > e.data.attempt) return; // a failure of an attempt that was already retried
+    const failure = { step: e.data.step, code: e.data.code, message: e.data.message, retryable: e.data.retryable };
+    await this.tenants.stepFailed(t.id, failure, e.data.attempt);
+    for (const id of e.data.externalTaskIds ?? []) await this.tenants.addExternalTask(t.id, e.data.step, id);
+    if (t.status !== 'ready') await this.tenants.update(t.id, { status: 'failed', currentStep: e.data.step, failure });
+  }
+
+  /** Marks `done` succeeded and `next` running, if the tenant is still at `done`. */
+  private async advance(tenantId: string, done: OnboardingStep, next: OnboardingStep, details: Record<string, unknown>): Promise<TenantRecord | undefined> {
+    const t = await this.tenants.findById(tenantId, true);
+    if (!t) {
+      this.logger.warn({ tenantId, step: done }, 'step event for an unknown tenant');
+      return undefined;
+    }
+    await this.tenants.stepSucceeded(t.id, done, details);
+    if (t.currentStep !== done) return undefined; // replayed or out of date: the timeline row is enough
+    await this.tenants.stepStarted(t.id, next);
+    await this.tenants.update(t.id, { currentStep: next, status: 'onboarding', failure: null });
+    return t;
+  }
+}
+
+function portOf(url: string | undefined): number {
+  if (!url) return 13299;
+  const u = new URL(url);
+  return u.port ? Number(u.port) : 13299;
+}

@@ -1,0 +1,42 @@
+/** A failure talking to a Kaspersky server, before any vendor-level error code is known. */
+export class KasperskyTransportError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'network' | 'timeout' | 'circuit_open' | 'too_large' | 'tls',
+    readonly options: { cause?: unknown; method?: string; path?: string } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'KasperskyTransportError';
+  }
+
+  /** Transport failures are transient, except a certificate mismatch. */
+  get retryable(): boolean {
+    return this.kind !== 'tls' && this.kind !== 'too_large';
+  }
+}
+
+/** A response with an HTTP status that is an error (4xx/5xx), with whatever body came back. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly retryAfterMs: number | undefined,
+    readonly options: { method?: string; path?: string } = {},
+  ) {
+    super(`HTTP ${status} from ${options.method ?? ''} ${options.path ?? ''}`.trim());
+    this.name = 'HttpStatusError';
+  }
+
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+/** Parses `Retry-After` (delta seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './tls';
+export * from './resilient-http';

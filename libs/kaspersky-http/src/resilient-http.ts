@@ -1,0 +1,222 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  IBackoff,
+  IRetryBackoffContext,
+  retry,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
+import { HttpStatusError, KasperskyTransportError, parseRetryAfter } from './errors';
+import { CertificatePinError, tlsConnector, TlsTrust } from './tls';
+
+export interface ResilientHttpOptions {
+  /** e.g. `https://is.example:7271` */
+  baseUrl: string;
+  /** Name in logs and errors (`integration-server`, `ksc`). */
+  name: string;
+  tls?: TlsTrust;
+  /** Whole-request deadline, including reading the body. */
+  timeoutMs?: number;
+  /** Attempts for a transient failure, first one included. */
+  maxAttempts?: number;
+  retryInitialDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Consecutive transient failures that open the circuit, and how long it stays open. */
+  breakerThreshold?: number;
+  breakerHalfOpenAfterMs?: number;
+  /** Largest accepted response body. */
+  maxResponseBytes?: number;
+  /** Connections kept per origin (KSC wants one request per connection at a time). */
+  connections?: number;
+  logger?: Logger;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /**
+   * `idempotent` (default for GET): retried on network errors, 5xx and 429.
+   * `unsafe` (state-changing POST/DELETE): retried only where the server cannot have acted —
+   * 429, 503 and refused connections — because a lost answer could hide a completed action.
+   */
+  retry?: 'idempotent' | 'unsafe' | 'never';
+  signal?: AbortSignal;
+  /** Log label for the operation (never the body). */
+  operation?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+type RetryContext = IRetryBackoffContext<unknown>;
+
+/** Honour `Retry-After` when the server sent one (capped at 60 s), else the inner backoff. */
+class RetryAfterBackoff implements IBackoff<RetryContext> {
+  constructor(
+    private readonly inner: { next(context: RetryContext): IBackoff<RetryContext> },
+    readonly duration = 0,
+  ) {}
+
+  next(context: RetryContext): IBackoff<RetryContext> {
+    const innerNext = this.inner.next(context);
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const retryAfter = error instanceof HttpStatusError ? error.retryAfterMs : undefined;
+    return new RetryAfterBackoff(innerNext, retryAfter === undefined ? innerNext.duration : Math.min(retryAfter, 60_000));
+  }
+}
+
+function isRetryable(error: Error, mode: HttpRequest['retry']): boolean {
+  if (mode === 'never') return false;
+  if (error instanceof HttpStatusError) {
+    if (mode === 'unsafe') return error.status === 429 || error.status === 503;
+    return error.retryable;
+  }
+  if (error instanceof KasperskyTransportError) {
+    if (!error.retryable) return false;
+    if (mode === 'unsafe') return (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+    return true;
+  }
+  return false;
+}
+
+/**
+ * HTTP for Kaspersky clients: keep-alive, TLS trust, per-request deadline, retries with backoff and
+ * jitter for transient failures only (never 4xx except 429), and a circuit breaker that stops
+ * hammering a server that keeps failing. Logs method, path, status and time — never bodies.
+ */
+export class ResilientHttp {
+  private readonly agent: Agent;
+  private readonly breaker;
+  private readonly backoff: RetryAfterBackoff;
+
+  constructor(private readonly options: ResilientHttpOptions) {
+    if (options.tls?.insecure) {
+      options.logger?.warn(
+        { client: options.name, baseUrl: options.baseUrl },
+        `TLS VERIFICATION IS OFF for ${options.name} (${options.baseUrl}): lab use only; configure a CA bundle or a certificate pin`,
+      );
+    }
+    this.agent = new Agent({
+      connect: tlsConnector(options.tls),
+      connections: options.connections ?? 16,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs ?? 30_000,
+      bodyTimeout: options.timeoutMs ?? 30_000,
+    });
+    this.breaker = circuitBreaker(
+      handleWhen((e) => isRetryable(e, 'idempotent')),
+      {
+        halfOpenAfter: options.breakerHalfOpenAfterMs ?? 30_000,
+        breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 10),
+      },
+    );
+    this.backoff = new RetryAfterBackoff(
+      new ExponentialBackoff({ initialDelay: options.retryInitialDelayMs ?? 200, maxDelay: options.retryMaxDelayMs ?? 10_000 }),
+    );
+  }
+
+  get circuitState(): string {
+    return String(this.breaker.state);
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const mode = req.retry ?? (req.method === 'GET' ? 'idempotent' : 'unsafe');
+    const policy = wrap(
+      retry(handleWhen((e) => isRetryable(e, mode)), { maxAttempts: Math.max(0, (this.options.maxAttempts ?? 4) - 1), backoff: this.backoff }),
+      this.breaker,
+    );
+    try {
+      return await policy.execute(({ signal }) => this.once(req, signal));
+    } catch (e) {
+      if (e instanceof BrokenCircuitError) {
+        throw new KasperskyTransportError(`${this.options.name}: circuit open after repeated failures; not calling ${req.method} ${req.path}`, 'circuit_open', {
+          cause: e,
+          method: req.method,
+          path: req.path,
+        });
+      }
+      throw e;
+    }
+  }
+
+  private async once(req: HttpRequest, policySignal: AbortSignal): Promise<HttpResponse> {
+    const started = performance.now();
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const signals = [AbortSignal.timeout(timeoutMs), policySignal, ...(req.signal ? [req.signal] : [])];
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.agent.request({
+        origin: this.options.baseUrl,
+        path: req.path,
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.any(signals),
+      });
+    } catch (e) {
+      throw this.transportError(e, req, timeoutMs);
+    }
+    let body: string;
+    try {
+      body = await this.readBody(res, req);
+    } catch (e) {
+      throw e instanceof KasperskyTransportError ? e : this.transportError(e, req, timeoutMs);
+    }
+    const ms = Math.round(performance.now() - started);
+    this.options.logger?.debug({ client: this.options.name, op: req.operation, method: req.method, path: req.path, status: res.statusCode, ms }, 'kaspersky call');
+    if (res.statusCode >= 400) {
+      throw new HttpStatusError(res.statusCode, body, parseRetryAfter(res.headers['retry-after']), { method: req.method, path: req.path });
+    }
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
+  private async readBody(res: Dispatcher.ResponseData, req: HttpRequest): Promise<string> {
+    const max = this.options.maxResponseBytes ?? 10 * 1024 * 1024;
+    const declared = Number(res.headers['content-length'] ?? 0);
+    if (declared > max) {
+      res.body.destroy();
+      throw new KasperskyTransportError(`${this.options.name}: response of ${declared} bytes exceeds ${max}`, 'too_large', { method: req.method, path: req.path });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        res.body.destroy();
+        throw new KasperskyTransportError(`${this.options.name}: response exceeds ${max} bytes`, 'too_large', { method: req.method, path: req.path });
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private transportError(e: unknown, req: HttpRequest, timeoutMs: number): KasperskyTransportError {
+    const where = { cause: e, method: req.method, path: req.path };
+    if (e instanceof CertificatePinError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_TLS') || /certificate/i.test((e as Error)?.message ?? '')) {
+      return new KasperskyTransportError(`${this.options.name}: TLS verification failed: ${(e as Error).message}`, 'tls', where);
+    }
+    const name = (e as Error)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError' || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
+      return new KasperskyTransportError(`${this.options.name}: ${req.method} ${req.path} timed out after ${timeoutMs} ms`, 'timeout', where);
+    }
+    const cause = (e as { cause?: NodeJS.ErrnoException })?.cause ?? (e as NodeJS.ErrnoException);
+    return new KasperskyTransportError(`${this.options.name}: ${req.method} ${req.path} failed: ${cause?.code ?? (e as Error)?.message}`, 'network', {
+      ...where,
+      cause,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,139 @@
+import { Group, Host, KscModel, LIGHT_AGENT_PRODUCT, MAIN_SERVER, Package, Policy, User, VServer } from './ksc-model';
+import { KscLong } from './ksc-codec';
+import { hasNetworkAgent } from './ksc-task-effects';
+
+/** Model objects as KSC attribute records (what Find*, Get*Info and GetVServers return). */
+
+export function vserverRecord(vs: VServer, extras: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    KLVSRV_ID: vs.id,
+    KLVSRV_UID: vs.uid,
+    KLVSRV_GRP: vs.parentGroupId,
+    KLVSRV_DN: vs.dn,
+    KLVSRV_GROUPS: vs.groupsId,
+    KLVSRV_SUPER: vs.superId,
+    KLVSRV_UNASSIGNED: vs.unassignedId,
+    KLVSRV_ENABLED: vs.enabled,
+    KLVSRV_LIC_ENABLED: vs.licEnabled,
+    KLVSRV_HST_UID: vs.hostUid,
+    KLVSRV_CREATED: vs.created,
+    KLVSRV_VS_DESCR: vs.description,
+    KLVSRV_CUSTOM_INFO: '',
+    KLVSRV_NF_CUSTOM_URL: '',
+    KLVSRV_NEW_HOSTS_PROHIBITED: false,
+    KLVSRV_TOO_MUCH_HOSTS: false,
+    ...extras,
+  };
+}
+
+function ipToLong(ip: string | undefined): number | undefined {
+  const parts = ip?.split('.').map(Number);
+  if (!parts || parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+/**
+ * ASSUMPTION (ksc-openapi.md §3.2): KLHST_WKS_STATUS bits are modelled as 1 visible, 4 Network
+ * Agent installed, 8 Network Agent alive, 16 protection (Light Agent) installed.
+ */
+export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
+  const agent = hasNetworkAgent(h);
+  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.includes(LIGHT_AGENT_PRODUCT) ? 16 : 0);
+  const vs = h.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(h.vsId);
+  return {
+    KLHST_WKS_HOSTNAME: h.hostName,
+    KLHST_WKS_DN: h.dn,
+    KLHST_WKS_GROUPID: h.groupId,
+    KLHST_WKS_FQDN: h.fqdn,
+    KLHST_WKS_DNSNAME: h.dnsName,
+    KLHST_WKS_DNSDOMAIN: h.dnsDomain,
+    KLHST_WKS_WINHOSTNAME: h.dnsName.toUpperCase().slice(0, 15),
+    KLHST_WKS_WINDOMAIN: '',
+    KLHST_WKS_IP_LONG: ipToLong(h.ip),
+    KLHST_WKS_STATUS: status,
+    KLHST_WKS_NAG_VERSION: h.nagentVersion,
+    KLHST_WKS_LAST_VISIBLE: h.lastVisible,
+    KLHST_WKS_LAST_NAGENT_CONNECTED: agent ? h.lastVisible : undefined,
+    KLHST_WKS_FROM_UNASSIGNED: h.groupId === (vs ? vs.unassignedId : 1),
+    KLHST_INSTANCEID: h.hostName,
+    KLVSRV_ID: h.vsId,
+  };
+}
+
+export function groupRecord(ksc: KscModel, g: Group): Record<string, unknown> {
+  const all = [...ksc.groups.values()];
+  const descendants = (id: number): Group[] => all.filter((x) => x.parentId === id).flatMap((x) => [x, ...descendants(x.id)]);
+  const subtree = [g, ...descendants(g.id)];
+  const ids = new Set(subtree.map((x) => x.id));
+  const hosts = [...ksc.hosts.values()];
+  const path: string[] = [];
+  for (let cur: Group | undefined = g; cur; cur = ksc.groups.get(cur.parentId)) path.unshift(cur.name);
+  const vs = g.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(g.vsId);
+  return {
+    id: g.id,
+    name: g.name,
+    parentId: g.parentId,
+    creationDate: g.created,
+    lastUpdate: g.created,
+    hostsNum: hosts.filter((h) => h.groupId === g.id).length,
+    childGroupsNum: all.filter((x) => x.parentId === g.id).length,
+    grp_full_name: path.join('/'),
+    level: path.length - 1,
+    KLGRP_CHLDHST_CNT: hosts.filter((h) => ids.has(h.groupId)).length,
+    KLGRP_CHLDGRP_CNT: subtree.length - 1,
+    KLVSRV_ID: g.vsId,
+    KLVSRV_DN: vs?.dn,
+  };
+}
+
+/** GetPackages / GetPackageInfo2: the documented KLPKG_* attribute list (ksc-openapi.md §3.7). */
+export function packageRecord(p: Package): Record<string, unknown> {
+  return {
+    KLPKG_ID: p.id,
+    KLPKG_DN: p.name,
+    KLHST_WKS_PRODUCT_NAME: p.productName,
+    KLHST_WKS_PRODUCT_VERSION: p.productVersion,
+    KLPKG_PRODUCT_DN: p.name.replace(/\s*\([^)]*\)$/, ''),
+    KLPKG_PRODUCT_DV: p.productVersion,
+    KLPKG_SIZE: new KscLong(packageSize(p)),
+  };
+}
+
+/**
+ * GetPackages2. ASSUMPTION (ksc-openapi.md §3.7 / Q10): only KLPKG_NPI_PKGID is confirmed; the
+ * other KLPKG_NPI_* label names are placeholders.
+ */
+export function packageRecord2(p: Package): Record<string, unknown> {
+  return {
+    KLPKG_NPI_PKGID: p.id,
+    KLPKG_NPI_NAME: p.name,
+    KLPKG_NPI_PRODUCT_NAME: p.productName,
+    KLPKG_NPI_PRODUCT_VERSION: p.productVersion,
+    KLPKG_NPI_SIZE: new KscLong(packageSize(p)),
+  };
+}
+
+function packageSize(p: Package): number {
+  return 50_000_000 + p.productName.length * 1_000_003;
+}
+
+/** ASSUMPTION (ksc-openapi.md §3.8): GetUsers attribute names follow the AddUser input names. */
+export function userRecord(u: User, extras: Record<string, unknown> = {}): Record<string, unknown> {
+  return { KLSPL_USER_ID: u.id, KLSPL_USER_NAME: u.name, KLSPL_USER_ENABLED: u.enabled, KLSPL_USER_GROUPS: u.securityGroups, ...extras };
+}
+
+/**
+ * ASSUMPTION (Policy class not in ksc-openapi.md): KLPOL_* attributes and the settings container
+ * KLPOL_SETTINGS / locked list KLPOL_LOCKED are a minimal stand-in for KSC's policy sections.
+ */
+export function policyRecord(p: Policy, withSettings: boolean): Record<string, unknown> {
+  return {
+    KLPOL_ID: p.id,
+    KLPOL_DN: p.name,
+    KLPOL_PRODUCT: p.productName,
+    KLPOL_VERSION: p.productVersion,
+    KLPOL_GROUP_ID: p.groupId,
+    KLPOL_ACTIVE: p.active,
+    ...(withSettings ? { KLPOL_SETTINGS: p.settings, KLPOL_LOCKED: p.locked } : {}),
+  };
+}

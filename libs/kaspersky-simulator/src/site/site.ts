@@ -1,0 +1,63 @@
+import { DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
+import { FaultConfig, FaultController } from '../faults/faults';
+import { IntegrationServerModel } from '../integration-server/is-model';
+import { KscModel } from '../ksc/ksc-model';
+import { CallCounters } from './call-counters';
+
+export interface SiteOptions {
+  id: string;
+  /** Password of the Integration Server's `multitenancy` account. */
+  isPassword: string;
+  /** The provider's account on the KSC main server. */
+  kscAccount: { name: string; password: string };
+  /** Whether the IS has its KSC connection configured (step 1 of the deployment scenario). */
+  kscConfigured?: boolean;
+  assumptions?: Partial<SimulatorAssumptions>;
+  faults?: Partial<FaultConfig>;
+}
+
+/** State handed to the KSC wire layer (sessions, tasks, accessors): it registers itself here. */
+export interface KscProtocolState {
+  snapshot(): unknown;
+  stop(): void;
+}
+
+/** A "site": one KSC Administration Server and the Integration Server connected to it. */
+export class Site {
+  readonly counters = new CallCounters();
+  readonly faults: FaultController;
+  assumptions: SimulatorAssumptions;
+  kscConfigured: boolean;
+  readonly ksc: KscModel;
+  readonly is: IntegrationServerModel;
+  kscProtocol?: KscProtocolState;
+
+  constructor(readonly options: SiteOptions) {
+    this.assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
+    this.kscConfigured = options.kscConfigured ?? true;
+    this.faults = new FaultController(options.faults);
+    this.ksc = new KscModel(() => this.assumptions, options.kscAccount);
+    this.is = new IntegrationServerModel(this.ksc, this.faults, () => this.assumptions, () => this.kscConfigured);
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  snapshot() {
+    return {
+      id: this.id,
+      kscConfigured: this.kscConfigured,
+      assumptions: this.assumptions,
+      counters: this.counters.snapshot(),
+      integrationServer: this.is.snapshot(),
+      ksc: { ...this.ksc.snapshot(), protocol: this.kscProtocol?.snapshot() },
+    };
+  }
+
+  stop(): void {
+    this.is.stop();
+    this.kscProtocol?.stop();
+    this.faults.releaseHanging();
+  }
+}

@@ -1,0 +1,193 @@
+import { DomainError, RequestContext } from '@tpo/platform';
+import { UnitOfWork } from '@tpo/persistence';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { Job, JobRepository } from './job.repository';
+
+export interface JobOutcome {
+  readonly settled: true;
+}
+
+export interface JobContext<P = Record<string, unknown>> {
+  readonly job: Job<P>;
+  /** Aborted on shutdown: stop polling and return; the job is handed back at once. */
+  readonly signal: AbortSignal;
+  /** Commits `work` (state, outbox events) and the job's success in one transaction. */
+  succeed(work?: () => Promise<void>): Promise<JobOutcome>;
+  /** Commits `work` (failure state, failure event) and the job's failure in one transaction. */
+  fail(error: string, work?: () => Promise<void>): Promise<JobOutcome>;
+}
+
+/** Long-running work of one kind (a step with external calls). Must be idempotent: it can re-run after a crash. */
+export interface JobHandler<P = Record<string, unknown>> {
+  readonly kind: string;
+  run(ctx: JobContext<P>): Promise<JobOutcome>;
+  /** Called when the job keeps failing transiently past the limit, or fails permanently. */
+  giveUp(ctx: JobContext<P>, error: unknown): Promise<JobOutcome>;
+}
+
+export interface JobRunnerOptions {
+  databaseUrl: string;
+  schema: string;
+  concurrency: number;
+  perSiteConcurrency: number;
+  leaseMs: number;
+  maxTries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollIntervalMs?: number;
+}
+
+const SETTLED: JobOutcome = { settled: true };
+
+/**
+ * Runs durable jobs from the service's `job` table: claims due jobs with SKIP LOCKED (safe with
+ * several replicas), keeps a lease while running (a crashed worker's job is picked up again when
+ * the lease expires), retries transient failures with exponential backoff, bounds concurrency
+ * globally and per site, and wakes on Postgres NOTIFY when jobs are enqueued.
+ */
+export class JobRunner {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly running = new Map<string, { siteId: string | null; promise: Promise<void> }>();
+  private readonly abort = new AbortController();
+  private listener?: Client;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private notified = false;
+  private active = false;
+
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly uow: UnitOfWork,
+    private readonly logger: Logger,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  register(handler: JobHandler<never>): void {
+    this.handlers.set(handler.kind, handler as unknown as JobHandler);
+  }
+
+  async start(): Promise<void> {
+    if (this.active || this.handlers.size === 0) return;
+    this.active = true;
+    try {
+      const client = new Client({ connectionString: this.options.databaseUrl, application_name: `job-runner:${this.options.schema}` });
+      client.on('notification', () => this.wakeUp());
+      client.on('error', (e) => this.logger.warn({ err: e }, 'job listener connection lost; falling back to polling'));
+      await client.connect();
+      await client.query(`LISTEN "${this.options.schema}_job"`);
+      this.listener = client;
+    } catch (e) {
+      this.logger.warn({ err: e }, 'job listener unavailable; polling only');
+    }
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, aborts in-flight jobs (they hand their lease back) and waits for them. */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.abort.abort(new Error('shutting down'));
+    this.wakeUp();
+    await this.loop;
+    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  private async run(): Promise<void> {
+    const kinds = [...this.handlers.keys()];
+    while (this.active) {
+      try {
+        this.notified = false;
+        const free = this.options.concurrency - this.running.size;
+        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds) : [];
+        for (const job of claimed) this.dispatch(job);
+        let wait = this.options.pollIntervalMs ?? 1000;
+        const next = await this.jobs.nextDueInMs(kinds);
+        if (next !== undefined) wait = Math.min(wait, Math.max(10, next));
+        if (claimed.length === free && free > 0) wait = 0; // maybe more due right now
+        await this.sleep(wait);
+      } catch (e) {
+        this.logger.warn({ err: e }, 'job runner round failed');
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  private dispatch(job: Job): void {
+    const perSite = job.siteId ? [...this.running.values()].filter((r) => r.siteId === job.siteId).length : 0;
+    if (job.siteId && perSite >= this.options.perSiteConcurrency) {
+      // Site busy: hand it back for a moment without counting a failure.
+      void this.jobs.release(job.id, 200).catch(() => undefined);
+      return;
+    }
+    const promise = this.execute(job).finally(() => {
+      this.running.delete(job.id);
+      this.wakeUp();
+    });
+    this.running.set(job.id, { siteId: job.siteId, promise });
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.kind)!;
+    const lease = setInterval(() => void this.jobs.renewLease(job.id, this.options.leaseMs).catch(() => undefined), Math.max(1000, this.options.leaseMs / 3));
+    const ctx: JobContext = {
+      job,
+      signal: this.abort.signal,
+      succeed: async (work) => {
+        await this.uow.run(async () => {
+          await work?.();
+          await this.jobs.markSucceeded(job.id);
+        });
+        return SETTLED;
+      },
+      fail: async (error, work) => {
+        await this.uow.run(async () => {
+          await work?.();
+          await this.jobs.markFailed(job.id, error);
+        });
+        return SETTLED;
+      },
+    };
+    const log = this.logger.child({ jobId: job.id, kind: job.kind, key: job.key, attempt: job.attempt, try: job.tries });
+    try {
+      await RequestContext.run({ correlationId: `job:${job.id}`, tenantId: job.key }, () => handler.run(ctx));
+    } catch (error) {
+      if (this.abort.signal.aborted) {
+        await this.jobs.reschedule(job.id, 0, 'interrupted by shutdown').catch(() => undefined);
+        return;
+      }
+      const permanent = error instanceof DomainError && !error.retryable;
+      if (permanent || job.tries >= this.options.maxTries) {
+        log.error({ err: error }, permanent ? 'job failed permanently' : 'job gave up after repeated failures');
+        await handler.giveUp(ctx, error).catch((e: unknown) => log.error({ err: e }, 'giveUp failed; job will be retried'));
+        return;
+      }
+      const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
+      log.warn({ err: error, delayMs: Math.round(delay) }, 'job failed; retrying later');
+      await this.jobs.reschedule(job.id, Math.round(delay), error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    } finally {
+      clearInterval(lease);
+    }
+  }
+
+  private wakeUp(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.notified || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './site-connection';
+export * from './site-directory';
+export * from './site-directory.module';

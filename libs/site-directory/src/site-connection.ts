@@ -1,0 +1,105 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+
+/** How a client trusts a server certificate (see @tpo/kaspersky-http TlsTrust). */
+export class TlsTrustDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
+  caPem?: string;
+
+  @IsOptional()
+  @Matches(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, { message: 'pinSha256 is a SHA-256 fingerprint (64 hex digits, colons optional)' })
+  pinSha256?: string;
+
+  /** Lab only; logged loudly by every client. */
+  @IsOptional()
+  @IsBoolean()
+  insecure?: boolean;
+}
+
+export class IntegrationServerConnection {
+  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'integrationServer.url is http(s)://host:port' })
+  url!: string;
+
+  @IsString()
+  @MinLength(1)
+  username!: string;
+
+  @IsString()
+  @MinLength(1)
+  password!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TlsTrustDto)
+  tls?: TlsTrustDto;
+
+  /** IP the tenants' Light Agents use to reach this Integration Server (default discovery address). */
+  @IsIP(4)
+  addressForAgents!: string;
+}
+
+export class KscConnection {
+  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'ksc.url is http(s)://host:port' })
+  url!: string;
+
+  @IsString()
+  @MinLength(1)
+  username!: string;
+
+  @IsString()
+  @MinLength(1)
+  password!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TlsTrustDto)
+  tls?: TlsTrustDto;
+
+  /** Address tenant admins and agents use for this KSC (handover: `<address>/<vAS name>`). */
+  @IsString()
+  @MaxLength(253)
+  publicAddress!: string;
+}
+
+export class SiteLicense {
+  /** VMs the site's licenses cover (all tenants together); absent = not limited here. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  maxVms?: number;
+
+  /** ISO date after which no new tenant is activated. */
+  @IsOptional()
+  @IsString()
+  expiresAt?: string;
+}
+
+/** What a service needs to work against one site: addresses, credentials, limits. */
+export class SiteConnection {
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/)
+  id!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @ValidateNested()
+  @Type(() => IntegrationServerConnection)
+  integrationServer!: IntegrationServerConnection;
+
+  @ValidateNested()
+  @Type(() => KscConnection)
+  ksc!: KscConnection;
+
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  maxVirtualServers!: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SiteLicense)
+  license?: SiteLicense;
+}

@@ -1,0 +1,113 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { formatValidationErrors } from '@tpo/contracts';
+import { IntegrationServerClient } from '@tpo/integration-server-client';
+import { KscClient } from '@tpo/ksc-client';
+import { DomainError } from '@tpo/platform';
+import type { Logger } from 'pino';
+import { fetch } from 'undici';
+import { SiteConnection } from './site-connection';
+
+export const SITE_UNKNOWN = 'SITE_UNKNOWN';
+export const SITE_DIRECTORY_UNAVAILABLE = 'SITE_DIRECTORY_UNAVAILABLE';
+
+/** Where a service finds a site's connection details. */
+export interface SiteDirectory {
+  connection(siteId: string): Promise<SiteConnection>;
+}
+
+export function parseSiteConnection(raw: unknown): SiteConnection {
+  const site = plainToInstance(SiteConnection, raw);
+  const errors = formatValidationErrors(validateSync(site, { forbidUnknownValues: true }));
+  if (errors.length > 0) throw new Error(`invalid site connection: ${errors.join('; ')}`);
+  return site;
+}
+
+/**
+ * Site connections served by tenant-service (the site registry, which keeps credentials encrypted
+ * at rest) at `GET /internal/v1/sites/:id/connection`, authenticated with the internal service
+ * token. Cached briefly; credentials never travel on the bus.
+ */
+export class RemoteSiteDirectory implements SiteDirectory {
+  private readonly cache = new Map<string, { at: number; site: SiteConnection }>();
+
+  constructor(
+    private readonly options: { baseUrl: string; token: string; ttlMs?: number; timeoutMs?: number },
+  ) {}
+
+  async connection(siteId: string): Promise<SiteConnection> {
+    const hit = this.cache.get(siteId);
+    if (hit && Date.now() - hit.at < (this.options.ttlMs ?? 60_000)) return hit.site;
+    let res;
+    try {
+      res = await fetch(`${this.options.baseUrl}/internal/v1/sites/${encodeURIComponent(siteId)}/connection`, {
+        headers: { Authorization: `Bearer ${this.options.token}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      });
+    } catch (e) {
+      throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory unreachable: ${(e as Error).message}`, { retryable: true });
+    }
+    if (res.status === 404) throw new DomainError(SITE_UNKNOWN, `site ${siteId} is not registered`);
+    if (!res.ok) throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory answered ${res.status}`, { retryable: true });
+    const site = parseSiteConnection(await res.json());
+    this.cache.set(siteId, { at: Date.now(), site });
+    return site;
+  }
+}
+
+/** Kaspersky clients per site, built from the directory and rebuilt when credentials change. */
+export class KasperskyClients {
+  private readonly is = new Map<string, { fingerprint: string; client: IntegrationServerClient }>();
+  private readonly ksc = new Map<string, { fingerprint: string; client: KscClient }>();
+
+  constructor(
+    private readonly directory: SiteDirectory,
+    private readonly logger: Logger,
+    private readonly tuning: { timeoutMs?: number; connections?: number } = {},
+  ) {}
+
+  async integrationServer(siteId: string): Promise<{ site: SiteConnection; client: IntegrationServerClient }> {
+    const site = await this.directory.connection(siteId);
+    const c = site.integrationServer;
+    const fingerprint = JSON.stringify([c.url, c.username, c.password, c.tls]);
+    let entry = this.is.get(siteId);
+    if (!entry || entry.fingerprint !== fingerprint) {
+      void entry?.client.close();
+      entry = {
+        fingerprint,
+        client: new IntegrationServerClient({
+          baseUrl: c.url,
+          username: c.username,
+          password: c.password,
+          tls: c.tls,
+          timeoutMs: this.tuning.timeoutMs ?? 30_000,
+          connections: this.tuning.connections,
+          logger: this.logger,
+        }),
+      };
+      this.is.set(siteId, entry);
+    }
+    return { site, client: entry.client };
+  }
+
+  async kscClient(siteId: string): Promise<{ site: SiteConnection; client: KscClient }> {
+    const site = await this.directory.connection(siteId);
+    const c = site.ksc;
+    const fingerprint = JSON.stringify([c.url, c.username, c.password, c.tls]);
+    let entry = this.ksc.get(siteId);
+    if (!entry || entry.fingerprint !== fingerprint) {
+      void entry?.client.close();
+      entry = {
+        fingerprint,
+        client: new KscClient({ baseUrl: c.url, credentials: { user: c.username, password: c.password }, tls: c.tls, timeoutMs: this.tuning.timeoutMs ?? 30_000, logger: this.logger }),
+      };
+      this.ksc.set(siteId, entry);
+    }
+    return { site, client: entry.client };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.is.values()].map((e) => e.client.close()));
+    await Promise.allSettled([...this.ksc.values()].map((e) => e.client.close()));
+  }
+}
