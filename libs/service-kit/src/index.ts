@@ -5,3 +5,4 @@ export * from './run-migrations';
 export * from './pino-nest-logger';
 export * from './backbone-ping/backbone-ping.module';
 export * from './jobs';
+export * from './steps';

@@ -1,3 +1,4 @@
 export * from './site-connection';
 export * from './site-directory';
 export * from './site-directory.module';
+export * from './step-service.env';

@@ -55,6 +55,17 @@ export class RemoteSiteDirectory implements SiteDirectory {
   }
 }
 
+/** Fixed connections (tests, single-site tools). */
+export class StaticSiteDirectory implements SiteDirectory {
+  constructor(private readonly sites: SiteConnection[]) {}
+
+  async connection(siteId: string): Promise<SiteConnection> {
+    const site = this.sites.find((s) => s.id === siteId);
+    if (!site) throw new DomainError(SITE_UNKNOWN, `site ${siteId} is not registered`);
+    return site;
+  }
+}
+
 /** Kaspersky clients per site, built from the directory and rebuilt when credentials change. */
 export class KasperskyClients {
   private readonly is = new Map<string, { fingerprint: string; client: IntegrationServerClient }>();

@@ -1,4 +1,4 @@
-import { BaseServiceEnv } from '@tpo/platform';
+import { StepServiceEnv } from '@tpo/site-directory';
 
 /** Environment of registration-service; validated at boot (a bad or missing variable stops the process). */
-export class RegistrationServiceEnv extends BaseServiceEnv {}
+export class RegistrationServiceEnv extends StepServiceEnv {}

@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentsInstalledV1, VmFailure, VmRef, VmsRegistered } from '@tpo/contracts';
+import { IntegrationServerClient, IntegrationServerError } from '@tpo/integration-server-client';
+import { OutboxWriter } from '@tpo/messaging';
+import { UnitOfWork } from '@tpo/persistence';
+import { LOGGER, OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import { KasperskyClients } from '@tpo/site-directory';
+import type { Logger } from 'pino';
+
+/** Registrations in flight at once per tenant (one VM per call, as the vendor API requires). */
+const PARALLEL = 16;
+
+/**
+ * Step 5: register each installed VM's BIOS id with the Integration Server. A 409 for a VM already
+ * registered to this tenant counts as done; registered to another tenant, it is a per-VM error.
+ */
+@Injectable()
+export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
+  readonly step = 'register-vms' as const;
+
+  constructor(
+    steps: StepWorkRepository,
+    outbox: OutboxWriter,
+    @Inject(LOGGER) logger: Logger,
+    private readonly uow: UnitOfWork,
+    private readonly clients: KasperskyClients,
+  ) {
+    super({ steps, outbox, logger });
+  }
+
+  protected async execute(work: StepWork<AgentsInstalledV1>): Promise<StepResult> {
+    const { client } = await this.clients.integrationServer(work.siteId);
+    const isTenantId = work.input.integrationServerTenantId;
+    const vms = await this.base.steps.vms(work.tenantId, this.step);
+    const todo = vms.filter((v) => v.status !== 'succeeded');
+    let tenantVms: Set<string> | undefined;
+    const ownedByTenant = async (biosUuid: string) => {
+      tenantVms ??= new Set((await client.listTenantVms(isTenantId)).map((v) => v.biosId.toLowerCase()));
+      return tenantVms.has(biosUuid.toLowerCase());
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PARALLEL, todo.length) }, async () => {
+        while (next < todo.length) {
+          const vm = todo[next++];
+          const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
+          await this.uow.run(() => this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome));
+        }
+      }),
+    );
+    const after = await this.base.steps.vms(work.tenantId, this.step);
+    const succeeded: VmRef[] = after.filter((v) => v.status === 'succeeded').map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
+    const failed: VmFailure[] = after
+      .filter((v) => v.status === 'failed')
+      .map((v) => ({ biosUuid: v.biosUuid, name: v.name, code: v.errorCode ?? 'UNKNOWN', message: v.errorMessage ?? '' }));
+    const output = { registered: succeeded.length, failed: failed.length };
+    if (succeeded.length === 0) {
+      return { ok: false, code: 'NO_VM_REGISTERED', message: `none of the ${after.length} VMs could be registered`, retryable: true, output };
+    }
+    return {
+      ok: true,
+      output,
+      event: { definition: VmsRegistered, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId: isTenantId, succeeded, failed } },
+    };
+  }
+
+  private async register(
+    client: IntegrationServerClient,
+    isTenantId: string,
+    vm: { biosUuid: string; name: string },
+    ownedByTenant: (bios: string) => Promise<boolean>,
+  ): Promise<{ status: 'succeeded' | 'failed'; detail?: object; errorCode?: string; errorMessage?: string }> {
+    try {
+      const stored = await client.registerVm(isTenantId, { biosId: vm.biosUuid, name: vm.name });
+      return { status: 'succeeded', detail: { integrationServerVmId: stored.id } };
+    } catch (e) {
+      if (!(e instanceof IntegrationServerError) || e.retryable) throw e; // transient: the job retries
+      if (e.status === 409) {
+        if (await ownedByTenant(vm.biosUuid)) return { status: 'succeeded', detail: { alreadyRegistered: true } };
+        return { status: 'failed', errorCode: 'VM_REGISTERED_TO_ANOTHER_TENANT', errorMessage: `BIOS id ${vm.biosUuid} is registered to another tenant on this Integration Server` };
+      }
+      return { status: 'failed', errorCode: e.code ?? `HTTP_${e.status}`, errorMessage: e.message };
+    }
+  }
+}

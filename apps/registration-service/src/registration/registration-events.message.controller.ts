@@ -1,0 +1,21 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { AgentsInstalled, AgentsInstalledV1, EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1 } from '@tpo/contracts';
+import { OnEvent } from '@tpo/messaging';
+import { StepIntake } from '@tpo/service-kit';
+
+@Controller()
+export class RegistrationEventsMessageController {
+  constructor(private readonly intake: StepIntake) {}
+
+  /** Only the VMs that made it through agent installation are registered. */
+  @OnEvent(AgentsInstalled)
+  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
+    return this.intake.start('register-vms', e.data.tenantId, e.data.siteId, e.data, e.data.succeeded);
+  }
+
+  @OnEvent(OnboardingRetryRequested)
+  onRetry(@Payload() e: EventEnvelope<OnboardingRetryRequestedV1>): Promise<void> {
+    return this.intake.retry(e.data, 'register-vms');
+  }
+}

@@ -1,0 +1,5 @@
+export * from './1764500000000-step-tables';
+export * from './step-work.repository';
+export * from './onboarding-step.job';
+export * from './step-intake.service';
+export * from './step-list.query';

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { OnboardingStep } from '@tpo/contracts';
+import { UnitOfWork } from '@tpo/persistence';
+
+export type StepWorkStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+export type VmStatus = 'pending' | 'in_progress' | 'succeeded' | 'failed';
+
+export interface StepWork<I = Record<string, unknown>, O = Record<string, unknown>> {
+  tenantId: string;
+  step: OnboardingStep;
+  siteId: string;
+  status: StepWorkStatus;
+  attempt: number;
+  input: I;
+  output: O | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryable: boolean | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StepVm {
+  biosUuid: string;
+  name: string;
+  status: VmStatus;
+  detail: Record<string, unknown> | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  updatedAt: Date;
+}
+
+const WORK = 'tenant_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
+
+function toWork(r: Record<string, unknown>): StepWork {
+  return {
+    tenantId: r.tenant_id as string,
+    step: r.step as OnboardingStep,
+    siteId: r.site_id as string,
+    status: r.status as StepWorkStatus,
+    attempt: r.attempt as number,
+    input: r.input as Record<string, unknown>,
+    output: r.output as Record<string, unknown> | null,
+    errorCode: r.error_code as string | null,
+    errorMessage: r.error_message as string | null,
+    retryable: r.retryable as boolean | null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/** The only code that touches `step_work` and `step_vm`. */
+@Injectable()
+export class StepWorkRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  private get m() {
+    return this.uow.manager();
+  }
+
+  /** Records a step's input once; false when it was already recorded (a redelivered event). */
+  async create(tenantId: string, step: OnboardingStep, siteId: string, input: object, vms: { biosUuid: string; name: string }[] = []): Promise<boolean> {
+    const rows: unknown[] = await this.m.query(
+      `INSERT INTO step_work (tenant_id, step, site_id, status, input) VALUES ($1, $2, $3, 'pending', $4::jsonb) ON CONFLICT DO NOTHING RETURNING tenant_id`,
+      [tenantId, step, siteId, JSON.stringify(input)],
+    );
+    if (rows.length === 0) return false;
+    for (const vm of vms) {
+      await this.m.query(`INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status) VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING`, [
+        tenantId,
+        step,
+        vm.biosUuid,
+        vm.name,
+      ]);
+    }
+    return true;
+  }
+
+  async find<I, O>(tenantId: string, step: OnboardingStep, forUpdate = false): Promise<StepWork<I, O> | undefined> {
+    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${WORK} FROM step_work WHERE tenant_id = $1 AND step = $2 ${forUpdate ? 'FOR UPDATE' : ''}`, [
+      tenantId,
+      step,
+    ]);
+    return rows[0] ? (toWork(rows[0]) as StepWork<I, O>) : undefined;
+  }
+
+  async list(step: OnboardingStep, filter: { status?: StepWorkStatus; siteId?: string; limit: number; offset: number }) {
+    const where = ['step = $1'];
+    const params: unknown[] = [step];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${WORK} FROM step_work WHERE ${where.join(' AND ')} ORDER BY created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    );
+    const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM step_work WHERE ${where.join(' AND ')}`, params);
+    return { items: rows.map(toWork), total: n as number };
+  }
+
+  async setRunning(tenantId: string, step: OnboardingStep): Promise<void> {
+    await this.m.query(`UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2`, [tenantId, step]);
+  }
+
+  async succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void> {
+    await this.m.query(
+      `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2`,
+      [tenantId, step, JSON.stringify(output)],
+    );
+  }
+
+  async fail(tenantId: string, step: OnboardingStep, error: { code: string; message: string; retryable: boolean }, output?: object): Promise<void> {
+    await this.m.query(
+      `UPDATE step_work SET status = 'failed', error_code = $3, error_message = $4, retryable = $5, output = COALESCE($6::jsonb, output), updated_at = now()
+       WHERE tenant_id = $1 AND step = $2`,
+      [tenantId, step, error.code, error.message.slice(0, 2000), error.retryable, output ? JSON.stringify(output) : null],
+    );
+  }
+
+  /** A retry: back to pending with the new attempt number; failed VMs are tried again. */
+  async reopen(tenantId: string, step: OnboardingStep, attempt: number): Promise<boolean> {
+    const rows: unknown[] = await this.m.query(
+      `UPDATE step_work SET status = 'pending', attempt = $3, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND step = $2 AND status = 'failed' RETURNING tenant_id`,
+      [tenantId, step, attempt],
+    );
+    if (rows.length === 0) return false;
+    await this.m.query(`UPDATE step_vm SET status = 'pending', error_code = NULL, error_message = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND status = 'failed'`, [
+      tenantId,
+      step,
+    ]);
+    return true;
+  }
+
+  async vms(tenantId: string, step: OnboardingStep): Promise<StepVm[]> {
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT bios_uuid, name, status, detail, error_code, error_message, updated_at FROM step_vm WHERE tenant_id = $1 AND step = $2 ORDER BY name`,
+      [tenantId, step],
+    );
+    return rows.map((r) => ({
+      biosUuid: r.bios_uuid as string,
+      name: r.name as string,
+      status: r.status as VmStatus,
+      detail: r.detail as Record<string, unknown> | null,
+      errorCode: r.error_code as string | null,
+      errorMessage: r.error_message as string | null,
+      updatedAt: r.updated_at as Date,
+    }));
+  }
+
+  async setVm(tenantId: string, step: OnboardingStep, biosUuid: string, state: { status: VmStatus; detail?: object; errorCode?: string; errorMessage?: string }): Promise<void> {
+    await this.m.query(
+      `UPDATE step_vm SET status = $4, detail = COALESCE($5::jsonb, detail), error_code = $6, error_message = $7, updated_at = now()
+       WHERE tenant_id = $1 AND step = $2 AND bios_uuid = $3`,
+      [tenantId, step, biosUuid, state.status, state.detail ? JSON.stringify(state.detail) : null, state.errorCode ?? null, state.errorMessage?.slice(0, 2000) ?? null],
+    );
+  }
+}
