@@ -1,2 +1,4 @@
 export * from './bootstrap/local-layout';
 export * from './bootstrap/bootstrap';
+export * from './platform/processes';
+export * from './platform/local-platform';

@@ -75,8 +75,27 @@ export async function migrateAll(layout: LocalLayout): Promise<void> {
   }
 }
 
+/** Drops the platform database and stream (the local platform's simulator state is in memory too). */
+export async function resetLocalState(layout: LocalLayout, streamName = 'TPO_EVENTS'): Promise<void> {
+  const admin = new Client({ connectionString: layout.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${ident(layout.database)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  const nc = await connect({ servers: layout.natsUrl.split(','), user: process.env.TPO_NATS_ADMIN_USER, pass: process.env.TPO_NATS_ADMIN_PASSWORD });
+  try {
+    await (await nc.jetstreamManager()).streams.delete(streamName).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+  process.stdout.write(`[bootstrap] fresh start: database ${layout.database} and stream ${streamName} dropped\n`);
+}
+
 async function main(): Promise<void> {
   const layout = loadLocalLayout();
+  if (process.argv.includes('--fresh')) await resetLocalState(layout, process.env.NATS_STREAM ?? 'TPO_EVENTS');
   await bootstrapDatabase(layout);
   process.stdout.write(`[bootstrap] database ${layout.database}: ${layout.services.length} schemas and roles\n`);
   await bootstrapNats(layout, { prefix: process.env.NATS_SUBJECT_PREFIX ?? 'tpo', streamName: process.env.NATS_STREAM });

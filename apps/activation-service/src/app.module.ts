@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
+import { SiteDirectoryModule } from '@tpo/site-directory';
+import { ActivationModule } from './activation/activation.module';
 import { ActivationServiceEnv } from './config/activation-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
 
@@ -10,7 +12,12 @@ export class AppModule {
   static register(config: ActivationServiceEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }), BackbonePingModule.forService(SERVICE)],
+      imports: [
+        ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
+        SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, token: config.INTERNAL_API_TOKEN }),
+        BackbonePingModule.forService(SERVICE),
+        ActivationModule,
+      ],
     };
   }
 }

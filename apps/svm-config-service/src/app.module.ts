@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
+import { SiteDirectoryModule } from '@tpo/site-directory';
 import { SvmConfigServiceEnv } from './config/svm-config-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
+import { SvmConfigModule } from './svm-config/svm-config.module';
 
 export const SERVICE = 'svm-config-service';
 
@@ -10,7 +12,12 @@ export class AppModule {
   static register(config: SvmConfigServiceEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }), BackbonePingModule.forService(SERVICE)],
+      imports: [
+        ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
+        SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, token: config.INTERNAL_API_TOKEN }),
+        BackbonePingModule.forService(SERVICE),
+        SvmConfigModule,
+      ],
     };
   }
 }

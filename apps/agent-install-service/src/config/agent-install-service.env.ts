@@ -1,4 +1,72 @@
-import { BaseServiceEnv } from '@tpo/platform';
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { StepServiceEnv } from '@tpo/site-directory';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /** Environment of agent-install-service; validated at boot (a bad or missing variable stops the process). */
-export class AgentInstallServiceEnv extends BaseServiceEnv {}
+export class AgentInstallServiceEnv extends StepServiceEnv {
+  /**
+   * How long one KSC task (reconnection, remote installation) may run before the devices still
+   * pending or running are cancelled and reported failed. Counted from RunTask, across restarts.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  KSC_TASK_DEADLINE_MS = 1_800_000;
+
+  /** Longest pause between two task-statistics polls (polling starts at 250 ms and doubles up to this). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  KSC_TASK_POLL_INTERVAL_MS = 10_000;
+
+  /**
+   * After a successful reconnection the Network Agent waits KLNAG_TASK_RECONNECTION_TIMEOUT and then
+   * restarts connected to the vAS (ksc-openapi.md §3.3): how long we wait for it to show up there.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  KSC_VAS_ARRIVAL_DEADLINE_MS = 600_000;
+
+  /** KLNAG_TASK_RECONNECTION_TIMEOUT sent with the reconnection task (the vendor default is 60 s). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  KSC_RECONNECTION_TIMEOUT_MS = 60_000;
+
+  /** How long retranslating one package into the vAS may take (RetranslateToVServerAsync). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  KSC_PACKAGE_DEADLINE_MS = 600_000;
+
+  /** Case-insensitive part of the main server's Network Agent installation package name. */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(200)
+  NETWORK_AGENT_PACKAGE_NAME = 'Network Agent';
+
+  /** Case-insensitive part of the main server's Light Agent installation package name. */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(200)
+  LIGHT_AGENT_PACKAGE_NAME = 'Light Agent';
+
+  /**
+   * TASK_NAME of the "Install application remotely" task. ASSUMPTION (ksc-openapi.md §3.7 / Q4):
+   * the vendor's name is unpublished; the default is the client's placeholder (what the simulator accepts).
+   */
+  @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
+  KSC_REMOTE_INSTALL_TASK_NAME = 'KLRI_TASK_REMOTE_INSTALL';
+
+  /** ASSUMPTION (ksc-openapi.md §3.7 / Q4): key of TASK_ADDITIONAL_PARAMS listing the package ids (unpublished). */
+  @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
+  KSC_REMOTE_INSTALL_PACKAGES_KEY = 'KLTSK_RI_PACKAGES_IDS';
+}

@@ -1,4 +1,4 @@
-import { BaseServiceEnv } from '@tpo/platform';
+import { StepServiceEnv } from '@tpo/site-directory';
 
 /** Environment of svm-config-service; validated at boot (a bad or missing variable stops the process). */
-export class SvmConfigServiceEnv extends BaseServiceEnv {}
+export class SvmConfigServiceEnv extends StepServiceEnv {}

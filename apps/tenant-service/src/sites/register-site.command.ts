@@ -1,5 +1,5 @@
 
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { SiteConnection } from '@tpo/site-directory';
 
 /** Body of `POST /v1/sites` and one entry of SITES_FILE (after secret references are resolved). */
@@ -19,6 +19,13 @@ export class RegisterSiteCommand extends SiteConnection {
 }
 
 export class SetSiteFlagsCommand {
+  /** Virtual Administration Servers this platform may place on the site (the KSC limit is 500). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  maxVirtualServers?: number;
+
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;

@@ -134,11 +134,12 @@ export class SiteRegistry implements SiteDirectory {
     }));
   }
 
-  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean }): Promise<void> {
+  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number }): Promise<void> {
     if (!(await this.sites.findById(id))) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
     await this.uow.run(async () => {
       if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
       if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);
+      if (flags.maxVirtualServers !== undefined) await this.sites.setMaxVirtualServers(id, flags.maxVirtualServers);
     });
   }
 }

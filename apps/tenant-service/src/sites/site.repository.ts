@@ -88,6 +88,10 @@ export class SiteRepository {
     await this.uow.manager().query(`UPDATE site SET ksc_configured = $2, updated_at = now() WHERE id = $1`, [id, value]);
   }
 
+  async setMaxVirtualServers(id: string, value: number): Promise<void> {
+    await this.uow.manager().query(`UPDATE site SET max_virtual_servers = $2, updated_at = now() WHERE id = $1`, [id, value]);
+  }
+
   async setEnabled(id: string, value: boolean): Promise<void> {
     await this.uow.manager().query(`UPDATE site SET enabled = $2, updated_at = now() WHERE id = $1`, [id, value]);
   }

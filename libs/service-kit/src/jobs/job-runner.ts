@@ -132,7 +132,12 @@ export class JobRunner {
   }
 
   private async execute(job: Job): Promise<void> {
-    const handler = this.handlers.get(job.kind)!;
+    const handler = this.handlers.get(job.kind);
+    if (!handler) {
+      this.logger.error({ jobId: job.id, kind: job.kind }, 'no handler for job kind; handing it back');
+      await this.jobs.release(job.id, 60_000).catch(() => undefined);
+      return;
+    }
     const lease = setInterval(() => void this.jobs.renewLease(job.id, this.options.leaseMs).catch(() => undefined), Math.max(1000, this.options.leaseMs / 3));
     const ctx: JobContext = {
       job,

@@ -59,12 +59,15 @@ export class JobRepository {
   async claimDue(limit: number, leaseMs: number, kinds: string[]): Promise<Job[]> {
     if (limit <= 0 || kinds.length === 0) return [];
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
-      `UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, updated_at = now()
-       WHERE id IN (
-         SELECT id FROM job
-         WHERE status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)
-         ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}`,
+      // Wrapped in a CTE so the driver returns plain rows (an UPDATE answers [rows, count]).
+      `WITH claimed AS (
+         UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, updated_at = now()
+         WHERE id IN (
+           SELECT id FROM job
+           WHERE status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)
+           ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING ${COLUMNS})
+       SELECT * FROM claimed`,
       [limit, String(leaseMs), kinds],
     );
     return rows.map(toJob);
@@ -107,9 +110,11 @@ export class JobRepository {
   /** Re-opens a failed (or finished) job for a new business attempt, optionally with a new payload. */
   async reopen(kind: string, key: string, payload?: object): Promise<Job | undefined> {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
-      `UPDATE job SET status = 'pending', attempt = attempt + 1, tries = 0, run_at = now(), lease_until = NULL, last_error = NULL, updated_at = now(),
-         payload = COALESCE($3::jsonb, payload)
-       WHERE kind = $1 AND key = $2 AND status = 'failed' RETURNING ${COLUMNS}`,
+      `WITH reopened AS (
+         UPDATE job SET status = 'pending', attempt = attempt + 1, tries = 0, run_at = now(), lease_until = NULL, last_error = NULL, updated_at = now(),
+           payload = COALESCE($3::jsonb, payload)
+         WHERE kind = $1 AND key = $2 AND status = 'failed' RETURNING ${COLUMNS})
+       SELECT * FROM reopened`,
       [kind, key, payload ? JSON.stringify(payload) : null],
     );
     return rows[0] ? toJob(rows[0]) : undefined;

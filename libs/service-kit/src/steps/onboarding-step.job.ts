@@ -7,7 +7,7 @@ import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
   | { ok: true; output: object; event: { definition: EventDefinition<T>; payload: T } }
-  | { ok: false; code: string; message: string; retryable: boolean; output?: object };
+  | { ok: false; code: string; message: string; retryable: boolean; output?: object; alsoEmit?: { definition: EventDefinition<object>; payload: object }[] };
 
 export interface OnboardingStepDeps {
   steps: StepWorkRepository;
@@ -57,6 +57,7 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
   private failStep(ctx: JobContext<{ tenantId: string }>, work: StepWork<I>, result: Extract<StepResult, { ok: false }>): Promise<JobOutcome> {
     return ctx.fail(`${result.code}: ${result.message}`, async () => {
       await this.base.steps.fail(work.tenantId, this.step, result, result.output);
+      for (const extra of result.alsoEmit ?? []) await this.base.outbox.emit(extra.definition, extra.payload, { tenantId: work.tenantId });
       await this.base.outbox.emit(
         OnboardingStepFailed,
         { tenantId: work.tenantId, siteId: work.siteId, step: this.step, code: result.code, message: result.message.slice(0, 2000), retryable: result.retryable, attempt: work.attempt },

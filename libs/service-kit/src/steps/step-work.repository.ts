@@ -101,6 +101,24 @@ export class StepWorkRepository {
     await this.m.query(`UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2`, [tenantId, step]);
   }
 
+  /** Records progress (e.g. an external task id before polling it) without changing the status. */
+  async mergeOutput(tenantId: string, step: OnboardingStep, patch: object): Promise<void> {
+    await this.m.query(`UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2`, [
+      tenantId,
+      step,
+      JSON.stringify(patch),
+    ]);
+  }
+
+  /** VMs currently counted against a site's license by this step (running or done). */
+  async sumOutputNumber(step: OnboardingStep, siteId: string, key: string, exceptTenantId: string): Promise<number> {
+    const [row] = await this.m.query(
+      `SELECT COALESCE(sum((output->>$3)::int), 0)::int AS n FROM step_work WHERE step = $1 AND site_id = $2 AND tenant_id <> $4 AND status IN ('running', 'succeeded') AND output ? $3`,
+      [step, siteId, key, exceptTenantId],
+    );
+    return row.n as number;
+  }
+
   async succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void> {
     await this.m.query(
       `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2`,
@@ -119,8 +137,10 @@ export class StepWorkRepository {
   /** A retry: back to pending with the new attempt number; failed VMs are tried again. */
   async reopen(tenantId: string, step: OnboardingStep, attempt: number): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
-      `UPDATE step_work SET status = 'pending', attempt = $3, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND step = $2 AND status = 'failed' RETURNING tenant_id`,
+      `WITH reopened AS (
+         UPDATE step_work SET status = 'pending', attempt = $3, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND step = $2 AND status = 'failed' RETURNING tenant_id)
+       SELECT * FROM reopened`,
       [tenantId, step, attempt],
     );
     if (rows.length === 0) return false;

@@ -1,0 +1,22 @@
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { DomainError, PlatformErrorCode } from '@tpo/platform';
+import { StepListQuery, StepWorkRepository } from '@tpo/service-kit';
+
+/** Activations per tenant: license decision, activation task, confirmed status. */
+@Controller('v1/activations')
+export class ActivationsHttpController {
+  constructor(private readonly steps: StepWorkRepository) {}
+
+  @Get()
+  list(@Query() q: StepListQuery) {
+    return this.steps.list('activate', q);
+  }
+
+  @Get(':tenantId')
+  async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string) {
+    const record = await this.steps.find(tenantId, 'activate');
+    if (!record) throw new DomainError(PlatformErrorCode.NotFound, `no activation for tenant ${tenantId}`);
+    const { input: _input, ...rest } = record;
+    return { ...rest, vms: await this.steps.vms(tenantId, 'activate') };
+  }
+}

@@ -1,0 +1,21 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, SvmConfigured, SvmConfiguredV1 } from '@tpo/contracts';
+import { OnEvent } from '@tpo/messaging';
+import { StepIntake } from '@tpo/service-kit';
+
+@Controller()
+export class AgentInstallEventsMessageController {
+  constructor(private readonly intake: StepIntake) {}
+
+  /** Every VM of the tenant gets a per-VM row (pending); a redelivered event starts nothing new. */
+  @OnEvent(SvmConfigured)
+  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
+    return this.intake.start('install-agents', e.data.tenantId, e.data.siteId, e.data, e.data.vms);
+  }
+
+  @OnEvent(OnboardingRetryRequested)
+  onRetry(@Payload() e: EventEnvelope<OnboardingRetryRequestedV1>): Promise<void> {
+    return this.intake.retry(e.data, 'install-agents');
+  }
+}

@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KscMethodError, TasksApi } from '@tpo/ksc-client';
+import type { Logger } from 'pino';
+import { InstallSettings } from './install-settings';
+import { hostErrorMessage } from './step-failure';
+
+export interface HostOutcome {
+  ok: boolean;
+  message: string;
+}
+
+const FIRST_POLL_MS = 250;
+
+/**
+ * One device-list KSC task from creation to cleanup (ksc-openapi.md §3.6): devices added one by
+ * one (a device KSC refuses fails alone), run, statistics polled with a growing pause until no
+ * device is pending or running or the deadline passes (stragglers are cancelled), per-device
+ * outcomes read from the task history, then the task is deleted (§5 C10).
+ */
+export class DeviceTask {
+  constructor(
+    private readonly tasks: TasksApi,
+    readonly taskId: string,
+    private readonly settings: InstallSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** AddHostToTask per device; returns the devices KSC refused, with its reason. */
+  async attach(hostIds: string[]): Promise<Map<string, string>> {
+    const refused = new Map<string, string>();
+    for (const id of hostIds) {
+      try {
+        await this.tasks.addHostToTask(this.taskId, id);
+      } catch (e) {
+        if (!(e instanceof KscMethodError)) throw e;
+        refused.set(id, hostErrorMessage(e));
+      }
+    }
+    return refused;
+  }
+
+  /** RunTask; returns the start time to record. */
+  async run(): Promise<number> {
+    await this.tasks.runTask(this.taskId);
+    return Date.now();
+  }
+
+  /**
+   * Waits for the task and returns each device's outcome, or undefined when the task no longer
+   * exists on the server (deleted behind our back, or a restart after its cleanup).
+   */
+  async outcomes(hostIds: string[], startedAt: number, signal: AbortSignal): Promise<Map<string, HostOutcome> | undefined> {
+    const deadline = startedAt + this.settings.taskDeadlineMs;
+    let pause = FIRST_POLL_MS;
+    for (let first = true; ; first = false) {
+      signal.throwIfAborted();
+      let s;
+      try {
+        s = await this.tasks.statistics(this.taskId);
+      } catch (e) {
+        if (first && e instanceof KscMethodError) return undefined;
+        throw e;
+      }
+      if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) return this.readHistory(hostIds, false);
+      if (Date.now() >= deadline) {
+        this.logger.warn({ taskId: this.taskId, pending: s.pending, running: s.running }, 'KSC task past its deadline; cancelling it on the remaining devices');
+        // Results first: the cancellation itself ends the stragglers as failed ("stopped").
+        const outcomes = await this.readHistory(hostIds, true);
+        await this.tasks.cancelTask(this.taskId).catch((e: unknown) => {
+          if (!(e instanceof KscMethodError)) throw e;
+        });
+        return outcomes;
+      }
+      await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), undefined, { signal });
+      pause = Math.min(pause * 2, this.settings.pollMaxIntervalMs);
+    }
+  }
+
+  /** The last final state event (3 failed, 4 completed) per device wins. */
+  private async readHistory(hostIds: string[], timedOut: boolean): Promise<Map<string, HostOutcome>> {
+    const wanted = new Set(hostIds);
+    const out = new Map<string, HostOutcome>();
+    for (const e of await this.tasks.historyList(this.taskId)) {
+      if (typeof e.hostname !== 'string' || !wanted.has(e.hostname)) continue;
+      if (e.task_new_state === 4) out.set(e.hostname, { ok: true, message: typeof e.descr === 'string' ? e.descr : 'completed' });
+      if (e.task_new_state === 3) out.set(e.hostname, { ok: false, message: typeof e.descr === 'string' && e.descr !== '' ? e.descr : 'the task failed on this device' });
+    }
+    const missing = timedOut
+      ? `the task did not finish on this device within ${Math.round(this.settings.taskDeadlineMs / 1000)} s (its Network Agent may be offline)`
+      : 'KSC reported no result for this device';
+    for (const id of hostIds) if (!out.has(id)) out.set(id, { ok: false, message: missing });
+    return out;
+  }
+
+  /** Best effort: a task left behind is harmless but clutters the console. */
+  async delete(): Promise<void> {
+    try {
+      await this.tasks.deleteTask(this.taskId);
+    } catch (e) {
+      this.logger.warn({ taskId: this.taskId, err: e instanceof Error ? e.message : String(e) }, 'could not delete the KSC task');
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentsInstalled, SvmConfiguredV1, VmFailure, VmRef } from '@tpo/contracts';
+import { KscSession, VServersApi } from '@tpo/ksc-client';
+import { OutboxWriter } from '@tpo/messaging';
+import { UnitOfWork } from '@tpo/persistence';
+import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import { KasperskyClients } from '@tpo/site-directory';
+import type { Logger } from 'pino';
+import { AgentInstallServiceEnv } from '../config/agent-install-service.env';
+import { installLightAgent } from './agent-installation';
+import { InstallSettings, installSettingsFrom } from './install-settings';
+import { preparePackages, VServerPackages } from './package-preparation';
+import { asStepFailure, StepFailure } from './step-failure';
+import { placeVms } from './vm-placement';
+import { VmProgress } from './vm-progress';
+
+/**
+ * Step 4 (integration-server-api.md §8.5; ksc-openapi.md §5 phases B-D): installation packages
+ * into the tenant's vAS, the tenant's VMs into the vAS (Network Agent reconnection), the Light
+ * Agent onto them (remote installation), with per-VM state in step_vm.
+ *
+ * Partial failure policy: the step succeeds when at least one VM made it; AgentsInstalled lists the
+ * VMs that made it (they go on to registration) and those that did not, each with code and reason.
+ * When none made it the step fails (NO_AGENT_INSTALLED, retryable); an admin retry redoes only the
+ * failed VMs. Transient KSC trouble (transport, 5xx, expired session) is thrown so the job runner
+ * retries the whole run, which resumes recorded tasks; definite KSC answers fail the step.
+ */
+@Injectable()
+export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
+  readonly step = 'install-agents' as const;
+  private readonly settings: InstallSettings;
+
+  constructor(
+    steps: StepWorkRepository,
+    outbox: OutboxWriter,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly uow: UnitOfWork,
+    private readonly clients: KasperskyClients,
+    @Inject(SERVICE_CONFIG) config: Partial<AgentInstallServiceEnv>,
+  ) {
+    super({ steps, outbox, logger });
+    this.settings = installSettingsFrom(config);
+  }
+
+  protected async execute(work: StepWork<SvmConfiguredV1>, signal: AbortSignal): Promise<StepResult> {
+    const progress = new VmProgress(this.base.steps, this.uow, work.tenantId, this.step);
+    const vms = await progress.load();
+    let packages: VServerPackages | undefined;
+    if (vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) {
+      try {
+        packages = await this.installAll(work, progress, signal);
+      } catch (e) {
+        const failure = asStepFailure(e);
+        if (!failure) throw e; // transient: the job runner tries again later and resumes
+        return { ok: false, code: failure.code, message: failure.message, retryable: failure.retryable, output: summary(progress, packages) };
+      }
+    }
+    if (progress.vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) throw new Error('some VMs were left unfinished; running the step again');
+    const succeeded: VmRef[] = progress.vms.filter((vm) => vm.status === 'succeeded').map(({ biosUuid, name }) => ({ biosUuid, name }));
+    const failed: VmFailure[] = progress.vms
+      .filter((vm) => vm.status === 'failed')
+      .map(({ biosUuid, name, errorCode, errorMessage }) => ({ biosUuid, name, code: errorCode ?? 'UNKNOWN', message: (errorMessage ?? '').slice(0, 1000) }));
+    const output = summary(progress, packages);
+    if (succeeded.length === 0) {
+      const codes = [...new Set(failed.map((f) => f.code))].join(', ');
+      return { ok: false, code: 'NO_AGENT_INSTALLED', message: `the Light Agent could not be installed on any of the ${failed.length} VMs (${codes})`, retryable: true, output };
+    }
+    const { integrationServerTenantId, virtualServerName } = work.input;
+    return {
+      ok: true,
+      output,
+      event: { definition: AgentsInstalled, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId, virtualServerName, succeeded, failed } },
+    };
+  }
+
+  private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<VServerPackages> {
+    const { client } = await this.clients.kscClient(work.siteId);
+    const sessions: KscSession[] = [];
+    try {
+      const main = await client.startSession({ signal });
+      sessions.push(main);
+      const name = work.input.virtualServerName;
+      const vServer = await new VServersApi(main).findByDisplayName(name);
+      if (typeof vServer?.KLVSRV_ID !== 'number') throw new StepFailure('VSERVER_NOT_FOUND', `the Administration Server has no virtual server named "${name}"`, false);
+      const vas = await client.startSession({ vserver: name, signal });
+      sessions.push(vas);
+      const ctx = { tenantId: work.tenantId, vServerName: name, main, vas, progress, settings: this.settings, logger: this.logger, signal };
+      const packages = await preparePackages(main, vas, vServer.KLVSRV_ID, this.settings, this.logger, signal);
+      const placed = await placeVms(ctx);
+      await installLightAgent(ctx, placed, packages.lightAgent);
+      return packages;
+    } finally {
+      await Promise.allSettled(sessions.map((s) => s.endSession()));
+    }
+  }
+}
+
+function summary(progress: VmProgress, packages?: VServerPackages) {
+  const count = (status: string) => progress.vms.filter((vm) => vm.status === status).length;
+  return { installed: count('succeeded'), failed: count('failed'), unfinished: count('pending') + count('in_progress'), vServerPackages: packages };
+}

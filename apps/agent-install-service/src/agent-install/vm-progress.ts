@@ -1,0 +1,85 @@
+import { OnboardingStep } from '@tpo/contracts';
+import { UnitOfWork } from '@tpo/persistence';
+import { StepWorkRepository, VmStatus } from '@tpo/service-kit';
+
+/** Where a VM is while in progress (`in_progress`), or where it failed (`failed`). */
+export type VmPhase = 'placement' | 'reconnecting' | 'arriving' | 'installing';
+
+/** What a VM row's `detail` holds: enough to resume the same KSC task after a restart. */
+export interface VmDetail {
+  phase?: VmPhase;
+  /** KLHST_WKS_HOSTNAME on the main server (before the move). */
+  mainHostId?: string;
+  /** KLHST_WKS_HOSTNAME inside the vAS (a new id after the move). */
+  vServerHostId?: string;
+  /** The KSC task this VM is part of; recorded before the task is run. */
+  taskId?: string;
+  /** When RunTask was called (epoch ms); the task deadline counts from here, across restarts. */
+  startedAt?: number;
+  /** When the reconnection reported success (epoch ms); the vAS arrival deadline counts from here. */
+  since?: number;
+}
+
+export interface TrackedVm {
+  biosUuid: string;
+  name: string;
+  status: VmStatus;
+  detail: VmDetail;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface VmChange {
+  vm: TrackedVm;
+  status: VmStatus;
+  detail: VmDetail;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The per-VM rows of one tenant's step, kept in step_vm; each batch of changes commits together. */
+export class VmProgress {
+  private list: TrackedVm[] = [];
+
+  constructor(
+    private readonly steps: StepWorkRepository,
+    private readonly uow: UnitOfWork,
+    private readonly tenantId: string,
+    private readonly step: OnboardingStep,
+  ) {}
+
+  get vms(): TrackedVm[] {
+    return this.list;
+  }
+
+  async load(): Promise<TrackedVm[]> {
+    const rows = await this.steps.vms(this.tenantId, this.step);
+    this.list = rows.map((r) => ({ biosUuid: r.biosUuid, name: r.name, status: r.status, detail: (r.detail ?? {}) as VmDetail, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+    return this.list;
+  }
+
+  async save(changes: VmChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.uow.run(async () => {
+      for (const c of changes) {
+        const errorMessage = c.errorMessage?.slice(0, 1000);
+        await this.steps.setVm(this.tenantId, this.step, c.vm.biosUuid, { status: c.status, detail: c.detail, errorCode: c.errorCode, errorMessage });
+      }
+    });
+    for (const c of changes) Object.assign(c.vm, { status: c.status, detail: c.detail, errorCode: c.errorCode ?? null, errorMessage: c.errorMessage?.slice(0, 1000) ?? null });
+  }
+
+  fail(vms: TrackedVm[], phase: VmPhase, code: string, message: (vm: TrackedVm) => string): Promise<void> {
+    return this.save(vms.map((vm) => ({ vm, status: 'failed', detail: { phase, mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId }, errorCode: code, errorMessage: message(vm) })));
+  }
+}
+
+/** VMs grouped by the KSC task recorded for them in `phase` (tasks to resume after a restart). */
+export function byRecordedTask(vms: TrackedVm[], phase: VmPhase): Map<string, TrackedVm[]> {
+  const out = new Map<string, TrackedVm[]>();
+  for (const vm of vms) {
+    if (vm.status !== 'in_progress' || vm.detail.phase !== phase || !vm.detail.taskId) continue;
+    out.set(vm.detail.taskId, [...(out.get(vm.detail.taskId) ?? []), vm]);
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+import { KscSession } from '@tpo/ksc-client';
+import { VmStatus } from '@tpo/service-kit';
+import type { Logger } from 'pino';
+import { DeviceTask } from './device-task';
+import { InstallSettings } from './install-settings';
+import { TrackedVm, VmDetail, VmPhase, VmProgress } from './vm-progress';
+
+/** Everything one run of the step works with. */
+export interface InstallContext {
+  tenantId: string;
+  /** KLVSRV_DN of the tenant's vAS. */
+  vServerName: string;
+  main: KscSession;
+  vas: KscSession;
+  progress: VmProgress;
+  settings: InstallSettings;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+export interface TaskBinding {
+  phase: VmPhase;
+  /** Failure code of a VM whose device the task refused or failed on. */
+  failCode: string;
+  /** The device id of a VM on the task's server. */
+  hostIdOf: (vm: TrackedVm) => string;
+}
+
+/**
+ * Adds the VMs' devices to a freshly created task and records the task id on each VM before
+ * anything runs, so that a restart finds and re-polls the same task. Devices KSC refuses fail
+ * alone. Returns the VMs in the task (an empty task is deleted at once).
+ */
+export async function recordNewTask(ctx: InstallContext, task: DeviceTask, vms: TrackedVm[], b: TaskBinding, detailOf: (vm: TrackedVm) => VmDetail): Promise<TrackedVm[]> {
+  const refused = await task.attach(vms.map(b.hostIdOf));
+  await ctx.progress.save(
+    vms.map((vm) => {
+      const reason = refused.get(b.hostIdOf(vm));
+      return reason === undefined
+        ? { vm, status: 'in_progress', detail: { ...detailOf(vm), phase: b.phase, taskId: task.taskId } }
+        : { vm, status: 'failed', detail: { ...detailOf(vm), phase: b.phase }, errorCode: b.failCode, errorMessage: reason };
+    }),
+  );
+  const attached = vms.filter((vm) => !refused.has(b.hostIdOf(vm)));
+  if (attached.length === 0) await task.delete();
+  return attached;
+}
+
+/**
+ * Runs a recorded task unless it already ran (start time recorded), waits for it, records every
+ * VM's outcome (`onSuccess` decides the next state) and deletes the task after its results are
+ * stored (ksc-openapi.md §5 C10).
+ */
+export async function completeTask(
+  ctx: InstallContext,
+  task: DeviceTask,
+  vms: TrackedVm[],
+  b: TaskBinding,
+  onSuccess: (vm: TrackedVm) => { status: VmStatus; detail: VmDetail },
+): Promise<void> {
+  let startedAt = vms.find((vm) => vm.detail.startedAt !== undefined)?.detail.startedAt;
+  if (startedAt === undefined) {
+    const at = await task.run();
+    startedAt = at;
+    await ctx.progress.save(vms.map((vm) => ({ vm, status: 'in_progress', detail: { ...vm.detail, startedAt: at } })));
+  }
+  const outcomes = await task.outcomes(vms.map(b.hostIdOf), startedAt, ctx.signal);
+  const gone = `the KSC task ${task.taskId} no longer exists, so its result is unknown`;
+  await ctx.progress.save(
+    vms.map((vm) => {
+      const o = outcomes?.get(b.hostIdOf(vm)) ?? { ok: false, message: gone };
+      if (o.ok) return { vm, ...onSuccess(vm) };
+      return { vm, status: 'failed', detail: { mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId, phase: b.phase }, errorCode: b.failCode, errorMessage: o.message };
+    }),
+  );
+  if (outcomes) await task.delete();
+}

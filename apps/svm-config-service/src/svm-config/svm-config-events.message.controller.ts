@@ -1,0 +1,22 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, TenantCreated, TenantCreatedV1 } from '@tpo/contracts';
+import { OnEvent } from '@tpo/messaging';
+import { StepIntake } from '@tpo/service-kit';
+import { CONFIGURE_SVM_STEP } from './configure-svm.job';
+
+@Controller()
+export class SvmConfigEventsMessageController {
+  constructor(private readonly intake: StepIntake) {}
+
+  /** Recorded once per tenant (a redelivered or re-published TenantCreated starts nothing new). */
+  @OnEvent(TenantCreated)
+  onTenantCreated(@Payload() e: EventEnvelope<TenantCreatedV1>): Promise<void> {
+    return this.intake.start(CONFIGURE_SVM_STEP, e.data.tenantId, e.data.siteId, e.data, e.data.vms);
+  }
+
+  @OnEvent(OnboardingRetryRequested)
+  onRetry(@Payload() e: EventEnvelope<OnboardingRetryRequestedV1>): Promise<void> {
+    return this.intake.retry(e.data, CONFIGURE_SVM_STEP);
+  }
+}

@@ -1,0 +1,266 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
+import { NatsConnection } from 'nats';
+import { clientFor, eventually, natsConnect } from '../support/harness';
+import { dumpAllTables, startTestPlatform, TestPlatform } from '../support/platform';
+
+interface TenantView {
+  id: string;
+  status: string;
+  siteId: string;
+  currentStep: string;
+  failure: { step: string; code: string; retryable: boolean } | null;
+  adminAccountName: string;
+  virtualAdministrationServer?: { name?: string; connectionString?: string };
+  vms: { requested: number; installed?: number; registered?: number; installFailed?: { biosUuid: string; code: string }[] };
+  timeline: { step: string; status: string; errorCode?: string | null }[];
+}
+
+type SimSite = {
+  integrationServer: { tenants: { id: string; name: string; status: string; vKsc?: { id: string; userName: string } }[]; vms: { biosId: string; tenantId: string }[] };
+  ksc: { virtualServers: { id: number; dn: string }[]; users: { vsId: number; name: string }[]; hosts: { vsId: number; dn: string; biosId?: string; products: string[] }[] };
+  counters: Record<string, number>;
+};
+
+const vmsFor = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ biosUuid: randomUUID(), name: `${prefix}-vm${i + 1}`, osFamily: (i % 2 ? 'windows' : 'linux') as 'windows' | 'linux', address: `10.9.${i}.10` }));
+
+function order(tag: string, vmCount = 5, extra: Partial<TenantRequestedV1> = {}): TenantRequestedV1 {
+  const id = `${tag}-${randomUUID().slice(0, 6)}`;
+  return { orderId: `order-${id}`, tenantName: `Tenant ${id}`, adminAccountName: `adm-${id}`, vms: vmsFor(id, vmCount), ...extra } as TenantRequestedV1;
+}
+
+function envelope(data: unknown): EventEnvelope<TenantRequestedV1> {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type: TenantRequested.type,
+    source: 'order-system-e2e',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: `e2e-${randomUUID()}`,
+    data: data as TenantRequestedV1,
+  };
+}
+
+describe('onboarding end to end: TenantRequested to handover (processes, real Postgres + NATS, simulator)', () => {
+  let nc: NatsConnection;
+  let platform: TestPlatform;
+  const tenantUrl = () => platform.url('tenant-service');
+  const admin = () => platform.simulator.adminUrl;
+  const simState = async (site = 'site-1') => (await (await fetch(`${admin()}/sites/${site}/state`)).json()) as SimSite;
+  const getTenant = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`)).json()) as TenantView;
+  const seedHosts = async (vms: { biosUuid: string; name: string }[], site = 'site-1') => {
+    const res = await fetch(`${admin()}/sites/${site}/ksc/hosts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }),
+    });
+    expect(res.status).toBe(201);
+  };
+  const postTenant = (body: unknown) => fetch(`${tenantUrl()}/v1/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const tenantByOrder = async (orderId: string) => {
+    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`)).json()) as { items: { id: string; orderId: string }[] };
+    return list.items.find((t) => t.orderId === orderId);
+  };
+  const waitStatus = (id: string, status: string, timeoutMs = 60_000) => eventually(async () => ((await getTenant(id)).status === status ? getTenant(id) : undefined), timeoutMs, 200);
+
+  beforeAll(async () => {
+    nc = await natsConnect();
+    platform = await startTestPlatform(nc, { sites: 2, portBase: 3810 });
+    for (const site of ['site-1', 'site-2']) {
+      await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30 } }) });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await (await nc.jetstreamManager()).streams.delete(platform.messaging.stream).catch(() => undefined);
+    await nc?.close();
+  });
+
+  const ready: TenantView[] = [];
+
+  it('onboards three tenants ordered on NATS and one over REST, 5 VMs each, all the way to ready', async () => {
+    const client = clientFor(nc, platform.messaging);
+    const orders = [order('bus-a'), order('bus-b'), order('bus-c'), order('rest-d')];
+    // The VMs exist on both sites' KSC (as if cloned from templates with a Network Agent); placement picks one.
+    for (const o of orders) {
+      await seedHosts(o.vms, 'site-1');
+      await seedHosts(o.vms, 'site-2');
+    }
+    for (const o of orders.slice(0, 3)) await client.publishEvent(TenantRequested, envelope(o));
+    expect((await postTenant(orders[3])).status).toBe(202);
+    for (const o of orders) {
+      const t = await eventually(() => tenantByOrder(o.orderId), 30_000, 200);
+      ready.push(await waitStatus(t.id, 'ready', 90_000));
+    }
+    for (const [i, t] of ready.entries()) {
+      expect(t.timeline.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      expect(t.vms).toMatchObject({ requested: 5, installed: 5, registered: 5 });
+      const sim = await simState(t.siteId);
+      const isTenant = sim.integrationServer.tenants.filter((x) => x.name === orders[i].tenantName);
+      expect(isTenant).toHaveLength(1);
+      expect(isTenant[0].status).toBe('Active');
+      const vsId = Number(isTenant[0].vKsc!.id);
+      expect(sim.ksc.virtualServers.filter((v) => v.dn === orders[i].tenantName)).toHaveLength(1);
+      expect(sim.ksc.users.filter((u) => u.name === orders[i].adminAccountName)).toEqual([expect.objectContaining({ vsId })]);
+      for (const vm of orders[i].vms) {
+        const host = sim.ksc.hosts.find((h) => h.biosId === vm.biosUuid.toLowerCase() && h.vsId === vsId);
+        expect(host?.products).toEqual(expect.arrayContaining(['1103', 'KSVLA']));
+        expect(sim.integrationServer.vms.find((v) => v.biosId === vm.biosUuid.toLowerCase())?.tenantId).toBe(isTenant[0].id);
+      }
+    }
+  }, 180_000);
+
+  it('R1/R2: the same order with a new event id gives one tenant (and a TenantRequestDuplicate event)', async () => {
+    const o = order('dup', 1);
+    await seedHosts(o.vms, 'site-1');
+    await seedHosts(o.vms, 'site-2');
+    const client = clientFor(nc, platform.messaging);
+    await client.publishEvent(TenantRequested, envelope(o));
+    const t = await eventually(() => tenantByOrder(o.orderId), 30_000, 200);
+    await client.publishEvent(TenantRequested, envelope(o));
+    const again = await postTenant(o);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { id: string }).id).toBe(t.id);
+    await eventually(async () => (await platform.streamMessages()).some((m) => m.envelope?.type === 'com.tpo.tenant-request-duplicate.v1' && (m.envelope.data as { orderId: string }).orderId === o.orderId));
+    await waitStatus(t.id, 'ready', 60_000);
+    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`)).json()) as { items: { orderId: string }[] };
+    expect(list.items.filter((x) => x.orderId === o.orderId)).toHaveLength(1);
+  }, 90_000);
+
+  it('a VM whose installation fails is reported per VM while the others are activated (policy: proceed with the VMs that made it)', async () => {
+    const o = order('partial', 3);
+    const broken = o.vms[1];
+    for (const site of ['site-1', 'site-2']) {
+      await seedHosts(o.vms, site);
+      await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failingHosts: [broken.name] }) });
+    }
+    expect((await postTenant(o)).status).toBe(202);
+    const t = await eventually(() => tenantByOrder(o.orderId), 30_000, 200);
+    const done = await waitStatus(t.id, 'ready', 90_000);
+    expect(done.vms).toMatchObject({ requested: 3, installed: 2, registered: 2 });
+    expect(done.vms.installFailed).toEqual([expect.objectContaining({ biosUuid: broken.biosUuid, code: expect.any(String) })]);
+    const sim = await simState(done.siteId);
+    expect(sim.integrationServer.vms.some((v) => v.biosId === broken.biosUuid.toLowerCase())).toBe(false);
+    for (const site of ['site-1', 'site-2']) {
+      await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failingHosts: [] }) });
+    }
+  }, 120_000);
+
+  it('a full site sends the tenant to another site; with every site full the order is rejected with a clear reason', async () => {
+    const sites = (await (await fetch(`${tenantUrl()}/v1/sites`)).json()) as { items: { id: string; placedTenants: number }[] };
+    const setMax = (id: string, max: number) =>
+      fetch(`${tenantUrl()}/v1/sites/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxVirtualServers: max }) });
+    const s1 = sites.items.find((s) => s.id === 'site-1')!;
+    expect((await setMax('site-1', Math.max(1, s1.placedTenants))).status).toBe(200);
+    const o = order('overflow', 1, { preferredSiteId: 'site-1' });
+    await seedHosts(o.vms, 'site-2');
+    const res = await postTenant(o);
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as { siteId: string }).siteId).toBe('site-2');
+
+    const now = (await (await fetch(`${tenantUrl()}/v1/sites`)).json()) as { items: { id: string; placedTenants: number }[] };
+    for (const s of now.items) await setMax(s.id, Math.max(1, s.placedTenants));
+    const rejected = await postTenant(order('nowhere', 1));
+    expect(rejected.status).toBe(409);
+    expect(await rejected.json()).toMatchObject({ error: { code: 'NO_SITE_CAPACITY', message: expect.stringContaining('no site has a free virtual Administration Server') } });
+    const busOrder = order('nowhere-bus', 1);
+    await clientFor(nc, platform.messaging).publishEvent(TenantRequested, envelope(busOrder));
+    await eventually(async () =>
+      (await platform.streamMessages()).some((m) => m.envelope?.type === 'com.tpo.tenant-request-rejected.v1' && (m.envelope.data as { orderId?: string; code: string }).orderId === busOrder.orderId && (m.envelope.data as { code: string }).code === 'NO_SITE_CAPACITY'),
+    );
+    expect(await tenantByOrder(busOrder.orderId)).toBeUndefined();
+    for (const s of now.items) await setMax(s.id, 500);
+  }, 90_000);
+
+  it('a failed activation task leaves the tenant failed at that step with its code; a retry after clearing the fault completes it with one CreateTenant in total', async () => {
+    const o = order('retry', 2);
+    for (const site of ['site-1', 'site-2']) {
+      await seedHosts(o.vms, site);
+      await fetch(`${admin()}/sites/${site}/faults`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ taskFailures: { ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated activation failure', remaining: 1 } } }),
+      });
+    }
+    expect((await postTenant(o)).status).toBe(202);
+    const t = await eventually(() => tenantByOrder(o.orderId), 30_000, 200);
+    const failed = await waitStatus(t.id, 'failed', 90_000);
+    expect(failed.failure).toMatchObject({ step: 'activate', code: 'KSC_ConnectionLost', retryable: true });
+    expect(failed.timeline.find((s) => s.step === 'activate')).toMatchObject({ status: 'failed', errorCode: 'KSC_ConnectionLost' });
+    const site = failed.siteId;
+    const other = site === 'site-1' ? 'site-2' : 'site-1';
+    await fetch(`${admin()}/sites/${other}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskFailures: {} }) });
+    const creates = (await simState(site)).integrationServer.tenants.filter((x) => x.name === o.tenantName).length;
+    expect(creates).toBe(1);
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { method: 'POST' })).status).toBe(202);
+    const done = await waitStatus(t.id, 'ready', 60_000);
+    expect(done.timeline.find((s) => s.step === 'activate')).toMatchObject({ status: 'succeeded' });
+    const tasks = ((await simState(site)) as unknown as { integrationServer: { tasks: { type: string }[]; tenants: { name: string }[] } }).integrationServer;
+    expect(tasks.tenants.filter((x) => x.name === o.tenantName)).toHaveLength(1);
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { method: 'POST' })).status).toBe(409);
+  }, 150_000);
+
+  it('S1-S4: the admin password is revealed once (then 410) and is nowhere in JetStream, logs or database, in plaintext, Base64 or SHA-256', async () => {
+    const t = ready[0];
+    const first = await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { method: 'POST' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const creds = (await first.json()) as { password: string; adminAccountName: string; advice: string; administrationServer: { connectionString: string } };
+    expect(creds.password.length).toBeGreaterThanOrEqual(16);
+    expect(creds.adminAccountName).toBe(t.adminAccountName);
+    expect(creds.advice).toMatch(/change/i);
+    expect(creds.administrationServer.connectionString).toContain('/');
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { method: 'POST' })).status).toBe(410);
+
+    const forms = [creds.password, Buffer.from(creds.password).toString('base64'), createHash('sha256').update(creds.password).digest('hex')];
+    const messages = (await platform.streamMessages()).map((m) => m.raw).join('\n');
+    const logs = platform.logs();
+    const db = await dumpAllTables();
+    expect(messages.length).toBeGreaterThan(0);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const f of forms) {
+      expect(messages.includes(f)).toBe(false);
+      expect(logs.includes(f)).toBe(false);
+      expect(db.includes(f)).toBe(false);
+    }
+    // The vAS account really has that password: the KSC accepts it.
+    const detail = await getTenant(t.id);
+    expect(detail.virtualAdministrationServer?.name).toBeTruthy();
+  }, 60_000);
+
+  it('V1-V5: bad orders are rejected with reasons (event on NATS, 400 with field paths on REST) and nothing is half-created', async () => {
+    const client = clientFor(nc, platform.messaging);
+    const js = nc.jetstream();
+    const subject = `${platform.messaging.prefix}.evt.tenant-requested.v1`;
+    const bad = [
+      { case: 'missing fields', data: { orderId: 'bad-missing-1' }, expect: 'tenantName' },
+      { case: 'bad BIOS UUID', data: { ...order('badbios', 1), vms: [{ biosUuid: 'not-a-uuid', name: 'vm1', osFamily: 'linux', address: '10.0.0.1' }] }, expect: 'vms.0.biosUuid' },
+      { case: 'oversize VM list', data: order('huge', 501), expect: 'vms' },
+      { case: ']]> in the name', data: order('cdata', 1, { tenantName: 'evil]]><x>' }), expect: 'tenantName' },
+    ];
+    for (const b of bad) {
+      const e = envelope(b.data);
+      await js.publish(subject, JSON.stringify(e), { msgID: e.id });
+    }
+    for (const b of bad) {
+      const orderId = (b.data as { orderId: string }).orderId;
+      const rejection = await eventually(async () =>
+        (await platform.streamMessages()).find((m) => m.envelope?.type === 'com.tpo.tenant-request-rejected.v1' && (m.envelope.data as { orderId?: string }).orderId === orderId),
+      );
+      const reasons = (rejection.envelope!.data as { reasons: { path: string }[] }).reasons.map((r) => r.path).join(' ');
+      expect({ case: b.case, reasons }).toEqual({ case: b.case, reasons: expect.stringContaining(b.expect) });
+      expect(await tenantByOrder(orderId)).toBeUndefined();
+    }
+    const rest = await postTenant({ ...order('rest-bad', 1), vms: [{ biosUuid: 'nope', name: 'x', osFamily: 'dos', address: '1.2.3.4', extra: true }], status: 'active' });
+    expect(rest.status).toBe(400);
+    const body = (await rest.json()) as { error: { details: { fields: string[] } } };
+    const fields = body.error.details.fields.join(' | ');
+    expect(fields).toMatch(/vms\.0\.biosUuid|biosUuid/);
+    expect(fields).toMatch(/osFamily/);
+    expect(fields).toMatch(/extra|status/);
+    void client;
+  }, 60_000);
+});

@@ -1,0 +1,113 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
+import { ManagedProcess, startNodeProcess, stopAll, waitHttpOk } from './processes';
+
+export interface SimulatorEndpoints {
+  endpoints: { siteId: string; integrationServerUrl: string; kscUrl: string }[];
+  adminUrl: string;
+}
+
+export interface LocalPlatformOptions {
+  layout: LocalLayout;
+  /** Where the simulator writes its certificate/endpoints and the platform its sites file. */
+  stateDir: string;
+  sites?: number;
+  simulatorConfig?: string;
+  simulatorPorts?: { integrationServer: number; ksc: number; admin: number };
+  /** Port per service (defaults to the layout's). */
+  ports?: Record<string, number>;
+  extraEnv?: Record<string, string>;
+  license?: { maxVms?: number; expiresAt?: string };
+  maxVirtualServers?: number;
+  echo?: boolean;
+  onUnexpectedExit?: (name: string, code: number | null) => void;
+}
+
+export interface LocalPlatform {
+  simulator: SimulatorEndpoints;
+  processes: ManagedProcess[];
+  url(service: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulator (one or more sites, HTTPS with its own certificate), a sites file pointing the
+ * platform at it (secrets by env reference), and the five services — all as real processes.
+ */
+export async function startLocalPlatform(o: LocalPlatformOptions): Promise<LocalPlatform> {
+  const secrets = devSecrets();
+  mkdirSync(o.stateDir, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+  const onExit = (name: string) => (code: number | null) => {
+    if (!stopping) o.onUnexpectedExit?.(name, code);
+  };
+  const ports = o.simulatorPorts ?? { integrationServer: 7271, ksc: 13299, admin: 7399 };
+  const sim = startNodeProcess(
+    'kaspersky-simulator',
+    'dist/apps/kaspersky-simulator/src/main.js',
+    {
+      SIM_SITES: String(o.sites ?? 1),
+      SIM_TLS: 'self-signed',
+      SIM_IS_PORT: String(ports.integrationServer),
+      SIM_KSC_PORT: String(ports.ksc),
+      SIM_ADMIN_PORT: String(ports.admin),
+      SIM_IS_PASSWORD: secrets.simulatorIsPassword,
+      SIM_KSC_PASSWORD: secrets.simulatorKscPassword,
+      SIM_STATE_DIR: o.stateDir,
+      ...(o.simulatorConfig ? { SIM_CONFIG: o.simulatorConfig } : {}),
+    },
+    { echo: o.echo, onExit: onExit('kaspersky-simulator') },
+  );
+  processes.push(sim);
+  try {
+    await waitHttpOk(`http://127.0.0.1:${ports.admin}/sites`, 30_000, 'kaspersky-simulator');
+    const simulator = JSON.parse(readFileSync(resolve(o.stateDir, 'endpoints.json'), 'utf8')) as SimulatorEndpoints;
+    const sitesFile = resolve(o.stateDir, 'sites.json');
+    const certificate = resolve(o.stateDir, 'certificate.pem');
+    writeFileSync(
+      sitesFile,
+      JSON.stringify(
+        {
+          sites: simulator.endpoints.map((e) => ({
+            id: e.siteId,
+            name: `Simulated ${e.siteId}`,
+            maxVirtualServers: o.maxVirtualServers ?? 500,
+            integrationServer: { url: e.integrationServerUrl, username: 'multitenancy', password: { env: 'TPO_SIM_IS_PASSWORD' }, tls: { caFile: certificate }, addressForAgents: '127.0.0.1' },
+            ksc: { url: e.kscUrl, username: 'svc-onboard', password: { env: 'TPO_SIM_KSC_PASSWORD' }, tls: { caFile: certificate }, publicAddress: 'localhost' },
+            license: o.license ?? { maxVms: 100_000 },
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+    const portOf = (name: string) => o.ports?.[name] ?? o.layout.services.find((s) => s.name === name)!.port;
+    const tenantUrl = `http://127.0.0.1:${portOf('tenant-service')}`;
+    for (const s of o.layout.services) {
+      const env = serviceEnv(o.layout, { ...s, port: portOf(s.name) }, {
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        ...(s.name === 'tenant-service' ? { SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
+        ...o.extraEnv,
+      });
+      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, onExit: onExit(s.name) }));
+    }
+    await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
+    return {
+      simulator,
+      processes,
+      url: (service) => `http://127.0.0.1:${portOf(service)}`,
+      stop: async () => {
+        stopping = true;
+        await stopAll(processes);
+      },
+    };
+  } catch (e) {
+    stopping = true;
+    await stopAll(processes);
+    throw e;
+  }
+}
+
+export const DEFAULT_STATE_DIR = resolve(ROOT_DIR, '.local', 'platform');
