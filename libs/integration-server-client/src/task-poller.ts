@@ -4,7 +4,7 @@ import { IsTask, TERMINAL_STATES } from './model';
 export interface WaitForTaskOptions {
   /** Give up after this long (default 10 minutes: KSC work can take minutes). */
   deadlineMs?: number;
-  /** First poll delay; doubles up to `maxDelayMs` (§5.5: 1-2 s backing off to ~10 s). */
+  /** First poll delay; grows by half each poll up to `maxDelayMs` (§5.5: 1-2 s backing off to ~10 s). */
   initialDelayMs?: number;
   maxDelayMs?: number;
   signal?: AbortSignal;
@@ -15,8 +15,8 @@ export interface WaitForTaskOptions {
 /** Polls until Completed / Failed / Canceled. Transient errors of a poll are retried by the HTTP layer. */
 export async function waitForTask(getTask: (id: string) => Promise<IsTask>, taskId: string, options: WaitForTaskOptions = {}): Promise<IsTask> {
   const deadline = Date.now() + (options.deadlineMs ?? 600_000);
-  let delay = options.initialDelayMs ?? 1000;
-  const max = options.maxDelayMs ?? 10_000;
+  let delay = options.initialDelayMs ?? 500;
+  const max = options.maxDelayMs ?? 5000;
   let last: IsTask | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
@@ -30,7 +30,8 @@ export async function waitForTask(getTask: (id: string) => Promise<IsTask>, task
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new IsTaskTimeoutError(taskId, last, options.deadlineMs ?? 600_000);
     await sleep(Math.min(delay, remaining), options.signal);
-    delay = Math.min(max, delay * 2);
+    // Gentle growth: a doubling backoff overshoots a 5-10 s task by as much again.
+    delay = Math.min(max, Math.round(delay * 1.5));
   }
 }
 

@@ -74,7 +74,7 @@ export class KasperskyClients {
   constructor(
     private readonly directory: SiteDirectory,
     private readonly logger: Logger,
-    private readonly tuning: { timeoutMs?: number; connections?: number } = {},
+    private readonly tuning: { timeoutMs?: number; connections?: number; kscConnections?: number } = {},
   ) {}
 
   async integrationServer(siteId: string): Promise<{ site: SiteConnection; client: IntegrationServerClient }> {
@@ -110,7 +110,16 @@ export class KasperskyClients {
       void entry?.client.close();
       entry = {
         fingerprint,
-        client: new KscClient({ baseUrl: c.url, credentials: { user: c.username, password: c.password }, tls: c.tls, timeoutMs: this.tuning.timeoutMs ?? 30_000, logger: this.logger }),
+        // Several connections: each carries one request at a time (ksc-openapi §1.1), and token
+        // sessions work across connections, so concurrent tenants do not queue behind each other.
+        client: new KscClient({
+          baseUrl: c.url,
+          credentials: { user: c.username, password: c.password },
+          tls: c.tls,
+          timeoutMs: this.tuning.timeoutMs ?? 30_000,
+          connections: this.tuning.kscConnections ?? 8,
+          logger: this.logger,
+        }),
       };
       this.ksc.set(siteId, entry);
     }

@@ -72,7 +72,7 @@ export class DeviceTask {
         return outcomes;
       }
       await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), undefined, { signal });
-      pause = Math.min(pause * 2, this.settings.pollMaxIntervalMs);
+      pause = Math.min(Math.round(pause * 1.5), this.settings.pollMaxIntervalMs);
     }
   }
 

@@ -81,7 +81,7 @@ async function reconnect(ctx: InstallContext, vms: TrackedVm[]): Promise<void> {
 async function awaitArrival(ctx: InstallContext): Promise<Map<string, KscHost>> {
   const placed = new Map<string, KscHost>();
   let waiting = ctx.progress.vms.filter((vm) => vm.status === 'in_progress' && vm.detail.phase === 'arriving');
-  for (let pause = 250; waiting.length > 0; pause = Math.min(pause * 2, ctx.settings.pollMaxIntervalMs)) {
+  for (let pause = 250; waiting.length > 0; pause = Math.min(Math.round(pause * 1.5), ctx.settings.pollMaxIntervalMs)) {
     const inVas = await findHostsByName(ctx.vas, waiting.map((vm) => vm.name));
     for (const vm of waiting) if (inVas.has(key(vm))) placed.set(vm.biosUuid, inVas.get(key(vm))!);
     waiting = waiting.filter((vm) => !placed.has(vm.biosUuid));

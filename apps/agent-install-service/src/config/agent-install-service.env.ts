@@ -21,7 +21,7 @@ export class AgentInstallServiceEnv extends StepServiceEnv {
   @IsInt()
   @Min(100)
   @Max(300_000)
-  KSC_TASK_POLL_INTERVAL_MS = 10_000;
+  KSC_TASK_POLL_INTERVAL_MS = 5000;
 
   /**
    * After a successful reconnection the Network Agent waits KLNAG_TASK_RECONNECTION_TIMEOUT and then
