@@ -2,3 +2,4 @@ export * from './bootstrap/local-layout';
 export * from './bootstrap/bootstrap';
 export * from './platform/processes';
 export * from './platform/local-platform';
+export * from './nats/secure-config';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
-import { clientFor, eventually, natsConnect } from '../support/harness';
+import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
 import { dumpAllTables, startTestPlatform, TestPlatform } from '../support/platform';
 
 interface TenantView {
@@ -46,10 +46,11 @@ function envelope(data: unknown): EventEnvelope<TenantRequestedV1> {
 describe('onboarding end to end: TenantRequested to handover (processes, real Postgres + NATS, simulator)', () => {
   let nc: NatsConnection;
   let platform: TestPlatform;
+  let auth: Record<string, string> = {};
   const tenantUrl = () => platform.url('tenant-service');
   const admin = () => platform.simulator.adminUrl;
   const simState = async (site = 'site-1') => (await (await fetch(`${admin()}/sites/${site}/state`)).json()) as SimSite;
-  const getTenant = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`)).json()) as TenantView;
+  const getTenant = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`, { headers: auth })).json()) as TenantView;
   const seedHosts = async (vms: { biosUuid: string; name: string }[], site = 'site-1') => {
     const res = await fetch(`${admin()}/sites/${site}/ksc/hosts`, {
       method: 'POST',
@@ -58,15 +59,16 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     });
     expect(res.status).toBe(201);
   };
-  const postTenant = (body: unknown) => fetch(`${tenantUrl()}/v1/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const postTenant = (body: unknown) => fetch(`${tenantUrl()}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const tenantByOrder = async (orderId: string) => {
-    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`)).json()) as { items: { id: string; orderId: string }[] };
+    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`, { headers: auth })).json()) as { items: { id: string; orderId: string }[] };
     return list.items.find((t) => t.orderId === orderId);
   };
   const waitStatus = (id: string, status: string, timeoutMs = 60_000) => eventually(async () => ((await getTenant(id)).status === status ? getTenant(id) : undefined), timeoutMs, 200);
 
   beforeAll(async () => {
     nc = await natsConnect();
+    auth = await authHeaders('admin');
     platform = await startTestPlatform(nc, { sites: 2, portBase: 3810 });
     for (const site of ['site-1', 'site-2']) {
       await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30 } }) });
@@ -126,7 +128,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect(((await again.json()) as { id: string }).id).toBe(t.id);
     await eventually(async () => (await platform.streamMessages()).some((m) => m.envelope?.type === 'com.tpo.tenant-request-duplicate.v1' && (m.envelope.data as { orderId: string }).orderId === o.orderId));
     await waitStatus(t.id, 'ready', 60_000);
-    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`)).json()) as { items: { orderId: string }[] };
+    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`, { headers: auth })).json()) as { items: { orderId: string }[] };
     expect(list.items.filter((x) => x.orderId === o.orderId)).toHaveLength(1);
   }, 90_000);
 
@@ -150,9 +152,9 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
   }, 120_000);
 
   it('a full site sends the tenant to another site; with every site full the order is rejected with a clear reason', async () => {
-    const sites = (await (await fetch(`${tenantUrl()}/v1/sites`)).json()) as { items: { id: string; placedTenants: number }[] };
+    const sites = (await (await fetch(`${tenantUrl()}/v1/sites`, { headers: auth })).json()) as { items: { id: string; placedTenants: number }[] };
     const setMax = (id: string, max: number) =>
-      fetch(`${tenantUrl()}/v1/sites/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ maxVirtualServers: max }) });
+      fetch(`${tenantUrl()}/v1/sites/${id}`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ maxVirtualServers: max }) });
     const s1 = sites.items.find((s) => s.id === 'site-1')!;
     expect((await setMax('site-1', Math.max(1, s1.placedTenants))).status).toBe(200);
     const o = order('overflow', 1, { preferredSiteId: 'site-1' });
@@ -161,7 +163,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect(res.status).toBe(202);
     expect(((await res.json()) as { siteId: string }).siteId).toBe('site-2');
 
-    const now = (await (await fetch(`${tenantUrl()}/v1/sites`)).json()) as { items: { id: string; placedTenants: number }[] };
+    const now = (await (await fetch(`${tenantUrl()}/v1/sites`, { headers: auth })).json()) as { items: { id: string; placedTenants: number }[] };
     for (const s of now.items) await setMax(s.id, Math.max(1, s.placedTenants));
     const rejected = await postTenant(order('nowhere', 1));
     expect(rejected.status).toBe(409);
@@ -195,17 +197,17 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     await fetch(`${admin()}/sites/${other}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskFailures: {} }) });
     const creates = (await simState(site)).integrationServer.tenants.filter((x) => x.name === o.tenantName).length;
     expect(creates).toBe(1);
-    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { headers: auth, method: 'POST' })).status).toBe(202);
     const done = await waitStatus(t.id, 'ready', 60_000);
     expect(done.timeline.find((s) => s.step === 'activate')).toMatchObject({ status: 'succeeded' });
     const tasks = ((await simState(site)) as unknown as { integrationServer: { tasks: { type: string }[]; tenants: { name: string }[] } }).integrationServer;
     expect(tasks.tenants.filter((x) => x.name === o.tenantName)).toHaveLength(1);
-    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { method: 'POST' })).status).toBe(409);
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { headers: auth, method: 'POST' })).status).toBe(409);
   }, 150_000);
 
   it('S1-S4: the admin password is revealed once (then 410) and is nowhere in JetStream, logs or database, in plaintext, Base64 or SHA-256', async () => {
     const t = ready[0];
-    const first = await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { method: 'POST' });
+    const first = await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { headers: auth, method: 'POST' });
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     const creds = (await first.json()) as { password: string; adminAccountName: string; advice: string; administrationServer: { connectionString: string } };
@@ -213,7 +215,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect(creds.adminAccountName).toBe(t.adminAccountName);
     expect(creds.advice).toMatch(/change/i);
     expect(creds.administrationServer.connectionString).toContain('/');
-    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { method: 'POST' })).status).toBe(410);
+    expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { headers: auth, method: 'POST' })).status).toBe(410);
 
     const forms = [creds.password, Buffer.from(creds.password).toString('base64'), createHash('sha256').update(creds.password).digest('hex')];
     const messages = (await platform.streamMessages()).map((m) => m.raw).join('\n');

@@ -4,7 +4,7 @@ import { EVENT_CATALOG } from '@tpo/contracts';
 import { applyTopology } from '@tpo/messaging';
 import { NatsConnection } from 'nats';
 import { loadTopology, ROOT_DIR, serviceEnv } from '@tpo/tools';
-import { deleteStream, eventually, NATS_URL, natsConnect, resetSchema, sql } from '../support/harness';
+import { authHeaders, deleteStream, eventually, NATS_URL, natsConnect, resetSchema, sql } from '../support/harness';
 import { isolatedMessaging, testLayout } from '../support/test-env';
 
 interface Proc {
@@ -83,7 +83,7 @@ describe('service processes (compiled, as deployed)', () => {
       const correlationId = `e2e-${Date.now()}`;
       const res = await fetch(`http://127.0.0.1:${procs[0].port}/v1/backbone/pings`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        headers: { ...(await authHeaders('operator')), 'content-type': 'application/json', 'x-correlation-id': correlationId },
         body: JSON.stringify({ note: 'e2e' }),
       });
       expect(res.status).toBe(201);
@@ -92,7 +92,7 @@ describe('service processes (compiled, as deployed)', () => {
       for (const [hop, name] of route.entries()) {
         const p = procs.find((x) => x.name === name)!;
         await eventually(async () => {
-          const body = (await (await fetch(`http://127.0.0.1:${p.port}/v1/backbone/pings/${pingId}`)).json()) as { hops: { hop: number }[] };
+          const body = (await (await fetch(`http://127.0.0.1:${p.port}/v1/backbone/pings/${pingId}`, { headers: await authHeaders('viewer') })).json()) as { hops: { hop: number }[] };
           return body.hops.some((h) => h.hop === hop);
         });
       }
@@ -109,7 +109,7 @@ describe('service processes (compiled, as deployed)', () => {
     it('rejects bad REST input with 400 and field paths', async () => {
       const res = await fetch(`http://127.0.0.1:${procs[0].port}/v1/backbone/pings`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...(await authHeaders('operator')), 'content-type': 'application/json' },
         body: JSON.stringify({ route: ['nobody'], extra: 1 }),
       });
       expect(res.status).toBe(400);

@@ -7,7 +7,7 @@ import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
 import { AgentInstallModule } from '../../apps/agent-install-service/src/agent-install/agent-install.module';
-import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService } from '../support/harness';
+import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService, authHeaders } from '../support/harness';
 import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
 import { siteConnectionOf } from '../support/sites';
 import { isolatedMessaging } from '../support/test-env';
@@ -163,15 +163,15 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     });
 
     it('shows each VM as installed over REST, with its device id in the virtual server', async () => {
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).expect(200);
+      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
       expect(res.body).toMatchObject({ tenantId: t.tenantId, step: 'install-agents', status: 'succeeded', attempt: 1 });
       expect(res.body.input).toBeUndefined();
       const ids = new Map(vasHosts(t).map((h) => [h.dn, h.hostName]));
       expect(res.body.vms).toHaveLength(5);
       for (const vm of res.body.vms) expect(vm).toMatchObject({ status: 'succeeded', errorCode: null, detail: { vServerHostId: ids.get(vm.name) } });
-      const list = await request(svc.url).get('/v1/installs?status=succeeded&limit=100').expect(200);
+      const list = await request(svc.url).get('/v1/installs?status=succeeded&limit=100').set(await authHeaders()).expect(200);
       expect(list.body.items.map((i: { tenantId: string }) => i.tenantId)).toContain(t.tenantId);
-      await request(svc.url).get(`/v1/installs/${randomUUID()}`).expect(404);
+      await request(svc.url).get(`/v1/installs/${randomUUID()}`).set(await authHeaders()).expect(404);
     });
 
     it('does not run anything again when the same input arrives again', async () => {
@@ -213,7 +213,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     });
 
     it('shows the failed VMs with their code and reason over REST', async () => {
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).expect(200);
+      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
       const states = Object.fromEntries(res.body.vms.map((v: { name: string; status: string; errorCode: string | null }) => [v.name, [v.status, v.errorCode]]));
       expect(states).toEqual({
         [t.vms[0].name]: ['succeeded', null],
@@ -241,7 +241,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(site.counters.get('Tasks.AddHostToTask') - addedBefore).toBe(4);
       for (const [dn, id] of before) expect(vasHosts(t).find((h) => h.dn === dn)?.hostName).toBe(id);
       expect(vasHosts(t).every((h) => h.products.includes(LIGHT_AGENT_PRODUCT))).toBe(true);
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).expect(200);
+      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
       expect(res.body).toMatchObject({ status: 'succeeded', attempt: 2 });
     });
   });
@@ -288,7 +288,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       const [failure] = await outboxEvents<OnboardingStepFailedV1>(OnboardingStepFailed.type, t.tenantId);
       expect(failure).toMatchObject({ tenantId: t.tenantId, step: 'install-agents', code: 'NO_AGENT_INSTALLED', retryable: true, attempt: 1 });
       expect(await installedEvents(t)).toEqual([]);
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).expect(200);
+      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
       expect(res.body).toMatchObject({ status: 'failed', errorCode: 'NO_AGENT_INSTALLED', retryable: true });
       expect(res.body.vms.map((v: { status: string; errorCode: string }) => [v.status, v.errorCode])).toEqual([
         ['failed', 'RECONNECTION_FAILED'],

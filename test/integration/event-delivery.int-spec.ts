@@ -11,8 +11,7 @@ import {
   resetSchema,
   sql,
   startTestService,
-  TestService,
-} from '../support/harness';
+  TestService, authHeaders } from '../support/harness';
 import { PROBE_EVENTS, ProbeControl, ProbeModule, probeEnvelope, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
 
@@ -130,18 +129,18 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     const info = await jsm.consumers.info(messaging.stream, CONSUMER);
     expect(info.num_redelivered).toBe(0);
 
-    const listed = await request(svc.url).get('/v1/dead-letters?status=pending').expect(200);
+    const listed = await request(svc.url).get('/v1/dead-letters?status=pending').set(await authHeaders()).expect(200);
     expect(listed.body.items.map((d: { eventId: string }) => d.eventId)).toContain(poison.id);
 
     // Still broken: replay refuses and the letter stays pending.
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).expect(409);
+    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(409);
     expect((await deadLetterFor(poison.id)).status).toBe('pending');
 
     ProbeControl.acceptLegacy = true; // the consumer is "fixed"
-    const replayed = await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).expect(200);
+    const replayed = await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(200);
     expect(replayed.body.status).toBe('replayed');
     expect(await applied(poisonProbe)).toBe(1);
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).expect(409);
+    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(409);
     expect(await applied(poisonProbe)).toBe(1);
   });
 
@@ -153,7 +152,7 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     expect(letter.reason).toContain('PROBE_REJECTED');
     expect(ProbeControl.calls.get(probeId)).toHaveLength(1);
     ProbeControl.permanentFixed = true;
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).expect(200);
+    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(200);
     expect(await applied(probeId)).toBe(1);
   });
 

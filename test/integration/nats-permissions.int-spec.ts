@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,7 @@ import { connect, Empty, ErrorCode, JetStreamManager, NatsConnection, NatsError,
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
 import { RegistrationModule } from '../../apps/registration-service/src/registration/registration.module';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the generator is tooling, not exported through @tpo/tools
-import { natsUsersOf, renderSecureConfig } from '../../tools/nats/secure-config';
+import { natsUsersOf, renderSecureConfig } from '@tpo/tools';
 import { applyTestTopology, eventually, resetSchema, startTestService, TestService } from '../support/harness';
 import { isolatedMessaging } from '../support/test-env';
 
@@ -47,7 +46,10 @@ async function startNatsServer(configFile: string, env: Record<string, string>):
   proc.stdout?.on('data', collect);
   proc.stderr?.on('data', collect);
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`nats-server not ready within 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      rej(new Error(`nats-server not ready within 15 s:\n${output}`));
+    }, 15_000);
     const check = () => {
       if (output.includes('Server is ready')) {
         clearTimeout(timer);
@@ -149,7 +151,7 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
   afterAll(async () => {
     await svc?.close();
     await Promise.allSettled(connections.filter((c) => !c.isClosed()).map((c) => c.close()));
-    if (process.env.DUMP_NATS_LOG) process.stderr.write(server?.log() ?? '');
+    if (process.env.DUMP_NATS_LOG) process.stderr.write(server?.log() ?? ''); // the server's view of every violation
     await stopProcess(server?.proc);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -319,21 +321,23 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
     });
 
     it('the real registration-service process is ready under its restricted user and its outbox and consumers work', async () => {
+      const apiKey = randomBytes(24).toString('hex');
       await resetSchema(SERVICE, ['outbox', 'inbox', 'dead_letter', 'backbone_ping_hop', 'job', 'step_vm', 'step_work']);
       svc = await startTestService({
         service: SERVICE,
         messaging,
         imports: [SiteDirectoryModule.forStatic([]), BackbonePingModule.forService(SERVICE), RegistrationModule],
-        env: { NATS_URL: url, NATS_USER: SERVICE, NATS_PASSWORD: passwords[SERVICE] },
+        // Admin HTTP credentials (an operator API key) only to start the ping; NATS credentials are the point.
+        env: { NATS_URL: url, NATS_USER: SERVICE, NATS_PASSWORD: passwords[SERVICE], AUTH_API_KEYS: `nats-perm-test:operator:${createHash('sha256').update(apiKey).digest('hex')}` },
       });
       const ready = await request(svc.url).get('/health/ready');
       expect({ status: ready.status, body: ready.body }).toMatchObject({ status: 200 });
       // A backbone ping addressed to itself: outbox relay publishes (own event), its consumer pulls and acks.
-      const started = await request(svc.url).post('/v1/backbone/pings').send({ route: [SERVICE], note: 'nats-permissions' });
+      const started = await request(svc.url).post('/v1/backbone/pings').set('X-API-Key', apiKey).send({ route: [SERVICE], note: 'nats-permissions' });
       expect(started.status).toBeLessThan(300);
       const pingId = (started.body as { pingId: string }).pingId;
       const hops = await eventually(async () => {
-        const r = await request(svc!.url).get(`/v1/backbone/pings/${pingId}`);
+        const r = await request(svc!.url).get(`/v1/backbone/pings/${pingId}`).set('X-API-Key', apiKey);
         const list = (r.body as { hops: { hop: number }[] }).hops;
         return list.some((h) => h.hop === 0) ? list : undefined;
       }, 20_000);

@@ -7,7 +7,7 @@ import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
 import { SvmConfigModule } from '../../apps/svm-config-service/src/svm-config/svm-config.module';
-import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService } from '../support/harness';
+import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService, authHeaders } from '../support/harness';
 import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
 import { siteConnectionOf } from '../support/sites';
 import { isolatedMessaging } from '../support/test-env';
@@ -124,13 +124,13 @@ describe('svm-config-service: steps 2-3 against the simulated KSC (real Postgres
     expect(morePs).toHaveLength(0);
     expect(ps).toMatchObject({ name: 'TPO Protection Server - standard', active: true, settings: { KSVSVM_PROTECTION_PROFILE: 'standard' } });
 
-    const res = await request(svc.url).get(`/v1/svm-configs/${acme.tenantId}`).expect(200);
+    const res = await request(svc.url).get(`/v1/svm-configs/${acme.tenantId}`).set(await authHeaders()).expect(200);
     expect(res.body).toMatchObject({ tenantId: acme.tenantId, siteId: site.id, status: 'succeeded', attempt: 1, virtualServerName: vsName, applied: configured.data.applied });
     expect(res.body.output).toMatchObject({ lightAgentPolicyId: la.id, protectionServerPolicyId: ps.id, changes: { lightAgentPolicy: 'created', protectionServerPolicy: 'created' } });
     expect(res.body.input).toBeUndefined();
-    const list = await request(svc.url).get('/v1/svm-configs?status=succeeded&limit=10').expect(200);
+    const list = await request(svc.url).get('/v1/svm-configs?status=succeeded&limit=10').set(await authHeaders()).expect(200);
     expect(list.body.items.map((i: { tenantId: string }) => i.tenantId)).toContain(acme.tenantId);
-    await request(svc.url).get(`/v1/svm-configs/${randomUUID()}`).expect(404);
+    await request(svc.url).get(`/v1/svm-configs/${randomUUID()}`).set(await authHeaders()).expect(404);
   });
 
   it('a redelivered TenantCreated (new event id, same tenant) creates no second policy and no second event', async () => {
@@ -168,7 +168,7 @@ describe('svm-config-service: steps 2-3 against the simulated KSC (real Postgres
     expect(await events('svm-configured.v1', gamma.tenantId)).toHaveLength(0);
     const folder = tenantFolder('Gamma GmbH');
     expect(policiesIn(folder.id)).toHaveLength(0);
-    expect((await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).expect(200)).body).toMatchObject({ status: 'failed', errorCode: 'VSERVER_NOT_FOUND', retryable: true });
+    expect((await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).set(await authHeaders()).expect(200)).body).toMatchObject({ status: 'failed', errorCode: 'VSERVER_NOT_FOUND', retryable: true });
 
     // The fix: the vAS is back. Meanwhile someone left a policy with our name but wrong, unlocked settings.
     site.ksc.vservers.set(vsId, vs);
@@ -192,7 +192,7 @@ describe('svm-config-service: steps 2-3 against the simulated KSC (real Postgres
     expect(la.active).toBe(true);
     expect(la.settings).toMatchObject({ [LA.discovery]: 'IntegrationServer', [LA.isAddress]: '127.0.0.1', [LA.isPort]: 7271, [LA.tags]: ['gamma'], ProviderTweak: 'keep' });
     expect([...la.locked].sort()).toEqual(['ProviderLock', ...Object.values(LA)].sort());
-    const res = await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).expect(200);
+    const res = await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).set(await authHeaders()).expect(200);
     expect(res.body).toMatchObject({ status: 'succeeded', attempt: 2, errorCode: null, output: { changes: { lightAgentPolicy: 'updated' } } });
   });
 

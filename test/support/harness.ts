@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { EVENT_CATALOG, EventDefinition, EventEnvelope } from '@tpo/contracts';
 import { applyTopology, JetStreamClient, Topology } from '@tpo/messaging';
-import { BaseServiceEnv, validateEnv } from '@tpo/platform';
+import { BaseServiceEnv, mintToken, Role, validateEnv } from '@tpo/platform';
+import { devSecrets } from '@tpo/tools';
 import { createServiceApp, ServiceKitModule } from '@tpo/service-kit';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
@@ -16,7 +17,8 @@ export interface Messaging {
 
 export const NATS_URL = process.env.TPO_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-let nextPort = 3900 + Math.floor(Math.random() * 500);
+// High ports, away from the infrastructure (NATS 4222, Postgres 5432) and the local platform (31xx-39xx).
+let nextPort = 40000 + Math.floor(Math.random() * 10000);
 
 /** Creates the stream and the given consumers with the real topology's settings (and overrides). */
 export async function applyTestTopology(
@@ -93,6 +95,7 @@ export async function startTestService(o: TestServiceOptions): Promise<TestServi
     NATS_STREAM: o.messaging.stream,
     NATS_SUBJECT_PREFIX: o.messaging.prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    AUTH_JWT_SECRET: devSecrets().jwtSecret,
     EVENT_RETRY_BASE_MS: '200',
     EVENT_RETRY_MAX_MS: '2000',
     EVENT_MAX_ATTEMPTS: '5',
@@ -115,6 +118,15 @@ export async function startTestService(o: TestServiceOptions): Promise<TestServi
   };
   const app = await createServiceApp(module, config, { service: o.service });
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** A bearer token for the test services (signed with the local platform's secret). */
+export function tokenFor(role: Role, extra: { subject?: string; sites?: string[]; ttlSeconds?: number } = {}): Promise<string> {
+  return mintToken(devSecrets().jwtSecret, { subject: extra.subject ?? `test-${role}`, roles: [role], sites: extra.sites, ttlSeconds: extra.ttlSeconds });
+}
+
+export async function authHeaders(role: Role = 'admin', extra: { sites?: string[] } = {}): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${await tokenFor(role, extra)}` };
 }
 
 export async function natsConnect(): Promise<NatsConnection> {

@@ -7,7 +7,8 @@ import { EVENT_CATALOG } from '@tpo/contracts';
 import { applyTopology } from '@tpo/messaging';
 import { connect } from 'nats';
 import { bootstrapDatabase, loadTopology, migrateAll, resetLocalState } from '../bootstrap/bootstrap';
-import { loadLocalLayout } from '../bootstrap/local-layout';
+import { mintToken } from '@tpo/platform';
+import { devSecrets, loadLocalLayout } from '../bootstrap/local-layout';
 import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
 
 /**
@@ -54,6 +55,7 @@ async function withPlatform<T>(name: string, simulator: object, work: (p: LocalP
 
 /** Orders `count` tenants of `vms` VMs (bounded concurrency) and waits until all are ready. */
 async function onboard(p: LocalPlatform, count: number, vms: number): Promise<{ latenciesMs: number[]; totalMs: number; failed: number }> {
+  const auth = { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'bench', roles: ['admin'], ttlSeconds: 7200 })}` };
   const orders = Array.from({ length: count }, () => {
     const id = randomUUID().slice(0, 8);
     return {
@@ -78,14 +80,14 @@ async function onboard(p: LocalPlatform, count: number, vms: number): Promise<{ 
     Array.from({ length: 16 }, async () => {
       while (next < orders.length) {
         const o = orders[next++];
-        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
+        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(o) });
         if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
         ids.push(((await res.json()) as { id: string }).id);
       }
     }),
   );
   for (;;) {
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`)).json()) as { total: number };
+    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as { total: number };
     if (page.total === 0) break;
     if (Date.now() - started > 30 * 60_000) throw new Error('bench timed out');
     await new Promise((r) => setTimeout(r, 500));
@@ -94,7 +96,7 @@ async function onboard(p: LocalPlatform, count: number, vms: number): Promise<{ 
   const latenciesMs: number[] = [];
   let failed = 0;
   for (let offset = 0; offset < count; offset += 100) {
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?limit=100&offset=${offset}`)).json()) as { items: { status: string; createdAt: string; readyAt: string | null }[] };
+    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?limit=100&offset=${offset}`, { headers: auth })).json()) as { items: { status: string; createdAt: string; readyAt: string | null }[] };
     for (const t of page.items) {
       if (t.status !== 'ready' || !t.readyAt) failed++;
       else latenciesMs.push(new Date(t.readyAt).getTime() - new Date(t.createdAt).getTime());

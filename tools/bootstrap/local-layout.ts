@@ -81,6 +81,8 @@ export function serviceEnv(layout: LocalLayout, s: ServiceLayout, extra: Record<
  */
 export interface DevSecrets {
   masterKeys: string;
+  /** HS256 secret for admin bearer tokens (`npm run token` mints them). */
+  jwtSecret: string;
   internalToken: string;
   simulatorIsPassword: string;
   simulatorKscPassword: string;
@@ -88,12 +90,15 @@ export interface DevSecrets {
 
 export function devSecrets(): DevSecrets {
   const file = resolve(ROOT_DIR, '.local', 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
+  if (existing.masterKeys && existing.jwtSecret) return existing as DevSecrets;
   const secrets: DevSecrets = {
-    masterKeys: `dev1:${randomBytes(32).toString('base64')}`,
-    internalToken: randomBytes(24).toString('base64url'),
-    simulatorIsPassword: randomBytes(18).toString('base64url'),
-    simulatorKscPassword: randomBytes(18).toString('base64url'),
+    jwtSecret: randomBytes(32).toString('base64url'),
+    ...existing,
+    masterKeys: existing.masterKeys ?? `dev1:${randomBytes(32).toString('base64')}`,
+    internalToken: existing.internalToken ?? randomBytes(24).toString('base64url'),
+    simulatorIsPassword: existing.simulatorIsPassword ?? randomBytes(18).toString('base64url'),
+    simulatorKscPassword: existing.simulatorKscPassword ?? randomBytes(18).toString('base64url'),
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -103,6 +108,7 @@ export function devSecrets(): DevSecrets {
 /** Service-specific variables for local runs (tenant-service holds the site registry and secrets). */
 export function serviceExtraEnv(s: ServiceLayout, layout: LocalLayout, secrets = devSecrets()): Record<string, string> {
   const tenant = layout.services.find((x) => x.name === 'tenant-service');
-  if (s.name === 'tenant-service') return { SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
-  return { SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_TOKEN: secrets.internalToken };
+  const auth = { AUTH_JWT_SECRET: secrets.jwtSecret };
+  if (s.name === 'tenant-service') return { ...auth, SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
+  return { ...auth, SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_TOKEN: secrets.internalToken };
 }

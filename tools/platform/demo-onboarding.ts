@@ -22,7 +22,16 @@ interface TenantView {
  * (as if cloned from a template with a Network Agent), orders the tenant over REST, prints every
  * step as it completes, then reveals the handover data once.
  */
-export async function runDemoOnboarding(opts: { tenantUrl: string; simulatorAdminUrl: string; siteId: string; vmCount?: number; timeoutMs?: number }): Promise<TenantView> {
+export async function runDemoOnboarding(opts: {
+  tenantUrl: string;
+  simulatorAdminUrl: string;
+  siteId: string;
+  /** An admin bearer token (`npm run token`). */
+  token: string;
+  vmCount?: number;
+  timeoutMs?: number;
+}): Promise<TenantView> {
+  const auth = { Authorization: `Bearer ${opts.token}` };
   const stamp = Date.now().toString(36);
   const vms = Array.from({ length: opts.vmCount ?? 3 }, (_, i) => ({
     biosUuid: randomUUID(),
@@ -45,14 +54,14 @@ export async function runDemoOnboarding(opts: { tenantUrl: string; simulatorAdmi
     vms,
     protection: { connectionTags: ['demo'], svmPathScope: 'same-cluster', protectionProfile: 'standard' },
   };
-  const res = await fetch(`${opts.tenantUrl}/v1/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+  const res = await fetch(`${opts.tenantUrl}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(order) });
   if (res.status !== 202) throw new Error(`ordering the demo tenant failed: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
   console.log(`\n[demo] tenant "${order.tenantName}" ordered (${vms.length} VMs): ${id}`);
   const seen = new Set<string>();
   const started = Date.now();
   for (;;) {
-    const view = (await (await fetch(`${opts.tenantUrl}/v1/tenants/${id}`)).json()) as TenantView;
+    const view = (await (await fetch(`${opts.tenantUrl}/v1/tenants/${id}`, { headers: auth })).json()) as TenantView;
     for (const s of view.timeline) {
       const key = `${s.step}:${s.status}`;
       if (seen.has(key) || s.status === 'pending') continue;
@@ -60,15 +69,15 @@ export async function runDemoOnboarding(opts: { tenantUrl: string; simulatorAdmi
       const mark = s.status === 'succeeded' ? 'done' : s.status === 'failed' ? `FAILED ${s.errorCode}: ${s.errorMessage}` : s.status;
       console.log(`[demo]   ${s.step.padEnd(15)} ${mark}  (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
-    if (view.status === 'ready') return handover(opts.tenantUrl, view);
+    if (view.status === 'ready') return handover(opts.tenantUrl, view, auth);
     if (view.status === 'failed') throw new Error(`demo tenant failed at ${view.failure?.step}: ${view.failure?.code} ${view.failure?.message}`);
     if (Date.now() - started > (opts.timeoutMs ?? 120_000)) throw new Error(`demo tenant not ready after ${opts.timeoutMs ?? 120_000} ms (at ${view.currentStep})`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-async function handover(tenantUrl: string, view: TenantView): Promise<TenantView> {
-  const res = await fetch(`${tenantUrl}/v1/tenants/${view.id}/credentials/reveal`, { method: 'POST' });
+async function handover(tenantUrl: string, view: TenantView, auth: Record<string, string>): Promise<TenantView> {
+  const res = await fetch(`${tenantUrl}/v1/tenants/${view.id}/credentials/reveal`, { method: 'POST', headers: auth });
   if (!res.ok) throw new Error(`reveal failed: ${res.status}`);
   const creds = (await res.json()) as { adminAccountName: string; password: string; administrationServer: { connectionString: string }; advice: string };
   console.log(`\n[demo] tenant ready. Handover (shown once; a second reveal answers 410 Gone):`);

@@ -88,7 +88,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     for (const s of o.layout.services) {
       const env = serviceEnv(o.layout, { ...s, port: portOf(s.name) }, {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-        ...(s.name === 'tenant-service' ? { SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
+        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
         ...o.extraEnv,
       });
       processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, onExit: onExit(s.name) }));

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { loadLocalLayout } from '../bootstrap/local-layout';
+import { mintToken } from '@tpo/platform';
+import { devSecrets, loadLocalLayout } from '../bootstrap/local-layout';
 import { runDemoOnboarding } from './demo-onboarding';
 import { DEFAULT_STATE_DIR, LocalPlatform, startLocalPlatform } from './local-platform';
 
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
     },
   });
   console.log(`\n[platform] ready: simulator admin ${platform.simulator.adminUrl}; ${layout.services.map((s) => `${s.name} ${platform!.url(s.name)}`).join(', ')}`);
-  await runDemoOnboarding({ tenantUrl: platform.url('tenant-service'), simulatorAdminUrl: platform.simulator.adminUrl, siteId: platform.simulator.endpoints[0].siteId });
+  const token = await mintToken(devSecrets().jwtSecret, { subject: 'demo-operator', roles: ['admin'], ttlSeconds: 3600 });
+  await runDemoOnboarding({ tenantUrl: platform.url('tenant-service'), simulatorAdminUrl: platform.simulator.adminUrl, siteId: platform.simulator.endpoints[0].siteId, token });
   if (once) return void (await shutdown(0));
   console.log('[platform] running; Ctrl-C to stop');
 }

@@ -8,3 +8,4 @@ export * from './health/readiness';
 export * from './health/health.http.controller';
 export * from './http/domain-error.http-filter';
 export * from './http/correlation.middleware';
+export * from './auth';

@@ -3,7 +3,8 @@ import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { JetStreamServer } from '@tpo/messaging';
 import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, validateEnv } from '@tpo/platform';
-import { json } from 'express';
+import { json, NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { PinoNestLogger } from './pino-nest-logger';
@@ -33,7 +34,7 @@ export async function createServiceApp(
   config: BaseServiceEnv,
   options: { service: string; httpStatusByCode?: HttpStatusMap },
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: false, cors: false });
   try {
     const logger = app.get<Logger>(LOGGER);
     app.useLogger(new PinoNestLogger(logger));
@@ -46,7 +47,14 @@ export async function createServiceApp(
         serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
       }),
     );
+    app.use(helmet());
     app.use(json({ limit: '256kb' }));
+    // Body-parser failures (413 too large, 400 malformed JSON) answered as JSON, without internals.
+    app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+      if (!err || !err.status) return next(err);
+      const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : err.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : 'BAD_REQUEST';
+      res.status(err.status).json({ error: { code, message: err.type === 'entity.too.large' ? 'request body exceeds 256 KB' : 'request body is not valid JSON' } });
+    });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }));
     app.useGlobalFilters(new DomainErrorHttpFilter(options.httpStatusByCode));
     app.connectMicroservice({ strategy: app.get(JetStreamServer) });

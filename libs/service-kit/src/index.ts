@@ -6,3 +6,4 @@ export * from './pino-nest-logger';
 export * from './backbone-ping/backbone-ping.module';
 export * from './jobs';
 export * from './steps';
+export * from './routes/route-policies';

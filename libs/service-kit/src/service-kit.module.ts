@@ -1,4 +1,6 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EVENT_CATALOG, EventDefinition, EventEnvelope } from '@tpo/contracts';
 import {
@@ -18,8 +20,10 @@ import {
 } from '@tpo/messaging';
 import { serviceDataSourceOptions, UnitOfWork } from '@tpo/persistence';
 import {
+  AdminAuthGuard,
   BaseServiceEnv,
   createLogger,
+  CredentialVerifier,
   HealthHttpController,
   MetricsHttpController,
   PlatformMetrics,
@@ -30,6 +34,7 @@ import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
+import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
 
 export interface ServiceKitOptions {
@@ -118,6 +123,19 @@ export class ServiceKitModule {
     const definitions = [...EVENT_CATALOG, ...(options.extraEvents ?? [])];
     const providers: Provider[] = [
       { provide: SERVICE_CONFIG, useValue: config },
+      {
+        provide: CredentialVerifier,
+        useValue: new CredentialVerifier({
+          jwtSecret: config.AUTH_JWT_SECRET,
+          jwtPublicKeyPem: config.AUTH_JWT_PUBLIC_KEY,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          apiKeys: config.AUTH_API_KEYS,
+        }),
+      },
+      // Order matters: authenticate and authorise first, then rate-limit.
+      { provide: APP_GUARD, useClass: AdminAuthGuard },
+      { provide: APP_GUARD, useClass: ThrottlerGuard },
       { provide: LOGGER, useValue: createLogger(service, config.LOG_LEVEL) },
       { provide: PlatformMetrics, useValue: new PlatformMetrics(service) },
       { provide: UnitOfWork, inject: [DataSource], useFactory: (ds: DataSource) => new UnitOfWork(ds) },
@@ -222,11 +240,14 @@ export class ServiceKitModule {
         ],
       },
       BackboneLifecycle,
+      RoutePolicies,
     ];
     return {
       module: ServiceKitModule,
       global: true,
       imports: [
+        DiscoveryModule,
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
         TypeOrmModule.forRoot(
           serviceDataSourceOptions({
             url: config.DATABASE_URL,
@@ -238,7 +259,7 @@ export class ServiceKitModule {
           }),
         ),
       ],
-      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController],
+      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController, RoutesHttpController],
       providers,
       exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
     };

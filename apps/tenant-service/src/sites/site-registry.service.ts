@@ -7,10 +7,12 @@ import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
 import { SiteConnection, SiteDirectory } from '@tpo/site-directory';
-import { LOGGER } from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantErrorCode } from '../tenants/tenant-errors';
+import { TenantServiceEnv } from '../config/tenant-service.env';
 import { RegisterSiteCommand } from './register-site.command';
+import { AddressClass, checkSiteUrl } from './site-url-policy';
 import { SiteRecord, SiteRepository } from './site.repository';
 
 const aad = (siteId: string, part: string) => `site:${siteId}:${part}`;
@@ -40,6 +42,7 @@ export class SiteRegistry implements SiteDirectory {
     private readonly uow: UnitOfWork,
     private readonly cipher: EnvelopeCipher,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
   ) {}
 
   async seedFromFile(path: string): Promise<number> {
@@ -68,6 +71,11 @@ export class SiteRegistry implements SiteDirectory {
     const command = plainToInstance(RegisterSiteCommand, input);
     const errors = formatValidationErrors(validateSync(command, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
     if (errors.length > 0) throw new DomainError('INVALID_INPUT', `invalid site: ${errors.join('; ')}`, { details: { errors } });
+    const allow = new Set((this.config.SITE_URL_ALLOW ?? '').split(',').filter(Boolean) as AddressClass[]);
+    for (const [field, url] of [['integrationServer.url', command.integrationServer.url], ['ksc.url', command.ksc.url]] as const) {
+      const problem = await checkSiteUrl(url, allow);
+      if (problem) throw new DomainError('INVALID_INPUT', `${field}: ${problem}`, { details: { fields: [`${field}: ${problem}`] } });
+    }
     const record: Omit<SiteRecord, 'createdAt' | 'updatedAt'> = {
       id: command.id,
       name: command.name,

@@ -107,11 +107,12 @@ export class TenantRepository {
     return { nameTaken: !!row?.name_taken, accountTaken: !!row?.account_taken };
   }
 
-  async list(filter: { status?: TenantStatus; siteId?: string; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
+  async list(filter: { status?: TenantStatus; siteId?: string; sites?: string[]; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
+    if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: Record<string, unknown>[] = await this.m.query(
       `SELECT ${COLUMNS} FROM tenant ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { OnboardingRequest, SITE_ID_PATTERN } from '@tpo/contracts';
-import { DomainError } from '@tpo/platform';
-import type { Request, Response } from 'express';
+import { CurrentPrincipal, DomainError, Principal, RequireRole } from '@tpo/platform';
+import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
-import { TenantRepository, TenantStatus } from './tenant.repository';
+import { TenantRecord, TenantRepository, TenantStatus } from './tenant.repository';
 import { tenantDetail, tenantSummary } from './tenant.view';
 import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-case';
 import { RetryOnboardingUseCase } from './use-cases/retry-onboarding.use-case';
@@ -35,6 +36,11 @@ export class ListTenantsQuery {
   offset = 0;
 }
 
+/** API1 (BOLA): a principal limited to some sites sees other sites' tenants as not found. */
+function inScope(principal: Principal | undefined, siteId: string): boolean {
+  return !principal?.sites || principal.sites.includes(siteId);
+}
+
 @Controller('v1/tenants')
 export class TenantsHttpController {
   constructor(
@@ -47,6 +53,7 @@ export class TenantsHttpController {
 
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
   @Post()
+  @RequireRole('admin')
   async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response) {
     const result = await this.requestOnboarding.execute(command, 'rest');
     res.status(result.outcome === 'accepted' ? 202 : 200);
@@ -55,15 +62,15 @@ export class TenantsHttpController {
   }
 
   @Get()
-  async list(@Query() q: ListTenantsQuery) {
-    const page = await this.tenants.list({ status: q.status, siteId: q.siteId, limit: q.limit, offset: q.offset });
+  async list(@Query() q: ListTenantsQuery, @CurrentPrincipal() principal?: Principal) {
+    if (q.siteId && !inScope(principal, q.siteId)) return { items: [], total: 0, limit: q.limit, offset: q.offset };
+    const page = await this.tenants.list({ status: q.status, siteId: q.siteId, sites: principal?.sites, limit: q.limit, offset: q.offset });
     return { items: page.items.map(tenantSummary), total: page.total, limit: q.limit, offset: q.offset };
   }
 
   @Get(':id')
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const t = await this.tenants.findById(id);
-    if (!t) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
+  async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
+    const t = await this.visible(id, principal);
     const site = await this.sites.findById(t.siteId);
     return tenantDetail(t, await this.tenants.steps(id), site?.connection.ksc.publicAddress);
   }
@@ -71,15 +78,26 @@ export class TenantsHttpController {
   /** Resumes a failed tenant at its failed step (202). */
   @Post(':id/retry')
   @HttpCode(202)
-  async retry(@Param('id', new ParseUUIDPipe()) id: string) {
+  @RequireRole('operator')
+  async retry(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
+    await this.visible(id, principal);
     return tenantSummary(await this.retryOnboarding.execute(id));
   }
 
-  /** Returns the initial admin password exactly once (then 410 Gone), with the advice to change it. */
+  /** Returns the initial admin password exactly once (then 410 Gone), with the advice to change it. Audited. */
   @Post(':id/credentials/reveal')
   @HttpCode(200)
-  async reveal(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  @RequireRole('admin')
+  @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  async reveal(@Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+    await this.visible(id, principal);
     res.setHeader('Cache-Control', 'no-store');
-    return this.revealCredentials.execute(id, `ip:${req.ip ?? 'unknown'}`);
+    return this.revealCredentials.execute(id, principal?.subject ?? 'unknown');
+  }
+
+  private async visible(id: string, principal: Principal | undefined): Promise<TenantRecord> {
+    const t = await this.tenants.findById(id);
+    if (!t || !inScope(principal, t.siteId)) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
+    return t;
   }
 }

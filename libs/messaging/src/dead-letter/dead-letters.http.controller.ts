@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { DomainError, PlatformErrorCode } from '@tpo/platform';
+import { DomainError, PlatformErrorCode, RequireRole } from '@tpo/platform';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { DeadLetter, DeadLetterRepository, DeadLetterStatus } from './dead-letter.repository';
@@ -47,6 +47,7 @@ export class DeadLettersHttpController {
 
   @Post(':id/replay')
   @HttpCode(200)
+  @RequireRole('operator')
   replay(@Param('id', new ParseUUIDPipe()) id: string): Promise<DeadLetter> {
     return this.replayUseCase.execute(id);
   }

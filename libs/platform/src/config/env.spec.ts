@@ -5,6 +5,7 @@ const valid = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/tpo',
   DATABASE_SCHEMA: 'tenant',
   NATS_URL: 'nats://127.0.0.1:4222',
+  AUTH_JWT_SECRET: 'x'.repeat(32),
 };
 
 describe('validateEnv', () => {
@@ -30,6 +31,13 @@ describe('validateEnv', () => {
     expect(() => validateEnv(BaseServiceEnv, { ...valid, HTTP_PORT: '99999' })).toThrow(/HTTP_PORT is invalid/);
     expect(() => validateEnv(BaseServiceEnv, { ...valid, DATABASE_SCHEMA: 'Drop Table' })).toThrow(/DATABASE_SCHEMA is invalid/);
     expect(() => validateEnv(BaseServiceEnv, { ...valid, EVENT_MAX_ATTEMPTS: '500' })).toThrow(/EVENT_MAX_ATTEMPTS is invalid/);
+  });
+
+  it('requires an admin credential source and names it', () => {
+    const { AUTH_JWT_SECRET: _s, ...withoutAuth } = valid;
+    expect(() => validateEnv(BaseServiceEnv, withoutAuth)).toThrow(/AUTH_JWT_SECRET is missing/);
+    expect(() => validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
+    expect(() => validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_API_KEYS: `ops:admin:${'a'.repeat(64)}` })).not.toThrow();
   });
 
   it('reads only declared variables', () => {

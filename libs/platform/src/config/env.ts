@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -127,6 +127,39 @@ export class BaseServiceEnv {
   @Min(50)
   @Max(600_000)
   OUTBOX_POLL_INTERVAL_MS = 1000;
+
+  /** HS256 secret for admin bearer tokens (at least 32 characters). Required unless a public key or API keys are set. */
+  @ValidateIf((o: BaseServiceEnv) => !o.AUTH_JWT_PUBLIC_KEY && !o.AUTH_API_KEYS)
+  @IsString()
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 characters' })
+  AUTH_JWT_SECRET?: string;
+
+  /** PEM public key (RS256/ES256) of the identity provider that issues admin tokens. */
+  @IsOptional()
+  @Matches(/-----BEGIN PUBLIC KEY-----/, { message: 'AUTH_JWT_PUBLIC_KEY must be a PEM public key' })
+  AUTH_JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_ISSUER = 'tpo';
+
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_AUDIENCE = 'tpo-admin';
+
+  /** API keys as `<name>:<viewer|operator|admin>:<sha256 hex of the key>`, comma-separated; keys are never stored. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64}(,[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64})*$/, {
+    message: 'AUTH_API_KEYS entries are <name>:<viewer|operator|admin>:<sha256 hex>',
+  })
+  AUTH_API_KEYS?: string;
+
+  /** Admin requests per minute per client address (429 beyond). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PER_MINUTE = 600;
 
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -1,8 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../auth/roles';
 import { READINESS_CHECKS, ReadinessCheck, runReadinessChecks } from './readiness';
 
 @Controller('health')
+@Public()
+@SkipThrottle()
 export class HealthHttpController {
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 

@@ -1,7 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../auth/roles';
 import { PlatformMetrics } from './metrics';
 
+/** Scraped by Prometheus on the internal network; carries no tenant data. */
 @Controller('metrics')
+@Public()
+@SkipThrottle()
 export class MetricsHttpController {
   constructor(private readonly metrics: PlatformMetrics) {}
 

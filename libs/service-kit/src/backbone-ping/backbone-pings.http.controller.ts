@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { RequireRole } from '@tpo/platform';
 import { BackbonePingUseCases } from './backbone-ping.use-cases';
 import { StartPingCommand } from './ping.commands';
 import { PingHop } from './ping-hop.repository';
@@ -9,6 +10,7 @@ export class BackbonePingsHttpController {
 
   /** Starts a ping (202: accepted into the outbox; it travels asynchronously). */
   @Post()
+  @RequireRole('operator')
   start(@Body() command: StartPingCommand) {
     return this.useCases.start(command);
   }

@@ -1,0 +1,57 @@
+import { CanActivate, ExecutionContext, HttpException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { Principal, PRINCIPAL_KEY, PUBLIC_KEY, Role, roleSatisfies, ROLES_KEY } from './roles';
+import { AuthError, CredentialVerifier } from './tokens';
+
+const QUERY_CREDENTIALS = ['api_key', 'apikey', 'apiKey', 'access_token', 'token', 'key'];
+
+/**
+ * Every admin route: authenticated (bearer JWT or `X-API-Key`), then role-checked. GET/HEAD need
+ * `viewer` unless a route says otherwise; a mutating route without an explicit role is refused
+ * (secure default — the route-table test keeps it from happening). 401 = who are you; 403 = not allowed.
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: CredentialVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true; // event handlers are not admin routes
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: Principal }>();
+    try {
+      if (QUERY_CREDENTIALS.some((k) => k in (req.query ?? {}))) throw new AuthError(401, 'credentials in the query string are refused; use the Authorization or X-API-Key header');
+      const principal = await this.authenticate(req);
+      req[PRINCIPAL_KEY] = principal;
+      const required = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, targets) ?? (['GET', 'HEAD'].includes(req.method) ? 'viewer' : undefined);
+      if (!required) throw new AuthError(403, 'this route has no role policy');
+      if (!roleSatisfies(principal.roles, required)) throw new AuthError(403, `requires the ${required} role`);
+      return true;
+    } catch (e) {
+      if (!(e instanceof AuthError)) throw e;
+      if (e.status === 401) context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="tpo-admin"');
+      throw new HttpException(e.message, e.status);
+    }
+  }
+
+  private async authenticate(req: Request): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (header) {
+      const m = /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header);
+      if (!m) throw new AuthError(401, 'malformed Authorization header');
+      return this.verifier.verifyJwt(m[1]);
+    }
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey === 'string' && apiKey.length > 0) return this.verifier.verifyApiKey(apiKey);
+    throw new AuthError(401, 'authentication required');
+  }
+}
+
+/** The authenticated caller of the current request (set by AdminAuthGuard). */
+export function principalOf(req: Request): Principal | undefined {
+  return (req as Request & { [PRINCIPAL_KEY]?: Principal })[PRINCIPAL_KEY];
+}

@@ -1,0 +1,4 @@
+export * from './roles';
+export * from './tokens';
+export * from './admin-auth.guard';
+export * from './current-principal.decorator';
