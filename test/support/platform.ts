@@ -30,7 +30,10 @@ export async function resetAllSchemas(): Promise<void> {
 }
 
 /** The whole platform as processes (simulator + five services) against the test database and an isolated stream. */
-export async function startTestPlatform(nc: NatsConnection, options: { sites?: number; portBase: number; simulatorConfig?: string; maxVirtualServers?: number; license?: { maxVms?: number } }): Promise<TestPlatform> {
+export async function startTestPlatform(
+  nc: NatsConnection,
+  options: { sites?: number; portBase: number; simulatorConfig?: string; maxVirtualServers?: number; license?: { maxVms?: number }; extraEnv?: Record<string, string> },
+): Promise<TestPlatform> {
   const messaging = isolatedMessaging();
   await resetAllSchemas();
   await applyTopology(await nc.jetstreamManager(), loadTopology(), { prefix: messaging.prefix, streamName: messaging.stream, eventKeys: EVENT_CATALOG.map((d) => d.key) });
@@ -52,6 +55,7 @@ export async function startTestPlatform(nc: NatsConnection, options: { sites?: n
       EVENT_RETRY_BASE_MS: '200',
       JOB_RETRY_BASE_MS: '200',
       JOB_RETRY_MAX_MS: '2000',
+      ...options.extraEnv,
     },
   });
   return {

@@ -7,3 +7,4 @@ export * from './backbone-ping/backbone-ping.module';
 export * from './jobs';
 export * from './steps';
 export * from './routes/route-policies';
+export * from './audit/audit';

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EVENT_CATALOG, EventDefinition, EventEnvelope } from '@tpo/contracts';
@@ -35,6 +35,8 @@ import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
+import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
+import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
 import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
 
 export interface ServiceKitOptions {
@@ -56,7 +58,7 @@ export interface ServiceKitOptions {
 }
 
 /** Tables every service has, before its own migrations. */
-export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000];
+export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000];
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
 @Injectable()
@@ -241,6 +243,8 @@ export class ServiceKitModule {
       },
       BackboneLifecycle,
       RoutePolicies,
+      AuditRepository,
+      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ];
     return {
       module: ServiceKitModule,
@@ -259,7 +263,7 @@ export class ServiceKitModule {
           }),
         ),
       ],
-      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController, RoutesHttpController],
+      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController, RoutesHttpController, AuditHttpController],
       providers,
       exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
     };
