@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KscClient } from '@tpo/ksc-client';
 import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
@@ -265,4 +268,41 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect(fields).toMatch(/extra|status/);
     void client;
   }, 60_000);
+
+  it('R3/S6: tenant-service killed -9 while step 1 polls the CreateTenant task resumes the same task: one CreateTenant, and the stored password opens the vAS', async () => {
+    const o = order('crash', 1);
+    for (const site of ['site-1', 'site-2']) {
+      await seedHosts(o.vms, site);
+      await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30, CreateTenant: 3000 } }) });
+    }
+    const before = { 'site-1': (await simState('site-1')).counters.CreateTenant ?? 0, 'site-2': (await simState('site-2')).counters.CreateTenant ?? 0 };
+    expect((await postTenant(o)).status).toBe(202);
+    const t = await eventually(() => tenantByOrder(o.orderId), 30_000, 100);
+    // Wait until the task id is stored (the create call was made), then crash.
+    await eventually(async () => {
+      const view = (await getTenant(t.id)) as unknown as { timeline: { step: string; externalTaskIds?: string[] }[] };
+      return (view.timeline.find((s) => s.step === 'create-tenant')?.externalTaskIds ?? []).length > 0;
+    }, 20_000, 50);
+    await platform.crashAndRestart('tenant-service');
+    const done = await waitStatus(t.id, 'ready', 90_000);
+    const site = done.siteId as 'site-1' | 'site-2';
+    expect(((await simState(site)).counters.CreateTenant ?? 0) - before[site]).toBe(1);
+    for (const s of ['site-1', 'site-2']) {
+      await fetch(`${admin()}/sites/${s}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30 } }) });
+    }
+    const creds = (await (await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { method: 'POST', headers: auth })).json()) as { password: string; adminAccountName: string };
+    const endpoint = platform.simulator.endpoints.find((e) => e.siteId === site)!;
+    const ksc = new KscClient({
+      baseUrl: endpoint.kscUrl.replace('127.0.0.1', 'localhost'),
+      credentials: { user: creds.adminAccountName, password: creds.password },
+      tls: { caPem: readFileSync(join(platform.stateDir, 'certificate.pem'), 'utf8') },
+      maxAttempts: 1,
+    });
+    try {
+      const session = await ksc.startSession({ vserver: o.tenantName });
+      await session.endSession();
+    } finally {
+      await ksc.close();
+    }
+  }, 150_000);
 });

@@ -55,6 +55,8 @@ export async function startTestPlatform(
       EVENT_RETRY_BASE_MS: '200',
       JOB_RETRY_BASE_MS: '200',
       JOB_RETRY_MAX_MS: '2000',
+      // A crashed worker's job is taken over once its lease expires: short in tests.
+      JOB_LEASE_MS: '5000',
       ...options.extraEnv,
     },
   });

@@ -27,7 +27,11 @@ export interface LocalPlatformOptions {
 export interface LocalPlatform {
   simulator: SimulatorEndpoints;
   processes: ManagedProcess[];
+  /** Holds the simulator's certificate.pem (trust it to call the simulated servers). */
+  stateDir: string;
   url(service: string): string;
+  /** kill -9 a service (a crash), then start it again with the same environment and wait until ready. */
+  crashAndRestart(service: string, beforeRestart?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +45,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
   const processes: ManagedProcess[] = [];
   let stopping = false;
   const onExit = (name: string) => (code: number | null) => {
-    if (!stopping) o.onUnexpectedExit?.(name, code);
+    if (!stopping && code !== null) o.onUnexpectedExit?.(name, code);
   };
   const ports = o.simulatorPorts ?? { integrationServer: 7271, ksc: 13299, admin: 7399 };
   const sim = startNodeProcess(
@@ -85,19 +89,33 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     );
     const portOf = (name: string) => o.ports?.[name] ?? o.layout.services.find((s) => s.name === name)!.port;
     const tenantUrl = `http://127.0.0.1:${portOf('tenant-service')}`;
+    const envs = new Map<string, Record<string, string>>();
     for (const s of o.layout.services) {
       const env = serviceEnv(o.layout, { ...s, port: portOf(s.name) }, {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
         ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
         ...o.extraEnv,
       });
+      envs.set(s.name, env);
       processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, onExit: onExit(s.name) }));
     }
+    const crashed = new Set<string>();
     await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
     return {
       simulator,
       processes,
+      stateDir: o.stateDir,
       url: (service) => `http://127.0.0.1:${portOf(service)}`,
+      crashAndRestart: async (service, beforeRestart) => {
+        const i = processes.findIndex((p) => p.name === service && p.child.exitCode === null && p.child.signalCode === null);
+        if (i < 0) throw new Error(`${service} is not running`);
+        crashed.add(service);
+        processes[i].child.kill('SIGKILL');
+        await processes[i].exit;
+        await beforeRestart?.();
+        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, onExit: onExit(service) }));
+        await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 60_000, service);
+      },
       stop: async () => {
         stopping = true;
         await stopAll(processes);
