@@ -181,7 +181,7 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
   });
 
   it('audit: admin actions are recorded with who, what, when and from where, queryable by admins only', async () => {
-    const rows = (await (await fetch(url('tenant-service', '/v1/audit?limit=200'), { headers: await authHeaders('admin') })).json()) as { items: { actor: string; action: string; outcome: number; sourceIp: string | null }[] };
+    const rows = (await (await fetch(url('tenant-service', '/v1/audit?limit=100'), { headers: await authHeaders('admin') })).json()) as { items: { actor: string; action: string; outcome: number; sourceIp: string | null }[] };
     expect(rows.items.find((r) => r.action === 'POST /v1/tenants/:id/credentials/reveal' && r.outcome === 410)).toMatchObject({ actor: 'test-admin', sourceIp: expect.any(String) });
     expect(rows.items.find((r) => r.action === 'POST /v1/tenants' && r.outcome === 202)).toBeDefined();
     expect((await fetch(url('tenant-service', '/v1/audit'), { headers: await authHeaders('operator') })).status).toBe(403);

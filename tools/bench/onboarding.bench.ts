@@ -123,8 +123,9 @@ async function main(): Promise<void> {
   console.log('A. zero-latency simulator:', JSON.stringify(a));
 
   const realistic = { id: 'site-1', faults: { taskDurationsMs: { '*': 200, CreateTenant: 5000, ChangeTenantActivation: 2000, KLRI_TASK_REMOTE_INSTALL: 10_000 } } };
+  // Separate platforms: the bulk alone may take all 500 virtual servers of the site.
+  const single = await withPlatform('SINGLE', realistic, (p) => onboard(p, 1, 2));
   const b = await withPlatform('REAL', realistic, async (p) => {
-    const single = await onboard(p, 1, 2);
     const bulk = await onboard(p, BULK, 2);
     return {
       tenants: BULK,

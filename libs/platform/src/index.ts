@@ -9,3 +9,4 @@ export * from './health/health.http.controller';
 export * from './http/domain-error.http-filter';
 export * from './http/correlation.middleware';
 export * from './auth';
+export * from './http/page.query';

@@ -18,8 +18,9 @@ export class TlsTrustDto {
   insecure?: boolean;
 }
 
-export class IntegrationServerConnection {
-  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'integrationServer.url is http(s)://host:port' })
+/** What every vendor server connection has: address, account, TLS trust. */
+class ServerConnection {
+  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'url is http(s)://host:port' })
   url!: string;
 
   @IsString()
@@ -34,29 +35,15 @@ export class IntegrationServerConnection {
   @ValidateNested()
   @Type(() => TlsTrustDto)
   tls?: TlsTrustDto;
+}
 
+export class IntegrationServerConnection extends ServerConnection {
   /** IP the tenants' Light Agents use to reach this Integration Server (default discovery address). */
   @IsIP(4)
   addressForAgents!: string;
 }
 
-export class KscConnection {
-  @Matches(/^https?:\/\/[^\s/]+(:\d+)?$/, { message: 'ksc.url is http(s)://host:port' })
-  url!: string;
-
-  @IsString()
-  @MinLength(1)
-  username!: string;
-
-  @IsString()
-  @MinLength(1)
-  password!: string;
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => TlsTrustDto)
-  tls?: TlsTrustDto;
-
+export class KscConnection extends ServerConnection {
   /** Address tenant admins and agents use for this KSC (handover: `<address>/<vAS name>`). */
   @IsString()
   @MaxLength(253)

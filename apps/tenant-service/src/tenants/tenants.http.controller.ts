@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { Throttle } from '@nestjs/throttler';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { OnboardingRequest, SITE_ID_PATTERN } from '@tpo/contracts';
-import { CurrentPrincipal, DomainError, Principal, RequireRole } from '@tpo/platform';
+import { CurrentPrincipal, DomainError, PageQuery, Principal, RequireRole } from '@tpo/platform';
 import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
@@ -13,7 +12,7 @@ import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-cas
 import { RetryOnboardingUseCase } from './use-cases/retry-onboarding.use-case';
 import { RevealCredentialsUseCase } from './use-cases/reveal-credentials.use-case';
 
-export class ListTenantsQuery {
+export class ListTenantsQuery extends PageQuery {
   @IsOptional()
   @IsIn(['onboarding', 'failed', 'ready'])
   status?: TenantStatus;
@@ -21,19 +20,6 @@ export class ListTenantsQuery {
   @IsOptional()
   @Matches(SITE_ID_PATTERN)
   siteId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
 }
 
 /** API1 (BOLA): a principal limited to some sites sees other sites' tenants as not found. */

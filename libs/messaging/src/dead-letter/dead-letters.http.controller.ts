@@ -1,27 +1,13 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { DomainError, PlatformErrorCode, RequireRole } from '@tpo/platform';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { DomainError, PageQuery, PlatformErrorCode, RequireRole } from '@tpo/platform';
+import { IsIn, IsOptional } from 'class-validator';
 import { DeadLetter, DeadLetterRepository, DeadLetterStatus } from './dead-letter.repository';
 import { ReplayDeadLetterUseCase } from './replay-dead-letter.use-case';
 
-export class ListDeadLettersQuery {
+export class ListDeadLettersQuery extends PageQuery {
   @IsOptional()
   @IsIn(['pending', 'replayed', 'discarded'])
   status?: DeadLetterStatus;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit = 50;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
 }
 
 /** Dead-lettered events of this service: list, inspect, replay after the cause is fixed. */

@@ -1,7 +1,5 @@
 import { CallHandler, Controller, ExecutionContext, Get, Injectable, NestInterceptor, Query } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { principalOf, RequestContext, RequireRole } from '@tpo/platform';
+import { PageQuery, principalOf, RequestContext, RequireRole } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -95,21 +93,6 @@ export class AuditInterceptor implements NestInterceptor {
   }
 }
 
-export class AuditQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit = 50;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
-}
-
 /** The audit trail of this service's admin actions (admins only). */
 @Controller('v1/audit')
 export class AuditHttpController {
@@ -117,7 +100,7 @@ export class AuditHttpController {
 
   @Get()
   @RequireRole('admin')
-  list(@Query() q: AuditQuery) {
+  list(@Query() q: PageQuery) {
     return this.audit.list(q.limit, q.offset);
   }
 }

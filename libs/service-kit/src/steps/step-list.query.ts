@@ -1,9 +1,9 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageQuery } from '@tpo/platform';
 import { StepWorkStatus } from './step-work.repository';
 
 /** Query of the step services' list endpoints (paginated, filter by status and site). */
-export class StepListQuery {
+export class StepListQuery extends PageQuery {
   @IsOptional()
   @IsIn(['pending', 'running', 'succeeded', 'failed'])
   status?: StepWorkStatus;
@@ -11,17 +11,4 @@ export class StepListQuery {
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/)
   siteId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
 }
