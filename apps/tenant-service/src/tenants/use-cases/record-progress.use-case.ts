@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   AgentsInstalledV1,
+  ONBOARDING_STEPS,
   EventEnvelope,
   OnboardingStep,
   OnboardingStepFailedV1,
@@ -33,29 +34,31 @@ export class RecordProgressUseCase {
   ) {}
 
   async svmConfigured(e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
-    const t = await this.advance(e.data.tenantId, 'configure-svm', 'install-agents', { applied: e.data.applied });
-    if (t) await this.tenants.update(t.id, { virtualServerName: e.data.virtualServerName });
+    const r = await this.advance(e.data.tenantId, 'configure-svm', 'install-agents', { applied: e.data.applied });
+    if (r) await this.tenants.update(r.tenant.id, { virtualServerName: e.data.virtualServerName });
   }
 
   async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
-    const t = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', { installed: e.data.succeeded.length, failed: e.data.failed });
-    if (t) await this.tenants.update(t.id, { vmSummary: { ...(t.vmSummary ?? {}), requested: t.request.vms.length, installed: e.data.succeeded.length, installFailed: e.data.failed } });
+    const r = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', { installed: e.data.succeeded.length, failed: e.data.failed });
+    if (r) await this.mergeVmSummary(r.tenant.id, { requested: r.tenant.request.vms.length, installed: e.data.succeeded.length, installFailed: e.data.failed });
   }
 
   async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
-    const t = await this.advance(e.data.tenantId, 'register-vms', 'activate', { registered: e.data.succeeded.length, failed: e.data.failed });
-    if (t) await this.tenants.update(t.id, { vmSummary: { ...(t.vmSummary ?? {}), registered: e.data.succeeded.length, registrationFailed: e.data.failed } });
+    const r = await this.advance(e.data.tenantId, 'register-vms', 'activate', { registered: e.data.succeeded.length, failed: e.data.failed });
+    if (r) await this.mergeVmSummary(r.tenant.id, { registered: e.data.succeeded.length, registrationFailed: e.data.failed });
   }
 
   /** Step 7, handover: the tenant is ready; its password can be revealed once (for a limited time). */
   async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
-    const t = await this.advance(e.data.tenantId, 'activate', 'handover', { activeVms: e.data.activeVms });
-    if (!t) return;
+    const r = await this.advance(e.data.tenantId, 'activate', 'handover', { activeVms: e.data.activeVms });
+    if (!r?.advanced) return;
+    const t = r.tenant;
     const site = await this.sites.findById(t.siteId);
     const address = site?.connection.ksc.publicAddress ?? 'unknown';
     const vasName = t.virtualServerName ?? t.name;
     await this.secrets.startRevealWindow(t.id, this.config.PASSWORD_REVEAL_TTL_HOURS);
-    await this.tenants.update(t.id, { status: 'ready', currentStep: 'handover', ready: true, vmSummary: { ...(t.vmSummary ?? {}), active: e.data.activeVms } });
+    await this.tenants.update(t.id, { status: 'ready', currentStep: 'handover', ready: true });
+    await this.mergeVmSummary(t.id, { active: e.data.activeVms });
     await this.tenants.stepSucceeded(t.id, 'handover');
     await this.outbox.emit(
       TenantReady,
@@ -82,18 +85,32 @@ export class RecordProgressUseCase {
     if (t.status !== 'ready') await this.tenants.update(t.id, { status: 'failed', currentStep: e.data.step, failure });
   }
 
-  /** Marks `done` succeeded and `next` running, if the tenant is still at `done`. */
-  private async advance(tenantId: string, done: OnboardingStep, next: OnboardingStep, details: Record<string, unknown>): Promise<TenantRecord | undefined> {
+  /**
+   * Marks `done` succeeded and, unless the tenant is already past it, moves it to `next`. Step
+   * events arrive on different consumers, so a later step's event may be handled before an earlier
+   * one's (e.g. TenantActivated before VmsRegistered): the tenant only ever moves forward.
+   */
+  private async advance(
+    tenantId: string,
+    done: OnboardingStep,
+    next: OnboardingStep,
+    details: Record<string, unknown>,
+  ): Promise<{ tenant: TenantRecord; advanced: boolean } | undefined> {
     const t = await this.tenants.findById(tenantId, true);
     if (!t) {
       this.logger.warn({ tenantId, step: done }, 'step event for an unknown tenant');
       return undefined;
     }
     await this.tenants.stepSucceeded(t.id, done, details);
-    if (t.currentStep !== done) return undefined; // replayed or out of date: the timeline row is enough
+    if (t.status === 'ready' || ONBOARDING_STEPS.indexOf(t.currentStep) > ONBOARDING_STEPS.indexOf(done)) return { tenant: t, advanced: false };
     await this.tenants.stepStarted(t.id, next);
     await this.tenants.update(t.id, { currentStep: next, status: 'onboarding', failure: null });
-    return t;
+    return { tenant: t, advanced: true };
+  }
+
+  private async mergeVmSummary(tenantId: string, patch: Record<string, unknown>): Promise<void> {
+    const fresh = await this.tenants.findById(tenantId);
+    await this.tenants.update(tenantId, { vmSummary: { ...(fresh?.vmSummary ?? {}), ...patch } });
   }
 }
 
