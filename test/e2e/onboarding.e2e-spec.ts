@@ -1,11 +1,32 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KscClient } from '@tpo/ksc-client';
 import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
+import { Client } from 'pg';
 import { dumpAllTables, startTestPlatform, TestPlatform } from '../support/platform';
+import { testLayout } from '../support/test-env';
+
+/** S5: the PostgreSQL server log (Debian layout), read from where the test started. */
+const PG_LOG_DIR = '/var/log/postgresql';
+function pgLogFile(): string {
+  const logs = readdirSync(PG_LOG_DIR).filter((f) => /^postgresql-.*\.log$/.test(f)).map((f) => `${PG_LOG_DIR}/${f}`);
+  if (logs.length === 0) throw new Error(`no PostgreSQL log in ${PG_LOG_DIR}`);
+  return logs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+async function statementLogging(on: boolean): Promise<void> {
+  const layout = testLayout();
+  const pg = new Client({ connectionString: layout.adminUrl });
+  await pg.connect();
+  try {
+    for (const s of layout.services) await pg.query(on ? `ALTER ROLE "${s.role}" SET log_statement = 'all'` : `ALTER ROLE "${s.role}" RESET log_statement`);
+  } finally {
+    await pg.end();
+  }
+}
 
 interface TenantView {
   id: string;
@@ -69,9 +90,14 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
   };
   const waitStatus = (id: string, status: string, timeoutMs = 60_000) => eventually(async () => ((await getTenant(id)).status === status ? getTenant(id) : undefined), timeoutMs, 200);
 
+  let pgLog = { file: '', offset: 0 };
+
   beforeAll(async () => {
     nc = await natsConnect();
     auth = await authHeaders('admin');
+    // S5: every statement of every service role goes to the server log for this suite.
+    pgLog = { file: pgLogFile(), offset: statSync(pgLogFile()).size };
+    await statementLogging(true);
     platform = await startTestPlatform(nc, { sites: 2, portBase: 3810 });
     for (const site of ['site-1', 'site-2']) {
       await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30 } }) });
@@ -79,6 +105,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
   }, 120_000);
 
   afterAll(async () => {
+    await statementLogging(false);
     await platform?.stop();
     await (await nc.jetstreamManager()).streams.delete(platform.messaging.stream).catch(() => undefined);
     await nc?.close();
@@ -208,7 +235,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect((await fetch(`${tenantUrl()}/v1/tenants/${t.id}/retry`, { headers: auth, method: 'POST' })).status).toBe(409);
   }, 150_000);
 
-  it('S1-S4: the admin password is revealed once (then 410) and is nowhere in JetStream, logs or database, in plaintext, Base64 or SHA-256', async () => {
+  it('S1-S5: the admin password is revealed once (then 410) and is nowhere in JetStream, service logs, database rows or the PostgreSQL statement log, in plaintext, Base64 or SHA-256', async () => {
     const t = ready[0];
     const first = await fetch(`${tenantUrl()}/v1/tenants/${t.id}/credentials/reveal`, { headers: auth, method: 'POST' });
     expect(first.status).toBe(200);
@@ -224,6 +251,10 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     const messages = (await platform.streamMessages()).map((m) => m.raw).join('\n');
     const logs = platform.logs();
     const db = await dumpAllTables();
+    const pgStatements = readFileSync(pgLog.file).subarray(pgLog.offset).toString('utf8');
+    expect(pgStatements).toMatch(/INSERT INTO tenant_secret/); // the statement log really covers the secret's writes
+    expect(pgStatements.includes(forms[0])).toBe(false);
+    expect(pgStatements.includes(forms[1])).toBe(false);
     expect(messages.length).toBeGreaterThan(0);
     expect(logs.length).toBeGreaterThan(0);
     for (const f of forms) {

@@ -94,6 +94,9 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const [row] = (await pg.query(`SELECT sealed, destroy_reason FROM tenant_secret WHERE tenant_id = $1`, [readyTenant.id])).rows;
     await pg.end();
     expect(row).toEqual({ sealed: null, destroy_reason: 'reveal window expired' });
+    // The tenant is flagged: its admin password must be reset in KSC.
+    const detail = (await (await fetch(tenantsUrl(`/${readyTenant.id}`), { headers: await authHeaders('viewer') })).json()) as { initialAdminPassword: { state: string } };
+    expect(detail.initialAdminPassword.state).toBe('reset-required');
   });
 
   it('API1: a principal scoped to another site sees the tenant as not found, and not in lists', async () => {

@@ -164,7 +164,7 @@ export class ServiceKitModule {
       {
         provide: NATS_CONNECTION,
         inject: [LOGGER],
-        useFactory: (logger: Logger) => connectNats({ servers: config.NATS_URL, name: service, user: config.NATS_USER, pass: config.NATS_PASSWORD }, logger),
+        useFactory: (logger: Logger) => connectNats({ servers: config.NATS_URL, name: service, user: config.NATS_USER, pass: config.NATS_PASSWORD, tlsCaFile: config.NATS_TLS_CA_FILE }, logger),
       },
       { provide: EventPublisher, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new EventPublisher(nc) },
       {

@@ -1,4 +1,5 @@
 import { ONBOARDING_STEPS } from '@tpo/contracts';
+import { TenantSecretRecord } from './tenant-secret.repository';
 import { StepRecord, TenantRecord } from './tenant.repository';
 
 /** What REST shows of a tenant: never a password, never site credentials. */
@@ -18,7 +19,15 @@ export function tenantSummary(t: TenantRecord) {
   };
 }
 
-export function tenantDetail(t: TenantRecord, steps: StepRecord[], kscPublicAddress: string | undefined) {
+/** Where the initial admin password stands — never the password itself. */
+function passwordState(secret: TenantSecretRecord | undefined) {
+  if (!secret) return { state: 'not-created' as const };
+  if (secret.revealedAt) return { state: 'revealed' as const, revealedAt: secret.revealedAt, revealedBy: secret.revealedBy };
+  if (secret.destroyedAt) return { state: 'reset-required' as const, reason: secret.destroyReason, destroyedAt: secret.destroyedAt };
+  return { state: 'available' as const, revealExpiresAt: secret.revealExpiresAt };
+}
+
+export function tenantDetail(t: TenantRecord, steps: StepRecord[], kscPublicAddress: string | undefined, secret?: TenantSecretRecord) {
   const vasName = t.virtualServerName ?? undefined;
   return {
     ...tenantSummary(t),
@@ -29,6 +38,7 @@ export function tenantDetail(t: TenantRecord, steps: StepRecord[], kscPublicAddr
         ? { id: t.virtualServerId, name: vasName, address: kscPublicAddress, connectionString: vasName ? `${kscPublicAddress}/${vasName}` : undefined }
         : undefined,
     vms: { requested: t.request.vms.length, ...(t.vmSummary ?? {}) },
+    initialAdminPassword: passwordState(secret),
     timeline: ONBOARDING_STEPS.map((step) => steps.find((s) => s.step === step) ?? { step, status: 'pending' as const }),
   };
 }

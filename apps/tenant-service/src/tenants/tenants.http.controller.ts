@@ -6,6 +6,7 @@ import { CurrentPrincipal, DomainError, PageQuery, Principal, RequireRole } from
 import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
+import { TenantSecretRepository } from './tenant-secret.repository';
 import { TenantRecord, TenantRepository, TenantStatus } from './tenant.repository';
 import { tenantDetail, tenantSummary } from './tenant.view';
 import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-case';
@@ -35,6 +36,7 @@ export class TenantsHttpController {
     private readonly revealCredentials: RevealCredentialsUseCase,
     private readonly tenants: TenantRepository,
     private readonly sites: SiteRepository,
+    private readonly secrets: TenantSecretRepository,
   ) {}
 
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
@@ -58,7 +60,7 @@ export class TenantsHttpController {
   async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
     const t = await this.visible(id, principal);
     const site = await this.sites.findById(t.siteId);
-    return tenantDetail(t, await this.tenants.steps(id), site?.connection.ksc.publicAddress);
+    return tenantDetail(t, await this.tenants.steps(id), site?.connection.ksc.publicAddress, await this.secrets.find(id));
   }
 
   /** Resumes a failed tenant at its failed step (202). */

@@ -37,6 +37,8 @@ interface SimTask {
   runs: number;
   hosts: Map<string, { dn: string; state: HostTaskState }>;
   timers: NodeJS.Timeout[];
+  /** When the current run is due to end, and what it ends with (settled lazily if a timer is late). */
+  due?: { at: number; reachable: string[]; injected?: string };
   events: TaskEvent[];
 }
 
@@ -146,14 +148,32 @@ export class KscTasks {
       const h = this.ksc.hosts.get(n);
       return h !== undefined && (!needsNetworkAgent(t.data) || hasNetworkAgent(h));
     });
+    t.due = { at: Date.now() + duration, reachable, injected: injected?.message };
     t.timers.push(
       setTimeout(() => {
-        for (const n of reachable) this.setState(t, n, 2, 'Task started');
+        for (const n of reachable) if (t.hosts.get(n)?.state === 1) this.setState(t, n, 2, 'Task started');
       }, duration / 2),
-      setTimeout(() => {
-        for (const n of reachable) this.finishHost(t, n, injected?.message);
-      }, duration),
+      setTimeout(() => this.settle(t), duration),
     );
+  }
+
+  /**
+   * Ends the current run's devices once it is due. Called by the timer and, defensively, by every
+   * read of the task, so a run can never stay "running" past its duration (seen under heavy load).
+   */
+  private settle(t: SimTask): void {
+    const due = t.due;
+    if (!due || Date.now() < due.at) return;
+    t.due = undefined;
+    for (const n of due.reachable) {
+      const state = t.hosts.get(n)?.state;
+      if (state !== 1 && state !== 2) continue;
+      try {
+        this.finishHost(t, n, due.injected);
+      } catch (e) {
+        this.setState(t, n, 16, `Simulator error: ${(e as Error).message}`);
+      }
+    }
   }
 
   private finishHost(t: SimTask, hostName: string, injectedError: string | undefined): void {
@@ -191,11 +211,13 @@ export class KscTasks {
     const t = this.require(vsId, id);
     for (const timer of t.timers) clearTimeout(timer);
     t.timers = [];
+    t.due = undefined;
     for (const [n, h] of t.hosts) if (h.state === 1 || h.state === 2) this.setState(t, n, 16, 'Task stopped');
   }
 
   statistics(vsId: number, id: string): Record<string, number> {
     const t = this.require(vsId, id);
+    this.settle(t);
     const counts: Record<string, number> = { '1': 0, '2': 0, '4': 0, '8': 0, '16': 0, '32': 0, '64': 0 };
     for (const h of t.hosts.values()) counts[String(h.state)]++;
     const done = counts['4'] + counts['8'] + counts['16'];
@@ -204,6 +226,7 @@ export class KscTasks {
 
   history(vsId: number, id: string, hostName: string): TaskEvent[] {
     const t = this.require(vsId, id);
+    this.settle(t);
     return t.events.filter((e) => hostName === '' || e.hostname === hostName);
   }
 

@@ -6,6 +6,8 @@ export interface NatsSettings {
   name: string;
   user?: string;
   pass?: string;
+  /** Verify the server's TLS certificate against this CA bundle (PEM file). */
+  tlsCaFile?: string;
 }
 
 /** One NATS connection per process; reconnects forever, logs status changes. */
@@ -19,6 +21,7 @@ export async function connectNats(settings: NatsSettings, logger: Logger): Promi
     reconnectTimeWait: 1000,
     waitOnFirstConnect: true,
     timeout: 5000,
+    ...(settings.tlsCaFile ? { tls: { caFile: settings.tlsCaFile } } : {}),
   };
   const nc = await connect(options);
   void (async () => {

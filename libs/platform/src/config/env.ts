@@ -45,6 +45,11 @@ export class BaseServiceEnv {
   @IsString()
   NATS_PASSWORD?: string;
 
+  /** CA bundle (PEM file) to verify the NATS server's TLS certificate; enables TLS (use tls:// URLs). */
+  @IsOptional()
+  @IsString()
+  NATS_TLS_CA_FILE?: string;
+
   @IsOptional()
   @Matches(/^[A-Z][A-Z0-9_]{0,31}$/)
   NATS_STREAM = 'TPO_EVENTS';
