@@ -20,14 +20,8 @@ import { ProtectionOptions, VmSpec } from '../../onboarding/onboarding-request.d
 import { ONBOARDING_STEPS, OnboardingStep, TenantStepBase, VmFailure, VmRef } from './onboarding-common';
 
 /** Step 1 done: the Integration Server created the tenant, its vAS and the admin account. */
-export class TenantCreatedV1 extends TenantStepBase {
-  @IsString()
-  @MaxLength(100)
-  orderId!: string;
-
-  @Matches(TENANT_NAME_PATTERN)
-  tenantName!: string;
-
+/** Fields of the events that carry a tenant's vAS and VM inventory down the pipeline. */
+class TenantVasBase extends TenantStepBase {
   @IsString()
   @MaxLength(100)
   integrationServerTenantId!: string;
@@ -37,15 +31,24 @@ export class TenantCreatedV1 extends TenantStepBase {
   @MaxLength(100)
   virtualServerId!: string;
 
-  @IsString()
-  @MaxLength(64)
-  adminAccountName!: string;
-
   @IsArray()
   @ArrayMaxSize(MAX_VMS_PER_TENANT)
   @ValidateNested({ each: true })
   @Type(() => VmSpec)
   vms!: VmSpec[];
+}
+
+export class TenantCreatedV1 extends TenantVasBase {
+  @IsString()
+  @MaxLength(100)
+  orderId!: string;
+
+  @Matches(TENANT_NAME_PATTERN)
+  tenantName!: string;
+
+  @IsString()
+  @MaxLength(64)
+  adminAccountName!: string;
 
   @IsOptional()
   @ValidateNested()
@@ -92,25 +95,11 @@ export class AppliedSvmConfig {
 }
 
 /** Steps 2-3 done: SVM path, Protection Server settings, SVM discovery, general Light Agent settings. */
-export class SvmConfiguredV1 extends TenantStepBase {
-  @IsString()
-  @MaxLength(100)
-  integrationServerTenantId!: string;
-
-  @IsString()
-  @MaxLength(100)
-  virtualServerId!: string;
-
+export class SvmConfiguredV1 extends TenantVasBase {
   /** Display name of the vAS (KLVSRV_DN): what agents and admins connect to. */
   @IsString()
   @MaxLength(200)
   virtualServerName!: string;
-
-  @IsArray()
-  @ArrayMaxSize(MAX_VMS_PER_TENANT)
-  @ValidateNested({ each: true })
-  @Type(() => VmSpec)
-  vms!: VmSpec[];
 
   @ValidateNested()
   @Type(() => AppliedSvmConfig)
