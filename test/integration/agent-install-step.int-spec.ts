@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AgentsInstalled, AgentsInstalledV1, EventEnvelope, OnboardingRetryRequested, OnboardingStepFailed, OnboardingStepFailedV1, SvmConfigured, SvmConfiguredV1 } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
-import { LIGHT_AGENT_PRODUCT, NETWORK_AGENT_PRODUCT, RunningSimulator, Site } from '@tpo/kaspersky-simulator';
-import { SiteDirectoryModule } from '@tpo/site-directory';
+import { LIGHT_AGENT_PRODUCT, NETWORK_AGENT_PRODUCT, Site } from '@tpo/kaspersky-simulator';
 import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
 import { AgentInstallModule } from '../../apps/agent-install-service/src/agent-install/agent-install.module';
-import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService, authHeaders } from '../support/harness';
-import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
-import { siteConnectionOf } from '../support/sites';
+import { authHeaders, clientFor, eventually, sql, TestService } from '../support/harness';
+import { startStepFixture, StepFixture } from '../support/step-fixture';
 import { isolatedMessaging } from '../support/test-env';
 
 const SERVICE = 'agent-install-service';
@@ -43,7 +41,6 @@ const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) 
 describe('agent installation step (real Postgres + NATS, simulated KSC)', () => {
   const messaging = isolatedMessaging();
   let nc: NatsConnection;
-  let sim: RunningSimulator;
   let site: Site;
   let svc: TestService;
   let is: IntegrationServerClient;
@@ -99,25 +96,21 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   const vasHosts = (t: Tenant) => site.ksc.hostsOf(t.vsId).filter((h) => t.vms.some((vm) => vm.name === h.dn));
   const failingHosts = (...ids: string[]) => site.faults.merge({ failingHosts: ids });
 
+  let fixture: StepFixture;
+
   beforeAll(async () => {
-    sim = await startTestSimulator([{ faults: { taskDurationsMs: { '*': 20 } } }]);
-    site = sim.sites[0];
-    // Shorter asynchronous-action check delay than the default 1 s (the client floors it at 500 ms).
-    site.assumptions = { ...site.assumptions, kscAsyncCheckDelayMs: 500 };
-    is = new IntegrationServerClient({ baseUrl: sim.endpoints[0].integrationServerUrl, password: SIM_IS_PASSWORD, timeoutMs: 5000 });
-    nc = await natsConnect();
-    await resetSchema(SERVICE, ['outbox', 'inbox', 'dead_letter', 'job', 'step_vm', 'step_work']);
-    await applyTestTopology(nc, messaging, { [SERVICE]: ['svm-configured.v1', 'onboarding-retry-requested.v1'] });
-    svc = await startTestService({ service: SERVICE, messaging, imports: [SiteDirectoryModule.forStatic([siteConnectionOf(sim)]), AgentInstallModule] });
+    fixture = await startStepFixture({
+      service: SERVICE,
+      messaging,
+      consumes: ['svm-configured.v1', 'onboarding-retry-requested.v1'],
+      feature: AgentInstallModule,
+      // Shorter asynchronous-action check delay than the default 1 s (the client floors it at 500 ms).
+      prepareSite: (s) => (s.assumptions = { ...s.assumptions, kscAsyncCheckDelayMs: 500 }),
+    });
+    ({ site, is, nc, svc } = fixture);
   });
 
-  afterAll(async () => {
-    await svc?.close();
-    await deleteStream(nc, messaging);
-    await nc?.close();
-    await is?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
   beforeEach(() => failingHosts());
 
@@ -263,7 +256,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
         return rows.length === 2 && rows.every((r) => r.task && r.started) ? rows : undefined;
       }, 20_000);
       await svc.close();
-      svc = await startTestService({ service: SERVICE, messaging, imports: [SiteDirectoryModule.forStatic([siteConnectionOf(sim)]), AgentInstallModule] });
+      svc = await fixture.restart();
       await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
       const [event] = await installedEvents(t);
       expect(event.succeeded).toHaveLength(2);

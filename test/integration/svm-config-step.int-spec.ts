@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, OnboardingStepFailedV1, SvmConfiguredV1, TenantCreated, TenantCreatedV1 } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
-import { Policy, RunningSimulator, Site } from '@tpo/kaspersky-simulator';
-import { SiteDirectoryModule } from '@tpo/site-directory';
+import { Policy, Site } from '@tpo/kaspersky-simulator';
 import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
 import { SvmConfigModule } from '../../apps/svm-config-service/src/svm-config/svm-config.module';
-import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService, authHeaders } from '../support/harness';
-import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
-import { siteConnectionOf } from '../support/sites';
+import { authHeaders, clientFor, eventually, sql, TestService } from '../support/harness';
+import { startStepFixture, StepFixture } from '../support/step-fixture';
 import { isolatedMessaging } from '../support/test-env';
 
 const SERVICE = 'svm-config-service';
@@ -34,7 +32,6 @@ async function events<T>(key: string, tenantId: string): Promise<EventEnvelope<T
 describe('svm-config-service: steps 2-3 against the simulated KSC (real Postgres + JetStream)', () => {
   const messaging = isolatedMessaging();
   let nc: NatsConnection;
-  let sim: RunningSimulator;
   let site: Site;
   let is: IntegrationServerClient;
   let svc: TestService;
@@ -66,23 +63,14 @@ describe('svm-config-service: steps 2-3 against the simulated KSC (real Postgres
 
   const publishCreated = (data: TenantCreatedV1) => clientFor(nc, messaging).publishEvent(TenantCreated, envelope(TenantCreated.type, data));
 
+  let fixture: StepFixture;
+
   beforeAll(async () => {
-    sim = await startTestSimulator([{ faults: { taskDurationsMs: { '*': 20 } } }]);
-    site = sim.sites[0];
-    is = new IntegrationServerClient({ baseUrl: sim.endpoints[0].integrationServerUrl, password: SIM_IS_PASSWORD, timeoutMs: 5000 });
-    nc = await natsConnect();
-    await resetSchema(SERVICE, ['outbox', 'inbox', 'dead_letter', 'job', 'step_vm', 'step_work']);
-    await applyTestTopology(nc, messaging, { [SERVICE]: ['tenant-created.v1', 'onboarding-retry-requested.v1'] });
-    svc = await startTestService({ service: SERVICE, messaging, imports: [SiteDirectoryModule.forStatic([siteConnectionOf(sim)]), SvmConfigModule] });
+    fixture = await startStepFixture({ service: SERVICE, messaging, consumes: ['tenant-created.v1', 'onboarding-retry-requested.v1'], feature: SvmConfigModule });
+    ({ site, is, nc, svc } = fixture);
   });
 
-  afterAll(async () => {
-    await svc?.close();
-    await deleteStream(nc, messaging);
-    await nc?.close();
-    await is?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
   let acme: TenantCreatedV1;
 
