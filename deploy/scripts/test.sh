@@ -7,6 +7,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 mkdir -p .local
 
 bash deploy/scripts/infra-up.sh
+bash deploy/scripts/kubectl-up.sh
 echo "== build"; npm run --silent build
 echo "== lint"; npm run --silent lint
 

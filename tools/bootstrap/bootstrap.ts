@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
-import { applyTopology, Topology } from '@tpo/messaging';
+import { applyTopology, replicasFor, Topology } from '@tpo/messaging';
 import { connect } from 'nats';
 import { Client } from 'pg';
-import { LocalLayout, loadLocalLayout, ROOT_DIR, serviceEnv } from './local-layout';
+import { databaseUrlOf, LocalLayout, loadLocalLayout, ROOT_DIR } from './local-layout';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -56,8 +56,9 @@ export async function bootstrapNats(layout: LocalLayout, target: { prefix: strin
     const jsm = await nc.jetstreamManager().catch((e: Error) => {
       throw new Error(`JetStream is not enabled on ${layout.natsUrl} (start nats-server with -js): ${e.message}`);
     });
-    const applied = await applyTopology(jsm, loadTopology(), { ...target, eventKeys: EVENT_CATALOG.map((d) => d.key) });
-    process.stdout.write(`[bootstrap] stream ${applied.stream}: ${applied.consumers.length} consumers\n`);
+    const replicas = replicasFor(process.env.TPO_JS_REPLICAS, nc.info?.cluster);
+    const applied = await applyTopology(jsm, loadTopology(), { ...target, replicas, eventKeys: EVENT_CATALOG.map((d) => d.key) });
+    process.stdout.write(`[bootstrap] stream ${applied.stream}: ${applied.consumers.length} consumers, R${replicas}\n`);
   } finally {
     await nc.close();
   }
@@ -67,7 +68,8 @@ export async function migrateAll(layout: LocalLayout): Promise<void> {
   for (const s of layout.services) {
     await new Promise<void>((res, rej) => {
       const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, 'dist', 'apps', s.name, 'src', 'migrate.js')], {
-        env: { ...process.env, ...serviceEnv(layout, s) },
+        // Only what migrations need: no service secrets (a migration Job has none, nor a writable disk)
+        env: { ...process.env, DATABASE_URL: databaseUrlOf(layout, s), DATABASE_SCHEMA: s.schema },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${s.name} migrations exited with ${code}`))));

@@ -40,6 +40,11 @@ function adminUrl(host: string, port: number): string {
   }
 }
 
+/** `TPO_DB_PASSWORD_TENANT_SERVICE` for `tenant-service`. */
+export function dbPasswordVariableOf(service: string): string {
+  return `TPO_DB_PASSWORD_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+}
+
 /** deploy/local/services.json plus the TPO_* overrides; shared by bootstrap, start and tests. */
 export function loadLocalLayout(overrides: { database?: string } = {}): LocalLayout {
   const raw = JSON.parse(readFileSync(resolve(ROOT_DIR, 'deploy', 'local', 'services.json'), 'utf8')) as {
@@ -50,7 +55,8 @@ export function loadLocalLayout(overrides: { database?: string } = {}): LocalLay
   const pgPort = Number(process.env.TPO_PG_PORT ?? 5432);
   return {
     database: overrides.database ?? process.env.TPO_DATABASE ?? raw.database,
-    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s })),
+    // A deployment passes each role's password as TPO_DB_PASSWORD_<SERVICE> (e.g. from a Kubernetes Secret)
+    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s, password: process.env[dbPasswordVariableOf(name)] ?? s.password })),
     pgHost,
     pgPort,
     natsUrl: process.env.TPO_NATS_URL ?? `nats://${process.env.TPO_NATS_HOST ?? '127.0.0.1'}:${process.env.TPO_NATS_PORT ?? 4222}`,

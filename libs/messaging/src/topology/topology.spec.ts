@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
-import { consumerConfigsOf, streamConfigOf, Topology } from './topology';
+import { consumerConfigsOf, replicasFor, streamConfigOf, Topology } from './topology';
 
 const topology = JSON.parse(readFileSync(resolve(__dirname, '../../../../deploy/nats/topology.json'), 'utf8')) as Topology;
 
@@ -25,5 +25,16 @@ describe('deploy/nats/topology.json', () => {
       expect(c.ack_policy).toBe('explicit');
       expect(c.filter_subject).toMatch(/^tpo\.evt\./);
     }
+  });
+
+  it('declares the stream and every consumer with the configured replicas (R3 in a cluster, R1 on one server)', () => {
+    const target = { prefix: 'tpo', eventKeys: EVENT_CATALOG.map((d) => d.key) };
+    expect(streamConfigOf(topology, target).num_replicas).toBe(topology.stream.num_replicas);
+    expect(streamConfigOf(topology, { ...target, replicas: 3 }).num_replicas).toBe(3);
+    for (const c of consumerConfigsOf(topology, { ...target, replicas: 3 })) expect(c.num_replicas).toBe(3);
+    expect(replicasFor('auto', 'tpo-cluster')).toBe(3);
+    expect(replicasFor(undefined, undefined)).toBe(1);
+    expect(replicasFor('3', undefined)).toBe(3);
+    expect(() => replicasFor('two', undefined)).toThrow(/replicas/);
   });
 });

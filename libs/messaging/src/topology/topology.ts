@@ -42,6 +42,19 @@ export interface TopologyTarget {
   /** Overrides the stream name (tests run in their own stream). */
   streamName?: string;
   consumerOverrides?: Partial<Topology['consumerDefaults']>;
+  /** Replicas of the stream and every consumer (3 on a JetStream cluster, 1 on one server); default: the topology's. */
+  replicas?: number;
+}
+
+/**
+ * `TPO_JS_REPLICAS`-style setting: a number, or `auto` (or nothing) = 3 when the connected server is
+ * part of a cluster, else 1. A cluster of fewer than three nodes must say its number explicitly.
+ */
+export function replicasFor(setting: string | undefined, serverCluster: string | undefined): number {
+  if (setting === undefined || setting === '' || setting === 'auto') return serverCluster ? 3 : 1;
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new Error(`JetStream replicas must be 1-5 or "auto", got "${setting}"`);
+  return n;
 }
 
 export function streamConfigOf(t: Topology, target: TopologyTarget): Partial<StreamConfig> {
@@ -51,7 +64,7 @@ export function streamConfigOf(t: Topology, target: TopologyTarget): Partial<Str
     storage: t.stream.storage === 'file' ? StorageType.File : StorageType.Memory,
     retention: RetentionPolicy.Limits,
     discard: t.stream.discard === 'old' ? DiscardPolicy.Old : DiscardPolicy.New,
-    num_replicas: t.stream.num_replicas,
+    num_replicas: target.replicas ?? t.stream.num_replicas,
     max_age: nanos(t.stream.max_age_seconds * 1000),
     max_msg_size: t.stream.max_msg_size,
     duplicate_window: nanos(t.stream.duplicate_window_seconds * 1000),
@@ -71,6 +84,7 @@ export function consumerConfigsOf(t: Topology, target: TopologyTarget): Partial<
       backoff: d.backoff_seconds.length > 0 ? d.backoff_seconds.map((s) => nanos(s * 1000)) : undefined,
       max_deliver: d.max_deliver,
       max_ack_pending: d.max_ack_pending,
+      num_replicas: target.replicas ?? t.stream.num_replicas,
     })),
   );
 }
@@ -91,8 +105,8 @@ export async function applyTopology(jsm: JetStreamManager, t: Topology, target: 
     const info = await jsm.consumers.info(name, c.durable_name as string).catch(() => undefined);
     if (info) {
       // Filter subject and delivery policy are fixed at creation; the rest may change.
-      const { ack_wait, backoff, max_deliver, max_ack_pending } = c;
-      await jsm.consumers.update(name, c.durable_name as string, { ack_wait, backoff, max_deliver, max_ack_pending });
+      const { ack_wait, backoff, max_deliver, max_ack_pending, num_replicas } = c;
+      await jsm.consumers.update(name, c.durable_name as string, { ack_wait, backoff, max_deliver, max_ack_pending, num_replicas });
     } else {
       await jsm.consumers.add(name, c);
     }

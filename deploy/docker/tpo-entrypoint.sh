@@ -1,0 +1,24 @@
+#!/bin/sh
+# Entry point of the TPO image (Dockerfile): `tpo <what> [service]`. Also usable from a checkout
+# after `npm run build` (TPO_HOME defaults to the image's /app).
+set -eu
+HOME_DIR=${TPO_HOME:-/app}
+SERVICES="tenant-service svm-config-service agent-install-service registration-service activation-service"
+run() { exec node -r "$HOME_DIR/tools/register-paths.js" "$HOME_DIR/$1"; }
+is_service() { for s in $SERVICES; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+what=${1:-help}
+case "$what" in
+  migrate)
+    svc=${2:-}
+    is_service "$svc" || { echo "tpo migrate: expected one of: $SERVICES" >&2; exit 64; }
+    run "dist/apps/$svc/src/migrate.js" ;;
+  bootstrap) run dist/tools/bootstrap/bootstrap.js ;;
+  simulator) run dist/apps/kaspersky-simulator/src/main.js ;;
+  help|-h|--help)
+    echo "usage: tpo <service> | tpo migrate <service> | tpo bootstrap | tpo simulator"
+    echo "services: $SERVICES" ;;
+  *)
+    is_service "$what" || { echo "tpo: unknown command '$what' (tpo help)" >&2; exit 64; }
+    run "dist/apps/$what/src/main.js" ;;
+esac
