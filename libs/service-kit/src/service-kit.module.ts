@@ -33,7 +33,7 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
+import { JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
 import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
@@ -58,7 +58,7 @@ export interface ServiceKitOptions {
 }
 
 /** Tables every service has, before its own migrations. */
-export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000];
+export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000, JobNotifyOnPending1764711000000];
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
 @Injectable()
@@ -80,27 +80,19 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     this.relay.start();
     await this.jobRunner.start();
-    const tick = async () => {
-      try {
-        const backlog = await this.outbox.backlog();
-        this.metrics.outboxBacklog.set(backlog.count);
-        this.metrics.outboxOldestAge.set(backlog.oldestAgeSeconds);
-        this.metrics.deadLetters.set(await this.deadLetters.countPending());
-      } catch (e) {
-        this.logger.debug({ err: e }, 'metrics refresh failed');
-      }
-    };
-    let rounds = 0;
+    this.metrics.onScrape(async () => {
+      const backlog = await this.outbox.backlog();
+      this.metrics.outboxBacklog.set(backlog.count);
+      this.metrics.outboxOldestAge.set(backlog.oldestAgeSeconds);
+      this.metrics.deadLetters.set(await this.deadLetters.countPending());
+    });
+    // Hourly: published outbox rows older than 7 days and inbox rows older than 30 days go.
     this.housekeeping = setInterval(() => {
-      void tick();
-      // Hourly: published outbox rows older than 7 days and inbox rows older than 30 days go.
-      if (++rounds % 720 === 0) {
-        const day = 86_400_000;
-        void this.outbox.deletePublishedBefore(new Date(Date.now() - 7 * day)).catch(() => undefined);
-        void this.inbox.deleteProcessedBefore(new Date(Date.now() - 30 * day)).catch(() => undefined);
-      }
-    }, 5000);
-    void tick();
+      const day = 86_400_000;
+      void this.outbox.deletePublishedBefore(new Date(Date.now() - 7 * day)).catch(() => undefined);
+      void this.inbox.deleteProcessedBefore(new Date(Date.now() - 30 * day)).catch(() => undefined);
+    }, 3_600_000);
+    this.housekeeping.unref();
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {

@@ -126,12 +126,15 @@ export class BaseServiceEnv {
   @Max(3_600_000)
   JOB_RETRY_MAX_MS = 60_000;
 
-  /** Safety-net poll of the outbox relay; the normal wake-up is Postgres LISTEN/NOTIFY on commit. */
+  /**
+   * Safety-net poll of the outbox relay (and how often a standby replica tries to take over); the
+   * normal wake-up is Postgres LISTEN/NOTIFY on commit. Each poll is a query, also at idle.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(50)
   @Max(600_000)
-  OUTBOX_POLL_INTERVAL_MS = 1000;
+  OUTBOX_POLL_INTERVAL_MS = 10_000;
 
   /** HS256 secret for admin bearer tokens (at least 32 characters). Required unless a public key or API keys are set. */
   @ValidateIf((o: BaseServiceEnv) => !o.AUTH_JWT_PUBLIC_KEY && !o.AUTH_API_KEYS)

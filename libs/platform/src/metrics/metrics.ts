@@ -11,6 +11,8 @@ export class PlatformMetrics {
   readonly outboxBacklog: Gauge<never>;
   readonly outboxOldestAge: Gauge<never>;
   readonly outboxPublished: Counter<never>;
+  private readonly scrapeRefreshers: (() => Promise<void>)[] = [];
+  private refreshing?: Promise<void>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -34,13 +36,28 @@ export class PlatformMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
     });
-    this.deadLetters = new Gauge({ name: 'tpo_dead_letters', help: 'Dead-lettered events awaiting replay', registers: [this.registry] });
-    this.outboxBacklog = new Gauge({ name: 'tpo_outbox_backlog', help: 'Outbox rows not yet acknowledged by JetStream', registers: [this.registry] });
+    // Read from the database when scraped, not on a timer: an idle platform issues no queries.
+    const collect = () => this.refreshForScrape();
+    this.deadLetters = new Gauge({ name: 'tpo_dead_letters', help: 'Dead-lettered events awaiting replay', registers: [this.registry], collect });
+    this.outboxBacklog = new Gauge({ name: 'tpo_outbox_backlog', help: 'Outbox rows not yet acknowledged by JetStream', registers: [this.registry], collect });
     this.outboxOldestAge = new Gauge({
       name: 'tpo_outbox_oldest_age_seconds',
       help: 'Age of the oldest unpublished outbox row (0 when empty)',
       registers: [this.registry],
+      collect,
     });
     this.outboxPublished = new Counter({ name: 'tpo_outbox_published_total', help: 'Outbox rows published', registers: [this.registry] });
+  }
+
+  /** Registers a refresh of database-backed gauges, run once per scrape (errors leave the last values). */
+  onScrape(refresh: () => Promise<void>): void {
+    this.scrapeRefreshers.push(refresh);
+  }
+
+  private refreshForScrape(): Promise<void> {
+    this.refreshing ??= Promise.all(this.scrapeRefreshers.map((r) => r().catch(() => undefined)))
+      .then(() => undefined)
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 }

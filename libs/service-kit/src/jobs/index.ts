@@ -1,3 +1,4 @@
 export * from './1764300000000-job-table';
+export * from './1764711000000-job-notify-on-pending';
 export * from './job.repository';
 export * from './job-runner';

@@ -35,7 +35,10 @@ export interface JobRunnerOptions {
   maxTries: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Poll interval while no LISTEN connection is up (default 1 s). */
   pollIntervalMs?: number;
+  /** Safety-net poll while LISTEN is up (default 30 s): NOTIFY and the next due time wake the runner. */
+  idlePollMs?: number;
 }
 
 const SETTLED: JobOutcome = { settled: true };
@@ -44,7 +47,9 @@ const SETTLED: JobOutcome = { settled: true };
  * Runs durable jobs from the service's `job` table: claims due jobs with SKIP LOCKED (safe with
  * several replicas), keeps a lease while running (a crashed worker's job is picked up again when
  * the lease expires), retries transient failures with exponential backoff, bounds concurrency
- * globally and per site, and wakes on Postgres NOTIFY when jobs are enqueued.
+ * globally and per site. It sleeps until the next job is due (or a lease expires) and wakes early
+ * on Postgres NOTIFY, sent only when a row becomes pending (never by its own claim); without a
+ * LISTEN connection it polls every second and keeps trying to listen again.
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -70,17 +75,26 @@ export class JobRunner {
   async start(): Promise<void> {
     if (this.active || this.handlers.size === 0) return;
     this.active = true;
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `job-runner:${this.options.schema}` });
+    client.on('notification', () => this.wakeUp());
+    client.on('error', (e) => {
+      this.logger.warn({ err: e }, 'job listener connection lost; polling until it is back');
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+    });
     try {
-      const client = new Client({ connectionString: this.options.databaseUrl, application_name: `job-runner:${this.options.schema}` });
-      client.on('notification', () => this.wakeUp());
-      client.on('error', (e) => this.logger.warn({ err: e }, 'job listener connection lost; falling back to polling'));
       await client.connect();
       await client.query(`LISTEN "${this.options.schema}_job"`);
       this.listener = client;
     } catch (e) {
-      this.logger.warn({ err: e }, 'job listener unavailable; polling only');
+      this.logger.warn({ err: e }, 'job listener unavailable; polling until it is back');
+      await client.end().catch(() => undefined);
     }
-    this.loop = this.run();
   }
 
   /** Stops claiming, aborts in-flight jobs (they hand their lease back) and waits for them. */
@@ -102,10 +116,11 @@ export class JobRunner {
     while (this.active) {
       try {
         this.notified = false;
+        if (!this.listener) await this.listen();
         const free = this.options.concurrency - this.running.size;
         const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds) : [];
         for (const job of claimed) this.dispatch(job);
-        let wait = this.options.pollIntervalMs ?? 1000;
+        let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
         const next = await this.jobs.nextDueInMs(kinds);
         if (next !== undefined) wait = Math.min(wait, Math.max(10, next));
         if (claimed.length === free && free > 0) wait = 0; // maybe more due right now

@@ -125,10 +125,14 @@ export class JobRepository {
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
+  /** Until the next pending job is due or the next lease expires (a crashed worker's job), if any. */
   async nextDueInMs(kinds: string[]): Promise<number | undefined> {
     const [row] = await this.uow
       .manager()
-      .query(`SELECT EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000 AS ms FROM job WHERE status = 'pending' AND kind = ANY($1)`, [kinds]);
+      .query(
+        `SELECT EXTRACT(EPOCH FROM (min(GREATEST(run_at, COALESCE(lease_until, run_at))) - now())) * 1000 AS ms FROM job WHERE status IN ('pending', 'running') AND kind = ANY($1)`,
+        [kinds],
+      );
     return row?.ms === null || row?.ms === undefined ? undefined : Math.max(0, Number(row.ms));
   }
 
