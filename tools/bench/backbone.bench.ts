@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
 import { Controller, DynamicModule, Injectable, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { defineEvent, EVENT_CATALOG, EventEnvelope } from '@tpo/contracts';
@@ -11,14 +10,16 @@ import { createServiceApp, ServiceKitModule } from '@tpo/service-kit';
 import { IsNumber, IsUUID } from 'class-validator';
 import { AckPolicy, connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { loadTopology } from '../bootstrap/bootstrap';
-import { databaseUrlOf, loadLocalLayout } from '../bootstrap/local-layout';
+import { bootstrapDatabase, loadTopology, migrateAll } from '../bootstrap/bootstrap';
+import { databaseUrlOf, devSecrets } from '../bootstrap/local-layout';
+import { benchLayout, benchPort, describeMachine, percentile, printResult, round, runBench } from './bench-support';
 
 /**
  * Backbone benchmark: one hop = emit through the outbox (producer transaction) -> relay ->
  * JetStream -> consumer (inbox + state write + commit). Beside it, in the same run, the floors:
  * plain JetStream publish/consume and plain Postgres transactions doing the same writes.
  * Prints the machine and ends with one JSON line. Usage: npm run bench:backbone [-- N]
+ * Runs in its own database (TPO_BENCH_DATABASE, default tpo_bench), created and migrated here.
  */
 const N = Number(process.argv[2] ?? 5000);
 const LATENCY_SAMPLES = 300;
@@ -61,17 +62,12 @@ class BenchController {
 @Module({ controllers: [BenchController], providers: [BenchUseCase] })
 class BenchModule {}
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-
 async function startService(service: string, prefix: string, stream: string, port: number, imports: DynamicModule['imports'] = []) {
-  const layout = loadLocalLayout();
+  const layout = benchLayout();
   const s = layout.services.find((x) => x.name === service)!;
   const config = validateEnv(BaseServiceEnv, {
-    HTTP_PORT: String(port),
+    HTTP_PORT: String(await benchPort(port)),
+    AUTH_JWT_SECRET: devSecrets().jwtSecret,
     DATABASE_URL: databaseUrlOf(layout, s),
     DATABASE_SCHEMA: s.schema,
     NATS_URL: layout.natsUrl,
@@ -140,7 +136,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
 }
 
 async function rawPostgres(n: number) {
-  const layout = loadLocalLayout();
+  const layout = benchLayout();
   const s = layout.services.find((x) => x.name === 'svm-config-service')!;
   const url = databaseUrlOf(layout, s);
   const admin = new Client({ connectionString: url });
@@ -182,27 +178,11 @@ async function rawPostgres(n: number) {
 }
 
 async function main(): Promise<void> {
-  const layout = loadLocalLayout();
+  const layout = benchLayout();
+  await bootstrapDatabase(layout);
+  await migrateAll(layout);
   const nc = await connect({ servers: layout.natsUrl.split(',') });
-  const pg = new Client({ connectionString: databaseUrlOf(layout, layout.services[0]) });
-  await pg.connect();
-  const setting = async (name: string) => (await pg.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
-  const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-    natsServer: nc.info?.version,
-    postgres: (await pg.query('SHOW server_version')).rows[0].server_version as string,
-    durability: {
-      postgresFsync: await setting('fsync'),
-      postgresSynchronousCommit: await setting('synchronous_commit'),
-      jetstreamStorage: 'file',
-      jetstreamSyncInterval: 'server default (2 min; sync_interval is configurable from nats-server 2.10)',
-    },
-  };
-  await pg.end();
-  console.log('machine:', JSON.stringify(machine));
+  const machine = await describeMachine(layout);
 
   const id = randomBytes(3).toString('hex');
   const prefix = `bench${id}`;
@@ -265,11 +245,11 @@ async function main(): Promise<void> {
   const rawPg = await rawPostgres(N);
   console.log('floor: plain Postgres transactions with the same writes:', JSON.stringify(rawPg));
   await nc.close();
-  console.log(JSON.stringify({ bench: 'backbone', at: new Date().toISOString(), machine, hop, rawJetStream: rawJs, rawPostgres: rawPg }));
+  printResult('backbone', machine, { hop, rawJetStream: rawJs, rawPostgres: rawPg });
 }
 
 async function cleanupBenchRows(): Promise<void> {
-  const layout = loadLocalLayout();
+  const layout = benchLayout();
   for (const name of ['tenant-service', 'svm-config-service']) {
     const pg = new Client({ connectionString: databaseUrlOf(layout, layout.services.find((s) => s.name === name)!) });
     await pg.connect();
@@ -280,7 +260,4 @@ async function cleanupBenchRows(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
-  process.exit(1);
-});
+runBench(main);

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { startSimulator } from '@tpo/kaspersky-simulator';
+import { describeMachine, percentile, printResult, runBench } from './bench-support';
 
 /**
  * Register-VM round trips per second, client -> simulator: one VM per call (the vendor API),
@@ -13,12 +13,8 @@ const VMS = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
 const PASSWORD = randomUUID();
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 async function main(): Promise<void> {
+  const machine = await describeMachine();
   const sim = await startSimulator({
     sites: [{ id: 'bench', isPassword: PASSWORD, kscAccount: { name: 'svc', password: randomUUID() }, faults: { taskDurationsMs: { '*': 1 } } }],
     integrationServerPortBase: 0,
@@ -47,9 +43,6 @@ async function main(): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     const figures = {
-      bench: 'register-vms',
-      at: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
       vms: VMS,
       concurrency: CONCURRENCY,
       vmsPerSec: Math.round(VMS / seconds),
@@ -58,14 +51,11 @@ async function main(): Promise<void> {
       note: 'client and simulator share one Node process and its two cores; plain HTTP, zero simulated latency',
     };
     console.log(`registered ${VMS} VMs with ${CONCURRENCY} in flight in ${seconds.toFixed(2)} s`);
-    console.log(JSON.stringify(figures));
+    printResult('register-vms', machine, figures);
   } finally {
     await client.close();
     await sim.close();
   }
 }
 
-main().catch((e) => {
-  console.error(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
-  process.exit(1);
-});
+runBench(main);

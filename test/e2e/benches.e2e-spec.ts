@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ROOT_DIR } from '@tpo/tools';
+import { TEST_DATABASE } from '../support/test-env';
+
+/**
+ * A small-size run of every benchmark, so none can silently break again (issue 11). It asserts
+ * only that the bench completes and ends with its JSON line (with the machine): speed targets
+ * belong in the bench figures, never in a timed test. Each bench runs in its own database and on
+ * free ports, beside (not inside) the test database.
+ */
+async function runBench(script: string, args: string[], env: Record<string, string> = {}): Promise<{ result: Record<string, unknown>; output: string }> {
+  const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/tools/bench/${script}.bench.js`), ...args], {
+    env: { ...process.env, TPO_BENCH_DATABASE: `${TEST_DATABASE}_bench`, TPO_BENCH_PORTS: 'auto', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const output = chunks.join('');
+  if (code !== 0) throw new Error(`bench ${script} exited with ${code}:\n${output.slice(-4000)}`);
+  const stdoutLines = output.trim().split('\n');
+  const last = stdoutLines[stdoutLines.length - 1];
+  let result: Record<string, unknown>;
+  try {
+    result = JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    throw new Error(`bench ${script} did not end with a JSON line:\n${output.slice(-4000)}`);
+  }
+  return { result, output };
+}
+
+function expectBenchLine(result: Record<string, unknown>, bench: string): void {
+  expect(result.bench).toBe(bench);
+  expect(result.machine).toMatchObject({ cores: expect.any(Number), cpu: expect.any(String), node: expect.any(String), postgres: expect.any(String), natsServer: expect.any(String) });
+}
+
+describe('every benchmark runs at a small size and prints its JSON line', () => {
+  it('bench:backbone', async () => {
+    const { result } = await runBench('backbone', ['200']);
+    expectBenchLine(result, 'backbone');
+    expect(result).toMatchObject({ hop: { events: 200 }, rawJetStream: expect.any(Object), rawPostgres: expect.any(Object) });
+  }, 240_000);
+
+  it('bench:register', async () => {
+    const { result } = await runBench('register-vms', ['300', '8']);
+    expectBenchLine(result, 'register-vms');
+    expect(result).toMatchObject({ vms: 300 });
+  }, 120_000);
+});
