@@ -30,6 +30,8 @@ export interface LocalPlatform {
   /** Holds the simulator's certificate.pem (trust it to call the simulated servers). */
   stateDir: string;
   url(service: string): string;
+  /** The environment a service was started with (to start more replicas of it). */
+  envOf(service: string): Record<string, string>;
   /** kill -9 a service (a crash), then start it again with the same environment and wait until ready. */
   crashAndRestart(service: string, beforeRestart?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -106,6 +108,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
       processes,
       stateDir: o.stateDir,
       url: (service) => `http://127.0.0.1:${portOf(service)}`,
+      envOf: (service) => ({ ...envs.get(service)! }),
       crashAndRestart: async (service, beforeRestart) => {
         const i = processes.findIndex((p) => p.name === service && p.child.exitCode === null && p.child.signalCode === null);
         if (i < 0) throw new Error(`${service} is not running`);

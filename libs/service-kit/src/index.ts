@@ -8,3 +8,4 @@ export * from './jobs';
 export * from './steps';
 export * from './routes/route-policies';
 export * from './audit/audit';
+export * from './scheduling/exclusive-round';

@@ -58,18 +58,22 @@ export class TenantSecretRepository {
       ]);
   }
 
-  async destroy(tenantId: string, reason: string): Promise<void> {
-    await this.uow.manager().query(`UPDATE tenant_secret SET sealed = NULL, destroyed_at = now(), destroy_reason = $2 WHERE tenant_id = $1 AND destroyed_at IS NULL`, [
-      tenantId,
-      reason,
-    ]);
+  /** Returns whether this call destroyed it (false: already destroyed, e.g. by another replica). */
+  async destroy(tenantId: string, reason: string): Promise<boolean> {
+    const rows: unknown[] = await this.uow
+      .manager()
+      .query(
+        `WITH d AS (UPDATE tenant_secret SET sealed = NULL, destroyed_at = now(), destroy_reason = $2 WHERE tenant_id = $1 AND destroyed_at IS NULL RETURNING tenant_id) SELECT tenant_id FROM d`,
+        [tenantId, reason],
+      );
+    return rows.length === 1;
   }
 
   /** Unrevealed secrets past their reveal window. */
   async expired(limit: number): Promise<string[]> {
     const rows: { tenant_id: string }[] = await this.uow
       .manager()
-      .query(`SELECT tenant_id FROM tenant_secret WHERE destroyed_at IS NULL AND reveal_expires_at < now() LIMIT $1`, [limit]);
+      .query(`SELECT tenant_id FROM tenant_secret WHERE destroyed_at IS NULL AND reveal_expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
     return rows.map((r) => r.tenant_id);
   }
 }

@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
-import { JobRunner, LOGGER } from '@tpo/service-kit';
+import { JobRunner, LOGGER, runExclusiveRound } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
@@ -73,12 +73,15 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
     await this.clients.close();
   }
 
+  /** Every replica schedules the sweep; one runs each round (the others skip while it holds the lock). */
   private async sweep(): Promise<void> {
     try {
-      for (const tenantId of await this.secrets.expired(100)) {
-        await this.uow.run(() => this.secrets.destroy(tenantId, 'reveal window expired'));
-        this.logger.warn({ tenantId }, 'unrevealed admin password destroyed after its reveal window; the tenant needs a password reset');
-      }
+      await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:secret-sweep`, async () => {
+        for (const tenantId of await this.secrets.expired(100)) {
+          if (!(await this.secrets.destroy(tenantId, 'reveal window expired'))) continue;
+          this.logger.warn({ tenantId }, 'unrevealed admin password destroyed after its reveal window; the tenant needs a password reset');
+        }
+      });
     } catch (e) {
       this.logger.warn({ err: e }, 'secret sweep failed');
     }
