@@ -7,7 +7,7 @@ const ROOT = resolve(__dirname, '..', '..');
 
 interface ClusterReport {
   clusterTest: 'passed' | 'failed';
-  figures: { killsWithTenantsInFlight: number; tenants: number; tenantsReady: number; createTenantCalls: number; vmsRegistered: number; vmsPerTenant: number; kills: number; natsLeaderKills: number; deadLetters: number; streamReplicas: number; relayActivations: Record<string, number> };
+  figures: { killsWithTenantsInFlight: number; leaderFailovers: number; tenants: number; tenantsReady: number; createTenantCalls: number; vmsRegistered: number; vmsPerTenant: number; kills: number; natsLeaderKills: number; deadLetters: number; streamReplicas: number; relayActivations: Record<string, number> };
   checks: { name: string; ok: boolean; detail: string }[];
   kills: { target: string }[];
 }
@@ -39,6 +39,8 @@ describe('cluster test, CI size (3 nats-server nodes, 2 replicas per service, SI
     expect(report.figures.vmsRegistered).toBe(report.figures.tenants * report.figures.vmsPerTenant);
     expect(report.figures.streamReplicas).toBe(3);
     expect(report.figures.natsLeaderKills).toBeGreaterThanOrEqual(1);
+    // every killed leader was replaced by another node while it was down
+    expect(report.figures.leaderFailovers).toBe(report.figures.natsLeaderKills);
     // one replica of each of the five services was killed
     expect(new Set(report.kills.filter((k) => !k.target.startsWith('nats:')).map((k) => k.target.split('#')[0])).size).toBe(5);
     // the kills hit work in progress, not an idle platform

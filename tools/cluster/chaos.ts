@@ -22,10 +22,11 @@ export interface ChaosEvent {
   /** Tenants still onboarding when the kill happened. */
   tenantsInFlight: number;
   downMs: number;
-  /** Time from restart to /health/ready (services) or to the stream having a leader again (NATS). */
+  /** Time from restart to /health/ready (services) or to the stream having a leader again (NATS: all replicas current). */
   recoveredAfterMs: number;
   leaderBefore?: string;
-  leaderAfter?: string;
+  /** The stream leader elected among the surviving nodes (undefined: no leader yet). */
+  leaderWhileDown?: string;
 }
 
 export interface ChaosPlan {
@@ -55,10 +56,18 @@ export async function runChaos(o: {
   inFlight: () => Promise<number>;
 }): Promise<ChaosEvent[]> {
   const between = ([lo, hi]: [number, number]) => Math.round(lo + o.random() * (hi - lo));
+  const targets: { lane: string; target: ChaosTarget }[] = [];
+  for (let i = 0; i < o.plan.natsLeaderKills; i++) targets.push({ lane: 'nats', target: { kind: 'nats-leader' } });
+  for (let r = 0; r < o.plan.serviceKillRounds; r++) for (const service of o.services) targets.push({ lane: service, target: { kind: 'service', service } });
+  for (let i = targets.length - 1; i > 0; i--) {
+    const j = Math.floor(o.random() * (i + 1));
+    [targets[i], targets[j]] = [targets[j], targets[i]];
+  }
+  // Stratified: the window is cut into one slot per kill and each kill lands at a random moment of its slot.
+  const [lo, hi] = o.plan.windowMs;
+  const slot = (hi - lo) / targets.length;
   const lanes = new Map<string, { at: number; target: ChaosTarget }[]>();
-  const plan = (lane: string, target: ChaosTarget) => lanes.set(lane, [...(lanes.get(lane) ?? []), { at: between(o.plan.windowMs), target }]);
-  for (let i = 0; i < o.plan.natsLeaderKills; i++) plan('nats', { kind: 'nats-leader' });
-  for (let r = 0; r < o.plan.serviceKillRounds; r++) for (const service of o.services) plan(service, { kind: 'service', service });
+  targets.forEach(({ lane, target }, i) => lanes.set(lane, [...(lanes.get(lane) ?? []), { at: Math.round(lo + (i + o.random()) * slot), target }]));
   const events: ChaosEvent[] = [];
   const runLane = async (steps: { at: number; target: ChaosTarget }[]) => {
     for (const { at, target } of steps.sort((a, b) => a.at - b.at)) {
@@ -70,11 +79,19 @@ export async function runChaos(o: {
       if (target.kind === 'nats-leader') {
         const leader = await waitLeader(o.nats, o.stream, 30_000);
         await o.nats.kill(leader);
-        await sleep(down);
+        // Down until the two remaining nodes have elected a new stream leader (at most 20 s), and at least `down`.
+        const killedAt = Date.now();
+        let leaderWhileDown: string | undefined;
+        while (Date.now() - killedAt < 20_000) {
+          leaderWhileDown = await o.nats.streamLeader(o.stream);
+          if (leaderWhileDown && leaderWhileDown !== leader && Date.now() - killedAt >= down) break;
+          await sleep(250);
+        }
+        const natsDown = Date.now() - killedAt;
         const restarted = Date.now();
         await o.nats.restart(leader);
         await o.nats.waitStreamHealthy(o.stream, 60_000);
-        event = { target: `nats:${leader} (stream leader)`, atSeconds, tenantsInFlight, downMs: down, recoveredAfterMs: Date.now() - restarted, leaderBefore: leader, leaderAfter: await o.nats.streamLeader(o.stream) };
+        event = { target: `nats:${leader} (stream leader)`, atSeconds, tenantsInFlight, downMs: natsDown, recoveredAfterMs: Date.now() - restarted, leaderBefore: leader, leaderWhileDown };
       } else {
         const index = Math.floor(o.random() * o.replicas);
         await o.platform.kill(target.service, index);

@@ -31,6 +31,8 @@ export interface ClusterFigures {
   unfinishedSteps: number;
   consumerBacklog: number;
   streamReplicas: number;
+  streamMessages: number;
+  streamBytes: number;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function checkCluster(o: {
     const info = await jsm.streams.info(o.stream);
     let backlog = 0;
     for await (const c of jsm.consumers.list(o.stream)) backlog += c.num_pending + c.num_ack_pending;
-    return { replicas: info.config.num_replicas, current: (info.cluster?.replicas ?? []).every((r) => r.current), backlog };
+    return { replicas: info.config.num_replicas, current: (info.cluster?.replicas ?? []).every((r) => r.current), backlog, messages: info.state.messages, bytes: info.state.bytes };
   });
   add('stream R3 with every replica current, every consumer drained', js.replicas === 3 && js.current && js.backlog === 0, `R${js.replicas}, replicas current: ${js.current}, pending + unacked: ${js.backlog}`);
 
@@ -104,6 +106,8 @@ export async function checkCluster(o: {
       unfinishedSteps: db.unfinishedSteps,
       consumerBacklog: js.backlog,
       streamReplicas: js.replicas,
+      streamMessages: js.messages,
+      streamBytes: js.bytes,
     },
   };
 }

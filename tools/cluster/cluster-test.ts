@@ -38,7 +38,7 @@ const STREAM = 'TPO_EVENTS';
 const PREFIX = 'tpo';
 const PLAN: ChaosPlan = CI
   ? { natsLeaderKills: 1, serviceKillRounds: 1, windowMs: [2000, 25_000], downMs: [500, 3000] }
-  : { natsLeaderKills: 3, serviceKillRounds: 2, windowMs: [5000, 150_000], downMs: [1000, 5000] };
+  : { natsLeaderKills: 3, serviceKillRounds: 2, windowMs: [3000, 75_000], downMs: [1000, 5000] };
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
       kills: events.length,
       killsWithTenantsInFlight: events.filter((e) => e.tenantsInFlight > 0).length,
       natsLeaderKills: events.filter((e) => e.target.startsWith('nats:')).length,
+      leaderFailovers: events.filter((e) => e.leaderWhileDown && e.leaderWhileDown !== e.leaderBefore).length,
       maxServiceRecoveryMs: Math.max(0, ...events.filter((e) => !e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
       maxStreamRecoveryMs: Math.max(0, ...events.filter((e) => e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
       relayActivations: Object.fromEntries(layout.services.map((s) => [s.name, platform!.relayActivations(s.name)])),
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
       ...verdict.figures,
     };
     console.log('[cluster] kills:');
-    for (const e of events) console.log(`  t=${e.atSeconds}s ${e.target} with ${e.tenantsInFlight} tenants in flight: down ${e.downMs} ms, recovered ${e.recoveredAfterMs} ms${e.leaderAfter ? ` (leader now ${e.leaderAfter})` : ''}`);
+    for (const e of events) console.log(`  t=${e.atSeconds}s ${e.target} with ${e.tenantsInFlight} tenants in flight: down ${e.downMs} ms, recovered ${e.recoveredAfterMs} ms${e.leaderBefore ? ` (leader ${e.leaderBefore}, while down ${e.leaderWhileDown ?? 'none yet'})` : ''}`);
     console.log('[cluster] checks:');
     for (const c of verdict.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     console.log(`[cluster] figures: ${JSON.stringify(figures)}`);

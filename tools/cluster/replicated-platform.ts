@@ -97,7 +97,12 @@ export class ReplicatedPlatform {
     const r = this.replica(service, index);
     const started = Date.now();
     r.process = this.spawn(service, index, r.port);
-    await waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 90_000, `${service}#${index}`);
+    try {
+      await waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 90_000, `${service}#${index}`);
+    } catch (e) {
+      const exit = r.process.child.exitCode ?? r.process.child.signalCode;
+      throw new Error(`${(e as Error).message}; process ${exit === null ? 'still running' : `exited (${exit})`}; last output:\n${r.process.output.join('').slice(-3000)}`);
+    }
     return Date.now() - started;
   }
 

@@ -79,7 +79,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       for (const key of this.eventKeys()) {
         const entry = this.handlerFor(key);
         if (!entry) throw new Error(`no event definition for handler pattern "${key}"`);
-        const consumer = await js.consumers.get(this.options.stream, entry.consumer);
+        const consumer = await this.whenAvailable(entry.consumer, () => js.consumers.get(this.options.stream, entry.consumer));
         const messages = await consumer.consume({ max_messages: Math.max(2, this.options.concurrency * 2) });
         const loop = this.pump(entry.consumer, entry, messages);
         this.subscriptions.push({ key, consumer: entry.consumer, messages, loop });
@@ -88,6 +88,24 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       callback();
     } catch (e) {
       callback(e);
+    }
+  }
+
+  /**
+   * During a JetStream cluster's leader election (a node lost) consumer lookups time out for a few
+   * seconds: a replica starting then waits for the cluster instead of failing its boot. A consumer
+   * that does not exist fails at once (the bootstrap was not run).
+   */
+  private async whenAvailable<T>(consumer: string, lookup: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await lookup();
+      } catch (e) {
+        if (/not found/i.test((e as Error).message) || Date.now() + wait > deadline) throw e;
+        this.log.warn({ err: e, consumer, retryInMs: wait }, 'JetStream not answering (cluster election?); retrying consumer lookup');
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   }
 
