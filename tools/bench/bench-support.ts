@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { LocalLayout, loadLocalLayout } from '../bootstrap/local-layout';
+import { freePort } from '../platform/processes';
 
 /**
  * What every bench shares: where it runs (database, ports), the machine it prints with its
@@ -19,15 +19,7 @@ export function benchLayout(): LocalLayout {
 /** A port for a bench server: the fixed default, or a free one when TPO_BENCH_PORTS=auto. */
 export async function benchPort(fixed: number): Promise<number> {
   if (process.env.TPO_BENCH_PORTS !== 'auto') return fixed;
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return freePort();
 }
 
 /** One port per fixed default (distinct free ones when TPO_BENCH_PORTS=auto). */

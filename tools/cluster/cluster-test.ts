@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
 import { applyTopology } from '@tpo/messaging';
@@ -9,6 +9,7 @@ import { mintToken } from '@tpo/platform';
 import { Client } from 'pg';
 import { bootstrapDatabase, loadTopology, migrateAll } from '../bootstrap/bootstrap';
 import { devSecrets, LocalLayout, loadLocalLayout } from '../bootstrap/local-layout';
+import { describeMachine, percentile } from '../bench/bench-support';
 import { ChaosPlan, runChaos, seededRandom } from './chaos';
 import { checkCluster, OrderedTenant } from './cluster-checks';
 import { LocalNatsCluster } from './nats-cluster';
@@ -39,11 +40,6 @@ const PREFIX = 'tpo';
 const PLAN: ChaosPlan = CI
   ? { natsLeaderKills: 1, serviceKillRounds: 1, windowMs: [2000, 25_000], downMs: [500, 3000] }
   : { natsLeaderKills: 3, serviceKillRounds: 2, windowMs: [3000, 75_000], downMs: [1000, 5000] };
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 async function freshDatabase(layout: LocalLayout): Promise<void> {
   const admin = new Client({ connectionString: layout.adminUrl });
@@ -101,9 +97,9 @@ async function tenantRows(url: string, auth: Record<string, string>): Promise<Te
 }
 
 async function main(): Promise<void> {
-  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  console.log(`[cluster] machine ${JSON.stringify(machine)}; ${TENANTS} tenants x ${VMS} VMs, ${REPLICAS} replicas per service, seed ${SEED}`);
   const layout = loadLocalLayout({ database: DATABASE });
+  const machine = await describeMachine(layout);
+  console.log(`[cluster] ${TENANTS} tenants x ${VMS} VMs, ${REPLICAS} replicas per service, seed ${SEED}`);
   const dir = mkdtempSync(join(tmpdir(), 'tpo-cluster-'));
   await freshDatabase(layout);
   const nats = await LocalNatsCluster.start(3, join(dir, 'nats'));

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LocalLayout } from '../bootstrap/local-layout';
 import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
-import { ManagedProcess, startNodeProcess, waitHttpOk } from '../platform/processes';
-import { freePort } from './nats-cluster';
+import { freePort, ManagedProcess, startNodeProcess, waitHttpOk } from '../platform/processes';
 import { RoundRobinProxy } from './round-robin-proxy';
 
 export interface Replica {

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT_DIR } from '../bootstrap/local-layout';
 
@@ -68,4 +69,17 @@ export async function stopAll(processes: ManagedProcess[], graceMs = 15_000): Pr
   for (const p of alive) p.child.kill('SIGTERM');
   await Promise.race([Promise.all(alive.map((p) => p.exit)), new Promise((r) => setTimeout(r, graceMs))]);
   for (const p of alive) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+}
+
+/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
 }
