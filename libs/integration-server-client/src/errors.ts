@@ -25,7 +25,9 @@ export class IntegrationServerError extends Error {
 
   static fromResponse(status: number, body: string, operation: string): IntegrationServerError {
     const code = CODE.exec(body)?.[1];
-    const message = /<message>([\s\S]*?)<\/message>/.exec(body)?.[1] ?? body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+    // Only the vendor's <message>, never the raw body: a server may echo the request (with the
+    // Base64 admin password) into an error answer. Callers still redact (see @tpo/vendor-failures).
+    const message = (/<message>([\s\S]*?)<\/message>/.exec(body)?.[1] ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
     if (status === 401 || status === 403) return new IntegrationServerAuthError(status, code, message || 'access denied', operation);
     return new IntegrationServerError(status, code, message || 'no details', operation);
   }

@@ -40,4 +40,10 @@ describe('xml-codec', () => {
     expect(() => parseXml('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')).toThrow(/DTD/);
     expect(() => parseXml('<x>unclosed')).toThrow(XmlSafetyError);
   });
+
+  it('X6: a DOCTYPE inside CDATA is text, not a DTD (a tenant\'s userData may contain it)', () => {
+    const doc = parseXml('<tenant><userData><![CDATA[a]]]]><![CDATA[><script>x</script><!DOCTYPE x>]]></userData></tenant>');
+    expect(textOf((doc.tenant as Record<string, unknown>).userData)).toBe('a]]><script>x</script><!DOCTYPE x>');
+    expect(() => parseXml('<!-- c --><!DOCTYPE x><x/>')).toThrow(/DTD/);
+  });
 });

@@ -59,8 +59,13 @@ export function buildXml(root: XmlNode): string {
   return builder.build(root);
 }
 
+/** A DTD or entity declaration in markup; the same text inside CDATA (e.g. a tenant's userData) is data. */
+function declaresDtd(text: string): boolean {
+  return /<!DOCTYPE|<!ENTITY/i.test(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, ''));
+}
+
 export function parseXml(text: string): XmlNode {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlSafetyError('response contains a DTD; refused (entities are never expanded)');
+  if (declaresDtd(text)) throw new XmlSafetyError('response contains a DTD; refused (entities are never expanded)');
   // The parser is lenient; validate first so a truncated or garbled answer is an error, not data.
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlSafetyError(`response is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);

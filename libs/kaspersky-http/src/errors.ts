@@ -17,14 +17,18 @@ export class KasperskyTransportError extends Error {
 
 /** A response with an HTTP status that is an error (4xx/5xx), with whatever body came back. */
 export class HttpStatusError extends Error {
+  /** The raw answer; not enumerable, so error serializers (logs) never copy it: it may echo a secret. */
+  declare readonly body: string;
+
   constructor(
     readonly status: number,
-    readonly body: string,
+    body: string,
     readonly retryAfterMs: number | undefined,
     readonly options: { method?: string; path?: string } = {},
   ) {
     super(`HTTP ${status} from ${options.method ?? ''} ${options.path ?? ''}`.trim());
     this.name = 'HttpStatusError';
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
   }
 
   get retryable(): boolean {

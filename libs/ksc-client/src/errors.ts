@@ -5,13 +5,17 @@ export class KscError extends Error {}
 
 /** A non-2xx answer without a PxgError body (5xx, 404, …), after retries where allowed. */
 export class KscHttpError extends KscError {
+  /** The raw answer; not enumerable, so error serializers (logs) never copy it: it may echo a secret. */
+  declare readonly body: string;
+
   constructor(
     readonly status: number,
-    readonly body: string,
+    body: string,
     readonly method?: string,
   ) {
     super(`KSC ${method ?? 'call'} failed with HTTP ${status}`);
     this.name = 'KscHttpError';
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
   }
 }
 

@@ -2,6 +2,7 @@ export * from './context/request-context';
 export * from './errors/domain-error';
 export * from './config/env';
 export * from './logging/logger';
+export * from './logging/redact-text';
 export * from './metrics/metrics';
 export * from './metrics/metrics.http.controller';
 export * from './health/readiness';

@@ -33,7 +33,7 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
+import { JobFencing1764900000000, JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
 import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
@@ -58,7 +58,7 @@ export interface ServiceKitOptions {
 }
 
 /** Tables every service has, before its own migrations. */
-export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000, JobNotifyOnPending1764711000000];
+export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000, JobNotifyOnPending1764711000000, JobFencing1764900000000];
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
 @Injectable()

@@ -2,16 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LicenseLimitReached, TenantActivated, VmsRegisteredV1 } from '@tpo/contracts';
 import { IsTaskFailedError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
-import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
-import { KasperskyClients } from '@tpo/site-directory';
+import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import { KasperskyClients, SiteLicense } from '@tpo/site-directory';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { ActivationServiceEnv } from '../config/activation-service.env';
-import { checkLicense } from './license-check';
+import { checkLicense, LicenseVerdict } from './license-check';
 
 interface ActivationOutput {
   activeVms?: number;
   taskId?: string;
+  /** Set (with activeVms) before ActivateTenant is called; with no task id a call may have been made. */
+  activationIntentAt?: string;
 }
 
 /**
@@ -27,60 +29,79 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
     steps: StepWorkRepository,
     outbox: OutboxWriter,
     @Inject(LOGGER) logger: Logger,
-    private readonly uow: UnitOfWork,
     private readonly clients: KasperskyClients,
     @Inject(SERVICE_CONFIG) private readonly config: ActivationServiceEnv,
   ) {
-    super({ steps, outbox, logger });
+    super({ steps, outbox, logger, classify: classifyVendorError });
   }
 
-  protected async execute(work: StepWork<VmsRegisteredV1>, signal: AbortSignal): Promise<StepResult> {
+  protected async execute(work: StepWork<VmsRegisteredV1>, signal: AbortSignal, job: StepJobScope): Promise<StepResult> {
     const { site, client } = await this.clients.integrationServer(work.siteId);
     const requested = work.input.succeeded.length;
     const output = (work.output ?? {}) as ActivationOutput;
+    const isTenantId = work.input.integrationServerTenantId;
     let taskId = output.taskId;
     if (!taskId) {
-      const used = await this.base.steps.sumOutputNumber(this.step, work.siteId, 'activeVms', work.tenantId);
-      const verdict = checkLicense(site.license, used, requested);
-      if (!verdict.ok) {
-        return {
-          ok: false,
-          code: verdict.code,
-          message: verdict.reason,
-          retryable: true,
-          alsoEmit: [
-            {
-              definition: LicenseLimitReached,
-              payload: { tenantId: work.tenantId, siteId: work.siteId, reason: verdict.reason, licensedVms: site.license?.maxVms, usedVms: used, requestedVms: requested, expiresAt: site.license?.expiresAt },
-            },
-          ],
-        };
+      // Lookup before repeating: a call made before a crash may already have activated the tenant.
+      const alreadyActive = output.activationIntentAt !== undefined && (await client.getTenant(isTenantId)).status === 'Active';
+      if (!alreadyActive) {
+        const held = await this.reserveLicense(work, site.license, requested, job);
+        if (held) return held;
+        signal.throwIfAborted();
+        const handle = await client.activateTenant(isTenantId);
+        taskId = handle.taskId;
+        await job.record(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId }));
       }
-      // Counted against the license from here on, so concurrent activations on the site see it.
-      await this.uow.run(() => this.base.steps.mergeOutput(work.tenantId, this.step, { activeVms: requested }));
-      const handle = await client.activateTenant(work.input.integrationServerTenantId);
-      taskId = handle.taskId;
-      await this.uow.run(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId }));
     }
-    try {
-      await client.waitForTask(taskId, { signal, deadlineMs: this.config.ACTIVATION_TASK_DEADLINE_MS });
-    } catch (e) {
-      if (!(e instanceof IsTaskFailedError)) throw e;
-      // The task is over: a retry starts a new one.
-      await this.uow.run(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId: null, activeVms: 0 }));
-      return { ok: false, code: e.code ?? 'ACTIVATION_FAILED', message: e.task.error?.message ?? e.message, retryable: true, output: { failedTaskId: taskId } };
+    if (taskId) {
+      try {
+        await client.waitForTask(taskId, { signal, deadlineMs: this.config.ACTIVATION_TASK_DEADLINE_MS });
+      } catch (e) {
+        if (!(e instanceof IsTaskFailedError)) throw e;
+        // The task is over: a retry starts a new one, and the VMs no longer count against the license.
+        await job.record(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId: null, activeVms: 0, activationIntentAt: null }));
+        const c = classifyVendorError(e);
+        return { ok: false, code: c.code, message: c.message, retryable: true, output: { failedTaskId: taskId } };
+      }
     }
-    const tenant = await client.getTenant(work.input.integrationServerTenantId);
+    const tenant = await client.getTenant(isTenantId);
     if (tenant.status !== 'Active') {
       return { ok: false, code: 'NOT_ACTIVE_AFTER_ACTIVATION', message: `the Integration Server reports the tenant ${tenant.status ?? 'without a status'}`, retryable: true };
     }
     return {
       ok: true,
       output: { activeVms: requested, taskId, confirmedStatus: tenant.status },
-      event: {
-        definition: TenantActivated,
-        payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId: work.input.integrationServerTenantId, activeVms: requested },
-      },
+      event: { definition: TenantActivated, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId: isTenantId, activeVms: requested } },
+    };
+  }
+
+  /**
+   * Takes `requested` VMs from the site's license under a per-site lock, in the same transaction as
+   * the check (and fenced by the job's lease), and records the intent to activate. Returns the
+   * failed step when the license would be exceeded.
+   */
+  private async reserveLicense(work: StepWork<VmsRegisteredV1>, license: SiteLicense | undefined, requested: number, job: StepJobScope): Promise<StepResult | undefined> {
+    let verdict: LicenseVerdict = { ok: true };
+    let used = 0;
+    await job.record(async () => {
+      await this.base.steps.lockSite('license', work.siteId);
+      used = await this.base.steps.sumOutputNumber(this.step, work.siteId, 'activeVms', work.tenantId);
+      verdict = checkLicense(license, used, requested);
+      if (verdict.ok) await this.base.steps.mergeOutput(work.tenantId, this.step, { activeVms: requested, activationIntentAt: new Date().toISOString() });
+    });
+    const v = verdict as LicenseVerdict;
+    if (v.ok) return undefined;
+    return {
+      ok: false,
+      code: v.code,
+      message: v.reason,
+      retryable: true,
+      alsoEmit: [
+        {
+          definition: LicenseLimitReached,
+          payload: { tenantId: work.tenantId, siteId: work.siteId, reason: v.reason, licensedVms: license?.maxVms, usedVms: used, requestedVms: requested, expiresAt: license?.expiresAt },
+        },
+      ],
     };
   }
 }

@@ -11,6 +11,7 @@ import { installLightAgent } from './agent-installation';
 import { InstallSettings, installSettingsFrom } from './install-settings';
 import { preparePackages, VServerPackages } from './package-preparation';
 import { asStepFailure, StepFailure } from './step-failure';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import { placeVms } from './vm-placement';
 import { VmProgress } from './vm-progress';
 
@@ -38,7 +39,7 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     private readonly clients: KasperskyClients,
     @Inject(SERVICE_CONFIG) config: Partial<AgentInstallServiceEnv>,
   ) {
-    super({ steps, outbox, logger });
+    super({ steps, outbox, logger, classify: classifyVendorError });
     this.settings = installSettingsFrom(config);
   }
 

@@ -1,4 +1,5 @@
-import { KscAsyncActionError, KscAuthError, KscMethodError, KscProtocolError } from '@tpo/ksc-client';
+import { KscMethodError } from '@tpo/ksc-client';
+import { classifyVendorError, kscErrorCode as kscCode } from '@tpo/vendor-failures';
 
 /** Ends the step as failed (not a job retry): a KSC answer that another try will not change by itself. */
 export class StepFailure extends Error {
@@ -12,27 +13,19 @@ export class StepFailure extends Error {
   }
 }
 
-/** `KSC_<module>_<code>`, e.g. KSC_KLSTD_1104: the KSC error code as the step's failure code. */
+/** `KSC_<module>_<code>`, e.g. KSC_KLSTD_1104: the KSC error code as the step's failure code (one spelling, shared). */
 export function kscErrorCode(e: KscMethodError): string {
-  return `KSC_${e.module || 'ERROR'}_${e.code}`.slice(0, 100);
+  return kscCode(e.module, e.code);
 }
 
 /**
- * Classifies an error from a KSC call: a StepFailure when it is a definite answer (method error,
- * refused login, unreadable answer, failed asynchronous action), undefined when it is transient
- * (transport, 5xx, expired session, timeout) and the job runner should try again later.
+ * Classifies an error from a KSC call with the shared vendor classifier: a StepFailure when it is a
+ * definite answer, undefined when it is transient and the job runner should try again later.
  */
 export function asStepFailure(e: unknown): StepFailure | undefined {
   if (e instanceof StepFailure) return e;
-  if (e instanceof KscMethodError) return new StepFailure(kscErrorCode(e), e.message);
-  // A refused login is never retried automatically: KSC locks accounts after repeated failures.
-  if (e instanceof KscAuthError && e.reason === 'bad_credentials') return new StepFailure('KSC_LOGIN_REFUSED', e.message);
-  if (e instanceof KscProtocolError) return new StepFailure('KSC_PROTOCOL_ERROR', e.message);
-  if (e instanceof KscAsyncActionError) {
-    const code = e.errorCode === undefined ? 'KSC_ACTION_FAILED' : `KSC_${e.errorModule ?? 'ERROR'}_${e.errorCode}`;
-    return new StepFailure(code, e.message);
-  }
-  return undefined;
+  const c = classifyVendorError(e);
+  return c.kind === 'permanent' ? new StepFailure(c.code, c.message, c.retryable) : undefined;
 }
 
 /** The per-device message of a KSC method error (for a failure that concerns one host). */

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AgentsInstalledV1, VmFailure, VmRef, VmsRegistered } from '@tpo/contracts';
 import { IntegrationServerClient, IntegrationServerError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
-import { LOGGER, OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import { LOGGER, OnboardingStepJob, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 
 /** Registrations in flight at once per tenant (one VM per call, as the vendor API requires). */
@@ -22,13 +22,12 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
     steps: StepWorkRepository,
     outbox: OutboxWriter,
     @Inject(LOGGER) logger: Logger,
-    private readonly uow: UnitOfWork,
     private readonly clients: KasperskyClients,
   ) {
-    super({ steps, outbox, logger });
+    super({ steps, outbox, logger, classify: classifyVendorError });
   }
 
-  protected async execute(work: StepWork<AgentsInstalledV1>): Promise<StepResult> {
+  protected async execute(work: StepWork<AgentsInstalledV1>, _signal: AbortSignal, job: StepJobScope): Promise<StepResult> {
     const { client } = await this.clients.integrationServer(work.siteId);
     const isTenantId = work.input.integrationServerTenantId;
     const vms = await this.base.steps.vms(work.tenantId, this.step);
@@ -44,7 +43,7 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
         while (next < todo.length) {
           const vm = todo[next++];
           const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
-          await this.uow.run(() => this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome));
+          await job.record(() => this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome));
         }
       }),
     );
@@ -74,12 +73,14 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
       const stored = await client.registerVm(isTenantId, { biosId: vm.biosUuid, name: vm.name });
       return { status: 'succeeded', detail: { integrationServerVmId: stored.id } };
     } catch (e) {
-      if (!(e instanceof IntegrationServerError) || e.retryable) throw e; // transient: the job retries
-      if (e.status === 409) {
+      const c = classifyVendorError(e);
+      // Transient, or a refusal that concerns the whole site (credentials): the step decides, not this VM.
+      if (c.kind === 'transient' || c.code === 'IS_AUTH_REFUSED') throw e;
+      if (e instanceof IntegrationServerError && e.status === 409) {
         if (await ownedByTenant(vm.biosUuid)) return { status: 'succeeded', detail: { alreadyRegistered: true } };
         return { status: 'failed', errorCode: 'VM_REGISTERED_TO_ANOTHER_TENANT', errorMessage: `BIOS id ${vm.biosUuid} is registered to another tenant on this Integration Server` };
       }
-      return { status: 'failed', errorCode: e.code ?? `HTTP_${e.status}`, errorMessage: e.message };
+      return { status: 'failed', errorCode: c.code, errorMessage: c.message };
     }
   }
 }

@@ -4,8 +4,9 @@ import { HostGroupApi, KscSession, PolicyApi, VServersApi } from '@tpo/ksc-clien
 import { OutboxWriter } from '@tpo/messaging';
 import { LOGGER, OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
-import { ensureGroupPath, ensurePolicy, kscStepFailure, vserverName } from './ksc-policies';
+import { ensureGroupPath, ensurePolicy, vserverName } from './ksc-policies';
 import { MULTITENANCY_FOLDER, planSvmConfig, SvmConfigPlan } from './svm-policy-settings';
 
 export const CONFIGURE_SVM_STEP = 'configure-svm' as const;
@@ -39,7 +40,7 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
     @Inject(LOGGER) logger: Logger,
     private readonly clients: KasperskyClients,
   ) {
-    super({ steps, outbox, logger });
+    super({ steps, outbox, logger, classify: classifyVendorError });
   }
 
   protected async execute(work: StepWork<TenantCreatedV1>, signal: AbortSignal): Promise<StepResult> {
@@ -48,11 +49,8 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
     let session: KscSession | undefined;
     try {
       session = await client.startSession({ signal });
+      // Errors are classified by the step base with the shared vendor classifier.
       return await this.apply(work, plan, session, signal);
-    } catch (e) {
-      const failure = signal.aborted ? undefined : kscStepFailure(e);
-      if (failure) return failure;
-      throw e; // transient (transport, 5xx, lost session): the job runner retries
     } finally {
       await session?.endSession().catch(() => undefined);
     }

@@ -1,4 +1,4 @@
-import { HostGroupApi, KscAuthError, KscMethodError, KscPolicyInfo, KscProtocolError, PolicyApi, VServersApi } from '@tpo/ksc-client';
+import { HostGroupApi, KscMethodError, KscPolicyInfo, KscProtocolError, PolicyApi, VServersApi } from '@tpo/ksc-client';
 import { PolicySpec, policyPatch } from './svm-policy-settings';
 
 export type PolicyChange = 'created' | 'updated' | 'unchanged';
@@ -70,13 +70,3 @@ export async function ensurePolicy(api: PolicyApi, groupId: number, spec: Policy
   return { id, change: 'updated' };
 }
 
-/** Failures a retry by the job runner cannot fix: a failed step (retryable after a fix) instead of a throw. */
-export function kscStepFailure(e: unknown): { ok: false; code: string; message: string; retryable: true } | undefined {
-  if (e instanceof KscMethodError) {
-    const module = (e.module || 'KSC').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-    return { ok: false, code: `KSC_${module}_${e.code}`.slice(0, 100), message: e.message, retryable: true };
-  }
-  // A refused login is never repeated automatically: KSC locks accounts after repeated failures.
-  if (e instanceof KscAuthError && e.reason === 'bad_credentials') return { ok: false, code: 'KSC_LOGIN_REFUSED', message: e.message, retryable: true };
-  return undefined;
-}

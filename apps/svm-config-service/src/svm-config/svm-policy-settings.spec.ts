@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppliedSvmConfig } from '@tpo/contracts';
-import { KscAuthError, KscHttpError, KscMethodError } from '@tpo/ksc-client';
-import { kscStepFailure } from './ksc-policies';
 import { LA_SETTINGS, planSvmConfig, policyPatch, PROVIDER_SVM_FOLDER, PS_SETTINGS } from './svm-policy-settings';
 
 describe('planSvmConfig', () => {
@@ -78,19 +76,5 @@ describe('policyPatch', () => {
 
   it('treats a policy without settings as entirely out of line', () => {
     expect(policyPatch({}, spec)).toEqual({ settings: spec.settings, locked: spec.locked });
-  });
-});
-
-describe('kscStepFailure', () => {
-  it('turns a KSC method error into a retryable failed step carrying the KSC code', () => {
-    const f = kscStepFailure(new KscMethodError(1106, 'KLSTD', 'access denied', 0, undefined, 'Policy.AddPolicy'));
-    expect(f).toEqual({ ok: false, code: 'KSC_KLSTD_1106', message: expect.stringContaining('access denied'), retryable: true });
-  });
-
-  it('fails a refused login at once (no automatic re-login loop), and leaves transient errors to the job runner', () => {
-    expect(kscStepFailure(new KscAuthError(401, 'bad_credentials', 'refused'))).toMatchObject({ code: 'KSC_LOGIN_REFUSED', retryable: true });
-    expect(kscStepFailure(new KscAuthError(403, 'session_ended', 'gone'))).toBeUndefined();
-    expect(kscStepFailure(new KscHttpError(503, '', 'Policy.AddPolicy'))).toBeUndefined();
-    expect(kscStepFailure(new Error('ECONNRESET'))).toBeUndefined();
   });
 });

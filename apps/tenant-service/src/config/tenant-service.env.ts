@@ -40,4 +40,14 @@ export class TenantServiceEnv extends BaseServiceEnv {
   @Min(1000)
   @Max(3_600_000)
   CREATE_TASK_DEADLINE_MS = 900_000;
+
+  /**
+   * After a create attempt whose outcome is unknown (crash between the call and recording its task
+   * id), CreateTenant tasks started this long before the recorded intent are inspected too: allows
+   * for the Integration Server's clock being behind ours.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CREATE_INTENT_CLOCK_SKEW_MS = 300_000;
 }

@@ -25,6 +25,8 @@ export interface TenantRecord {
   virtualServerId: string | null;
   virtualServerName: string | null;
   createTaskId: string | null;
+  /** Set just before CreateTenant is called; with no task id it means "a call may have been made". */
+  createIntentAt: Date | null;
   failure: StepFailure | null;
   vmSummary: Record<string, unknown> | null;
   createdAt: Date;
@@ -46,7 +48,7 @@ export interface StepRecord {
 }
 
 const COLUMNS = `id, order_id, name, admin_account_name, site_id, status, current_step, request, is_tenant_id, virtual_server_id,
-  virtual_server_name, create_task_id, failure, vm_summary, created_at, updated_at, ready_at`;
+  virtual_server_name, create_task_id, create_intent_at, failure, vm_summary, created_at, updated_at, ready_at`;
 
 function toTenant(r: Record<string, unknown>): TenantRecord {
   return {
@@ -62,6 +64,7 @@ function toTenant(r: Record<string, unknown>): TenantRecord {
     virtualServerId: r.virtual_server_id as string | null,
     virtualServerName: r.virtual_server_name as string | null,
     createTaskId: r.create_task_id as string | null,
+    createIntentAt: (r.create_intent_at as Date | null) ?? null,
     failure: r.failure as StepFailure | null,
     vmSummary: r.vm_summary as Record<string, unknown> | null,
     createdAt: r.created_at as Date,
@@ -122,7 +125,7 @@ export class TenantRepository {
     return { items: rows.map(toTenant), total: n };
   }
 
-  async update(id: string, patch: Partial<Pick<TenantRecord, 'status' | 'currentStep' | 'isTenantId' | 'virtualServerId' | 'virtualServerName' | 'createTaskId' | 'failure' | 'vmSummary'>> & { ready?: boolean }): Promise<void> {
+  async update(id: string, patch: Partial<Pick<TenantRecord, 'status' | 'currentStep' | 'isTenantId' | 'virtualServerId' | 'virtualServerName' | 'createTaskId' | 'createIntentAt' | 'failure' | 'vmSummary'>> & { ready?: boolean }): Promise<void> {
     const columns: Record<string, string> = {
       status: 'status',
       currentStep: 'current_step',
@@ -130,6 +133,7 @@ export class TenantRepository {
       virtualServerId: 'virtual_server_id',
       virtualServerName: 'virtual_server_name',
       createTaskId: 'create_task_id',
+      createIntentAt: 'create_intent_at',
       failure: 'failure',
       vmSummary: 'vm_summary',
     };

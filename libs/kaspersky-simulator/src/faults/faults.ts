@@ -10,20 +10,33 @@ export interface FaultConfig {
   latencyMs: Record<string, number>;
   /** Probability (0..1) of answering 500 instead of handling, per method or `*`. */
   errorRate: Record<string, number>;
-  /** The next N requests (optionally only of these methods) fail with this status (e.g. 503). */
-  failNext: { remaining: number; status: number; methods?: string[] };
+  /**
+   * The next N requests (optionally only of these methods) fail with this status (e.g. 503). With
+   * `code`, the answer is the Integration Server's error document carrying that vendor code; with
+   * `echoRequest`, its message quotes the request body, as some servers do (secret-leak tests).
+   */
+  failNext: { remaining: number; status: number; methods?: string[]; code?: string; echoRequest?: boolean };
   /** The next N requests (any method) get 429 with this Retry-After (seconds). */
   burst429: { remaining: number; retryAfterSeconds: number };
   /** The next N requests have their connection destroyed without an answer. */
   resetNext: number;
   /** The next N requests (optionally only of these methods) never get an answer. */
   hang: { remaining: number; methods?: string[] };
+  /**
+   * The next N requests (optionally only of these methods) are handled — the server acts — but the
+   * answer is held back for `ms`: the window in which a client crash leaves an effect it never saw.
+   */
+  holdAnswer: { remaining: number; ms: number; methods?: string[] };
   /** Async tasks of this type end Failed with this code (consumed once per task if `remaining` set). */
   taskFailures: Record<string, { code: string; message?: string; remaining?: number }>;
   /** How long an async task of this type runs (ms); `*` for all. */
   taskDurationsMs: Record<string, number>;
   /** KSC tasks: hosts (by display name, BIOS id or host id) whose install/reconnection fails. */
   failingHosts: string[];
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function defaultFaults(): FaultConfig {
@@ -34,6 +47,7 @@ export function defaultFaults(): FaultConfig {
     burst429: { remaining: 0, retryAfterSeconds: 1 },
     resetNext: 0,
     hang: { remaining: 0 },
+    holdAnswer: { remaining: 0, ms: 0 },
     taskFailures: {},
     taskDurationsMs: { '*': 50 },
     failingHosts: [],
@@ -98,6 +112,16 @@ export class FaultController {
       res.on('close', () => this.hanging.delete(res));
       return true; // never answered; the client's timeout must fire
     }
+    if (c.holdAnswer.remaining > 0 && (!c.holdAnswer.methods || c.holdAnswer.methods.includes(method))) {
+      c.holdAnswer.remaining--;
+      const ms = c.holdAnswer.ms;
+      const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      // Handled normally below; only the bytes of the answer wait.
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => end(...args), ms);
+        return res;
+      }) as Response['end'];
+    }
     if (c.burst429.remaining > 0) {
       c.burst429.remaining--;
       res.status(429).setHeader('Retry-After', String(c.burst429.retryAfterSeconds));
@@ -106,7 +130,14 @@ export class FaultController {
     }
     if (c.failNext.remaining > 0 && (!c.failNext.methods || c.failNext.methods.includes(method))) {
       c.failNext.remaining--;
-      res.status(c.failNext.status).type('text/plain').send('Simulated failure');
+      if (c.failNext.code === undefined && !c.failNext.echoRequest) {
+        res.status(c.failNext.status).type('text/plain').send('Simulated failure');
+        return true;
+      }
+      const echoed = c.failNext.echoRequest && typeof req.body === 'string' ? ` Request: ${req.body}` : '';
+      const code = c.failNext.code ? `<code>${xmlEscape(c.failNext.code)}</code>` : '';
+      res.status(c.failNext.status).type('application/xml; charset=utf-8');
+      res.send(`<?xml version="1.0" encoding="utf-8"?><error>${code}<message>${xmlEscape(`Simulated rejection.${echoed}`)}</message></error>`);
       return true;
     }
     const rate = c.errorRate[method] ?? c.errorRate['*'] ?? 0;

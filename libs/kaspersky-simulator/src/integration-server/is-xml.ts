@@ -26,9 +26,18 @@ export type XmlNode = Record<string, unknown>;
 
 export class XmlRequestError extends Error {}
 
+/**
+ * True when the document declares a DTD or entities: markup outside CDATA sections and comments.
+ * Text inside CDATA is character data (XML 1.0 §2.7), so `<!DOCTYPE` there is just text.
+ */
+export function declaresDtd(body: string): boolean {
+  const markup = body.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, '');
+  return /<!DOCTYPE|<!ENTITY/i.test(markup);
+}
+
 /** Parses a request body; DTDs are refused outright (no entity tricks reach the model). */
 export function parseXmlBody(body: string): XmlNode {
-  if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new XmlRequestError('DTDs are not accepted');
+  if (declaresDtd(body)) throw new XmlRequestError('DTDs are not accepted');
   if (body.trim() === '') throw new XmlRequestError('empty body');
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw new XmlRequestError(`malformed XML: ${valid.err.msg}`);

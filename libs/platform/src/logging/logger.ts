@@ -27,6 +27,10 @@ export const REDACT_PATHS = [
   '*.requestBody',
   'responseBody',
   '*.responseBody',
+  // Vendor error bodies (HttpStatusError/KscHttpError keep them non-enumerable; this is the net).
+  'err.body',
+  'err.cause.body',
+  '*.err.body',
 ];
 
 export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: DestinationStream): Logger {

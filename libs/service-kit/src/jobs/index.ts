@@ -1,4 +1,5 @@
 export * from './1764300000000-job-table';
 export * from './1764711000000-job-notify-on-pending';
+export * from './1764900000000-job-fencing';
 export * from './job.repository';
 export * from './job-runner';

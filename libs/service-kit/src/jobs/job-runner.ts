@@ -4,14 +4,31 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Job, JobRepository } from './job.repository';
 
+/** The job was taken over by another worker (its lease expired): this holder must stop writing. */
+export class LeaseLostError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId}: lease lost (taken over by another worker); nothing written`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 export interface JobOutcome {
   readonly settled: true;
 }
 
 export interface JobContext<P = Record<string, unknown>> {
   readonly job: Job<P>;
-  /** Aborted on shutdown: stop polling and return; the job is handed back at once. */
+  /**
+   * Aborted on shutdown (stop polling and return; the job is handed back at once) and when the
+   * lease is lost (another worker took the job over: stop before any further external call).
+   */
   readonly signal: AbortSignal;
+  /**
+   * Commits `work` (e.g. an intent or a task id recorded before/after an external call) in one
+   * transaction only while this worker still holds the job's lease (fencing token checked under a
+   * row lock); throws LeaseLostError, writing nothing, after a takeover.
+   */
+  record(work: () => Promise<void>): Promise<void>;
   /** Commits `work` (state, outbox events) and the job's success in one transaction. */
   succeed(work?: () => Promise<void>): Promise<JobOutcome>;
   /** Commits `work` (failure state, failure event) and the job's failure in one transaction. */
@@ -136,62 +153,116 @@ export class JobRunner {
     const perSite = job.siteId ? [...this.running.values()].filter((r) => r.siteId === job.siteId).length : 0;
     if (job.siteId && perSite >= this.options.perSiteConcurrency) {
       // Site busy: hand it back for a moment without counting a failure.
-      void this.jobs.release(job.id, 200).catch(() => undefined);
+      void this.jobs.release(job, 200).catch((e: unknown) => this.logger.warn({ err: e, jobId: job.id }, 'could not hand a job back'));
       return;
     }
+    // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
+    // tracked (the older one holds a superseded fence and can no longer write).
+    const claim = `${job.id}:${job.fence}`;
     const promise = this.execute(job).finally(() => {
-      this.running.delete(job.id);
+      this.running.delete(claim);
       this.wakeUp();
     });
-    this.running.set(job.id, { siteId: job.siteId, promise });
+    this.running.set(claim, { siteId: job.siteId, promise });
   }
 
   private async execute(job: Job): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) {
       this.logger.error({ jobId: job.id, kind: job.kind }, 'no handler for job kind; handing it back');
-      await this.jobs.release(job.id, 60_000).catch(() => undefined);
+      await this.jobs.release(job, 60_000).catch((e: unknown) => this.logger.warn({ err: e, jobId: job.id }, 'could not hand a job back'));
       return;
     }
-    const lease = setInterval(() => void this.jobs.renewLease(job.id, this.options.leaseMs).catch(() => undefined), Math.max(1000, this.options.leaseMs / 3));
+    const log = this.logger.child({ jobId: job.id, kind: job.kind, key: job.key, attempt: job.attempt, try: job.tries, fence: job.fence });
+    const leaseLost = new AbortController();
+    const lease = this.keepLease(job, leaseLost, log);
+    const fenced = async (write: () => Promise<boolean>) => {
+      if (!(await write())) throw new LeaseLostError(job.id);
+    };
     const ctx: JobContext = {
       job,
-      signal: this.abort.signal,
+      signal: AbortSignal.any([this.abort.signal, leaseLost.signal]),
+      record: (work) =>
+        this.uow.run(async () => {
+          await fenced(() => this.jobs.holdsLease(job));
+          await work();
+        }),
       succeed: async (work) => {
         await this.uow.run(async () => {
+          await fenced(() => this.jobs.holdsLease(job));
           await work?.();
-          await this.jobs.markSucceeded(job.id);
+          await fenced(() => this.jobs.markSucceeded(job));
         });
         return SETTLED;
       },
       fail: async (error, work) => {
         await this.uow.run(async () => {
+          await fenced(() => this.jobs.holdsLease(job));
           await work?.();
-          await this.jobs.markFailed(job.id, error);
+          await fenced(() => this.jobs.markFailed(job, error));
         });
         return SETTLED;
       },
     };
-    const log = this.logger.child({ jobId: job.id, kind: job.kind, key: job.key, attempt: job.attempt, try: job.tries });
+    const context = { correlationId: job.correlationId ?? `job:${job.id}`, causationId: job.causationId ?? undefined, tenantId: job.key };
     try {
-      await RequestContext.run({ correlationId: `job:${job.id}`, tenantId: job.key }, () => handler.run(ctx));
+      await RequestContext.run(context, () => handler.run(ctx));
     } catch (error) {
-      if (this.abort.signal.aborted) {
-        await this.jobs.reschedule(job.id, 0, 'interrupted by shutdown').catch(() => undefined);
-        return;
-      }
-      const permanent = error instanceof DomainError && !error.retryable;
-      if (permanent || job.tries >= this.options.maxTries) {
-        log.error({ err: error }, permanent ? 'job failed permanently' : 'job gave up after repeated failures');
-        await handler.giveUp(ctx, error).catch((e: unknown) => log.error({ err: e }, 'giveUp failed; job will be retried'));
-        return;
-      }
-      const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
-      log.warn({ err: error, delayMs: Math.round(delay) }, 'job failed; retrying later');
-      await this.jobs.reschedule(job.id, Math.round(delay), error instanceof Error ? error.message : String(error)).catch(() => undefined);
+      await RequestContext.run(context, () => this.afterError(job, handler, ctx, error, leaseLost.signal, log));
     } finally {
       clearInterval(lease);
     }
+  }
+
+  private async afterError(job: Job, handler: JobHandler, ctx: JobContext, error: unknown, leaseLost: AbortSignal, log: Logger): Promise<void> {
+    if (error instanceof LeaseLostError || leaseLost.aborted) {
+      log.warn({ err: error }, 'job abandoned: its lease was lost to another worker');
+      return;
+    }
+    if (this.abort.signal.aborted) {
+      await this.jobs.reschedule(job, 0, 'interrupted by shutdown').catch((e: unknown) => log.warn({ err: e }, 'could not hand the job back'));
+      return;
+    }
+    const permanent = error instanceof DomainError && !error.retryable;
+    if (permanent || job.tries >= this.options.maxTries) {
+      log.error({ err: error }, permanent ? 'job failed permanently' : 'job gave up after repeated failures');
+      await handler.giveUp(ctx, error).catch((e: unknown) => log.error({ err: e }, 'giveUp failed; job will be retried'));
+      return;
+    }
+    const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
+    log.warn({ err: error, delayMs: Math.round(delay) }, 'job failed; retrying later');
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(await this.jobs.reschedule(job, Math.round(delay), message).catch((e: unknown) => (log.warn({ err: e }, 'could not reschedule'), true)))) {
+      log.warn('job not rescheduled: its lease was lost to another worker');
+    }
+  }
+
+  /**
+   * Renews the lease every third of its length. A renewal that finds the claim gone (taken over or
+   * finished) aborts the job; so does failing to renew for a whole lease period (e.g. the database
+   * is unreachable), because by then another worker may have taken the job.
+   */
+  private keepLease(job: Job, leaseLost: AbortController, log: Logger): NodeJS.Timeout {
+    let lastRenewed = Date.now();
+    const timer = setInterval(() => {
+      this.jobs.renewLease(job, this.options.leaseMs).then(
+        (held) => {
+          if (held) lastRenewed = Date.now();
+          else if (!leaseLost.signal.aborted) {
+            log.warn('lease lost: the job was taken over; stopping');
+            leaseLost.abort(new LeaseLostError(job.id));
+          }
+        },
+        (e: unknown) => {
+          log.warn({ err: e }, 'lease renewal failed');
+          if (Date.now() - lastRenewed >= this.options.leaseMs && !leaseLost.signal.aborted) {
+            log.warn('lease not renewed for a whole lease period; stopping the job');
+            leaseLost.abort(new LeaseLostError(job.id));
+          }
+        },
+      );
+    }, Math.max(1000, this.options.leaseMs / 3));
+    return timer;
   }
 
   private wakeUp(): void {

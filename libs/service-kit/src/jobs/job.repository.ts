@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
+import { RequestContext } from '@tpo/platform';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -16,7 +17,15 @@ export interface Job<P = Record<string, unknown>> {
   lastError: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Fencing token of the current claim: every write of a running job must present it. */
+  fence: number;
+  /** The order's (or operation's) correlation id, and the event or request that enqueued the job. */
+  correlationId: string | null;
+  causationId: string | null;
 }
+
+/** A claimed job as its holder knows it: the id and the fencing token of its claim. */
+export type JobLease = Pick<Job, 'id' | 'fence'>;
 
 function toJob(r: Record<string, unknown>): Job {
   return {
@@ -32,26 +41,32 @@ function toJob(r: Record<string, unknown>): Job {
     lastError: r.last_error as string | null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
+    fence: Number(r.fence ?? 0),
+    correlationId: (r.correlation_id as string | null) ?? null,
+    causationId: (r.causation_id as string | null) ?? null,
   };
 }
 
-const COLUMNS = 'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at';
+const COLUMNS = 'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at, fence, correlation_id, causation_id';
+
+const affected = (r: unknown): number => (Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0);
 
 /** The only code that touches the `job` table. */
 export class JobRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** Enqueues (kind, key) once; a second enqueue of the same pair is a no-op returning false. */
+  /**
+   * Enqueues (kind, key) once; a second enqueue of the same pair is a no-op returning false. The
+   * correlation and causation ids of the work in scope (the event or request) go with the job.
+   */
   async enqueue(kind: string, key: string, payload: object, siteId?: string): Promise<boolean> {
+    const ctx = RequestContext.current();
     const rows: unknown[] = await this.uow
       .manager()
-      .query(`INSERT INTO job (id, kind, key, site_id, payload) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (kind, key) DO NOTHING RETURNING id`, [
-        randomUUID(),
-        kind,
-        key,
-        siteId ?? null,
-        JSON.stringify(payload),
-      ]);
+      .query(
+        `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
+        [randomUUID(), kind, key, siteId ?? null, JSON.stringify(payload), ctx?.correlationId ?? null, ctx?.causationId ?? null],
+      );
     return rows.length === 1;
   }
 
@@ -61,7 +76,7 @@ export class JobRepository {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       // Wrapped in a CTE so the driver returns plain rows (an UPDATE answers [rows, count]).
       `WITH claimed AS (
-         UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, updated_at = now()
+         UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, fence = fence + 1, updated_at = now()
          WHERE id IN (
            SELECT id FROM job
            WHERE status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)
@@ -73,38 +88,70 @@ export class JobRepository {
     return rows.map(toJob);
   }
 
-  async renewLease(id: string, leaseMs: number): Promise<void> {
-    await this.uow
+  /** Extends the lease; false when the claim is no longer this holder's (taken over or finished). */
+  async renewLease(lease: JobLease, leaseMs: number): Promise<boolean> {
+    const r = await this.uow
       .manager()
-      .query(`UPDATE job SET lease_until = now() + ($2 || ' milliseconds')::interval WHERE id = $1 AND status = 'running'`, [id, String(leaseMs)]);
+      .query(`UPDATE job SET lease_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND fence = $2 AND status = 'running'`, [
+        lease.id,
+        lease.fence,
+        String(leaseMs),
+      ]);
+    return affected(r) === 1;
+  }
+
+  /**
+   * Locks the job row for the current transaction if `lease` is still the current claim; false
+   * otherwise. Called first in every transaction that records a job's progress, so a stalled former
+   * holder cannot write after a takeover (the claim query skips the locked row meanwhile).
+   */
+  async holdsLease(lease: JobLease): Promise<boolean> {
+    const rows: unknown[] = await this.uow
+      .manager()
+      .query(`SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR UPDATE`, [lease.id, lease.fence]);
+    return rows.length === 1;
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */
-  async release(id: string, delayMs: number): Promise<void> {
-    await this.uow
+  async release(lease: JobLease, delayMs: number): Promise<boolean> {
+    const r = await this.uow
       .manager()
-      .query(`UPDATE job SET status = 'pending', lease_until = NULL, tries = GREATEST(tries - 1, 0), run_at = now() + ($2 || ' milliseconds')::interval WHERE id = $1`, [
-        id,
-        String(delayMs),
+      .query(
+        `UPDATE job SET status = 'pending', lease_until = NULL, tries = GREATEST(tries - 1, 0), run_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND fence = $2 AND status = 'running'`,
+        [lease.id, lease.fence, String(delayMs)],
+      );
+    return affected(r) === 1;
+  }
+
+  async markSucceeded(lease: JobLease): Promise<boolean> {
+    const r = await this.uow
+      .manager()
+      .query(`UPDATE job SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`, [
+        lease.id,
+        lease.fence,
       ]);
+    return affected(r) === 1;
   }
 
-  async markSucceeded(id: string): Promise<void> {
-    await this.uow.manager().query(`UPDATE job SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1`, [id]);
-  }
-
-  async markFailed(id: string, error: string): Promise<void> {
-    await this.uow.manager().query(`UPDATE job SET status = 'failed', lease_until = NULL, last_error = $2, updated_at = now() WHERE id = $1`, [id, error.slice(0, 2000)]);
-  }
-
-  async reschedule(id: string, delayMs: number, error: string): Promise<void> {
-    await this.uow
+  async markFailed(lease: JobLease, error: string): Promise<boolean> {
+    const r = await this.uow
       .manager()
-      .query(`UPDATE job SET status = 'pending', lease_until = NULL, run_at = now() + ($2 || ' milliseconds')::interval, last_error = $3, updated_at = now() WHERE id = $1`, [
-        id,
-        String(delayMs),
+      .query(`UPDATE job SET status = 'failed', lease_until = NULL, last_error = $3, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`, [
+        lease.id,
+        lease.fence,
         error.slice(0, 2000),
       ]);
+    return affected(r) === 1;
+  }
+
+  async reschedule(lease: JobLease, delayMs: number, error: string): Promise<boolean> {
+    const r = await this.uow
+      .manager()
+      .query(
+        `UPDATE job SET status = 'pending', lease_until = NULL, run_at = now() + ($3 || ' milliseconds')::interval, last_error = $4, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`,
+        [lease.id, lease.fence, String(delayMs), error.slice(0, 2000)],
+      );
+    return affected(r) === 1;
   }
 
   /** Re-opens a failed (or finished) job for a new business attempt, optionally with a new payload. */
@@ -112,10 +159,10 @@ export class JobRepository {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       `WITH reopened AS (
          UPDATE job SET status = 'pending', attempt = attempt + 1, tries = 0, run_at = now(), lease_until = NULL, last_error = NULL, updated_at = now(),
-           payload = COALESCE($3::jsonb, payload)
+           payload = COALESCE($3::jsonb, payload), correlation_id = COALESCE($4, correlation_id), causation_id = COALESCE($5, causation_id)
          WHERE kind = $1 AND key = $2 AND status = 'failed' RETURNING ${COLUMNS})
        SELECT * FROM reopened`,
-      [kind, key, payload ? JSON.stringify(payload) : null],
+      [kind, key, payload ? JSON.stringify(payload) : null, RequestContext.current()?.correlationId ?? null, RequestContext.current()?.causationId ?? null],
     );
     return rows[0] ? toJob(rows[0]) : undefined;
   }

@@ -1,25 +1,53 @@
 import { EventDefinition, OnboardingStep, OnboardingStepFailed } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError } from '@tpo/platform';
+import { DomainError, redactSecretsInText } from '@tpo/platform';
 import type { Logger } from 'pino';
-import { JobContext, JobHandler, JobOutcome } from '../jobs/job-runner';
+import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '../jobs/job-runner';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
   | { ok: true; output: object; event: { definition: EventDefinition<T>; payload: T } }
   | { ok: false; code: string; message: string; retryable: boolean; output?: object; alsoEmit?: { definition: EventDefinition<object>; payload: object }[] };
 
+/**
+ * What an error thrown by a step means: `transient` is retried with backoff by the job runner;
+ * `permanent` ends the step at once as failed with `code`. Step services pass the shared vendor
+ * classifier (`classifyVendorError` of @tpo/vendor-failures), which has exactly this shape.
+ */
+export interface ClassifiedFailure {
+  readonly kind: 'transient' | 'permanent';
+  readonly code: string;
+  readonly message: string;
+  readonly retryable?: boolean;
+}
+export type FailureClassifier = (error: unknown) => ClassifiedFailure;
+
+/** Without a vendor classifier: coded non-retryable domain errors are permanent, the rest transient. */
+export const classifyDomainError: FailureClassifier = (e) =>
+  e instanceof DomainError
+    ? { kind: e.retryable ? 'transient' : 'permanent', code: e.code, message: e.message, retryable: false }
+    : { kind: 'transient', code: 'STEP_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) };
+
 export interface OnboardingStepDeps {
   steps: StepWorkRepository;
   outbox: OutboxWriter;
   logger: Logger;
+  classify?: FailureClassifier;
+}
+
+/** What `execute` may do with the job besides returning: record progress while it holds the lease. */
+export interface StepJobScope {
+  /** Commits `work` only while this worker still holds the job (fencing token); see JobContext.record. */
+  record(work: () => Promise<void>): Promise<void>;
 }
 
 /**
  * One onboarding step of a downstream service as a durable job: the step's stored input is
  * executed (external calls, polling) outside any message's ack window; then the step record, the
  * success (or OnboardingStepFailed) event and the job's end commit together. `execute` must be
- * idempotent: after a crash it runs again and must look up what it already did.
+ * idempotent: after a crash it runs again and must look up what it already did. Errors it throws
+ * are classified once, here: permanent vendor answers fail the step at once with the vendor's code,
+ * transient ones go back to the job runner's backoff.
  */
 export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: string }> {
   abstract readonly step: OnboardingStep;
@@ -30,17 +58,27 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
     return this.step;
   }
 
-  protected abstract execute(work: StepWork<I>, signal: AbortSignal): Promise<StepResult>;
+  protected abstract execute(work: StepWork<I>, signal: AbortSignal, job: StepJobScope): Promise<StepResult>;
 
   async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
     const work = await this.base.steps.find<I, Record<string, unknown>>(ctx.job.payload.tenantId, this.step);
     if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
-    if (work.status === 'pending') await this.base.steps.setRunning(work.tenantId, this.step);
-    const result = await this.execute(work, ctx.signal);
+    if (work.status === 'pending') await ctx.record(() => this.base.steps.setRunning(work.tenantId, this.step));
+    let result: StepResult;
+    try {
+      result = await this.execute(work, ctx.signal, { record: (w) => ctx.record(w) });
+    } catch (e) {
+      if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
+      const c = (this.base.classify ?? classifyDomainError)(e);
+      // Transient: back to the runner's backoff, carrying only the classified (redacted) text.
+      if (c.kind === 'transient') throw new DomainError(c.code, c.message, { retryable: true });
+      result = { ok: false, code: c.code, message: c.message, retryable: c.retryable ?? false };
+    }
     if (result.ok) {
+      const ok = result;
       return ctx.succeed(async () => {
-        await this.base.steps.succeed(work.tenantId, this.step, result.output);
-        await this.base.outbox.emit(result.event.definition, result.event.payload, { tenantId: work.tenantId });
+        await this.base.steps.succeed(work.tenantId, this.step, ok.output);
+        await this.base.outbox.emit(ok.event.definition, ok.event.payload, { tenantId: work.tenantId });
         this.base.logger.info({ tenantId: work.tenantId, step: this.step }, 'step completed');
       });
     }
@@ -51,16 +89,18 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
     const work = await this.base.steps.find<I, Record<string, unknown>>(ctx.job.payload.tenantId, this.step);
     if (!work) return ctx.fail('step record missing');
     const code = error instanceof DomainError ? error.code : 'STEP_UNAVAILABLE';
-    return this.failStep(ctx, work, { ok: false, code, message: error instanceof Error ? error.message : String(error), retryable: true });
+    const retryable = error instanceof DomainError ? error.retryable : true;
+    return this.failStep(ctx, work, { ok: false, code, message: error instanceof Error ? error.message : String(error), retryable });
   }
 
-  private failStep(ctx: JobContext<{ tenantId: string }>, work: StepWork<I>, result: Extract<StepResult, { ok: false }>): Promise<JobOutcome> {
+  private failStep(ctx: JobContext<{ tenantId: string }>, work: StepWork<I>, failed: Extract<StepResult, { ok: false }>): Promise<JobOutcome> {
+    const result = { ...failed, message: redactSecretsInText(failed.message, [], 2000) };
     return ctx.fail(`${result.code}: ${result.message}`, async () => {
       await this.base.steps.fail(work.tenantId, this.step, result, result.output);
       for (const extra of result.alsoEmit ?? []) await this.base.outbox.emit(extra.definition, extra.payload, { tenantId: work.tenantId });
       await this.base.outbox.emit(
         OnboardingStepFailed,
-        { tenantId: work.tenantId, siteId: work.siteId, step: this.step, code: result.code, message: result.message.slice(0, 2000), retryable: result.retryable, attempt: work.attempt },
+        { tenantId: work.tenantId, siteId: work.siteId, step: this.step, code: result.code, message: result.message, retryable: result.retryable, attempt: work.attempt },
         { tenantId: work.tenantId },
       );
       this.base.logger.warn({ tenantId: work.tenantId, step: this.step, code: result.code }, 'step failed');

@@ -110,6 +110,14 @@ export class StepWorkRepository {
     ]);
   }
 
+  /**
+   * Serialises a check-then-write per site (e.g. license accounting) until the current transaction
+   * ends: two activations on one site cannot both read the same remaining capacity.
+   */
+  async lockSite(purpose: string, siteId: string): Promise<void> {
+    await this.m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${purpose}:${siteId}`]);
+  }
+
   /** VMs currently counted against a site's license by this step (running or done). */
   async sumOutputNumber(step: OnboardingStep, siteId: string, key: string, exceptTenantId: string): Promise<number> {
     const [row] = await this.m.query(

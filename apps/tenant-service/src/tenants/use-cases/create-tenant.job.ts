@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OnboardingStepFailed, TenantCreated } from '@tpo/contracts';
-import { IntegrationServerClient, IsTaskFailedError, IsTenant } from '@tpo/integration-server-client';
+import { IntegrationServerClient, IntegrationServerError, IsTaskFailedError, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, generateAdminPassword } from '@tpo/secrets';
-import { JobContext, JobHandler, JobOutcome, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import { JobContext, JobHandler, JobOutcome, LeaseLostError, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { SiteRepository } from '../../sites/site.repository';
@@ -21,14 +22,15 @@ export function orderMarker(orderId: string): string {
 
 export const secretAad = (tenantId: string) => `tenant:${tenantId}:admin-password`;
 
-/** Codes after which a retry cannot help without someone changing something first. */
-const NOT_RETRYABLE = new Set(['VIRMT_TenantGroupAlreadyExists', 'VIRMT_InvalidTenantType', 'VIRMT_MandatoryParameterIsNotSpecified', 'TENANT_NAME_TAKEN_ON_SITE']);
-
 /**
  * Step 1: the tenant, its virtual Administration Server and the admin account, through the site's
- * Integration Server (type Complete). Idempotent across crashes: the password is sealed and stored
- * before the call, the task id is stored before polling, and before any create the Integration
- * Server is searched for a tenant carrying this order's marker.
+ * Integration Server (type Complete). Exactly once across crashes and takeovers: the password is
+ * sealed and stored before the call; the intent to call is recorded (fenced by the job's lease)
+ * before the call and the task id right after it; before any create the Integration Server is
+ * searched for a tenant carrying this order's marker, and after an intent without a task id (a
+ * crash between the call and its commit) every CreateTenant task started since then must have
+ * ended first. Vendor errors go through the shared classifier: a permanent answer (e.g. a 400 with
+ * a vendor code) fails the step at once with that code; transient ones back off.
  */
 @Injectable()
 export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
@@ -50,57 +52,91 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     const tenant = await this.tenants.findById(ctx.job.payload.tenantId);
     if (!tenant || tenant.status !== 'onboarding' || tenant.currentStep !== 'create-tenant') return ctx.succeed();
     const { client } = await this.clients.integrationServer(tenant.siteId);
-
+    let password: string | undefined;
+    let phase: 'lookup' | 'create-call' | 'poll' = 'lookup';
     let taskId = tenant.createTaskId;
-    if (!taskId) {
-      const existing = await this.findOurs(client, tenant);
-      if (existing) return this.completed(ctx, tenant, existing);
-      const password = await this.passwordFor(tenant);
-      const handle = await client.createTenant({
-        name: tenant.name,
-        description: tenant.request.description,
-        userData: [tenant.request.userData, orderMarker(tenant.orderId)].filter(Boolean).join('\n'),
-        preferredViisAddress: tenant.request.protection?.integrationServerAddress,
-        type: 'Complete',
-        vKsc: { name: tenant.adminAccountName, password },
-      });
-      taskId = handle.taskId;
-      await this.uow.run(async () => {
-        await this.tenants.update(tenant.id, { createTaskId: taskId });
-        await this.tenants.addExternalTask(tenant.id, 'create-tenant', handle.taskId);
-      });
-    }
     try {
+      if (!taskId) {
+        const existing = tenant.createIntentAt ? await this.resolveInDoubt(client, tenant) : await this.findOurs(client, tenant);
+        if (existing) return this.completed(ctx, tenant, existing);
+        password = await this.passwordFor(ctx, tenant);
+        await ctx.record(() => this.tenants.update(tenant.id, { createIntentAt: new Date() }));
+        ctx.signal.throwIfAborted(); // a lost lease or shutdown: never call after it
+        phase = 'create-call';
+        const handle = await client.createTenant({
+          name: tenant.name,
+          description: tenant.request.description,
+          userData: [tenant.request.userData, orderMarker(tenant.orderId)].filter(Boolean).join('\n'),
+          preferredViisAddress: tenant.request.protection?.integrationServerAddress,
+          type: 'Complete',
+          vKsc: { name: tenant.adminAccountName, password },
+        });
+        taskId = handle.taskId;
+        await ctx.record(async () => {
+          await this.tenants.update(tenant.id, { createTaskId: handle.taskId });
+          await this.tenants.addExternalTask(tenant.id, 'create-tenant', handle.taskId);
+        });
+      }
+      phase = 'poll';
       const task = await client.waitForTask(taskId, { signal: ctx.signal, deadlineMs: this.config.CREATE_TASK_DEADLINE_MS });
       const created = task.result?.tenant ?? (await this.findOurs(client, tenant));
       if (!created) throw new DomainError('CREATE_RESULT_MISSING', `CreateTenant task ${taskId} completed without a tenant`, { retryable: true });
       return this.completed(ctx, tenant, created);
     } catch (e) {
-      if (!(e instanceof IsTaskFailedError)) throw e; // transient: the job retries, polling the same task
-      const code = e.code ?? 'UNKNOWN';
-      if (code === 'VIRMT_TenantGroupAlreadyExists') {
-        const ours = await this.findOurs(client, tenant);
-        if (ours) return this.completed(ctx, tenant, ours);
+      if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
+      const c = classifyVendorError(e, { knownSecrets: password ? [password] : [] });
+      // Transient: the job backs off and resumes (same task id, or the in-doubt lookup); redacted text only.
+      if (c.kind === 'transient') throw new DomainError(c.code, c.message, { retryable: true });
+      if (e instanceof IsTaskFailedError) {
+        if (c.code === 'VIRMT_TenantGroupAlreadyExists') {
+          const ours = await this.findOurs(client, tenant);
+          if (ours) return this.completed(ctx, tenant, ours);
+        }
+        if (c.code === 'KSC_ServiceNotConfigured') await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
+        // The task is over and rolled back: a retry must create again.
+        return this.fail(ctx, tenant, c, taskId ?? undefined, 'task-over');
       }
-      if (code === 'KSC_ServiceNotConfigured') await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
-      return this.fail(ctx, tenant, code, e.task.error?.message ?? e.message, !NOT_RETRYABLE.has(code), taskId);
+      // Refused at the create call itself (e.g. 400 with a vendor code): no task exists, the intent is void.
+      const refused = phase === 'create-call' && e instanceof IntegrationServerError;
+      return this.fail(ctx, tenant, c, taskId ?? undefined, refused ? 'call-refused' : 'keep');
     }
   }
 
   async giveUp(ctx: JobContext<{ tenantId: string }>, error: unknown): Promise<JobOutcome> {
     const tenant = await this.tenants.findById(ctx.job.payload.tenantId);
     if (!tenant) return ctx.fail('tenant vanished');
-    const code = error instanceof DomainError ? error.code : 'CREATE_TENANT_UNAVAILABLE';
-    return this.fail(ctx, tenant, code, error instanceof Error ? error.message : String(error), !NOT_RETRYABLE.has(code), tenant.createTaskId ?? undefined);
+    const c = classifyVendorError(error);
+    // The task (if any) may still run: keep its id, so a retry polls it instead of creating again.
+    return this.fail(ctx, tenant, { code: c.code, message: c.message, retryable: true }, tenant.createTaskId ?? undefined, 'keep');
+  }
+
+  /**
+   * A previous try recorded its intent but no task id: its CreateTenant call may have reached the
+   * server. Wait until every CreateTenant task started since then has ended, then look for ours.
+   */
+  private async resolveInDoubt(client: IntegrationServerClient, tenant: TenantRecord): Promise<IsTenant | undefined> {
+    const since = new Date(tenant.createIntentAt!.getTime() - this.config.CREATE_INTENT_CLOCK_SKEW_MS);
+    const tasks = await client.listTasks({ type: 'CreateTenant', createdFrom: since });
+    const marker = orderMarker(tenant.orderId);
+    const done = tasks.find((t) => t.state === 'Completed' && (t.result?.tenant?.userData ?? '').includes(marker));
+    if (done?.result?.tenant) return done.result.tenant;
+    const open = tasks.filter((t) => !TERMINAL_STATES.has(t.state));
+    if (open.length > 0) {
+      this.logger.info({ tenantId: tenant.id, open: open.map((t) => t.id) }, 'create attempt in doubt: waiting for running CreateTenant tasks before deciding');
+      throw new DomainError('CREATE_IN_DOUBT', `${open.length} CreateTenant task(s) started since this tenant's create attempt are still running; deciding once they end`, {
+        retryable: true,
+      });
+    }
+    return this.findOurs(client, tenant);
   }
 
   /** Sealed before the first call and reused after a crash: the vAS account always matches it. */
-  private async passwordFor(tenant: TenantRecord): Promise<string> {
+  private async passwordFor(ctx: JobContext<{ tenantId: string }>, tenant: TenantRecord): Promise<string> {
     const secret = await this.secrets.find(tenant.id);
     if (secret?.sealed) return this.cipher.open(secret.sealed, secretAad(tenant.id));
     if (secret) throw new DomainError('ADMIN_SECRET_DESTROYED', 'the admin password was destroyed before the tenant existed');
     const password = generateAdminPassword();
-    await this.uow.run(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
+    await ctx.record(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
     return password;
   }
 
@@ -140,18 +176,31 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     });
   }
 
-  private fail(ctx: JobContext<{ tenantId: string }>, tenant: TenantRecord, code: string, message: string, retryable: boolean, taskId?: string): Promise<JobOutcome> {
+  /**
+   * Ends step 1 as failed. `task-over`: the task ended (rolled back), so its id and the intent are
+   * cleared and a retry creates again; `call-refused`: the server refused the call, no task exists;
+   * `keep`: a task may still run, its id and the intent stay for the next attempt to resume.
+   */
+  private fail(
+    ctx: JobContext<{ tenantId: string }>,
+    tenant: TenantRecord,
+    f: { code: string; message: string; retryable: boolean },
+    taskId: string | undefined,
+    task: 'task-over' | 'call-refused' | 'keep',
+  ): Promise<JobOutcome> {
+    const { code, message, retryable } = f;
     return ctx.fail(`${code}: ${message}`, async () => {
       const step = await this.tenants.step(tenant.id, 'create-tenant');
       const failure = { step: 'create-tenant' as const, code, message, retryable };
-      // A failed task rolled everything back: a retry must create again, so the task id is cleared.
-      await this.tenants.update(tenant.id, { status: 'failed', failure, createTaskId: null });
+      const clear = task === 'keep' ? {} : { createTaskId: null, createIntentAt: null };
+      await this.tenants.update(tenant.id, { status: 'failed', failure, ...clear });
       await this.tenants.stepFailed(tenant.id, failure, step?.attempt ?? 1);
       await this.outbox.emit(
         OnboardingStepFailed,
         { tenantId: tenant.id, siteId: tenant.siteId, step: 'create-tenant', code, message: message.slice(0, 2000), retryable, attempt: step?.attempt ?? 1, externalTaskIds: taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined },
         { tenantId: tenant.id },
       );
+      this.logger.warn({ tenantId: tenant.id, code, retryable }, 'create-tenant step failed');
     });
   }
 }

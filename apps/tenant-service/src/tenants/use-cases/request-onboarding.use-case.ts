@@ -40,7 +40,7 @@ export class RequestOnboardingUseCase {
       // A concurrent intake of the same order won the race on the unique order id.
       if ((e as { code?: string }).code === '23505' && String((e as { constraint?: string }).constraint) === 'tenant_order_uq') {
         const tenant = await this.tenants.findByOrderId(request.orderId);
-        if (tenant) return { outcome: 'duplicate', tenant };
+        if (tenant) return this.duplicate(request.orderId, tenant, origin);
       }
       if ((e as { code?: string }).code === '23505') throw this.conflict(String((e as { constraint?: string }).constraint));
       throw e;
@@ -49,10 +49,7 @@ export class RequestOnboardingUseCase {
 
   private async accept(request: OnboardingRequest, origin: 'rest' | 'bus'): Promise<OnboardingOutcome> {
     const existing = await this.tenants.findByOrderId(request.orderId);
-    if (existing) {
-      if (origin === 'bus') await this.outbox.emit(TenantRequestDuplicate, { orderId: request.orderId, tenantId: existing.id }, { tenantId: existing.id });
-      return { outcome: 'duplicate', tenant: existing };
-    }
+    if (existing) return this.duplicate(request.orderId, existing, origin);
     const conflicts = await this.tenants.findConflicts(request.tenantName, request.adminAccountName);
     if (conflicts.nameTaken) throw this.conflict('tenant_name_uq', request.tenantName);
     if (conflicts.accountTaken) throw this.conflict('tenant_admin_account_uq', request.adminAccountName);
@@ -71,6 +68,15 @@ export class RequestOnboardingUseCase {
     await this.tenants.insert({ id, orderId: request.orderId, name: request.tenantName, adminAccountName: request.adminAccountName, siteId: placement.siteId, request });
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
     return { outcome: 'accepted', tenant: (await this.tenants.findById(id))! };
+  }
+
+  /**
+   * The order is known already: announced on the bus whichever way the duplicate was detected (a
+   * lookup, or losing the race on the unique order id to a concurrent intake of the same order).
+   */
+  private async duplicate(orderId: string, tenant: TenantRecord, origin: 'rest' | 'bus'): Promise<OnboardingOutcome> {
+    if (origin === 'bus') await this.outbox.emit(TenantRequestDuplicate, { orderId, tenantId: tenant.id }, { tenantId: tenant.id });
+    return { outcome: 'duplicate', tenant };
   }
 
   private conflict(constraint: string, value?: string): DomainError {

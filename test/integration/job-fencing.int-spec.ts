@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { UnitOfWork } from '@tpo/persistence';
+import { createLogger, RequestContext } from '@tpo/platform';
+import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/service-kit';
+import { DataSource } from 'typeorm';
+import { eventually, sql } from '../support/harness';
+import { testDatabaseUrl } from '../support/test-env';
+
+const SERVICE = 'registration-service';
+const KIND = 'fence-probe';
+
+/** A worker whose process is paused (SIGSTOP-like) after its first claim: it renews and claims nothing until it wakes up. */
+class StalledRepository extends JobRepository {
+  private claimed = false;
+
+  override async claimDue(limit: number, leaseMs: number, kinds: string[]): Promise<Job[]> {
+    if (this.claimed) return [];
+    const jobs = await super.claimDue(limit, leaseMs, kinds);
+    this.claimed = jobs.length > 0;
+    return jobs;
+  }
+
+  override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
+    return new Promise(() => undefined);
+  }
+}
+
+class ProbeHandler implements JobHandler<{ n: number }> {
+  readonly kind = KIND;
+  readonly started: string[] = [];
+  constructor(
+    private readonly name: string,
+    private readonly uow: UnitOfWork,
+    private readonly gate?: Promise<void>,
+  ) {}
+
+  async run(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    this.started.push(`${this.name}:${ctx.job.fence}:${RequestContext.current()?.correlationId}`);
+    await this.gate;
+    return ctx.succeed(async () => {
+      await this.uow.manager().query(`UPDATE job SET payload = payload || jsonb_build_object('by', $2::text) WHERE id = $1`, [ctx.job.id, this.name]);
+    });
+  }
+
+  async giveUp(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    return ctx.fail('gave up');
+  }
+}
+
+describe('job leases with fencing tokens (real Postgres)', () => {
+  let ds: DataSource;
+  let uow: UnitOfWork;
+  const runners: JobRunner[] = [];
+  const logger = createLogger('job-fencing-test', 'silent');
+  const options = { databaseUrl: testDatabaseUrl(SERVICE), schema: 'registration', concurrency: 2, perSiteConcurrency: 2, leaseMs: 3000, maxTries: 3, retryBaseMs: 100, retryMaxMs: 500, pollIntervalMs: 100 };
+
+  beforeAll(async () => {
+    ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();
+    uow = new UnitOfWork(ds);
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+  });
+
+  afterAll(async () => {
+    for (const r of runners) await r.stop();
+    await ds?.destroy();
+  });
+
+  it('R11: a stalled lease holder cannot complete a job taken over; the successor holds a higher fence and its result stands', async () => {
+    let wake!: () => void;
+    const gate = new Promise<void>((r) => (wake = r));
+    const stalled = new ProbeHandler('A', uow, gate);
+    const runnerA = new JobRunner(new StalledRepository(uow), uow, logger, options);
+    runnerA.register(stalled);
+    runners.push(runnerA);
+    const jobs = new JobRepository(uow);
+    const correlationId = `order-${randomUUID()}`;
+    await RequestContext.run({ correlationId, causationId: 'event-1' }, () => uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 1 })));
+    await runnerA.start();
+    await eventually(async () => stalled.started.length === 1, 10_000);
+
+    // A is paused; its lease runs out and B takes the job over with the next fencing token.
+    const successor = new ProbeHandler('B', uow);
+    const runnerB = new JobRunner(new JobRepository(uow), uow, logger, options);
+    runnerB.register(successor);
+    runners.push(runnerB);
+    await runnerB.start();
+    const [done] = await eventually(async () => {
+      const rows = await sql<{ status: string; fence: string; payload: { by?: string } }>(SERVICE, `SELECT status, fence, payload FROM job WHERE kind = $1`, [KIND]);
+      return rows[0]?.status === 'succeeded' ? rows : undefined;
+    }, 15_000, 100);
+    expect(done.payload.by).toBe('B');
+    expect(Number(done.fence)).toBeGreaterThanOrEqual(2);
+
+    // A wakes up and tries to finish: nothing it writes may land.
+    wake();
+    await new Promise((r) => setTimeout(r, 500));
+    const [after] = await sql<{ status: string; payload: { by?: string } }>(SERVICE, `SELECT status, payload FROM job WHERE kind = $1`, [KIND]);
+    expect(after).toEqual({ status: 'succeeded', payload: { n: 1, by: 'B' } });
+    // The correlation chain: both holders ran in the order's correlation id, not job:<id>.
+    expect(stalled.started).toEqual([`A:1:${correlationId}`]);
+    expect(successor.started.length).toBeGreaterThanOrEqual(1);
+    for (const s of successor.started) expect(s).toMatch(new RegExp(`^B:[2-9]:${correlationId}$`));
+  }, 40_000);
+
+  it('a write with a superseded fence is refused at the repository (renew, record, reschedule, succeed)', async () => {
+    const jobs = new JobRepository(uow);
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    await uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 2 }));
+    const [first] = await jobs.claimDue(1, 1, [KIND]);
+    await new Promise((r) => setTimeout(r, 20));
+    const [second] = await jobs.claimDue(1, 60_000, [KIND]);
+    expect(second.fence).toBe(first.fence + 1);
+    const stale: Job = first;
+    expect(await jobs.renewLease(stale, 60_000)).toBe(false);
+    expect(await uow.run(() => jobs.holdsLease(stale))).toBe(false);
+    expect(await jobs.reschedule(stale, 0, 'x')).toBe(false);
+    expect(await jobs.markSucceeded(stale)).toBe(false);
+    expect(await jobs.markSucceeded(second)).toBe(true);
+  });
+});

@@ -1,0 +1,23 @@
+import { createServer } from 'node:net';
+
+function free(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port base for startTestPlatform whose ports (base..base+9, +20..+23, +40..+43, +60) are free
+ * now: several worktrees run their suites on one machine, so fixed bases collide.
+ */
+export async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    const ports = [...Array.from({ length: 10 }, (_, i) => base + i), ...[20, 21, 22, 23, 40, 41, 42, 43, 60].map((d) => base + d)];
+    const results = await Promise.all(ports.map(free));
+    if (results.every(Boolean)) return base;
+  }
+  throw new Error('no free port range found');
+}
