@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentsInstalled, consumerNameOf, EventEnvelope, SERVICE_NAMES, subjectOf, TenantCreated, TenantRequested, TenantRequestedV1, VmsRegistered } from '@tpo/contracts';
-import { EventPublisher, JetStreamClient } from '@tpo/messaging';
+import { EventPublisher, inboxPrefixOf, JetStreamClient } from '@tpo/messaging';
 import { BackbonePingModule } from '@tpo/service-kit';
 import { loadTopology } from '@tpo/tools';
 import { SiteDirectoryModule } from '@tpo/site-directory';
@@ -128,7 +128,7 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
   let svc: TestService | undefined;
 
   const as = async (user: string): Promise<NatsConnection> => {
-    const nc = await connect({ servers: url, user, pass: passwords[user], name: `perm-test-${user}`, reconnect: false, timeout: 5000 });
+    const nc = await connect({ servers: url, user, pass: passwords[user], name: `perm-test-${user}`, reconnect: false, timeout: 5000, inboxPrefix: inboxPrefixOf(user) });
     connections.push(nc);
     return nc;
   };
@@ -226,6 +226,32 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       expect(sub.isClosed()).toBe(true);
     });
 
+    it('issue 9: order-ingest cannot read a service\'s pull replies (no shared _INBOX.>, not the service\'s inbox prefix)', async () => {
+      const oi = await as('order-ingest');
+      const violations = watchViolations(oi);
+      const spies = [oi.subscribe('_INBOX.>'), oi.subscribe(`${inboxPrefixOf(SERVICE)}.>`)];
+      const seen: string[] = [];
+      const drained = spies.map((sub) =>
+        (async () => {
+          for await (const m of sub) seen.push(m.subject);
+        })().catch((e: unknown) => e),
+      );
+      await oi.flush().catch(() => undefined);
+      // The service pulls a message: its reply (the pulled message) must reach the service only.
+      const installed = envelope(AgentsInstalled.type, { note: 'inbox-isolation' }, 'agent-install-service');
+      await new EventPublisher(await as('agent-install-service')).publish(subject(AgentsInstalled), installed.id, JSON.stringify(installed));
+      const consumer = await (await as(SERVICE)).jetstream().consumers.get(stream, consumerNameOf(SERVICE, AgentsInstalled));
+      const received: string[] = [];
+      for await (const m of await consumer.fetch({ max_messages: 1, expires: 5000 })) {
+        received.push(JSON.parse(sc.decode(m.data)).id);
+        m.ack();
+      }
+      expect(received).toEqual([installed.id]);
+      for (const e of await Promise.all(drained)) expect(isPermissionError(e)).toBe(true);
+      expect(seen).toEqual([]);
+      await eventually(async () => violations.filter((v) => v.operation === 'subscription').length >= 2, 5000);
+    });
+
     it('order-ingest publishes a TenantRequested and gets a JetStream ack', async () => {
       const before = await streamMessages();
       const ack = await new JetStreamClient(await as('order-ingest'), prefix).publishEvent(TenantRequested, envelope(TenantRequested.type, order(), 'order-system'));
@@ -310,7 +336,7 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       expect(before.num_pending).toBeGreaterThan(0);
       expect(isPermissionError(await rejection(nc.jetstream().consumers.get(stream, foreign)))).toBe(true);
       const next = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${foreign}`;
-      nc.publish(next, sc.encode(JSON.stringify({ batch: 1, expires: 1_000_000_000 })), { reply: `_INBOX.${randomUUID()}` });
+      nc.publish(next, sc.encode(JSON.stringify({ batch: 1, expires: 1_000_000_000 })), { reply: `${inboxPrefixOf(SERVICE)}.${randomUUID()}` });
       nc.publish(`$JS.ACK.${stream}.${foreign}.1.1.1.1.0`, Empty);
       await nc.flush();
       await eventually(async () => violations.some((v) => v.subject === next) && violations.some((v) => v.subject.startsWith(`$JS.ACK.${stream}.${foreign}.`)), 5000);

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
-import { applyTopology, replicasFor, Topology } from '@tpo/messaging';
-import { connect } from 'nats';
+import { applyTopology, inboxPrefixOf, replicasFor, Topology } from '@tpo/messaging';
+import { connect, ConnectionOptions } from 'nats';
 import { Client } from 'pg';
 import { databaseUrlOf, LocalLayout, loadLocalLayout, ROOT_DIR } from './local-layout';
 
@@ -51,7 +51,7 @@ export function loadTopology(): Topology {
 }
 
 export async function bootstrapNats(layout: LocalLayout, target: { prefix: string; streamName?: string }): Promise<void> {
-  const nc = await connect({ servers: layout.natsUrl.split(','), user: process.env.TPO_NATS_ADMIN_USER, pass: process.env.TPO_NATS_ADMIN_PASSWORD });
+  const nc = await connect(adminNatsOptions(layout.natsUrl));
   try {
     const jsm = await nc.jetstreamManager().catch((e: Error) => {
       throw new Error(`JetStream is not enabled on ${layout.natsUrl} (start nats-server with -js): ${e.message}`);
@@ -86,7 +86,7 @@ export async function resetLocalState(layout: LocalLayout, streamName = 'TPO_EVE
   } finally {
     await admin.end();
   }
-  const nc = await connect({ servers: layout.natsUrl.split(','), user: process.env.TPO_NATS_ADMIN_USER, pass: process.env.TPO_NATS_ADMIN_PASSWORD });
+  const nc = await connect(adminNatsOptions(layout.natsUrl));
   try {
     await (await nc.jetstreamManager()).streams.delete(streamName).catch(() => undefined);
   } finally {
@@ -110,4 +110,10 @@ if (require.main === module) {
     process.stderr.write(`[bootstrap] failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });
+}
+
+/** The ops-admin connection: its own inbox prefix when it authenticates (the secure config allows only that). */
+function adminNatsOptions(natsUrl: string): ConnectionOptions {
+  const user = process.env.TPO_NATS_ADMIN_USER;
+  return { servers: natsUrl.split(','), user, pass: process.env.TPO_NATS_ADMIN_PASSWORD, ...(user ? { inboxPrefix: inboxPrefixOf(user) } : {}) };
 }

@@ -88,14 +88,24 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(events('activation-service')).toEqual(['license-limit-reached.v1', 'tenant-activated.v1']);
   });
 
-  it.each(SERVICE_NAMES)('%s gets the JetStream API of its own consumers only, and replies on _INBOX', (service) => {
+  it.each(SERVICE_NAMES)('%s gets the JetStream API of its own consumers only, and replies on its own inbox prefix only', (service) => {
     const u = userNamed(service);
     const own = (topology.consumers[service] ?? []).map((key) => consumerNameOf(service, { key }));
     const api = u.publishAllow.filter((s) => s.startsWith('$JS.'));
     const expected = ['$JS.API.INFO', ...own.flatMap((c) => [`$JS.API.CONSUMER.INFO.TPO_EVENTS.${c}`, `$JS.API.CONSUMER.MSG.NEXT.TPO_EVENTS.${c}`, `$JS.ACK.TPO_EVENTS.${c}.>`])];
     expect(api.sort()).toEqual(expected.sort());
     expect(u.publishAllow.length).toBe(api.length + EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(service)).length);
-    expect(u.subscribeAllow).toEqual(['_INBOX.>']);
+    expect(u.subscribeAllow).toEqual([`_INBOX_${service}.>`]);
+  });
+
+  it('issue 9: no user may subscribe to another user\'s replies (no shared _INBOX.>)', () => {
+    for (const u of users) {
+      for (const other of users.filter((x) => x.user !== u.user)) {
+        const reply = `_INBOX_${other.user}.abc.1`;
+        expect({ user: u.user, reply, readable: u.subscribeAllow.some((p) => matches(p, reply)) }).toEqual({ user: u.user, reply, readable: false });
+      }
+      expect({ user: u.user, shared: u.subscribeAllow.some((p) => matches(p, '_INBOX.abc.1')) }).toEqual({ user: u.user, shared: false });
+    }
   });
 
   it('no user but ops-admin may publish any stream or consumer admin subject (allowed and not denied)', () => {
@@ -109,7 +119,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
   it('order-ingest may publish only TenantRequested and subscribe only to its inbox', () => {
     const u = userNamed('order-ingest');
     expect(u.publishAllow).toEqual(['tpo.evt.tenant-requested.v1']);
-    expect(u.subscribeAllow).toEqual(['_INBOX.>']);
+    expect(u.subscribeAllow).toEqual(['_INBOX_order-ingest.>']);
     expect(u.subscribeAllow.some((p) => matches(p, 'tpo.evt.tenant-created.v1'))).toBe(false);
   });
 

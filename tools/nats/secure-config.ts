@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { consumerNameOf, DEFAULT_SUBJECT_PREFIX, EVENT_CATALOG, EventDefinition, SERVICE_NAMES, subjectOf } from '@tpo/contracts';
-import type { Topology } from '@tpo/messaging';
+import { inboxPrefixOf, Topology } from '@tpo/messaging';
 import { loadTopology } from '../bootstrap/bootstrap';
 import { ROOT_DIR } from '../bootstrap/local-layout';
 
@@ -50,8 +50,14 @@ export interface NatsUserPermissions {
 /** Upstream producer whose events the `order-ingest` user may publish. */
 export const ORDER_INGEST_PRODUCER = 'upstream-order-system';
 
-/** Reply subjects: JetStream publish acks, API responses and pulled messages all arrive on `_INBOX.*`. */
-export const INBOX_SUBJECTS = '_INBOX.>';
+/**
+ * Reply subjects of one user: JetStream publish acks, API responses and pulled messages arrive on
+ * the user's own inbox prefix (`_INBOX_<user>.>`, set by the client as `inboxPrefix`), never on a
+ * shared `_INBOX.>`: one user cannot read another's replies.
+ */
+export function inboxSubjectsOf(user: string): string {
+  return `${inboxPrefixOf(user)}.>`;
+}
 
 /**
  * JetStream API subjects no application user may publish, whatever its allow list says (deny wins):
@@ -128,7 +134,7 @@ export function natsUsersOf(target: Pick<SecureConfigTarget, 'prefix' | 'stream'
         ],
         deny: [...ADMIN_API_DENY],
       },
-      { allow: [INBOX_SUBJECTS], deny: [] },
+      { allow: [inboxSubjectsOf(service)], deny: [] },
     );
   });
 
@@ -140,7 +146,7 @@ export function natsUsersOf(target: Pick<SecureConfigTarget, 'prefix' | 'stream'
       'order-ingest',
       `upstream order systems: publishes ${ingested.join(', ')} (JetStream publish, ack on its inbox); reads nothing else`,
       { allow: ingested.map(subject), deny: [...ADMIN_API_DENY] },
-      { allow: [INBOX_SUBJECTS], deny: [] },
+      { allow: [inboxSubjectsOf('order-ingest')], deny: [] },
     ),
     user(
       'dashboard',
@@ -154,7 +160,7 @@ export function natsUsersOf(target: Pick<SecureConfigTarget, 'prefix' | 'stream'
       'ops-admin',
       'JetStream administration (the bootstrap: stream and consumer create/update/info/delete); the only user allowed $JS.API.STREAM.DELETE.>',
       { allow: ['$JS.API.>'], deny: [] },
-      { allow: [INBOX_SUBJECTS, '$JS.EVENT.>'], deny: [] },
+      { allow: [inboxSubjectsOf('ops-admin'), '$JS.EVENT.>'], deny: [] },
     ),
   ];
 }

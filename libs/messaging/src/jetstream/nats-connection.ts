@@ -10,6 +10,15 @@ export interface NatsSettings {
   tlsCaFile?: string;
 }
 
+/**
+ * The reply-subject prefix of a NATS user: `_INBOX_<user>`. Each user may subscribe only to its own
+ * prefix, so no user (e.g. `order-ingest`) can read the replies, JetStream acks or pulled messages
+ * meant for another (a shared `_INBOX.>` would let it).
+ */
+export function inboxPrefixOf(user: string): string {
+  return `_INBOX_${user.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+}
+
 /** One NATS connection per process; reconnects forever, logs status changes. */
 export async function connectNats(settings: NatsSettings, logger: Logger): Promise<NatsConnection> {
   const options: ConnectionOptions = {
@@ -17,6 +26,7 @@ export async function connectNats(settings: NatsSettings, logger: Logger): Promi
     name: settings.name,
     user: settings.user,
     pass: settings.pass,
+    ...(settings.user ? { inboxPrefix: inboxPrefixOf(settings.user) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     waitOnFirstConnect: true,
