@@ -89,7 +89,15 @@ ensure_pg_admin_access() {
   exit 1
 }
 
+# The cluster test (npm run cluster:test, and its CI size in npm test) starts its own three
+# nats-server processes, so the binary must be here even when a NATS server already answers.
+ensure_nats_binary() {
+  command -v nats-server >/dev/null && return 0
+  apt_install nats-server || log "nats-server binary missing (Debian: apt-get install nats-server): the cluster test needs it"
+}
+
 ensure_postgres
 ensure_nats
+ensure_nats_binary
 if command -v psql >/dev/null; then ensure_pg_admin_access; fi
 log "infrastructure ready"

@@ -45,6 +45,14 @@ export function dbPasswordVariableOf(service: string): string {
   return `TPO_DB_PASSWORD_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
 }
 
+/** The role's password from TPO_DB_PASSWORD_<SERVICE>; services.json's local one only outside production. */
+function rolePassword(service: string, localDefault: string): string {
+  const fromEnv = process.env[dbPasswordVariableOf(service)];
+  if (fromEnv) return fromEnv;
+  if (process.env.NODE_ENV === 'production') throw new Error(`${dbPasswordVariableOf(service)} is required in production (the local development password is never used there)`);
+  return localDefault;
+}
+
 /** deploy/local/services.json plus the TPO_* overrides; shared by bootstrap, start and tests. */
 export function loadLocalLayout(overrides: { database?: string } = {}): LocalLayout {
   const raw = JSON.parse(readFileSync(resolve(ROOT_DIR, 'deploy', 'local', 'services.json'), 'utf8')) as {
@@ -56,7 +64,7 @@ export function loadLocalLayout(overrides: { database?: string } = {}): LocalLay
   return {
     database: overrides.database ?? process.env.TPO_DATABASE ?? raw.database,
     // A deployment passes each role's password as TPO_DB_PASSWORD_<SERVICE> (e.g. from a Kubernetes Secret)
-    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s, password: process.env[dbPasswordVariableOf(name)] ?? s.password })),
+    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s, password: rolePassword(name, s.password) })),
     pgHost,
     pgPort,
     natsUrl: process.env.TPO_NATS_URL ?? `nats://${process.env.TPO_NATS_HOST ?? '127.0.0.1'}:${process.env.TPO_NATS_PORT ?? 4222}`,

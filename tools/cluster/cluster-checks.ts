@@ -30,6 +30,8 @@ export interface ClusterFigures {
   unpublishedOutbox: number;
   unfinishedSteps: number;
   consumerBacklog: number;
+  /** Messages delivered more than once (a killed replica's unacked events); the inbox makes them no-ops. */
+  redeliveries: number;
   streamReplicas: number;
   streamMessages: number;
   streamBytes: number;
@@ -88,8 +90,12 @@ export async function checkCluster(o: {
     const jsm = await nc.jetstreamManager();
     const info = await jsm.streams.info(o.stream);
     let backlog = 0;
-    for await (const c of jsm.consumers.list(o.stream)) backlog += c.num_pending + c.num_ack_pending;
-    return { replicas: info.config.num_replicas, current: (info.cluster?.replicas ?? []).every((r) => r.current), backlog, messages: info.state.messages, bytes: info.state.bytes };
+    let redelivered = 0;
+    for await (const c of jsm.consumers.list(o.stream)) {
+      backlog += c.num_pending + c.num_ack_pending;
+      redelivered += c.num_redelivered;
+    }
+    return { replicas: info.config.num_replicas, current: (info.cluster?.replicas ?? []).every((r) => r.current), backlog, redelivered, messages: info.state.messages, bytes: info.state.bytes };
   });
   add('stream R3 with every replica current, every consumer drained', js.replicas === 3 && js.current && js.backlog === 0, `R${js.replicas}, replicas current: ${js.current}, pending + unacked: ${js.backlog}`);
 
@@ -105,6 +111,7 @@ export async function checkCluster(o: {
       unpublishedOutbox: db.unpublishedOutbox,
       unfinishedSteps: db.unfinishedSteps,
       consumerBacklog: js.backlog,
+      redeliveries: js.redelivered,
       streamReplicas: js.replicas,
       streamMessages: js.messages,
       streamBytes: js.bytes,

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export class LocalNatsCluster {
   ) {}
 
   static async start(size: number, baseDir: string, clusterName = 'tpo-local'): Promise<LocalNatsCluster> {
+    const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
+    if (found.error || found.status !== 0) throw new Error('nats-server is not on PATH (Debian: apt-get install nats-server; deploy/scripts/infra-up.sh installs it as root)');
     const nodes: Node[] = [];
     for (let i = 1; i <= size; i++) {
       const storeDir = join(baseDir, `n${i}`);
