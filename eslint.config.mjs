@@ -39,6 +39,8 @@ export default tseslint.config(
             { sourceTag: 'scope:agent-install', onlyDependOnLibsWithTags: ['scope:agent-install', 'scope:shared'] },
             { sourceTag: 'scope:registration', onlyDependOnLibsWithTags: ['scope:registration', 'scope:shared'] },
             { sourceTag: 'scope:activation', onlyDependOnLibsWithTags: ['scope:activation', 'scope:shared'] },
+            // The CLI is a REST client of the platform: it may share contracts, never a service's or the platform's internals.
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:contracts'] },
           ],
         },
       ],

@@ -3,3 +3,4 @@ export * from './bootstrap/bootstrap';
 export * from './platform/processes';
 export * from './platform/local-platform';
 export * from './nats/secure-config';
+export * from './platform/demo-onboarding';

@@ -32,6 +32,11 @@ describe('Nx module boundaries (enforced by lint)', () => {
     expect(errors.join()).toMatch(/type:contracts/);
   });
 
+  it('the CLI is a REST client: it cannot import platform libraries or a service', async () => {
+    expect((await lintProbe('apps/cli/src/boundary-probe.ts', "import { UnitOfWork } from '@tpo/persistence';\nexport const probe = UnitOfWork;\n")).join()).toMatch(/scope:cli/);
+    expect(await lintProbe('apps/cli/src/boundary-probe.ts', "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n")).not.toEqual([]);
+  });
+
   it('a service may use the shared libraries', async () => {
     const errors = await lintProbe('apps/activation-service/src/boundary-probe.ts', "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n");
     expect(errors).toEqual([]);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
 import { ManagedProcess, startNodeProcess, stopAll, waitHttpOk } from './processes';
@@ -21,6 +21,8 @@ export interface LocalPlatformOptions {
   license?: { maxVms?: number; expiresAt?: string };
   maxVirtualServers?: number;
   echo?: boolean;
+  /** Each process's output goes to `<logDir>/<name>.log` (emptied at start). */
+  logDir?: string;
   onUnexpectedExit?: (name: string, code: number | null) => void;
 }
 
@@ -32,6 +34,8 @@ export interface LocalPlatform {
   url(service: string): string;
   /** The environment a service was started with (to start more replicas of it). */
   envOf(service: string): Record<string, string>;
+  /** The ops console, when started. */
+  consoleUrl?: string;
   /** kill -9 a service (a crash), then start it again with the same environment and wait until ready. */
   crashAndRestart(service: string, beforeRestart?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -46,6 +50,10 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
   mkdirSync(o.stateDir, { recursive: true });
   const processes: ManagedProcess[] = [];
   let stopping = false;
+  if (o.logDir) {
+    rmSync(o.logDir, { recursive: true, force: true });
+    mkdirSync(o.logDir, { recursive: true });
+  }
   const onExit = (name: string) => (code: number | null) => {
     if (!stopping && code !== null) o.onUnexpectedExit?.(name, code);
   };
@@ -64,7 +72,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
       SIM_STATE_DIR: o.stateDir,
       ...(o.simulatorConfig ? { SIM_CONFIG: o.simulatorConfig } : {}),
     },
-    { echo: o.echo, onExit: onExit('kaspersky-simulator') },
+    { echo: o.echo, logDir: o.logDir, onExit: onExit('kaspersky-simulator') },
   );
   processes.push(sim);
   try {
@@ -99,7 +107,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         ...o.extraEnv,
       });
       envs.set(s.name, env);
-      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, onExit: onExit(s.name) }));
+      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, logDir: o.logDir, onExit: onExit(s.name) }));
     }
     const crashed = new Set<string>();
     await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
@@ -116,7 +124,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         processes[i].child.kill('SIGKILL');
         await processes[i].exit;
         await beforeRestart?.();
-        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, onExit: onExit(service) }));
+        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, logDir: o.logDir, onExit: onExit(service) }));
         await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 60_000, service);
       },
       stop: async () => {

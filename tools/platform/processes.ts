@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { ROOT_DIR } from '../bootstrap/local-layout';
@@ -11,18 +12,28 @@ export interface ManagedProcess {
   exit: Promise<number | null>;
 }
 
+export interface NodeProcessOptions {
+  /** Copy the process's lines to this console, prefixed by its name. */
+  echo?: boolean;
+  /** Append everything the process writes to `<logDir>/<name>.log`. */
+  logDir?: string;
+  onExit?: (code: number | null) => void;
+}
+
 /** Runs a compiled entry point (`dist/...js`) with the repo's path aliases; lines prefixed by name. */
-export function startNodeProcess(
-  name: string,
-  entry: string,
-  env: Record<string, string>,
-  options: { echo?: boolean; onExit?: (code: number | null) => void } = {},
-): ManagedProcess {
+export function startNodeProcess(name: string, entry: string, env: Record<string, string>, options: NodeProcessOptions = {}): ManagedProcess {
   const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  if (options.logDir) {
+    mkdirSync(options.logDir, { recursive: true });
+    const file = createWriteStream(resolve(options.logDir, `${name}.log`), { flags: 'a' });
+    child.stdout!.pipe(file, { end: false });
+    child.stderr!.pipe(file, { end: false });
+    child.on('close', () => file.end());
+  }
   const prefix = `[${name}]`.padEnd(24);
   for (const [stream, out] of [
     [child.stdout!, process.stdout],
@@ -67,7 +78,9 @@ export async function waitHttpOk(url: string, timeoutMs: number, label: string):
 export async function stopAll(processes: ManagedProcess[], graceMs = 15_000): Promise<void> {
   const alive = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
   for (const p of alive) p.child.kill('SIGTERM');
-  await Promise.race([Promise.all(alive.map((p) => p.exit)), new Promise((r) => setTimeout(r, graceMs))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(alive.map((p) => p.exit)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
   for (const p of alive) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { DomainError, PlatformErrorCode } from '@tpo/platform';
+import { CurrentPrincipal, DomainError, PlatformErrorCode, Principal } from '@tpo/platform';
 import { StepListQuery, StepWorkRepository } from '@tpo/service-kit';
 
 /** Activations per tenant: license decision, activation task, confirmed status. */
@@ -10,6 +10,13 @@ export class ActivationsHttpController {
   @Get()
   list(@Query() q: StepListQuery) {
     return this.steps.list('activate', q);
+  }
+
+  /** VMs counted against each site's license (running or confirmed activations); with the site's licensed VMs this is the headroom. */
+  @Get('license-usage')
+  async licenseUsage(@CurrentPrincipal() principal?: Principal) {
+    const usage = await this.steps.sumOutputNumberBySite('activate', 'activeVms');
+    return { items: usage.filter((r) => !principal?.sites || principal.sites.includes(r.siteId)).map((r) => ({ siteId: r.siteId, usedVms: r.total })) };
   }
 
   @Get(':tenantId')

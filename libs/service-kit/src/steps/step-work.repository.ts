@@ -127,6 +127,15 @@ export class StepWorkRepository {
     return row.n as number;
   }
 
+  /** The same count for every site at once (license headroom shown to operators). */
+  async sumOutputNumberBySite(step: OnboardingStep, key: string): Promise<{ siteId: string; total: number }[]> {
+    const rows: { site_id: string; n: number }[] = await this.m.query(
+      `SELECT site_id, COALESCE(sum((output->>$2)::int), 0)::int AS n FROM step_work WHERE step = $1 AND status IN ('running', 'succeeded') AND output ? $2 GROUP BY site_id ORDER BY site_id`,
+      [step, key],
+    );
+    return rows.map((r) => ({ siteId: r.site_id, total: r.n }));
+  }
+
   async succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void> {
     await this.m.query(
       `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2`,
