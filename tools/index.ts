@@ -4,3 +4,4 @@ export * from './platform/processes';
 export * from './platform/local-platform';
 export * from './nats/secure-config';
 export * from './platform/demo-onboarding';
+export * from './asyncapi/asyncapi.document';

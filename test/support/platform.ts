@@ -48,6 +48,7 @@ export async function startTestPlatform(
     ports,
     maxVirtualServers: options.maxVirtualServers,
     license: options.license,
+    echo: process.env.TPO_TEST_ECHO === '1', // the processes' output on the console, for debugging a failed start
     extraEnv: {
       NATS_STREAM: messaging.stream,
       NATS_SUBJECT_PREFIX: messaging.prefix,

@@ -11,3 +11,5 @@ export * from './http/domain-error.http-filter';
 export * from './http/correlation.middleware';
 export * from './auth';
 export * from './http/page.query';
+export * from './openapi/error-body.response';
+export * from './openapi/page.response';

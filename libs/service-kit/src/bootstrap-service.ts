@@ -4,11 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { JetStreamServer } from '@tpo/messaging';
 import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, validateEnv } from '@tpo/platform';
 import { json, NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { setupApiDocs, securityHeaders } from './openapi/api-docs.setup';
 import { PinoNestLogger } from './pino-nest-logger';
 import { LOGGER } from './tokens';
+
+/** Version of the admin REST API in the OpenAPI documents (paths carry the major: /v1). */
+export const SERVICE_API_VERSION = '1.0.0';
 
 export interface BootstrapOptions<E extends BaseServiceEnv> {
   service: string;
@@ -47,7 +50,7 @@ export async function createServiceApp(
         serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
       }),
     );
-    app.use(helmet());
+    app.use(securityHeaders());
     app.use(json({ limit: '256kb' }));
     // Body-parser failures (413 too large, 400 malformed JSON) answered as JSON, without internals.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
@@ -57,6 +60,7 @@ export async function createServiceApp(
     });
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }));
     app.useGlobalFilters(new DomainErrorHttpFilter(options.httpStatusByCode));
+    setupApiDocs(app, { service: options.service, version: SERVICE_API_VERSION });
     app.connectMicroservice({ strategy: app.get(JetStreamServer) });
     await app.startAllMicroservices();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);

@@ -9,3 +9,7 @@ export * from './steps';
 export * from './routes/route-policies';
 export * from './audit/audit';
 export * from './scheduling/exclusive-round';
+export * from './openapi/service-kit.responses';
+export * from './openapi/openapi.document';
+export * from './openapi/api-docs.setup';
+export * from './openapi/validation-schemas';

@@ -1,25 +1,40 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { CurrentPrincipal, DomainError, PlatformErrorCode, Principal } from '@tpo/platform';
-import { StepListQuery, StepWorkRepository } from '@tpo/service-kit';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, CurrentPrincipal, DomainError, ErrorBody, PlatformErrorCode, Principal } from '@tpo/platform';
+import { StepDetailResponse, stepListPage, StepListQuery, StepWorkRepository, StepWorkResponse } from '@tpo/service-kit';
+
+class SiteLicenseUsage {
+  @ApiProperty() siteId: string;
+  @ApiProperty({ type: 'integer', description: 'VMs counted against the site license' }) usedVms: number;
+}
+
+class LicenseUsageResponse {
+  @ApiProperty({ type: SiteLicenseUsage, isArray: true }) items: SiteLicenseUsage[];
+}
 
 /** Activations per tenant: license decision, activation task, confirmed status. */
+@ApiTags('activations')
 @Controller('v1/activations')
 export class ActivationsHttpController {
   constructor(private readonly steps: StepWorkRepository) {}
 
   @Get()
-  list(@Query() q: StepListQuery) {
-    return this.steps.list('activate', q);
+  @ApiPageResponse(StepWorkResponse, 'This step\'s records, newest first')
+  async list(@Query() q: StepListQuery) {
+    return stepListPage(await this.steps.list('activate', q), q);
   }
 
   /** VMs counted against each site's license (running or confirmed activations); with the site's licensed VMs this is the headroom. */
   @Get('license-usage')
+  @ApiOkResponse({ type: LicenseUsageResponse, description: 'Licensed VMs in use per site (sites outside the caller\'s scope are left out)' })
   async licenseUsage(@CurrentPrincipal() principal?: Principal) {
     const usage = await this.steps.sumOutputNumberBySite('activate', 'activeVms');
     return { items: usage.filter((r) => !principal?.sites || principal.sites.includes(r.siteId)).map((r) => ({ siteId: r.siteId, usedVms: r.total })) };
   }
 
   @Get(':tenantId')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no activation for this tenant (yet)' })
+  @ApiOkResponse({ type: StepDetailResponse, description: 'The tenant\'s activation with each VM\'s state' })
   async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string) {
     const record = await this.steps.find(tenantId, 'activate');
     if (!record) throw new DomainError(PlatformErrorCode.NotFound, `no activation for tenant ${tenantId}`);

@@ -1,18 +1,23 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { DomainError, PlatformErrorCode } from '@tpo/platform';
-import { StepListQuery, StepWorkRepository } from '@tpo/service-kit';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, DomainError, ErrorBody, PlatformErrorCode } from '@tpo/platform';
+import { StepDetailResponse, stepListPage, StepListQuery, StepWorkRepository, StepWorkResponse } from '@tpo/service-kit';
 
 /** Agent installations per tenant: status, attempt, and each VM's state (pending, installing, installed, failed with reason). */
+@ApiTags('agent installations')
 @Controller('v1/installs')
 export class InstallsHttpController {
   constructor(private readonly steps: StepWorkRepository) {}
 
   @Get()
-  list(@Query() q: StepListQuery) {
-    return this.steps.list('install-agents', q);
+  @ApiPageResponse(StepWorkResponse, 'This step\'s records, newest first')
+  async list(@Query() q: StepListQuery) {
+    return stepListPage(await this.steps.list('install-agents', q), q);
   }
 
   @Get(':tenantId')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no agent installation for this tenant (yet)' })
+  @ApiOkResponse({ type: StepDetailResponse, description: 'The tenant\'s agent installation with each VM\'s state' })
   async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string) {
     const record = await this.steps.find(tenantId, 'install-agents');
     if (!record) throw new DomainError(PlatformErrorCode.NotFound, `no agent installation for tenant ${tenantId}`);

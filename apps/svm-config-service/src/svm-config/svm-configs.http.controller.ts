@@ -1,19 +1,29 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { DomainError, PlatformErrorCode } from '@tpo/platform';
-import { StepListQuery, StepWorkRepository } from '@tpo/service-kit';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiPageResponse, DomainError, ErrorBody, PlatformErrorCode } from '@tpo/platform';
+import { stepListPage, StepListQuery, StepWorkRepository, StepWorkResponse } from '@tpo/service-kit';
 import { CONFIGURE_SVM_STEP, SvmConfigOutput } from './configure-svm.job';
+
+class SvmConfigDetailResponse extends StepWorkResponse {
+  @ApiProperty({ type: 'string', nullable: true, description: 'The vAS display name on the site KSC' }) virtualServerName: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The SVM / Light Agent policy settings applied' }) applied: Record<string, unknown> | null;
+}
 
 /** SVM configuration per tenant: status, attempt, and what was applied on the site's KSC. */
 @Controller('v1/svm-configs')
+@ApiTags('svm configurations')
 export class SvmConfigsHttpController {
   constructor(private readonly steps: StepWorkRepository) {}
 
   @Get()
-  list(@Query() q: StepListQuery) {
-    return this.steps.list(CONFIGURE_SVM_STEP, q);
+  @ApiPageResponse(StepWorkResponse, 'SVM configuration records, newest first')
+  async list(@Query() q: StepListQuery) {
+    return stepListPage(await this.steps.list(CONFIGURE_SVM_STEP, q), q);
   }
 
   @Get(':tenantId')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no SVM configuration for this tenant (yet)' })
+  @ApiOkResponse({ type: SvmConfigDetailResponse, description: 'The tenant\'s SVM configuration and what was applied' })
   async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string) {
     const record = await this.steps.find<unknown, Partial<SvmConfigOutput>>(tenantId, CONFIGURE_SVM_STEP);
     if (!record) throw new DomainError(PlatformErrorCode.NotFound, `no SVM configuration for tenant ${tenantId}`);

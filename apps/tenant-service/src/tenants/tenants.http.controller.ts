@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res
 import { Throttle } from '@nestjs/throttler';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { OnboardingRequest, SITE_ID_PATTERN } from '@tpo/contracts';
-import { CurrentPrincipal, DomainError, PageQuery, Principal, RequireRole } from '@tpo/platform';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { CurrentPrincipal, DomainError, ErrorBody, PageQuery, Principal, RequireRole } from '@tpo/platform';
+import { RevealedCredentialsResponse, TenantCreatedResponse, TenantDetailResponse, TenantPageResponse, TenantSummaryResponse } from './tenant.response';
 import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
@@ -29,6 +31,7 @@ function inScope(principal: Principal | undefined, siteId: string): boolean {
 }
 
 @Controller('v1/tenants')
+@ApiTags('tenants')
 export class TenantsHttpController {
   constructor(
     private readonly requestOnboarding: RequestOnboardingUseCase,
@@ -42,6 +45,10 @@ export class TenantsHttpController {
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
   @Post()
   @RequireRole('admin')
+  @ApiAcceptedResponse({ type: TenantCreatedResponse, description: 'A new order: onboarding starts (Location: /v1/tenants/{id})' })
+  @ApiOkResponse({ type: TenantCreatedResponse, description: 'The order id is already known: the same tenant (duplicate: true)' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN or NO_SITE_CAPACITY' })
+  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN (siteId names no registered site)' })
   async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response) {
     const result = await this.requestOnboarding.execute(command, 'rest');
     res.status(result.outcome === 'accepted' ? 202 : 200);
@@ -50,6 +57,7 @@ export class TenantsHttpController {
   }
 
   @Get()
+  @ApiOkResponse({ type: TenantPageResponse, description: 'Tenants visible to the caller, newest first' })
   async list(@Query() q: ListTenantsQuery, @CurrentPrincipal() principal?: Principal) {
     if (q.siteId && !inScope(principal, q.siteId)) return { items: [], total: 0, limit: q.limit, offset: q.offset };
     const page = await this.tenants.list({ status: q.status, siteId: q.siteId, sites: principal?.sites, limit: q.limit, offset: q.offset });
@@ -57,6 +65,8 @@ export class TenantsHttpController {
   }
 
   @Get(':id')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
+  @ApiOkResponse({ type: TenantDetailResponse, description: 'The tenant with its step timeline, vAS and password state' })
   async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
     const t = await this.visible(id, principal);
     const site = await this.sites.findById(t.siteId);
@@ -65,8 +75,11 @@ export class TenantsHttpController {
 
   /** Resumes a failed tenant at its failed step (202). */
   @Post(':id/retry')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
   @HttpCode(202)
   @RequireRole('operator')
+  @ApiAcceptedResponse({ type: TenantSummaryResponse, description: 'Resumed at the failed step' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NOT_FAILED' })
   async retry(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
     await this.visible(id, principal);
     return tenantSummary(await this.retryOnboarding.execute(id));
@@ -74,9 +87,13 @@ export class TenantsHttpController {
 
   /** Returns the initial admin password exactly once (then 410 Gone), with the advice to change it. Audited. */
   @Post(':id/credentials/reveal')
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
   @HttpCode(200)
   @RequireRole('admin')
   @Throttle({ default: { limit: 10, ttl: 60_000 } })
+  @ApiOkResponse({ type: RevealedCredentialsResponse, description: 'The initial password, once (Cache-Control: no-store)' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NOT_READY' })
+  @ApiGoneResponse({ type: ErrorBody, description: 'CREDENTIALS_GONE: already revealed, or the reveal window expired' })
   async reveal(@Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
     await this.visible(id, principal);
     res.setHeader('Cache-Control', 'no-store');

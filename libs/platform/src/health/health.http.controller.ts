@@ -1,10 +1,14 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ApiExtraModels, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HEALTH_EXTRA_MODELS, LivenessResponse, ReadinessResponse } from './health.response';
 import { Public } from '../auth/roles';
 import { READINESS_CHECKS, ReadinessCheck, runReadinessChecks } from './readiness';
 
 @Controller('health')
+@ApiTags('operations')
+@ApiExtraModels(...HEALTH_EXTRA_MODELS)
 @Public()
 @SkipThrottle()
 export class HealthHttpController {
@@ -12,6 +16,7 @@ export class HealthHttpController {
 
   /** The process is up and its event loop answers. */
   @Get('live')
+  @ApiOkResponse({ type: LivenessResponse, description: 'The process answers' })
   @HttpCode(200)
   live(): { status: 'live' } {
     return { status: 'live' };
@@ -19,6 +24,8 @@ export class HealthHttpController {
 
   /** Postgres and NATS reachable, migrations applied, consumers present. */
   @Get('ready')
+  @ApiOkResponse({ type: ReadinessResponse, description: 'Every dependency is ready' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'At least one dependency is not ready (see checks)' })
   async ready(@Res({ passthrough: true }) res: Response) {
     const report = await runReadinessChecks(this.checks);
     res.status(report.status === 'ready' ? 200 : 503);

@@ -1,5 +1,7 @@
 import { CallHandler, Controller, ExecutionContext, Get, Injectable, NestInterceptor, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PageQuery, principalOf, RequestContext, RequireRole } from '@tpo/platform';
+import { AuditPageResponse } from '../openapi/service-kit.responses';
 import { UnitOfWork } from '@tpo/persistence';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -95,11 +97,13 @@ export class AuditInterceptor implements NestInterceptor {
 
 /** The audit trail of this service's admin actions (admins only). */
 @Controller('v1/audit')
+@ApiTags('operations')
 export class AuditHttpController {
   constructor(private readonly audit: AuditRepository) {}
 
   @Get()
   @RequireRole('admin')
+  @ApiOkResponse({ type: AuditPageResponse, description: 'Admin actions on this service, newest first' })
   list(@Query() q: PageQuery) {
     return this.audit.list(q.limit, q.offset);
   }

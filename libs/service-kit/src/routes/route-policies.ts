@@ -1,7 +1,9 @@
-import { Controller, Get, Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import { Controller, Get, Injectable, OnApplicationBootstrap, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PUBLIC_KEY, RequireRole, Role, ROLES_KEY } from '@tpo/platform';
+import { RoutePolicyResponse } from '../openapi/service-kit.responses';
 
 export interface RoutePolicy {
   method: string;
@@ -9,37 +11,73 @@ export interface RoutePolicy {
   access: 'public' | Role;
 }
 
+/** A controller route with what documentation needs to find its handler. */
+export interface RouteEntry extends RoutePolicy {
+  controller: Type<unknown>;
+  methodName: string;
+  handler: (...args: unknown[]) => unknown;
+}
+
+/** A route served outside the controllers (e.g. the API docs); `path` ending in `/*` covers a subtree. */
+export interface ExtraPublicRoute {
+  method: 'GET';
+  path: string;
+  reason: string;
+}
+
 const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+
+const covers = (policy: RoutePolicy, method: string, path: string) =>
+  policy.method === method && (policy.path === path || (policy.path.endsWith('/*') && path.startsWith(policy.path.slice(0, -1))));
 
 /**
  * The service's HTTP route table with each route's access policy, built from the controllers'
- * metadata. Boot fails if a mutating route has neither a role nor an explicit @Public (a route
- * nobody thought about must not exist), and admins can read the table at GET /v1/routes.
+ * metadata plus the public routes registered outside them (explicitly, with a reason). Boot fails
+ * if a mutating route has neither a role nor an explicit @Public, or if the HTTP server serves a
+ * route the table does not know (a route nobody thought about must not exist). Admins read the
+ * table at GET /v1/routes.
  */
 @Injectable()
 export class RoutePolicies implements OnApplicationBootstrap {
-  private table: RoutePolicy[] = [];
+  private table?: RouteEntry[];
+  private readonly extra: ExtraPublicRoute[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** Declares a public route served outside the controllers (before the app starts listening). */
+  allowPublic(route: ExtraPublicRoute): void {
+    this.extra.push(route);
+  }
 
   onApplicationBootstrap(): void {
     this.table = this.build();
     const unguarded = this.table.filter((r) => r.method !== 'GET' && r.access === 'viewer');
     if (unguarded.length > 0) throw new Error(`mutating routes without a role policy: ${unguarded.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    const unknown = this.servedRoutes().filter((s) => !this.routes().some((p) => covers(p, s.method, s.path)));
+    if (unknown.length > 0) throw new Error(`routes served without a policy: ${unknown.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   }
 
   routes(): RoutePolicy[] {
+    const own = this.entries().map(({ method, path, access }) => ({ method, path, access }));
+    const extra = this.extra.map(({ method, path }) => ({ method, path, access: 'public' as const }));
+    return [...own, ...extra].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  }
+
+  /** The controllers' routes (built on first use, so documentation can read them before boot). */
+  entries(): RouteEntry[] {
+    this.table ??= this.build();
     return this.table;
   }
 
-  private build(): RoutePolicy[] {
-    const out: RoutePolicy[] = [];
+  private build(): RouteEntry[] {
+    const out: RouteEntry[] = [];
     for (const wrapper of this.discovery.getControllers()) {
-      const type = wrapper.metatype;
+      const type = wrapper.metatype as Type<unknown> | undefined;
       if (!type || !wrapper.instance) continue;
       const base = (Reflect.getMetadata(PATH_METADATA, type) as string | undefined) ?? '';
       const proto = Object.getPrototypeOf(wrapper.instance) as object;
@@ -50,22 +88,38 @@ export class RoutePolicies implements OnApplicationBootstrap {
         if (method === undefined || path === undefined) continue; // not an HTTP route (e.g. an event handler)
         const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, type]);
         const role = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, [handler, type]);
-        const verb = RequestMethod[method];
         // A mutating route without a role is recorded as 'viewer' here only to be caught at boot.
-        out.push({ method: verb, path: join(base, path), access: isPublic ? 'public' : (role ?? 'viewer') });
+        out.push({ method: RequestMethod[method], path: join(base, path), access: isPublic ? 'public' : (role ?? 'viewer'), controller: type, methodName: name, handler });
       }
     }
     return out.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   }
+
+  /** What the HTTP server actually routes (Express router layers with a route). */
+  private servedRoutes(): { method: string; path: string }[] {
+    const instance = this.adapterHost.httpAdapter?.getInstance() as { router?: { stack?: RouterLayer[] } } | undefined;
+    const out: { method: string; path: string }[] = [];
+    for (const layer of instance?.router?.stack ?? []) {
+      if (!layer.route || typeof layer.route.path !== 'string') continue;
+      for (const [m, on] of Object.entries(layer.route.methods ?? {})) if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: layer.route.path });
+    }
+    return out;
+  }
+}
+
+interface RouterLayer {
+  route?: { path: unknown; methods?: Record<string, boolean> };
 }
 
 /** API9: the route inventory, for admins and for the test that walks every mutating route. */
 @Controller('v1/routes')
+@ApiTags('operations')
 export class RoutesHttpController {
   constructor(private readonly policies: RoutePolicies) {}
 
   @Get()
   @RequireRole('admin')
+  @ApiOkResponse({ type: RoutePolicyResponse, isArray: true, description: 'Every HTTP route of this service with its access policy' })
   list(): RoutePolicy[] {
     return this.policies.routes();
   }
