@@ -48,4 +48,31 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
     expectBenchLine(result, 'register-vms');
     expect(result).toMatchObject({ vms: 300 });
   }, 120_000);
+
+  it('bench:onboarding (with the direct-script baseline and a scaled-down realistic bulk)', async () => {
+    const { result } = await runBench('onboarding', ['3', '2', '3', '3'], { TPO_BENCH_TIME_SCALE: '0.02' });
+    expectBenchLine(result, 'onboarding');
+    expect(result).toMatchObject({
+      zeroLatency: { tenants: 3, platform: { tenants: 3 }, direct: { tenants: 3 }, throughputPlatformOverDirect: expect.any(Number), singleTenant: { platformOverDirect: expect.any(Number) } },
+      realistic: { tenants: 3, bulkOverCriticalPath: expect.any(Number), serviceRssMbAtEnd: expect.any(Object) },
+    });
+  }, 600_000);
+
+  it('bench:soak', async () => {
+    const { result } = await runBench('soak', ['10', '2', '1']);
+    expectBenchLine(result, 'soak');
+    expect(result).toMatchObject({ seconds: 10, rssGrowthPercent: expect.any(Object), maxRssMb: expect.any(Number) });
+  }, 300_000);
+
+  it('bench:flat-cost', async () => {
+    const { result } = await runBench('flat-cost', ['60', '3', '1']);
+    expectBenchLine(result, 'flat-cost');
+    expect(result).toMatchObject({ seededTenants: 60, empty: { tenants: 3 }, seeded: { tenants: 3 }, p50SeededOverEmpty: expect.any(Number) });
+  }, 300_000);
+
+  it('bench:rest', async () => {
+    const { result } = await runBench('rest', ['1', '4', '2']);
+    expectBenchLine(result, 'rest');
+    expect(result).toMatchObject({ healthLive: { requestsPerSecond: expect.any(Number) }, tenantById: { non2xx: 0 }, tenantList: { non2xx: 0 } });
+  }, 300_000);
 });

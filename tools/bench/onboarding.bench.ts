@@ -1,148 +1,162 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { EVENT_CATALOG } from '@tpo/contracts';
-import { applyTopology } from '@tpo/messaging';
-import { connect } from 'nats';
-import { bootstrapDatabase, loadTopology, migrateAll, resetLocalState } from '../bootstrap/bootstrap';
-import { mintToken } from '@tpo/platform';
-import { devSecrets, loadLocalLayout } from '../bootstrap/local-layout';
-import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
+import { Client } from 'pg';
+import { LocalPlatform } from '../platform/local-platform';
+import { benchLayout, describeMachine, percentile, printResult, round, runBench } from './bench-support';
+import { makeOrders, onboard, Order, realisticSite, seedHosts, serviceRssMb, withBenchPlatform, ZERO_LATENCY_SITE } from './bench-platform';
+import { directClients, onboardDirect } from './direct-onboarding';
 
 /**
- * Onboarding benchmark, on its own database (tpo_bench) and stream:
- *  A. N tenants x M VMs against a zero-latency simulator: throughput and end-to-end latency;
- *  B. a bulk of B tenants with realistic simulated durations (CreateTenant 5 s, agent installation
- *     10 s, activation 2 s) against the single-tenant critical path measured first.
- * Usage: npm run bench:onboarding [-- N M B]   (defaults 50 5 500). Ends with one JSON line.
+ * Onboarding benchmark, on its own database (TPO_BENCH_DATABASE, default tpo_bench) and stream:
+ *  A. N tenants x M VMs against a zero-latency simulator, C ordered at once: the platform, then in
+ *     the same run and against the same simulator a plain script making the same vendor calls
+ *     (no NATS, no Postgres, tight polling); prints platform/direct ratios. Then one tenant alone.
+ *  B. a bulk of B tenants x 2 VMs with realistic task durations (CreateTenant 5 s, agent
+ *     installation 10 s, activation 2 s, others 0.2 s) against the single-tenant critical path.
+ * Usage: npm run bench:onboarding [-- N M B C]   (defaults 50 5 500 16; B = 0 skips B). Ends with
+ * one JSON line. TPO_BENCH_CPU_PROF=<dir> writes a CPU profile of every service (--cpu-prof).
  */
-const [N, M, BULK] = [Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 500)];
-const layout = loadLocalLayout({ database: 'tpo_bench' });
+const [N, M, BULK, C] = [Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 500), Number(process.argv[5] ?? 16)];
+const profile = { nodeArgs: process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : [] };
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+interface RunFigures {
+  tenants: number;
+  failed: number;
+  totalSeconds: number;
+  tenantsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Simulator calls per tenant (IS / KSC), to show both sides did the same vendor work. */
+  integrationServerCallsPerTenant: number;
+  kscCallsPerTenant: number;
 }
 
-async function withPlatform<T>(name: string, simulator: object, work: (p: LocalPlatform) => Promise<T>): Promise<T> {
-  await resetLocalState(layout, `BENCH_${name}`);
-  await bootstrapDatabase(layout);
-  await migrateAll(layout);
-  const prefix = `bench${name.toLowerCase()}`;
-  const nc = await connect({ servers: layout.natsUrl });
-  await applyTopology(await nc.jetstreamManager(), loadTopology(), { prefix, streamName: `BENCH_${name}`, eventKeys: EVENT_CATALOG.map((d) => d.key) });
-  const dir = mkdtempSync(join(tmpdir(), 'tpo-bench-'));
-  writeFileSync(join(dir, 'simulator.json'), JSON.stringify({ sites: [simulator] }));
-  const platform = await startLocalPlatform({
-    layout,
-    stateDir: dir,
-    simulatorConfig: join(dir, 'simulator.json'),
-    simulatorPorts: { integrationServer: 27271, ksc: 23299, admin: 27399 },
-    ports: Object.fromEntries(layout.services.map((s, i) => [s.name, 3950 + i])),
-    extraEnv: { NATS_STREAM: `BENCH_${name}`, NATS_SUBJECT_PREFIX: prefix, LOG_LEVEL: 'warn', JOB_CONCURRENCY: '128', JOB_SITE_CONCURRENCY: '128', EVENT_CONCURRENCY: '32' },
-    license: { maxVms: 1_000_000 },
-  });
-  try {
-    return await work(platform);
-  } finally {
-    await platform.stop();
-    await (await nc.jetstreamManager()).streams.delete(`BENCH_${name}`).catch(() => undefined);
-    await nc.close();
-  }
+async function counters(p: LocalPlatform): Promise<Record<string, number>> {
+  return (await (await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/counters`)).json()) as Record<string, number>;
 }
 
-/** Orders `count` tenants of `vms` VMs (bounded concurrency) and waits until all are ready. */
-async function onboard(p: LocalPlatform, count: number, vms: number): Promise<{ latenciesMs: number[]; totalMs: number; failed: number }> {
-  const auth = { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'bench', roles: ['admin'], ttlSeconds: 7200 })}` };
-  const orders = Array.from({ length: count }, () => {
-    const id = randomUUID().slice(0, 8);
-    return {
-      orderId: `bench-${id}`,
-      tenantName: `Bench ${id}`,
-      adminAccountName: `bench-${id}`,
-      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `b${id}-vm${i}`, osFamily: 'linux', address: `10.1.${i % 250}.1` })),
-    };
-  });
-  const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })));
-  for (let i = 0; i < hosts.length; i += 1000) {
-    await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/ksc/hosts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: hosts.slice(i, i + 1000) }),
-    });
+async function measure(p: LocalPlatform, tenants: number, run: () => Promise<{ latenciesMs: number[]; totalMs: number; failed: number }>): Promise<RunFigures> {
+  const before = await counters(p);
+  const r = await run();
+  const after = await counters(p);
+  let is = 0;
+  let ksc = 0;
+  for (const [k, v] of Object.entries(after)) {
+    // KSC methods are `Class.Method`; Integration Server operations have no dot.
+    if (k.includes('.')) ksc += v - (before[k] ?? 0);
+    else is += v - (before[k] ?? 0);
   }
-  const started = Date.now();
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < orders.length) {
-        const o = orders[next++];
-        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(o) });
-        if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
-        ids.push(((await res.json()) as { id: string }).id);
-      }
-    }),
-  );
-  for (;;) {
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as { total: number };
-    if (page.total === 0) break;
-    if (Date.now() - started > 30 * 60_000) throw new Error('bench timed out');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const totalMs = Date.now() - started;
+  return {
+    tenants,
+    failed: r.failed,
+    totalSeconds: round(r.totalMs / 1000, 2),
+    tenantsPerSecond: round((tenants / r.totalMs) * 1000, 2),
+    p50Ms: Math.round(percentile(r.latenciesMs, 50)),
+    p99Ms: Math.round(percentile(r.latenciesMs, 99)),
+    integrationServerCallsPerTenant: round(is / tenants, 1),
+    kscCallsPerTenant: round(ksc / tenants, 1),
+  };
+}
+
+/** The same tenants' vendor calls as a plain script, `concurrency` tenants at once. */
+async function direct(p: LocalPlatform, orders: Order[], concurrency: number) {
+  await seedHosts(p.simulator.adminUrl, p.simulator.endpoints[0].siteId, orders);
+  const clients = directClients(p);
   const latenciesMs: number[] = [];
   let failed = 0;
-  for (let offset = 0; offset < count; offset += 100) {
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?limit=100&offset=${offset}`, { headers: auth })).json()) as { items: { status: string; createdAt: string; readyAt: string | null }[] };
-    for (const t of page.items) {
-      if (t.status !== 'ready' || !t.readyAt) failed++;
-      else latenciesMs.push(new Date(t.readyAt).getTime() - new Date(t.createdAt).getTime());
-    }
+  let next = 0;
+  const started = Date.now();
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, orders.length) }, async () => {
+        while (next < orders.length) {
+          const o = orders[next++];
+          const t0 = Date.now();
+          try {
+            await onboardDirect(clients, o);
+            latenciesMs.push(Date.now() - t0);
+          } catch (e) {
+            failed++;
+            console.error(`direct onboarding of ${o.tenantName} failed: ${(e as Error).message}`);
+          }
+        }
+      }),
+    );
+  } finally {
+    await clients.close();
   }
-  return { latenciesMs, totalMs, failed };
+  return { latenciesMs, totalMs: Date.now() - started, failed };
 }
+
+/** Postgres transactions of the bench database during `work` (pg_stat_database; reported up to ~1 s late). */
+async function transactions<T>(work: () => Promise<T>): Promise<{ result: T; transactions: number }> {
+  const layout = benchLayout();
+  const pg = new Client({ connectionString: layout.adminUrl });
+  await pg.connect();
+  const read = async () => Number((await pg.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [layout.database])).rows[0]?.n ?? 0);
+  try {
+    const before = await read();
+    const result = await work();
+    await new Promise((r) => setTimeout(r, 1500));
+    return { result, transactions: (await read()) - before };
+  } finally {
+    await pg.end();
+  }
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
 
 async function main(): Promise<void> {
-  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  console.log('machine:', JSON.stringify(machine));
+  const machine = await describeMachine();
 
-  const zero = await withPlatform('ZERO', { id: 'site-1', faults: { taskDurationsMs: { '*': 0 } } }, (p) => onboard(p, N, M));
-  const a = {
-    tenants: N,
-    vmsPerTenant: M,
-    failed: zero.failed,
-    totalSeconds: Math.round(zero.totalMs / 100) / 10,
-    tenantsPerMinute: Math.round((N / zero.totalMs) * 60_000),
-    vmsPerSecond: Math.round(((N * M) / zero.totalMs) * 1000),
-    p50Ms: percentile(zero.latenciesMs, 50),
-    p99Ms: percentile(zero.latenciesMs, 99),
-  };
-  console.log('A. zero-latency simulator:', JSON.stringify(a));
+  const a = await withBenchPlatform(
+    'ZERO',
+    ZERO_LATENCY_SITE,
+    async (p) => {
+      const { result: platform, transactions: tx } = await transactions(() => measure(p, N, () => onboard(p, makeOrders(N, M), C)));
+      const directRun = await measure(p, N, () => direct(p, makeOrders(N, M, 'direct'), C));
+      const single = await measure(p, 1, () => onboard(p, makeOrders(1, M), 1));
+      const singleDirect = await measure(p, 1, () => direct(p, makeOrders(1, M, 'direct'), 1));
+      return {
+        tenants: N,
+        vmsPerTenant: M,
+        atOnce: C,
+        platform: { ...platform, postgresTransactionsPerTenant: round(tx / N, 1) },
+        direct: directRun,
+        throughputPlatformOverDirect: ratio(platform.tenantsPerSecond, directRun.tenantsPerSecond),
+        p50LatencyPlatformOverDirect: ratio(platform.p50Ms, directRun.p50Ms),
+        singleTenant: { platformMs: single.p50Ms, directMs: singleDirect.p50Ms, platformOverDirect: ratio(single.p50Ms, singleDirect.p50Ms) },
+      };
+    },
+    profile,
+  );
+  console.log('A. zero-latency simulator, platform vs direct script:', JSON.stringify(a));
 
-  const realistic = { id: 'site-1', faults: { taskDurationsMs: { '*': 200, CreateTenant: 5000, ChangeTenantActivation: 2000, KLRI_TASK_REMOTE_INSTALL: 10_000 } } };
-  // Separate platforms: the bulk alone may take all 500 virtual servers of the site.
-  const single = await withPlatform('SINGLE', realistic, (p) => onboard(p, 1, 2));
-  const b = await withPlatform('REAL', realistic, async (p) => {
-    const bulk = await onboard(p, BULK, 2);
-    return {
-      tenants: BULK,
-      vmsPerTenant: 2,
-      failed: bulk.failed,
-      singleTenantCriticalPathSeconds: Math.round(single.totalMs / 100) / 10,
-      bulkTotalSeconds: Math.round(bulk.totalMs / 100) / 10,
-      bulkOverCriticalPath: Math.round((bulk.totalMs / single.totalMs) * 10) / 10,
-      p50Seconds: Math.round(percentile(bulk.latenciesMs, 50) / 100) / 10,
-      p99Seconds: Math.round(percentile(bulk.latenciesMs, 99) / 100) / 10,
-    };
-  });
-  console.log('B. realistic durations:', JSON.stringify(b));
-  console.log(JSON.stringify({ bench: 'onboarding', at: new Date().toISOString(), machine, zeroLatency: a, realistic: b }));
+  let b: Record<string, unknown> | undefined;
+  if (BULK > 0) {
+    // Separate platforms: the bulk alone may take all 500 virtual servers of the site.
+    const single = await withBenchPlatform('SINGLE', realisticSite(), (p) => onboard(p, makeOrders(1, 2), 1), profile);
+    b = await withBenchPlatform(
+      'REAL',
+      realisticSite(),
+      async (p) => {
+        const bulk = await onboard(p, makeOrders(BULK, 2), C);
+        return {
+          tenants: BULK,
+          vmsPerTenant: 2,
+          failed: bulk.failed,
+          singleTenantCriticalPathSeconds: round(single.totalMs / 1000, 1),
+          bulkTotalSeconds: round(bulk.totalMs / 1000, 1),
+          bulkOverCriticalPath: round(bulk.totalMs / single.totalMs, 2),
+          p50Seconds: round(percentile(bulk.latenciesMs, 50) / 1000, 1),
+          p99Seconds: round(percentile(bulk.latenciesMs, 99) / 1000, 1),
+          serviceRssMbAtEnd: serviceRssMb(p),
+        };
+      },
+      profile,
+    );
+    console.log('B. realistic durations:', JSON.stringify(b));
+  }
+  printResult('onboarding', machine, { zeroLatency: a, realistic: b ?? null });
 }
 
-main().catch((e) => {
-  console.error(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
-  process.exit(1);
-});
+runBench(main);

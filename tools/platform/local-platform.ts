@@ -23,6 +23,8 @@ export interface LocalPlatformOptions {
   echo?: boolean;
   /** Each process's output goes to `<logDir>/<name>.log` (emptied at start). */
   logDir?: string;
+  /** Extra Node.js flags for the five services (e.g. --cpu-prof for the benches). */
+  serviceNodeArgs?: string[];
   onUnexpectedExit?: (name: string, code: number | null) => void;
 }
 
@@ -107,7 +109,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         ...o.extraEnv,
       });
       envs.set(s.name, env);
-      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, logDir: o.logDir, onExit: onExit(s.name) }));
+      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, logDir: o.logDir, onExit: onExit(s.name), nodeArgs: o.serviceNodeArgs }));
     }
     const crashed = new Set<string>();
     await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
@@ -124,7 +126,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         processes[i].child.kill('SIGKILL');
         await processes[i].exit;
         await beforeRestart?.();
-        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, logDir: o.logDir, onExit: onExit(service) }));
+        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, logDir: o.logDir, onExit: onExit(service), nodeArgs: o.serviceNodeArgs }));
         await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 60_000, service);
       },
       stop: async () => {

@@ -18,11 +18,13 @@ export interface NodeProcessOptions {
   /** Append everything the process writes to `<logDir>/<name>.log`. */
   logDir?: string;
   onExit?: (code: number | null) => void;
+  /** Extra Node.js flags (e.g. --cpu-prof for the benches). */
+  nodeArgs?: string[];
 }
 
 /** Runs a compiled entry point (`dist/...js`) with the repo's path aliases; lines prefixed by name. */
 export function startNodeProcess(name: string, entry: string, env: Record<string, string>, options: NodeProcessOptions = {}): ManagedProcess {
-  const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

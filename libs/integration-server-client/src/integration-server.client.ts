@@ -1,4 +1,4 @@
-import { HttpRequest, HttpResponse, HttpStatusError, ResilientHttp, ResilientHttpOptions } from '@tpo/kaspersky-http';
+import { HttpRequest, HttpResponse, HttpStatusError, ResilientHttp, ResilientHttpOptions, TaskDurations } from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { IntegrationServerError, IntegrationServerProtocolError } from './errors';
 import { IsTask, IsTenant, IsVm, listOf, taskFrom, taskIdFrom, tenantFrom, TenantType, vmFrom } from './model';
@@ -51,6 +51,8 @@ const NAME_MAX = 256;
  */
 export class IntegrationServerClient {
   private readonly http: ResilientHttp;
+  /** What this server's tasks took so far, per task type (drives the polling schedule). */
+  private readonly durations = new TaskDurations();
   private readonly authorization: string;
   private readonly maxText: number;
 
@@ -200,7 +202,7 @@ export class IntegrationServerClient {
    * for Failed/Canceled and IsTaskTimeoutError at the deadline.
    */
   waitForTask(taskId: string, options: WaitForTaskOptions = {}): Promise<IsTask> {
-    return waitForTask((id) => this.getTask(id), taskId, options);
+    return waitForTask((id) => this.getTask(id), taskId, { durations: this.durations, ...options });
   }
 
   async close(): Promise<void> {

@@ -1,38 +1,53 @@
+import { PollSchedule, TaskDurations } from '@tpo/kaspersky-http';
 import { IsTaskFailedError, IsTaskTimeoutError } from './errors';
 import { IsTask, TERMINAL_STATES } from './model';
 
 export interface WaitForTaskOptions {
   /** Give up after this long (default 10 minutes: KSC work can take minutes). */
   deadlineMs?: number;
-  /** First poll delay; grows by half each poll up to `maxDelayMs` (§5.5: 1-2 s backing off to ~10 s). */
+  /** First poll delay (default 40 ms); the pause then grows, see PollSchedule. */
   initialDelayMs?: number;
+  /** Longest pause of the plain backoff (default 10 s, §5.5's ~10 s). */
   maxDelayMs?: number;
+  /** Durations of earlier tasks per type: a long task is then checked a handful of times. */
+  durations?: TaskDurations;
   signal?: AbortSignal;
   /** Called whenever the task changes (state, stage or progress). */
   onProgress?: (task: IsTask) => void;
 }
 
-/** Polls until Completed / Failed / Canceled. Transient errors of a poll are retried by the HTTP layer. */
+/**
+ * Polls until Completed / Failed / Canceled, first soon, then following the task type's learned
+ * duration (PollSchedule). Transient errors of a poll are retried by the HTTP layer.
+ */
 export async function waitForTask(getTask: (id: string) => Promise<IsTask>, taskId: string, options: WaitForTaskOptions = {}): Promise<IsTask> {
-  const deadline = Date.now() + (options.deadlineMs ?? 600_000);
-  let delay = options.initialDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 5000;
+  const started = Date.now();
+  const deadline = started + (options.deadlineMs ?? 600_000);
+  let schedule: PollSchedule | undefined;
   let last: IsTask | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const task = await getTask(taskId);
     if (!last || last.state !== task.state || last.progress !== task.progress || last.stage !== task.stage) options.onProgress?.(task);
     last = task;
+    const since = runningSince(task, started);
     if (TERMINAL_STATES.has(task.state)) {
+      if (task.type && task.created && task.stateChanged) options.durations?.observe(task.type, task.stateChanged.getTime() - task.created.getTime());
       if (task.state === 'Completed') return task;
       throw new IsTaskFailedError(task);
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new IsTaskTimeoutError(taskId, last, options.deadlineMs ?? 600_000);
-    await sleep(Math.min(delay, remaining), options.signal);
-    // Gentle growth: a doubling backoff overshoots a 5-10 s task by as much again.
-    delay = Math.min(max, Math.round(delay * 1.5));
+    const tuning = { firstMs: options.initialDelayMs, maxMs: options.maxDelayMs };
+    schedule ??= options.durations && task.type ? options.durations.schedule(task.type, tuning) : new PollSchedule(tuning);
+    await sleep(Math.min(schedule.next(Date.now() - since), remaining), options.signal);
   }
+}
+
+/** When the task started: the server's creation time when plausible, else our first poll. */
+function runningSince(task: IsTask, fallback: number): number {
+  const created = task.created?.getTime();
+  return created !== undefined && created <= Date.now() + 1000 && created > fallback - 86_400_000 ? Math.min(created, Date.now()) : fallback;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

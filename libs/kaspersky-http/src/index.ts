@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './tls';
 export * from './resilient-http';
+export * from './poll-schedule';

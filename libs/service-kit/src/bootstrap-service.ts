@@ -46,6 +46,10 @@ export async function createServiceApp(
       pinoHttp({
         logger,
         autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+        // Reads are the hot path (dashboards, pollers): debug. Changes stay at info (they are audited
+        // too); client errors warn, server errors error.
+        customLogLevel: (req, res, err) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.method === 'GET' || req.method === 'HEAD' ? 'debug' : 'info',
         // Bodies are never logged; headers only through the redaction list.
         serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
       }),

@@ -1,0 +1,66 @@
+/**
+ * How long to wait before the next check of a vendor task (issue 11: no fixed sleeps). The first
+ * check comes soon, so a task that is over in 50 ms is seen within ~100 ms; then the pause grows
+ * (times `factor`) and, without a learned expectation, never exceeds `maxMs` or a quarter of the
+ * time already waited (so a long task is checked a few dozen times, not every few seconds).
+ * With an expected duration (learned from earlier tasks of the same kind) the schedule jumps
+ * straight to 85% of it and then checks every 5% of it (longer once overdue): a 10-minute install
+ * costs a handful of calls.
+ */
+export interface PollScheduleOptions {
+  firstMs?: number;
+  factor?: number;
+  /** Longest pause of the plain backoff (it may grow past this with the time already waited). */
+  maxMs?: number;
+  /** Expected duration of this kind of task, e.g. from TaskDurations. */
+  expectedMs?: number;
+}
+
+export class PollSchedule {
+  private checks = 0;
+  private readonly first: number;
+  private readonly factor: number;
+  private readonly max: number;
+
+  constructor(private readonly options: PollScheduleOptions = {}) {
+    this.first = options.firstMs ?? 40;
+    this.factor = options.factor ?? 1.5;
+    this.max = options.maxMs ?? 10_000;
+  }
+
+  /** The pause before the next check, given how long the task has been running (ms). */
+  next(elapsedMs: number): number {
+    const i = this.checks++;
+    const backoff = Math.min(Math.max(this.max, elapsedMs / 4), this.first * this.factor ** i);
+    const expected = this.options.expectedMs;
+    if (i === 0 || expected === undefined || expected <= 0) return Math.round(Math.max(1, backoff));
+    const lead = 0.85 * expected - elapsedMs;
+    if (lead > backoff) return Math.round(lead);
+    // Near the expected end: every 5% of it; past it, pauses grow with the overrun.
+    return Math.round(Math.max(this.first, 0.05 * expected, (elapsedMs - expected) / 2));
+  }
+}
+
+/**
+ * Observed task durations per kind (e.g. "CreateTenant", "remote-install"), as an exponentially
+ * weighted average, so that polling follows what tasks of that kind actually take on this site.
+ */
+export class TaskDurations {
+  private readonly averages = new Map<string, number>();
+
+  constructor(private readonly weight = 0.3) {}
+
+  observe(kind: string, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    const previous = this.averages.get(kind);
+    this.averages.set(kind, previous === undefined ? ms : previous + this.weight * (ms - previous));
+  }
+
+  expected(kind: string): number | undefined {
+    return this.averages.get(kind);
+  }
+
+  schedule(kind: string, options: Omit<PollScheduleOptions, 'expectedMs'> = {}): PollSchedule {
+    return new PollSchedule({ ...options, expectedMs: this.expected(kind) });
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT_CATALOG } from '@tpo/contracts';
+import { applyTopology } from '@tpo/messaging';
+import { mintToken } from '@tpo/platform';
+import { connect } from 'nats';
+import { bootstrapDatabase, loadTopology, migrateAll, resetLocalState } from '../bootstrap/bootstrap';
+import { devSecrets } from '../bootstrap/local-layout';
+import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
+import { benchLayout, benchPorts } from './bench-support';
+
+/** A simulated site's config for the simulator (`faults.taskDurationsMs` sets task durations). */
+export type SimulatorSite = { id: string; faults?: { taskDurationsMs?: Record<string, number> } };
+
+/** Realistic task durations (issue 11, P2), scaled by TPO_BENCH_TIME_SCALE for the small runs in tests. */
+export function realisticSite(): SimulatorSite {
+  const scale = Number(process.env.TPO_BENCH_TIME_SCALE ?? 1);
+  const ms = (n: number) => Math.max(1, Math.round(n * scale));
+  return { id: 'site-1', faults: { taskDurationsMs: { '*': ms(200), CreateTenant: ms(5000), ChangeTenantActivation: ms(2000), KLRI_TASK_REMOTE_INSTALL: ms(10_000) } } };
+}
+
+export const ZERO_LATENCY_SITE: SimulatorSite = { id: 'site-1', faults: { taskDurationsMs: { '*': 0 } } };
+
+export interface BenchPlatformOptions {
+  /** Extra environment for the five services. */
+  serviceEnv?: Record<string, string>;
+  /** Extra Node.js flags for the five services (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Keep the database of a previous run (P6 seeds it first); default: start from an empty one. */
+  keepDatabase?: boolean;
+}
+
+/**
+ * A whole platform (simulator + five services as processes) on the bench database and its own
+ * stream, torn down after `work`. Every platform starts from an empty database unless told not to.
+ */
+export async function withBenchPlatform<T>(name: string, site: SimulatorSite, work: (p: LocalPlatform) => Promise<T>, options: BenchPlatformOptions = {}): Promise<T> {
+  const layout = benchLayout();
+  if (!options.keepDatabase) await resetLocalState(layout, `BENCH_${name}`);
+  await bootstrapDatabase(layout);
+  await migrateAll(layout);
+  const prefix = `bench${name.toLowerCase()}`;
+  const nc = await connect({ servers: layout.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
+  await applyTopology(jsm, loadTopology(), { prefix, streamName: `BENCH_${name}`, eventKeys: EVENT_CATALOG.map((d) => d.key) });
+  const dir = mkdtempSync(join(tmpdir(), 'tpo-bench-'));
+  writeFileSync(join(dir, 'simulator.json'), JSON.stringify({ sites: [site] }));
+  const [is, ksc, admin, ...servicePorts] = await benchPorts([27271, 23299, 27399, ...layout.services.map((_, i) => 3950 + i)]);
+  const platform = await startLocalPlatform({
+    layout,
+    stateDir: dir,
+    simulatorConfig: join(dir, 'simulator.json'),
+    simulatorPorts: { integrationServer: is, ksc, admin },
+    ports: Object.fromEntries(layout.services.map((s, i) => [s.name, servicePorts[i]])),
+    extraEnv: {
+      NATS_STREAM: `BENCH_${name}`,
+      NATS_SUBJECT_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      JOB_CONCURRENCY: '128',
+      JOB_SITE_CONCURRENCY: '128',
+      EVENT_CONCURRENCY: '32',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      ...options.serviceEnv,
+    },
+    license: { maxVms: 1_000_000 },
+    echo: process.env.TPO_BENCH_ECHO === '1',
+    serviceNodeArgs: options.nodeArgs,
+  });
+  try {
+    return await work(platform);
+  } catch (e) {
+    // The services' own errors say why (LOG_LEVEL=warn keeps their output small).
+    for (const proc of platform.processes) {
+      const lines = proc.output.join('').split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
+      for (const l of lines.slice(-5)) console.error(`[${proc.name}] ${l.slice(0, 1000)}`);
+    }
+    throw e;
+  } finally {
+    await platform.stop();
+    await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
+    await nc.close();
+  }
+}
+
+export interface Order {
+  orderId: string;
+  tenantName: string;
+  adminAccountName: string;
+  vms: { biosUuid: string; name: string; osFamily: 'linux' | 'windows'; address: string }[];
+}
+
+export function makeOrders(count: number, vms: number, tag = 'bench'): Order[] {
+  return Array.from({ length: count }, () => {
+    const id = randomUUID().slice(0, 8);
+    return {
+      orderId: `${tag}-${id}`,
+      tenantName: `Bench ${id}`,
+      adminAccountName: `${tag}-${id}`,
+      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `b${id}-vm${i}`, osFamily: 'linux' as const, address: `10.1.${i % 250}.1` })),
+    };
+  });
+}
+
+/** The VMs exist on the site's KSC (as if cloned from a template with a Network Agent). */
+export async function seedHosts(simulatorAdminUrl: string, siteId: string, orders: Order[]): Promise<void> {
+  const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })));
+  for (let i = 0; i < hosts.length; i += 1000) {
+    const res = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: hosts.slice(i, i + 1000) }) });
+    if (!res.ok) throw new Error(`seeding hosts failed: ${res.status}`);
+  }
+}
+
+export async function adminAuth(): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'bench', roles: ['admin'], ttlSeconds: 7200 })}` };
+}
+
+export interface OnboardingRun {
+  latenciesMs: number[];
+  totalMs: number;
+  failed: number;
+}
+
+/** Orders the tenants over REST (`concurrency` at once) and waits until none is onboarding. */
+export async function onboard(p: LocalPlatform, orders: Order[], concurrency = 16): Promise<OnboardingRun> {
+  const auth = await adminAuth();
+  await seedHosts(p.simulator.adminUrl, p.simulator.endpoints[0].siteId, orders);
+  const started = Date.now();
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < orders.length) {
+        const o = orders[next++];
+        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(o) });
+        if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+    }),
+  );
+  // One cheap count query per 100 ms, so the run's end is seen promptly without loading the platform.
+  for (;;) {
+    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as { total: number };
+    if (page.total === 0) break;
+    if (Date.now() - started > 30 * 60_000) throw new Error('bench timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const totalMs = Date.now() - started;
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  for (const id of ids) {
+    const t = (await (await fetch(`${p.url('tenant-service')}/v1/tenants/${id}`, { headers: auth })).json()) as { status: string; createdAt: string; readyAt: string | null };
+    if (t.status !== 'ready' || !t.readyAt) failed++;
+    else latenciesMs.push(new Date(t.readyAt).getTime() - new Date(t.createdAt).getTime());
+  }
+  return { latenciesMs, totalMs, failed };
+}
+
+/** Resident memory (MB) of each running service process, from /proc (Linux). */
+export function serviceRssMb(p: LocalPlatform): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const proc of p.processes) {
+    if (proc.name === 'kaspersky-simulator' || proc.child.exitCode !== null || !proc.child.pid) continue;
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      out[proc.name] = Math.round(kb / 1024);
+    } catch {
+      out[proc.name] = -1;
+    }
+  }
+  return out;
+}

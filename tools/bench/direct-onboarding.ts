@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IntegrationServerClient, IsTask, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
+import { AsyncActions, HostGroupApi, KscClient, KscSession, PackagesApi, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
+import { randomBytes } from 'node:crypto';
+import { devSecrets } from '../bootstrap/local-layout';
+import { LocalPlatform } from '../platform/local-platform';
+import { Order } from './bench-platform';
+
+/** Tight polling: the direct script checks tasks as often as it can (issue 11's baseline). */
+const TIGHT_MS = 5;
+
+export interface DirectClients {
+  is: IntegrationServerClient;
+  ksc: KscClient;
+  close(): Promise<void>;
+}
+
+/** The project's own clients for the platform's simulated site, as the step services build them. */
+export function directClients(p: LocalPlatform): DirectClients {
+  const secrets = devSecrets();
+  const ca = { caPem: readFileSync(join(p.stateDir, 'certificate.pem'), 'utf8') };
+  const e = p.simulator.endpoints[0];
+  const is = new IntegrationServerClient({ baseUrl: e.integrationServerUrl, username: 'multitenancy', password: secrets.simulatorIsPassword, tls: ca, connections: 16 });
+  const ksc = new KscClient({ baseUrl: e.kscUrl, credentials: { user: 'svc-onboard', password: secrets.simulatorKscPassword }, tls: ca, connections: 8 });
+  return { is, ksc, close: async () => void (await Promise.allSettled([is.close(), ksc.close()])) };
+}
+
+/**
+ * A plain in-memory script making the same Integration Server and KSC calls as the five steps for
+ * one tenant (happy path: lookups before creates, the same sessions, tasks and history reads), with
+ * no NATS, no Postgres, no durable state and tight polling. The platform's cost is measured against it.
+ */
+export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
+  // Step 1: lookup, then CreateTenant (Complete) and its task.
+  const others = await c.is.listTenants();
+  if (others.some((t) => t.name === o.tenantName)) throw new Error(`tenant ${o.tenantName} exists`);
+  const handle = await c.is.createTenant({ name: o.tenantName, userData: `[tpo-order:${o.orderId}]`, type: 'Complete', vKsc: { name: o.adminAccountName, password: `Aa1!${randomBytes(12).toString('base64url')}` } });
+  const task = await isTask(c, handle.taskId);
+  const tenant = task.result?.tenant as IsTenant;
+  const vsId = Number(tenant.vKsc!.id);
+
+  // Steps 2-3: the tenant's Light Agent policy and the profile's Protection Server policy (main server).
+  const main = await c.ksc.startSession();
+  let vsName: string;
+  try {
+    vsName = String((await new VServersApi(main).getVServerInfo(vsId, ['KLVSRV_ID', 'KLVSRV_DN'])).KLVSRV_DN);
+    const groups = new HostGroupApi(main);
+    const root = await groups.groupIdGroups();
+    const multitenancy = (await groups.getGroupId(root, 'Multitenancy KSV LA'))!;
+    const folder = (await groups.getGroupId(multitenancy, o.tenantName))!;
+    const policies = new PolicyApi(main);
+    await ensurePolicy(policies, folder, `TPO Light Agent - ${o.tenantName}`, 'KSVLA', { KSVLA_SVM_DISCOVERY_METHOD: 'IntegrationServer' });
+    let svmGroup = root;
+    for (const name of ['TPO SVMs', 'standard']) svmGroup = (await groups.getGroupId(svmGroup, name)) ?? (await groups.addGroup(name, svmGroup));
+    await ensurePolicy(policies, svmGroup, 'TPO Protection Server - standard', 'KSVLA_SVM', { KSVSVM_PROTECTION_PROFILE: 'standard' });
+  } finally {
+    await main.endSession();
+  }
+
+  // Step 4: packages into the vAS, VMs moved into it, Light Agent installed.
+  await installAgents(c, o, vsName);
+
+  // Step 5: one RegisterVm per VM.
+  await Promise.all(o.vms.map((vm) => c.is.registerVm(tenant.id, { biosId: vm.biosUuid, name: vm.name })));
+
+  // Step 6: activation, then read back.
+  const activation = await c.is.activateTenant(tenant.id);
+  await isTask(c, activation.taskId);
+  if ((await c.is.getTenant(tenant.id)).status !== 'Active') throw new Error('tenant not active');
+}
+
+async function isTask(c: DirectClients, taskId: string): Promise<IsTask> {
+  for (;;) {
+    const task = await c.is.getTask(taskId);
+    if (task.state === 'Completed') return task;
+    if (TERMINAL_STATES.has(task.state)) throw new Error(`task ${taskId} ${task.state}`);
+    await sleep(TIGHT_MS);
+  }
+}
+
+async function ensurePolicy(api: PolicyApi, groupId: number, name: string, product: string, settings: Record<string, string>): Promise<void> {
+  const ours = async () => (await api.getPoliciesForGroup(groupId)).filter((p) => p.KLPOL_DN === name && p.KLPOL_PRODUCT === product);
+  if ((await ours()).length === 0) {
+    await api.addPolicy({ name, product, version: '6.2.0.0', groupId, active: true, settings, locked: Object.keys(settings) });
+    await ours();
+    return;
+  }
+  const [existing] = await ours();
+  await api.getPolicyData(existing.KLPOL_ID as number);
+}
+
+async function installAgents(c: DirectClients, o: Order, vsName: string): Promise<void> {
+  const main = await c.ksc.startSession();
+  const vas = await c.ksc.startSession({ vserver: vsName });
+  try {
+    const vServer = await new VServersApi(main).findByDisplayName(vsName);
+    const onMain = await new PackagesApi(main).getPackages2();
+    let inVas = await new PackagesApi(vas).getPackages2();
+    const names = (p: { KLPKG_NPI_NAME?: unknown; KLPKG_DN?: unknown }) => String(p.KLPKG_NPI_NAME ?? p.KLPKG_DN ?? '');
+    for (const part of ['Network Agent', 'Light Agent']) {
+      const pkg = onMain.find((p) => names(p).includes(part))!;
+      if (inVas.some((x) => names(x) === names(pkg))) continue;
+      const guid = await new PackagesApi(main).retranslateToVServer(PackagesApi.packageId(pkg)!, vServer!.KLVSRV_ID as number);
+      await waitAction(main, guid);
+      inVas = await new PackagesApi(vas).getPackages2();
+    }
+    const lightAgent = PackagesApi.packageId(inVas.find((p) => names(p).includes('Light Agent'))!)!;
+    const vmNames = o.vms.map((v) => v.name);
+    await findHosts(vas, vmNames); // none there yet
+    const mainHosts = await findHosts(main, vmNames);
+    const mainTasks = new TasksApi(main);
+    const reconnect = await mainTasks.addReconnectionTask(vsName, { hostNames: [] }, { displayName: `Move tenant VMs to ${vsName}` });
+    await runDeviceTask(mainTasks, reconnect, mainHosts);
+    let placed: string[] = [];
+    while (placed.length < vmNames.length) {
+      placed = await findHosts(vas, vmNames);
+      if (placed.length < vmNames.length) await sleep(TIGHT_MS);
+    }
+    const groups = new HostGroupApi(vas);
+    const root = await groups.groupIdGroups();
+    await groups.groupIdUnassigned();
+    await groups.moveHostsToGroup(root, placed);
+    const vasTasks = new TasksApi(vas, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE);
+    const install = await vasTasks.addRemoteInstallTask([lightAgent], { hostNames: [] }, { displayName: `Install Light Agent on tenant VMs (${vsName})` });
+    await runDeviceTask(vasTasks, install, placed);
+  } finally {
+    await Promise.allSettled([main.endSession(), vas.endSession()]);
+  }
+}
+
+async function waitAction(session: KscSession, guid: string): Promise<void> {
+  const actions = new AsyncActions();
+  for (;;) {
+    const s = await actions.checkActionState(session, guid);
+    if (s.finalized) {
+      if (!s.succeeded) throw new Error(`action ${guid} failed`);
+      return;
+    }
+    await sleep(Math.max(TIGHT_MS, s.nextCheckDelayMs)); // the server refuses earlier checks
+  }
+}
+
+async function findHosts(session: KscSession, names: string[]): Promise<string[]> {
+  const filter = names.length === 1 ? `(KLHST_WKS_DN="${names[0]}")` : `(|${names.map((n) => `(KLHST_WKS_DN="${n}")`).join('')})`;
+  const out: string[] = [];
+  for await (const h of new HostGroupApi(session).iterateHosts(filter, ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_LAST_VISIBLE'], 200)) {
+    if (typeof h.KLHST_WKS_HOSTNAME === 'string') out.push(h.KLHST_WKS_HOSTNAME);
+  }
+  return out;
+}
+
+async function runDeviceTask(tasks: TasksApi, taskId: string, hosts: string[]): Promise<void> {
+  for (const h of hosts) await tasks.addHostToTask(taskId, h);
+  await tasks.runTask(taskId);
+  for (;;) {
+    const s = await tasks.statistics(taskId);
+    if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) break;
+    await sleep(TIGHT_MS);
+  }
+  await tasks.historyList(taskId);
+  await tasks.deleteTask(taskId);
+}
