@@ -48,7 +48,7 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
 
   beforeAll(async () => {
     nc = await natsConnect();
-    platform = await startTestPlatform(nc, { portBase: 3870, extraEnv: { LOG_LEVEL: 'info' } });
+    platform = await startTestPlatform(nc, { portBase: 4470, extraEnv: { LOG_LEVEL: 'info' } });
     pg = new Client({ connectionString: testLayout().adminUrl.replace(/\/postgres$/, `/${TEST_DATABASE}`) });
     await pg.connect();
   }, 120_000);

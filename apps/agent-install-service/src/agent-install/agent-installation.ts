@@ -22,14 +22,14 @@ function installed(vm: TrackedVm) {
 export async function installLightAgent(ctx: InstallContext, placed: Map<string, KscHost>, lightAgentPackageId: number): Promise<void> {
   const tasks = new TasksApi(ctx.vas, ctx.settings.remoteInstall);
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'installing')) {
-    await completeTask(ctx, new DeviceTask(tasks, taskId, ctx.settings, ctx.logger), vms, INSTALLING, installed);
+    await completeTask(ctx, new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install'), vms, INSTALLING, installed);
   }
   const ready = ctx.progress.vms.filter((vm) => placed.has(vm.biosUuid) && (vm.status === 'pending' || (vm.status === 'in_progress' && vm.detail.phase === 'arriving')));
   const movable = await moveToManagedDevices(ctx, ready, placed);
   if (movable.length === 0) return;
   const taskId = await tasks.addRemoteInstallTask([lightAgentPackageId], { hostNames: [] }, { displayName: `Install Light Agent on tenant VMs (${ctx.vServerName})` });
   ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: movable.length }, 'remote installation task created');
-  const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger);
+  const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install');
   const binding: TaskBinding = { ...INSTALLING, hostIdOf: (vm) => placed.get(vm.biosUuid)!.id };
   const attached = await recordNewTask(ctx, task, movable, binding, (vm) => ({ mainHostId: vm.detail.mainHostId, vServerHostId: placed.get(vm.biosUuid)!.id }));
   if (attached.length > 0) await completeTask(ctx, task, attached, INSTALLING, installed);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TaskDurations } from '@tpo/kaspersky-http';
 import { KscMethodError, TasksApi } from '@tpo/ksc-client';
 import type { Logger } from 'pino';
 import { InstallSettings } from './install-settings';
@@ -9,12 +10,16 @@ export interface HostOutcome {
   message: string;
 }
 
-const FIRST_POLL_MS = 250;
+const FIRST_POLL_MS = 40;
+
+/** What device tasks of each kind took on this process's sites: polling follows it (PollSchedule). */
+const DURATIONS = new TaskDurations();
 
 /**
  * One device-list KSC task from creation to cleanup (ksc-openapi.md §3.6): devices added one by
- * one (a device KSC refuses fails alone), run, statistics polled with a growing pause until no
- * device is pending or running or the deadline passes (stragglers are cancelled), per-device
+ * one (a device KSC refuses fails alone), run, statistics polled (first soon, then following what
+ * tasks of this kind took before) until no device is pending or running or the deadline passes
+ * (stragglers are cancelled), per-device
  * outcomes read from the task history, then the task is deleted (§5 C10).
  */
 export class DeviceTask {
@@ -23,6 +28,8 @@ export class DeviceTask {
     readonly taskId: string,
     private readonly settings: InstallSettings,
     private readonly logger: Logger,
+    /** Kind of task (e.g. `reconnection`, `remote-install`) whose learned duration drives polling. */
+    private readonly kind = 'device-task',
   ) {}
 
   /** AddHostToTask per device; returns the devices KSC refused, with its reason. */
@@ -51,7 +58,7 @@ export class DeviceTask {
    */
   async outcomes(hostIds: string[], startedAt: number, signal: AbortSignal): Promise<Map<string, HostOutcome> | undefined> {
     const deadline = startedAt + this.settings.taskDeadlineMs;
-    let pause = FIRST_POLL_MS;
+    const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
     for (let first = true; ; first = false) {
       signal.throwIfAborted();
       let s;
@@ -61,7 +68,10 @@ export class DeviceTask {
         if (first && e instanceof KscMethodError) return undefined;
         throw e;
       }
-      if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) return this.readHistory(hostIds, false);
+      if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) {
+        if (!first) DURATIONS.observe(this.kind, Date.now() - startedAt);
+        return this.readHistory(hostIds, false);
+      }
       if (Date.now() >= deadline) {
         this.logger.warn({ taskId: this.taskId, pending: s.pending, running: s.running }, 'KSC task past its deadline; cancelling it on the remaining devices');
         // Results first: the cancellation itself ends the stragglers as failed ("stopped").
@@ -71,8 +81,7 @@ export class DeviceTask {
         });
         return outcomes;
       }
-      await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), undefined, { signal });
-      pause = Math.min(Math.round(pause * 1.5), this.settings.pollMaxIntervalMs);
+      await sleep(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), undefined, { signal });
     }
   }
 

@@ -21,7 +21,7 @@ const RECONNECTING: TaskBinding = { phase: 'reconnecting', failCode: RECONNECTIO
 export async function placeVms(ctx: InstallContext): Promise<Map<string, KscHost>> {
   await failAmbiguousNames(ctx);
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'reconnecting')) {
-    await completeTask(ctx, new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger), vms, RECONNECTING, arriving);
+    await completeTask(ctx, new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'reconnection'), vms, RECONNECTING, arriving);
   }
   const placed = new Map<string, KscHost>();
   const pending = ctx.progress.vms.filter((vm) => vm.status === 'pending');
@@ -67,7 +67,7 @@ async function reconnect(ctx: InstallContext, vms: TrackedVm[]): Promise<void> {
     { displayName: `Move tenant VMs to ${ctx.vServerName}`, reconnectionTimeoutMs: ctx.settings.reconnectionTimeoutMs },
   );
   ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: found.length }, 'reconnection task created');
-  const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger);
+  const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'reconnection');
   const binding: TaskBinding = { ...RECONNECTING, hostIdOf: (vm) => onMain.get(key(vm))!.id };
   const attached = await recordNewTask(ctx, task, found, binding, (vm) => ({ mainHostId: onMain.get(key(vm))!.id }));
   if (attached.length > 0) await completeTask(ctx, task, attached, RECONNECTING, arriving);

@@ -16,7 +16,11 @@ export class AgentInstallServiceEnv extends StepServiceEnv {
   @Max(86_400_000)
   KSC_TASK_DEADLINE_MS = 1_800_000;
 
-  /** Longest pause between two task-statistics polls (polling starts at 250 ms and doubles up to this). */
+  /**
+   * Cap of the plain backoff between task-statistics polls (first poll after 40 ms, growing by half).
+   * Once tasks of a kind have been seen, polls follow their learned duration instead, and a long
+   * task's pause may grow past this (a quarter of the time already waited): see PollSchedule.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(100)
