@@ -11,7 +11,7 @@ import { TEST_DATABASE } from '../support/test-env';
  */
 async function runBench(script: string, args: string[], env: Record<string, string> = {}): Promise<{ result: Record<string, unknown>; output: string }> {
   const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/tools/bench/${script}.bench.js`), ...args], {
-    env: { ...process.env, TPO_BENCH_DATABASE: `${TEST_DATABASE}_bench`, TPO_BENCH_PORTS: 'auto', ...env },
+    env: { ...process.env, TPO_BENCH_DATABASE: `${TEST_DATABASE}_bench`, TPO_BENCH_PORTS: 'auto', TPO_BENCH_POOL_SIZE: '3', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];

@@ -63,6 +63,8 @@ export async function withBenchPlatform<T>(name: string, site: SimulatorSite, wo
       JOB_SITE_CONCURRENCY: '128',
       EVENT_CONCURRENCY: '32',
       RATE_LIMIT_PER_MINUTE: '100000000',
+      // The small runs in the test suite share the Postgres server's connections with everything else.
+      ...(process.env.TPO_BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.TPO_BENCH_POOL_SIZE } : {}),
       ...options.serviceEnv,
     },
     license: { maxVms: 1_000_000 },

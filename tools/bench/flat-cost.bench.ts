@@ -7,8 +7,9 @@ import { makeOrders, onboard, withBenchPlatform, ZERO_LATENCY_SITE } from './ben
 /**
  * Flat cost (issue 11, P6): per-tenant onboarding time with SEED tenants already in the database
  * against an empty one, same platform, same run. The seed clones the rows of the first T tenants
- * onboarded for real (every table of every service schema, ids and unique names remapped), so
- * the tables hold what SEED onboarded tenants leave behind. The simulator keeps only the real ones.
+ * onboarded for real (every table of every service schema, ids and unique names remapped, spread
+ * over 25 site ids as a site holds at most 500 vAS), so the tables hold what SEED onboarded tenants
+ * leave behind. The simulator keeps only the real ones.
  * Usage: npm run bench:flat-cost [-- SEED T VMS]   (defaults 10000 20 2). Ends with one JSON line.
  */
 const [SEED, T, VMS] = [Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 2)];
@@ -17,6 +18,8 @@ const AT_ONCE = 4;
 /** Columns whose values must stay unique across copies (besides uuids). */
 const UNIQUE_TEXT = new Set(['order_id', 'name', 'admin_account_name', 'key']);
 const NOT_CLONED = new Set(['migrations', 'site', 'dead_letter', 'backbone_ping_hop']);
+/** Sites the seeded tenants are spread over (rows only; the simulator serves site-1). */
+const SEED_SITES = 25;
 
 async function cloneRows(copies: number): Promise<number> {
   const layout = benchLayout();
@@ -34,7 +37,13 @@ async function cloneRows(copies: number): Promise<number> {
         ).rows as { c: string; type: string; def: string | null }[];
         const kept = cols.filter((c) => !(c.def ?? '').startsWith('nextval('));
         const expr = (c: { c: string; type: string }) =>
-          c.type === 'uuid' ? `md5("${c.c}"::text || ':' || g)::uuid` : UNIQUE_TEXT.has(c.c) && c.type === 'text' ? `"${c.c}" || '-' || g` : `"${c.c}"`;
+          c.type === 'uuid'
+            ? `md5("${c.c}"::text || ':' || g)::uuid`
+            : c.c === 'site_id'
+              ? `"${c.c}" || '-seed' || (g % ${SEED_SITES})` // a site holds at most 500 vAS: the seed is spread over sites
+              : UNIQUE_TEXT.has(c.c) && c.type === 'text'
+                ? `"${c.c}" || '-' || g`
+                : `"${c.c}"`;
         const r = await pg.query(
           `INSERT INTO "${schema}"."${t}" (${kept.map((c) => `"${c.c}"`).join(', ')}) SELECT ${kept.map(expr).join(', ')} FROM "${schema}"."${t}" CROSS JOIN generate_series(1, ${copies}) g`,
         );

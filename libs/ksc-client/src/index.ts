@@ -14,3 +14,4 @@ export * from './task-templates';
 export * from './tasks-api';
 export * from './security-api';
 export * from './policy-api';
+export * from './ksc-session-pool';
