@@ -30,6 +30,8 @@ export interface BenchPlatformOptions {
   nodeArgs?: string[];
   /** Keep the database of a previous run (P6 seeds it first); default: start from an empty one. */
   keepDatabase?: boolean;
+  /** Simulated sites, all like `site` (a site holds at most 500 tenants); default 1. */
+  sites?: number;
 }
 
 /**
@@ -47,12 +49,14 @@ export async function withBenchPlatform<T>(name: string, site: SimulatorSite, wo
   await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
   await applyTopology(jsm, loadTopology(), { prefix, streamName: `BENCH_${name}`, eventKeys: EVENT_CATALOG.map((d) => d.key) });
   const dir = mkdtempSync(join(tmpdir(), 'tpo-bench-'));
-  writeFileSync(join(dir, 'simulator.json'), JSON.stringify({ sites: [site] }));
+  const siteCount = options.sites ?? 1;
+  writeFileSync(join(dir, 'simulator.json'), JSON.stringify({ sites: Array.from({ length: siteCount }, (_, i) => ({ ...site, id: i === 0 ? site.id : `site-${i + 1}` })) }));
   const [is, ksc, admin, ...servicePorts] = await benchPorts([27271, 23299, 27399, ...layout.services.map((_, i) => 3950 + i)]);
   const platform = await startLocalPlatform({
     layout,
     stateDir: dir,
     simulatorConfig: join(dir, 'simulator.json'),
+    sites: siteCount,
     simulatorPorts: { integrationServer: is, ksc, admin },
     ports: Object.fromEntries(layout.services.map((s, i) => [s.name, servicePorts[i]])),
     extraEnv: {

@@ -14,4 +14,3 @@ export * from './task-templates';
 export * from './tasks-api';
 export * from './security-api';
 export * from './policy-api';
-export * from './ksc-session-pool';

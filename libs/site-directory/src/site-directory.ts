@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
-import { KscClient, KscSessionPool } from '@tpo/ksc-client';
+import { KscClient } from '@tpo/ksc-client';
 import { DomainError } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { fetch } from 'undici';
@@ -69,7 +69,7 @@ export class StaticSiteDirectory implements SiteDirectory {
 /** Kaspersky clients per site, built from the directory and rebuilt when credentials change. */
 export class KasperskyClients {
   private readonly is = new Map<string, { fingerprint: string; client: IntegrationServerClient }>();
-  private readonly ksc = new Map<string, { fingerprint: string; client: KscClient; sessions: KscSessionPool }>();
+  private readonly ksc = new Map<string, { fingerprint: string; client: KscClient }>();
 
   constructor(
     private readonly directory: SiteDirectory,
@@ -101,37 +101,33 @@ export class KasperskyClients {
     return { site, client: entry.client };
   }
 
-  /** The site's KSC client (keep-alive connections) and its pool of main-server sessions shared by jobs. */
-  async kscClient(siteId: string): Promise<{ site: SiteConnection; client: KscClient; sessions: KscSessionPool }> {
+  async kscClient(siteId: string): Promise<{ site: SiteConnection; client: KscClient }> {
     const site = await this.directory.connection(siteId);
     const c = site.ksc;
     const fingerprint = JSON.stringify([c.url, c.username, c.password, c.tls]);
     let entry = this.ksc.get(siteId);
     if (!entry || entry.fingerprint !== fingerprint) {
-      const old = entry;
-      void old?.sessions.close().finally(() => old.client.close());
-      const client = new KscClient({
-        baseUrl: c.url,
-        credentials: { user: c.username, password: c.password },
-        tls: c.tls,
-        timeoutMs: this.tuning.timeoutMs ?? 30_000,
-        connections: this.tuning.kscConnections ?? 8,
-        logger: this.logger,
-      });
+      void entry?.client.close();
       entry = {
         fingerprint,
-        sessions: new KscSessionPool(client),
         // Several connections: each carries one request at a time (ksc-openapi §1.1), and token
         // sessions work across connections, so concurrent tenants do not queue behind each other.
-        client,
+        client: new KscClient({
+          baseUrl: c.url,
+          credentials: { user: c.username, password: c.password },
+          tls: c.tls,
+          timeoutMs: this.tuning.timeoutMs ?? 30_000,
+          connections: this.tuning.kscConnections ?? 8,
+          logger: this.logger,
+        }),
       };
       this.ksc.set(siteId, entry);
     }
-    return { site, client: entry.client, sessions: entry.sessions };
+    return { site, client: entry.client };
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.is.values()].map((e) => e.client.close()));
-    await Promise.allSettled([...this.ksc.values()].map((e) => e.sessions.close().finally(() => e.client.close())));
+    await Promise.allSettled([...this.ksc.values()].map((e) => e.client.close()));
   }
 }

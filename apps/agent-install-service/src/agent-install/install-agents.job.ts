@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentsInstalled, SvmConfiguredV1, VmFailure, VmRef } from '@tpo/contracts';
-import { VServersApi } from '@tpo/ksc-client';
+import { KscSession, VServersApi } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
@@ -75,23 +75,24 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
   }
 
   private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<VServerPackages> {
-    const { client, sessions } = await this.clients.kscClient(work.siteId);
-    // The main-server session comes from the site's pool (one job at a time); the vAS session is this tenant's own.
-    return sessions.use(async (main) => {
+    const { client } = await this.clients.kscClient(work.siteId);
+    const sessions: KscSession[] = [];
+    try {
+      const main = await client.startSession({ signal });
+      sessions.push(main);
       const name = work.input.virtualServerName;
       const vServer = await new VServersApi(main).findByDisplayName(name);
       if (typeof vServer?.KLVSRV_ID !== 'number') throw new StepFailure('VSERVER_NOT_FOUND', `the Administration Server has no virtual server named "${name}"`, false);
       const vas = await client.startSession({ vserver: name, signal });
-      try {
-        const ctx = { tenantId: work.tenantId, vServerName: name, main, vas, progress, settings: this.settings, logger: this.logger, signal };
-        const packages = await preparePackages(main, vas, vServer.KLVSRV_ID, this.settings, this.logger, signal);
-        const placed = await placeVms(ctx);
-        await installLightAgent(ctx, placed, packages.lightAgent);
-        return packages;
-      } finally {
-        await vas.endSession().catch(() => undefined);
-      }
-    }, signal);
+      sessions.push(vas);
+      const ctx = { tenantId: work.tenantId, vServerName: name, main, vas, progress, settings: this.settings, logger: this.logger, signal };
+      const packages = await preparePackages(main, vas, vServer.KLVSRV_ID, this.settings, this.logger, signal);
+      const placed = await placeVms(ctx);
+      await installLightAgent(ctx, placed, packages.lightAgent);
+      return packages;
+    } finally {
+      await Promise.allSettled(sessions.map((s) => s.endSession()));
+    }
   }
 }
 

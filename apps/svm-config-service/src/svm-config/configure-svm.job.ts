@@ -44,11 +44,16 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
   }
 
   protected async execute(work: StepWork<TenantCreatedV1>, signal: AbortSignal): Promise<StepResult> {
-    const { site, sessions } = await this.clients.kscClient(work.siteId);
+    const { site, client } = await this.clients.kscClient(work.siteId);
     const plan = planSvmConfig(work.input, site.integrationServer.addressForAgents);
-    // A main-server session shared with the site's other jobs (one at a time); errors are
-    // classified by the step base with the shared vendor classifier.
-    return sessions.use((session) => this.apply(work, plan, session, signal), signal);
+    let session: KscSession | undefined;
+    try {
+      session = await client.startSession({ signal });
+      // Errors are classified by the step base with the shared vendor classifier.
+      return await this.apply(work, plan, session, signal);
+    } finally {
+      await session?.endSession().catch(() => undefined);
+    }
   }
 
   private async apply(work: StepWork<TenantCreatedV1>, plan: SvmConfigPlan, session: KscSession, signal: AbortSignal): Promise<StepResult> {
