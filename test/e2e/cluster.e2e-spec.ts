@@ -7,7 +7,7 @@ const ROOT = resolve(__dirname, '..', '..');
 
 interface ClusterReport {
   clusterTest: 'passed' | 'failed';
-  figures: { killsWithTenantsInFlight: number; leaderFailovers: number; tenants: number; tenantsReady: number; createTenantCalls: number; vmsRegistered: number; vmsPerTenant: number; kills: number; natsLeaderKills: number; deadLetters: number; streamReplicas: number; relayActivations: Record<string, number> };
+  figures: { stalls: number; killsWithTenantsInFlight: number; leaderFailovers: number; tenants: number; tenantsReady: number; createTenantCalls: number; vmsRegistered: number; vmsPerTenant: number; kills: number; natsLeaderKills: number; deadLetters: number; streamReplicas: number; relayActivations: Record<string, number> };
   checks: { name: string; ok: boolean; detail: string }[];
   kills: { target: string }[];
 }
@@ -43,6 +43,7 @@ describe('cluster test, CI size (3 nats-server nodes, 2 replicas per service, SI
     expect(report.figures.leaderFailovers).toBe(report.figures.natsLeaderKills);
     // one replica of each of the five services was killed
     expect(new Set(report.kills.filter((k) => !k.target.startsWith('nats:')).map((k) => k.target.split('#')[0])).size).toBe(5);
+    expect(report.figures.stalls).toBeGreaterThanOrEqual(1);
     // the kills hit work in progress, not an idle platform
     expect(report.figures.killsWithTenantsInFlight).toBeGreaterThanOrEqual(report.figures.kills / 2);
     expect(report.clusterTest).toBe('passed');

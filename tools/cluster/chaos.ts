@@ -13,7 +13,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export type ChaosTarget = { kind: 'nats-leader' } | { kind: 'service'; service: string };
+export type ChaosTarget = { kind: 'nats-leader' } | { kind: 'service'; service: string } | { kind: 'stall'; service: string };
 
 export interface ChaosEvent {
   target: string;
@@ -32,6 +32,11 @@ export interface ChaosEvent {
 export interface ChaosPlan {
   natsLeaderKills: number;
   serviceKillRounds: number;
+  /** Services of which one replica is SIGSTOPped for `stallMs` (longer than the job lease) and then resumed. */
+  stalls: string[];
+  stallMs: number;
+  /** Stalls happen in this window (ms after the start): while orders arrive, both replicas hold jobs. */
+  stallWindowMs: [number, number];
   /** Kills happen at random moments in this window (ms after the run started). */
   windowMs: [number, number];
   downMs: [number, number];
@@ -40,7 +45,8 @@ export interface ChaosPlan {
 /**
  * SIGKILLs at random moments of the window: the NATS node leading the stream (`natsLeaderKills`
  * times) and a random replica of every service (`serviceKillRounds` times each), each brought back
- * after a random pause. Kills of different targets overlap freely; kills of one service, and of
+ * after a random pause; and stalls (SIGSTOP past the job lease, then SIGCONT) of one replica of the
+ * `stalls` services, whose work another replica takes over while the stalled one must not finish it. Kills of different targets overlap freely; kills of one service, and of
  * NATS nodes, wait for the previous one to recover, so one replica per service (and one NATS node)
  * is down at a time and the cluster keeps its quorum.
  */
@@ -59,6 +65,7 @@ export async function runChaos(o: {
   const targets: { lane: string; target: ChaosTarget }[] = [];
   for (let i = 0; i < o.plan.natsLeaderKills; i++) targets.push({ lane: 'nats', target: { kind: 'nats-leader' } });
   for (let r = 0; r < o.plan.serviceKillRounds; r++) for (const service of o.services) targets.push({ lane: service, target: { kind: 'service', service } });
+
   for (let i = targets.length - 1; i > 0; i--) {
     const j = Math.floor(o.random() * (i + 1));
     [targets[i], targets[j]] = [targets[j], targets[i]];
@@ -68,6 +75,7 @@ export async function runChaos(o: {
   const slot = (hi - lo) / targets.length;
   const lanes = new Map<string, { at: number; target: ChaosTarget }[]>();
   targets.forEach(({ lane, target }, i) => lanes.set(lane, [...(lanes.get(lane) ?? []), { at: Math.round(lo + (i + o.random()) * slot), target }]));
+  for (const service of o.plan.stalls) lanes.set(service, [...(lanes.get(service) ?? []), { at: between(o.plan.stallWindowMs), target: { kind: 'stall', service } }]);
   const events: ChaosEvent[] = [];
   const runLane = async (steps: { at: number; target: ChaosTarget }[]) => {
     for (const { at, target } of steps.sort((a, b) => a.at - b.at)) {
@@ -92,6 +100,10 @@ export async function runChaos(o: {
         await o.nats.restart(leader);
         await o.nats.waitStreamHealthy(o.stream, 60_000);
         event = { target: `nats:${leader} (stream leader)`, atSeconds, tenantsInFlight, downMs: natsDown, recoveredAfterMs: Date.now() - restarted, leaderBefore: leader, leaderWhileDown };
+      } else if (target.kind === 'stall') {
+        const index = Math.floor(o.random() * o.replicas);
+        await o.platform.stall(target.service, index, o.plan.stallMs);
+        event = { target: `${target.service}#${index} (stalled: SIGSTOP, SIGCONT)`, atSeconds, tenantsInFlight, downMs: o.plan.stallMs, recoveredAfterMs: 0 };
       } else {
         const index = Math.floor(o.random() * o.replicas);
         await o.platform.kill(target.service, index);

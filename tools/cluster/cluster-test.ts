@@ -38,8 +38,8 @@ const DATABASE = process.env.TPO_CLUSTER_DATABASE ?? 'tpo_cluster';
 const STREAM = 'TPO_EVENTS';
 const PREFIX = 'tpo';
 const PLAN: ChaosPlan = CI
-  ? { natsLeaderKills: 1, serviceKillRounds: 1, windowMs: [2000, 25_000], downMs: [500, 3000] }
-  : { natsLeaderKills: 3, serviceKillRounds: 2, windowMs: [3000, 75_000], downMs: [1000, 5000] };
+  ? { natsLeaderKills: 1, serviceKillRounds: 1, stalls: ['tenant-service'], stallMs: 16_000, stallWindowMs: [2000, 7000], windowMs: [2000, 25_000], downMs: [500, 3000] }
+  : { natsLeaderKills: 3, serviceKillRounds: 2, stalls: ['tenant-service', 'registration-service', 'activation-service'], stallMs: 16_000, stallWindowMs: [5000, 60_000], windowMs: [3000, 75_000], downMs: [1000, 5000] };
 
 async function freshDatabase(layout: LocalLayout): Promise<void> {
   const admin = new Client({ connectionString: layout.adminUrl });
@@ -74,7 +74,7 @@ async function placeOrders(url: string, auth: Record<string, string>, orders: Or
     orders.map(async (order, i) => {
       await new Promise((r) => setTimeout(r, Math.round(i * pace)));
       for (let attempt = 1; ; attempt++) {
-        const res = await fetch(`${url}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(order) }).catch(() => undefined);
+        const res = await fetch(`${url}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(order), signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
         if (res && (res.status === 202 || res.status === 200)) return;
         if (attempt >= 30) throw new Error(`order ${order.orderId} refused: ${res ? `${res.status} ${await res.text()}` : 'no answer'}`);
         await new Promise((r) => setTimeout(r, 500));
@@ -120,7 +120,8 @@ async function main(): Promise<void> {
       prefix: PREFIX,
       stateDir: dir,
       simulatorConfig,
-      extraEnv: { LOG_LEVEL: 'info', JOB_LEASE_MS: '10000', JOB_RETRY_BASE_MS: '500', JOB_RETRY_MAX_MS: '5000', EVENT_RETRY_BASE_MS: '500' },
+      // Ten processes share one Postgres (max_connections 100 by default): small pools.
+      extraEnv: { LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '3', JOB_LEASE_MS: '10000', JOB_RETRY_BASE_MS: '500', JOB_RETRY_MAX_MS: '5000', EVENT_RETRY_BASE_MS: '500' },
     });
     console.log(`[cluster] NATS ${nats.url}; services up (${platform.replicas.length} processes)`);
     const orders = ordersFor(TENANTS, VMS);
@@ -169,6 +170,9 @@ async function main(): Promise<void> {
       maxServiceRecoveryMs: Math.max(0, ...events.filter((e) => !e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
       maxStreamRecoveryMs: Math.max(0, ...events.filter((e) => e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
       relayActivations: Object.fromEntries(layout.services.map((s) => [s.name, platform!.relayActivations(s.name)])),
+      stalls: events.filter((e) => e.target.includes('stalled')).length,
+      // Fencing: job writes refused to a worker whose lease another replica took over
+      fencedOutJobs: layout.services.reduce((n, s) => n + platform!.countLogLines(s.name, /lease (was )?lost|lease not renewed/), 0),
       peakRssMiB: Object.fromEntries(Object.entries(platform.peakRssKiB).map(([k, v]) => [k, Math.round(v / 1024)])),
       ...verdict.figures,
     };

@@ -91,6 +91,20 @@ export class ReplicatedPlatform {
     await r.process.exit;
   }
 
+  /** SIGSTOP for `ms`, then SIGCONT: a replica that stalls (GC pause, starved VM) past its job leases and then wakes up. */
+  async stall(service: string, index: number, ms: number): Promise<void> {
+    const child = this.replica(service, index).process.child;
+    child.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, ms));
+    child.kill('SIGCONT');
+  }
+
+  /** Log lines of a service's replicas matching `pattern` (e.g. fenced-out job writes). */
+  countLogLines(service: string, pattern: RegExp): number {
+    const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    return this.base.processes.filter((p) => p.name.startsWith(service)).reduce((n, p) => n + (p.output.join('').match(global)?.length ?? 0), 0);
+  }
+
   /** Starts the replica again with the same environment; resolves when /health/ready answers 200. */
   async restart(service: string, index: number): Promise<number> {
     const r = this.replica(service, index);
@@ -107,9 +121,7 @@ export class ReplicatedPlatform {
 
   /** How often a replica of `service` took the outbox relay over (from the services' logs). */
   relayActivations(service: string): number {
-    return this.base.processes
-      .filter((p) => p.name.startsWith(service))
-      .reduce((n, p) => n + (p.output.join('').match(/outbox relay is active/g)?.length ?? 0), 0);
+    return this.countLogLines(service, /outbox relay is active/);
   }
 
   async stop(): Promise<void> {

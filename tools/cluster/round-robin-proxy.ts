@@ -41,6 +41,8 @@ export class RoundRobinProxy {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
+    // A stalled (SIGSTOPped) upstream accepts the connection and never answers: give up on it after 5 s.
+    upstream.setTimeout(5000, () => upstream.destroy(new Error('upstream timeout')));
     upstream.on('error', () => {
       if (res.headersSent) return void res.destroy();
       if (attempt + 1 < this.upstreams.length * 2) return this.forward(method, path, headers, body, res, attempt + 1);
