@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       stateDir: dir,
       simulatorConfig,
       // Ten processes share one Postgres (max_connections 100 by default): small pools.
-      extraEnv: { LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '3', JOB_LEASE_MS: '10000', JOB_RETRY_BASE_MS: '500', JOB_RETRY_MAX_MS: '5000', EVENT_RETRY_BASE_MS: '500' },
+      extraEnv: { LOG_LEVEL: 'info', DATABASE_POOL_SIZE: CI ? '2' : '3', JOB_LEASE_MS: '10000', JOB_RETRY_BASE_MS: '500', JOB_RETRY_MAX_MS: '5000', EVENT_RETRY_BASE_MS: '500' },
     });
     console.log(`[cluster] NATS ${nats.url}; services up (${platform.replicas.length} processes)`);
     const orders = ordersFor(TENANTS, VMS);
