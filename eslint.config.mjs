@@ -41,6 +41,8 @@ export default tseslint.config(
             { sourceTag: 'scope:activation', onlyDependOnLibsWithTags: ['scope:activation', 'scope:shared'] },
             // The CLI is a REST client of the platform: it may share contracts, never a service's or the platform's internals.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:contracts'] },
+            // The ops console reads events and forwards allow-listed calls: shared libraries only, never a service.
+            { sourceTag: 'scope:ops-console', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],

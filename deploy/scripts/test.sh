@@ -7,6 +7,8 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 mkdir -p .local
 
 bash deploy/scripts/infra-up.sh
+# Debian's chromium for the ops console's browser test (installed once when missing).
+bash deploy/scripts/ensure-chromium.sh >/dev/null
 bash deploy/scripts/kubectl-up.sh
 echo "== build"; npm run --silent build
 echo "== lint"; npm run --silent lint

@@ -37,6 +37,10 @@ describe('Nx module boundaries (enforced by lint)', () => {
     expect(await lintProbe('apps/cli/src/boundary-probe.ts', "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n")).not.toEqual([]);
   });
 
+  it("the ops console cannot import a service's internals", async () => {
+    expect(await lintProbe('apps/ops-console/src/boundary-probe.ts', "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n")).not.toEqual([]);
+  });
+
   it('a service may use the shared libraries', async () => {
     const errors = await lintProbe('apps/activation-service/src/boundary-probe.ts', "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n");
     expect(errors).toEqual([]);

@@ -32,7 +32,7 @@ export async function resetAllSchemas(): Promise<void> {
 /** The whole platform as processes (simulator + five services) against the test database and an isolated stream. */
 export async function startTestPlatform(
   nc: NatsConnection,
-  options: { sites?: number; portBase: number; simulatorConfig?: string; maxVirtualServers?: number; license?: { maxVms?: number }; extraEnv?: Record<string, string> },
+  options: { sites?: number; portBase: number; consolePort?: number; simulatorConfig?: string; maxVirtualServers?: number; license?: { maxVms?: number }; extraEnv?: Record<string, string> },
 ): Promise<TestPlatform> {
   const messaging = isolatedMessaging();
   await resetAllSchemas();
@@ -46,6 +46,7 @@ export async function startTestPlatform(
     simulatorConfig: options.simulatorConfig,
     simulatorPorts: { integrationServer: options.portBase + 20, ksc: options.portBase + 40, admin: options.portBase + 60 },
     ports,
+    consolePort: options.consolePort,
     maxVirtualServers: options.maxVirtualServers,
     license: options.license,
     echo: process.env.TPO_TEST_ECHO === '1', // the processes' output on the console, for debugging a failed start

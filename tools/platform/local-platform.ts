@@ -21,6 +21,8 @@ export interface LocalPlatformOptions {
   license?: { maxVms?: number; expiresAt?: string };
   maxVirtualServers?: number;
   echo?: boolean;
+  /** Start the ops console on this port (apps/ops-console). */
+  consolePort?: number;
   /** Each process's output goes to `<logDir>/<name>.log` (emptied at start). */
   logDir?: string;
   /** Extra Node.js flags for the five services (e.g. --cpu-prof for the benches). */
@@ -113,10 +115,17 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     }
     const crashed = new Set<string>();
     await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
+    let consoleUrl: string | undefined;
+    if (o.consolePort) {
+      processes.push(startNodeProcess('ops-console', 'dist/apps/ops-console/src/main.js', consoleEnv(o, o.consolePort, portOf), { echo: o.echo, logDir: o.logDir, onExit: onExit('ops-console') }));
+      consoleUrl = `http://127.0.0.1:${o.consolePort}`;
+      await waitHttpOk(`${consoleUrl}/health/ready`, 30_000, 'ops-console');
+    }
     return {
       simulator,
       processes,
       stateDir: o.stateDir,
+      consoleUrl,
       url: (service) => `http://127.0.0.1:${portOf(service)}`,
       envOf: (service) => ({ ...envs.get(service)! }),
       crashAndRestart: async (service, beforeRestart) => {
@@ -139,6 +148,20 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     await stopAll(processes);
     throw e;
   }
+}
+
+/** The console's environment: the services it forwards to, the live event subjects, the same token secret. */
+function consoleEnv(o: LocalPlatformOptions, port: number, portOf: (name: string) => number): Record<string, string> {
+  const pick = (k: string) => (o.extraEnv?.[k] ? { [k]: o.extraEnv[k] } : {});
+  return {
+    HTTP_PORT: String(port),
+    NATS_URL: o.layout.natsUrl,
+    SERVICE_URLS: o.layout.services.map((s) => `${s.name}=http://127.0.0.1:${portOf(s.name)}`).join(','),
+    AUTH_JWT_SECRET: devSecrets().jwtSecret,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...pick('NATS_SUBJECT_PREFIX'),
+    ...pick('AUTH_API_KEYS'),
+  };
 }
 
 export const DEFAULT_STATE_DIR = resolve(ROOT_DIR, '.local', 'platform');

@@ -30,7 +30,7 @@ process.on('SIGTERM', () => void shutdown(0));
 
 async function main(): Promise<void> {
   const layout = loadLocalLayout();
-  console.log(`\nStarting the simulator and ${layout.services.length} services (logs: ${relative(process.cwd(), LOG_DIR) || LOG_DIR}/<service>.log${verbose ? ', echoed here' : '; --verbose to echo them here'})`);
+  console.log(`\nStarting the simulator, ${layout.services.length} services and the ops console (logs: ${relative(process.cwd(), LOG_DIR) || LOG_DIR}/<service>.log${verbose ? ', echoed here' : '; --verbose to echo them here'})`);
   platform = await startLocalPlatform({
     layout,
     stateDir: DEFAULT_STATE_DIR,
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     simulatorConfig: process.env.TPO_SIM_CONFIG,
     echo: verbose,
     logDir: LOG_DIR,
+    consolePort: Number(process.env.TPO_CONSOLE_PORT ?? 3100),
     onUnexpectedExit: (name, code) => {
       if (stopping) return;
       const tail = platform?.processes.find((p) => p.name === name)?.output.join('').trim().split('\n').slice(-5).join('\n  ') ?? '';
