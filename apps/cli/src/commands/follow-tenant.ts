@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli-error';
 import { Handover } from '../tenant-view';
 import { BarRenderer, LineRenderer, vmText } from '../watch/progress-renderer';
-import { watchTenant } from '../watch/tenant-watch';
+import { WatchSnapshot, watchTenant } from '../watch/tenant-watch';
 import { CommandContext } from './command-context';
 import { handoverLines } from './tenant-lines';
 
@@ -11,7 +11,7 @@ import { handoverLines } from './tenant-lines';
  */
 export async function followTenant(ctx: CommandContext, id: string, o: { reveal: boolean; timeout: number }): Promise<ExitCode> {
   const renderer = ctx.out.json ? undefined : process.stderr.isTTY ? new BarRenderer() : new LineRenderer((l) => ctx.out.note(l));
-  let last;
+  let last: WatchSnapshot;
   try {
     last = await watchTenant(ctx.client, id, (s) => renderer?.update(s), { timeoutMs: o.timeout * 1000 });
   } finally {
