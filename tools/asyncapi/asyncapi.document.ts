@@ -16,6 +16,12 @@ const MESSAGE_HEADERS = {
   required: ['Nats-Msg-Id'],
   properties: {
     'Nats-Msg-Id': { type: 'string', format: 'uuid', description: 'The event id: JetStream de-duplicates republished events within the stream\'s duplicate window' },
+    traceparent: {
+      type: 'string',
+      pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+      description: 'W3C trace context of the publish (present when the producer traces): the consumer\'s span continues the trace',
+    },
+    tracestate: { type: 'string', description: 'W3C trace state, when the trace carries one' },
   },
 };
 

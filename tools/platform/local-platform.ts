@@ -107,6 +107,8 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     for (const s of o.layout.services) {
       const env = serviceEnv(o.layout, { ...s, port: portOf(s.name) }, {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        // Traces go to a collector only when one is named (off by default).
+        ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
         ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
         ...o.extraEnv,
       });

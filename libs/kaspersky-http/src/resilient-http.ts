@@ -9,6 +9,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
+import { SpanKind, withSpan } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
 import { HttpStatusError, KasperskyTransportError, parseRetryAfter } from './errors';
@@ -129,7 +130,17 @@ export class ResilientHttp {
     return String(this.breaker.state);
   }
 
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  /** One CLIENT span per call (retries included) named after the vendor operation. */
+  request(req: HttpRequest): Promise<HttpResponse> {
+    const attributes = { 'http.request.method': req.method, 'url.path': req.path.split('?')[0], 'server.address': this.options.baseUrl, 'tpo.vendor': this.options.name };
+    return withSpan(`${this.options.name} ${req.operation ?? `${req.method} ${req.path.split('?')[0]}`}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const res = await this.requestWithPolicy(req);
+      span?.setAttribute('http.response.status_code', res.status);
+      return res;
+    });
+  }
+
+  private async requestWithPolicy(req: HttpRequest): Promise<HttpResponse> {
     const mode = req.retry ?? (req.method === 'GET' ? 'idempotent' : 'unsafe');
     const policy = wrap(
       retry(handleWhen((e) => isRetryable(e, mode)), { maxAttempts: Math.max(0, (this.options.maxAttempts ?? 4) - 1), backoff: this.backoff }),

@@ -13,3 +13,5 @@ export * from './auth';
 export * from './http/page.query';
 export * from './openapi/error-body.response';
 export * from './openapi/page.response';
+export * from './tracing/tracing';
+export * from './tracing/tracing.init';

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JetStreamServer } from '@tpo/messaging';
-import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, validateEnv } from '@tpo/platform';
+import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, initTracing, TracingShutdown, validateEnv } from '@tpo/platform';
+import { httpTracingMiddleware } from './tracing/http-tracing.middleware';
 import { json, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -42,6 +43,7 @@ export async function createServiceApp(
     const logger = app.get<Logger>(LOGGER);
     app.useLogger(new PinoNestLogger(logger));
     app.use(correlationMiddleware);
+    app.use(httpTracingMiddleware);
     app.use(
       pinoHttp({
         logger,
@@ -79,9 +81,11 @@ export async function createServiceApp(
 /** One process per service: validated env, graceful on SIGTERM, non-zero exit on boot failure. */
 export async function bootstrapService<E extends BaseServiceEnv>(options: BootstrapOptions<E>): Promise<INestApplication> {
   const config = loadConfigOrExit(options.service, options.envSchema);
+  // Before anything is created, so every span has its provider; nothing is installed when no endpoint is configured.
+  const stopTracing = initTracing({ service: options.service, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
   try {
     const app = await createServiceApp(options.module(config), config, options);
-    exitGracefullyOnSignals(app, options.service);
+    exitGracefullyOnSignals(app, options.service, stopTracing);
     return app;
   } catch (e) {
     process.stderr.write(`${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`);
@@ -93,7 +97,7 @@ export async function bootstrapService<E extends BaseServiceEnv>(options: Bootst
  * SIGTERM/SIGINT: stop pulling, finish in-flight events, stop the relay, close pools, exit 0.
  * A second signal or a 30 s overrun exits at once (non-zero); JetStream redelivers anything unacked.
  */
-function exitGracefullyOnSignals(app: INestApplication, service: string): void {
+function exitGracefullyOnSignals(app: INestApplication, service: string, stopTracing: TracingShutdown): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);
@@ -104,6 +108,7 @@ function exitGracefullyOnSignals(app: INestApplication, service: string): void {
     }, 30_000).unref();
     app
       .close()
+      .then(stopTracing) // flushes the last spans
       .then(() => process.exit(0))
       .catch((e: unknown) => {
         process.stderr.write(`${service}: shutdown failed after ${signal}: ${String(e)}\n`);

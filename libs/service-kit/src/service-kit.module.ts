@@ -11,6 +11,7 @@ import {
   InboxRepository,
   JetStreamServer,
   MessagingTables1764201600000,
+  OutboxTraceContext1764950000000,
   OutboxRelay,
   OutboxRepository,
   OutboxWriter,
@@ -33,7 +34,7 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { JobFencing1764900000000, JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000 } from './jobs';
+import { JobFencing1764900000000, JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000, JobTraceContext1764950000001 } from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
 import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
@@ -58,7 +59,15 @@ export interface ServiceKitOptions {
 }
 
 /** Tables every service has, before its own migrations. */
-export const SHARED_MIGRATIONS = [MessagingTables1764201600000, JobTable1764300000000, AuditLog1764600000000, JobNotifyOnPending1764711000000, JobFencing1764900000000];
+export const SHARED_MIGRATIONS = [
+  MessagingTables1764201600000,
+  JobTable1764300000000,
+  AuditLog1764600000000,
+  JobNotifyOnPending1764711000000,
+  JobFencing1764900000000,
+  OutboxTraceContext1764950000000,
+  JobTraceContext1764950000001,
+];
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */
 @Injectable()

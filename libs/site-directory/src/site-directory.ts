@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { KscClient } from '@tpo/ksc-client';
-import { DomainError } from '@tpo/platform';
+import { currentTraceCarrier, DomainError } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { fetch } from 'undici';
 import { SiteConnection } from './site-connection';
@@ -41,7 +41,8 @@ export class RemoteSiteDirectory implements SiteDirectory {
     let res;
     try {
       res = await fetch(`${this.options.baseUrl}/internal/v1/sites/${encodeURIComponent(siteId)}/connection`, {
-        headers: { Authorization: `Bearer ${this.options.token}` },
+        // The trace context lets tenant-service's request span join the step's trace.
+        headers: { Authorization: `Bearer ${this.options.token}`, ...currentTraceCarrier() },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (e) {

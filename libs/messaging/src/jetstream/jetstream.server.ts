@@ -128,6 +128,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         data: msg.data,
         deliveryCount: msg.info.redeliveryCount,
         streamSeq: msg.seq,
+        traceContext: traceHeaders(msg),
       }, entry.onInvalid);
       switch (outcome.action) {
         case 'ack':
@@ -179,4 +180,12 @@ function orderingKey(msg: JsMsg): string {
   } catch {
     return `seq:${msg.seq}`;
   }
+}
+
+/** The W3C trace-context headers of a message (set by the publishing relay), if any. */
+function traceHeaders(msg: JsMsg): Record<string, string> | undefined {
+  const traceparent = msg.headers?.get('traceparent');
+  if (!traceparent) return undefined;
+  const tracestate = msg.headers?.get('tracestate');
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }

@@ -1,9 +1,17 @@
 import { subjectOf } from '@tpo/contracts';
-import { PlatformMetrics } from '@tpo/platform';
+import { currentTraceCarrier, PlatformMetrics, SpanKind, withSpan } from '@tpo/platform';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { EventPublisher } from '../jetstream/event-publisher';
 import { OutboxRepository, PendingOutboxRow } from './outbox.repository';
+
+const publishAttributes = (subject: string, row: PendingOutboxRow) => ({
+  'messaging.system': 'nats',
+  'messaging.operation.type': 'send',
+  'messaging.destination.name': subject,
+  'messaging.message.id': row.id,
+  ...(row.tenantId ? { 'tpo.tenant_id': row.tenantId } : {}),
+});
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -110,7 +118,11 @@ export class OutboxRelay {
       [...byTenant.values()].map(async (chain) => {
         for (const row of chain) {
           try {
-            const ack = await this.publisher.publish(subjectOf({ key: row.eventKey }, this.options.subjectPrefix), row.id, JSON.stringify(row.envelope));
+            const subject = subjectOf({ key: row.eventKey }, this.options.subjectPrefix);
+            // A PRODUCER span in the emitting work's trace; its context travels in the message headers.
+            const ack = await withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, parent: row.traceContext, attributes: publishAttributes(subject, row) }, () =>
+              this.publisher.publish(subject, row.id, JSON.stringify(row.envelope), currentTraceCarrier() ?? row.traceContext ?? {}),
+            );
             if (ack.duplicate) this.logger.info({ eventId: row.id }, 'JetStream reported duplicate publish; marking as published');
             published.push(row.id);
           } catch (e) {

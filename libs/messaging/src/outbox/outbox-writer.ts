@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EventDefinition, EventEnvelope, formatValidationErrors } from '@tpo/contracts';
-import { DomainError, RequestContext } from '@tpo/platform';
+import { currentTraceCarrier, DomainError, RequestContext } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { OutboxRepository } from './outbox.repository';
 
@@ -51,7 +51,7 @@ export class OutboxWriter {
       causationid: options.causationId ?? ctx?.causationId,
       data: { ...payload },
     };
-    await this.uow.run(() => this.outbox.insert([{ id: envelope.id, eventKey: definition.key, tenantId: envelope.tenantid, envelope }]));
+    await this.uow.run(() => this.outbox.insert([{ id: envelope.id, eventKey: definition.key, tenantId: envelope.tenantid, envelope, traceContext: currentTraceCarrier() }]));
     return envelope;
   }
 }

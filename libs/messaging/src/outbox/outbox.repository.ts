@@ -1,5 +1,6 @@
 import { UnitOfWork } from '@tpo/persistence';
 import { EventEnvelope } from '@tpo/contracts';
+import { TraceCarrier } from '@tpo/platform';
 
 export interface PendingOutboxRow {
   id: string;
@@ -7,27 +8,29 @@ export interface PendingOutboxRow {
   eventKey: string;
   tenantId: string | null;
   envelope: EventEnvelope;
+  /** W3C trace context of the work that emitted the event (sent as NATS headers). */
+  traceContext: TraceCarrier | null;
 }
 
 /** The only code that touches the `outbox` table. */
 export class OutboxRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async insert(rows: { id: string; eventKey: string; tenantId?: string; envelope: EventEnvelope }[]): Promise<void> {
+  async insert(rows: { id: string; eventKey: string; tenantId?: string; envelope: EventEnvelope; traceContext?: TraceCarrier }[]): Promise<void> {
     if (rows.length === 0) return;
     const values: unknown[] = [];
     const tuples = rows.map((r, i) => {
-      values.push(r.id, r.eventKey, r.tenantId ?? null, JSON.stringify(r.envelope));
-      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
+      values.push(r.id, r.eventKey, r.tenantId ?? null, JSON.stringify(r.envelope), r.traceContext ? JSON.stringify(r.traceContext) : null);
+      return `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb)`;
     });
-    await this.uow.manager().query(`INSERT INTO outbox (id, event_key, tenant_id, envelope) VALUES ${tuples.join(', ')}`, values);
+    await this.uow.manager().query(`INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context) VALUES ${tuples.join(', ')}`, values);
   }
 
   async fetchPending(limit: number): Promise<PendingOutboxRow[]> {
-    const rows: { id: string; seq: string; event_key: string; tenant_id: string | null; envelope: EventEnvelope }[] = await this.uow
+    const rows: { id: string; seq: string; event_key: string; tenant_id: string | null; envelope: EventEnvelope; trace_context: TraceCarrier | null }[] = await this.uow
       .manager()
-      .query(`SELECT id, seq, event_key, tenant_id, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
-    return rows.map((r) => ({ id: r.id, seq: r.seq, eventKey: r.event_key, tenantId: r.tenant_id, envelope: r.envelope }));
+      .query(`SELECT id, seq, event_key, tenant_id, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
+    return rows.map((r) => ({ id: r.id, seq: r.seq, eventKey: r.event_key, tenantId: r.tenant_id, envelope: r.envelope, traceContext: r.trace_context }));
   }
 
   async markPublished(ids: string[]): Promise<void> {

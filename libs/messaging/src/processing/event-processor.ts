@@ -1,5 +1,5 @@
 import { EventDefinition, EventEnvelope, validateEvent } from '@tpo/contracts';
-import { DomainError, PlatformMetrics, RequestContext } from '@tpo/platform';
+import { DomainError, PlatformMetrics, RequestContext, SpanKind, TraceCarrier, withSpan } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import type { Logger } from 'pino';
 import { DeadLetterRepository } from '../dead-letter/dead-letter.repository';
@@ -13,6 +13,8 @@ export interface DeliveredEvent {
   /** 1 on first delivery. */
   deliveryCount: number;
   streamSeq: number | null;
+  /** W3C trace context from the message headers. */
+  traceContext?: TraceCarrier;
 }
 
 export type EventHandlerFn = (envelope: EventEnvelope) => Promise<void>;
@@ -66,7 +68,24 @@ export function classifyHandlerError(error: unknown): Classified {
 export class EventProcessor {
   constructor(private readonly deps: EventProcessorDeps) {}
 
-  async process(
+  /** One CONSUMER span per delivery, in the publisher's trace. */
+  process(consumer: string, definition: EventDefinition, handler: EventHandlerFn, msg: DeliveredEvent, onInvalid?: InvalidEventHandlerFn): Promise<ProcessOutcome> {
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': msg.subject,
+      'messaging.consumer.group.name': consumer,
+      'tpo.service': this.deps.service,
+      'tpo.delivery': msg.deliveryCount,
+    };
+    return withSpan(`${msg.subject} process`, { kind: SpanKind.CONSUMER, parent: msg.traceContext ?? null, attributes }, async (span) => {
+      const outcome = await this.processDelivery(consumer, definition, handler, msg, onInvalid);
+      span?.setAttribute('tpo.outcome', outcome.action === 'retry' ? 'retry' : outcome.result);
+      return outcome;
+    });
+  }
+
+  private async processDelivery(
     consumer: string,
     definition: EventDefinition,
     handler: EventHandlerFn,

@@ -169,6 +169,21 @@ export class BaseServiceEnv {
   @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
+  /**
+   * OpenTelemetry: OTLP/HTTP base URL of a collector (e.g. http://otel-collector:4318). Traces are
+   * exported only when it is set; unset (the default) tracing is off and costs nothing.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// base URL (without /v1/traces)' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** Milliseconds between two exports of batched spans. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  OTEL_BSP_SCHEDULE_DELAY = 5000;
+
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';

@@ -1,4 +1,4 @@
-import { DomainError, RequestContext } from '@tpo/platform';
+import { DomainError, RequestContext, SpanKind, withSpan } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
@@ -11,6 +11,8 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
+
+const jobAttributes = (job: Job) => ({ 'tpo.job.id': job.id, 'tpo.job.kind': job.kind, 'tpo.job.attempt': job.attempt, 'tpo.job.try': job.tries, 'tpo.tenant_id': job.key });
 
 export interface JobOutcome {
   readonly settled: true;
@@ -206,7 +208,10 @@ export class JobRunner {
     };
     const context = { correlationId: job.correlationId ?? `job:${job.id}`, causationId: job.causationId ?? undefined, tenantId: job.key };
     try {
-      await RequestContext.run(context, () => handler.run(ctx));
+      // One span per run, in the trace of the work that enqueued the job; vendor calls and emitted events nest under it.
+      await withSpan(`job ${job.kind}`, { kind: SpanKind.CONSUMER, parent: job.traceContext, attributes: jobAttributes(job) }, () =>
+        RequestContext.run(context, () => handler.run(ctx)),
+      );
     } catch (error) {
       await RequestContext.run(context, () => this.afterError(job, handler, ctx, error, leaseLost.signal, log));
     } finally {

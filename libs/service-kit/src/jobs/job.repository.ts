@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { RequestContext } from '@tpo/platform';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -15,6 +15,8 @@ export interface Job<P = Record<string, unknown>> {
   tries: number;
   runAt: Date;
   lastError: string | null;
+  /** W3C trace context of the work that enqueued or reopened the job. */
+  traceContext: TraceCarrier | null;
   createdAt: Date;
   updatedAt: Date;
   /** Fencing token of the current claim: every write of a running job must present it. */
@@ -39,6 +41,7 @@ function toJob(r: Record<string, unknown>): Job {
     tries: r.tries as number,
     runAt: r.run_at as Date,
     lastError: r.last_error as string | null,
+    traceContext: (r.trace_context as TraceCarrier | null) ?? null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     fence: Number(r.fence ?? 0),
@@ -47,9 +50,14 @@ function toJob(r: Record<string, unknown>): Job {
   };
 }
 
-const COLUMNS = 'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at, fence, correlation_id, causation_id';
+const COLUMNS = 'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at, fence, correlation_id, causation_id, trace_context';
 
 const affected = (r: unknown): number => (Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0);
+
+const traceJson = () => {
+  const carrier = currentTraceCarrier();
+  return carrier ? JSON.stringify(carrier) : null;
+};
 
 /** The only code that touches the `job` table. */
 export class JobRepository {
@@ -64,8 +72,8 @@ export class JobRepository {
     const rows: unknown[] = await this.uow
       .manager()
       .query(
-        `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
-        [randomUUID(), kind, key, siteId ?? null, JSON.stringify(payload), ctx?.correlationId ?? null, ctx?.causationId ?? null],
+        `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb) ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
+        [randomUUID(), kind, key, siteId ?? null, JSON.stringify(payload), ctx?.correlationId ?? null, ctx?.causationId ?? null, traceJson()],
       );
     return rows.length === 1;
   }
@@ -159,10 +167,11 @@ export class JobRepository {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       `WITH reopened AS (
          UPDATE job SET status = 'pending', attempt = attempt + 1, tries = 0, run_at = now(), lease_until = NULL, last_error = NULL, updated_at = now(),
-           payload = COALESCE($3::jsonb, payload), correlation_id = COALESCE($4, correlation_id), causation_id = COALESCE($5, causation_id)
+           payload = COALESCE($3::jsonb, payload), correlation_id = COALESCE($4, correlation_id), causation_id = COALESCE($5, causation_id),
+           trace_context = COALESCE($6::jsonb, trace_context)
          WHERE kind = $1 AND key = $2 AND status = 'failed' RETURNING ${COLUMNS})
        SELECT * FROM reopened`,
-      [kind, key, payload ? JSON.stringify(payload) : null, RequestContext.current()?.correlationId ?? null, RequestContext.current()?.causationId ?? null],
+      [kind, key, payload ? JSON.stringify(payload) : null, RequestContext.current()?.correlationId ?? null, RequestContext.current()?.causationId ?? null, traceJson()],
     );
     return rows[0] ? toJob(rows[0]) : undefined;
   }
