@@ -7,6 +7,7 @@ import { ROOT_DIR, runDemoOnboarding } from '@tpo/tools';
 import { NatsConnection } from 'nats';
 import { natsConnect, tokenFor } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { freePortBase } from '../support/ports';
 import { testLayout } from '../support/test-env';
 
 interface CliRun {
@@ -65,7 +66,7 @@ describe('tpo CLI against the running platform', () => {
 
   beforeAll(async () => {
     nc = await natsConnect();
-    platform = await startTestPlatform(nc, { sites: 1, portBase: 3815 });
+    platform = await startTestPlatform(nc, { sites: 1, portBase: await freePortBase() });
     dir = mkdtempSync(join(tmpdir(), 'tpo-cli-'));
     adminToken = await tokenFor('admin');
   }, 120_000);

@@ -4,6 +4,7 @@ import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { authHeaders, eventually, natsConnect } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { freePortBase } from '../support/ports';
 import { TEST_DATABASE, testLayout } from '../support/test-env';
 
 /** Ceiling for the five services together, from issue 11 ("idle is idle"). */
@@ -48,7 +49,7 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
 
   beforeAll(async () => {
     nc = await natsConnect();
-    platform = await startTestPlatform(nc, { portBase: 4470, extraEnv: { LOG_LEVEL: 'info' } });
+    platform = await startTestPlatform(nc, { portBase: await freePortBase(), extraEnv: { LOG_LEVEL: 'info' } });
     pg = new Client({ connectionString: testLayout().adminUrl.replace(/\/postgres$/, `/${TEST_DATABASE}`) });
     await pg.connect();
   }, 120_000);

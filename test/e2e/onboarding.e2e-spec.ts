@@ -7,6 +7,7 @@ import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
 import { Client } from 'pg';
 import { dumpAllTables, startTestPlatform, TestPlatform } from '../support/platform';
+import { freePortBase } from '../support/ports';
 import { testLayout } from '../support/test-env';
 
 /** S5: the PostgreSQL server log (Debian layout), read from where the test started. */
@@ -98,7 +99,7 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     // S5: every statement of every service role goes to the server log for this suite.
     pgLog = { file: pgLogFile(), offset: statSync(pgLogFile()).size };
     await statementLogging(true);
-    platform = await startTestPlatform(nc, { sites: 2, portBase: 3810 });
+    platform = await startTestPlatform(nc, { sites: 2, portBase: await freePortBase() });
     for (const site of ['site-1', 'site-2']) {
       await fetch(`${admin()}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 30 } }) });
     }

@@ -5,6 +5,7 @@ import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { authHeaders, eventually, natsConnect, tokenFor } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { freePortBase } from '../support/ports';
 import { testDatabaseUrl, testLayout } from '../support/test-env';
 
 const API_KEY = `tpo-test-${randomUUID()}`;
@@ -27,7 +28,7 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const { createHash } = await import('node:crypto');
     platform = await startTestPlatform(nc, {
       sites: 2,
-      portBase: 3840,
+      portBase: await freePortBase(),
       extraEnv: { AUTH_API_KEYS: `ci-viewer:viewer:${createHash('sha256').update(API_KEY).digest('hex')}` },
     });
     // One tenant onboarded to the end, for BOLA and the secret checks.

@@ -121,8 +121,8 @@ export async function startTestService(o: TestServiceOptions): Promise<TestServi
 }
 
 /** A bearer token for the test services (signed with the local platform's secret). */
-export function tokenFor(role: Role, extra: { subject?: string; sites?: string[]; ttlSeconds?: number } = {}): Promise<string> {
-  return mintToken(devSecrets().jwtSecret, { subject: extra.subject ?? `test-${role}`, roles: [role], sites: extra.sites, ttlSeconds: extra.ttlSeconds });
+export function tokenFor(role: Role, extra: { subject?: string; sites?: string[]; permissions?: string[]; ttlSeconds?: number } = {}): Promise<string> {
+  return mintToken(devSecrets().jwtSecret, { subject: extra.subject ?? `test-${role}`, roles: [role], sites: extra.sites, permissions: extra.permissions, ttlSeconds: extra.ttlSeconds });
 }
 
 export async function authHeaders(role: Role = 'admin', extra: { sites?: string[] } = {}): Promise<Record<string, string>> {

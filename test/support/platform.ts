@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_CATALOG, EventEnvelope } from '@tpo/contracts';
 import { applyTopology } from '@tpo/messaging';
-import { loadTopology, LocalPlatform, startLocalPlatform } from '@tpo/tools';
+import { loadTopology, LocalLayout, LocalPlatform, startLocalPlatform } from '@tpo/tools';
 import { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { isolatedMessaging, testDatabaseUrl, testLayout } from './test-env';
@@ -32,12 +32,22 @@ export async function resetAllSchemas(): Promise<void> {
 /** The whole platform as processes (simulator + five services) against the test database and an isolated stream. */
 export async function startTestPlatform(
   nc: NatsConnection,
-  options: { sites?: number; portBase: number; consolePort?: number; simulatorConfig?: string; maxVirtualServers?: number; license?: { maxVms?: number }; extraEnv?: Record<string, string> },
+  options: {
+    sites?: number;
+    portBase: number;
+    consolePort?: number;
+    simulatorConfig?: string;
+    maxVirtualServers?: number;
+    license?: { maxVms?: number };
+    extraEnv?: Record<string, string>;
+    /** e.g. a private NATS server or a Postgres proxy for fault injection (chaos suite). */
+    layout?: Partial<LocalLayout>;
+  },
 ): Promise<TestPlatform> {
   const messaging = isolatedMessaging();
   await resetAllSchemas();
   await applyTopology(await nc.jetstreamManager(), loadTopology(), { prefix: messaging.prefix, streamName: messaging.stream, eventKeys: EVENT_CATALOG.map((d) => d.key) });
-  const layout = testLayout();
+  const layout = { ...testLayout(), ...options.layout };
   const ports = Object.fromEntries(layout.services.map((s, i) => [s.name, options.portBase + i]));
   const platform = await startLocalPlatform({
     layout,

@@ -1,6 +1,8 @@
+import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { serviceKeyOf } from '@tpo/site-directory';
 
 export interface ServiceLayout {
   name: string;
@@ -124,5 +126,6 @@ export function serviceExtraEnv(s: ServiceLayout, layout: LocalLayout, secrets =
   const tenant = layout.services.find((x) => x.name === 'tenant-service');
   const auth = { AUTH_JWT_SECRET: secrets.jwtSecret };
   if (s.name === 'tenant-service') return { ...auth, SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
-  return { ...auth, SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_TOKEN: secrets.internalToken };
+  // Each step service gets only its own key for the internal API, never tenant-service's master secret.
+  return { ...auth, SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_KEY: serviceKeyOf(secrets.internalToken, s.name) };
 }

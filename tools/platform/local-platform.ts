@@ -109,7 +109,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
         // Traces go to a collector only when one is named (off by default).
         ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
-        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl }),
+        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl, SITE_URL_ALLOW: 'loopback' }),
         ...o.extraEnv,
       });
       envs.set(s.name, env);

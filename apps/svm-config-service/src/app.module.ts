@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
-import { SiteDirectoryModule } from '@tpo/site-directory';
+import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
 import { SvmConfigServiceEnv } from './config/svm-config-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
 import { SvmConfigModule } from './svm-config/svm-config.module';
@@ -14,7 +14,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
-        SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, token: config.INTERNAL_API_TOKEN }),
+        SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, service: SERVICE, key: serviceKeyFromEnv(config, SERVICE), plaintext: config.SITE_DIRECTORY_PLAINTEXT, allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
         BackbonePingModule.forService(SERVICE),
         SvmConfigModule,
       ],

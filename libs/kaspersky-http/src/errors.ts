@@ -2,16 +2,16 @@
 export class KasperskyTransportError extends Error {
   constructor(
     message: string,
-    readonly kind: 'network' | 'timeout' | 'circuit_open' | 'too_large' | 'tls',
+    readonly kind: 'network' | 'timeout' | 'circuit_open' | 'too_large' | 'tls' | 'address_refused',
     readonly options: { cause?: unknown; method?: string; path?: string } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'KasperskyTransportError';
   }
 
-  /** Transport failures are transient, except a certificate mismatch. */
+  /** Transport failures are transient, except a certificate mismatch, an oversized answer and an address the SSRF policy refuses. */
   get retryable(): boolean {
-    return this.kind !== 'tls' && this.kind !== 'too_large';
+    return this.kind !== 'tls' && this.kind !== 'too_large' && this.kind !== 'address_refused';
   }
 }
 

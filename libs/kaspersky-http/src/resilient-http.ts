@@ -13,6 +13,7 @@ import { SpanKind, withSpan } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
 import { HttpStatusError, KasperskyTransportError, parseRetryAfter } from './errors';
+import { AddressClass, AddressNotAllowedError } from './address-policy';
 import { CertificatePinError, tlsConnector, TlsTrust } from './tls';
 
 export interface ResilientHttpOptions {
@@ -34,6 +35,11 @@ export interface ResilientHttpOptions {
   maxResponseBytes?: number;
   /** Connections kept per origin (KSC wants one request per connection at a time). */
   connections?: number;
+  /**
+   * SSRF policy re-checked at connect time on the resolved addresses (DNS rebinding): with it,
+   * metadata/unspecified/multicast are always refused and loopback/link-local unless listed.
+   */
+  allowAddresses?: readonly AddressClass[];
   logger?: Logger;
 }
 
@@ -108,7 +114,7 @@ export class ResilientHttp {
       );
     }
     this.agent = new Agent({
-      connect: tlsConnector(options.tls),
+      connect: tlsConnector(options.tls, options.allowAddresses ? new Set(options.allowAddresses) : undefined),
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs ?? 30_000,
@@ -213,6 +219,8 @@ export class ResilientHttp {
 
   private transportError(e: unknown, req: HttpRequest, timeoutMs: number): KasperskyTransportError {
     const where = { cause: e, method: req.method, path: req.path };
+    const refused = e instanceof AddressNotAllowedError ? e : (e as { cause?: unknown })?.cause instanceof AddressNotAllowedError ? ((e as { cause: AddressNotAllowedError }).cause) : undefined;
+    if (refused) return new KasperskyTransportError(`${this.options.name}: ${refused.message}`, 'address_refused', where);
     if (e instanceof CertificatePinError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_TLS') || /certificate/i.test((e as Error)?.message ?? '')) {
       return new KasperskyTransportError(`${this.options.name}: TLS verification failed: ${(e as Error).message}`, 'tls', where);
     }

@@ -1,7 +1,9 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
+import { AddressClass, addressRefusal, AddressNotAllowedError, guardedLookup } from './address-policy';
 
 /**
  * How a client trusts a Kaspersky server's certificate. Both the Integration Server and KSC
@@ -31,12 +33,24 @@ export function certificateFingerprint(pem: string): string {
  * An undici connector applying the trust settings. A pin is checked on the live socket after the
  * handshake (Node skips `checkServerIdentity` for self-signed chains, so it cannot carry the pin).
  */
-export function tlsConnector(trust: TlsTrust = {}): buildConnector.connector {
+export function tlsConnector(trust: TlsTrust = {}, allow?: ReadonlySet<AddressClass>): buildConnector.connector {
+  const connector = pinnedConnector(trust, allow ? { lookup: guardedLookup(allow) } : {});
+  if (!allow) return connector;
+  // IP literals never go through a lookup: check them here.
+  return (options, callback) => {
+    const host = options.hostname.replace(/^\[|\]$/g, '');
+    const reason = isIP(host) ? addressRefusal(host, allow) : undefined;
+    if (reason) return callback(new AddressNotAllowedError(host, reason), null);
+    return connector(options, callback);
+  };
+}
+
+function pinnedConnector(trust: TlsTrust, extra: { lookup?: ReturnType<typeof guardedLookup> }): buildConnector.connector {
   const ca = trust.caPem ?? (trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined);
-  if (!trust.pinSha256) return buildConnector({ ca, rejectUnauthorized: !trust.insecure });
+  if (!trust.pinSha256) return buildConnector({ ca, rejectUnauthorized: !trust.insecure, ...extra });
   const pin = normalizeFingerprint(trust.pinSha256);
   // No TLS session reuse: a resumed session has no peer certificate to check the pin against.
-  const base = buildConnector({ rejectUnauthorized: !!ca && !trust.insecure, ca, maxCachedSessions: 0 });
+  const base = buildConnector({ rejectUnauthorized: !!ca && !trust.insecure, ca, maxCachedSessions: 0, ...extra });
   return (options, callback) =>
     base(options, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error('no socket'), null);

@@ -13,3 +13,4 @@ export * from './openapi/service-kit.responses';
 export * from './openapi/openapi.document';
 export * from './openapi/api-docs.setup';
 export * from './openapi/validation-schemas';
+export * from './retention/retention-sweeper';

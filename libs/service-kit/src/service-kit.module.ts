@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -37,6 +37,8 @@ import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { JobFencing1764900000000, JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000, JobTraceContext1764950000001 } from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
+import { AuditRefusalsMiddleware } from './audit/audit-refusals.middleware';
+import { RetentionSweeper } from './retention/retention-sweeper';
 import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
 import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
 
@@ -78,10 +80,10 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly relay: OutboxRelay,
     private readonly server: JetStreamServer,
     private readonly outbox: OutboxRepository,
-    private readonly inbox: InboxRepository,
     private readonly deadLetters: DeadLetterRepository,
     private readonly metrics: PlatformMetrics,
     private readonly jobRunner: JobRunner,
+    private readonly retention: RetentionSweeper,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -95,11 +97,9 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
       this.metrics.outboxOldestAge.set(backlog.oldestAgeSeconds);
       this.metrics.deadLetters.set(await this.deadLetters.countPending());
     });
-    // Hourly: published outbox rows older than 7 days and inbox rows older than 30 days go.
+    // Hourly: finished rows past their retention horizon (RETENTION_*_DAYS) go.
     this.housekeeping = setInterval(() => {
-      const day = 86_400_000;
-      void this.outbox.deletePublishedBefore(new Date(Date.now() - 7 * day)).catch(() => undefined);
-      void this.inbox.deleteProcessedBefore(new Date(Date.now() - 30 * day)).catch(() => undefined);
+      void this.retention.sweep().catch((e: unknown) => this.logger.warn({ err: e }, 'retention sweep failed; next hour again'));
     }, 3_600_000);
     this.housekeeping.unref();
   }
@@ -119,7 +119,11 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({})
-export class ServiceKitModule {
+export class ServiceKitModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditRefusalsMiddleware).forRoutes('{*splat}');
+  }
+
   static forRoot(options: ServiceKitOptions): DynamicModule {
     const { config, service } = options;
     const migrations = [...SHARED_MIGRATIONS, ...(options.migrations ?? [])];
@@ -134,11 +138,13 @@ export class ServiceKitModule {
           issuer: config.AUTH_JWT_ISSUER,
           audience: config.AUTH_JWT_AUDIENCE,
           apiKeys: config.AUTH_API_KEYS,
+          maxTokenLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
         }),
       },
-      // Order matters: authenticate and authorise first, then rate-limit.
-      { provide: APP_GUARD, useClass: AdminAuthGuard },
+      // Order matters: rate-limit first (per client address), so failed credentials are throttled
+      // too (credential stuffing, API-key guessing); then authenticate and authorise.
       { provide: APP_GUARD, useClass: ThrottlerGuard },
+      { provide: APP_GUARD, useClass: AdminAuthGuard },
       { provide: LOGGER, useValue: createLogger(service, config.LOG_LEVEL) },
       { provide: PlatformMetrics, useValue: new PlatformMetrics(service) },
       { provide: UnitOfWork, inject: [DataSource], useFactory: (ds: DataSource) => new UnitOfWork(ds) },
@@ -146,6 +152,19 @@ export class ServiceKitModule {
       { provide: InboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new InboxRepository(u) },
       { provide: DeadLetterRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new DeadLetterRepository(u) },
       { provide: JobRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new JobRepository(u) },
+      {
+        provide: RetentionSweeper,
+        inject: [UnitOfWork, LOGGER],
+        useFactory: (u: UnitOfWork, l: Logger) =>
+          new RetentionSweeper(u, {
+            outboxDays: config.RETENTION_OUTBOX_DAYS,
+            inboxDays: config.RETENTION_INBOX_DAYS,
+            jobDays: config.RETENTION_JOB_DAYS,
+            stepDays: config.RETENTION_STEP_DAYS,
+            auditDays: config.RETENTION_AUDIT_DAYS,
+            deadLetterDays: config.RETENTION_DEAD_LETTER_DAYS,
+          }, l.child({ component: 'retention' })),
+      },
       {
         provide: JobRunner,
         inject: [JobRepository, UnitOfWork, LOGGER],
@@ -266,7 +285,7 @@ export class ServiceKitModule {
       ],
       controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController, RoutesHttpController, AuditHttpController],
       providers,
-      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
+      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, AuditRepository, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
     };
   }
 }

@@ -2,3 +2,4 @@ export * from './site-connection';
 export * from './site-directory';
 export * from './site-directory.module';
 export * from './step-service.env';
+export * from './service-token';

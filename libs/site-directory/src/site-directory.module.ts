@@ -1,8 +1,9 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER } from '@tpo/service-kit';
+import type { AddressClass } from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { SiteConnection } from './site-connection';
-import { KasperskyClients, RemoteSiteDirectory, SiteDirectory, StaticSiteDirectory } from './site-directory';
+import { KasperskyClients, RemoteSiteDirectory, RemoteSiteDirectoryOptions, SiteDirectory, StaticSiteDirectory } from './site-directory';
 
 export const SITE_DIRECTORY = Symbol('SITE_DIRECTORY');
 
@@ -17,16 +18,16 @@ class ClientsLifecycle implements OnApplicationShutdown {
 /** Site connections from tenant-service's registry, and Kaspersky clients built from them. */
 @Module({})
 export class SiteDirectoryModule {
-  static register(options: { baseUrl: string; token: string; timeoutMs?: number }): DynamicModule {
-    return SiteDirectoryModule.withDirectory(new RemoteSiteDirectory({ baseUrl: options.baseUrl, token: options.token }), options.timeoutMs);
+  static register(options: RemoteSiteDirectoryOptions): DynamicModule {
+    return SiteDirectoryModule.withDirectory(new RemoteSiteDirectory(options), options.timeoutMs, options.allowAddresses);
   }
 
-  /** Fixed site connections, for tests against the simulator. */
-  static forStatic(sites: SiteConnection[]): DynamicModule {
-    return SiteDirectoryModule.withDirectory(new StaticSiteDirectory(sites));
+  /** Fixed site connections, for tests against the simulator (on loopback). */
+  static forStatic(sites: SiteConnection[], allowAddresses: readonly AddressClass[] = ['loopback']): DynamicModule {
+    return SiteDirectoryModule.withDirectory(new StaticSiteDirectory(sites), undefined, allowAddresses);
   }
 
-  private static withDirectory(directory: SiteDirectory, timeoutMs?: number): DynamicModule {
+  private static withDirectory(directory: SiteDirectory, timeoutMs?: number, allowAddresses?: readonly AddressClass[]): DynamicModule {
     return {
       module: SiteDirectoryModule,
       global: true,
@@ -35,7 +36,7 @@ export class SiteDirectoryModule {
         {
           provide: KasperskyClients,
           inject: [LOGGER],
-          useFactory: (logger: Logger) => new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), { timeoutMs }),
+          useFactory: (logger: Logger) => new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), { timeoutMs, allowAddresses }),
         },
         ClientsLifecycle,
       ],

@@ -6,6 +6,8 @@ import { KscClient } from '@tpo/ksc-client';
 import { currentTraceCarrier, DomainError } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { fetch } from 'undici';
+import type { AddressClass } from '@tpo/kaspersky-http';
+import { isLoopback, mintServiceToken } from './service-token';
 import { SiteConnection } from './site-connection';
 
 export const SITE_UNKNOWN = 'SITE_UNKNOWN';
@@ -23,17 +25,36 @@ export function parseSiteConnection(raw: unknown): SiteConnection {
   return site;
 }
 
+export interface RemoteSiteDirectoryOptions {
+  baseUrl: string;
+  /** This service's name and its own key: every request carries a fresh 60-second token signed with it. */
+  service: string;
+  key: string;
+  /** Plain http to a non-loopback host only when a service mesh protects the hop. */
+  plaintext?: 'mesh-mtls';
+  /** Address classes the Kaspersky clients may connect to beyond public/private (SITE_URL_ALLOW). */
+  allowAddresses?: readonly AddressClass[];
+  ttlMs?: number;
+  timeoutMs?: number;
+}
+
 /**
  * Site connections served by tenant-service (the site registry, which keeps credentials encrypted
- * at rest) at `GET /internal/v1/sites/:id/connection`, authenticated with the internal service
- * token. Cached briefly; credentials never travel on the bus.
+ * at rest) at `GET /internal/v1/sites/:id/connection`, authenticated with a short-lived token
+ * signed with this service's own key (tenant-service audits every read). Never over plain HTTP
+ * outside local development. Cached briefly; credentials never travel on the bus.
  */
 export class RemoteSiteDirectory implements SiteDirectory {
   private readonly cache = new Map<string, { at: number; site: SiteConnection }>();
 
-  constructor(
-    private readonly options: { baseUrl: string; token: string; ttlMs?: number; timeoutMs?: number },
-  ) {}
+  constructor(private readonly options: RemoteSiteDirectoryOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol === 'http:' && !isLoopback(url.hostname) && options.plaintext !== 'mesh-mtls') {
+      throw new Error(
+        `SITE_DIRECTORY_URL ${options.baseUrl}: site credentials are never fetched over plain HTTP outside local development; use https (or SITE_DIRECTORY_PLAINTEXT=mesh-mtls behind a mesh)`,
+      );
+    }
+  }
 
   async connection(siteId: string): Promise<SiteConnection> {
     const hit = this.cache.get(siteId);
@@ -42,7 +63,7 @@ export class RemoteSiteDirectory implements SiteDirectory {
     try {
       res = await fetch(`${this.options.baseUrl}/internal/v1/sites/${encodeURIComponent(siteId)}/connection`, {
         // The trace context lets tenant-service's request span join the step's trace.
-        headers: { Authorization: `Bearer ${this.options.token}`, ...currentTraceCarrier() },
+        headers: { Authorization: `Bearer ${await mintServiceToken(this.options.service, this.options.key)}`, ...currentTraceCarrier() },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (e) {
@@ -75,7 +96,7 @@ export class KasperskyClients {
   constructor(
     private readonly directory: SiteDirectory,
     private readonly logger: Logger,
-    private readonly tuning: { timeoutMs?: number; connections?: number; kscConnections?: number } = {},
+    private readonly tuning: { timeoutMs?: number; connections?: number; kscConnections?: number; allowAddresses?: readonly AddressClass[] } = {},
   ) {}
 
   async integrationServer(siteId: string): Promise<{ site: SiteConnection; client: IntegrationServerClient }> {
@@ -92,6 +113,7 @@ export class KasperskyClients {
           username: c.username,
           password: c.password,
           tls: c.tls,
+          allowAddresses: this.tuning.allowAddresses ?? [],
           timeoutMs: this.tuning.timeoutMs ?? 30_000,
           connections: this.tuning.connections,
           logger: this.logger,
@@ -117,6 +139,7 @@ export class KasperskyClients {
           baseUrl: c.url,
           credentials: { user: c.username, password: c.password },
           tls: c.tls,
+          allowAddresses: this.tuning.allowAddresses ?? [],
           timeoutMs: this.tuning.timeoutMs ?? 30_000,
           connections: this.tuning.kscConnections ?? 8,
           logger: this.logger,

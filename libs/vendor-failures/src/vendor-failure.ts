@@ -91,6 +91,7 @@ function classifyRaw(e: unknown): VendorFailure {
   if (e instanceof KasperskyTransportError) {
     if (e.kind === 'tls') return permanent('VENDOR_TLS_REJECTED', msg, true);
     if (e.kind === 'too_large') return permanent('VENDOR_RESPONSE_TOO_LARGE', msg, true);
+    if (e.kind === 'address_refused') return permanent('VENDOR_ADDRESS_REFUSED', msg, true);
     return transient(`VENDOR_${e.kind.toUpperCase()}`, msg);
   }
   // Unknown (a bug, a lost database connection): retried with backoff up to the job's limit.

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ApiPageResponse, CurrentPrincipal, DomainError, ErrorBody, PlatformErrorCode, Principal } from '@tpo/platform';
+import { ApiPageResponse, CurrentPrincipal, DomainError, ErrorBody, inSiteScope, PlatformErrorCode, Principal, SiteScoped } from '@tpo/platform';
 import { StepDetailResponse, stepListPage, StepListQuery, StepWorkRepository, StepWorkResponse } from '@tpo/service-kit';
 
 class SiteLicenseUsage {
@@ -15,13 +15,14 @@ class LicenseUsageResponse {
 /** Activations per tenant: license decision, activation task, confirmed status. */
 @ApiTags('activations')
 @Controller('v1/activations')
+@SiteScoped()
 export class ActivationsHttpController {
   constructor(private readonly steps: StepWorkRepository) {}
 
   @Get()
   @ApiPageResponse(StepWorkResponse, 'This step\'s records, newest first')
-  async list(@Query() q: StepListQuery) {
-    return stepListPage(await this.steps.list('activate', q), q);
+  async list(@Query() q: StepListQuery, @CurrentPrincipal() principal?: Principal) {
+    return stepListPage(await this.steps.list('activate', { ...q, sites: principal?.sites }), q);
   }
 
   /** VMs counted against each site's license (running or confirmed activations); with the site's licensed VMs this is the headroom. */
@@ -35,9 +36,9 @@ export class ActivationsHttpController {
   @Get(':tenantId')
   @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no activation for this tenant (yet)' })
   @ApiOkResponse({ type: StepDetailResponse, description: 'The tenant\'s activation with each VM\'s state' })
-  async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string) {
+  async get(@Param('tenantId', new ParseUUIDPipe()) tenantId: string, @CurrentPrincipal() principal?: Principal) {
     const record = await this.steps.find(tenantId, 'activate');
-    if (!record) throw new DomainError(PlatformErrorCode.NotFound, `no activation for tenant ${tenantId}`);
+    if (!record || !inSiteScope(principal, record.siteId)) throw new DomainError(PlatformErrorCode.NotFound, `no activation for tenant ${tenantId}`);
     const { input: _input, ...rest } = record;
     return { ...rest, vms: await this.steps.vms(tenantId, 'activate') };
   }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { BaseServiceEnv } from '@tpo/platform';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -50,4 +50,9 @@ export class TenantServiceEnv extends BaseServiceEnv {
   @Min(0)
   @Max(3_600_000)
   CREATE_INTENT_CLOCK_SKEW_MS = 300_000;
+
+  /** Serve site credentials over plain HTTP to non-loopback callers only behind a mesh that provides mTLS. */
+  @IsOptional()
+  @IsIn(['mesh-mtls'])
+  INTERNAL_API_PLAINTEXT?: 'mesh-mtls';
 }

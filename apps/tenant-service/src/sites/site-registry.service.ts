@@ -3,11 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
-import { DomainError } from '@tpo/platform';
+import { DomainError, hasPermission, inSiteScope, PERMISSION_TLS_VERIFICATION_OFF, PlatformErrorCode, Principal, RequestContext } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
 import { SiteConnection, SiteDirectory } from '@tpo/site-directory';
-import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import { AuditRepository, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantServiceEnv } from '../config/tenant-service.env';
@@ -43,6 +43,7 @@ export class SiteRegistry implements SiteDirectory {
     private readonly cipher: EnvelopeCipher,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
+    private readonly audit: AuditRepository,
   ) {}
 
   async seedFromFile(path: string): Promise<number> {
@@ -66,11 +67,22 @@ export class SiteRegistry implements SiteDirectory {
     return n;
   }
 
-  /** Registers or updates a site. Input is validated whatever called. */
-  async register(input: unknown, source: 'config' | 'api'): Promise<SiteRecord> {
+  /**
+   * Registers or updates a site. Input is validated whatever called. Over the API the caller must
+   * have the site in its scope, and switching TLS verification off needs its own permission (never
+   * implied by a role) and writes an audit row in the same transaction.
+   */
+  async register(input: unknown, source: 'config' | 'api', actor?: Principal): Promise<SiteRecord> {
     const command = plainToInstance(RegisterSiteCommand, input);
     const errors = formatValidationErrors(validateSync(command, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
     if (errors.length > 0) throw new DomainError('INVALID_INPUT', `invalid site: ${errors.join('; ')}`, { details: { errors } });
+    const insecure = [command.integrationServer.tls?.insecure, command.ksc.tls?.insecure].some(Boolean);
+    if (source === 'api') {
+      if (!inSiteScope(actor, command.id)) throw new DomainError(PlatformErrorCode.Forbidden, `site ${command.id} is outside the caller's site scope`);
+      if (insecure && !hasPermission(actor, PERMISSION_TLS_VERIFICATION_OFF)) {
+        throw new DomainError(PlatformErrorCode.Forbidden, `switching TLS verification off needs the ${PERMISSION_TLS_VERIFICATION_OFF} permission`);
+      }
+    }
     const allow = new Set((this.config.SITE_URL_ALLOW ?? '').split(',').filter(Boolean) as AddressClass[]);
     for (const [field, url] of [['integrationServer.url', command.integrationServer.url], ['ksc.url', command.ksc.url]] as const) {
       const problem = await checkSiteUrl(url, allow);
@@ -103,12 +115,39 @@ export class SiteRegistry implements SiteDirectory {
       },
       source,
     };
-    await this.uow.run(() => this.sites.upsert(record));
+    await this.uow.run(async () => {
+      await this.sites.upsert(record);
+      if (insecure) {
+        this.logger.warn({ siteId: command.id, actor: actor?.subject ?? source }, 'site registered with TLS verification switched off');
+        await this.audit.record({
+          actor: actor?.subject ?? `config:${source}`,
+          roles: actor?.roles ?? [],
+          via: actor?.via ?? 'config',
+          action: 'site.tls-verification-off',
+          target: command.id,
+          outcome: 200,
+          sourceIp: null,
+          correlationId: RequestContext.current()?.correlationId ?? null,
+        });
+      }
+    });
     return (await this.sites.findById(command.id))!;
   }
 
-  async connection(siteId: string): Promise<SiteConnection> {
+  /** A site's connection with its decrypted credentials, for another service; the read is audited first. */
+  async connection(siteId: string, reader?: { service: string; sourceIp: string | null }): Promise<SiteConnection> {
     const s = await this.sites.findById(siteId);
+    // Reads by another service are audited; this service's own clients read in-process.
+    if (reader) await this.audit.record({
+      actor: `service:${reader?.service ?? 'unknown'}`,
+      roles: [],
+      via: 'service-token',
+      action: 'site.credentials.read',
+      target: siteId,
+      outcome: s ? 200 : 404,
+      sourceIp: reader?.sourceIp ?? null,
+      correlationId: RequestContext.current()?.correlationId ?? null,
+    });
     if (!s) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
     return {
       id: s.id,
@@ -123,9 +162,9 @@ export class SiteRegistry implements SiteDirectory {
     } as SiteConnection;
   }
 
-  /** What admins see: everything but credentials, plus how many virtual servers are taken. */
-  async list() {
-    return (await this.sites.list()).map((s) => ({
+  /** What admins see: everything but credentials, plus how many virtual servers are taken (within the caller's sites). */
+  async list(viewer?: Principal) {
+    return (await this.sites.list()).filter((s) => inSiteScope(viewer, s.id)).map((s) => ({
       id: s.id,
       name: s.name,
       enabled: s.enabled,
@@ -142,8 +181,8 @@ export class SiteRegistry implements SiteDirectory {
     }));
   }
 
-  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number }): Promise<void> {
-    if (!(await this.sites.findById(id))) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
+  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number }, actor?: Principal): Promise<void> {
+    if (!(await this.sites.findById(id)) || !inSiteScope(actor, id)) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
     await this.uow.run(async () => {
       if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
       if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);

@@ -1,29 +1,11 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { AddressClass, classifyAddress } from '@tpo/kaspersky-http';
 
-export type AddressClass = 'loopback' | 'link-local' | 'metadata' | 'unspecified' | 'multicast' | 'private' | 'public';
+export type { AddressClass };
 
-const blocks: [AddressClass, BlockList][] = (() => {
-  const make = (entries: [string, number, 'ipv4' | 'ipv6'][]) => {
-    const b = new BlockList();
-    for (const [net, prefix, type] of entries) b.addSubnet(net, prefix, type);
-    return b;
-  };
-  return [
-    ['metadata', make([['169.254.169.254', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6']])],
-    ['loopback', make([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']])],
-    ['link-local', make([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']])],
-    ['unspecified', make([['0.0.0.0', 8, 'ipv4'], ['::', 128, 'ipv6']])],
-    ['multicast', make([['224.0.0.0', 4, 'ipv4'], ['ff00::', 8, 'ipv6']])],
-    ['private', make([['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'], ['100.64.0.0', 10, 'ipv4'], ['fc00::', 7, 'ipv6']])],
-  ];
-})();
-
-export function classify(ip: string): AddressClass {
-  const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  for (const [cls, list] of blocks) if (list.check(ip, type)) return cls;
-  return 'public';
-}
+/** One classification for registration and connect time (kaspersky-http re-checks on every connection). */
+export const classify = classifyAddress;
 
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 

@@ -1,22 +1,24 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath } from '@nestjs/swagger';
-import { ErrorBody, Public, RequireRole } from '@tpo/platform';
+import { CurrentPrincipal, ErrorBody, Principal, Public, RequireRole, SiteScoped } from '@tpo/platform';
+import type { Request } from 'express';
 import { SiteListResponse, SiteResponse } from './site.response';
 import { SiteConnection } from '@tpo/site-directory';
-import { InternalTokenGuard } from './internal-token.guard';
+import { internalCallerOf, InternalTokenGuard } from './internal-token.guard';
 import { RegisterSiteCommand, SetSiteFlagsCommand } from './register-site.command';
 import { SiteRegistry } from './site-registry.service';
 
-/** Admin REST for sites (a site = one KSC + its Integration Server). Credentials are write-only. */
+/** Admin REST for sites (a site = one KSC + its Integration Server). Credentials are write-only. Site-scoped. */
 @Controller('v1/sites')
+@SiteScoped()
 @ApiTags('sites')
 export class SitesHttpController {
   constructor(private readonly registry: SiteRegistry) {}
 
   @Get()
   @ApiOkResponse({ type: SiteListResponse, description: 'Every registered site with capacity and placement eligibility' })
-  async list() {
-    return { items: await this.registry.list() };
+  async list(@CurrentPrincipal() principal?: Principal) {
+    return { items: await this.registry.list(principal) };
   }
 
   /** Registers or updates a site; its passwords are encrypted at rest and never returned. */
@@ -24,18 +26,18 @@ export class SitesHttpController {
   @HttpCode(201)
   @RequireRole('admin')
   @ApiCreatedResponse({ type: SiteResponse, description: 'The site as stored (credentials are write-only)' })
-  async register(@Body() command: RegisterSiteCommand) {
-    const site = await this.registry.register(command, 'api');
-    return (await this.registry.list()).find((s) => s.id === site.id);
+  async register(@Body() command: RegisterSiteCommand, @CurrentPrincipal() principal?: Principal) {
+    const site = await this.registry.register(command, 'api', principal);
+    return (await this.registry.list(principal)).find((s) => s.id === site.id);
   }
 
   @Patch(':id')
   @RequireRole('admin')
   @ApiOkResponse({ type: SiteResponse, description: 'The site after the change' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
-  async setFlags(@Param('id') id: string, @Body() command: SetSiteFlagsCommand) {
-    await this.registry.setFlags(id, command);
-    return (await this.registry.list()).find((s) => s.id === id);
+  async setFlags(@Param('id') id: string, @Body() command: SetSiteFlagsCommand, @CurrentPrincipal() principal?: Principal) {
+    await this.registry.setFlags(id, command, principal);
+    return (await this.registry.list(principal)).find((s) => s.id === id);
   }
 }
 
@@ -50,8 +52,8 @@ export class InternalSitesHttpController {
 
   @Get(':id/connection')
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
-  @ApiOkResponse({ description: 'The site connection with credentials (step services only, over the internal service token)', schema: { $ref: getSchemaPath('SiteConnection') } })
-  connection(@Param('id') id: string): Promise<SiteConnection> {
-    return this.registry.connection(id);
+  @ApiOkResponse({ description: 'The site connection with credentials (step services only, with a short-lived token signed with the service\'s own key; every read audited)', schema: { $ref: getSchemaPath('SiteConnection') } })
+  connection(@Param('id') id: string, @Req() req: Request): Promise<SiteConnection> {
+    return this.registry.connection(id, { service: internalCallerOf(req) ?? 'unknown', sourceIp: req.ip ?? null });
   }
 }

@@ -3,7 +3,7 @@ import { Throttle } from '@nestjs/throttler';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { OnboardingRequest, SITE_ID_PATTERN } from '@tpo/contracts';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { CurrentPrincipal, DomainError, ErrorBody, PageQuery, Principal, RequireRole } from '@tpo/platform';
+import { CurrentPrincipal, DomainError, ErrorBody, PageQuery, Principal, RequireRole, SiteScoped } from '@tpo/platform';
 import { RevealedCredentialsResponse, TenantCreatedResponse, TenantDetailResponse, TenantPageResponse, TenantSummaryResponse } from './tenant.response';
 import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
@@ -31,6 +31,7 @@ function inScope(principal: Principal | undefined, siteId: string): boolean {
 }
 
 @Controller('v1/tenants')
+@SiteScoped()
 @ApiTags('tenants')
 export class TenantsHttpController {
   constructor(
@@ -49,8 +50,8 @@ export class TenantsHttpController {
   @ApiOkResponse({ type: TenantCreatedResponse, description: 'The order id is already known: the same tenant (duplicate: true)' })
   @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN or NO_SITE_CAPACITY' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN (siteId names no registered site)' })
-  async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response) {
-    const result = await this.requestOnboarding.execute(command, 'rest');
+  async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+    const result = await this.requestOnboarding.execute(command, 'rest', { sites: principal?.sites });
     res.status(result.outcome === 'accepted' ? 202 : 200);
     res.setHeader('Location', `/v1/tenants/${result.tenant.id}`);
     return { ...tenantSummary(result.tenant), duplicate: result.outcome === 'duplicate' };

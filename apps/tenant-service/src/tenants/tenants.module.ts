@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@n
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
 import { JobRunner, LOGGER, runExclusiveRound } from '@tpo/service-kit';
-import { KasperskyClients } from '@tpo/site-directory';
+import { allowedAddressClasses, KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { InternalTokenGuard } from '../sites/internal-token.guard';
@@ -47,7 +47,11 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         { provide: EnvelopeCipher, useValue: EnvelopeCipher.fromConfig(config.SECRETS_MASTER_KEYS) },
         SiteRepository,
         SiteRegistry,
-        { provide: KasperskyClients, inject: [SiteRegistry, LOGGER], useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' })) },
+        {
+          provide: KasperskyClients,
+          inject: [SiteRegistry, LOGGER],
+          useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' }), { allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
+        },
         TenantRepository,
         TenantSecretRepository,
         InternalTokenGuard,

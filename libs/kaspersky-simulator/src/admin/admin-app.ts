@@ -28,6 +28,10 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const s = site(req, res);
     if (s) res.json(s.snapshot());
   });
+  app.get('/sites/:siteId/calls', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.calls.snapshot());
+  });
   app.get('/sites/:siteId/counters', (req, res) => {
     const s = site(req, res);
     if (s) res.json(s.counters.snapshot());

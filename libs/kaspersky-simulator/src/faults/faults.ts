@@ -31,6 +31,8 @@ export interface FaultConfig {
   taskFailures: Record<string, { code: string; message?: string; remaining?: number }>;
   /** How long an async task of this type runs (ms); `*` for all. */
   taskDurationsMs: Record<string, number>;
+  /** The Integration Server's clock relative to ours (ms, negative = behind): task timestamps carry it. */
+  clockSkewMs?: number;
   /** KSC tasks: hosts (by display name, BIOS id or host id) whose install/reconnection fails. */
   failingHosts: string[];
 }

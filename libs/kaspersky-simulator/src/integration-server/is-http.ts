@@ -63,10 +63,14 @@ export function createIntegrationServerApp(site: Site): Express {
   app.post(`${BASE}/tenants`, op('CreateTenant', (req, res) => {
     const parsed = parseCreateTenant(site, String(req.body ?? ''));
     if ('error' in parsed) return sendError(res, 400, parsed.error, parsed.message);
+    site.calls.record('CreateTenant', parsed.name);
     sendTask(res, site.is.createTenant(parsed));
   }));
 
-  app.post(`${BASE}/tenants/:id/activate`, op('ActivateTenant', (req, res) => sendTask(res, site.is.changeActivation(String(req.params.id), true))));
+  app.post(`${BASE}/tenants/:id/activate`, op('ActivateTenant', (req, res) => {
+    site.calls.record('ActivateTenant', String(req.params.id));
+    sendTask(res, site.is.changeActivation(String(req.params.id), true));
+  }));
   app.post(`${BASE}/tenants/:id/deactivate`, op('DeactivateTenant', (req, res) => sendTask(res, site.is.changeActivation(String(req.params.id), false))));
 
   app.delete(`${BASE}/tenants/:id`, op('DeleteTenant', (req, res) => {
@@ -89,6 +93,7 @@ export function createIntegrationServerApp(site: Site): Express {
       vms.push({ biosId, name: textOf(node.name), userData: textOf(node.userData) });
     }
     const result = site.is.registerVms(id, vms);
+    if ('ok' in result) for (const vm of result.ok) site.calls.record('RegisterVm', vm.biosId);
     if ('conflict' in result) return sendError(res, 409, 'VIRMT_VmWithSpecifiedBiosIdAlreadyExists', `A VM with BIOS id ${result.conflict} is already registered.`);
     if (!doc.vms) return sendXml(res, 200, { vm: vmNode(result.ok[0]) });
     sendXml(res, 200, { vms: { vm: result.ok.map(vmNode) } });

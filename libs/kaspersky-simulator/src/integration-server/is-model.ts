@@ -110,7 +110,7 @@ export class IntegrationServerModel {
    * passed, and either returns the result or throws IsTaskError. Tasks of one tenant run one at a time.
    */
   startTask(type: TaskType, serialKey: string, work: () => TaskResult): IsTask {
-    const now = new Date();
+    const now = new Date(Date.now() + (this.faults.current.clockSkewMs ?? 0));
     const task: IsTask = { id: randomUUID(), type, state: 'Queued', created: now, stateChanged: now, changed: now, stage: '', progress: 0, cancelRequested: false };
     this.tasks.set(task.id, task);
     const previous = this.queues.get(serialKey) ?? Promise.resolve();
@@ -150,7 +150,7 @@ export class IntegrationServerModel {
   }
 
   private setState(task: IsTask, state: TaskState, stage: string, error?: { code: string; message: string }): void {
-    const now = new Date();
+    const now = new Date(Date.now() + (this.faults.current.clockSkewMs ?? 0));
     task.state = state;
     task.stage = stage;
     task.stateChanged = now;

@@ -3,6 +3,7 @@ import { FaultConfig, FaultController } from '../faults/faults';
 import { IntegrationServerModel } from '../integration-server/is-model';
 import { KscModel } from '../ksc/ksc-model';
 import { CallCounters } from './call-counters';
+import { CallLog } from './call-log';
 
 export interface SiteOptions {
   id: string;
@@ -25,6 +26,8 @@ export interface KscProtocolState {
 /** A "site": one KSC Administration Server and the Integration Server connected to it. */
 export class Site {
   readonly counters = new CallCounters();
+  /** State-changing calls accepted, per resource (GET /sites/:id/calls). */
+  readonly calls = new CallLog();
   readonly faults: FaultController;
   assumptions: SimulatorAssumptions;
   kscConfigured: boolean;

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpException, Injectable } from '@nestj
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { Principal, PRINCIPAL_KEY, PUBLIC_KEY, Role, roleSatisfies, ROLES_KEY } from './roles';
+import { SITE_SCOPED_KEY } from './site-scope';
 import { AuthError, CredentialVerifier } from './tokens';
 
 const QUERY_CREDENTIALS = ['api_key', 'apikey', 'apiKey', 'access_token', 'token', 'key'];
@@ -30,6 +31,9 @@ export class AdminAuthGuard implements CanActivate {
       const required = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, targets) ?? (['GET', 'HEAD'].includes(req.method) ? 'viewer' : undefined);
       if (!required) throw new AuthError(403, 'this route has no role policy');
       if (!roleSatisfies(principal.roles, required)) throw new AuthError(403, `requires the ${required} role`);
+      if (principal.sites && !this.reflector.getAllAndOverride<boolean>(SITE_SCOPED_KEY, targets)) {
+        throw new AuthError(403, 'this route spans every site; a site-scoped principal may not use it');
+      }
       return true;
     } catch (e) {
       if (!(e instanceof AuthError)) throw e;

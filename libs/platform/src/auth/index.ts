@@ -2,3 +2,4 @@ export * from './roles';
 export * from './tokens';
 export * from './admin-auth.guard';
 export * from './current-principal.decorator';
+export * from './site-scope';

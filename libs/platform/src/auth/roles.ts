@@ -25,6 +25,15 @@ export interface Principal {
   via: 'jwt' | 'api-key';
   /** Site ids this principal may act on; undefined = all sites. */
   sites?: string[];
+  /** Extra permissions beyond the role, granted one by one (e.g. PERMISSION_TLS_VERIFICATION_OFF). */
+  permissions?: string[];
+}
+
+/** Registering a site with TLS verification switched off: never implied by a role, always audited. */
+export const PERMISSION_TLS_VERIFICATION_OFF = 'sites:tls-verification-off';
+
+export function hasPermission(principal: Principal | undefined, permission: string): boolean {
+  return !!principal?.permissions?.includes(permission);
 }
 
 export const PRINCIPAL_KEY = 'tpoPrincipal';

@@ -10,6 +10,8 @@ export interface AuthSettings {
   audience: string;
   /** `name:role:sha256hex` entries; keys themselves are never configured or stored. */
   apiKeys?: string;
+  /** Longest accepted lifetime (exp - iat) of a bearer token; default 12 hours. */
+  maxTokenLifetimeSeconds?: number;
 }
 
 export class AuthError extends Error {
@@ -30,8 +32,10 @@ export class CredentialVerifier {
   private readonly key?: KeyObject;
   private readonly algorithms: string[];
   private readonly apiKeys: { name: string; role: Role; hash: Buffer }[];
+  private readonly maxLifetime: number;
 
   constructor(private readonly settings: AuthSettings) {
+    this.maxLifetime = settings.maxTokenLifetimeSeconds ?? 12 * 3600;
     if (settings.jwtPublicKeyPem) {
       this.key = createPublicKey(settings.jwtPublicKeyPem);
       this.algorithms = ['RS256', 'ES256'];
@@ -55,11 +59,21 @@ export class CredentialVerifier {
   async verifyJwt(token: string): Promise<Principal> {
     if (!this.key) throw new AuthError(401, 'bearer tokens are not accepted by this service');
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: this.settings.issuer, audience: this.settings.audience, algorithms: this.algorithms, requiredClaims: ['exp', 'sub'] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: this.algorithms,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        // `maxTokenAge` checks iat against now; the lifetime itself (exp - iat) is checked below.
+        maxTokenAge: this.maxLifetime,
+      });
+      if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.maxLifetime) throw new AuthError(401, 'token lifetime exceeds the maximum');
       const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is Role => ROLES.includes(r as Role));
       const sites = Array.isArray(payload.sites) ? payload.sites.filter((s): s is string => typeof s === 'string') : undefined;
-      return { subject: String(payload.sub), roles, via: 'jwt', sites };
-    } catch {
+      const permissions = Array.isArray(payload.permissions) ? payload.permissions.filter((p): p is string => typeof p === 'string') : undefined;
+      return { subject: String(payload.sub), roles, via: 'jwt', sites, permissions };
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
       throw new AuthError(401, 'invalid or expired token');
     }
   }
@@ -75,9 +89,9 @@ export class CredentialVerifier {
 /** Mints a token for local use (demo, tests, `npm run token`): HS256 with the shared secret. */
 export async function mintToken(
   secret: string,
-  claims: { subject: string; roles: Role[]; sites?: string[]; ttlSeconds?: number; issuer?: string; audience?: string },
+  claims: { subject: string; roles: Role[]; sites?: string[]; permissions?: string[]; ttlSeconds?: number; issuer?: string; audience?: string },
 ): Promise<string> {
-  return new SignJWT({ roles: claims.roles, ...(claims.sites ? { sites: claims.sites } : {}) })
+  return new SignJWT({ roles: claims.roles, ...(claims.sites ? { sites: claims.sites } : {}), ...(claims.permissions ? { permissions: claims.permissions } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.subject)
     .setIssuer(claims.issuer ?? 'tpo')

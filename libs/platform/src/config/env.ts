@@ -162,6 +162,48 @@ export class BaseServiceEnv {
   })
   AUTH_API_KEYS?: string;
 
+  /**
+   * Longest accepted bearer-token lifetime (exp - iat), seconds: a token minted for 100 years is
+   * refused even when its signature is valid. Tokens must carry `iat`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600;
+
+  /** Retention horizons (days) of finished rows, swept hourly: see RetentionSweeper. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_OUTBOX_DAYS = 7;
+
+  /** Inbox rows must outlive broker redelivery and the duplicate window by far. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_INBOX_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_JOB_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_STEP_DAYS = 180;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_AUDIT_DAYS = 400;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RETENTION_DEAD_LETTER_DAYS = 30;
+
   /** Admin requests per minute per client address (429 beyond); the REST bench lifts it to measure the service itself. */
   @Transform(toInt)
   @IsInt()

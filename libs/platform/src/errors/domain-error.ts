@@ -24,4 +24,6 @@ export enum PlatformErrorCode {
   InvalidInput = 'INVALID_INPUT',
   InvalidState = 'INVALID_STATE',
   Unavailable = 'UNAVAILABLE',
+  /** The caller is known but may not do this (a missing permission, outside its site scope). */
+  Forbidden = 'FORBIDDEN',
 }

@@ -12,6 +12,7 @@ const PLATFORM_STATUS: Record<PlatformErrorCode, HttpStatus> = {
   [PlatformErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
   [PlatformErrorCode.InvalidState]: HttpStatus.CONFLICT,
   [PlatformErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [PlatformErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
 };
 
 /**

@@ -1,10 +1,11 @@
 import { CallHandler, Controller, ExecutionContext, Get, Injectable, NestInterceptor, Query } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { PageQuery, principalOf, RequestContext, RequireRole } from '@tpo/platform';
-import { AuditPageResponse } from '../openapi/service-kit.responses';
+import { DomainError, PageQuery, principalOf, RequestContext, RequireRole } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import type { Request, Response } from 'express';
-import { Observable } from 'rxjs';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { AuditPageResponse } from '../openapi/service-kit.responses';
 
 export interface AuditEntry {
   id: string;
@@ -62,36 +63,64 @@ export class AuditRepository {
   }
 }
 
-/** Records every authenticated state-changing request with its outcome (bodies are never stored). */
+/** The audit row of an admin request (bodies are never stored). */
+export function auditEntryOf(req: Request, outcome: number): Omit<AuditEntry, 'id' | 'at'> {
+  const p = principalOf(req);
+  return {
+    actor: p?.subject ?? 'anonymous',
+    roles: p?.roles ?? [],
+    via: p?.via ?? 'none',
+    action: `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? req.path}`,
+    target: Object.values((req.params ?? {}) as Record<string, string>).join('/') || null,
+    outcome,
+    sourceIp: req.ip ?? null,
+    correlationId: RequestContext.current()?.correlationId ?? null,
+  };
+}
+
+/**
+ * Every authenticated state-changing request runs in one transaction with its audit row: the
+ * handler's writes (repositories join the transaction in scope) and the row commit together or not
+ * at all. A crash (any other error) rolls everything back. A coded domain refusal keeps what the
+ * use case deliberately wrote before refusing (e.g. a reveal past its window destroys the sealed
+ * password, then answers 410); such outcomes, like every failure, are recorded by
+ * AuditRefusalsMiddleware once the answer is sent.
+ */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly uow: UnitOfWork,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const req = context.switchToHttp().getRequest<Request>();
-    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next.handle();
-    const write = (outcome: number) => {
-      const p = principalOf(req);
-      if (!p) return;
-      const target = Object.values((req.params ?? {}) as Record<string, string>).join('/') || null;
-      void this.audit
-        .record({
-          actor: p.subject,
-          roles: p.roles,
-          via: p.via,
-          action: `${req.method} ${req.route?.path ?? req.path}`,
-          target,
-          outcome,
-          sourceIp: req.ip ?? null,
-          correlationId: RequestContext.current()?.correlationId ?? null,
-        })
-        .catch(() => undefined);
-    };
-    // The final status is known only once exception filters have answered: record on 'finish'.
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !principalOf(req)) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
-    res.once('finish', () => write(res.statusCode));
-    return next.handle();
+    const declared = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined;
+    let refusal: DomainError | undefined;
+    return from(
+      this.uow
+        .run(async () => {
+          let result: unknown;
+          try {
+            result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+            refusal = e;
+            return undefined;
+          }
+          // A status set by the handler itself (passthrough), else @HttpCode, else Nest's default.
+          const status = res.statusCode !== 200 ? res.statusCode : (declared ?? (req.method === 'POST' ? 201 : 200));
+          await this.audit.record(auditEntryOf(req, status));
+          return result;
+        })
+        .then((result) => {
+          if (refusal) throw refusal;
+          return result;
+        }),
+    );
   }
 }
 

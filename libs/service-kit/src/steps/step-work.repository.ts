@@ -84,11 +84,13 @@ export class StepWorkRepository {
     return rows[0] ? (toWork(rows[0]) as StepWork<I, O>) : undefined;
   }
 
-  async list(step: OnboardingStep, filter: { status?: StepWorkStatus; siteId?: string; limit: number; offset: number }) {
+  /** `sites`: only these sites (a site-scoped caller); undefined = every site. */
+  async list(step: OnboardingStep, filter: { status?: StepWorkStatus; siteId?: string; sites?: string[]; limit: number; offset: number }) {
     const where = ['step = $1'];
     const params: unknown[] = [step];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
+    if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const rows: Record<string, unknown>[] = await this.m.query(
       `SELECT ${WORK} FROM step_work WHERE ${where.join(' AND ')} ORDER BY created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],

@@ -30,32 +30,35 @@ export class RequestOnboardingUseCase {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  async execute(input: OnboardingRequest, origin: 'rest' | 'bus'): Promise<OnboardingOutcome> {
+  /** `scope.sites`: a site-scoped caller places only on, and sees only, its own sites. */
+  async execute(input: OnboardingRequest, origin: 'rest' | 'bus', scope: { sites?: string[] } = {}): Promise<OnboardingOutcome> {
     const request = plainToInstance(OnboardingRequest, input);
     const errors = formatValidationErrors(validateSync(request, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
     if (errors.length > 0) throw new DomainError(PlatformErrorCode.InvalidInput, 'invalid onboarding request', { details: { fields: errors } });
     try {
-      return await this.uow.runIsolated(() => this.accept(request, origin));
+      return await this.uow.runIsolated(() => this.accept(request, origin, scope));
     } catch (e) {
       // A concurrent intake of the same order won the race on the unique order id.
       if ((e as { code?: string }).code === '23505' && String((e as { constraint?: string }).constraint) === 'tenant_order_uq') {
         const tenant = await this.tenants.findByOrderId(request.orderId);
-        if (tenant) return this.duplicate(request.orderId, tenant, origin);
+        if (tenant) return this.duplicate(request.orderId, tenant, origin, scope);
       }
       if ((e as { code?: string }).code === '23505') throw this.conflict(String((e as { constraint?: string }).constraint));
       throw e;
     }
   }
 
-  private async accept(request: OnboardingRequest, origin: 'rest' | 'bus'): Promise<OnboardingOutcome> {
+  private async accept(request: OnboardingRequest, origin: 'rest' | 'bus', scope: { sites?: string[] }): Promise<OnboardingOutcome> {
     const existing = await this.tenants.findByOrderId(request.orderId);
-    if (existing) return this.duplicate(request.orderId, existing, origin);
+    if (existing) return this.duplicate(request.orderId, existing, origin, scope);
     const conflicts = await this.tenants.findConflicts(request.tenantName, request.adminAccountName);
     if (conflicts.nameTaken) throw this.conflict('tenant_name_uq', request.tenantName);
     if (conflicts.accountTaken) throw this.conflict('tenant_admin_account_uq', request.adminAccountName);
 
-    const candidates = await this.sites.lockEligibleWithUsage();
-    const known = (await this.sites.list()).map((s) => s.id);
+    const inScope = (id: string) => !scope.sites || scope.sites.includes(id);
+    const candidates = (await this.sites.lockEligibleWithUsage()).filter((c) => inScope(c.site.id));
+    // Sites outside the caller's scope are as good as unknown to it.
+    const known = (await this.sites.list()).map((s) => s.id).filter(inScope);
     const placement = chooseSite(
       candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed })),
       request.preferredSiteId,
@@ -74,7 +77,9 @@ export class RequestOnboardingUseCase {
    * The order is known already: announced on the bus whichever way the duplicate was detected (a
    * lookup, or losing the race on the unique order id to a concurrent intake of the same order).
    */
-  private async duplicate(orderId: string, tenant: TenantRecord, origin: 'rest' | 'bus'): Promise<OnboardingOutcome> {
+  private async duplicate(orderId: string, tenant: TenantRecord, origin: 'rest' | 'bus', scope: { sites?: string[] } = {}): Promise<OnboardingOutcome> {
+    // An order id already used on a site the caller cannot see: a conflict, without the tenant.
+    if (scope.sites && !scope.sites.includes(tenant.siteId)) throw new DomainError(PlatformErrorCode.Conflict, `order id ${orderId} is already in use`);
     if (origin === 'bus') await this.outbox.emit(TenantRequestDuplicate, { orderId, tenantId: tenant.id }, { tenantId: tenant.id });
     return { outcome: 'duplicate', tenant };
   }

@@ -30,6 +30,7 @@ export const policyMethods: KscHandlers = {
     if (typeof d.KLPOL_DN !== 'string' || typeof d.KLPOL_PRODUCT !== 'string' || typeof d.KLPOL_GROUP_ID !== 'number') {
       throw new KscWireError('STDE_BADPARAM', 'KLPOL_DN, KLPOL_PRODUCT and KLPOL_GROUP_ID are required');
     }
+    ctx.site.calls.record('Policy.AddPolicy', `${ctx.session.vsId}/${d.KLPOL_GROUP_ID}/${d.KLPOL_DN}`);
     const p = ctx.site.ksc.addPolicy(ctx.session.vsId, {
       groupId: d.KLPOL_GROUP_ID,
       name: d.KLPOL_DN,
