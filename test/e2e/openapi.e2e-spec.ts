@@ -3,6 +3,7 @@ import { NatsConnection } from 'nats';
 import { authHeaders, eventually, natsConnect } from '../support/harness';
 import { answerValidator, OpenApiDoc, operations, responseSchema, successProblems, validateOpenApi } from '../support/openapi-check';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { freePortBase } from '../support/ports';
 import { testLayout } from '../support/test-env';
 
 describe('OpenAPI: every service describes every route, generated from the code', () => {
@@ -14,7 +15,7 @@ describe('OpenAPI: every service describes every route, generated from the code'
 
   beforeAll(async () => {
     nc = await natsConnect();
-    platform = await startTestPlatform(nc, { portBase: 3710 });
+    platform = await startTestPlatform(nc, { portBase: await freePortBase() });
     for (const service of services) {
       const res = await fetch(`${platform.url(service)}/openapi.json`); // no credentials: the description is public
       expect(res.status).toBe(200);
