@@ -16,7 +16,7 @@ export class AuditEntryResponse {
   @ApiProperty(dateTime) at: Date;
   @ApiProperty({ description: 'JWT subject or api-key:<name>' }) actor: string;
   @ApiProperty({ enum: ROLES, isArray: true }) roles: string[];
-  @ApiProperty({ enum: ['jwt', 'api-key'] }) via: string;
+  @ApiProperty({ enum: ['jwt', 'api-key', 'none', 'config', 'service-token'], description: 'none: a refused anonymous request; service-token: a step service reading site credentials' }) via: string;
   @ApiProperty({ example: 'POST /v1/tenants/:id/retry' }) action: string;
   @ApiProperty({ type: 'string', ...nullable }) target: string | null;
   @ApiProperty({ type: 'integer', description: 'HTTP status of the answer' }) outcome: number;
