@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { PushInstallAccount, SiteDeployment } from './site-deployment';
 import { IsBoolean, IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 
 /** How a client trusts a server certificate (see @tpo/kaspersky-http TlsTrust). */
@@ -41,13 +42,29 @@ export class IntegrationServerConnection extends ServerConnection {
   /** IP the tenants' Light Agents use to reach this Integration Server (default discovery address). */
   @IsIP(4)
   addressForAgents!: string;
+
+  /** Port the tenants' Light Agents use to reach this Integration Server (integration-server-api.md §8.4; default 7271). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  agentPort?: number;
 }
+
+/** The vendor's default Integration Server port for Light Agents (integration-server-api.md §8.4). */
+export const DEFAULT_INTEGRATION_SERVER_AGENT_PORT = 7271;
 
 export class KscConnection extends ServerConnection {
   /** Address tenant admins and agents use for this KSC (handover: `<address>/<vAS name>`). */
   @IsString()
   @MaxLength(253)
   publicAddress!: string;
+
+  /** Account the Remote Installation task uses on not-yet-managed VMs (passed via Tasks.ProtectPassword). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PushInstallAccount)
+  pushInstall?: PushInstallAccount;
 }
 
 export class SiteLicense {
@@ -89,4 +106,10 @@ export class SiteConnection {
   @ValidateNested()
   @Type(() => SiteLicense)
   license?: SiteLicense;
+
+  /** Packages, reference policies and captured setting names per OS family (see site-deployment.ts). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SiteDeployment)
+  deployment?: SiteDeployment;
 }
