@@ -6,3 +6,4 @@ export * from './ksc/ksc-model';
 export * from './integration-server/is-model';
 export * from './server/simulator';
 export * from './server/tls-material';
+export * from './config/seed';

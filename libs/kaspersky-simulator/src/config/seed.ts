@@ -1,0 +1,76 @@
+/**
+ * What a simulated site's KSC holds before the platform touches it, the way a provider's admin
+ * would have prepared a real one: Network Agent and Light Agent installation packages per OS
+ * family, and one Light Agent reference policy per OS family plus Protection Server reference
+ * policies, made "in the console".
+ *
+ * The Light Agent product ids and every policy section / variable name below are the SIMULATOR's
+ * stand-ins for values Kaspersky does not publish (ksc-openapi-addendum.md §2.5, §5): the
+ * platform never hard-codes them; it reads them from the site's deployment configuration
+ * (`SiteDeployment`, captured from a real KSC with `npm run ksc:capture`). `simulatorSiteDeployment()`
+ * is what such a capture returns for a simulated site, so tests and the demo configure their
+ * sites with it. Only the Network Agent product `1103` is documented (addendum §1.6).
+ */
+
+/** DOCUMENTED: Network Agent product id (KSC13/a00019). */
+export const SEED_NETWORK_AGENT_PRODUCT = '1103';
+export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
+
+/** Simulator stand-ins (ASSUMPTION): Light Agent product ids per OS family as a console-made package reports them. */
+export const SEED_LIGHT_AGENT = {
+  windows: { product: 'KSVLA_WIN', version: '6.2.0.0', packageName: 'Kaspersky Security for Virtualization Light Agent for Windows (6.2)' },
+  linux: { product: 'KESL', version: '12.2.0.0', packageName: 'Kaspersky Endpoint Security for Linux (12.2) Light Agent' },
+} as const;
+
+/** Network Agent packages per OS family; both report product 1103, told apart by package name. */
+export const SEED_NETWORK_AGENT_PACKAGES = {
+  windows: { packageName: 'Kaspersky Security Center Network Agent for Windows (15.1.0)', version: '15.1.0.20748', nameContains: 'for Windows' },
+  linux: { packageName: 'Kaspersky Security Center Network Agent for Linux (15.1.0)', version: '15.1.0.12345', nameContains: 'for Linux' },
+} as const;
+
+/** Simulator stand-ins (ASSUMPTION): Protection Server (SVM) policy product. */
+export const SEED_PROTECTION_SERVER = { product: 'KSVLA_SVM', version: '6.2.0.0' } as const;
+
+/** Reference policy ids on the main server (fixed so a seeded site is reproducible). */
+export const SEED_REFERENCE_POLICY_IDS = { windows: 901, linux: 902, protectionStandard: 911 } as const;
+
+/** Simulator stand-ins (ASSUMPTION): the Light Agent policy section and variables the reference policies hold. */
+export const SEED_LA_SECTION = 'KSVLA_SVM_CONNECTION';
+export const SEED_LA_VARIABLES = {
+  discoveryMethod: 'SvmDiscoveryMethod',
+  discoveryMethodIntegrationServer: 'IntegrationServer',
+  integrationServerAddress: 'IntegrationServerAddress',
+  integrationServerPort: 'IntegrationServerPort',
+  connectionTags: 'ConnectionTags',
+  svmPathScope: 'SvmPathScope',
+} as const;
+
+/** The deployment configuration a capture of a seeded simulated site yields (shape of `SiteDeployment`). */
+export function simulatorSiteDeployment() {
+  const la = (section: string) => ({
+    discoveryMethod: { section, variable: SEED_LA_VARIABLES.discoveryMethod },
+    discoveryMethodIntegrationServer: SEED_LA_VARIABLES.discoveryMethodIntegrationServer,
+    integrationServerAddress: { section, variable: SEED_LA_VARIABLES.integrationServerAddress },
+    integrationServerPort: { section, variable: SEED_LA_VARIABLES.integrationServerPort },
+    connectionTags: { section, variable: SEED_LA_VARIABLES.connectionTags },
+    svmPathScope: { section, variable: SEED_LA_VARIABLES.svmPathScope },
+  });
+  const family = (osFamily: 'windows' | 'linux') => ({
+    osFamily,
+    networkAgentPackage: { productName: SEED_NETWORK_AGENT_PRODUCT, nameContains: SEED_NETWORK_AGENT_PACKAGES[osFamily].nameContains },
+    lightAgentPackage: { productName: SEED_LIGHT_AGENT[osFamily].product, productVersion: SEED_LIGHT_AGENT[osFamily].version },
+    lightAgentPolicy: {
+      policyId: SEED_REFERENCE_POLICY_IDS[osFamily],
+      product: SEED_LIGHT_AGENT[osFamily].product,
+      version: SEED_LIGHT_AGENT[osFamily].version,
+    },
+    lightAgentSettings: la(SEED_LA_SECTION),
+  });
+  return {
+    osFamilies: [family('windows'), family('linux')],
+    protectionProfiles: [
+      { id: 'standard', referencePolicy: { policyId: SEED_REFERENCE_POLICY_IDS.protectionStandard, ...SEED_PROTECTION_SERVER } },
+    ],
+    remoteInstall: { rebootMode: 'never' as const },
+  };
+}
