@@ -6,7 +6,8 @@
 # Names and keys (docs/deploy.md):
 #   tpo-db-credentials   <service>: Postgres password of the service's role (letters and digits)
 #   tpo-nats-users       <nats user>: password of each least-privilege NATS user (letters and digits)
-#   tpo-auth             jwt-secret, internal-token
+#   tpo-auth             jwt-secret, internal-token (tenant-service only)
+#   tpo-internal-keys    <step service>: its own key for the site directory, derived from internal-token
 #   tpo-master-keys      keys: envelope master key(s) "id:base64(32 bytes)" (docs/security.md)
 #   tpo-pg-superuser     created by CloudNativePG (external Postgres: username/password of an admin)
 set -euo pipefail
@@ -27,5 +28,12 @@ db=(); for s in $SERVICES; do db+=("$s=$(rand)"); done
 nats=(); for u in $NATS_USERS; do nats+=("$u=$(rand)"); done
 create tpo-db-credentials "${db[@]}"
 create tpo-nats-users "${nats[@]}"
-create tpo-auth "jwt-secret=$(head -c 32 /dev/urandom | base64)" "internal-token=$(rand)"
+internal_token=$(kubectl -n "$NS" get secret tpo-auth -o jsonpath='{.data.internal-token}' 2>/dev/null | base64 -d || true)
+[ -n "$internal_token" ] || internal_token=$(rand)
+create tpo-auth "jwt-secret=$(head -c 32 /dev/urandom | base64)" "internal-token=$internal_token"
+# Each step service gets only its own key: HMAC-SHA256(internal-token, "tpo-internal-api:<service>"),
+# base64url (what tenant-service derives to verify it; libs/site-directory/src/service-token.ts).
+derive() { printf 'tpo-internal-api:%s' "$1" | openssl dgst -sha256 -hmac "$internal_token" -binary | base64 | tr '+/' '-_' | tr -d '='; }
+keys=(); for s in $SERVICES; do [ "$s" = tenant-service ] || keys+=("$s=$(derive "$s")"); done
+create tpo-internal-keys "${keys[@]}"
 create tpo-master-keys "keys=k1:$(head -c 32 /dev/urandom | base64)"

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SERVICE_NAMES } from '@tpo/contracts';
+import { validateEnv } from '@tpo/platform';
+import { RemoteSiteDirectory, serviceKeyOf } from '@tpo/site-directory';
+import { ActivationServiceEnv } from '../../apps/activation-service/src/config/activation-service.env';
+import { AgentInstallServiceEnv } from '../../apps/agent-install-service/src/config/agent-install-service.env';
+import { RegistrationServiceEnv } from '../../apps/registration-service/src/config/registration-service.env';
+import { SvmConfigServiceEnv } from '../../apps/svm-config-service/src/config/svm-config-service.env';
+import { TenantServiceEnv } from '../../apps/tenant-service/src/config/tenant-service.env';
 import { bytesOf, ContainerLike, K8S_DIR, K8sObject, podSpecOf, renderOverlay, schemaErrorOf } from '../support/k8s-render';
 
 /**
@@ -17,6 +24,40 @@ const named = (objects: K8sObject[], kind: string, name: string) => objects.find
 const allContainers = (o: K8sObject): ContainerLike[] => [...podSpecOf(o).containers, ...(podSpecOf(o).initContainers ?? [])];
 const podLabels = (o: K8sObject) => (o.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
 const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+const ENV_CLASSES: Record<string, new () => object> = {
+  'tenant-service': TenantServiceEnv,
+  'svm-config-service': SvmConfigServiceEnv,
+  'agent-install-service': AgentInstallServiceEnv,
+  'registration-service': RegistrationServiceEnv,
+  'activation-service': ActivationServiceEnv,
+};
+
+/**
+ * The environment a container would see: the ConfigMaps it imports, its own variables with
+ * `$(VAR)` expanded, Secret values from the rendered Secrets (dev) or a stand-in of the length
+ * create-secrets.sh produces (prod).
+ */
+function containerEnv(objects: K8sObject[], c: ContainerLike): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    const cm = named(objects, 'ConfigMap', from.configMapRef?.name ?? '');
+    Object.assign(env, (cm as { data?: Record<string, string> } | undefined)?.data ?? {});
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.secretKeyRef) {
+      const { name, key } = e.valueFrom.secretKeyRef;
+      const secret = named(objects, 'Secret', name) as { data?: Record<string, string> } | undefined;
+      const data = secret?.data?.[key];
+      // prod: the shape create-secrets.sh generates (master keys "id:base64(32 bytes)", else 33 letters and digits)
+      const standIn = name === 'tpo-master-keys' ? `k1:${Buffer.alloc(32, 7).toString('base64')}` : `p${'A1'.repeat(16)}`;
+      env[e.name] = data !== undefined ? Buffer.from(data, 'base64').toString('utf8') : standIn;
+    } else if (e.value !== undefined) {
+      env[e.name] = e.value.replace(/\$\((\w+)\)/g, (_, v: string) => env[v] ?? '');
+    }
+  }
+  return env;
+}
 
 function expectHardened(o: K8sObject): void {
   const pod = podSpecOf(o);
@@ -78,6 +119,23 @@ describe.each(['dev', 'prod'])('deploy/k8s overlay %s', (overlay) => {
     if (overlay === 'prod') {
       expect(hpaSpec.minReplicas).toBeGreaterThanOrEqual(2);
       expect((pdb.spec as { minAvailable: number }).minAvailable).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it.each([...SERVICE_NAMES])('%s: the rendered environment passes the service\'s own boot checks', (service) => {
+    const deployment = named(objects, 'Deployment', service)!;
+    const env = containerEnv(objects, podSpecOf(deployment).containers[0]);
+    const config = validateEnv(ENV_CLASSES[service], env) as Record<string, string | undefined>;
+    if (service === 'tenant-service') return;
+    // what the step service does at boot with it: refuses plain HTTP to a non-loopback site directory unless a mesh is declared
+    expect(
+      () => new RemoteSiteDirectory({ baseUrl: config.SITE_DIRECTORY_URL!, service, key: config.INTERNAL_API_KEY!, plaintext: config.SITE_DIRECTORY_PLAINTEXT as 'mesh-mtls' | undefined }),
+    ).not.toThrow();
+    // it holds its own derived key, never the master token
+    expect(config.INTERNAL_API_TOKEN).toBeUndefined();
+    if (overlay === 'dev') {
+      const tenantEnv = containerEnv(objects, podSpecOf(named(objects, 'Deployment', 'tenant-service')!).containers[0]);
+      expect(config.INTERNAL_API_KEY).toBe(serviceKeyOf(tenantEnv.INTERNAL_API_TOKEN, service));
     }
   });
 
