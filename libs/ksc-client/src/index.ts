@@ -3,6 +3,7 @@ export * from './ksc-json';
 export * from './ksc-codec';
 export * from './ksc-records';
 export * from './method-names';
+export * from './method-catalog';
 export * from './ksc-client';
 export * from './ksc-session';
 export * from './async-actions';

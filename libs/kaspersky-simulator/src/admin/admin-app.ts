@@ -1,7 +1,19 @@
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { ASSUMPTION_SOURCES, DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
 import { FaultConfig } from '../faults/faults';
+import { SEED_NETWORK_AGENT_PACKAGES, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
 import { NETWORK_AGENT_PRODUCT } from '../ksc/ksc-model';
+
+interface SeededHost {
+  biosId: string;
+  name: string;
+  ip?: string;
+  fqdn?: string;
+  osFamily?: SeedOsFamily;
+  groupId?: number;
+  withNetworkAgent?: boolean;
+  discovered?: boolean;
+}
 import type { SiteEndpoints } from '../server/simulator';
 import { Site } from '../site/site';
 
@@ -78,27 +90,38 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     res.json(s.assumptions);
   });
   /**
-   * Seeds tenant VMs as devices managed by the main server (VM templates with a Network Agent
-   * pointing at the KSC), so the onboarding can move them into the tenant's vAS.
-   * Body: `{ "hosts": [{ "biosId", "name", "ip"?, "groupId"? }] }`.
+   * Seeds tenant VMs. With a Network Agent (default) they are devices managed by the main server
+   * (VM templates whose agent points at the KSC). With `withNetworkAgent: false` they are machines
+   * on the tenant network that no server manages yet: reachable only by a push install to their
+   * `ip` (and, with `discovered: true`, already listed by a network poll in Unassigned devices).
+   * Body: `{ "hosts": [{ "biosId", "name", "ip", "osFamily", "fqdn"?, "groupId"?, "withNetworkAgent"?, "discovered"? }] }`.
    */
   app.post('/sites/:siteId/ksc/hosts', (req, res) => {
     const s = site(req, res);
     if (!s) return;
-    const hosts = (req.body.hosts ?? []) as { biosId: string; name: string; ip?: string; groupId?: number; withNetworkAgent?: boolean }[];
-    const created = hosts.map((h) =>
-      s.ksc.addHost(0, {
+    const hosts = (req.body.hosts ?? []) as SeededHost[];
+    const bad = hosts.find((h) => !h.biosId || !h.name || (h.osFamily !== undefined && !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily)) || (h.withNetworkAgent === false && !h.ip));
+    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId and name are required, osFamily is one of ${SEED_OS_FAMILIES.join(', ')}, an unmanaged machine needs its ip` });
+    const created = hosts.map((h) => {
+      const fqdn = h.fqdn ?? `${h.name}.tenant.local`;
+      const biosId = h.biosId.toLowerCase();
+      if (h.withNetworkAgent === false) {
+        const machine = s.ksc.addNetworkMachine({ ip: h.ip!, name: h.name, fqdn, biosId, osFamily: h.osFamily });
+        if (!h.discovered) return machine;
+      }
+      return s.ksc.addHost(0, {
         groupId: h.groupId ?? 1,
         dn: h.name,
-        fqdn: `${h.name}.tenant.local`,
-        dnsName: h.name,
-        dnsDomain: 'tenant.local',
+        fqdn,
+        dnsName: fqdn.split('.')[0],
+        dnsDomain: fqdn.split('.').slice(1).join('.'),
         ip: h.ip,
-        biosId: h.biosId.toLowerCase(),
-        nagentVersion: h.withNetworkAgent === false ? undefined : '15.1.0.20748',
+        biosId,
+        osFamily: h.osFamily,
+        nagentVersion: h.withNetworkAgent === false ? undefined : SEED_NETWORK_AGENT_PACKAGES[h.osFamily ?? 'windows'].version,
         products: h.withNetworkAgent === false ? [] : [NETWORK_AGENT_PRODUCT],
-      }),
-    );
+      });
+    });
     res.status(201).json(created);
   });
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {

@@ -12,6 +12,9 @@
  * sites with it. Only the Network Agent product `1103` is documented (addendum §1.6).
  */
 
+export const SEED_OS_FAMILIES = ['windows', 'linux'] as const;
+export type SeedOsFamily = (typeof SEED_OS_FAMILIES)[number];
+
 /** DOCUMENTED: Network Agent product id (KSC13/a00019). */
 export const SEED_NETWORK_AGENT_PRODUCT = '1103';
 export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
