@@ -25,6 +25,39 @@ class StalledRepository extends JobRepository {
   }
 }
 
+/** A database that refuses the first hand-backs (e.g. the pool had no connection for a moment). */
+class FlakyHandBackRepository extends JobRepository {
+  failures = 0;
+  constructor(
+    uow: UnitOfWork,
+    private failuresLeft: number,
+  ) {
+    super(uow);
+  }
+
+  override async reschedule(lease: JobLease, delayMs: number, error: string): Promise<boolean> {
+    if (this.failuresLeft-- > 0) {
+      this.failures++;
+      throw new Error('timeout exceeded when trying to connect');
+    }
+    return super.reschedule(lease, delayMs, error);
+  }
+}
+
+/** Fails transiently on its first run, succeeds on the next. */
+class FailOnceHandler implements JobHandler<{ n: number }> {
+  readonly kind = KIND;
+  runs = 0;
+  async run(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    if (++this.runs === 1) throw new Error('vendor unavailable');
+    return ctx.succeed();
+  }
+
+  async giveUp(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    return ctx.fail('gave up');
+  }
+}
+
 class ProbeHandler implements JobHandler<{ n: number }> {
   readonly kind = KIND;
   readonly started: string[] = [];
@@ -118,4 +151,24 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     expect(await jobs.markSucceeded(stale)).toBe(false);
     expect(await jobs.markSucceeded(second)).toBe(true);
   });
+
+  it('a hand-back that fails is retried: the job runs again after its backoff, not after its 60 s lease', async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const repo = new FlakyHandBackRepository(uow, 2);
+    const handler = new FailOnceHandler();
+    const runner = new JobRunner(repo, uow, logger, { ...options, leaseMs: 60_000 });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(() => new JobRepository(uow).enqueue(KIND, randomUUID(), { n: 3 }));
+    const started = Date.now();
+    await runner.start();
+    await eventually(async () => {
+      const [row] = await sql<{ status: string }>(SERVICE, `SELECT status FROM job WHERE kind = $1`, [KIND]);
+      return row?.status === 'succeeded' ? row : undefined;
+    }, 15_000, 100);
+    expect(repo.failures).toBe(2);
+    expect(handler.runs).toBe(2);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
 });
