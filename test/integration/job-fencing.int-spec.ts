@@ -13,15 +13,48 @@ const KIND = 'fence-probe';
 class StalledRepository extends JobRepository {
   private claimed = false;
 
-  override async claimDue(limit: number, leaseMs: number, kinds: string[]): Promise<Job[]> {
+  override async claimDue(limit: number, leaseMs: number, kinds: string[], perSite?: { limit: number; running: Record<string, number> }): Promise<Job[]> {
     if (this.claimed) return [];
-    const jobs = await super.claimDue(limit, leaseMs, kinds);
+    const jobs = await super.claimDue(limit, leaseMs, kinds, perSite);
     this.claimed = jobs.length > 0;
     return jobs;
   }
 
   override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
     return new Promise(() => undefined);
+  }
+}
+
+/** A database that refuses the first hand-backs (e.g. the pool had no connection for a moment). */
+class FlakyHandBackRepository extends JobRepository {
+  failures = 0;
+  constructor(
+    uow: UnitOfWork,
+    private failuresLeft: number,
+  ) {
+    super(uow);
+  }
+
+  override async reschedule(lease: JobLease, delayMs: number, error: string): Promise<boolean> {
+    if (this.failuresLeft-- > 0) {
+      this.failures++;
+      throw new Error('timeout exceeded when trying to connect');
+    }
+    return super.reschedule(lease, delayMs, error);
+  }
+}
+
+/** Fails transiently on its first run, succeeds on the next. */
+class FailOnceHandler implements JobHandler<{ n: number }> {
+  readonly kind = KIND;
+  runs = 0;
+  async run(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    if (++this.runs === 1) throw new Error('vendor unavailable');
+    return ctx.succeed();
+  }
+
+  async giveUp(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    return ctx.fail('gave up');
   }
 }
 
@@ -117,5 +150,42 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     expect(await jobs.reschedule(stale, 0, 'x')).toBe(false);
     expect(await jobs.markSucceeded(stale)).toBe(false);
     expect(await jobs.markSucceeded(second)).toBe(true);
+  });
+
+  it('a hand-back that fails is retried: the job runs again after its backoff, not after its 60 s lease', async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const repo = new FlakyHandBackRepository(uow, 2);
+    const handler = new FailOnceHandler();
+    const runner = new JobRunner(repo, uow, logger, { ...options, leaseMs: 60_000 });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(() => new JobRepository(uow).enqueue(KIND, randomUUID(), { n: 3 }));
+    const started = Date.now();
+    await runner.start();
+    await eventually(async () => {
+      const [row] = await sql<{ status: string }>(SERVICE, `SELECT status FROM job WHERE kind = $1`, [KIND]);
+      return row?.status === 'succeeded' ? row : undefined;
+    }, 15_000, 100);
+    expect(repo.failures).toBe(2);
+    expect(handler.runs).toBe(2);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
+
+  it('claims no more of a site\'s jobs than the worker may run there; jobs without a site are not capped', async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const jobs = new JobRepository(uow);
+    await uow.run(async () => {
+      for (let i = 0; i < 5; i++) await jobs.enqueue(KIND, `s1-${i}`, { n: i }, 'site-1');
+      for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `s2-${i}`, { n: i }, 'site-2');
+      for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `none-${i}`, { n: i });
+    });
+    const claimed = await jobs.claimDue(32, 60_000, [KIND], { limit: 3, running: { 'site-1': 1 } });
+    const bySite = (site: string | null) => claimed.filter((j) => j.siteId === site).length;
+    expect([bySite('site-1'), bySite('site-2'), bySite(null)]).toEqual([2, 2, 2]);
+    // the rest of site-1 stays pending for other workers (nothing claimed and handed back)
+    const [{ n }] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND status = 'pending' AND site_id = 'site-1'`, [KIND]);
+    expect(n).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import { DomainError, RequestContext, SpanKind, withSpan } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
+import { ExponentialBackoff, handleAll, retry, RetryPolicy } from 'cockatiel';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Job, JobRepository } from './job.repository';
@@ -58,6 +59,8 @@ export interface JobRunnerOptions {
   pollIntervalMs?: number;
   /** Safety-net poll while LISTEN is up (default 30 s): NOTIFY and the next due time wake the runner. */
   idlePollMs?: number;
+  /** Tries of a failed hand-back (release, reschedule) before the lease is left to expire (default 5). */
+  handBackAttempts?: number;
 }
 
 const SETTLED: JobOutcome = { settled: true };
@@ -79,13 +82,24 @@ export class JobRunner {
   private wake?: () => void;
   private notified = false;
   private active = false;
+  /**
+   * Handing a job back (release, reschedule) is retried a few times: if it failed once and was
+   * left to the lease, the job would sit claimed and idle until the lease expired (a 60 s stall
+   * seen under load, when the pool or the database briefly refused a connection).
+   */
+  private readonly handBack: RetryPolicy;
 
   constructor(
     private readonly jobs: JobRepository,
     private readonly uow: UnitOfWork,
     private readonly logger: Logger,
     private readonly options: JobRunnerOptions,
-  ) {}
+  ) {
+    this.handBack = retry(handleAll, {
+      maxAttempts: options.handBackAttempts ?? 5,
+      backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 4000 }),
+    });
+  }
 
   register(handler: JobHandler<never>): void {
     this.handlers.set(handler.kind, handler as unknown as JobHandler);
@@ -137,7 +151,7 @@ export class JobRunner {
         this.notified = false;
         if (!this.listener) await this.listen();
         const free = this.options.concurrency - this.running.size;
-        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds) : [];
+        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, { limit: this.options.perSiteConcurrency, running: this.runningPerSite() }) : [];
         for (const job of claimed) this.dispatch(job);
         let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
         const next = await this.jobs.nextDueInMs(kinds);
@@ -151,11 +165,19 @@ export class JobRunner {
     }
   }
 
+  private runningPerSite(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.running.values()) if (r.siteId) out[r.siteId] = (out[r.siteId] ?? 0) + 1;
+    return out;
+  }
+
   private dispatch(job: Job): void {
     const perSite = job.siteId ? [...this.running.values()].filter((r) => r.siteId === job.siteId).length : 0;
     if (job.siteId && perSite >= this.options.perSiteConcurrency) {
       // Site busy: hand it back for a moment without counting a failure.
-      void this.jobs.release(job, 200).catch((e: unknown) => this.logger.warn({ err: e, jobId: job.id }, 'could not hand a job back'));
+      void this.handBack
+        .execute(() => this.jobs.release(job, 200))
+        .catch((e: unknown) => this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'));
       return;
     }
     // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
@@ -172,7 +194,9 @@ export class JobRunner {
     const handler = this.handlers.get(job.kind);
     if (!handler) {
       this.logger.error({ jobId: job.id, kind: job.kind }, 'no handler for job kind; handing it back');
-      await this.jobs.release(job, 60_000).catch((e: unknown) => this.logger.warn({ err: e, jobId: job.id }, 'could not hand a job back'));
+      await this.handBack
+        .execute(() => this.jobs.release(job, 60_000))
+        .catch((e: unknown) => this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'));
       return;
     }
     const log = this.logger.child({ jobId: job.id, kind: job.kind, key: job.key, attempt: job.attempt, try: job.tries, fence: job.fence });
@@ -237,7 +261,10 @@ export class JobRunner {
     const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
     log.warn({ err: error, delayMs: Math.round(delay) }, 'job failed; retrying later');
     const message = error instanceof Error ? error.message : String(error);
-    if (!(await this.jobs.reschedule(job, Math.round(delay), message).catch((e: unknown) => (log.warn({ err: e }, 'could not reschedule'), true)))) {
+    const rescheduled = await this.handBack
+      .execute(({ signal }) => (signal.aborted || leaseLost.aborted ? Promise.resolve(false) : this.jobs.reschedule(job, Math.round(delay), message)))
+      .catch((e: unknown) => (log.error({ err: e }, 'could not reschedule; the job waits for its lease to expire'), true));
+    if (!rescheduled) {
       log.warn('job not rescheduled: its lease was lost to another worker');
     }
   }
