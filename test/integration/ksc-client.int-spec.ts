@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'undici';
 import { KasperskyTransportError } from '@tpo/kaspersky-http';
-import { DEFAULT_ASSUMPTIONS, KSC_ERRORS, NETWORK_AGENT_PRODUCT, RunningSimulator, SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, Site } from '@tpo/kaspersky-simulator';
+import { DEFAULT_ASSUMPTIONS, KSC_ERRORS, NETWORK_AGENT_PRODUCT, RunningSimulator, SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_PUSH_INSTALL_ACCOUNT, Site } from '@tpo/kaspersky-simulator';
 import {
   AsyncActions,
   HostGroupApi,
@@ -486,7 +486,7 @@ describe('KSC Open API client against the simulator', () => {
         const reboot = await machine('windows');
         site.faults.merge({ hostFaults: { [down.ip]: 'unreachable', [denied.ip]: 'access-denied', [reboot.biosId]: 'reboot-required' } });
         const tasks = new TasksApi(main);
-        const account = { user: 'ACME\\installer', protectedPassword: await tasks.protectPassword('Push-Pa55!') };
+        const account = { user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword(SEED_PUSH_INSTALL_ACCOUNT.password) };
         const staging = await new HostGroupApi(main).addGroup(uniq('staging'), 0);
         const taskId = await tasks.addRemoteInstallTask({
           packageIds: [await naPackage('windows')],
@@ -500,7 +500,7 @@ describe('KSC Open API client against the simulator', () => {
         const extra = data.TASK_ADDITIONAL_PARAMS as Record<string, unknown>;
         // Never restart a tenant's VM unless asked (the default).
         expect(extra).toMatchObject({ KLTSK_RI_GROUP_TO_MOVE_HOST: staging, KLTSK_RI_RBT_USE_TSK_SETTINGS: true, KLTSK_RU_REBOOT_IMMEDIATELY: false, KLTSK_RU_REBOOT_ASK_FOR_REBOOT: false });
-        expect(JSON.stringify(data)).not.toContain('Push-Pa55!');
+        expect(JSON.stringify(data)).not.toContain(SEED_PUSH_INSTALL_ACCOUNT.password);
         const statuses = await run(tasks, taskId, 5);
         expect(statuses.get(win.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED, hostdn: win.name, try_count: 1 });
         expect(statuses.get(linux.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Operating system .* not supported/) });
@@ -535,6 +535,13 @@ describe('KSC Open API client against the simulator', () => {
           accounts: [{ user: 'root', protectedPassword: Buffer.from('plain-text-password') }],
         });
         expect((await run(tasks, forged, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Access denied/) });
+        const wrong = await tasks.addRemoteInstallTask({
+          packageIds: [await naPackage('linux')],
+          target: { hostNames: [m.hostName] },
+          displayName: 'Wrong password',
+          accounts: [{ user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword('not-the-password') }],
+        });
+        expect((await run(tasks, wrong, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Access denied/) });
         expect(site.ksc.hosts.get(m.hostName)!.products).toEqual([]);
       });
 
@@ -542,7 +549,7 @@ describe('KSC Open API client against the simulator', () => {
         const m = await machine('windows');
         site.faults.merge({ hostFaults: { [m.name]: 'reboot-required' } });
         const tasks = new TasksApi(main);
-        const account = { user: 'installer', protectedPassword: await tasks.protectPassword('x') };
+        const account = { user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword(SEED_PUSH_INSTALL_ACCOUNT.password) };
         const taskId = await tasks.addRemoteInstallTask({ packageIds: [await naPackage('windows')], target: { hostNames: [m.hostName] }, displayName: 'Forced', accounts: [account], reboot: { mode: 'force' } });
         expect((await run(tasks, taskId, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED });
         expect(site.ksc.hosts.get(m.hostName)!.reboots).toBe(1);

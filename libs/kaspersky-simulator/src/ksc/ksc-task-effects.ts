@@ -85,6 +85,8 @@ export interface EffectContext {
   assumptions: SimulatorAssumptions;
   faults: FaultController;
   vault: KscPasswordVault;
+  /** Whether the site's machines let this push account in (Site.acceptsPushInstall). */
+  acceptsPush: (user: string, password: string) => boolean;
 }
 
 /** The effect of a finished task on one device, and what its host-status record says. */
@@ -145,7 +147,7 @@ function remoteInstall(c: EffectContext, vsId: number, data: TaskData, host: Hos
     const accounts = accountsOf(c, data);
     if (accounts === undefined) return { state: 16, descr: RI_TEXT.accessDenied };
     if (accounts.length === 0) return { state: 16, descr: RI_TEXT.noNetworkAgent };
-    if (fault === 'access-denied') return { state: 16, descr: RI_TEXT.accessDenied };
+    if (fault === 'access-denied' || !accounts.some((x) => c.acceptsPush(x.user, x.password))) return { state: 16, descr: RI_TEXT.accessDenied };
   }
   if (packages.some((p) => p!.osFamily && host.osFamily && p!.osFamily !== host.osFamily)) return { state: 16, descr: RI_TEXT.wrongOs };
   const skip = params.KLTSK_RI_SKIP_PRESENT_PRODS !== false;

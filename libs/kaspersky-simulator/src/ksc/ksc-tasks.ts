@@ -62,6 +62,7 @@ export class KscTasks {
     private readonly faults: FaultController,
     private readonly assumptions: () => SimulatorAssumptions,
     private readonly vault: KscPasswordVault,
+    private readonly acceptsPush: (user: string, password: string) => boolean = () => true,
   ) {}
 
   add(vsId: number, data: TaskData): string {
@@ -196,7 +197,7 @@ export class KscTasks {
     if (!error && (!host || host.vsId !== t.vsId)) error = 'The device is no longer managed by this Administration Server';
     if (!error && this.faults.isFailingHost(host!.dn, host!.biosId, host!.hostName)) error = 'Simulated failure on this device';
     if (error) return this.setState(t, hostName, 16, error);
-    const outcome = applyTaskEffect({ ksc: this.ksc, assumptions: this.assumptions(), faults: this.faults, vault: this.vault }, t.vsId, t.data, host!);
+    const outcome = applyTaskEffect({ ksc: this.ksc, assumptions: this.assumptions(), faults: this.faults, vault: this.vault, acceptsPush: this.acceptsPush }, t.vsId, t.data, host!);
     this.setState(t, hostName, outcome.state, outcome.descr);
   }
 
