@@ -41,6 +41,17 @@ describe('Nx module boundaries (enforced by lint)', () => {
     expect(await lintProbe('apps/ops-console/src/boundary-probe.ts', "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n")).not.toEqual([]);
   });
 
+  it('shared libraries are layered: a lower layer cannot import a higher one', async () => {
+    // base (platform) → feature (service-kit)
+    expect((await lintProbe('libs/platform/src/boundary-probe.ts', "import { JobRunner } from '@tpo/service-kit';\nexport const probe = JobRunner;\n")).join()).toMatch(/layer:base/);
+    // infra (messaging) → client (ksc-client)
+    expect((await lintProbe('libs/messaging/src/boundary-probe.ts', "import { KscClient } from '@tpo/ksc-client';\nexport const probe = KscClient;\n")).join()).toMatch(/layer:infra/);
+    // client (ksc-client) → feature (vendor-failures)
+    expect((await lintProbe('libs/ksc-client/src/boundary-probe.ts', "import { classifyVendorError } from '@tpo/vendor-failures';\nexport const probe = classifyVendorError;\n")).join()).toMatch(/layer:client/);
+    // and downwards is fine: feature (service-kit) → infra (messaging)
+    expect(await lintProbe('libs/service-kit/src/boundary-probe.ts', "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n")).toEqual([]);
+  });
+
   it('a service may use the shared libraries', async () => {
     const errors = await lintProbe('apps/activation-service/src/boundary-probe.ts', "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n");
     expect(errors).toEqual([]);
