@@ -74,3 +74,11 @@ export function simulatorSiteDeployment() {
     remoteInstall: { rebootMode: 'never' as const },
   };
 }
+
+/**
+ * The push-install account a simulated site's not-yet-managed VMs accept when a Remote Installation
+ * task pushes the Network Agent (simulator-only lab credentials; a real site's account comes from
+ * its admin and is registered as the site's sealed `ksc.pushInstall`). Overridable per site
+ * (`SiteOptions.pushInstallAccount`, `SIM_PUSH_INSTALL_USER` / `SIM_PUSH_INSTALL_PASSWORD`).
+ */
+export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
