@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
+import { KscLicenseKeys } from './ksc-licenses';
 
 /** Error raised by the KSC model; the wire layers map it (PxgError for KSC, task error for the IS). */
 export class KscModelError extends Error {
@@ -121,6 +122,8 @@ export class KscModel {
   readonly securityGroups = new Map<number, SecurityGroup>();
   readonly packages = new Map<number, Package>();
   readonly policies = new Map<number, Policy>();
+  /** Key storage (LicenseKeys); a seeded main server holds one valid key. */
+  readonly licenseKeys = new KscLicenseKeys();
   private nextGroupId = 2;
   private nextVsId = 1;
   private nextUserId = 1000;
@@ -356,6 +359,7 @@ export class KscModel {
       securityGroups: [...this.securityGroups.values()],
       packages: [...this.packages.values()],
       policies: [...this.policies.values()],
+      licenseKeys: this.licenseKeys.snapshot(),
     };
   }
 }
