@@ -15,3 +15,5 @@ export * from './task-templates';
 export * from './tasks-api';
 export * from './security-api';
 export * from './policy-api';
+export * from './group-sync-iterator-api';
+export * from './license-keys-api';

@@ -84,6 +84,11 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   'SecurityPolicy3.AddSecurityGroup': doc('§3.8', 'pGrpParams', 'lVsId'),
   'SecurityPolicy3.AddUserIntoSecurityGroup': doc('§3.8', 'lUserId', 'lGrpId'),
   'SecurityPolicy3.CloseUserConnections': doc('§3.8', 'lUserId'),
+  // Licences (addendum §3.2)
+  'LicenseKeys.EnumKeys': doc('addendum §3.2 (KSC13/a00502, KSC16/a00569)', 'pFields', 'pFieldsToOrder', 'pOptions', 'lTimeoutSec'),
+  'LicenseKeys.GetKeyData': doc('addendum §3.2', 'pKeyInfo'),
+  'GroupSyncIterator.GetNextItems': doc('§4.2; addendum §3.2', 'szwIterator', 'nCount'),
+  'GroupSyncIterator.ReleaseIterator': doc('§4.2; addendum §3.2', 'szwIterator'),
   // Policies (addendum §2.1)
   'Policy.AddPolicy': doc('addendum §2.1 (KSC14/a00556)', 'pPolicyData'),
   'Policy.GetPolicyData': doc('addendum §2.1', 'nPolicy'),

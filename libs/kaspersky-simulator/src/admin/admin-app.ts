@@ -2,6 +2,7 @@ import express, { Express, NextFunction, Request, Response } from 'express';
 import { ASSUMPTION_SOURCES, DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
 import { FaultConfig } from '../faults/faults';
 import { SEED_NETWORK_AGENT_PACKAGES, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
+import { LicenseKeyInput } from '../ksc/ksc-licenses';
 import { NETWORK_AGENT_PRODUCT } from '../ksc/ksc-model';
 
 interface SeededHost {
@@ -123,6 +124,53 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
       });
     });
     res.status(201).json(created);
+  });
+  /**
+   * The main server's key storage (LicenseKeys): list, install (`{ serial?, productName?, appId?,
+   * keyType?, limitDate?, licCount?, hostsAsCurrent?, hostsAsNext?, vsId? }`), change, expire, remove.
+   */
+  app.get('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.snapshot());
+  });
+  app.post('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (s) res.status(201).json(s.ksc.licenseKeys.install(req.body as LicenseKeyInput));
+  });
+  app.patch('/sites/:siteId/ksc/license-keys/:serial', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.update(String(req.params.serial), req.body as LicenseKeyInput));
+  });
+  /** Body `{ "at"?: ISO date }` (default: a day ago). */
+  app.post('/sites/:siteId/ksc/license-keys/:serial/expire', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.expire(String(req.params.serial), req.body?.at ? new Date(String(req.body.at)) : undefined));
+  });
+  app.delete('/sites/:siteId/ksc/license-keys/:serial', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    s.ksc.licenseKeys.remove(String(req.params.serial));
+    res.status(204).end();
+  });
+  /** Removes every key of the main server (`?vsId=` for another server). */
+  app.delete('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    s.ksc.licenseKeys.clear(req.query.vsId === undefined ? 0 : Number(req.query.vsId));
+    res.status(204).end();
+  });
+  /**
+   * Virtual servers that already exist on the KSC (made by the provider's admin or another tool,
+   * not by this platform): `{ "count": n, "namePrefix"? }`. Refused past the KSC limit like AddVServerInfo.
+   */
+  app.post('/sites/:siteId/ksc/vservers', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const count = Number(req.body?.count ?? 1);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) return res.status(400).json({ error: 'count is an integer 1..1000' });
+    const prefix = typeof req.body?.namePrefix === 'string' ? req.body.namePrefix : 'Existing vAS';
+    const created = Array.from({ length: count }, (_, i) => s.ksc.addVServer(`${prefix} ${i + 1}`, 0));
+    res.status(201).json({ created: created.length, total: s.ksc.vservers.size });
   });
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     res.status(400).json({ error: err.message });

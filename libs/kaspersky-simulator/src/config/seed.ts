@@ -85,3 +85,17 @@ export function simulatorSiteDeployment() {
  * (`SiteOptions.pushInstallAccount`, `SIM_PUSH_INSTALL_USER` / `SIM_PUSH_INSTALL_PASSWORD`).
  */
 export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
+
+/**
+ * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):
+ * a commercial key for the protection product, valid for a year from the simulator's start. The
+ * serial and product name are simulator stand-ins; the attribute names are DOCUMENTED (KSC13/a00115).
+ */
+export const SEED_LICENSE_KEY = {
+  serial: 'SIM0-000001-00000001',
+  productName: 'Kaspersky Security for Virtualization Light Agent',
+  appId: 2750,
+  keyType: 1,
+  licCount: 500,
+  validDays: 365,
+} as const;

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
 import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODUCT, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
+import { KscLicenseKeys } from './ksc-licenses';
 
 /** Error raised by the KSC model; the wire layers map it (PxgError for KSC, task error for the IS). */
 export class KscModelError extends Error {
@@ -143,6 +144,8 @@ export class KscModel {
   readonly policies = new Map<number, Policy>();
   /** Machines reachable on the tenant networks, by IPv4 address (not KSC state: what a push install reaches). */
   readonly network = new Map<string, NetworkMachine>();
+  /** Key storage (LicenseKeys); a seeded main server holds one valid key. */
+  readonly licenseKeys = new KscLicenseKeys();
   private nextGroupId = 2;
   private nextVsId = 1;
   private nextUserId = 1000;
@@ -420,6 +423,7 @@ export class KscModel {
       packages: [...this.packages.values()],
       policies: [...this.policies.values()],
       network: [...this.network.values()],
+      licenseKeys: this.licenseKeys.snapshot(),
     };
   }
 }
