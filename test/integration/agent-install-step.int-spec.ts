@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentsInstalled, AgentsInstalledV1, EventEnvelope, OnboardingRetryRequested, OnboardingStepFailed, OnboardingStepFailedV1, SvmConfigured, SvmConfiguredV1 } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
-import { LIGHT_AGENT_PRODUCTS, NETWORK_AGENT_PRODUCT, Site } from '@tpo/kaspersky-simulator';
+import { LIGHT_AGENT_PRODUCTS, NETWORK_AGENT_PRODUCT, SEED_LIGHT_AGENT, Site } from '@tpo/kaspersky-simulator';
 import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
@@ -18,6 +18,11 @@ interface Vm {
   osFamily: 'windows' | 'linux';
   address: string;
 }
+
+/** How a VM exists before onboarding: managed by the main server, a machine on the network only, or also discovered (a record without Network Agent), or nowhere. */
+type Seed = 'managed' | 'network' | 'discovered' | 'none';
+
+let subnet = 0;
 
 interface Tenant {
   tenantId: string;
@@ -47,29 +52,17 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   let svc: TestService;
   let is: IntegrationServerClient;
 
-  /** A Complete tenant (vAS + admin) through the Integration Server, and its VMs; `seeded` VMs are managed by the main KSC server. */
-  const newTenant = async (vmCount: number, seeded: (index: number) => boolean = () => true): Promise<Tenant> => {
+  /** A Complete tenant (vAS + admin) through the Integration Server, and its VMs (even index Windows, odd Linux), seeded as `seed` says. */
+  const newTenant = async (vmCount: number, seed: (index: number) => Seed = () => 'managed'): Promise<Tenant> => {
     const name = `acme-${randomUUID().slice(0, 8)}`;
     const handle = await is.createTenant({ name, type: 'Complete', vKsc: { name: `${name}-admin`, password: 'S3cure!Passw0rd' } });
     const task = await is.waitForTask(handle.taskId, { initialDelayMs: 20, maxDelayMs: 50, deadlineMs: 10_000 });
     const isTenant = task.result!.tenant!;
     const vsId = Number(isTenant.vKsc!.id);
     const vServerName = site.ksc.vservers.get(vsId)!.dn;
-    const vms: Vm[] = Array.from({ length: vmCount }, (_, i) => ({ biosUuid: randomUUID(), name: `${name}-vm${i + 1}`, osFamily: i % 2 ? 'linux' : 'windows', address: `10.0.0.${i + 1}` }));
-    vms.forEach((vm, i) => {
-      if (!seeded(i)) return;
-      site.ksc.addHost(0, {
-        groupId: 0,
-        dn: vm.name,
-        fqdn: `${vm.name}.acme.local`,
-        dnsName: vm.name,
-        dnsDomain: 'acme.local',
-        biosId: vm.biosUuid,
-        ip: vm.address,
-        nagentVersion: '15.1.0.20748',
-        products: [NETWORK_AGENT_PRODUCT],
-      });
-    });
+    const net = ++subnet;
+    const vms: Vm[] = Array.from({ length: vmCount }, (_, i) => ({ biosUuid: randomUUID(), name: `${name}-vm${i + 1}`, osFamily: i % 2 ? 'linux' : 'windows', address: `10.${net}.0.${i + 1}` }));
+    vms.forEach((vm, i) => seedVm(vm, seed(i)));
     const data: SvmConfiguredV1 = {
       tenantId: randomUUID(),
       siteId: site.id,
@@ -91,6 +84,27 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     return { tenantId: data.tenantId, vsId, vServerName, vms, data };
   };
 
+  const seedVm = (vm: Vm, how: Seed) => {
+    if (how === 'none') return;
+    const fqdn = `${vm.name}.acme.local`;
+    if (how !== 'managed') site.ksc.addNetworkMachine({ ip: vm.address, name: vm.name, fqdn, biosId: vm.biosUuid, osFamily: vm.osFamily });
+    if (how === 'network') return;
+    site.ksc.addHost(0, {
+      groupId: how === 'managed' ? 0 : 1,
+      dn: vm.name,
+      fqdn,
+      dnsName: vm.name,
+      dnsDomain: 'acme.local',
+      biosId: vm.biosUuid,
+      ip: vm.address,
+      osFamily: vm.osFamily,
+      nagentVersion: how === 'managed' ? '15.1.0.20748' : undefined,
+      products: how === 'managed' ? [NETWORK_AGENT_PRODUCT] : [],
+    });
+  };
+  const lightAgentOf = (vm: Vm) => SEED_LIGHT_AGENT[vm.osFamily].product;
+  /** The VM's device in the tenant's vAS (by BIOS id, which the simulator keeps across moves). */
+  const vasHostOf = (t: Tenant, vm: Vm) => site.ksc.hostsOf(t.vsId).find((h) => h.biosId === vm.biosUuid);
   const publishSvmConfigured = (t: Tenant, e = envelope(SvmConfigured.type, t.data, 'svm-config-service')) => clientFor(nc, messaging).publishEvent(SvmConfigured, e);
   const requestRetry = (t: Tenant, attempt: number) =>
     clientFor(nc, messaging).publishEvent(OnboardingRetryRequested, envelope(OnboardingRetryRequested.type, { tenantId: t.tenantId, step: 'install-agents' as const, attempt }, 'tenant-service'));
@@ -137,25 +151,22 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       const vs = site.ksc.vservers.get(t.vsId)!;
       const hosts = vasHosts(t);
       expect(hosts).toHaveLength(5);
-      for (const h of hosts) {
-        expect(h.groupId).toBe(vs.groupsId);
-        expect(h.products).toContain(NETWORK_AGENT_PRODUCT);
-        expect(hasLightAgent(h)).toBe(true);
-      }
+      for (const h of hosts) expect(h.groupId).toBe(vs.groupsId);
+      // The Light Agent of each VM's own OS family, installed once.
+      for (const vm of t.vms) expect(vasHostOf(t, vm)).toMatchObject({ products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)], installs: [lightAgentOf(vm)] });
       expect(site.ksc.hostsOf(0).filter((h) => t.vms.some((vm) => vm.name === h.dn))).toEqual([]);
     });
 
-    it('copies the Network Agent and Light Agent packages into the virtual server', () => {
+    it('copies the Light Agent package of each OS family in use into the virtual server', () => {
       const copies = site.ksc.packagesOf(t.vsId);
-      expect(copies.map((p) => p.productName)).toHaveLength(2);
-      expect(copies.some((p) => p.productName === NETWORK_AGENT_PRODUCT) && copies.some(hasLightAgentPackage)).toBe(true);
+      expect(copies.map((p) => p.productName).sort()).toEqual([SEED_LIGHT_AGENT.linux.product, SEED_LIGHT_AGENT.windows.product].sort());
       expect(copies.every((p) => p.retranslatedFrom !== undefined && site.ksc.packages.get(p.retranslatedFrom)?.vsId === 0)).toBe(true);
     });
 
     it('deletes the KSC tasks it created once their results are read, and ends its sessions', () => {
       const snapshot = site.kscProtocol!.snapshot() as { tasks: { displayName?: string }[]; sessions: unknown[] };
       expect(snapshot.tasks.filter((task) => String(task.displayName ?? '').includes(t.vServerName))).toEqual([]);
-      expect(site.counters.get('Tasks.DeleteTask')).toBeGreaterThanOrEqual(2);
+      expect(site.counters.get('Tasks.DeleteTask')).toBeGreaterThanOrEqual(3);
       expect(site.counters.get('Session.EndSession')).toBe(site.counters.get('Session.StartSession'));
     });
 
@@ -188,11 +199,11 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     });
   });
 
-  describe('a tenant with a failing VM and a VM unknown to KSC', () => {
+  describe('a tenant with a failing VM and a VM at an address where no machine answers', () => {
     let t: Tenant;
 
     beforeAll(async () => {
-      t = await newTenant(5, (i) => i !== 4);
+      t = await newTenant(5, (i) => (i === 4 ? 'none' : 'managed'));
       failingHosts(t.vms[3].biosUuid);
       await publishSvmConfigured(t);
       await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
@@ -203,7 +214,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(byName(event.succeeded)).toEqual(byName(t.vms.slice(0, 3).map(({ biosUuid, name }) => ({ biosUuid, name }))));
       expect(byName(event.failed)).toEqual([
         { biosUuid: t.vms[3].biosUuid, name: t.vms[3].name, code: 'RECONNECTION_FAILED', message: expect.stringMatching(/failure/i) },
-        { biosUuid: t.vms[4].biosUuid, name: t.vms[4].name, code: 'VM_NOT_MANAGED', message: expect.stringContaining(t.vms[4].name) },
+        { biosUuid: t.vms[4].biosUuid, name: t.vms[4].name, code: 'HOST_UNREACHABLE', message: expect.stringMatching(/offline.*reachable from the Administration Server/) },
       ]);
       expect(vasHosts(t).map((h) => h.dn).sort()).toEqual(t.vms.slice(0, 3).map((vm) => vm.name).sort());
       expect(site.ksc.hostsOf(0).find((h) => h.dn === t.vms[3].name)).toBeDefined();
@@ -217,7 +228,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
         [t.vms[1].name]: ['succeeded', null],
         [t.vms[2].name]: ['succeeded', null],
         [t.vms[3].name]: ['failed', 'RECONNECTION_FAILED'],
-        [t.vms[4].name]: ['failed', 'VM_NOT_MANAGED'],
+        [t.vms[4].name]: ['failed', 'HOST_UNREACHABLE'],
       });
     });
 
@@ -227,15 +238,18 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       await sql(SERVICE, `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`, [t.tenantId]);
       await sql(SERVICE, `UPDATE job SET status = 'failed' WHERE kind = 'install-agents' AND key = $1`, [t.tenantId]);
       const before = new Map(vasHosts(t).map((h) => [h.dn, h.hostName]));
-      site.ksc.addHost(0, { groupId: 0, dn: t.vms[4].name, fqdn: t.vms[4].name, dnsName: t.vms[4].name, dnsDomain: '', biosId: t.vms[4].biosUuid, nagentVersion: '15.1.0.20748', products: [NETWORK_AGENT_PRODUCT] });
+      // The machine is up now: the retry pushes the Network Agent to it (its record from the first try is reused).
+      site.ksc.addNetworkMachine({ ip: t.vms[4].address, name: t.vms[4].name, fqdn: t.vms[4].name, biosId: t.vms[4].biosUuid, osFamily: t.vms[4].osFamily });
       const addedBefore = site.counters.get('Tasks.AddHostToTask');
+      const recordsBefore = site.counters.get('HostGroup.AddHost');
       await requestRetry(t, 2);
       await eventually(async () => (await installedEvents(t)).length === 2, 30_000);
       const [, second] = await installedEvents(t);
       expect(second.failed).toEqual([]);
       expect(second.succeeded).toHaveLength(5);
-      // Two devices reconnected and two installed: the three installed VMs were not touched.
-      expect(site.counters.get('Tasks.AddHostToTask') - addedBefore).toBe(4);
+      // One push, two devices reconnected and two installed: the three installed VMs were not touched.
+      expect(site.counters.get('Tasks.AddHostToTask') - addedBefore).toBe(5);
+      expect(site.counters.get('HostGroup.AddHost') - recordsBefore).toBe(0);
       for (const [dn, id] of before) expect(vasHosts(t).find((h) => h.dn === dn)?.hostName).toBe(id);
       expect(vasHosts(t).every((h) => hasLightAgent(h))).toBe(true);
       const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
@@ -264,8 +278,8 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
       const [event] = await installedEvents(t);
       expect(event.succeeded).toHaveLength(2);
-      // One reconnection task (resumed after the restart) and one installation task.
-      expect(site.counters.get('Tasks.AddTask') - tasksBefore).toBe(2);
+      // One reconnection task (resumed after the restart) and one installation task per OS family.
+      expect(site.counters.get('Tasks.AddTask') - tasksBefore).toBe(3);
       expect(new Set(recorded.map((r) => r.task)).size).toBe(1);
       expect(vasHosts(t).every((h) => hasLightAgent(h))).toBe(true);
     });

@@ -1,7 +1,7 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { RunningSimulator, Site } from '@tpo/kaspersky-simulator';
-import { SiteDirectoryModule } from '@tpo/site-directory';
+import { SiteConnection, SiteDirectoryModule } from '@tpo/site-directory';
 import { NatsConnection } from 'nats';
 import { applyTestTopology, deleteStream, Messaging, natsConnect, resetSchema, startTestService, TestService } from './harness';
 import { SIM_IS_PASSWORD, startTestSimulator } from './simulator';
@@ -14,6 +14,8 @@ export interface StepFixture {
   is: IntegrationServerClient;
   nc: NatsConnection;
   svc: TestService;
+  /** The site's connection as the service's directory serves it (mutable: a test may change its deployment or push account and restore it). */
+  connection: SiteConnection;
   /** Starts the service again (after `svc.close()`), on the same stream and simulator. */
   restart(): Promise<TestService>;
   close(): Promise<void>;
@@ -37,13 +39,14 @@ export async function startStepFixture(options: {
   const nc = await natsConnect();
   await resetSchema(options.service, ['outbox', 'inbox', 'dead_letter', 'job', 'step_vm', 'step_work']);
   await applyTestTopology(nc, options.messaging, { [options.service]: options.consumes });
-  const start = () =>
-    startTestService({ service: options.service, messaging: options.messaging, imports: [SiteDirectoryModule.forStatic([siteConnectionOf(sim)]), options.feature] });
+  const connection = siteConnectionOf(sim);
+  const start = () => startTestService({ service: options.service, messaging: options.messaging, imports: [SiteDirectoryModule.forStatic([connection]), options.feature] });
   const fixture: StepFixture = {
     sim,
     site,
     is,
     nc,
+    connection,
     svc: await start(),
     restart: async () => (fixture.svc = await start()),
     close: async () => {

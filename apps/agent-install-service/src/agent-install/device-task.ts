@@ -2,13 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskDurations } from '@tpo/kaspersky-http';
 import { KscMethodError, TasksApi } from '@tpo/ksc-client';
 import type { Logger } from 'pino';
+import { classifyHostStatus, HostOutcome } from './host-outcome';
 import { InstallSettings } from './install-settings';
 import { hostErrorMessage } from './step-failure';
 
-export interface HostOutcome {
-  ok: boolean;
-  message: string;
-}
+export type { HostOutcome };
 
 const FIRST_POLL_MS = 40;
 
@@ -19,8 +17,8 @@ const DURATIONS = new TaskDurations();
  * One device-list KSC task from creation to cleanup (ksc-openapi.md §3.6): devices added one by
  * one (a device KSC refuses fails alone), run, statistics polled (first soon, then following what
  * tasks of this kind took before) until no device is pending or running or the deadline passes
- * (stragglers are cancelled), per-device
- * outcomes read from the task history, then the task is deleted (§5 C10).
+ * (stragglers are cancelled), per-device outcomes read from the host-status iterator (state bits
+ * and state_descr, addendum §1.5), then the task is deleted (§5 C10).
  */
 export class DeviceTask {
   constructor(
@@ -46,9 +44,15 @@ export class DeviceTask {
     return refused;
   }
 
-  /** RunTask; returns the start time to record. */
+  /**
+   * RunTask unless the task already ran (a crash between RunTask and recording its start): a task
+   * that ran has per-device states, one never run has none. Returns the start time to record.
+   */
   async run(): Promise<number> {
-    await this.tasks.runTask(this.taskId);
+    const s = await this.tasks.statistics(this.taskId);
+    const seen = s.pending + s.running + s.completed + s.completedWithWarning + s.failed + s.scheduled + s.paused;
+    if (seen === 0) await this.tasks.runTask(this.taskId);
+    else this.logger.info({ taskId: this.taskId }, 'KSC task already ran; not running it again');
     return Date.now();
   }
 
@@ -56,7 +60,7 @@ export class DeviceTask {
    * Waits for the task and returns each device's outcome, or undefined when the task no longer
    * exists on the server (deleted behind our back, or a restart after its cleanup).
    */
-  async outcomes(hostIds: string[], startedAt: number, signal: AbortSignal): Promise<Map<string, HostOutcome> | undefined> {
+  async outcomes(hostIds: string[], startedAt: number, signal: AbortSignal, failCode = 'TASK_FAILED'): Promise<Map<string, HostOutcome> | undefined> {
     const deadline = startedAt + this.settings.taskDeadlineMs;
     const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
     for (let first = true; ; first = false) {
@@ -70,12 +74,12 @@ export class DeviceTask {
       }
       if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) {
         if (!first) DURATIONS.observe(this.kind, Date.now() - startedAt);
-        return this.readHistory(hostIds, false);
+        return this.readStatuses(hostIds, false, failCode);
       }
       if (Date.now() >= deadline) {
         this.logger.warn({ taskId: this.taskId, pending: s.pending, running: s.running }, 'KSC task past its deadline; cancelling it on the remaining devices');
         // Results first: the cancellation itself ends the stragglers as failed ("stopped").
-        const outcomes = await this.readHistory(hostIds, true);
+        const outcomes = await this.readStatuses(hostIds, true, failCode);
         await this.tasks.cancelTask(this.taskId).catch((e: unknown) => {
           if (!(e instanceof KscMethodError)) throw e;
         });
@@ -85,19 +89,20 @@ export class DeviceTask {
     }
   }
 
-  /** The last final state event (3 failed, 4 completed) per device wins. */
-  private async readHistory(hostIds: string[], timedOut: boolean): Promise<Map<string, HostOutcome>> {
+  /** Each device's host-status record, classified; a device without one failed with `failCode`. */
+  private async readStatuses(hostIds: string[], timedOut: boolean, failCode: string): Promise<Map<string, HostOutcome>> {
     const wanted = new Set(hostIds);
     const out = new Map<string, HostOutcome>();
-    for (const e of await this.tasks.historyList(this.taskId)) {
-      if (typeof e.hostname !== 'string' || !wanted.has(e.hostname)) continue;
-      if (e.task_new_state === 4) out.set(e.hostname, { ok: true, message: typeof e.descr === 'string' ? e.descr : 'completed' });
-      if (e.task_new_state === 3) out.set(e.hostname, { ok: false, message: typeof e.descr === 'string' && e.descr !== '' ? e.descr : 'the task failed on this device' });
+    for (const s of await this.tasks.hostStatusList(this.taskId)) {
+      if (typeof s.hostname !== 'string' || !wanted.has(s.hostname)) continue;
+      const o = classifyHostStatus(s, failCode);
+      // Still pending or running at the deadline: reported below as not finished.
+      if (o.ok || (typeof s.state_code === 'number' && (s.state_code & 0x1c) !== 0)) out.set(s.hostname, o);
     }
     const missing = timedOut
       ? `the task did not finish on this device within ${Math.round(this.settings.taskDeadlineMs / 1000)} s (its Network Agent may be offline)`
       : 'KSC reported no result for this device';
-    for (const id of hostIds) if (!out.has(id)) out.set(id, { ok: false, message: missing });
+    for (const id of hostIds) if (!out.has(id)) out.set(id, { ok: false, code: failCode, message: missing });
     return out;
   }
 

@@ -5,26 +5,32 @@ import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
+import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { AgentInstallServiceEnv } from '../config/agent-install-service.env';
 import { installLightAgent } from './agent-installation';
 import { InstallSettings, installSettingsFrom } from './install-settings';
-import { preparePackages, VServerPackages } from './package-preparation';
+import { preparePackages } from './package-preparation';
 import { asStepFailure, StepFailure } from './step-failure';
-import { classifyVendorError } from '@tpo/vendor-failures';
-import { placeVms } from './vm-placement';
+import { executePlacement, planPlacement, resumePlacement } from './vm-placement';
 import { VmProgress } from './vm-progress';
+import { InstallContext, VmFacts } from './vm-task-flow';
+import { validateVms } from './vm-validation';
 
 /**
- * Step 4 (integration-server-api.md §8.5; ksc-openapi.md §5 phases B-D): installation packages
- * into the tenant's vAS, the tenant's VMs into the vAS (Network Agent reconnection), the Light
- * Agent onto them (remote installation), with per-VM state in step_vm.
+ * Step 4 (integration-server-api.md §8.5; ksc-openapi.md §5 phases B-D; ksc-openapi-addendum.md §1):
+ * per VM, found by its address, the Network Agent pushed when no server manages it, the device
+ * moved into the tenant's vAS (Network Agent reconnection), and the Light Agent of its OS family
+ * installed there (`Remote Installation`), with per-VM state in step_vm. Every check that can fail
+ * a VM (address, OS family, packages, duplicate devices, push account) runs before anything changes
+ * on the KSC.
  *
  * Partial failure policy: the step succeeds when at least one VM made it; AgentsInstalled lists the
  * VMs that made it (they go on to registration) and those that did not, each with code and reason.
  * When none made it the step fails (NO_AGENT_INSTALLED, retryable); an admin retry redoes only the
- * failed VMs. Transient KSC trouble (transport, 5xx, expired session) is thrown so the job runner
- * retries the whole run, which resumes recorded tasks; definite KSC answers fail the step.
+ * failed VMs, and a VM whose agents are already there is not installed again. Transient KSC trouble
+ * (transport, 5xx, expired session) is thrown so the job runner retries the whole run, which resumes
+ * recorded tasks; definite KSC answers fail the step.
  */
 @Injectable()
 export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
@@ -46,14 +52,13 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
   protected async execute(work: StepWork<SvmConfiguredV1>, signal: AbortSignal): Promise<StepResult> {
     const progress = new VmProgress(this.base.steps, this.uow, work.tenantId, this.step);
     const vms = await progress.load();
-    let packages: VServerPackages | undefined;
     if (vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) {
       try {
-        packages = await this.installAll(work, progress, signal);
+        await this.installAll(work, progress, signal);
       } catch (e) {
         const failure = asStepFailure(e);
         if (!failure) throw e; // transient: the job runner tries again later and resumes
-        return { ok: false, code: failure.code, message: failure.message, retryable: failure.retryable, output: summary(progress, packages) };
+        return { ok: false, code: failure.code, message: failure.message, retryable: failure.retryable, output: summary(progress) };
       }
     }
     if (progress.vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) throw new Error('some VMs were left unfinished; running the step again');
@@ -61,10 +66,10 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     const failed: VmFailure[] = progress.vms
       .filter((vm) => vm.status === 'failed')
       .map(({ biosUuid, name, errorCode, errorMessage }) => ({ biosUuid, name, code: errorCode ?? 'UNKNOWN', message: (errorMessage ?? '').slice(0, 1000) }));
-    const output = summary(progress, packages);
+    const output = summary(progress);
     if (succeeded.length === 0) {
       const codes = [...new Set(failed.map((f) => f.code))].join(', ');
-      return { ok: false, code: 'NO_AGENT_INSTALLED', message: `the Light Agent could not be installed on any of the ${failed.length} VMs (${codes})`, retryable: true, output };
+      return { ok: false, code: 'NO_AGENT_INSTALLED', message: `the agents could not be installed on any of the ${failed.length} VMs (${codes})`, retryable: true, output };
     }
     const { integrationServerTenantId, virtualServerName } = work.input;
     return {
@@ -74,8 +79,9 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     };
   }
 
-  private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<VServerPackages> {
-    const { client } = await this.clients.kscClient(work.siteId);
+  private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<void> {
+    const { site, client } = await this.clients.kscClient(work.siteId);
+    const facts = new Map<string, VmFacts>(work.input.vms.map((vm) => [vm.biosUuid, { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined }]));
     const sessions: KscSession[] = [];
     try {
       const main = await client.startSession({ signal });
@@ -85,18 +91,37 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
       if (typeof vServer?.KLVSRV_ID !== 'number') throw new StepFailure('VSERVER_NOT_FOUND', `the Administration Server has no virtual server named "${name}"`, false);
       const vas = await client.startSession({ vserver: name, signal });
       sessions.push(vas);
-      const ctx = { tenantId: work.tenantId, vServerName: name, main, vas, progress, settings: this.settings, logger: this.logger, signal };
-      const packages = await preparePackages(main, vas, vServer.KLVSRV_ID, this.settings, this.logger, signal);
-      const placed = await placeVms(ctx);
-      await installLightAgent(ctx, placed, packages.lightAgent);
-      return packages;
+      const families = await validateVms(main, progress, facts, site.deployment, site.id);
+      const r = site.deployment?.remoteInstall;
+      const ctx: InstallContext = {
+        tenantId: work.tenantId,
+        vServerName: name,
+        main,
+        vas,
+        progress,
+        settings: this.settings,
+        logger: this.logger,
+        signal,
+        facts,
+        families,
+        pushInstall: site.ksc.pushInstall,
+        reboot: { mode: r?.rebootMode ?? 'never', askPeriodMinutes: r?.askForRebootPeriodMinutes, forcePeriodMinutes: r?.forceRebootPeriodMinutes },
+      };
+      await resumePlacement(ctx);
+      const plan = await planPlacement(ctx);
+      const inUse = new Set(progress.vms.filter((vm) => vm.status === 'pending' || vm.status === 'in_progress').map((vm) => facts.get(vm.biosUuid)!.osFamily));
+      const lightAgents = [...inUse].map((f) => families.get(f)?.lightAgent).filter((p) => p !== undefined);
+      // The first change on the KSC: only after every check above.
+      const vasPackageIds = await preparePackages(main, vas, vServer.KLVSRV_ID, lightAgents, this.settings, this.logger, signal);
+      const placed = await executePlacement(ctx, plan);
+      await installLightAgent(ctx, placed, vasPackageIds);
     } finally {
       await Promise.allSettled(sessions.map((s) => s.endSession()));
     }
   }
 }
 
-function summary(progress: VmProgress, packages?: VServerPackages) {
+function summary(progress: VmProgress) {
   const count = (status: string) => progress.vms.filter((vm) => vm.status === status).length;
-  return { installed: count('succeeded'), failed: count('failed'), unfinished: count('pending') + count('in_progress'), vServerPackages: packages };
+  return { installed: count('succeeded'), failed: count('failed'), unfinished: count('pending') + count('in_progress') };
 }

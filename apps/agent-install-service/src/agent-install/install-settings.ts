@@ -8,8 +8,6 @@ export interface InstallSettings {
   arrivalDeadlineMs: number;
   reconnectionTimeoutMs: number;
   packageDeadlineMs: number;
-  networkAgentPackage: string;
-  lightAgentPackage: string;
   remoteInstall: RemoteInstallTemplate;
 }
 
@@ -25,8 +23,6 @@ export function installSettingsFrom(config: Partial<AgentInstallServiceEnv>): In
     arrivalDeadlineMs: c.KSC_VAS_ARRIVAL_DEADLINE_MS,
     reconnectionTimeoutMs: c.KSC_RECONNECTION_TIMEOUT_MS,
     packageDeadlineMs: c.KSC_PACKAGE_DEADLINE_MS,
-    networkAgentPackage: c.NETWORK_AGENT_PACKAGE_NAME,
-    lightAgentPackage: c.LIGHT_AGENT_PACKAGE_NAME,
     // The documented `Remote Installation` task (1093 / 1.0.0.0 / 87) with the default key names.
     remoteInstall: {},
   };

@@ -1,43 +1,66 @@
 import { HostGroupApi, KscHostInfo, KscSession } from '@tpo/ksc-client';
 
-/** A device as the step needs it: its id on the session's server, display name and group. */
+/** A device as the step needs it: its id on the session's server, display name, group, and whether a Network Agent reports from it. */
 export interface KscHost {
   id: string;
   displayName: string;
   groupId?: number;
+  /** KLHST_WKS_NAG_VERSION is set: the device is managed (a Network Agent connects to this server). */
+  managed: boolean;
 }
 
-const FIELDS = ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_LAST_VISIBLE'];
-/** Display names per FindHosts call, so that one filter stays a reasonable size. */
-const NAMES_PER_SEARCH = 100;
+/** What the locator found for one VM on one server. */
+export type Located = { host: KscHost } | { ambiguous: KscHost[] } | { missing: true };
+
+export interface LocatableVm {
+  biosUuid: string;
+  name: string;
+  address?: string;
+}
+
+const FIELDS = ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_IP_LONG', 'KLHST_WKS_NAG_VERSION', 'KLHST_WKS_LAST_VISIBLE'];
+/** Addresses per FindHosts call, so that one filter stays a reasonable size. */
+const ADDRESSES_PER_SEARCH = 100;
+
+/** IPv4 dotted quad → KLHST_WKS_IP_LONG (unsigned, host order). */
+export function ipToLong(ip: string): number | undefined {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+function toHost(h: KscHostInfo): KscHost {
+  return { id: h.KLHST_WKS_HOSTNAME!, displayName: h.KLHST_WKS_DN ?? '', groupId: h.KLHST_WKS_GROUPID, managed: typeof h.KLHST_WKS_NAG_VERSION === 'string' && h.KLHST_WKS_NAG_VERSION !== '' };
+}
 
 /**
- * Devices of the session's server (main or vAS) whose display name (KLHST_WKS_DN) is one of
- * `names`, keyed by lower-cased name: one FindHosts per 100 names with an OR filter, read page by
- * page through the ChunkAccessor. ASSUMPTION: a tenant VM's KSC display name is its VM name (KSC
- * does not expose the BIOS UUID); with several records of one name the most recently seen wins.
- * VM names are host names (letters, digits, hyphens), so they need no escaping in the filter.
+ * Finds each VM's device on the session's server by its IPv4 address (KLHST_WKS_IP_LONG, ksc-openapi
+ * §3.2), never by display name alone: KSC does not expose the BIOS UUID, and names repeat. When
+ * several devices share the address, the one whose display name is the VM's name wins; if that
+ * does not single one out, the VM is ambiguous (the admin must clean up the duplicate records).
+ * One FindHosts per 100 addresses with an OR filter, read through the ChunkAccessor.
  */
-export async function findHostsByName(session: KscSession, names: string[]): Promise<Map<string, KscHost>> {
+export async function locateHosts(session: KscSession, vms: LocatableVm[]): Promise<Map<string, Located>> {
+  const byIp = new Map<number, KscHostInfo[]>();
+  const ips = [...new Set(vms.map((vm) => (vm.address ? ipToLong(vm.address) : undefined)).filter((n): n is number => n !== undefined))];
   const hostGroup = new HostGroupApi(session);
-  // Sent as spelled; matched back case-insensitively (KSC compares display names ignoring case [I]).
-  const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()];
-  const best = new Map<string, KscHostInfo>();
-  for (let i = 0; i < unique.length; i += NAMES_PER_SEARCH) {
-    const terms = unique.slice(i, i + NAMES_PER_SEARCH).map((n) => `(KLHST_WKS_DN="${n}")`);
+  for (let i = 0; i < ips.length; i += ADDRESSES_PER_SEARCH) {
+    const terms = ips.slice(i, i + ADDRESSES_PER_SEARCH).map((n) => `(KLHST_WKS_IP_LONG = ${n})`);
     const filter = terms.length === 1 ? terms[0] : `(|${terms.join('')})`;
     for await (const h of hostGroup.iterateHosts(filter, FIELDS, 200)) {
-      if (typeof h.KLHST_WKS_DN !== 'string' || typeof h.KLHST_WKS_HOSTNAME !== 'string') continue;
-      const key = h.KLHST_WKS_DN.toLowerCase();
-      const seen = best.get(key);
-      if (!seen || lastVisible(h) > lastVisible(seen)) best.set(key, h);
+      if (typeof h.KLHST_WKS_HOSTNAME !== 'string' || typeof h.KLHST_WKS_IP_LONG !== 'number') continue;
+      byIp.set(h.KLHST_WKS_IP_LONG, [...(byIp.get(h.KLHST_WKS_IP_LONG) ?? []), h]);
     }
   }
-  const out = new Map<string, KscHost>();
-  for (const [key, h] of best) out.set(key, { id: h.KLHST_WKS_HOSTNAME!, displayName: h.KLHST_WKS_DN!, groupId: h.KLHST_WKS_GROUPID });
+  const out = new Map<string, Located>();
+  for (const vm of vms) {
+    const ip = vm.address ? ipToLong(vm.address) : undefined;
+    const found = ip === undefined ? [] : (byIp.get(ip) ?? []);
+    const named = found.filter((h) => (h.KLHST_WKS_DN ?? '').toLowerCase() === vm.name.toLowerCase());
+    const pick = found.length === 1 ? found : named;
+    if (found.length === 0) out.set(vm.biosUuid, { missing: true });
+    else if (pick.length === 1) out.set(vm.biosUuid, { host: toHost(pick[0]) });
+    else out.set(vm.biosUuid, { ambiguous: found.map(toHost) });
+  }
   return out;
-}
-
-function lastVisible(h: KscHostInfo): number {
-  return h.KLHST_WKS_LAST_VISIBLE instanceof Date ? h.KLHST_WKS_LAST_VISIBLE.getTime() : 0;
 }

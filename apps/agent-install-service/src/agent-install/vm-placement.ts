@@ -1,38 +1,95 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TasksApi } from '@tpo/ksc-client';
 import { DeviceTask } from './device-task';
-import { findHostsByName, KscHost } from './ksc-hosts';
+import { KscHost, Located, locateHosts } from './ksc-hosts';
+import { pushNetworkAgent, resumePushes } from './network-agent-push';
 import { byRecordedTask, TrackedVm } from './vm-progress';
 import { completeTask, InstallContext, recordNewTask, TaskBinding } from './vm-task-flow';
 
 export const RECONNECTION_FAILED = 'RECONNECTION_FAILED';
-export const VM_NOT_MANAGED = 'VM_NOT_MANAGED';
+export const AMBIGUOUS_VM_ADDRESS = 'AMBIGUOUS_VM_ADDRESS';
+export const PUSH_INSTALL_NOT_CONFIGURED = 'PUSH_INSTALL_NOT_CONFIGURED';
+export const NETWORK_AGENT_NOT_CONNECTED = 'NETWORK_AGENT_NOT_CONNECTED';
 
-const key = (vm: TrackedVm) => vm.name.toLowerCase();
 const RECONNECTING: TaskBinding = { phase: 'reconnecting', failCode: RECONNECTION_FAILED, hostIdOf: (vm) => vm.detail.mainHostId! };
 
-/**
- * Phase C (ksc-openapi.md §3.3, §5 C1-C8): gets the VMs' devices into the tenant's vAS and returns
- * each placed VM's device there (a new host id after the move), keyed by BIOS UUID. VMs already in
- * the vAS are taken as they are; the rest are found on the main server by display name and moved
- * with ONE device-list KLNAG_TASK_RECONNECTION task naming the vAS; then we wait for the restarted
- * agents to show up in the vAS. Tasks recorded before a restart are resumed, not created again.
- */
-export async function placeVms(ctx: InstallContext): Promise<Map<string, KscHost>> {
-  await failAmbiguousNames(ctx);
+/** Where each VM still to place stands (read-only: nothing has changed on the KSC when this is made). */
+export interface PlacementPlan {
+  /** Already a device of the tenant's vAS. */
+  inVas: Map<string, KscHost>;
+  /** Managed by the main server: one reconnection task moves them. */
+  reconnect: { vm: TrackedVm; host: KscHost }[];
+  /** Not managed (no record, or a record without Network Agent): the Network Agent is pushed first. */
+  push: { vm: TrackedVm; host?: KscHost }[];
+}
+
+const facts = (ctx: InstallContext, vm: TrackedVm) => ({ biosUuid: vm.biosUuid, name: vm.name, address: ctx.facts.get(vm.biosUuid)?.address });
+
+/** Recorded pushes and reconnections from before a restart are polled to the end first, never created again. */
+export async function resumePlacement(ctx: InstallContext): Promise<void> {
+  await resumePushes(ctx);
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'reconnecting')) {
     await completeTask(ctx, new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'reconnection'), vms, RECONNECTING, arriving);
   }
-  const placed = new Map<string, KscHost>();
-  const pending = ctx.progress.vms.filter((vm) => vm.status === 'pending');
-  if (pending.length > 0) {
-    const inVas = await findHostsByName(ctx.vas, pending.map((vm) => vm.name));
-    for (const vm of pending) if (inVas.has(key(vm))) placed.set(vm.biosUuid, inVas.get(key(vm))!);
-    await reconnect(
-      ctx,
-      pending.filter((vm) => !placed.has(vm.biosUuid)),
-    );
+}
+
+/**
+ * Finds every VM still to place by address (vAS first, then the main server) and decides its
+ * path; fails, before any change, the VMs found twice at their address and the VMs that need a
+ * push install on a site without a push-install account.
+ */
+export async function planPlacement(ctx: InstallContext, onlyPushed = false): Promise<PlacementPlan> {
+  const plan: PlacementPlan = { inVas: new Map(), reconnect: [], push: [] };
+  const todo = ctx.progress.vms.filter((vm) => (vm.status === 'pending' && !onlyPushed) || (vm.status === 'in_progress' && vm.detail.phase === 'pushed'));
+  if (todo.length === 0) return plan;
+  const ambiguous: TrackedVm[] = [];
+  const notConnected: TrackedVm[] = [];
+  const inVas = await locateHosts(ctx.vas, todo.map((vm) => facts(ctx, vm)));
+  const elsewhere = todo.filter((vm) => !classify(inVas.get(vm.biosUuid), (host) => plan.inVas.set(vm.biosUuid, host), () => ambiguous.push(vm)));
+  const onMain = await locateHosts(ctx.main, elsewhere.map((vm) => facts(ctx, vm)));
+  for (const vm of elsewhere) {
+    const found = onMain.get(vm.biosUuid);
+    const placed = classify(found, (host) => (host.managed ? plan.reconnect.push({ vm, host }) : vm.status === 'pending' ? plan.push.push({ vm, host }) : notConnected.push(vm)), () => ambiguous.push(vm));
+    if (!placed && vm.status === 'pending') plan.push.push({ vm });
+    else if (!placed) notConnected.push(vm);
   }
+  await ctx.progress.fail(ambiguous, 'placement', AMBIGUOUS_VM_ADDRESS, (vm) => `several KSC devices have the address ${ctx.facts.get(vm.biosUuid)?.address} and none is uniquely named "${vm.name}"; remove the stale records`);
+  await ctx.progress.fail(notConnected, 'pushed', NETWORK_AGENT_NOT_CONNECTED, (vm) => `the Network Agent was installed on ${ctx.facts.get(vm.biosUuid)?.address} but does not report to the Administration Server`);
+  if (!ctx.pushInstall) {
+    await ctx.progress.fail(
+      plan.push.map((p) => p.vm),
+      'placement',
+      PUSH_INSTALL_NOT_CONFIGURED,
+      (vm) => `no Network Agent reports from ${ctx.facts.get(vm.biosUuid)?.address}, and the site has no push-install account to install one; register it (ksc.pushInstall) and retry`,
+    );
+    plan.push = [];
+  }
+  return plan;
+}
+
+/** True when the locator settled the VM (found or ambiguous), false when it found nothing. */
+function classify(found: Located | undefined, onHost: (host: KscHost) => unknown, onAmbiguous: () => unknown): boolean {
+  if (!found || 'missing' in found) return false;
+  if ('ambiguous' in found) onAmbiguous();
+  else onHost(found.host);
+  return true;
+}
+
+/**
+ * Phase C (ksc-openapi.md §3.3): Network Agent pushed where none runs, then the VMs managed by the
+ * main server moved with ONE device-list KLNAG_TASK_RECONNECTION task naming the vAS; returns each
+ * placed VM's device in the vAS (a new host id after the move), keyed by BIOS UUID.
+ */
+export async function executePlacement(ctx: InstallContext, plan: PlacementPlan): Promise<Map<string, KscHost>> {
+  await pushNetworkAgent(ctx, plan.push);
+  const pushed = ctx.progress.vms.filter((vm) => vm.status === 'in_progress' && vm.detail.phase === 'pushed');
+  if (pushed.length > 0) {
+    const again = await planPlacement(ctx, true);
+    for (const [k, v] of again.inVas) plan.inVas.set(k, v);
+    plan.reconnect.push(...again.reconnect);
+  }
+  await reconnect(ctx, plan.reconnect);
+  const placed = new Map(plan.inVas);
   for (const [biosUuid, host] of await awaitArrival(ctx)) placed.set(biosUuid, host);
   return placed;
 }
@@ -41,49 +98,36 @@ function arriving(vm: TrackedVm) {
   return { status: 'in_progress' as const, detail: { phase: 'arriving' as const, mainHostId: vm.detail.mainHostId, since: Date.now() } };
 }
 
-/** Devices are matched by display name, so two VMs of one tenant with the same name cannot be told apart. */
-async function failAmbiguousNames(ctx: InstallContext): Promise<void> {
-  const count = new Map<string, number>();
-  for (const vm of ctx.progress.vms) count.set(key(vm), (count.get(key(vm)) ?? 0) + 1);
-  const ambiguous = ctx.progress.vms.filter((vm) => vm.status === 'pending' && count.get(key(vm))! > 1);
-  await ctx.progress.fail(ambiguous, 'placement', 'AMBIGUOUS_VM_NAME', (vm) => `another VM of this tenant is also named "${vm.name}"; KSC devices are matched by name`);
-}
-
-async function reconnect(ctx: InstallContext, vms: TrackedVm[]): Promise<void> {
-  if (vms.length === 0) return;
-  const onMain = await findHostsByName(ctx.main, vms.map((vm) => vm.name));
-  await ctx.progress.fail(
-    vms.filter((vm) => !onMain.has(key(vm))),
-    'placement',
-    VM_NOT_MANAGED,
-    (vm) => `no device named "${vm.name}" is managed by the Administration Server (no Network Agent connected to it)`,
-  );
-  const found = vms.filter((vm) => onMain.has(key(vm)));
-  if (found.length === 0) return;
+async function reconnect(ctx: InstallContext, items: { vm: TrackedVm; host: KscHost }[]): Promise<void> {
+  if (items.length === 0) return;
+  const hostOf = new Map(items.map((i) => [i.vm, i.host]));
   const tasks = new TasksApi(ctx.main);
   const taskId = await tasks.addReconnectionTask(
     ctx.vServerName,
     { hostNames: [] },
     { displayName: `Move tenant VMs to ${ctx.vServerName}`, reconnectionTimeoutMs: ctx.settings.reconnectionTimeoutMs },
   );
-  ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: found.length }, 'reconnection task created');
+  ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: items.length }, 'reconnection task created');
   const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'reconnection');
-  const binding: TaskBinding = { ...RECONNECTING, hostIdOf: (vm) => onMain.get(key(vm))!.id };
-  const attached = await recordNewTask(ctx, task, found, binding, (vm) => ({ mainHostId: onMain.get(key(vm))!.id }));
+  const binding: TaskBinding = { ...RECONNECTING, hostIdOf: (vm) => hostOf.get(vm)?.id ?? vm.detail.mainHostId! };
+  const attached = await recordNewTask(ctx, task, [...hostOf.keys()], binding, (vm) => ({ mainHostId: hostOf.get(vm)!.id }));
   if (attached.length > 0) await completeTask(ctx, task, attached, RECONNECTING, arriving);
 }
 
 /**
  * After a successful reconnection the agent restarts into the vAS (after
- * KLNAG_TASK_RECONNECTION_TIMEOUT): poll the vAS for the devices until each appears or its
- * arrival deadline (counted from the recorded success, across restarts) passes.
+ * KLNAG_TASK_RECONNECTION_TIMEOUT): poll the vAS for the devices (by address) until each appears
+ * or its arrival deadline (counted from the recorded success, across restarts) passes.
  */
 async function awaitArrival(ctx: InstallContext): Promise<Map<string, KscHost>> {
   const placed = new Map<string, KscHost>();
   let waiting = ctx.progress.vms.filter((vm) => vm.status === 'in_progress' && vm.detail.phase === 'arriving');
   for (let pause = 250; waiting.length > 0; pause = Math.min(Math.round(pause * 1.5), ctx.settings.pollMaxIntervalMs)) {
-    const inVas = await findHostsByName(ctx.vas, waiting.map((vm) => vm.name));
-    for (const vm of waiting) if (inVas.has(key(vm))) placed.set(vm.biosUuid, inVas.get(key(vm))!);
+    const inVas = await locateHosts(ctx.vas, waiting.map((vm) => facts(ctx, vm)));
+    for (const vm of waiting) {
+      const found = inVas.get(vm.biosUuid);
+      if (found && 'host' in found) placed.set(vm.biosUuid, found.host);
+    }
     waiting = waiting.filter((vm) => !placed.has(vm.biosUuid));
     const late = waiting.filter((vm) => Date.now() >= (vm.detail.since ?? 0) + ctx.settings.arrivalDeadlineMs);
     const seconds = Math.round(ctx.settings.arrivalDeadlineMs / 1000);

@@ -3,7 +3,7 @@ import { UnitOfWork } from '@tpo/persistence';
 import { StepWorkRepository, VmStatus } from '@tpo/service-kit';
 
 /** Where a VM is while in progress (`in_progress`), or where it failed (`failed`). */
-export type VmPhase = 'placement' | 'reconnecting' | 'arriving' | 'installing';
+export type VmPhase = 'validation' | 'placement' | 'pushing' | 'pushed' | 'reconnecting' | 'arriving' | 'installing';
 
 /** What a VM row's `detail` holds: enough to resume the same KSC task after a restart. */
 export interface VmDetail {
@@ -18,6 +18,8 @@ export interface VmDetail {
   startedAt?: number;
   /** When the reconnection reported success (epoch ms); the vAS arrival deadline counts from here. */
   since?: number;
+  /** What an installed VM's last task said, e.g. ALREADY_INSTALLED (nothing was installed again). */
+  note?: string;
 }
 
 export interface TrackedVm {

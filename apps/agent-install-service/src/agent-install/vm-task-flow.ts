@@ -1,9 +1,26 @@
-import { KscSession } from '@tpo/ksc-client';
+import { KscSession, RebootOptions } from '@tpo/ksc-client';
+import { PushInstallAccount } from '@tpo/site-directory';
 import { VmStatus } from '@tpo/service-kit';
 import type { Logger } from 'pino';
-import { DeviceTask } from './device-task';
+import { DeviceTask, HostOutcome } from './device-task';
+import { MainPackage } from './package-preparation';
 import { InstallSettings } from './install-settings';
 import { TrackedVm, VmDetail, VmPhase, VmProgress } from './vm-progress';
+
+/** What the order says about one VM (step input). */
+export interface VmFacts {
+  name: string;
+  osFamily: string;
+  /** IPv4 address: how the VM's device is found and where a push install goes. */
+  address?: string;
+}
+
+/** The packages (main-server ids) one OS family uses on this site. */
+export interface FamilyPackages {
+  osFamily: string;
+  networkAgent: MainPackage;
+  lightAgent: MainPackage;
+}
 
 /** Everything one run of the step works with. */
 export interface InstallContext {
@@ -16,6 +33,13 @@ export interface InstallContext {
   settings: InstallSettings;
   logger: Logger;
   signal: AbortSignal;
+  /** The order's facts per VM, by BIOS UUID. */
+  facts: Map<string, VmFacts>;
+  /** Validated packages per OS family in use. */
+  families: Map<string, FamilyPackages>;
+  /** The site's push-install account (sealed site secret), when configured. */
+  pushInstall?: PushInstallAccount;
+  reboot: RebootOptions;
 }
 
 export interface TaskBinding {
@@ -56,7 +80,7 @@ export async function completeTask(
   task: DeviceTask,
   vms: TrackedVm[],
   b: TaskBinding,
-  onSuccess: (vm: TrackedVm) => { status: VmStatus; detail: VmDetail },
+  onSuccess: (vm: TrackedVm, outcome: HostOutcome) => { status: VmStatus; detail: VmDetail },
 ): Promise<void> {
   let startedAt = vms.find((vm) => vm.detail.startedAt !== undefined)?.detail.startedAt;
   if (startedAt === undefined) {
@@ -64,13 +88,13 @@ export async function completeTask(
     startedAt = at;
     await ctx.progress.save(vms.map((vm) => ({ vm, status: 'in_progress', detail: { ...vm.detail, startedAt: at } })));
   }
-  const outcomes = await task.outcomes(vms.map(b.hostIdOf), startedAt, ctx.signal);
+  const outcomes = await task.outcomes(vms.map(b.hostIdOf), startedAt, ctx.signal, b.failCode);
   const gone = `the KSC task ${task.taskId} no longer exists, so its result is unknown`;
   await ctx.progress.save(
     vms.map((vm) => {
-      const o = outcomes?.get(b.hostIdOf(vm)) ?? { ok: false, message: gone };
-      if (o.ok) return { vm, ...onSuccess(vm) };
-      return { vm, status: 'failed', detail: { mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId, phase: b.phase }, errorCode: b.failCode, errorMessage: o.message };
+      const o: HostOutcome = outcomes?.get(b.hostIdOf(vm)) ?? { ok: false, message: gone };
+      if (o.ok) return { vm, ...onSuccess(vm, o) };
+      return { vm, status: 'failed', detail: { mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId, phase: b.phase }, errorCode: o.code ?? b.failCode, errorMessage: o.message };
     }),
   );
   if (outcomes) await task.delete();

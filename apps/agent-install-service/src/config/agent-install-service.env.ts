@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { StepServiceEnv } from '@tpo/site-directory';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -50,16 +50,4 @@ export class AgentInstallServiceEnv extends StepServiceEnv {
   @Min(1000)
   @Max(3_600_000)
   KSC_PACKAGE_DEADLINE_MS = 600_000;
-
-  /** Case-insensitive part of the main server's Network Agent installation package name. */
-  @IsString()
-  @MinLength(3)
-  @MaxLength(200)
-  NETWORK_AGENT_PACKAGE_NAME = 'Network Agent';
-
-  /** Case-insensitive part of the main server's Light Agent installation package name. */
-  @IsString()
-  @MinLength(3)
-  @MaxLength(200)
-  LIGHT_AGENT_PACKAGE_NAME = 'Light Agent';
 }

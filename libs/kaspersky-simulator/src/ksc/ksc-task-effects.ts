@@ -143,7 +143,8 @@ function remoteInstall(c: EffectContext, vsId: number, data: TaskData, host: Hos
   const fault = c.faults.hostFault(host.ip, host.dn, host.biosId, host.hostName);
   if (fault === 'unreachable') return { state: 16, descr: RI_TEXT.unreachable };
   if (!hasNetworkAgent(host)) {
-    if (!host.ip) return { state: 16, descr: `${RI_TEXT.unreachable} The device has no known address.` };
+    // A push reaches the machine at the record's address, if there is one on the network.
+    if (!host.ip || !c.ksc.network.has(host.ip)) return { state: 16, descr: RI_TEXT.unreachable };
     const accounts = accountsOf(c, data);
     if (accounts === undefined) return { state: 16, descr: RI_TEXT.accessDenied };
     if (accounts.length === 0) return { state: 16, descr: RI_TEXT.noNetworkAgent };
