@@ -61,7 +61,7 @@ export class ChaosRig {
       await fetch(`${this.platform.simulator.adminUrl}/sites/${s}/ksc/hosts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }),
+        body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
       });
     }
   }

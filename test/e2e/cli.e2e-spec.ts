@@ -55,7 +55,7 @@ describe('tpo CLI against the running platform', () => {
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: order.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address })) }),
+      body: JSON.stringify({ hosts: order.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
     });
     const file = join(dir, `${order.orderId}.json`);
     writeFileSync(file, JSON.stringify(order));

@@ -42,8 +42,8 @@ describe('issue 9: vendor failures, correlation, duplicates and exactly-once Cre
   };
   const tenantByOrder = async (orderId: string) => (await tenantsByOrder(orderId))[0];
   const waitStatus = (id: string, status: string, timeoutMs = 90_000) => eventually(async () => ((await getTenant(id)).status === status ? getTenant(id) : undefined), timeoutMs, 200);
-  const seedHosts = (vms: { biosUuid: string; name: string }[]) =>
-    fetch(`${admin()}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }) });
+  const seedHosts = (vms: { biosUuid: string; name: string; address: string; osFamily: string }[]) =>
+    fetch(`${admin()}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
   const publish = async (e: EventEnvelope<TenantRequestedV1>) => clientFor(nc, platform.messaging).publishEvent(TenantRequested, e);
 
   beforeAll(async () => {

@@ -69,7 +69,7 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }),
+      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
     });
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 20 } }) });
     const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KscClient } from '@tpo/ksc-client';
-import { LIGHT_AGENT_PRODUCTS } from '@tpo/kaspersky-simulator';
+import { SEED_LIGHT_AGENT } from '@tpo/kaspersky-simulator';
 import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
@@ -44,12 +44,16 @@ interface TenantView {
 
 type SimSite = {
   integrationServer: { tenants: { id: string; name: string; status: string; vKsc?: { id: string; userName: string } }[]; vms: { biosId: string; tenantId: string }[] };
-  ksc: { virtualServers: { id: number; dn: string }[]; users: { vsId: number; name: string }[]; hosts: { vsId: number; dn: string; biosId?: string; products: string[] }[] };
+  ksc: { virtualServers: { id: number; dn: string }[]; users: { vsId: number; name: string }[]; hosts: { vsId: number; dn: string; biosId?: string; products: string[]; installs?: string[] }[] };
   counters: Record<string, number>;
 };
 
-const vmsFor = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ biosUuid: randomUUID(), name: `${prefix}-vm${i + 1}`, osFamily: (i % 2 ? 'windows' : 'linux') as 'windows' | 'linux', address: `10.9.${i}.10` }));
+let orderSeq = 0;
+/** Distinct addresses per order: the platform finds a VM's device by address and name. */
+const vmsFor = (prefix: string, n: number) => {
+  const net = ++orderSeq;
+  return Array.from({ length: n }, (_, i) => ({ biosUuid: randomUUID(), name: `${prefix}-vm${i + 1}`, osFamily: (i % 2 ? 'windows' : 'linux') as 'windows' | 'linux', address: `10.9.${net}.${i + 10}` }));
+};
 
 function order(tag: string, vmCount = 5, extra: Partial<TenantRequestedV1> = {}): TenantRequestedV1 {
   const id = `${tag}-${randomUUID().slice(0, 6)}`;
@@ -77,11 +81,12 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
   const admin = () => platform.simulator.adminUrl;
   const simState = async (site = 'site-1') => (await (await fetch(`${admin()}/sites/${site}/state`)).json()) as SimSite;
   const getTenant = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`, { headers: auth })).json()) as TenantView;
-  const seedHosts = async (vms: { biosUuid: string; name: string }[], site = 'site-1') => {
+  /** The VMs on a site: managed by its KSC (a template with a Network Agent), or `unmanaged` machines on the network only. */
+  const seedHosts = async (vms: { biosUuid: string; name: string; address: string; osFamily: string }[], site = 'site-1', unmanaged = false) => {
     const res = await fetch(`${admin()}/sites/${site}/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }),
+      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily, withNetworkAgent: !unmanaged })) }),
     });
     expect(res.status).toBe(201);
   };
@@ -118,10 +123,13 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
   it('onboards three tenants ordered on NATS and one over REST, 5 VMs each, all the way to ready', async () => {
     const client = clientFor(nc, platform.messaging);
     const orders = [order('bus-a'), order('bus-b'), order('bus-c'), order('rest-d')];
-    // The VMs exist on both sites' KSC (as if cloned from templates with a Network Agent); placement picks one.
-    for (const o of orders) {
-      await seedHosts(o.vms, 'site-1');
-      await seedHosts(o.vms, 'site-2');
+    // The VMs exist on both sites (placement picks one): bus-a and bus-c as devices with a Network
+    // Agent (cloned from templates), bus-b and rest-d as machines no server manages yet (mixed
+    // Windows and Linux): the Network Agent is pushed to them first.
+    const unmanaged = new Set([1, 3]);
+    for (const [i, o] of orders.entries()) {
+      await seedHosts(o.vms, 'site-1', unmanaged.has(i));
+      await seedHosts(o.vms, 'site-2', unmanaged.has(i));
     }
     for (const o of orders.slice(0, 3)) await client.publishEvent(TenantRequested, envelope(o));
     expect((await postTenant(orders[3])).status).toBe(202);
@@ -141,8 +149,10 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
       expect(sim.ksc.users.filter((u) => u.name === orders[i].adminAccountName)).toEqual([expect.objectContaining({ vsId })]);
       for (const vm of orders[i].vms) {
         const host = sim.ksc.hosts.find((h) => h.biosId === vm.biosUuid.toLowerCase() && h.vsId === vsId);
-        expect(host?.products).toContain('1103');
-        expect(host?.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p))).toBe(true);
+        // The Network Agent and the Light Agent of the VM's own OS family, each installed once.
+        const lightAgent = SEED_LIGHT_AGENT[vm.osFamily].product;
+        expect(host?.products).toEqual(['1103', lightAgent]);
+        expect(host?.installs).toEqual(unmanaged.has(i) ? ['1103', lightAgent] : [lightAgent]);
         expect(sim.integrationServer.vms.find((v) => v.biosId === vm.biosUuid.toLowerCase())?.tenantId).toBe(isTenant[0].id);
       }
     }

@@ -23,7 +23,7 @@ describe('OpenAPI: every service describes every route, generated from the code'
     }
     const id = randomUUID().slice(0, 8);
     const vm = { biosUuid: randomUUID(), name: `oa-${id}`, osFamily: 'linux', address: '10.0.0.7' };
-    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: [{ biosId: vm.biosUuid, name: vm.name }] }) });
+    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: [{ biosId: vm.biosUuid, name: vm.name, ip: vm.address, osFamily: vm.osFamily }] }) });
     const order = { orderId: `oa-${id}`, tenantName: `OpenApi ${id}`, adminAccountName: `oa-${id}`, vms: [vm] };
     const created = await fetch(`${platform.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...(await authHeaders('admin')), 'content-type': 'application/json' }, body: JSON.stringify(order) });
     expect(created.status).toBe(202);

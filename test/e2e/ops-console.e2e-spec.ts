@@ -34,7 +34,7 @@ describe('ops console in headless Chromium against the running platform', () => 
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address })) }),
+      body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
     });
     const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...(await authHeaders('admin')), 'content-type': 'application/json' }, body: JSON.stringify(o) });
     expect(res.status).toBe(202);

@@ -35,7 +35,7 @@ describe('issue 9: security hardening (site scope on every route, TLS-off permis
     nc = await natsConnect();
     platform = await startTestPlatform(nc, { sites: 2, portBase: await freePortBase(), extraEnv: { RATE_LIMIT_PER_MINUTE: '400' } });
     const o = order({ preferredSiteId: 'site-1' });
-    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, json('POST', { hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }, {}));
+    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, json('POST', { hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }, {}));
     const created = (await (await fetch(url('tenant-service', '/v1/tenants'), json('POST', o, await authHeaders('admin')))).json()) as { id: string; siteId: string };
     tenant = { ...created, orderId: o.orderId };
     expect(tenant.siteId).toBe('site-1');

@@ -34,7 +34,7 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     // One tenant onboarded to the end, for BOLA and the secret checks.
     const o = order();
     for (const site of ['site-1', 'site-2']) {
-      await fetch(`${platform.simulator.adminUrl}/sites/${site}/ksc/hosts`, { ...json({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }) });
+      await fetch(`${platform.simulator.adminUrl}/sites/${site}/ksc/hosts`, { ...json({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
     }
     const created = (await (await fetch(tenantsUrl(), json(o, await authHeaders('admin')))).json()) as { id: string; siteId: string };
     readyTenant = created;

@@ -27,7 +27,7 @@ describe('traces: one onboarding is one trace across the five services (OTLP exp
   it('the REST order, every event hop, every job run and every vendor call share one trace with no broken parent link', async () => {
     const id = randomUUID().slice(0, 8);
     const vms = [0, 1].map((i) => ({ biosUuid: randomUUID(), name: `tr-${id}-${i}`, osFamily: 'linux', address: `10.0.1.${i + 1}` }));
-    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }) });
+    await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
     const order = { orderId: `tr-${id}`, tenantName: `Trace ${id}`, adminAccountName: `tr-${id}`, vms };
     const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...(await authHeaders('admin')), 'content-type': 'application/json' }, body: JSON.stringify(order) });
     expect(res.status).toBe(202);

@@ -42,7 +42,6 @@ async function outboxEvents<T>(type: string, tenantId: string): Promise<T[]> {
 }
 
 const hasLightAgent = (h: { products: string[] }) => h.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p));
-const hasLightAgentPackage = (p: { productName: string }) => LIGHT_AGENT_PRODUCTS.includes(p.productName);
 const byName = <T extends { name: string }>(list: T[]) => [...list].sort((a, b) => a.name.localeCompare(b.name));
 
 describe('agent installation step (real Postgres + NATS, simulated KSC)', () => {
@@ -254,6 +253,168 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(vasHosts(t).every((h) => hasLightAgent(h))).toBe(true);
       const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
       expect(res.body).toMatchObject({ status: 'succeeded', attempt: 2 });
+    });
+  });
+
+  /** Marks a finished step as given up (as after a KSC outage) so that an admin retry reaches it. */
+  const giveUp = async (t: Tenant) => {
+    await sql(SERVICE, `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`, [t.tenantId]);
+    await sql(SERVICE, `UPDATE job SET status = 'failed' WHERE kind = 'install-agents' AND key = $1`, [t.tenantId]);
+  };
+  const vmStates = async (t: Tenant) => {
+    const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
+    return Object.fromEntries(res.body.vms.map((v: { name: string; status: string; errorCode: string | null; errorMessage: string | null }) => [v.name, { status: v.status, code: v.errorCode, message: v.errorMessage }]));
+  };
+
+  describe('a tenant whose Windows and Linux VMs no server manages yet', () => {
+    let t: Tenant;
+
+    beforeAll(async () => {
+      // vm1-vm3 are machines on the network only; vm4 was also found by a network poll (a record without Network Agent).
+      t = await newTenant(4, (i) => (i === 3 ? 'discovered' : 'network'));
+      await publishSvmConfigured(t);
+      await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
+    });
+
+    it('installs the Network Agent and the Light Agent of its OS family on every VM, in the virtual server', async () => {
+      const [event] = await installedEvents(t);
+      expect(event.failed).toEqual([]);
+      expect(byName(event.succeeded)).toEqual(byName(t.vms.map(({ biosUuid, name }) => ({ biosUuid, name }))));
+      const vs = site.ksc.vservers.get(t.vsId)!;
+      for (const vm of t.vms) {
+        expect(vasHostOf(t, vm)).toMatchObject({ groupId: vs.groupsId, osFamily: vm.osFamily, nagentVersion: expect.any(String), products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)] });
+        // Each product installed exactly once, and no VM restarted (the site's reboot mode is "never").
+        expect(vasHostOf(t, vm)!.installs).toEqual([NETWORK_AGENT_PRODUCT, lightAgentOf(vm)]);
+        expect(vasHostOf(t, vm)!.reboots).toBeUndefined();
+      }
+      expect(site.ksc.hostsOf(0).filter((h) => t.vms.some((vm) => vm.address === h.ip))).toEqual([]);
+    });
+
+    it('made one device record per machine KSC did not list, pushed with a protected account, and cleaned up its tasks', () => {
+      expect(site.ksc.hostsOf(t.vsId).filter((h) => t.vms.some((vm) => vm.address === h.ip))).toHaveLength(4);
+      expect(site.counters.get('Tasks.ProtectPassword')).toBeGreaterThanOrEqual(1);
+      const snapshot = site.kscProtocol!.snapshot() as { tasks: { displayName?: string }[] };
+      expect(snapshot.tasks.filter((task) => String(task.displayName ?? '').includes(t.vServerName))).toEqual([]);
+    });
+  });
+
+  describe('per-host faults on machines no server manages yet', () => {
+    let t: Tenant;
+
+    beforeAll(async () => {
+      t = await newTenant(4, () => 'network');
+      site.faults.merge({ hostFaults: { [t.vms[1].address]: 'unreachable', [t.vms[2].address]: 'access-denied', [t.vms[3].address]: 'reboot-required' } });
+      await publishSvmConfigured(t);
+      await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
+    });
+
+    afterAll(() => site.faults.merge({ hostFaults: {} }));
+
+    it('gives each faulty VM a state and a reason the admin can act on, and the rest proceeds', async () => {
+      const [event] = await installedEvents(t);
+      expect(event.succeeded).toEqual([{ biosUuid: t.vms[0].biosUuid, name: t.vms[0].name }]);
+      const states = await vmStates(t);
+      expect(states[t.vms[0].name]).toMatchObject({ status: 'succeeded', code: null });
+      expect(states[t.vms[1].name]).toMatchObject({ status: 'failed', code: 'HOST_UNREACHABLE', message: expect.stringMatching(/offline.*check that the VM is running/) });
+      expect(states[t.vms[2].name]).toMatchObject({ status: 'failed', code: 'ACCESS_DENIED', message: expect.stringMatching(/Access denied.*push-install account/) });
+      expect(states[t.vms[3].name]).toMatchObject({ status: 'failed', code: 'REBOOT_PENDING', message: expect.stringMatching(/restart/) });
+      expect(vasHostOf(t, t.vms[0])!.installs).toEqual([NETWORK_AGENT_PRODUCT, lightAgentOf(t.vms[0])]);
+      // The VM whose install waits for a restart was not restarted: the site never forces one.
+      const waiting = site.ksc.hostsOf(0).find((h) => h.ip === t.vms[3].address)!;
+      expect(waiting.installs).toEqual([NETWORK_AGENT_PRODUCT]);
+      expect(waiting.reboots).toBeUndefined();
+    });
+
+    it('after the faults clear, a retry installs only what is missing', async () => {
+      site.faults.merge({ hostFaults: {} });
+      await giveUp(t);
+      const installedFirst = vasHostOf(t, t.vms[0])!.hostName;
+      await requestRetry(t, 2);
+      await eventually(async () => (await installedEvents(t)).length === 2, 30_000);
+      const [, second] = await installedEvents(t);
+      expect(second.failed).toEqual([]);
+      expect(second.succeeded).toHaveLength(4);
+      for (const vm of t.vms) {
+        // Never a second Network Agent or Light Agent install on any VM (simulator install log).
+        expect(vasHostOf(t, vm)).toMatchObject({ products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)], installs: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)] });
+      }
+      expect(vasHostOf(t, t.vms[0])!.hostName).toBe(installedFirst);
+      expect(await vmStates(t)).toMatchObject({ [t.vms[0].name]: { status: 'succeeded' }, [t.vms[3].name]: { status: 'succeeded' } });
+    });
+
+    it('a Light Agent already on the device counts as installed, without a task', async () => {
+      const t2 = await newTenant(1, () => 'managed');
+      const before = site.counters.get('Tasks.AddTask');
+      // A VM already in the tenant's vAS with its Light Agent (e.g. installed by hand before the step).
+      const onMain = [...site.ksc.hosts.values()].find((h) => h.ip === t2.vms[0].address)!;
+      site.ksc.reconnectHostToVServer(onMain, t2.vServerName).products.push(lightAgentOf(t2.vms[0]));
+      await publishSvmConfigured(t2);
+      await eventually(async () => (await installedEvents(t2)).length === 1, 30_000);
+      expect((await installedEvents(t2))[0].succeeded).toHaveLength(1);
+      expect(site.counters.get('Tasks.AddTask')).toBe(before);
+      const [row] = await sql<{ note: string }>(SERVICE, `SELECT detail->>'note' AS note FROM step_vm WHERE tenant_id = $1`, [t2.tenantId]);
+      expect(row.note).toBe('ALREADY_INSTALLED');
+    });
+  });
+
+  describe('bad input fails clearly before any change on the KSC', () => {
+    const changes = () =>
+      ['Tasks.AddTask', 'Tasks.RunTask', 'HostGroup.AddHost', 'HostGroup.MoveHostsToGroup', 'PackagesApi.RetranslateToVServerAsync', 'Tasks.ProtectPassword'].reduce((n, m) => n + site.counters.get(m), 0);
+    let saved: { deployment: unknown; pushInstall: unknown };
+
+    beforeEach(() => {
+      saved = { deployment: JSON.parse(JSON.stringify(fixture.connection.deployment)), pushInstall: fixture.connection.ksc.pushInstall };
+    });
+
+    afterEach(() => {
+      fixture.connection.deployment = saved.deployment as typeof fixture.connection.deployment;
+      fixture.connection.ksc.pushInstall = saved.pushInstall as typeof fixture.connection.ksc.pushInstall;
+    });
+
+    const failedStep = async (t: Tenant) => {
+      await eventually(async () => (await outboxEvents(OnboardingStepFailed.type, t.tenantId)).length === 1, 30_000);
+      return vmStates(t);
+    };
+
+    it('a site without a Linux package: the Linux VMs fail with PACKAGE_NOT_FOUND, nothing is changed for them', async () => {
+      const linux = fixture.connection.deployment!.osFamilies.find((f) => f.osFamily === 'linux')!;
+      linux.lightAgentPackage = { ...linux.lightAgentPackage, productName: 'NO-SUCH-PRODUCT' };
+      const t = await newTenant(2, () => 'network');
+      t.data.vms = [t.vms[1]];
+      const before = changes();
+      await publishSvmConfigured(t);
+      expect(await failedStep(t)).toEqual({ [t.vms[1].name]: { status: 'failed', code: 'PACKAGE_NOT_FOUND', message: expect.stringMatching(/no linux Light Agent \(product NO-SUCH-PRODUCT/) } });
+      expect(changes()).toBe(before);
+    });
+
+    it('an OS family the site is not configured for fails with OS_FAMILY_NOT_CONFIGURED', async () => {
+      fixture.connection.deployment!.osFamilies = fixture.connection.deployment!.osFamilies.filter((f) => f.osFamily !== 'linux');
+      const t = await newTenant(2, () => 'network');
+      t.data.vms = [t.vms[1]];
+      const before = changes();
+      await publishSvmConfigured(t);
+      expect(await failedStep(t)).toEqual({ [t.vms[1].name]: { status: 'failed', code: 'OS_FAMILY_NOT_CONFIGURED', message: expect.stringContaining('"linux" is not configured') } });
+      expect(changes()).toBe(before);
+    });
+
+    it('a VM that needs a push install on a site without a push-install account fails with PUSH_INSTALL_NOT_CONFIGURED', async () => {
+      fixture.connection.ksc.pushInstall = undefined;
+      const t = await newTenant(2, () => 'network');
+      const before = changes();
+      await publishSvmConfigured(t);
+      const states = await failedStep(t);
+      for (const vm of t.vms) expect(states[vm.name]).toMatchObject({ status: 'failed', code: 'PUSH_INSTALL_NOT_CONFIGURED', message: expect.stringContaining(vm.address) });
+      expect(changes()).toBe(before);
+    });
+
+    it('two devices with the address and the name of the VM fail the VM with AMBIGUOUS_VM_ADDRESS; another name at that address is another machine', async () => {
+      const t = await newTenant(1, () => 'none');
+      const n = t.vms[0].name;
+      for (const dn of [n, n.toUpperCase(), 'other-tenant-vm']) site.ksc.addHost(0, { groupId: 0, dn, fqdn: dn, dnsName: dn, dnsDomain: '', ip: t.vms[0].address, nagentVersion: '15.1.0.20748', products: [NETWORK_AGENT_PRODUCT] });
+      const before = changes();
+      await publishSvmConfigured(t);
+      expect(await failedStep(t)).toEqual({ [t.vms[0].name]: { status: 'failed', code: 'AMBIGUOUS_VM_ADDRESS', message: expect.stringMatching(new RegExp(`${t.vms[0].address.replace(/\./g, '\\.')} \\("${n}", "${n.toUpperCase()}"\\)`)) } });
+      expect(changes()).toBe(before);
     });
   });
 

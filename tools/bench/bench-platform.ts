@@ -98,6 +98,13 @@ export interface Order {
   vms: { biosUuid: string; name: string; osFamily: 'linux' | 'windows'; address: string }[];
 }
 
+let nextAddress = 1;
+/** A distinct IPv4 address per VM: the platform finds a VM's device by its address. */
+function uniqueAddress(): string {
+  const n = nextAddress++;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 export function makeOrders(count: number, vms: number, tag = 'bench'): Order[] {
   return Array.from({ length: count }, () => {
     const id = randomUUID().slice(0, 8);
@@ -105,14 +112,14 @@ export function makeOrders(count: number, vms: number, tag = 'bench'): Order[] {
       orderId: `${tag}-${id}`,
       tenantName: `Bench ${id}`,
       adminAccountName: `${tag}-${id}`,
-      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `b${id}-vm${i}`, osFamily: 'linux' as const, address: `10.1.${i % 250}.1` })),
+      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `b${id}-vm${i}`, osFamily: 'linux' as const, address: uniqueAddress() })),
     };
   });
 }
 
 /** The VMs exist on the site's KSC (as if cloned from a template with a Network Agent). */
 export async function seedHosts(simulatorAdminUrl: string, siteId: string, orders: Order[]): Promise<void> {
-  const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })));
+  const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })));
   for (let i = 0; i < hosts.length; i += 1000) {
     const res = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: hosts.slice(i, i + 1000) }) });
     if (!res.ok) throw new Error(`seeding hosts failed: ${res.status}`);

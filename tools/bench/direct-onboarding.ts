@@ -100,13 +100,14 @@ async function installAgents(c: DirectClients, o: Order, vsName: string): Promis
     let inVas = await new PackagesApi(vas).getPackages2();
     const names = (p: { KLPKG_NPI_NAME?: unknown; KLPKG_DN?: unknown }) => String(p.KLPKG_NPI_NAME ?? p.KLPKG_DN ?? '');
     for (const part of ['Network Agent', 'Light Agent']) {
-      const pkg = onMain.find((p) => names(p).includes(part))!;
+      // The bench's VMs are Linux: that family's packages (the site holds one per OS family).
+      const pkg = onMain.find((p) => names(p).includes(part) && names(p).includes('Linux'))!;
       if (inVas.some((x) => names(x) === names(pkg))) continue;
       const guid = await new PackagesApi(main).retranslateToVServer(PackagesApi.packageId(pkg)!, vServer!.KLVSRV_ID as number);
       await waitAction(main, guid);
       inVas = await new PackagesApi(vas).getPackages2();
     }
-    const lightAgent = PackagesApi.packageId(inVas.find((p) => names(p).includes('Light Agent'))!)!;
+    const lightAgent = PackagesApi.packageId(inVas.find((p) => names(p).includes('Light Agent') && names(p).includes('Linux'))!)!;
     const vmNames = o.vms.map((v) => v.name);
     await findHosts(vas, vmNames); // none there yet
     const mainHosts = await findHosts(main, vmNames);

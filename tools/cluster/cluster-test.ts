@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     });
     console.log(`[cluster] NATS ${nats.url}; services up (${platform.replicas.length} processes)`);
     const orders = ordersFor(TENANTS, VMS);
-    const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })));
+    const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })));
     await fetch(`${platform.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts }) });
     const auth = { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'cluster-test', roles: ['admin'], ttlSeconds: 7200 })}` };
 

@@ -31,13 +31,17 @@ export interface DemoOptions {
   print?: (line: string) => void;
 }
 
-/** Makes VMs known to the simulated KSC as managed devices (as if cloned from a template with a Network Agent). */
-export async function seedSimulatedVms(simulatorAdminUrl: string, siteIds: string[], vms: { biosUuid: string; name: string; address: string }[]): Promise<void> {
+/**
+ * Puts the VMs on the simulated sites' networks as machines no server manages yet: the onboarding
+ * pushes the Network Agent to their addresses (with the site's push-install account), moves them
+ * into the tenant's virtual server and installs the Light Agent of their OS family.
+ */
+export async function seedSimulatedVms(simulatorAdminUrl: string, siteIds: string[], vms: { biosUuid: string; name: string; address: string; osFamily: string }[]): Promise<void> {
   for (const siteId of siteIds) {
     const seeded = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address })) }),
+      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily, withNetworkAgent: false })) }),
     });
     if (!seeded.ok) throw new Error(`seeding simulated VMs on ${siteId} failed: ${seeded.status} ${await seeded.text()}`);
   }
@@ -53,8 +57,8 @@ export function stepLine(index: number, total: number, s: TimelineEntry): string
 }
 
 /**
- * Onboards a demo tenant with a few VMs end to end: seeds the VMs as devices of the simulated KSC
- * (as if cloned from a template with a Network Agent), orders the tenant over REST, prints one line
+ * Onboards a demo tenant with a few VMs end to end: puts the VMs on the simulated site's network
+ * (no agent yet), orders the tenant over REST, prints one line
  * per step as it completes, then reveals the handover data once.
  */
 export async function runDemoOnboarding(opts: DemoOptions): Promise<TenantView> {

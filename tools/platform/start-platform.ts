@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   await runDemoOnboarding({ tenantUrl: running.url('tenant-service'), simulatorAdminUrl: running.simulator.adminUrl, siteId: running.simulator.endpoints[0].siteId, token });
   if (once) return void (await shutdown(0));
   // The example order of the docs and the CLI help can be placed on any site: its VMs exist everywhere.
-  const example = JSON.parse(readFileSync(resolve(ROOT_DIR, 'docs', 'examples', 'tenant-order.json'), 'utf8')) as { vms: { biosUuid: string; name: string; address: string }[] };
+  const example = JSON.parse(readFileSync(resolve(ROOT_DIR, 'docs', 'examples', 'tenant-order.json'), 'utf8')) as { vms: { biosUuid: string; name: string; address: string; osFamily: string }[] };
   await seedSimulatedVms(running.simulator.adminUrl, running.simulator.endpoints.map((e) => e.siteId), example.vms);
   for (const line of usageHints(running)) console.log(line);
   console.log('\nRunning; Ctrl-C to stop.');

@@ -18,7 +18,7 @@ export interface LocatableVm {
   address?: string;
 }
 
-const FIELDS = ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_IP_LONG', 'KLHST_WKS_NAG_VERSION', 'KLHST_WKS_LAST_VISIBLE'];
+const FIELDS = ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_DNSNAME', 'KLHST_WKS_GROUPID', 'KLHST_WKS_IP_LONG', 'KLHST_WKS_NAG_VERSION', 'KLHST_WKS_LAST_VISIBLE'];
 /** Addresses per FindHosts call, so that one filter stays a reasonable size. */
 const ADDRESSES_PER_SEARCH = 100;
 
@@ -35,10 +35,11 @@ function toHost(h: KscHostInfo): KscHost {
 
 /**
  * Finds each VM's device on the session's server by its IPv4 address (KLHST_WKS_IP_LONG, ksc-openapi
- * §3.2), never by display name alone: KSC does not expose the BIOS UUID, and names repeat. When
- * several devices share the address, the one whose display name is the VM's name wins; if that
- * does not single one out, the VM is ambiguous (the admin must clean up the duplicate records).
- * One FindHosts per 100 addresses with an OR filter, read through the ChunkAccessor.
+ * §3.2) AND its name (display name or DNS name), never by name alone: KSC does not expose the BIOS
+ * UUID, and names repeat. Tenants' private networks overlap, so a device at the same address with
+ * another name is another machine, not this VM (which then counts as missing). Two devices with
+ * both the address and the name make the VM ambiguous (the admin must clean up the duplicate
+ * records). One FindHosts per 100 addresses with an OR filter, read through the ChunkAccessor.
  */
 export async function locateHosts(session: KscSession, vms: LocatableVm[]): Promise<Map<string, Located>> {
   const byIp = new Map<number, KscHostInfo[]>();
@@ -56,11 +57,11 @@ export async function locateHosts(session: KscSession, vms: LocatableVm[]): Prom
   for (const vm of vms) {
     const ip = vm.address ? ipToLong(vm.address) : undefined;
     const found = ip === undefined ? [] : (byIp.get(ip) ?? []);
-    const named = found.filter((h) => (h.KLHST_WKS_DN ?? '').toLowerCase() === vm.name.toLowerCase());
-    const pick = found.length === 1 ? found : named;
-    if (found.length === 0) out.set(vm.biosUuid, { missing: true });
-    else if (pick.length === 1) out.set(vm.biosUuid, { host: toHost(pick[0]) });
-    else out.set(vm.biosUuid, { ambiguous: found.map(toHost) });
+    const name = vm.name.toLowerCase();
+    const named = found.filter((h) => (h.KLHST_WKS_DN ?? '').toLowerCase() === name || (h.KLHST_WKS_DNSNAME ?? '').toLowerCase() === name);
+    if (named.length === 0) out.set(vm.biosUuid, { missing: true });
+    else if (named.length === 1) out.set(vm.biosUuid, { host: toHost(named[0]) });
+    else out.set(vm.biosUuid, { ambiguous: named.map(toHost) });
   }
   return out;
 }

@@ -42,18 +42,31 @@ export async function planPlacement(ctx: InstallContext, onlyPushed = false): Pr
   const plan: PlacementPlan = { inVas: new Map(), reconnect: [], push: [] };
   const todo = ctx.progress.vms.filter((vm) => (vm.status === 'pending' && !onlyPushed) || (vm.status === 'in_progress' && vm.detail.phase === 'pushed'));
   if (todo.length === 0) return plan;
-  const ambiguous: TrackedVm[] = [];
+  const ambiguous = new Map<TrackedVm, KscHost[]>();
   const notConnected: TrackedVm[] = [];
   const inVas = await locateHosts(ctx.vas, todo.map((vm) => facts(ctx, vm)));
-  const elsewhere = todo.filter((vm) => !classify(inVas.get(vm.biosUuid), (host) => plan.inVas.set(vm.biosUuid, host), () => ambiguous.push(vm)));
+  const elsewhere = todo.filter((vm) => !classify(inVas.get(vm.biosUuid), (host) => plan.inVas.set(vm.biosUuid, host), (hosts) => ambiguous.set(vm, hosts)));
   const onMain = await locateHosts(ctx.main, elsewhere.map((vm) => facts(ctx, vm)));
   for (const vm of elsewhere) {
     const found = onMain.get(vm.biosUuid);
-    const placed = classify(found, (host) => (host.managed ? plan.reconnect.push({ vm, host }) : vm.status === 'pending' ? plan.push.push({ vm, host }) : notConnected.push(vm)), () => ambiguous.push(vm));
+    const placed = classify(
+      found,
+      (host) => (host.managed ? plan.reconnect.push({ vm, host }) : vm.status === 'pending' ? plan.push.push({ vm, host }) : notConnected.push(vm)),
+      (hosts) => ambiguous.set(vm, hosts),
+    );
     if (!placed && vm.status === 'pending') plan.push.push({ vm });
     else if (!placed) notConnected.push(vm);
   }
-  await ctx.progress.fail(ambiguous, 'placement', AMBIGUOUS_VM_ADDRESS, (vm) => `several KSC devices have the address ${ctx.facts.get(vm.biosUuid)?.address} and none is uniquely named "${vm.name}"; remove the stale records`);
+  await ctx.progress.fail(
+    [...ambiguous.keys()],
+    'placement',
+    AMBIGUOUS_VM_ADDRESS,
+    (vm) =>
+      `several KSC devices have the address ${ctx.facts.get(vm.biosUuid)?.address} (${ambiguous
+        .get(vm)!
+        .map((h) => `"${h.displayName}"`)
+        .join(', ')}) all named "${vm.name}"; remove the stale records`,
+  );
   await ctx.progress.fail(notConnected, 'pushed', NETWORK_AGENT_NOT_CONNECTED, (vm) => `the Network Agent was installed on ${ctx.facts.get(vm.biosUuid)?.address} but does not report to the Administration Server`);
   if (!ctx.pushInstall) {
     await ctx.progress.fail(
@@ -68,9 +81,9 @@ export async function planPlacement(ctx: InstallContext, onlyPushed = false): Pr
 }
 
 /** True when the locator settled the VM (found or ambiguous), false when it found nothing. */
-function classify(found: Located | undefined, onHost: (host: KscHost) => unknown, onAmbiguous: () => unknown): boolean {
+function classify(found: Located | undefined, onHost: (host: KscHost) => unknown, onAmbiguous: (hosts: KscHost[]) => unknown): boolean {
   if (!found || 'missing' in found) return false;
-  if ('ambiguous' in found) onAmbiguous();
+  if ('ambiguous' in found) onAmbiguous(found.ambiguous);
   else onHost(found.host);
   return true;
 }

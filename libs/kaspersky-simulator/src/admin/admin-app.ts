@@ -8,9 +8,9 @@ import { NETWORK_AGENT_PRODUCT } from '../ksc/ksc-model';
 interface SeededHost {
   biosId: string;
   name: string;
-  ip?: string;
+  ip: string;
   fqdn?: string;
-  osFamily?: SeedOsFamily;
+  osFamily: SeedOsFamily;
   groupId?: number;
   withNetworkAgent?: boolean;
   discovered?: boolean;
@@ -101,13 +101,14 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const s = site(req, res);
     if (!s) return;
     const hosts = (req.body.hosts ?? []) as SeededHost[];
-    const bad = hosts.find((h) => !h.biosId || !h.name || (h.osFamily !== undefined && !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily)) || (h.withNetworkAgent === false && !h.ip));
-    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId and name are required, osFamily is one of ${SEED_OS_FAMILIES.join(', ')}, an unmanaged machine needs its ip` });
+    // The platform finds a VM's device by its address: a seeded VM without one could never be found.
+    const bad = hosts.find((h) => !h.biosId || !h.name || !h.ip || !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily ?? ''));
+    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId, name, ip and osFamily (${SEED_OS_FAMILIES.join(', ')}) are required` });
     const created = hosts.map((h) => {
       const fqdn = h.fqdn ?? `${h.name}.tenant.local`;
       const biosId = h.biosId.toLowerCase();
       if (h.withNetworkAgent === false) {
-        const machine = s.ksc.addNetworkMachine({ ip: h.ip!, name: h.name, fqdn, biosId, osFamily: h.osFamily });
+        const machine = s.ksc.addNetworkMachine({ ip: h.ip, name: h.name, fqdn, biosId, osFamily: h.osFamily });
         if (!h.discovered) return machine;
       }
       return s.ksc.addHost(0, {
@@ -119,7 +120,7 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
         ip: h.ip,
         biosId,
         osFamily: h.osFamily,
-        nagentVersion: h.withNetworkAgent === false ? undefined : SEED_NETWORK_AGENT_PACKAGES[h.osFamily ?? 'windows'].version,
+        nagentVersion: h.withNetworkAgent === false ? undefined : SEED_NETWORK_AGENT_PACKAGES[h.osFamily].version,
         products: h.withNetworkAgent === false ? [] : [NETWORK_AGENT_PRODUCT],
       });
     });
