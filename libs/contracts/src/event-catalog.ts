@@ -14,6 +14,7 @@ import {
   TenantRequestRejected,
   VmsRegistered,
 } from './events/onboarding';
+import { SitePreflightCompleted } from './events/sites';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -30,6 +31,7 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   OnboardingStepFailed,
   OnboardingRetryRequested,
   TenantReady,
+  SitePreflightCompleted,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {
