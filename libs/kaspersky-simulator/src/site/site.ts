@@ -1,5 +1,6 @@
 import { DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
 import { SEED_PUSH_INSTALL_ACCOUNT } from '../config/seed';
+import { ensureSeededDeployment } from '../config/seed-site';
 import { FaultConfig, FaultController } from '../faults/faults';
 import { IntegrationServerModel } from '../integration-server/is-model';
 import { KscModel } from '../ksc/ksc-model';
@@ -46,6 +47,7 @@ export class Site {
     this.pushInstallAccount = { ...(options.pushInstallAccount ?? SEED_PUSH_INSTALL_ACCOUNT) };
     this.faults = new FaultController(options.faults);
     this.ksc = new KscModel(() => this.assumptions, options.kscAccount);
+    ensureSeededDeployment(this.ksc);
     this.is = new IntegrationServerModel(this.ksc, this.faults, () => this.assumptions, () => this.kscConfigured);
   }
 
