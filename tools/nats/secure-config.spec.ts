@@ -81,7 +81,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
         .map((s) => s.slice('tpo.evt.'.length))
         .filter((k) => k !== 'backbone-ping.v1' && k !== 'onboarding-step-failed.v1')
         .sort();
-    expect(events('tenant-service')).toEqual(['onboarding-retry-requested.v1', 'tenant-created.v1', 'tenant-ready.v1', 'tenant-request-duplicate.v1', 'tenant-request-rejected.v1']);
+    expect(events('tenant-service')).toEqual(['onboarding-retry-requested.v1', 'site-preflight-completed.v1', 'tenant-created.v1', 'tenant-ready.v1', 'tenant-request-duplicate.v1', 'tenant-request-rejected.v1']);
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
     expect(events('agent-install-service')).toEqual(['agents-installed.v1']);
     expect(events('registration-service')).toEqual(['vms-registered.v1']);
