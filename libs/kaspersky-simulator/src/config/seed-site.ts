@@ -5,16 +5,21 @@ import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODU
  * Makes sure a simulated main server holds what `simulatorSiteDeployment()` names, the way a
  * provider's admin prepares a real KSC once in the console: per OS family a Network Agent and a
  * Light Agent installation package, and the reference policies (Light Agent per OS family,
- * Protection Server profile "standard"). Adds only what is missing (by package name and product,
- * by policy id), so a model that seeds them itself keeps its own.
+ * Protection Server profile "standard"). Adds only what is missing (packages by product and the
+ * selector's name fragment, policies by id), so a model that seeds them itself keeps its own.
  */
 export function ensureSeededDeployment(ksc: KscModel): void {
-  const has = (name: string, product: string) => ksc.packagesOf(MAIN_SERVER).some((p) => p.name === name && p.productName === product);
+  const packages = () => ksc.packagesOf(MAIN_SERVER);
   for (const f of ['windows', 'linux'] as const) {
     const na = SEED_NETWORK_AGENT_PACKAGES[f];
-    if (!has(na.packageName, SEED_NETWORK_AGENT_PRODUCT)) ksc.addPackage(MAIN_SERVER, na.packageName, SEED_NETWORK_AGENT_PRODUCT, na.version);
+    if (!packages().some((p) => p.productName === SEED_NETWORK_AGENT_PRODUCT && p.name.toLowerCase().includes(na.nameContains.toLowerCase()))) {
+      ksc.addPackage(MAIN_SERVER, na.packageName, SEED_NETWORK_AGENT_PRODUCT, na.version);
+    }
     const la = SEED_LIGHT_AGENT[f];
-    if (!has(la.packageName, la.product)) ksc.addPackage(MAIN_SERVER, la.packageName, la.product, la.version);
+    // Named by product only: a model that seeds its own (named) packages first keeps them.
+    if (!packages().some((p) => p.productName === la.product && p.productVersion === la.version)) {
+      ksc.addPackage(MAIN_SERVER, `${la.product} ${la.version} installation package`, la.product, la.version);
+    }
   }
   const policy = (id: number, name: string, product: string, version: string) => {
     if (ksc.policies.has(id)) return;
