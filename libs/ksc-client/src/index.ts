@@ -14,3 +14,5 @@ export * from './task-templates';
 export * from './tasks-api';
 export * from './security-api';
 export * from './policy-api';
+export * from './ss-contents-api';
+export * from './policy-values';
