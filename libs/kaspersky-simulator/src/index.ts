@@ -9,3 +9,4 @@ export * from './server/tls-material';
 export * from './config/seed';
 export * from './ksc/ksc-settings-storage';
 export * from './ksc/ksc-policy-seed';
+export * from './ksc/ksc-licenses';

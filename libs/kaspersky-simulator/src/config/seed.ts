@@ -12,6 +12,9 @@
  * sites with it. Only the Network Agent product `1103` is documented (addendum §1.6).
  */
 
+export const SEED_OS_FAMILIES = ['windows', 'linux'] as const;
+export type SeedOsFamily = (typeof SEED_OS_FAMILIES)[number];
+
 /** DOCUMENTED: Network Agent product id (KSC13/a00019). */
 export const SEED_NETWORK_AGENT_PRODUCT = '1103';
 export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
@@ -107,3 +110,17 @@ export const SEED_LA_OTHER_SECTION = 'KSVLA_GENERAL';
 export const SEED_LA_OTHER_VALUES = { ShowTrayIcon: { value: true, locked: false }, EventRetentionDays: { value: 30, locked: true } } as const;
 export const SEED_PS_SECTION = 'KSVSVM_PROTECTION';
 export const SEED_PS_VALUES = { ScanArchives: { value: false, locked: true }, HeuristicLevel: { value: 'medium', locked: false } } as const;
+
+/**
+ * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):
+ * a commercial key for the protection product, valid for a year from the simulator's start. The
+ * serial and product name are simulator stand-ins; the attribute names are DOCUMENTED (KSC13/a00115).
+ */
+export const SEED_LICENSE_KEY = {
+  serial: 'SIM0-000001-00000001',
+  productName: 'Kaspersky Security for Virtualization Light Agent',
+  appId: 2750,
+  keyType: 1,
+  licCount: 500,
+  validDays: 365,
+} as const;
