@@ -14,6 +14,16 @@ import {
   TenantRequestRejected,
   VmsRegistered,
 } from './events/onboarding';
+import {
+  TenantDeprovisioned,
+  TenantDeprovisionRequested,
+  TenantOperationFailed,
+  TenantOperationRejected,
+  TenantResumed,
+  TenantResumeRequested,
+  TenantSuspended,
+  TenantSuspendRequested,
+} from './events/lifecycle';
 import { SitePreflightCompleted } from './events/sites';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
@@ -31,6 +41,14 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   OnboardingStepFailed,
   OnboardingRetryRequested,
   TenantReady,
+  TenantSuspendRequested,
+  TenantResumeRequested,
+  TenantDeprovisionRequested,
+  TenantOperationRejected,
+  TenantSuspended,
+  TenantResumed,
+  TenantDeprovisioned,
+  TenantOperationFailed,
   SitePreflightCompleted,
 ];
 

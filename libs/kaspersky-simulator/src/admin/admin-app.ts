@@ -1,8 +1,20 @@
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { ASSUMPTION_SOURCES, DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
 import { FaultConfig } from '../faults/faults';
+import { SEED_NETWORK_AGENT_PACKAGES, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
 import { LicenseKeyInput } from '../ksc/ksc-licenses';
 import { NETWORK_AGENT_PRODUCT } from '../ksc/ksc-model';
+
+interface SeededHost {
+  biosId: string;
+  name: string;
+  ip?: string;
+  fqdn?: string;
+  osFamily?: SeedOsFamily;
+  groupId?: number;
+  withNetworkAgent?: boolean;
+  discovered?: boolean;
+}
 import type { SiteEndpoints } from '../server/simulator';
 import { Site } from '../site/site';
 
@@ -79,28 +91,72 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     res.json(s.assumptions);
   });
   /**
-   * Seeds tenant VMs as devices managed by the main server (VM templates with a Network Agent
-   * pointing at the KSC), so the onboarding can move them into the tenant's vAS.
-   * Body: `{ "hosts": [{ "biosId", "name", "ip"?, "groupId"? }] }`.
+   * Seeds tenant VMs. With a Network Agent (default) they are devices managed by the main server
+   * (VM templates whose agent points at the KSC). With `withNetworkAgent: false` they are machines
+   * on the tenant network that no server manages yet: reachable only by a push install to their
+   * `ip` (and, with `discovered: true`, already listed by a network poll in Unassigned devices).
+   * Body: `{ "hosts": [{ "biosId", "name", "ip", "osFamily", "fqdn"?, "groupId"?, "withNetworkAgent"?, "discovered"? }] }`.
    */
   app.post('/sites/:siteId/ksc/hosts', (req, res) => {
     const s = site(req, res);
     if (!s) return;
-    const hosts = (req.body.hosts ?? []) as { biosId: string; name: string; ip?: string; groupId?: number; withNetworkAgent?: boolean }[];
-    const created = hosts.map((h) =>
-      s.ksc.addHost(0, {
+    const hosts = (req.body.hosts ?? []) as SeededHost[];
+    const bad = hosts.find((h) => !h.biosId || !h.name || (h.osFamily !== undefined && !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily)) || (h.withNetworkAgent === false && !h.ip));
+    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId and name are required, osFamily is one of ${SEED_OS_FAMILIES.join(', ')}, an unmanaged machine needs its ip` });
+    const created = hosts.map((h) => {
+      const fqdn = h.fqdn ?? `${h.name}.tenant.local`;
+      const biosId = h.biosId.toLowerCase();
+      if (h.withNetworkAgent === false) {
+        const machine = s.ksc.addNetworkMachine({ ip: h.ip!, name: h.name, fqdn, biosId, osFamily: h.osFamily });
+        if (!h.discovered) return machine;
+      }
+      return s.ksc.addHost(0, {
         groupId: h.groupId ?? 1,
         dn: h.name,
-        fqdn: `${h.name}.tenant.local`,
-        dnsName: h.name,
-        dnsDomain: 'tenant.local',
+        fqdn,
+        dnsName: fqdn.split('.')[0],
+        dnsDomain: fqdn.split('.').slice(1).join('.'),
         ip: h.ip,
-        biosId: h.biosId.toLowerCase(),
-        nagentVersion: h.withNetworkAgent === false ? undefined : '15.1.0.20748',
+        biosId,
+        osFamily: h.osFamily,
+        nagentVersion: h.withNetworkAgent === false ? undefined : SEED_NETWORK_AGENT_PACKAGES[h.osFamily ?? 'windows'].version,
         products: h.withNetworkAgent === false ? [] : [NETWORK_AGENT_PRODUCT],
-      }),
-    );
+      });
+    });
     res.status(201).json(created);
+  });
+  /** A policy with its settings storage (tests read back what the platform wrote). */
+  app.get('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const p = s.ksc.policies.get(Number(req.params.policyId));
+    if (!p) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    res.json(p);
+  });
+  /** Removes a policy (e.g. a site's reference policy, for "site without reference policy" tests). */
+  app.delete('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    if (!s.ksc.policies.delete(Number(req.params.policyId))) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    res.status(204).end();
+  });
+  /**
+   * Alters a policy's attributes behind the API's back, e.g. `{ "productName": "KES" }` for a
+   * reference policy of the wrong product. Body: `{ name?, productName?, productVersion?, active? }`.
+   */
+  app.patch('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const p = s.ksc.policies.get(Number(req.params.policyId));
+    if (!p) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    const body = req.body as { name?: unknown; productName?: unknown; productVersion?: unknown; active?: unknown };
+    const unknown = Object.keys(body).filter((k) => !['name', 'productName', 'productVersion', 'active'].includes(k));
+    if (unknown.length > 0) return res.status(400).json({ error: `unknown fields: ${unknown.join(', ')}` });
+    if (typeof body.name === 'string') p.name = body.name;
+    if (typeof body.productName === 'string') p.productName = body.productName;
+    if (typeof body.productVersion === 'string') p.productVersion = body.productVersion;
+    if (typeof body.active === 'boolean') p.active = body.active;
+    res.json(p);
   });
   /**
    * The main server's key storage (LicenseKeys): list, install (`{ serial?, productName?, appId?,

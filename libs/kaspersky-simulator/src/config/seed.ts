@@ -12,6 +12,9 @@
  * sites with it. Only the Network Agent product `1103` is documented (addendum §1.6).
  */
 
+export const SEED_OS_FAMILIES = ['windows', 'linux'] as const;
+export type SeedOsFamily = (typeof SEED_OS_FAMILIES)[number];
+
 /** DOCUMENTED: Network Agent product id (KSC13/a00019). */
 export const SEED_NETWORK_AGENT_PRODUCT = '1103';
 export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
@@ -82,6 +85,31 @@ export function simulatorSiteDeployment() {
  * (`SiteOptions.pushInstallAccount`, `SIM_PUSH_INSTALL_USER` / `SIM_PUSH_INSTALL_PASSWORD`).
  */
 export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
+
+/**
+ * Main-server folder (under Managed devices) where the seeded reference policies live: a provider
+ * folder no tenant reaches. Simulator choice; a real site's admin puts them wherever they like.
+ */
+export const SEED_REFERENCE_POLICY_FOLDER = 'TPO Reference Policies';
+
+/**
+ * What the admin typed into the seeded reference policies "in the console" (simulator stand-ins,
+ * ASSUMPTION): the captured Light Agent variables hold plausible console values, unlocked; other
+ * sections stand for the rest of a real policy, cloned untouched per tenant.
+ */
+export const SEED_LA_REFERENCE_VALUES = {
+  [SEED_LA_VARIABLES.discoveryMethod]: SEED_LA_VARIABLES.discoveryMethodIntegrationServer,
+  [SEED_LA_VARIABLES.integrationServerAddress]: '192.0.2.1',
+  [SEED_LA_VARIABLES.integrationServerPort]: 7271,
+  [SEED_LA_VARIABLES.connectionTags]: [] as string[],
+  [SEED_LA_VARIABLES.svmPathScope]: 'any',
+  SvmSelectionAlgorithm: 'standard',
+  ConnectionProtection: true,
+} as const;
+export const SEED_LA_OTHER_SECTION = 'KSVLA_GENERAL';
+export const SEED_LA_OTHER_VALUES = { ShowTrayIcon: { value: true, locked: false }, EventRetentionDays: { value: 30, locked: true } } as const;
+export const SEED_PS_SECTION = 'KSVSVM_PROTECTION';
+export const SEED_PS_VALUES = { ScanArchives: { value: false, locked: true }, HeuristicLevel: { value: 'medium', locked: false } } as const;
 
 /**
  * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):

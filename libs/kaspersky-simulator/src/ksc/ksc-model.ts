@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
+import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODUCT, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
 import { KscLicenseKeys } from './ksc-licenses';
+import { emptyStorage, SettingsStorage, SsContentsStore } from './ksc-settings-storage';
 
 /** Error raised by the KSC model; the wire layers map it (PxgError for KSC, task error for the IS). */
 export class KscModelError extends Error {
@@ -63,9 +65,24 @@ export interface Host {
   ip?: string;
   /** BIOS UUID of the VM (not a KSC attribute; the simulator's link to the IS and the tenant's inventory). */
   biosId?: string;
+  /** Operating system family of the machine (a package for another one fails to install). */
+  osFamily?: SeedOsFamily;
   nagentVersion?: string;
   products: string[];
+  /** Every product a Remote Installation actually installed here, in order (tests count second installs). */
+  installs?: string[];
+  /** Restarts a task forced on the device (never without the task's reboot options). */
+  reboots?: number;
   lastVisible: Date;
+}
+
+/** A machine on the tenant network that no Administration Server manages (yet): reachable by its address only. */
+export interface NetworkMachine {
+  ip: string;
+  name: string;
+  fqdn: string;
+  biosId?: string;
+  osFamily?: SeedOsFamily;
 }
 
 export interface User {
@@ -90,9 +107,12 @@ export interface Package {
   name: string;
   productName: string;
   productVersion: string;
+  /** The OS family the package installs on (both Network Agent packages report product 1103). */
+  osFamily?: SeedOsFamily;
   retranslatedFrom?: number;
 }
 
+/** A policy: the documented KLPOL_* attributes plus its settings storage (see ksc-policies.ts). */
 export interface Policy {
   id: number;
   vsId: number;
@@ -101,12 +121,20 @@ export interface Policy {
   productName: string;
   productVersion: string;
   active: boolean;
-  locked: string[];
-  settings: Record<string, unknown>;
+  roaming: boolean;
+  acceptParent: boolean;
+  forceDistribToChildren: boolean;
+  hideOnSlaves: boolean;
+  created: Date;
+  modified: Date;
+  /** product → version → section → variable → `{KLPRSS_Val, KLPRSS_Mnd}` (what Ss_Apply saved). */
+  settings: SettingsStorage;
 }
 
-export const NETWORK_AGENT_PRODUCT = '1103';
-export const LIGHT_AGENT_PRODUCT = 'KSVLA';
+/** DOCUMENTED: Network Agent product id (ksc-openapi-addendum.md §1.6). */
+export const NETWORK_AGENT_PRODUCT = SEED_NETWORK_AGENT_PRODUCT;
+/** The seeded Light Agent products (simulator stand-ins, see config/seed.ts). */
+export const LIGHT_AGENT_PRODUCTS: readonly string[] = SEED_OS_FAMILIES.map((f) => SEED_LIGHT_AGENT[f].product);
 export const MAIN_SERVER = 0;
 
 /**
@@ -122,8 +150,12 @@ export class KscModel {
   readonly securityGroups = new Map<number, SecurityGroup>();
   readonly packages = new Map<number, Package>();
   readonly policies = new Map<number, Policy>();
+  /** Machines reachable on the tenant networks, by IPv4 address (not KSC state: what a push install reaches). */
+  readonly network = new Map<string, NetworkMachine>();
   /** Key storage (LicenseKeys); a seeded main server holds one valid key. */
   readonly licenseKeys = new KscLicenseKeys();
+  /** Open SsContents ids (Policy.GetPolicyContents). */
+  readonly ssContents = new SsContentsStore();
   private nextGroupId = 2;
   private nextVsId = 1;
   private nextUserId = 1000;
@@ -136,8 +168,16 @@ export class KscModel {
   ) {
     this.groups.set(0, { id: 0, vsId: MAIN_SERVER, name: 'Managed devices', parentId: -1, created: new Date() });
     this.groups.set(1, { id: 1, vsId: MAIN_SERVER, name: 'Unassigned devices', parentId: -1, created: new Date() });
-    this.addPackage(MAIN_SERVER, 'Kaspersky Security Center Network Agent (15.1.0)', NETWORK_AGENT_PRODUCT, '15.1.0.20748');
-    this.addPackage(MAIN_SERVER, 'Kaspersky Security for Virtualization Light Agent (6.2)', LIGHT_AGENT_PRODUCT, '6.2.0.1');
+    // What the provider's admin prepared in the console (config/seed.ts): per OS family a Network
+    // Agent package and a Light Agent package on the main server.
+    for (const f of SEED_OS_FAMILIES) {
+      const na = SEED_NETWORK_AGENT_PACKAGES[f];
+      this.addPackage(MAIN_SERVER, na.packageName, NETWORK_AGENT_PRODUCT, na.version, undefined, f);
+    }
+    for (const f of SEED_OS_FAMILIES) {
+      const la = SEED_LIGHT_AGENT[f];
+      this.addPackage(MAIN_SERVER, la.packageName, la.product, la.version, undefined, f);
+    }
   }
 
   // ---- virtual servers -------------------------------------------------------------------
@@ -233,7 +273,17 @@ export class KscModel {
   addHost(vsId: number, h: Omit<Host, 'hostName' | 'vsId' | 'products' | 'lastVisible'> & { products?: string[] }): Host {
     const group = this.groups.get(h.groupId);
     if (!group || group.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `group ${h.groupId} not found`);
-    const host: Host = { ...h, hostName: randomUUID(), vsId, products: h.products ?? [], lastVisible: new Date() };
+    // A record made for an address (HostGroup.AddHost with KLHST_WKS_IP) is that machine on the network.
+    const machine = h.ip !== undefined ? this.network.get(h.ip) : undefined;
+    const host: Host = {
+      ...h,
+      biosId: h.biosId ?? machine?.biosId,
+      osFamily: h.osFamily ?? machine?.osFamily,
+      hostName: randomUUID(),
+      vsId,
+      products: h.products ?? [],
+      lastVisible: new Date(),
+    };
     this.hosts.set(host.hostName, host);
     return host;
   }
@@ -269,6 +319,29 @@ export class KscModel {
     };
     this.hosts.set(moved.hostName, moved);
     return moved;
+  }
+
+  /**
+   * Reconnection with an empty KLNAG_VS_NAME (ksc-openapi-addendum.md §4.2, DOCUMENTED): the agent
+   * switches to the current physical server; the device lands in its Unassigned devices.
+   */
+  reconnectHostToMainServer(host: Host): Host {
+    this.hosts.delete(host.hostName);
+    const moved: Host = {
+      ...host,
+      hostName: this.assumptions().kscNewHostIdAfterMove ? randomUUID() : host.hostName,
+      vsId: MAIN_SERVER,
+      groupId: this.unassignedGroupOf(MAIN_SERVER),
+      lastVisible: new Date(),
+    };
+    this.hosts.set(moved.hostName, moved);
+    return moved;
+  }
+
+  /** A machine on the network without a Network Agent (the admin API seeds these). */
+  addNetworkMachine(m: NetworkMachine): NetworkMachine {
+    this.network.set(m.ip, m);
+    return m;
   }
 
   // ---- users -------------------------------------------------------------------------------
@@ -316,8 +389,8 @@ export class KscModel {
 
   // ---- packages and policies ---------------------------------------------------------------
 
-  addPackage(vsId: number, name: string, productName: string, productVersion: string, retranslatedFrom?: number): Package {
-    const p = { id: this.nextPackageId++, vsId, name, productName, productVersion, retranslatedFrom };
+  addPackage(vsId: number, name: string, productName: string, productVersion: string, retranslatedFrom?: number, osFamily?: SeedOsFamily): Package {
+    const p = { id: this.nextPackageId++, vsId, name, productName, productVersion, osFamily, retranslatedFrom };
     this.packages.set(p.id, p);
     return p;
   }
@@ -332,13 +405,34 @@ export class KscModel {
     if (!source || source.vsId !== MAIN_SERVER) throw new KscModelError('STDE_NOTFOUND', `package ${packageId} not found on the main server`);
     this.requireVServer(vsId);
     const existing = this.packagesOf(vsId).find((p) => p.retranslatedFrom === packageId);
-    return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId);
+    return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId, source.osFamily);
   }
 
-  addPolicy(vsId: number, p: Omit<Policy, 'id' | 'vsId'>): Policy {
+  /** A policy with the documented defaults (inactive, accepts parent) and an empty settings storage for its product/version. */
+  addPolicy(
+    vsId: number,
+    p: Pick<Policy, 'groupId' | 'name' | 'productName' | 'productVersion'> & Partial<Omit<Policy, 'id' | 'vsId' | 'created' | 'modified'>>,
+    id?: number,
+  ): Policy {
     const g = this.groups.get(p.groupId);
     if (!g || g.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `group ${p.groupId} not found`);
-    const policy = { ...p, id: this.nextPolicyId++, vsId };
+    if (id !== undefined && this.policies.has(id)) throw new KscModelError('STDE_EXIST', `policy ${id} already exists`);
+    let newId = id;
+    while (newId === undefined || this.policies.has(newId)) newId = this.nextPolicyId++;
+    const now = new Date();
+    const policy: Policy = {
+      active: false,
+      roaming: false,
+      acceptParent: true,
+      forceDistribToChildren: false,
+      hideOnSlaves: false,
+      settings: emptyStorage(p.productName, p.productVersion),
+      ...p,
+      id: newId,
+      vsId,
+      created: now,
+      modified: now,
+    };
     this.policies.set(policy.id, policy);
     return policy;
   }
@@ -359,6 +453,7 @@ export class KscModel {
       securityGroups: [...this.securityGroups.values()],
       packages: [...this.packages.values()],
       policies: [...this.policies.values()],
+      network: [...this.network.values()],
       licenseKeys: this.licenseKeys.snapshot(),
     };
   }

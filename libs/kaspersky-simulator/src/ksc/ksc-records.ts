@@ -1,4 +1,4 @@
-import { Group, Host, KscModel, LIGHT_AGENT_PRODUCT, MAIN_SERVER, Package, Policy, User, VServer } from './ksc-model';
+import { Group, Host, KscModel, LIGHT_AGENT_PRODUCTS, MAIN_SERVER, Package, Policy, User, VServer } from './ksc-model';
 import { KscLong } from './ksc-codec';
 import { hasNetworkAgent } from './ksc-task-effects';
 
@@ -26,7 +26,7 @@ export function vserverRecord(vs: VServer, extras: Record<string, unknown> = {})
   };
 }
 
-function ipToLong(ip: string | undefined): number | undefined {
+export function ipToLong(ip: string | undefined): number | undefined {
   const parts = ip?.split('.').map(Number);
   if (!parts || parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
@@ -38,7 +38,7 @@ function ipToLong(ip: string | undefined): number | undefined {
  */
 export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
   const agent = hasNetworkAgent(h);
-  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.includes(LIGHT_AGENT_PRODUCT) ? 16 : 0);
+  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p)) ? 16 : 0);
   const vs = h.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(h.vsId);
   return {
     KLHST_WKS_HOSTNAME: h.hostName,
@@ -50,6 +50,8 @@ export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
     KLHST_WKS_WINHOSTNAME: h.dnsName.toUpperCase().slice(0, 15),
     KLHST_WKS_WINDOMAIN: '',
     KLHST_WKS_IP_LONG: ipToLong(h.ip),
+    // ASSUMPTION: OS names as a console shows them; only the attribute name is documented (§3.2).
+    KLHST_WKS_OS_NAME: h.osFamily === 'windows' ? 'Microsoft Windows Server 2022' : h.osFamily === 'linux' ? 'Ubuntu 22.04 LTS' : undefined,
     KLHST_WKS_STATUS: status,
     KLHST_WKS_NAG_VERSION: h.nagentVersion,
     KLHST_WKS_LAST_VISIBLE: h.lastVisible,
@@ -122,18 +124,20 @@ export function userRecord(u: User, extras: Record<string, unknown> = {}): Recor
   return { KLSPL_USER_ID: u.id, KLSPL_USER_NAME: u.name, KLSPL_USER_ENABLED: u.enabled, KLSPL_USER_GROUPS: u.securityGroups, ...extras };
 }
 
-/**
- * ASSUMPTION (Policy class not in ksc-openapi.md): KLPOL_* attributes and the settings container
- * KLPOL_SETTINGS / locked list KLPOL_LOCKED are a minimal stand-in for KSC's policy sections.
- */
-export function policyRecord(p: Policy, withSettings: boolean): Record<string, unknown> {
+/** Common policy attributes (ksc-openapi-addendum.md §2.1, DOCUMENTED KSC15/a00112). Settings are not attributes. */
+export function policyRecord(p: Policy): Record<string, unknown> {
   return {
     KLPOL_ID: p.id,
     KLPOL_DN: p.name,
     KLPOL_PRODUCT: p.productName,
     KLPOL_VERSION: p.productVersion,
+    KLPOL_CREATED: p.created,
+    KLPOL_MODIFIED: p.modified,
     KLPOL_GROUP_ID: p.groupId,
     KLPOL_ACTIVE: p.active,
-    ...(withSettings ? { KLPOL_SETTINGS: p.settings, KLPOL_LOCKED: p.locked } : {}),
+    KLPOL_ROAMING: p.roaming,
+    KLPOL_ACCEPT_PARENT: p.acceptParent,
+    KLPOL_FORCE_DISTRIB2CHILDREN: p.forceDistribToChildren,
+    KLPOL_FORCED: false,
   };
 }

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * A separate table so that recording a preflight never locks the site row placement locks.
  * `next_due_at` is the scheduler's claim: the replica whose exclusive round set it runs the check.
  */
-export class SitePreflight1765100000000 implements MigrationInterface {
-  name = 'SitePreflight1765100000000';
+export class SitePreflight1765200000000 implements MigrationInterface {
+  name = 'SitePreflight1765200000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
