@@ -14,6 +14,7 @@ import {
   TenantRequestRejected,
   VmsRegistered,
 } from './events/onboarding';
+import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -30,6 +31,9 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   OnboardingStepFailed,
   OnboardingRetryRequested,
   TenantReady,
+  ProtectionReportReady,
+  LicenseExpiring,
+  LicenseLimitReachedV2Event,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {
