@@ -39,6 +39,12 @@ export default tseslint.config(
             { sourceTag: 'scope:agent-install', onlyDependOnLibsWithTags: ['scope:agent-install', 'scope:shared'] },
             { sourceTag: 'scope:registration', onlyDependOnLibsWithTags: ['scope:registration', 'scope:shared'] },
             { sourceTag: 'scope:activation', onlyDependOnLibsWithTags: ['scope:activation', 'scope:shared'] },
+            // Shared libraries in layers: each may use only the layers below it (and its own), so a
+            // lower library can never reach up into wiring, steps or clients (house-style "tags too coarse").
+            { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
+            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra'] },
+            { sourceTag: 'layer:client', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client'] },
+            { sourceTag: 'layer:feature', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client', 'layer:feature'] },
             // The CLI is a REST client of the platform: it may share contracts, never a service's or the platform's internals.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:contracts'] },
             // The ops console reads events and forwards allow-listed calls: shared libraries only, never a service.

@@ -94,6 +94,7 @@ describe('OpenAPI: every service describes every route, generated from the code'
       { service: 'tenant-service', method: 'GET', path: '/v1/tenants', url: `${tenantUrl}/v1/tenants`, status: 200 },
       { service: 'tenant-service', method: 'GET', path: '/v1/tenants/{id}', url: `${tenantUrl}/v1/tenants/${tenantId}`, status: 200 },
       { service: 'tenant-service', method: 'GET', path: '/v1/sites', url: `${tenantUrl}/v1/sites`, status: 200 },
+      { service: 'tenant-service', method: 'GET', path: '/v1/sites/{id}', url: `${tenantUrl}/v1/sites/site-1`, status: 200 },
       { service: 'tenant-service', method: 'GET', path: '/v1/tenants/{id}', url: `${tenantUrl}/v1/tenants/${randomUUID()}`, status: 404 },
       { service: 'tenant-service', method: 'POST', path: '/v1/tenants/{id}/credentials/reveal', url: `${tenantUrl}/v1/tenants/${tenantId}/credentials/reveal`, status: 200 },
       { service: 'tenant-service', method: 'POST', path: '/v1/tenants/{id}/credentials/reveal', url: `${tenantUrl}/v1/tenants/${tenantId}/credentials/reveal`, status: 410 },

@@ -13,9 +13,9 @@ const KIND = 'fence-probe';
 class StalledRepository extends JobRepository {
   private claimed = false;
 
-  override async claimDue(limit: number, leaseMs: number, kinds: string[]): Promise<Job[]> {
+  override async claimDue(limit: number, leaseMs: number, kinds: string[], perSite?: { limit: number; running: Record<string, number> }): Promise<Job[]> {
     if (this.claimed) return [];
-    const jobs = await super.claimDue(limit, leaseMs, kinds);
+    const jobs = await super.claimDue(limit, leaseMs, kinds, perSite);
     this.claimed = jobs.length > 0;
     return jobs;
   }
@@ -171,4 +171,21 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     expect(handler.runs).toBe(2);
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
+
+  it('claims no more of a site\'s jobs than the worker may run there; jobs without a site are not capped', async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const jobs = new JobRepository(uow);
+    await uow.run(async () => {
+      for (let i = 0; i < 5; i++) await jobs.enqueue(KIND, `s1-${i}`, { n: i }, 'site-1');
+      for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `s2-${i}`, { n: i }, 'site-2');
+      for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `none-${i}`, { n: i });
+    });
+    const claimed = await jobs.claimDue(32, 60_000, [KIND], { limit: 3, running: { 'site-1': 1 } });
+    const bySite = (site: string | null) => claimed.filter((j) => j.siteId === site).length;
+    expect([bySite('site-1'), bySite('site-2'), bySite(null)]).toEqual([2, 2, 2]);
+    // the rest of site-1 stays pending for other workers (nothing claimed and handed back)
+    const [{ n }] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND status = 'pending' AND site_id = 'site-1'`, [KIND]);
+    expect(n).toBe(3);
+  });
 });

@@ -3,15 +3,15 @@ import { resolve } from 'node:path';
 import { SERVICE_NAMES } from '@tpo/contracts';
 import { validateEnv } from '@tpo/platform';
 import { RemoteSiteDirectory, serviceKeyOf } from '@tpo/site-directory';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own boot checks run on the rendered environment
+// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own env class, to run the rendered environment through it
 import { ActivationServiceEnv } from '../../apps/activation-service/src/config/activation-service.env';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own boot checks run on the rendered environment
+// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own env class, to run the rendered environment through it
 import { AgentInstallServiceEnv } from '../../apps/agent-install-service/src/config/agent-install-service.env';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own boot checks run on the rendered environment
+// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own env class, to run the rendered environment through it
 import { RegistrationServiceEnv } from '../../apps/registration-service/src/config/registration-service.env';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own boot checks run on the rendered environment
+// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own env class, to run the rendered environment through it
 import { SvmConfigServiceEnv } from '../../apps/svm-config-service/src/config/svm-config-service.env';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own boot checks run on the rendered environment
+// eslint-disable-next-line @nx/enforce-module-boundaries -- each service's own env class, to run the rendered environment through it
 import { TenantServiceEnv } from '../../apps/tenant-service/src/config/tenant-service.env';
 import { bytesOf, ContainerLike, K8S_DIR, K8sObject, podSpecOf, renderOverlay, schemaErrorOf } from '../support/k8s-render';
 

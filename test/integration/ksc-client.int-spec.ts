@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'undici';
 import { KasperskyTransportError } from '@tpo/kaspersky-http';
-import { DEFAULT_ASSUMPTIONS, KSC_ERRORS, LIGHT_AGENT_PRODUCT, NETWORK_AGENT_PRODUCT, RunningSimulator, Site } from '@tpo/kaspersky-simulator';
+import { DEFAULT_ASSUMPTIONS, KSC_ERRORS, NETWORK_AGENT_PRODUCT, RunningSimulator, SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_PUSH_INSTALL_ACCOUNT, Site } from '@tpo/kaspersky-simulator';
 import {
   AsyncActions,
   HostGroupApi,
@@ -13,7 +13,8 @@ import {
   KscMethodError,
   KscSession,
   PackagesApi,
-  PLACEHOLDER_REMOTE_INSTALL_TEMPLATE,
+  HOST_STATE,
+  REMOTE_INSTALLATION_TASK,
   PolicyApi,
   SecurityApi,
   TasksApi,
@@ -26,6 +27,8 @@ const basic = (user: string, pass: string) => `KSCBasic user="${b64(user)}", pas
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniq = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 const PROVIDER = { user: SIM_KSC_ACCOUNT.name, password: SIM_KSC_ACCOUNT.password };
+
+const LIGHT_AGENT_PRODUCT = SEED_LIGHT_AGENT.windows.product;
 
 describe('KSC Open API client against the simulator', () => {
   let sim: RunningSimulator;
@@ -46,13 +49,16 @@ describe('KSC Open API client against the simulator', () => {
     return { id: vs.KLVSRV_ID, dn: vs.KLVSRV_DN, info: vs };
   };
   /** A device managed by the main server (a VM cloned from a template with a Network Agent). */
-  const seedHost = (vsId: number, groupId: number, dn: string, withAgent = true) =>
+  let nextIp = 1;
+  const seedHost = (vsId: number, groupId: number, dn: string, withAgent = true, osFamily: 'windows' | 'linux' = 'windows') =>
     site.ksc.addHost(vsId, {
       groupId,
       dn,
       fqdn: `${dn}.tenant.local`,
       dnsName: dn,
       dnsDomain: 'tenant.local',
+      ip: `10.9.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 1}`,
+      osFamily,
       biosId: randomUUID(),
       nagentVersion: withAgent ? '15.1.0.20748' : undefined,
       products: withAgent ? [NETWORK_AGENT_PRODUCT] : [],
@@ -415,14 +421,16 @@ describe('KSC Open API client against the simulator', () => {
       const vs = await newVServer();
       const mainPkgs = new PackagesApi(main);
       const la = (await mainPkgs.getPackages2()).find((p) => p.KLPKG_NPI_PRODUCT_NAME === LIGHT_AGENT_PRODUCT)!;
+      expect(la.KLPKG_NPI_NAME).toBe(SEED_LIGHT_AGENT.windows.packageName);
       await mainPkgs.retranslateToVServerAndWait(PackagesApi.packageId(la)!, vs.id);
       const session = await client().startSession({ vserver: vs.dn });
       const [laInVs] = await new PackagesApi(session).getPackages2();
       const ok = seedHost(vs.id, vs.info.KLVSRV_UNASSIGNED!, uniq('la-ok'));
       const bad = seedHost(vs.id, vs.info.KLVSRV_UNASSIGNED!, uniq('la-bad'));
       site.faults.merge({ failingHosts: [bad.dn] });
-      const tasks = new TasksApi(session, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE);
-      const taskId = await tasks.addRemoteInstallTask([PackagesApi.packageId(laInVs)!], { groupId: vs.info.KLVSRV_UNASSIGNED! }, { displayName: 'Install Light Agent' });
+      const tasks = new TasksApi(session);
+      const taskId = await tasks.addRemoteInstallTask({ packageIds: [PackagesApi.packageId(laInVs)!], target: { groupId: vs.info.KLVSRV_UNASSIGNED! }, displayName: 'Install Light Agent' });
+      expect(await tasks.getTask(taskId)).toMatchObject({ TASK_NAME: 'Remote Installation', TASKID_PRODUCT_NAME: '1093', TASKID_VERSION: '1.0.0.0' });
       await tasks.updateTask(taskId, { TASK_INFO_PARAMS: { DisplayName: 'Install Light Agent (ACME)' } });
       expect((await tasks.getTask(taskId)).DisplayName).toBe('Install Light Agent (ACME)');
       await tasks.runTask(taskId);
@@ -432,8 +440,8 @@ describe('KSC Open API client against the simulator', () => {
       expect(Object.keys(await hg.getHostProducts(bad.hostName))).not.toContain(LIGHT_AGENT_PRODUCT);
 
       // The same task cloned from its captured settings, as done with a console-made template.
-      const template = { ...PLACEHOLDER_REMOTE_INSTALL_TEMPLATE, baseTaskData: await tasks.getTaskData(taskId) };
-      const clone = await tasks.addRemoteInstallTask([PackagesApi.packageId(laInVs)!], { hostNames: [bad.hostName] }, { template, displayName: 'Retry' });
+      const template = { baseTaskData: await tasks.getTaskData(taskId) };
+      const clone = await tasks.addRemoteInstallTask({ packageIds: [PackagesApi.packageId(laInVs)!], target: { hostNames: [bad.hostName] }, displayName: 'Retry' }, template);
       expect(clone).not.toBe(taskId);
       site.faults.merge({ failingHosts: [] });
       await tasks.runTask(clone);
@@ -445,10 +453,140 @@ describe('KSC Open API client against the simulator', () => {
       const vs = await newVServer();
       const session = await client().startSession({ vserver: vs.dn });
       seedHost(vs.id, vs.info.KLVSRV_UNASSIGNED!, uniq('nopkg'));
-      const tasks = new TasksApi(session, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE);
-      const taskId = await tasks.addRemoteInstallTask([10], { groupId: vs.info.KLVSRV_UNASSIGNED! });
+      const tasks = new TasksApi(session);
+      const taskId = await tasks.addRemoteInstallTask({ packageIds: [10], target: { groupId: vs.info.KLVSRV_UNASSIGNED! }, displayName: 'No package' });
       await tasks.runTask(taskId);
       expect(await tasks.waitForTask(taskId, { intervalMs: 50, timeoutMs: 5000 })).toMatchObject({ failed: 1 });
+      expect(await tasks.hostStatusList(taskId)).toEqual([expect.objectContaining({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/package is absent/) })]);
+    });
+
+    describe('Remote Installation of the Network Agent on machines no server manages yet', () => {
+      const naPackage = async (osFamily: 'windows' | 'linux') =>
+        PackagesApi.packageId((await new PackagesApi(main).getPackages2()).find((p) => p.KLPKG_NPI_NAME === SEED_NETWORK_AGENT_PACKAGES[osFamily].packageName)!)!;
+      /** A machine on the network, recorded on the main server by its address (HostGroup.AddHost). */
+      const machine = async (osFamily: 'windows' | 'linux') => {
+        const name = uniq(`vm-${osFamily}`);
+        const ip = `10.77.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 1}`;
+        const biosId = randomUUID();
+        site.ksc.addNetworkMachine({ ip, name, fqdn: `${name}.acme.local`, biosId, osFamily });
+        const hostName = await new HostGroupApi(main).addHost({ displayName: name, groupId: 1, dnsName: name, dnsDomain: 'acme.local', ip });
+        return { name, ip, biosId, hostName };
+      };
+      const run = async (tasks: TasksApi, taskId: string, devices: number) => {
+        await tasks.runTask(taskId);
+        await tasks.waitForTask(taskId, { expectedDevices: devices, intervalMs: 50, timeoutMs: 5000 });
+        return new Map((await tasks.hostStatusList(taskId)).map((r) => [r.hostname!, r]));
+      };
+
+      it('pushes with a protected account, makes the machine managed in the group to move to, and reports per device', async () => {
+        const win = await machine('windows');
+        const linux = await machine('linux');
+        const down = await machine('windows');
+        const denied = await machine('windows');
+        const reboot = await machine('windows');
+        site.faults.merge({ hostFaults: { [down.ip]: 'unreachable', [denied.ip]: 'access-denied', [reboot.biosId]: 'reboot-required' } });
+        const tasks = new TasksApi(main);
+        const account = { user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword(SEED_PUSH_INSTALL_ACCOUNT.password) };
+        const staging = await new HostGroupApi(main).addGroup(uniq('staging'), 0);
+        const taskId = await tasks.addRemoteInstallTask({
+          packageIds: [await naPackage('windows')],
+          target: { hostNames: [win.hostName, linux.hostName, down.hostName, denied.hostName, reboot.hostName] },
+          displayName: 'Install Network Agent',
+          moveToGroupId: staging,
+          accounts: [account],
+        });
+        const data = await tasks.getTaskData(taskId);
+        expect(data).toMatchObject({ TASK_NAME: 'Remote Installation', TASKID_COMPONENT_NAME: '87' });
+        const extra = data.TASK_ADDITIONAL_PARAMS as Record<string, unknown>;
+        // Never restart a tenant's VM unless asked (the default).
+        expect(extra).toMatchObject({ KLTSK_RI_GROUP_TO_MOVE_HOST: staging, KLTSK_RI_RBT_USE_TSK_SETTINGS: true, KLTSK_RU_REBOOT_IMMEDIATELY: false, KLTSK_RU_REBOOT_ASK_FOR_REBOOT: false });
+        expect(JSON.stringify(data)).not.toContain(SEED_PUSH_INSTALL_ACCOUNT.password);
+        const statuses = await run(tasks, taskId, 5);
+        expect(statuses.get(win.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED, hostdn: win.name, try_count: 1 });
+        expect(statuses.get(linux.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Operating system .* not supported/) });
+        expect(statuses.get(down.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/offline/) });
+        expect(statuses.get(denied.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Access denied/) });
+        expect(statuses.get(reboot.hostName)).toMatchObject({ state_code: HOST_STATE.WARNING, state_descr: expect.stringMatching(/must be restarted/) });
+        expect((await tasks.statistics(taskId)).needReboot).toBe(1);
+        const installed = site.ksc.hosts.get(win.hostName)!;
+        expect(installed).toMatchObject({ groupId: staging, nagentVersion: SEED_NETWORK_AGENT_PACKAGES.windows.version, installs: [NETWORK_AGENT_PRODUCT], biosId: win.biosId, osFamily: 'windows' });
+        expect(site.ksc.hosts.get(reboot.hostName)!.reboots).toBeUndefined();
+        expect(site.ksc.hosts.get(linux.hostName)!.products).toEqual([]);
+        // Only the failed states, through the state mask.
+        expect((await tasks.hostStatusList(taskId, { stateMask: HOST_STATE.FAILED })).map((r) => r.hostname).sort()).toEqual([linux, down, denied].map((m) => m.hostName).sort());
+
+        // The same task again: the installed device is skipped, nothing is installed twice.
+        site.faults.merge({ hostFaults: {} });
+        const again = await run(tasks, taskId, 5);
+        expect(again.get(win.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED, state_descr: expect.stringMatching(/already installed/), try_count: 2 });
+        expect(again.get(denied.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED });
+        expect(site.ksc.hosts.get(win.hostName)!.installs).toEqual([NETWORK_AGENT_PRODUCT]);
+      });
+
+      it('refuses to push without an account, or with a password this server did not protect', async () => {
+        const m = await machine('linux');
+        const tasks = new TasksApi(main);
+        const bare = await tasks.addRemoteInstallTask({ packageIds: [await naPackage('linux')], target: { hostNames: [m.hostName] }, displayName: 'No account' });
+        expect((await run(tasks, bare, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Network agent since it is not installed/) });
+        const forged = await tasks.addRemoteInstallTask({
+          packageIds: [await naPackage('linux')],
+          target: { hostNames: [m.hostName] },
+          displayName: 'Forged',
+          accounts: [{ user: 'root', protectedPassword: Buffer.from('plain-text-password') }],
+        });
+        expect((await run(tasks, forged, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Access denied/) });
+        const wrong = await tasks.addRemoteInstallTask({
+          packageIds: [await naPackage('linux')],
+          target: { hostNames: [m.hostName] },
+          displayName: 'Wrong password',
+          accounts: [{ user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword('not-the-password') }],
+        });
+        expect((await run(tasks, wrong, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.FAILED, state_descr: expect.stringMatching(/Access denied/) });
+        expect(site.ksc.hosts.get(m.hostName)!.products).toEqual([]);
+      });
+
+      it('restarts the device only when the task says so', async () => {
+        const m = await machine('windows');
+        site.faults.merge({ hostFaults: { [m.name]: 'reboot-required' } });
+        const tasks = new TasksApi(main);
+        const account = { user: SEED_PUSH_INSTALL_ACCOUNT.username, protectedPassword: await tasks.protectPassword(SEED_PUSH_INSTALL_ACCOUNT.password) };
+        const taskId = await tasks.addRemoteInstallTask({ packageIds: [await naPackage('windows')], target: { hostNames: [m.hostName] }, displayName: 'Forced', accounts: [account], reboot: { mode: 'force' } });
+        expect((await run(tasks, taskId, 1)).get(m.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED });
+        expect(site.ksc.hosts.get(m.hostName)!.reboots).toBe(1);
+      });
+
+      it('removes a product with Remote Deinstallation, and an empty vAS name returns a device to the main server', async () => {
+        const vs = await newVServer();
+        const h = seedHost(0, 0, uniq('leaving'));
+        const tasks = new TasksApi(main);
+        const move = await tasks.addReconnectionTask(vs.dn, { hostNames: [h.hostName] });
+        await run(tasks, move, 1);
+        const inVs = site.ksc.hostsOf(vs.id).find((x) => x.dn === h.dn)!;
+        inVs.products.push(LIGHT_AGENT_PRODUCT);
+        const vasTasks = new TasksApi(await client().startSession({ vserver: vs.dn }));
+        const remove = await vasTasks.addRemoteDeinstallTask({ productName: LIGHT_AGENT_PRODUCT, target: { hostNames: [inVs.hostName] }, displayName: 'Remove Light Agent' });
+        expect(await vasTasks.getTask(remove)).toMatchObject({ TASK_NAME: 'Remote Deinstallation', TASKID_PRODUCT_NAME: '1093' });
+        expect((await run(vasTasks, remove, 1)).get(inVs.hostName)).toMatchObject({ state_code: HOST_STATE.SUCCEEDED });
+        expect(site.ksc.hosts.get(inVs.hostName)!.products).toEqual([NETWORK_AGENT_PRODUCT]);
+        const back = await vasTasks.addReconnectionTask('', { hostNames: [inVs.hostName] });
+        await run(vasTasks, back, 1);
+        expect(site.ksc.hostsOf(vs.id).filter((x) => x.dn === h.dn)).toEqual([]);
+        expect(site.ksc.hostsOf(0).find((x) => x.dn === h.dn)).toMatchObject({ groupId: 1, products: [NETWORK_AGENT_PRODUCT] });
+      });
+    });
+
+    it('refuses the invented task names and parameters the platform once sent', async () => {
+      const tasks = new TasksApi(main);
+      const base = { TASKSCH_TYPE: 0, TASK_ADDITIONAL_PARAMS: {}, TASK_INFO_PARAMS: { DisplayName: 'x', PRTS_TASK_GROUPID: 0 } };
+      const refused = (pData: Record<string, unknown>) => expect(tasks.addTask({ ...base, ...pData })).rejects.toMatchObject({ name: 'KscMethodError', code: KSC_ERRORS.STDE_BADPARAM.code });
+      await refused({ TASK_NAME: 'KLRI_TASK_REMOTE_INSTALL', TASKID_PRODUCT_NAME: '1093', TASKID_VERSION: '1.0.0.0', TASKID_COMPONENT_NAME: '1093' });
+      await refused({ TASK_NAME: 'Remote Installation', TASKID_PRODUCT_NAME: '1093', TASKID_VERSION: '1.0.0.0', TASKID_COMPONENT_NAME: '1093' });
+      await refused({ TASK_NAME: 'RemoteInstallation', TASKID_PRODUCT_NAME: '1093', TASKID_VERSION: '1.0.0.0', TASKID_COMPONENT_NAME: '87' });
+      await refused({ TASK_NAME: 'Remote Installation', TASKID_PRODUCT_NAME: 'KSVLA', TASKID_VERSION: '6.2.0.0', TASKID_COMPONENT_NAME: '87' });
+      const ok = await tasks.addTask({ ...base, TASK_NAME: REMOTE_INSTALLATION_TASK.taskName, TASKID_PRODUCT_NAME: '1093', TASKID_VERSION: '1.0.0.0', TASKID_COMPONENT_NAME: '87' });
+      await expect(tasks.updateTask(ok, { TASK_NAME: 'KLRI_TASK_REMOTE_INSTALL' })).rejects.toBeInstanceOf(KscMethodError);
+      await expect(main.call('Tasks.ProtectPassword', { pData: 'x' })).rejects.toMatchObject({ code: KSC_ERRORS.STDE_BADPARAM.code });
+      await expect(main.call('Tasks.GetHostStatusRecordsCount', { strHostIteratorId: 'nope' })).rejects.toMatchObject({ code: KSC_ERRORS.STDE_NOTFOUND.code });
     });
 
     it('adds a generic task with AddTask and targets devices with AddHostToTask', async () => {
@@ -462,6 +600,7 @@ describe('KSC Open API client against the simulator', () => {
         TASK_ADDITIONAL_PARAMS: { KLNAG_MSG_TEXT: 'hello' },
         TASKSCH_TYPE: 0,
         TASK_INFO_PARAMS: { DisplayName: 'Say hello', PRTS_TASK_GROUPID: -1 },
+        TASKID_COMPONENT_NAME: '86',
       });
       await tasks.addHostToTask(taskId, host.hostName);
       await tasks.runTask(taskId);

@@ -41,6 +41,18 @@ describe('Nx module boundaries (enforced by lint)', () => {
     expect(await lintProbe('apps/ops-console/src/boundary-probe.ts', "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n")).not.toEqual([]);
   });
 
+  it('shared libraries are layered: a lower layer cannot import a higher one of the same type', async () => {
+    const probe = (lib: string, pkg: string, name: string) => lintProbe(`libs/${lib}/src/boundary-probe.ts`, `import { ${name} } from '@tpo/${pkg}';\nexport const probe = ${name};\n`);
+    // type:platform libs may use each other, but only downwards
+    expect((await probe('persistence', 'messaging', 'OutboxWriter')).join()).toMatch(/layer:base/);
+    expect((await probe('messaging', 'service-kit', 'JobRunner')).join()).toMatch(/layer:infra/);
+    // type:client libs likewise
+    expect((await probe('kaspersky-http', 'ksc-client', 'KscClient')).join()).toMatch(/layer:infra/);
+    expect((await probe('integration-server-client', 'site-directory', 'parseSiteConnection')).join()).toMatch(/layer:client/);
+    // downwards is fine
+    expect(await probe('service-kit', 'messaging', 'OutboxWriter')).toEqual([]);
+  });
+
   it('a service may use the shared libraries', async () => {
     const errors = await lintProbe('apps/activation-service/src/boundary-probe.ts', "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n");
     expect(errors).toEqual([]);

@@ -1,7 +1,9 @@
-import { RunningSimulator, SiteOptions, startSimulator } from '@tpo/kaspersky-simulator';
+import { RunningSimulator, SEED_PUSH_INSTALL_ACCOUNT, SiteOptions, startSimulator } from '@tpo/kaspersky-simulator';
 
 export const SIM_IS_PASSWORD = 'Sim-Multitenancy-Pa55!';
 export const SIM_KSC_ACCOUNT = { name: 'svc-onboard', password: 'Sim-Ksc-Pa55!' };
+/** The push-install account the simulated VMs accept (the simulator's default). */
+export const SIM_PUSH_INSTALL_ACCOUNT = { username: SEED_PUSH_INSTALL_ACCOUNT.username, password: SEED_PUSH_INSTALL_ACCOUNT.password };
 
 /** One or more in-process simulator sites on ephemeral ports (plain HTTP unless `tls` is set). */
 export async function startTestSimulator(

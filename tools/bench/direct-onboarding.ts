@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrationServerClient, IsTask, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
-import { AsyncActions, HostGroupApi, KscClient, KscSession, PackagesApi, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
+import { AsyncActions, HostGroupApi, KscClient, KscSession, PackagesApi, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
 import { randomBytes } from 'node:crypto';
 import { devSecrets } from '../bootstrap/local-layout';
 import { LocalPlatform } from '../platform/local-platform';
@@ -122,8 +122,8 @@ async function installAgents(c: DirectClients, o: Order, vsName: string): Promis
     const root = await groups.groupIdGroups();
     await groups.groupIdUnassigned();
     await groups.moveHostsToGroup(root, placed);
-    const vasTasks = new TasksApi(vas, PLACEHOLDER_REMOTE_INSTALL_TEMPLATE);
-    const install = await vasTasks.addRemoteInstallTask([lightAgent], { hostNames: [] }, { displayName: `Install Light Agent on tenant VMs (${vsName})` });
+    const vasTasks = new TasksApi(vas);
+    const install = await vasTasks.addRemoteInstallTask({ packageIds: [lightAgent], target: { hostNames: [] }, displayName: `Install Light Agent on tenant VMs (${vsName})` });
     await runDeviceTask(vasTasks, install, placed);
   } finally {
     await Promise.allSettled([main.endSession(), vas.endSession()]);

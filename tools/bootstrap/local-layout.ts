@@ -102,12 +102,14 @@ export interface DevSecrets {
   internalToken: string;
   simulatorIsPassword: string;
   simulatorKscPassword: string;
+  /** The push-install account's password the simulated VMs accept (and the demo sites register, sealed). */
+  simulatorPushInstallPassword: string;
 }
 
 export function devSecrets(): DevSecrets {
   const file = resolve(ROOT_DIR, '.local', 'dev-secrets.json');
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
-  if (existing.masterKeys && existing.jwtSecret) return existing as DevSecrets;
+  if (existing.masterKeys && existing.jwtSecret && existing.simulatorPushInstallPassword) return existing as DevSecrets;
   const secrets: DevSecrets = {
     jwtSecret: randomBytes(32).toString('base64url'),
     ...existing,
@@ -115,6 +117,7 @@ export function devSecrets(): DevSecrets {
     internalToken: existing.internalToken ?? randomBytes(24).toString('base64url'),
     simulatorIsPassword: existing.simulatorIsPassword ?? randomBytes(18).toString('base64url'),
     simulatorKscPassword: existing.simulatorKscPassword ?? randomBytes(18).toString('base64url'),
+    simulatorPushInstallPassword: existing.simulatorPushInstallPassword ?? randomBytes(18).toString('base64url'),
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });

@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
+import { SEED_PUSH_INSTALL_ACCOUNT, simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
+import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT } from '@tpo/site-directory';
 import { ManagedProcess, startNodeProcess, stopAll, waitHttpOk } from './processes';
 
 export interface SimulatorEndpoints {
@@ -73,6 +75,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
       SIM_ADMIN_PORT: String(ports.admin),
       SIM_IS_PASSWORD: secrets.simulatorIsPassword,
       SIM_KSC_PASSWORD: secrets.simulatorKscPassword,
+      SIM_PUSH_INSTALL_PASSWORD: secrets.simulatorPushInstallPassword,
       SIM_STATE_DIR: o.stateDir,
       ...(o.simulatorConfig ? { SIM_CONFIG: o.simulatorConfig } : {}),
     },
@@ -92,9 +95,26 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
             id: e.siteId,
             name: `Simulated ${e.siteId}`,
             maxVirtualServers: o.maxVirtualServers ?? 500,
-            integrationServer: { url: e.integrationServerUrl, username: 'multitenancy', password: { env: 'TPO_SIM_IS_PASSWORD' }, tls: { caFile: certificate }, addressForAgents: '127.0.0.1' },
-            ksc: { url: e.kscUrl, username: 'svc-onboard', password: { env: 'TPO_SIM_KSC_PASSWORD' }, tls: { caFile: certificate }, publicAddress: 'localhost' },
+            integrationServer: {
+              url: e.integrationServerUrl,
+              username: 'multitenancy',
+              password: { env: 'TPO_SIM_IS_PASSWORD' },
+              tls: { caFile: certificate },
+              addressForAgents: '127.0.0.1',
+              agentPort: DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+            },
+            ksc: {
+              url: e.kscUrl,
+              username: 'svc-onboard',
+              password: { env: 'TPO_SIM_KSC_PASSWORD' },
+              tls: { caFile: certificate },
+              publicAddress: 'localhost',
+              // The account the simulated VMs accept for a Network Agent push install (password by env reference).
+              pushInstall: { username: SEED_PUSH_INSTALL_ACCOUNT.username, password: { env: 'TPO_SIM_PUSH_INSTALL_PASSWORD' } },
+            },
             license: o.license ?? { maxVms: 100_000 },
+            // What `npm run ksc:capture` yields for a seeded simulated site.
+            deployment: simulatorSiteDeployment(),
           })),
         },
         null,
@@ -109,7 +129,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
         // Traces go to a collector only when one is named (off by default).
         ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
-        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword } : { SITE_DIRECTORY_URL: tenantUrl, SITE_URL_ALLOW: 'loopback' }),
+        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword, TPO_SIM_PUSH_INSTALL_PASSWORD: secrets.simulatorPushInstallPassword } : { SITE_DIRECTORY_URL: tenantUrl, SITE_URL_ALLOW: 'loopback' }),
         ...o.extraEnv,
       });
       envs.set(s.name, env);

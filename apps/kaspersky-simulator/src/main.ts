@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FaultConfig, SimulatorAssumptions, startSimulator } from '@tpo/kaspersky-simulator';
+import { FaultConfig, SEED_PUSH_INSTALL_ACCOUNT, SimulatorAssumptions, startSimulator } from '@tpo/kaspersky-simulator';
 import { EnvValidationError, validateEnv } from '@tpo/platform';
 import { SimulatorEnv } from './simulator.env';
 
@@ -35,6 +35,10 @@ async function main(): Promise<void> {
         isPassword: env.SIM_IS_PASSWORD,
         kscAccount: { name: env.SIM_KSC_USER, password: env.SIM_KSC_PASSWORD },
         kscConfigured: s.kscConfigured,
+        pushInstallAccount:
+          env.SIM_PUSH_INSTALL_USER || env.SIM_PUSH_INSTALL_PASSWORD
+            ? { username: env.SIM_PUSH_INSTALL_USER ?? SEED_PUSH_INSTALL_ACCOUNT.username, password: env.SIM_PUSH_INSTALL_PASSWORD ?? SEED_PUSH_INSTALL_ACCOUNT.password }
+            : undefined,
         assumptions: s.assumptions,
         faults: s.faults,
       };

@@ -56,6 +56,17 @@ export class SimulatorEnv {
   @MinLength(8)
   SIM_KSC_PASSWORD!: string;
 
+  /** Push-install account every simulated site's VMs accept (defaults: SEED_PUSH_INSTALL_ACCOUNT). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SIM_PUSH_INSTALL_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  SIM_PUSH_INSTALL_PASSWORD?: string;
+
   /** Where the generated certificate and the endpoint list are written for clients to trust/use. */
   @IsOptional()
   @IsString()

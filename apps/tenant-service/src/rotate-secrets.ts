@@ -35,12 +35,13 @@ export async function rotateSecrets(env: RotateEnv): Promise<{ tenants: number; 
       }
     }
     let sites = 0;
-    for (const row of (await pg.query(`SELECT id, credentials FROM site FOR UPDATE`)).rows as { id: string; credentials: { integrationServer: SealedSecret; ksc: SealedSecret } }[]) {
+    for (const row of (await pg.query(`SELECT id, credentials FROM site FOR UPDATE`)).rows as { id: string; credentials: { integrationServer: SealedSecret; ksc: SealedSecret; pushInstall?: SealedSecret } }[]) {
       const next = {
         integrationServer: cipher.rewrap(row.credentials.integrationServer, `site:${row.id}:integration-server`),
         ksc: cipher.rewrap(row.credentials.ksc, `site:${row.id}:ksc`),
+        ...(row.credentials.pushInstall ? { pushInstall: cipher.rewrap(row.credentials.pushInstall, `site:${row.id}:push-install`) } : {}),
       };
-      if (next.integrationServer !== row.credentials.integrationServer || next.ksc !== row.credentials.ksc) {
+      if (next.integrationServer !== row.credentials.integrationServer || next.ksc !== row.credentials.ksc || next.pushInstall !== row.credentials.pushInstall) {
         await pg.query(`UPDATE site SET credentials = $2::jsonb, updated_at = now() WHERE id = $1`, [row.id, JSON.stringify(next)]);
         sites++;
       }

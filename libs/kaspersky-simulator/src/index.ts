@@ -7,3 +7,4 @@ export * from './integration-server/is-model';
 export * from './server/simulator';
 export * from './server/tls-material';
 export * from './config/seed';
+export * from './ksc/ksc-licenses';

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KscTimeoutError } from './errors';
-import { kscParams, KscValue } from './ksc-codec';
+import { KscProtocolError, KscTimeoutError } from './errors';
+import { kscParams, KscTyped, KscValue } from './ksc-codec';
 import { asRecord, asRecords, KscRecord, KscTaskEvent, requireNumber, requireString } from './ksc-records';
 import { KscSession } from './ksc-session';
-import { RemoteInstallTemplate, remoteInstallTaskData, TaskTarget } from './task-templates';
+import { RemoteDeinstallInput, remoteDeinstallTaskData, RemoteInstallInput, RemoteInstallTemplate, remoteInstallTaskData, TaskTarget } from './task-templates';
 
 export interface TaskStatistics {
   /** "1": not yet distributed to the device. */
@@ -17,6 +17,28 @@ export interface TaskStatistics {
   completedPercent: number;
   needReboot: number;
   raw: KscRecord;
+}
+
+/** `state_code` / `nHostStateMask` bits of per-device task status (addendum §1.5, DOCUMENTED KSC16/a00181). */
+export const HOST_STATE = { PENDING: 0x01, RUNNING: 0x02, SUCCEEDED: 0x04, WARNING: 0x08, FAILED: 0x10, SCHEDULED: 0x20, PAUSED: 0x40, ALL: 0x7f } as const;
+
+/** Fields of a host status record (addendum §1.5, DOCUMENTED KSC16/a00182). */
+export const HOST_STATUS_FIELDS = ['hostname', 'hostdn', 'domain_name', 'state_code', 'state_descr', 'try_count', 'start_time', 'finish_time', 'completed_percent'];
+
+export interface HostTaskStatus extends KscRecord {
+  /** The device id (KLHST_WKS_HOSTNAME). */
+  hostname?: string;
+  hostdn?: string;
+  state_code?: number;
+  /** Failure or warning text. */
+  state_descr?: string;
+  try_count?: number;
+  finish_time?: Date | null;
+}
+
+/** A host status is final when it succeeded, warned or failed. */
+export function isFinalHostState(code: number): boolean {
+  return (code & (HOST_STATE.SUCCEEDED | HOST_STATE.WARNING | HOST_STATE.FAILED)) !== 0 && (code & (HOST_STATE.PENDING | HOST_STATE.RUNNING)) === 0;
 }
 
 // ASSUMPTION (ksc-openapi.md §3.3 / Q5): the Network Agent triple of the official "show message"
@@ -67,13 +89,59 @@ export class TasksApi {
   }
 
   /**
-   * Remote installation of packages (ids as known on this session's server) from the configured
-   * template; the vendor's task name is unpublished (§3.7 / Q4), see RemoteInstallTemplate.
+   * `Remote Installation` (1093 / 1.0.0.0 / 87, DOCUMENTED) of packages (ids as known on this
+   * session's server) onto a group or a device list; devices without a Network Agent are pushed to
+   * with `accounts` (passwords from protectPassword). Reboot: never, unless asked (RebootOptions).
    */
-  async addRemoteInstallTask(packageIds: number[], target: TaskTarget, opts: { displayName?: string; template?: RemoteInstallTemplate } = {}): Promise<string> {
-    const template = opts.template ?? this.remoteInstall;
-    if (!template) throw new Error('addRemoteInstallTask needs a RemoteInstallTemplate (the vendor task name is not published)');
-    return this.addTargeted(remoteInstallTaskData(template, packageIds, target, opts.displayName ?? 'Install applications remotely'), target);
+  async addRemoteInstallTask(input: RemoteInstallInput, template: RemoteInstallTemplate | undefined = this.remoteInstall): Promise<string> {
+    return this.addTargeted(remoteInstallTaskData(input, template), input.target);
+  }
+
+  /** `Remote Deinstallation` (1093 / 1.0.0.0 / 87, DOCUMENTED) of one product; its parameter names are ASSUMPTIONs (RemoteTaskKeys). */
+  async addRemoteDeinstallTask(input: RemoteDeinstallInput, template: RemoteInstallTemplate | undefined = this.remoteInstall): Promise<string> {
+    return this.addTargeted(remoteDeinstallTaskData(input, template), input.target);
+  }
+
+  /** Tasks.ProtectPassword (ksc-openapi.md §3.6): the server-encrypted form of an account password for task settings. */
+  async protectPassword(password: string): Promise<Buffer> {
+    const v = (await this.session.call('Tasks.ProtectPassword', { strPassword: password }, { idempotent: true })).PxgRetVal;
+    if (Buffer.isBuffer(v)) return v;
+    if (v instanceof KscTyped && typeof v.value === 'string') return Buffer.from(v.value, 'base64');
+    if (typeof v === 'string' && v !== '') return Buffer.from(v, 'base64');
+    throw new KscProtocolError('Tasks.ProtectPassword: no protected password in the answer');
+  }
+
+  /**
+   * Per-device results (addendum §1.5, DOCUMENTED): ResetHostIteratorForTaskStatusEx →
+   * GetHostStatusRecordsCount → GetHostStatusRecordRange pages → ReleaseHostStatusIterator (in finally).
+   */
+  async *hostStatuses(taskId: string, opts: { stateMask?: number; fields?: string[]; pageSize?: number; lifetimeSeconds?: number } = {}): AsyncGenerator<HostTaskStatus> {
+    const r = await this.session.call('Tasks.ResetHostIteratorForTaskStatusEx', {
+      strTask: taskId,
+      pFields2Return: opts.fields ?? HOST_STATUS_FIELDS,
+      pFields2Order: [kscParams({ Name: 'hostname', Asc: true })],
+      nHostStateMask: opts.stateMask ?? HOST_STATE.ALL,
+      nLifetime: opts.lifetimeSeconds ?? 600,
+    });
+    const it = requireString(r, 'strHostIteratorId', 'Tasks.ResetHostIteratorForTaskStatusEx');
+    try {
+      const count = requireNumber(await this.session.call('Tasks.GetHostStatusRecordsCount', { strHostIteratorId: it }), 'PxgRetVal', 'Tasks.GetHostStatusRecordsCount');
+      const page = opts.pageSize ?? 200;
+      for (let start = 0; start < count; start += page) {
+        const range = await this.session.call('Tasks.GetHostStatusRecordRange', { strHostIteratorId: it, nStart: start, nEnd: Math.min(count, start + page) });
+        const rows = asRecords<HostTaskStatus>(asRecord(range.pParHostStatus as KscValue).statuses);
+        if (rows.length === 0) break;
+        yield* rows;
+      }
+    } finally {
+      await this.session.call('Tasks.ReleaseHostStatusIterator', { strHostIteratorId: it }).catch(() => undefined);
+    }
+  }
+
+  async hostStatusList(taskId: string, opts: { stateMask?: number } = {}): Promise<HostTaskStatus[]> {
+    const out: HostTaskStatus[] = [];
+    for await (const s of this.hostStatuses(taskId, opts)) out.push(s);
+    return out;
   }
 
   async getTask(taskId: string): Promise<KscRecord> {

@@ -17,6 +17,14 @@ export class VServersApi {
     return asRecords<KscVServerInfo>((await this.session.call('VServers.GetVServers', { lParentGroup: parentGroup })).PxgRetVal);
   }
 
+  /**
+   * How many virtual servers the KSC already holds (`GetVServers(-1)`, ksc-openapi.md §3.1), whoever
+   * made them: the 500-per-server cap counts them all, not only this platform's tenants.
+   */
+  async countVServers(): Promise<number> {
+    return (await this.getVServers(-1)).length;
+  }
+
   async findByDisplayName(dn: string): Promise<KscVServerInfo | undefined> {
     return (await this.getVServers()).find((v) => v.KLVSRV_DN === dn);
   }

@@ -27,7 +27,7 @@ export async function installLightAgent(ctx: InstallContext, placed: Map<string,
   const ready = ctx.progress.vms.filter((vm) => placed.has(vm.biosUuid) && (vm.status === 'pending' || (vm.status === 'in_progress' && vm.detail.phase === 'arriving')));
   const movable = await moveToManagedDevices(ctx, ready, placed);
   if (movable.length === 0) return;
-  const taskId = await tasks.addRemoteInstallTask([lightAgentPackageId], { hostNames: [] }, { displayName: `Install Light Agent on tenant VMs (${ctx.vServerName})` });
+  const taskId = await tasks.addRemoteInstallTask({ packageIds: [lightAgentPackageId], target: { hostNames: [] }, displayName: `Install Light Agent on tenant VMs (${ctx.vServerName})` });
   ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: movable.length }, 'remote installation task created');
   const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install');
   const binding: TaskBinding = { ...INSTALLING, hostIdOf: (vm) => placed.get(vm.biosUuid)!.id };

@@ -1,4 +1,4 @@
-import { PLACEHOLDER_REMOTE_INSTALL_TEMPLATE, RemoteInstallTemplate } from '@tpo/ksc-client';
+import { RemoteInstallTemplate } from '@tpo/ksc-client';
 import { AgentInstallServiceEnv } from '../config/agent-install-service.env';
 
 /** Tuning of the install step, read from the service environment. */
@@ -27,7 +27,8 @@ export function installSettingsFrom(config: Partial<AgentInstallServiceEnv>): In
     packageDeadlineMs: c.KSC_PACKAGE_DEADLINE_MS,
     networkAgentPackage: c.NETWORK_AGENT_PACKAGE_NAME,
     lightAgentPackage: c.LIGHT_AGENT_PACKAGE_NAME,
-    remoteInstall: { ...PLACEHOLDER_REMOTE_INSTALL_TEMPLATE, taskName: c.KSC_REMOTE_INSTALL_TASK_NAME, packagesKey: c.KSC_REMOTE_INSTALL_PACKAGES_KEY },
+    // The documented `Remote Installation` task (1093 / 1.0.0.0 / 87) with the default key names.
+    remoteInstall: {},
   };
 }
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { StepServiceEnv } from '@tpo/site-directory';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -62,15 +62,4 @@ export class AgentInstallServiceEnv extends StepServiceEnv {
   @MinLength(3)
   @MaxLength(200)
   LIGHT_AGENT_PACKAGE_NAME = 'Light Agent';
-
-  /**
-   * TASK_NAME of the "Install application remotely" task. ASSUMPTION (ksc-openapi.md §3.7 / Q4):
-   * the vendor's name is unpublished; the default is the client's placeholder (what the simulator accepts).
-   */
-  @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
-  KSC_REMOTE_INSTALL_TASK_NAME = 'KLRI_TASK_REMOTE_INSTALL';
-
-  /** ASSUMPTION (ksc-openapi.md §3.7 / Q4): key of TASK_ADDITIONAL_PARAMS listing the package ids (unpublished). */
-  @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
-  KSC_REMOTE_INSTALL_PACKAGES_KEY = 'KLTSK_RI_PACKAGES_IDS';
 }

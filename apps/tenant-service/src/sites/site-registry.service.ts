@@ -6,7 +6,7 @@ import { formatValidationErrors } from '@tpo/contracts';
 import { DomainError, hasPermission, inSiteScope, PERMISSION_TLS_VERIFICATION_OFF, PlatformErrorCode, Principal, RequestContext } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
-import { SiteConnection, SiteDirectory } from '@tpo/site-directory';
+import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT, SiteConnection, SiteDeployment, SiteDirectory } from '@tpo/site-directory';
 import { AuditRepository, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantErrorCode } from '../tenants/tenant-errors';
@@ -52,13 +52,18 @@ export class SiteRegistry implements SiteDirectory {
     for (const [i, entry] of (raw.sites ?? []).entries()) {
       const where = `${path} sites[${i}]`;
       const is = entry.integrationServer as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown> };
-      const ksc = entry.ksc as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown> };
+      const ksc = entry.ksc as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown>; pushInstall?: { username?: unknown; password?: SecretRef } };
       const withCa = (tls?: Record<string, unknown>) =>
         tls && typeof tls.caFile === 'string' ? { ...Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'caFile')), caPem: readFileSync(tls.caFile, 'utf8') } : tls;
       const command = {
         ...entry,
         integrationServer: { ...is, password: resolveSecret(is?.password, `${where}.integrationServer.password`), tls: withCa(is?.tls) },
-        ksc: { ...ksc, password: resolveSecret(ksc?.password, `${where}.ksc.password`), tls: withCa(ksc?.tls) },
+        ksc: {
+          ...ksc,
+          password: resolveSecret(ksc?.password, `${where}.ksc.password`),
+          tls: withCa(ksc?.tls),
+          ...(ksc?.pushInstall ? { pushInstall: { ...ksc.pushInstall, password: resolveSecret(ksc.pushInstall.password, `${where}.ksc.pushInstall.password`) } } : {}),
+        },
       };
       await this.register(command, 'config');
       n++;
@@ -100,18 +105,23 @@ export class SiteRegistry implements SiteDirectory {
           username: command.integrationServer.username,
           tls: command.integrationServer.tls ? { ...command.integrationServer.tls } : undefined,
           addressForAgents: command.integrationServer.addressForAgents,
+          agentPort: command.integrationServer.agentPort,
         },
         ksc: {
           url: command.ksc.url,
           username: command.ksc.username,
           tls: command.ksc.tls ? { ...command.ksc.tls } : undefined,
           publicAddress: command.ksc.publicAddress,
+          pushInstall: command.ksc.pushInstall ? { username: command.ksc.pushInstall.username } : undefined,
         },
         license: command.license ? { ...command.license } : undefined,
+        // Plain data after validation (class instances would carry no secrets, but keep the JSON exact).
+        deployment: command.deployment ? (JSON.parse(JSON.stringify(command.deployment)) as SiteDeployment) : undefined,
       },
       credentials: {
         integrationServer: this.cipher.seal(command.integrationServer.password, aad(command.id, 'integration-server')),
         ksc: this.cipher.seal(command.ksc.password, aad(command.id, 'ksc')),
+        ...(command.ksc.pushInstall ? { pushInstall: this.cipher.seal(command.ksc.pushInstall.password, aad(command.id, 'push-install')) } : {}),
       },
       source,
     };
@@ -154,11 +164,19 @@ export class SiteRegistry implements SiteDirectory {
       name: s.name,
       maxVirtualServers: s.maxVirtualServers,
       license: s.connection.license,
+      deployment: s.connection.deployment,
       integrationServer: {
         ...s.connection.integrationServer,
         password: this.cipher.open(s.credentials.integrationServer, aad(s.id, 'integration-server')),
       },
-      ksc: { ...s.connection.ksc, password: this.cipher.open(s.credentials.ksc, aad(s.id, 'ksc')) },
+      ksc: {
+        ...s.connection.ksc,
+        password: this.cipher.open(s.credentials.ksc, aad(s.id, 'ksc')),
+        pushInstall:
+          s.connection.ksc.pushInstall && s.credentials.pushInstall
+            ? { username: s.connection.ksc.pushInstall.username, password: this.cipher.open(s.credentials.pushInstall, aad(s.id, 'push-install')) }
+            : undefined,
+      },
     } as SiteConnection;
   }
 
@@ -173,12 +191,31 @@ export class SiteRegistry implements SiteDirectory {
       maxVirtualServers: s.maxVirtualServers,
       placedTenants: s.placedTenants,
       freeVirtualServers: Math.max(0, s.maxVirtualServers - s.placedTenants),
-      integrationServer: { url: s.connection.integrationServer.url, username: s.connection.integrationServer.username, addressForAgents: s.connection.integrationServer.addressForAgents },
-      ksc: { url: s.connection.ksc.url, username: s.connection.ksc.username, publicAddress: s.connection.ksc.publicAddress },
+      integrationServer: {
+        url: s.connection.integrationServer.url,
+        username: s.connection.integrationServer.username,
+        addressForAgents: s.connection.integrationServer.addressForAgents,
+        agentPort: s.connection.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+      },
+      ksc: {
+        url: s.connection.ksc.url,
+        username: s.connection.ksc.username,
+        publicAddress: s.connection.ksc.publicAddress,
+        // The account's name only: its password is write-only, like the other site credentials.
+        pushInstall: s.connection.ksc.pushInstall ? { username: s.connection.ksc.pushInstall.username } : undefined,
+      },
       license: s.connection.license,
+      deployment: s.connection.deployment,
       source: s.source,
       updatedAt: s.updatedAt,
     }));
+  }
+
+  /** One site as admins see it (NOT_FOUND outside the caller's sites, as for an unknown id). */
+  async view(id: string, viewer?: Principal) {
+    const site = (await this.list(viewer)).find((s) => s.id === id);
+    if (!site) throw new DomainError(PlatformErrorCode.NotFound, `site ${id} is not registered`);
+    return site;
   }
 
   async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number }, actor?: Principal): Promise<void> {

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
 import { SealedSecret } from '@tpo/secrets';
+import type { SiteDeployment } from '@tpo/site-directory';
 
 export interface SitePublicConnection {
-  integrationServer: { url: string; username: string; tls?: Record<string, unknown>; addressForAgents: string };
-  ksc: { url: string; username: string; tls?: Record<string, unknown>; publicAddress: string };
+  integrationServer: { url: string; username: string; tls?: Record<string, unknown>; addressForAgents: string; agentPort?: number };
+  /** `pushInstall` holds the push-install account's user name only; its password is sealed in `credentials`. */
+  ksc: { url: string; username: string; tls?: Record<string, unknown>; publicAddress: string; pushInstall?: { username: string } };
   license?: { maxVms?: number; expiresAt?: string };
+  /** Packages, reference policies and captured setting names per OS family (`SiteDeployment`, no secrets). */
+  deployment?: SiteDeployment;
 }
 
 export interface SiteRecord {
@@ -15,7 +19,7 @@ export interface SiteRecord {
   kscConfigured: boolean;
   maxVirtualServers: number;
   connection: SitePublicConnection;
-  credentials: { integrationServer: SealedSecret; ksc: SealedSecret };
+  credentials: { integrationServer: SealedSecret; ksc: SealedSecret; pushInstall?: SealedSecret };
   source: 'config' | 'api';
   createdAt: Date;
   updatedAt: Date;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath } from '@nestjs/swagger';
 import { CurrentPrincipal, ErrorBody, Principal, Public, RequireRole, SiteScoped } from '@tpo/platform';
 import type { Request } from 'express';
 import { SiteListResponse, SiteResponse } from './site.response';
@@ -19,6 +19,13 @@ export class SitesHttpController {
   @ApiOkResponse({ type: SiteListResponse, description: 'Every registered site with capacity and placement eligibility' })
   async list(@CurrentPrincipal() principal?: Principal) {
     return { items: await this.registry.list(principal) };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: SiteResponse, description: 'One site with capacity, placement eligibility, deployment and last preflight' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no such site in the caller\'s sites' })
+  async get(@Param('id') id: string, @CurrentPrincipal() principal?: Principal) {
+    return this.registry.view(id, principal);
   }
 
   /** Registers or updates a site; its passwords are encrypted at rest and never returned. */

@@ -1,14 +1,9 @@
 import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
-import { EnvelopeCipher } from '@tpo/secrets';
 import { JobRunner, LOGGER, runExclusiveRound } from '@tpo/service-kit';
-import { allowedAddressClasses, KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
-import { InternalTokenGuard } from '../sites/internal-token.guard';
-import { SiteRegistry } from '../sites/site-registry.service';
-import { SiteRepository } from '../sites/site.repository';
-import { InternalSitesHttpController, SitesHttpController } from '../sites/sites.http.controller';
+import { SitesModule } from '../sites/sites.module';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
 import { TenantSecretRepository } from './tenant-secret.repository';
 import { TenantRepository } from './tenant.repository';
@@ -22,39 +17,29 @@ import { RevealCredentialsUseCase } from './use-cases/reveal-credentials.use-cas
 
 const TENANTS_CONFIG = Symbol('TENANTS_CONFIG');
 
-/** Intake, placement, step 1, timeline, handover, sites — tenant-service's domain. */
+/** Intake, placement, step 1, timeline, handover — tenant-service's tenant domain (sites: SitesModule). */
 @Module({})
 export class TenantsModule implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
 
   constructor(
     @Inject(TENANTS_CONFIG) private readonly config: TenantServiceEnv,
-    private readonly registry: SiteRegistry,
     private readonly runner: JobRunner,
     private readonly createTenant: CreateTenantJob,
     private readonly secrets: TenantSecretRepository,
     private readonly uow: UnitOfWork,
-    private readonly clients: KasperskyClients,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   static register(config: TenantServiceEnv): DynamicModule {
     return {
       module: TenantsModule,
-      controllers: [TenantsHttpController, SitesHttpController, InternalSitesHttpController, TenantEventsMessageController],
+      imports: [SitesModule.register(config)],
+      controllers: [TenantsHttpController, TenantEventsMessageController],
       providers: [
         { provide: TENANTS_CONFIG, useValue: config },
-        { provide: EnvelopeCipher, useValue: EnvelopeCipher.fromConfig(config.SECRETS_MASTER_KEYS) },
-        SiteRepository,
-        SiteRegistry,
-        {
-          provide: KasperskyClients,
-          inject: [SiteRegistry, LOGGER],
-          useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' }), { allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
-        },
         TenantRepository,
         TenantSecretRepository,
-        InternalTokenGuard,
         RequestOnboardingUseCase,
         IntakeFromBusUseCase,
         RecordProgressUseCase,
@@ -66,7 +51,6 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.config.SITES_FILE) await this.registry.seedFromFile(this.config.SITES_FILE);
     this.runner.register(this.createTenant);
     // Unrevealed passwords past their window are destroyed (the tenant must reset it in KSC).
     this.sweeper = setInterval(() => void this.sweep(), 60_000);
@@ -74,7 +58,6 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
-    await this.clients.close();
   }
 
   /** Every replica schedules the sweep; one runs each round (the others skip while it holds the lock). */

@@ -1,7 +1,20 @@
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { ASSUMPTION_SOURCES, DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
 import { FaultConfig } from '../faults/faults';
+import { SEED_NETWORK_AGENT_PACKAGES, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
+import { LicenseKeyInput } from '../ksc/ksc-licenses';
 import { NETWORK_AGENT_PRODUCT } from '../ksc/ksc-model';
+
+interface SeededHost {
+  biosId: string;
+  name: string;
+  ip?: string;
+  fqdn?: string;
+  osFamily?: SeedOsFamily;
+  groupId?: number;
+  withNetworkAgent?: boolean;
+  discovered?: boolean;
+}
 import type { SiteEndpoints } from '../server/simulator';
 import { Site } from '../site/site';
 
@@ -78,28 +91,86 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     res.json(s.assumptions);
   });
   /**
-   * Seeds tenant VMs as devices managed by the main server (VM templates with a Network Agent
-   * pointing at the KSC), so the onboarding can move them into the tenant's vAS.
-   * Body: `{ "hosts": [{ "biosId", "name", "ip"?, "groupId"? }] }`.
+   * Seeds tenant VMs. With a Network Agent (default) they are devices managed by the main server
+   * (VM templates whose agent points at the KSC). With `withNetworkAgent: false` they are machines
+   * on the tenant network that no server manages yet: reachable only by a push install to their
+   * `ip` (and, with `discovered: true`, already listed by a network poll in Unassigned devices).
+   * Body: `{ "hosts": [{ "biosId", "name", "ip", "osFamily", "fqdn"?, "groupId"?, "withNetworkAgent"?, "discovered"? }] }`.
    */
   app.post('/sites/:siteId/ksc/hosts', (req, res) => {
     const s = site(req, res);
     if (!s) return;
-    const hosts = (req.body.hosts ?? []) as { biosId: string; name: string; ip?: string; groupId?: number; withNetworkAgent?: boolean }[];
-    const created = hosts.map((h) =>
-      s.ksc.addHost(0, {
+    const hosts = (req.body.hosts ?? []) as SeededHost[];
+    const bad = hosts.find((h) => !h.biosId || !h.name || (h.osFamily !== undefined && !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily)) || (h.withNetworkAgent === false && !h.ip));
+    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId and name are required, osFamily is one of ${SEED_OS_FAMILIES.join(', ')}, an unmanaged machine needs its ip` });
+    const created = hosts.map((h) => {
+      const fqdn = h.fqdn ?? `${h.name}.tenant.local`;
+      const biosId = h.biosId.toLowerCase();
+      if (h.withNetworkAgent === false) {
+        const machine = s.ksc.addNetworkMachine({ ip: h.ip!, name: h.name, fqdn, biosId, osFamily: h.osFamily });
+        if (!h.discovered) return machine;
+      }
+      return s.ksc.addHost(0, {
         groupId: h.groupId ?? 1,
         dn: h.name,
-        fqdn: `${h.name}.tenant.local`,
-        dnsName: h.name,
-        dnsDomain: 'tenant.local',
+        fqdn,
+        dnsName: fqdn.split('.')[0],
+        dnsDomain: fqdn.split('.').slice(1).join('.'),
         ip: h.ip,
-        biosId: h.biosId.toLowerCase(),
-        nagentVersion: h.withNetworkAgent === false ? undefined : '15.1.0.20748',
+        biosId,
+        osFamily: h.osFamily,
+        nagentVersion: h.withNetworkAgent === false ? undefined : SEED_NETWORK_AGENT_PACKAGES[h.osFamily ?? 'windows'].version,
         products: h.withNetworkAgent === false ? [] : [NETWORK_AGENT_PRODUCT],
-      }),
-    );
+      });
+    });
     res.status(201).json(created);
+  });
+  /**
+   * The main server's key storage (LicenseKeys): list, install (`{ serial?, productName?, appId?,
+   * keyType?, limitDate?, licCount?, hostsAsCurrent?, hostsAsNext?, vsId? }`), change, expire, remove.
+   */
+  app.get('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.snapshot());
+  });
+  app.post('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (s) res.status(201).json(s.ksc.licenseKeys.install(req.body as LicenseKeyInput));
+  });
+  app.patch('/sites/:siteId/ksc/license-keys/:serial', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.update(String(req.params.serial), req.body as LicenseKeyInput));
+  });
+  /** Body `{ "at"?: ISO date }` (default: a day ago). */
+  app.post('/sites/:siteId/ksc/license-keys/:serial/expire', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.ksc.licenseKeys.expire(String(req.params.serial), req.body?.at ? new Date(String(req.body.at)) : undefined));
+  });
+  app.delete('/sites/:siteId/ksc/license-keys/:serial', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    s.ksc.licenseKeys.remove(String(req.params.serial));
+    res.status(204).end();
+  });
+  /** Removes every key of the main server (`?vsId=` for another server). */
+  app.delete('/sites/:siteId/ksc/license-keys', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    s.ksc.licenseKeys.clear(req.query.vsId === undefined ? 0 : Number(req.query.vsId));
+    res.status(204).end();
+  });
+  /**
+   * Virtual servers that already exist on the KSC (made by the provider's admin or another tool,
+   * not by this platform): `{ "count": n, "namePrefix"? }`. Refused past the KSC limit like AddVServerInfo.
+   */
+  app.post('/sites/:siteId/ksc/vservers', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const count = Number(req.body?.count ?? 1);
+    if (!Number.isInteger(count) || count < 1 || count > 1000) return res.status(400).json({ error: 'count is an integer 1..1000' });
+    const prefix = typeof req.body?.namePrefix === 'string' ? req.body.namePrefix : 'Existing vAS';
+    const created = Array.from({ length: count }, (_, i) => s.ksc.addVServer(`${prefix} ${i + 1}`, 0));
+    res.status(201).json({ created: created.length, total: s.ksc.vservers.size });
   });
   /**
    * Seeds protection periods as the site's SVMs would have reported them (report content beyond

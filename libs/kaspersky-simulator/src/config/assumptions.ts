@@ -44,10 +44,16 @@ export interface SimulatorAssumptions {
   kscUniqueAccountNames: boolean;
   /** ksc-openapi §3.1: AddVServerInfo makes a taken name unique with this suffix ({n} = counter). */
   kscDuplicateVServerNameSuffix: string;
-  /** KSC-Q4: TASK_NAME treated as "install application remotely" (real name unpublished). */
-  kscRemoteInstallTaskName: string;
-  /** KSC-Q4: key in TASK_ADDITIONAL_PARAMS holding the package ids to install. */
+  /** Key in TASK_ADDITIONAL_PARAMS of `Remote Installation` holding the package ids (addendum §1.2). */
   kscRemoteInstallPackagesKey: string;
+  /** Key of the group a device moves to when installed (addendum §1.2, DOCUMENTED in the RI option set). */
+  kscRemoteInstallMoveGroupKey: string;
+  /** Push-install accounts of `Remote Installation`: list key, and user / protected-password keys of an entry (addendum §1.2). */
+  kscRemoteInstallLoginListKey: string;
+  kscRemoteInstallLoginUserKey: string;
+  kscRemoteInstallLoginPasswordKey: string;
+  /** Key of `Remote Deinstallation` naming the product to remove (addendum §4.1). */
+  kscRemoteDeinstallProductKey: string;
   /** KSC-Q11: a host moved into a vAS gets a new host id there. */
   kscNewHostIdAfterMove: boolean;
   /** ksc-openapi §7: virtual Administration Servers per KSC. */
@@ -84,8 +90,12 @@ export const DEFAULT_ASSUMPTIONS: SimulatorAssumptions = {
   kscSessionIdleTimeoutSeconds: 1800,
   kscUniqueAccountNames: true,
   kscDuplicateVServerNameSuffix: ' ({n})',
-  kscRemoteInstallTaskName: 'KLRI_TASK_REMOTE_INSTALL',
   kscRemoteInstallPackagesKey: 'KLTSK_RI_PACKAGES_IDS',
+  kscRemoteInstallMoveGroupKey: 'KLTSK_RI_GROUP_TO_MOVE_HOST',
+  kscRemoteInstallLoginListKey: 'LoginList',
+  kscRemoteInstallLoginUserKey: 'UserName',
+  kscRemoteInstallLoginPasswordKey: 'Password',
+  kscRemoteDeinstallProductKey: 'ProductName',
   kscNewHostIdAfterMove: true,
   kscMaxVirtualServers: 500,
   kscAsyncCheckDelayMs: 1000,
@@ -115,8 +125,12 @@ export const ASSUMPTION_SOURCES: Record<keyof SimulatorAssumptions, string> = {
   kscSessionIdleTimeoutSeconds: 'ksc-openapi.md §2.5, Q2',
   kscUniqueAccountNames: 'ksc-openapi.md §3.8 (S19 note)',
   kscDuplicateVServerNameSuffix: 'ksc-openapi.md §3.1 (suffix format unknown)',
-  kscRemoteInstallTaskName: 'ksc-openapi.md §3.7, Q4 (invented name)',
-  kscRemoteInstallPackagesKey: 'ksc-openapi.md §3.7 (key of CreateExecutablePkgAsync reused)',
+  kscRemoteInstallPackagesKey: 'ksc-openapi-addendum.md §1.2 (DOCUMENTED for CreateExecutablePkgAsync; in the task ASSUMPTION)',
+  kscRemoteInstallMoveGroupKey: 'ksc-openapi-addendum.md §1.2 (DOCUMENTED in the RI option set)',
+  kscRemoteInstallLoginListKey: 'ksc-openapi-addendum.md §1.2 (ASSUMPTION: old header KLTSK_RI_LOGIN_LIST)',
+  kscRemoteInstallLoginUserKey: 'ksc-openapi-addendum.md §1.2 (ASSUMPTION: old header KLTSK_RI_USER_NAME)',
+  kscRemoteInstallLoginPasswordKey: 'ksc-openapi-addendum.md §1.2 (ASSUMPTION: not found anywhere)',
+  kscRemoteDeinstallProductKey: 'ksc-openapi-addendum.md §4.1 (ASSUMPTION: old header KLTSK_RU_PRODUCT_NAME)',
   kscNewHostIdAfterMove: 'ksc-openapi.md Q11',
   kscMaxVirtualServers: 'ksc-openapi.md §7 / integration-server-api.md §8.0',
   kscAsyncCheckDelayMs: 'ksc-openapi.md §3.5',

@@ -12,6 +12,9 @@
  * sites with it. Only the Network Agent product `1103` is documented (addendum §1.6).
  */
 
+export const SEED_OS_FAMILIES = ['windows', 'linux'] as const;
+export type SeedOsFamily = (typeof SEED_OS_FAMILIES)[number];
+
 /** DOCUMENTED: Network Agent product id (KSC13/a00019). */
 export const SEED_NETWORK_AGENT_PRODUCT = '1103';
 export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
@@ -74,3 +77,25 @@ export function simulatorSiteDeployment() {
     remoteInstall: { rebootMode: 'never' as const },
   };
 }
+
+/**
+ * The push-install account a simulated site's not-yet-managed VMs accept when a Remote Installation
+ * task pushes the Network Agent (simulator-only lab credentials; a real site's account comes from
+ * its admin and is registered as the site's sealed `ksc.pushInstall`). Overridable per site
+ * (`SiteOptions.pushInstallAccount`, `SIM_PUSH_INSTALL_USER` / `SIM_PUSH_INSTALL_PASSWORD`).
+ */
+export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
+
+/**
+ * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):
+ * a commercial key for the protection product, valid for a year from the simulator's start. The
+ * serial and product name are simulator stand-ins; the attribute names are DOCUMENTED (KSC13/a00115).
+ */
+export const SEED_LICENSE_KEY = {
+  serial: 'SIM0-000001-00000001',
+  productName: 'Kaspersky Security for Virtualization Light Agent',
+  appId: 2750,
+  keyType: 1,
+  licCount: 500,
+  validDays: 365,
+} as const;

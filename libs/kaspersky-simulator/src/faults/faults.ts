@@ -35,7 +35,16 @@ export interface FaultConfig {
   clockSkewMs?: number;
   /** KSC tasks: hosts (by display name, BIOS id or host id) whose install/reconnection fails. */
   failingHosts: string[];
+  /**
+   * Remote Installation faults per device (keyed by IP address, display name, BIOS id or host id):
+   * `unreachable` (offline or firewalled), `access-denied` (push account refused), `reboot-required`
+   * (installed, restart pending: a warning unless the task's reboot options restart it).
+   */
+  hostFaults: Record<string, HostFault>;
 }
+
+export const HOST_FAULTS = ['unreachable', 'access-denied', 'reboot-required'] as const;
+export type HostFault = (typeof HOST_FAULTS)[number];
 
 function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -53,6 +62,7 @@ export function defaultFaults(): FaultConfig {
     taskFailures: {},
     taskDurationsMs: { '*': 50 },
     failingHosts: [],
+    hostFaults: {},
   };
 }
 
@@ -89,6 +99,11 @@ export class FaultController {
       f.remaining--;
     }
     return { code: f.code, message: f.message ?? `Simulated failure of ${type}` };
+  }
+
+  hostFault(...keys: (string | undefined)[]): HostFault | undefined {
+    for (const k of keys) if (k !== undefined && this.config.hostFaults?.[k]) return this.config.hostFaults[k];
+    return undefined;
   }
 
   isFailingHost(...keys: (string | undefined)[]): boolean {

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
+import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODUCT, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
+import { KscLicenseKeys } from './ksc-licenses';
 
 /** Error raised by the KSC model; the wire layers map it (PxgError for KSC, task error for the IS). */
 export class KscModelError extends Error {
@@ -62,9 +64,24 @@ export interface Host {
   ip?: string;
   /** BIOS UUID of the VM (not a KSC attribute; the simulator's link to the IS and the tenant's inventory). */
   biosId?: string;
+  /** Operating system family of the machine (a package for another one fails to install). */
+  osFamily?: SeedOsFamily;
   nagentVersion?: string;
   products: string[];
+  /** Every product a Remote Installation actually installed here, in order (tests count second installs). */
+  installs?: string[];
+  /** Restarts a task forced on the device (never without the task's reboot options). */
+  reboots?: number;
   lastVisible: Date;
+}
+
+/** A machine on the tenant network that no Administration Server manages (yet): reachable by its address only. */
+export interface NetworkMachine {
+  ip: string;
+  name: string;
+  fqdn: string;
+  biosId?: string;
+  osFamily?: SeedOsFamily;
 }
 
 export interface User {
@@ -89,6 +106,8 @@ export interface Package {
   name: string;
   productName: string;
   productVersion: string;
+  /** The OS family the package installs on (both Network Agent packages report product 1103). */
+  osFamily?: SeedOsFamily;
   retranslatedFrom?: number;
 }
 
@@ -104,8 +123,10 @@ export interface Policy {
   settings: Record<string, unknown>;
 }
 
-export const NETWORK_AGENT_PRODUCT = '1103';
-export const LIGHT_AGENT_PRODUCT = 'KSVLA';
+/** DOCUMENTED: Network Agent product id (ksc-openapi-addendum.md §1.6). */
+export const NETWORK_AGENT_PRODUCT = SEED_NETWORK_AGENT_PRODUCT;
+/** The seeded Light Agent products (simulator stand-ins, see config/seed.ts). */
+export const LIGHT_AGENT_PRODUCTS: readonly string[] = SEED_OS_FAMILIES.map((f) => SEED_LIGHT_AGENT[f].product);
 export const MAIN_SERVER = 0;
 
 /**
@@ -121,6 +142,10 @@ export class KscModel {
   readonly securityGroups = new Map<number, SecurityGroup>();
   readonly packages = new Map<number, Package>();
   readonly policies = new Map<number, Policy>();
+  /** Machines reachable on the tenant networks, by IPv4 address (not KSC state: what a push install reaches). */
+  readonly network = new Map<string, NetworkMachine>();
+  /** Key storage (LicenseKeys); a seeded main server holds one valid key. */
+  readonly licenseKeys = new KscLicenseKeys();
   private nextGroupId = 2;
   private nextVsId = 1;
   private nextUserId = 1000;
@@ -133,8 +158,16 @@ export class KscModel {
   ) {
     this.groups.set(0, { id: 0, vsId: MAIN_SERVER, name: 'Managed devices', parentId: -1, created: new Date() });
     this.groups.set(1, { id: 1, vsId: MAIN_SERVER, name: 'Unassigned devices', parentId: -1, created: new Date() });
-    this.addPackage(MAIN_SERVER, 'Kaspersky Security Center Network Agent (15.1.0)', NETWORK_AGENT_PRODUCT, '15.1.0.20748');
-    this.addPackage(MAIN_SERVER, 'Kaspersky Security for Virtualization Light Agent (6.2)', LIGHT_AGENT_PRODUCT, '6.2.0.1');
+    // What the provider's admin prepared in the console (config/seed.ts): per OS family a Network
+    // Agent package and a Light Agent package on the main server.
+    for (const f of SEED_OS_FAMILIES) {
+      const na = SEED_NETWORK_AGENT_PACKAGES[f];
+      this.addPackage(MAIN_SERVER, na.packageName, NETWORK_AGENT_PRODUCT, na.version, undefined, f);
+    }
+    for (const f of SEED_OS_FAMILIES) {
+      const la = SEED_LIGHT_AGENT[f];
+      this.addPackage(MAIN_SERVER, la.packageName, la.product, la.version, undefined, f);
+    }
   }
 
   // ---- virtual servers -------------------------------------------------------------------
@@ -230,7 +263,17 @@ export class KscModel {
   addHost(vsId: number, h: Omit<Host, 'hostName' | 'vsId' | 'products' | 'lastVisible'> & { products?: string[] }): Host {
     const group = this.groups.get(h.groupId);
     if (!group || group.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `group ${h.groupId} not found`);
-    const host: Host = { ...h, hostName: randomUUID(), vsId, products: h.products ?? [], lastVisible: new Date() };
+    // A record made for an address (HostGroup.AddHost with KLHST_WKS_IP) is that machine on the network.
+    const machine = h.ip !== undefined ? this.network.get(h.ip) : undefined;
+    const host: Host = {
+      ...h,
+      biosId: h.biosId ?? machine?.biosId,
+      osFamily: h.osFamily ?? machine?.osFamily,
+      hostName: randomUUID(),
+      vsId,
+      products: h.products ?? [],
+      lastVisible: new Date(),
+    };
     this.hosts.set(host.hostName, host);
     return host;
   }
@@ -266,6 +309,29 @@ export class KscModel {
     };
     this.hosts.set(moved.hostName, moved);
     return moved;
+  }
+
+  /**
+   * Reconnection with an empty KLNAG_VS_NAME (ksc-openapi-addendum.md §4.2, DOCUMENTED): the agent
+   * switches to the current physical server; the device lands in its Unassigned devices.
+   */
+  reconnectHostToMainServer(host: Host): Host {
+    this.hosts.delete(host.hostName);
+    const moved: Host = {
+      ...host,
+      hostName: this.assumptions().kscNewHostIdAfterMove ? randomUUID() : host.hostName,
+      vsId: MAIN_SERVER,
+      groupId: this.unassignedGroupOf(MAIN_SERVER),
+      lastVisible: new Date(),
+    };
+    this.hosts.set(moved.hostName, moved);
+    return moved;
+  }
+
+  /** A machine on the network without a Network Agent (the admin API seeds these). */
+  addNetworkMachine(m: NetworkMachine): NetworkMachine {
+    this.network.set(m.ip, m);
+    return m;
   }
 
   // ---- users -------------------------------------------------------------------------------
@@ -313,8 +379,8 @@ export class KscModel {
 
   // ---- packages and policies ---------------------------------------------------------------
 
-  addPackage(vsId: number, name: string, productName: string, productVersion: string, retranslatedFrom?: number): Package {
-    const p = { id: this.nextPackageId++, vsId, name, productName, productVersion, retranslatedFrom };
+  addPackage(vsId: number, name: string, productName: string, productVersion: string, retranslatedFrom?: number, osFamily?: SeedOsFamily): Package {
+    const p = { id: this.nextPackageId++, vsId, name, productName, productVersion, osFamily, retranslatedFrom };
     this.packages.set(p.id, p);
     return p;
   }
@@ -329,7 +395,7 @@ export class KscModel {
     if (!source || source.vsId !== MAIN_SERVER) throw new KscModelError('STDE_NOTFOUND', `package ${packageId} not found on the main server`);
     this.requireVServer(vsId);
     const existing = this.packagesOf(vsId).find((p) => p.retranslatedFrom === packageId);
-    return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId);
+    return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId, source.osFamily);
   }
 
   addPolicy(vsId: number, p: Omit<Policy, 'id' | 'vsId'>): Policy {
@@ -356,6 +422,8 @@ export class KscModel {
       securityGroups: [...this.securityGroups.values()],
       packages: [...this.packages.values()],
       policies: [...this.policies.values()],
+      network: [...this.network.values()],
+      licenseKeys: this.licenseKeys.snapshot(),
     };
   }
 }

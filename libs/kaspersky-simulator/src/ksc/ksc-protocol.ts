@@ -1,5 +1,6 @@
 import { KscProtocolState, Site } from '../site/site';
 import { KscActions } from './ksc-actions';
+import { KscGroupSyncIterators } from './ksc-group-sync';
 import { KscPasswordVault } from './ksc-password-vault';
 import { KscResultSets } from './ksc-result-sets';
 import { KscSessions } from './ksc-sessions';
@@ -12,6 +13,8 @@ import { KscTasks } from './ksc-tasks';
 export class KscProtocol implements KscProtocolState {
   readonly sessions: KscSessions;
   readonly resultSets = new KscResultSets();
+  /** GroupSyncIterator result sets (LicenseKeys.EnumKeys, …). */
+  readonly groupSyncIterators = new KscGroupSyncIterators();
   readonly actions: KscActions;
   readonly tasks: KscTasks;
   readonly vault = new KscPasswordVault();
@@ -25,7 +28,7 @@ export class KscProtocol implements KscProtocolState {
   constructor(readonly site: Site) {
     this.sessions = new KscSessions(() => site.assumptions.kscSessionIdleTimeoutSeconds);
     this.actions = new KscActions(site.faults, () => site.assumptions);
-    this.tasks = new KscTasks(site.ksc, site.faults, () => site.assumptions);
+    this.tasks = new KscTasks(site.ksc, site.faults, () => site.assumptions, this.vault, (u, p) => site.acceptsPushInstall(u, p));
   }
 
   /** What goes with a deleted vAS on the wire side: its sessions, tasks and extra attributes. */
@@ -39,6 +42,7 @@ export class KscProtocol implements KscProtocolState {
     return {
       sessions: this.sessions.snapshot(),
       resultSets: this.resultSets.snapshot(),
+      groupSyncIterators: this.groupSyncIterators.snapshot(),
       actions: this.actions.snapshot(),
       tasks: this.tasks.snapshot(),
       certRecalls: this.certRecalls,
@@ -49,6 +53,7 @@ export class KscProtocol implements KscProtocolState {
     this.actions.stop();
     this.tasks.stop();
     this.resultSets.clear();
+    this.groupSyncIterators.clear();
     this.sessions.clear();
   }
 }

@@ -1,4 +1,4 @@
-import { Group, Host, KscModel, LIGHT_AGENT_PRODUCT, MAIN_SERVER, Package, Policy, User, VServer } from './ksc-model';
+import { Group, Host, KscModel, LIGHT_AGENT_PRODUCTS, MAIN_SERVER, Package, Policy, User, VServer } from './ksc-model';
 import { KscLong } from './ksc-codec';
 import { hasNetworkAgent } from './ksc-task-effects';
 
@@ -26,7 +26,7 @@ export function vserverRecord(vs: VServer, extras: Record<string, unknown> = {})
   };
 }
 
-function ipToLong(ip: string | undefined): number | undefined {
+export function ipToLong(ip: string | undefined): number | undefined {
   const parts = ip?.split('.').map(Number);
   if (!parts || parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
@@ -38,7 +38,7 @@ function ipToLong(ip: string | undefined): number | undefined {
  */
 export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
   const agent = hasNetworkAgent(h);
-  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.includes(LIGHT_AGENT_PRODUCT) ? 16 : 0);
+  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p)) ? 16 : 0);
   const vs = h.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(h.vsId);
   return {
     KLHST_WKS_HOSTNAME: h.hostName,
@@ -50,6 +50,8 @@ export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
     KLHST_WKS_WINHOSTNAME: h.dnsName.toUpperCase().slice(0, 15),
     KLHST_WKS_WINDOMAIN: '',
     KLHST_WKS_IP_LONG: ipToLong(h.ip),
+    // ASSUMPTION: OS names as a console shows them; only the attribute name is documented (§3.2).
+    KLHST_WKS_OS_NAME: h.osFamily === 'windows' ? 'Microsoft Windows Server 2022' : h.osFamily === 'linux' ? 'Ubuntu 22.04 LTS' : undefined,
     KLHST_WKS_STATUS: status,
     KLHST_WKS_NAG_VERSION: h.nagentVersion,
     KLHST_WKS_LAST_VISIBLE: h.lastVisible,

@@ -4,7 +4,7 @@ import { KscWireError } from './ksc-wire-error';
 /** ksc-openapi.md §4.1: result sets live at most 7200 s. */
 export const MAX_RESULT_SET_LIFETIME_S = 7200;
 
-export type ResultSetKind = 'chunk' | 'events';
+export type ResultSetKind = 'chunk' | 'events' | 'host-status';
 
 interface ResultSet {
   id: string;

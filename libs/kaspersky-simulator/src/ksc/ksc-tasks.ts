@@ -3,11 +3,21 @@ import { SimulatorAssumptions } from '../config/assumptions';
 import { FaultController } from '../faults/faults';
 import { KscModel } from './ksc-model';
 import { KscLong } from './ksc-codec';
-import { applyTaskEffect, hasNetworkAgent, infoParams, needsNetworkAgent, TaskData } from './ksc-task-effects';
+import { KscPasswordVault } from './ksc-password-vault';
+import { applyTaskEffect, checkTaskType, hasNetworkAgent, HostTaskState, infoParams, needsNetworkAgent, RI_TEXT, TaskData } from './ksc-task-effects';
 import { KscWireError } from './ksc-wire-error';
 
-/** Per-device task states (ksc-openapi.md §3.6): 1 pending, 2 running, 4 OK, 8 warning, 16 failed. */
-export type HostTaskState = 1 | 2 | 4 | 8 | 16;
+/** Per-device task states (ksc-openapi.md §3.6, addendum §1.5): 1 pending, 2 running, 4 OK, 8 warning, 16 failed. */
+export type { HostTaskState };
+
+interface HostRun {
+  dn: string;
+  state: HostTaskState;
+  descr: string;
+  tries: number;
+  start?: Date;
+  finish?: Date;
+}
 
 /**
  * ASSUMPTION (ksc-openapi.md §3.6 / §4.3): event attribute names follow KSC's event lists
@@ -35,7 +45,7 @@ interface SimTask {
   hostNames: string[];
   created: Date;
   runs: number;
-  hosts: Map<string, { dn: string; state: HostTaskState }>;
+  hosts: Map<string, HostRun>;
   timers: NodeJS.Timeout[];
   /** When the current run is due to end, and what it ends with (settled lazily if a timer is late). */
   due?: { at: number; reachable: string[]; injected?: string };
@@ -51,11 +61,14 @@ export class KscTasks {
     private readonly ksc: KscModel,
     private readonly faults: FaultController,
     private readonly assumptions: () => SimulatorAssumptions,
+    private readonly vault: KscPasswordVault,
+    private readonly acceptsPush: (user: string, password: string) => boolean = () => true,
   ) {}
 
   add(vsId: number, data: TaskData): string {
     if (typeof data.TASK_NAME !== 'string' || data.TASK_NAME === '') throw new KscWireError('STDE_BADPARAM', 'TASK_NAME is required');
     if (data.TASKID_PRODUCT_NAME === undefined) throw new KscWireError('STDE_BADPARAM', 'TASKID_PRODUCT_NAME is required');
+    checkTaskType(data);
     const displayName = String(infoParams(data).DisplayName ?? '');
     if (displayName.length > 100) throw new KscWireError('STDE_BADPARAM', 'DisplayName is longer than 100 characters');
     this.validateGroup(vsId, data);
@@ -96,6 +109,7 @@ export class KscTasks {
   update(vsId: number, id: string, patch: TaskData): void {
     const t = this.require(vsId, id);
     const next: TaskData = { ...t.data, ...patch, TASK_UNIQUE_ID: t.id };
+    checkTaskType(next);
     for (const key of ['TASK_INFO_PARAMS', 'TASK_ADDITIONAL_PARAMS'] as const) {
       const before = t.data[key];
       const after = patch[key];
@@ -140,7 +154,8 @@ export class KscTasks {
     for (const timer of t.timers) clearTimeout(timer);
     t.timers = [];
     t.runs++;
-    t.hosts = new Map(this.targets(t).map((n) => [n, { dn: this.ksc.hosts.get(n)!.dn, state: 1 as HostTaskState }]));
+    const tries = new Map([...t.hosts].map(([n, h]) => [n, h.tries]));
+    t.hosts = new Map(this.targets(t).map((n) => [n, { dn: this.ksc.hosts.get(n)!.dn, state: 1 as HostTaskState, descr: '', tries: (tries.get(n) ?? 0) + 1 }]));
     const name = String(t.data.TASK_NAME);
     const duration = this.faults.taskDuration(name);
     const injected = this.faults.takeTaskFailure(name);
@@ -181,15 +196,20 @@ export class KscTasks {
     let error = injectedError;
     if (!error && (!host || host.vsId !== t.vsId)) error = 'The device is no longer managed by this Administration Server';
     if (!error && this.faults.isFailingHost(host!.dn, host!.biosId, host!.hostName)) error = 'Simulated failure on this device';
-    if (!error) error = applyTaskEffect(this.ksc, this.assumptions(), t.vsId, t.data, host!);
-    if (error) this.setState(t, hostName, 16, error);
-    else this.setState(t, hostName, 4, 'Task completed');
+    if (error) return this.setState(t, hostName, 16, error);
+    const outcome = applyTaskEffect({ ksc: this.ksc, assumptions: this.assumptions(), faults: this.faults, vault: this.vault, acceptsPush: this.acceptsPush }, t.vsId, t.data, host!);
+    this.setState(t, hostName, outcome.state, outcome.descr);
   }
 
   private setState(t: SimTask, hostName: string, state: HostTaskState, descr: string): void {
     const h = t.hosts.get(hostName);
     if (!h) return;
     h.state = state;
+    if (state === 2) h.start = new Date();
+    if (state !== 1 && state !== 2) {
+      h.finish = new Date();
+      h.descr = descr;
+    }
     const newState = state === 2 ? 1 : state === 16 ? 3 : 4;
     t.events.push({
       event_db_id: new KscLong(this.nextEventId++),
@@ -221,7 +241,27 @@ export class KscTasks {
     const counts: Record<string, number> = { '1': 0, '2': 0, '4': 0, '8': 0, '16': 0, '32': 0, '64': 0 };
     for (const h of t.hosts.values()) counts[String(h.state)]++;
     const done = counts['4'] + counts['8'] + counts['16'];
-    return { ...counts, GNRL_COMPLETED_PERCENT: t.hosts.size === 0 ? 0 : Math.round((done * 100) / t.hosts.size), KLTSK_NEED_RBT_CNT: 0 };
+    const needReboot = [...t.hosts.values()].filter((h) => h.state === 8 && h.descr === RI_TEXT.rebootRequired).length;
+    return { ...counts, GNRL_COMPLETED_PERCENT: t.hosts.size === 0 ? 0 : Math.round((done * 100) / t.hosts.size), KLTSK_NEED_RBT_CNT: needReboot };
+  }
+
+  /** Host status records (addendum §1.5, field names DOCUMENTED KSC16/a00182) of the devices whose state is in `mask`. */
+  hostStatuses(vsId: number, id: string, mask: number): Record<string, unknown>[] {
+    const t = this.require(vsId, id);
+    this.settle(t);
+    return [...t.hosts]
+      .filter(([, h]) => (h.state & mask) !== 0)
+      .map(([hostName, h]) => ({
+        hostname: hostName,
+        hostdn: h.dn,
+        domain_name: '',
+        state_code: h.state,
+        state_descr: h.descr,
+        try_count: h.tries,
+        start_time: h.start,
+        finish_time: h.finish,
+        completed_percent: h.state === 1 ? 0 : h.state === 2 ? 50 : 100,
+      }));
   }
 
   history(vsId: number, id: string, hostName: string): TaskEvent[] {

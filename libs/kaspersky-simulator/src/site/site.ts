@@ -1,4 +1,5 @@
 import { DEFAULT_ASSUMPTIONS, SimulatorAssumptions } from '../config/assumptions';
+import { SEED_PUSH_INSTALL_ACCOUNT } from '../config/seed';
 import { FaultConfig, FaultController } from '../faults/faults';
 import { IntegrationServerModel } from '../integration-server/is-model';
 import { KscModel } from '../ksc/ksc-model';
@@ -15,6 +16,8 @@ export interface SiteOptions {
   kscConfigured?: boolean;
   assumptions?: Partial<SimulatorAssumptions>;
   faults?: Partial<FaultConfig>;
+  /** Account the site's VMs accept for a Remote Installation push (default SEED_PUSH_INSTALL_ACCOUNT). */
+  pushInstallAccount?: { username: string; password: string };
 }
 
 /** State handed to the KSC wire layer (sessions, tasks, accessors): it registers itself here. */
@@ -34,13 +37,21 @@ export class Site {
   readonly ksc: KscModel;
   readonly is: IntegrationServerModel;
   kscProtocol?: KscProtocolState;
+  /** The push-install account this site's not-yet-managed VMs accept (Remote Installation). */
+  readonly pushInstallAccount: { username: string; password: string };
 
   constructor(readonly options: SiteOptions) {
     this.assumptions = { ...DEFAULT_ASSUMPTIONS, ...options.assumptions };
     this.kscConfigured = options.kscConfigured ?? true;
+    this.pushInstallAccount = { ...(options.pushInstallAccount ?? SEED_PUSH_INSTALL_ACCOUNT) };
     this.faults = new FaultController(options.faults);
     this.ksc = new KscModel(() => this.assumptions, options.kscAccount);
     this.is = new IntegrationServerModel(this.ksc, this.faults, () => this.assumptions, () => this.kscConfigured);
+  }
+
+  /** Whether a push install with these credentials would be let in by the site's VMs (exact user, exact password). */
+  acceptsPushInstall(username: string | undefined, password: string | undefined): boolean {
+    return username === this.pushInstallAccount.username && password === this.pushInstallAccount.password;
   }
 
   get id(): string {

@@ -151,7 +151,7 @@ export class JobRunner {
         this.notified = false;
         if (!this.listener) await this.listen();
         const free = this.options.concurrency - this.running.size;
-        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds) : [];
+        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, { limit: this.options.perSiteConcurrency, running: this.runningPerSite() }) : [];
         for (const job of claimed) this.dispatch(job);
         let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
         const next = await this.jobs.nextDueInMs(kinds);
@@ -163,6 +163,12 @@ export class JobRunner {
         await this.sleep(1000);
       }
     }
+  }
+
+  private runningPerSite(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.running.values()) if (r.siteId) out[r.siteId] = (out[r.siteId] ?? 0) + 1;
+    return out;
   }
 
   private dispatch(job: Job): void {

@@ -78,20 +78,34 @@ export class JobRepository {
     return rows.length === 1;
   }
 
-  /** Claims due jobs (pending, or running with an expired lease) with SKIP LOCKED. */
-  async claimDue(limit: number, leaseMs: number, kinds: string[]): Promise<Job[]> {
+  /**
+   * Claims due jobs (pending, or running with an expired lease) with SKIP LOCKED. With `perSite`,
+   * claims at most `perSite.limit` jobs of a site minus those this worker already runs there
+   * (`perSite.running`), so a busy site's jobs stay pending for others instead of being claimed
+   * and handed back over and over.
+   */
+  async claimDue(limit: number, leaseMs: number, kinds: string[], perSite?: { limit: number; running: Record<string, number> }): Promise<Job[]> {
     if (limit <= 0 || kinds.length === 0) return [];
+    const due = `status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)`;
+    const candidates = perSite
+      ? `SELECT id FROM job WHERE id IN (
+           SELECT id FROM (
+             SELECT id, site_id, run_at, row_number() OVER (PARTITION BY site_id ORDER BY run_at) AS n FROM job WHERE ${due}
+           ) c
+           WHERE site_id IS NULL OR n <= $5::int - COALESCE(($4::jsonb ->> site_id)::int, 0)
+           ORDER BY run_at LIMIT $1)
+         ORDER BY run_at FOR UPDATE SKIP LOCKED`
+      : `SELECT id FROM job WHERE ${due} ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED`;
+    const params: unknown[] = [limit, String(leaseMs), kinds];
+    if (perSite) params.push(JSON.stringify(perSite.running), perSite.limit);
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       // Wrapped in a CTE so the driver returns plain rows (an UPDATE answers [rows, count]).
       `WITH claimed AS (
          UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, fence = fence + 1, updated_at = now()
-         WHERE id IN (
-           SELECT id FROM job
-           WHERE status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)
-           ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         WHERE id IN (${candidates})
          RETURNING ${COLUMNS})
        SELECT * FROM claimed`,
-      [limit, String(leaseMs), kinds],
+      params,
     );
     return rows.map(toJob);
   }

@@ -1,5 +1,6 @@
 import { hostGroupMethods } from './host-group-methods';
 import { iteratorMethods } from './iterator-methods';
+import { licenseMethods } from './license-methods';
 import { KscHandlers } from './method-types';
 import { packagesMethods } from './packages-methods';
 import { policyMethods } from './policy-methods';
@@ -20,4 +21,5 @@ export const KSC_METHODS: KscHandlers = {
   ...tasksMethods,
   ...securityMethods,
   ...policyMethods,
+  ...licenseMethods,
 };

@@ -1,5 +1,6 @@
 import { MAX_RESULT_SET_LIFETIME_S } from '../ksc-result-sets';
-import { argArray, argParams, argString, argStrings, KscHandlers, project, sortRecords } from './method-types';
+import { argArray, argInt, argParams, argString, argStrings, KscHandlers, project, sortRecords } from './method-types';
+import { KscWireError } from '../ksc-wire-error';
 
 /** Tasks (ksc-openapi.md §3.6); history goes through an EventProcessing iterator. */
 export const tasksMethods: KscHandlers = {
@@ -27,6 +28,32 @@ export const tasksMethods: KscHandlers = {
     return {};
   },
   'Tasks.GetTaskStatistics2': (ctx, args) => ({ PxgRetVal: ctx.protocol.tasks.statistics(ctx.session.vsId, argString(args, 'strTask')) }),
+  /** Tasks.ProtectPassword (ksc-openapi.md §3.6): a blob only this server can read back (its accounts in task settings). */
+  'Tasks.ProtectPassword': (ctx, args) => {
+    const plain = argString(args, 'strPassword');
+    if (plain === '') throw new KscWireError('STDE_BADPARAM', 'strPassword must not be empty');
+    return { PxgRetVal: ctx.protocol.vault.protect(plain) };
+  },
+  /** Per-device status records (addendum §1.5): a host-status iterator of the requested fields, ordered by pFields2Order. */
+  'Tasks.ResetHostIteratorForTaskStatusEx': (ctx, args) => {
+    const records = ctx.protocol.tasks.hostStatuses(ctx.session.vsId, argString(args, 'strTask'), argInt(args, 'nHostStateMask', 0x7f));
+    const rows = sortRecords(records, argArray(args, 'pFields2Order')).map((r) => project(r, argStrings(args, 'pFields2Return')));
+    return { strHostIteratorId: ctx.protocol.resultSets.create('host-status', ctx.session.token, rows, argInt(args, 'nLifetime', 600)) };
+  },
+  'Tasks.GetHostStatusRecordsCount': (ctx, args) => ({ PxgRetVal: ctx.protocol.resultSets.get('host-status', argString(args, 'strHostIteratorId'), ctx.session.token).length }),
+  /** ASSUMPTION (addendum §1.5): nEnd exclusive, as for EventProcessing.GetRecordRange. */
+  'Tasks.GetHostStatusRecordRange': (ctx, args) => {
+    const items = ctx.protocol.resultSets.get('host-status', argString(args, 'strHostIteratorId'), ctx.session.token);
+    const start = argInt(args, 'nStart', 0);
+    const end = argInt(args, 'nEnd');
+    if (start < 0 || end < start) throw new KscWireError('STDE_BADPARAM', 'need 0 <= nStart <= nEnd');
+    const rows = items.slice(start, end);
+    return { PxgRetVal: rows.length, pParHostStatus: { statuses: rows } };
+  },
+  'Tasks.ReleaseHostStatusIterator': (ctx, args) => {
+    ctx.protocol.resultSets.release('host-status', argString(args, 'strHostIteratorId'), ctx.session.token);
+    return {};
+  },
   'Tasks.GetTaskHistory': (ctx, args) => {
     const events = ctx.protocol.tasks.history(ctx.session.vsId, argString(args, 'strTask'), argString(args, 'strHostName', ''));
     // ASSUMPTION (ksc-openapi.md §3.6): pFilter holds attribute → value pairs that must all match.
