@@ -7,7 +7,7 @@ import { freePortBase } from '../support/ports';
 type Report = { id: string; tenantId: string; siteId: string; status: string; trigger: string; rows: number | null; protectedVms: number | null; bytesTotal: number | null; sha256: string | null; periodFrom: string; periodTo: string };
 
 /** Issue 10 (5): protection reports per tenant, scheduled and on demand, with the platform's processes and the simulator. */
-describe('issue 10: protection reports (real Postgres + NATS + simulator)', () => {
+describe('issue 10: protection reports and licence monitoring (real Postgres + NATS + simulator)', () => {
   let nc: NatsConnection;
   let platform: TestPlatform;
   let tenant: { id: string; name: string; isTenantId: string };
@@ -16,15 +16,29 @@ describe('issue 10: protection reports (real Postgres + NATS + simulator)', () =
   const post = async (service: string, path: string, body: unknown, role: 'admin' | 'operator' | 'viewer' = 'operator') =>
     fetch(url(service, path), { method: 'POST', headers: { ...(await authHeaders(role)), 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const get = async (service: string, path: string, role: 'admin' | 'operator' | 'viewer' = 'viewer') => fetch(url(service, path), { headers: await authHeaders(role) });
-  const sim = (path: string, body?: unknown) =>
-    fetch(`${platform.simulator.adminUrl}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const sim = (path: string, body?: unknown, method = 'POST') =>
+    fetch(`${platform.simulator.adminUrl}${path}`, body === undefined && method === 'POST' ? {} : { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const events = async (type: string) => (await platform.streamMessages()).filter((m) => m.envelope?.type === `com.tpo.${type}`).map((m) => m.envelope!.data as Record<string, unknown>);
+  const orderOf = (tag: string, vms = 1) => {
+    const id = randomUUID().slice(0, 8);
+    return { orderId: `${tag}-${id}`, tenantName: `${tag} ${id}`, adminAccountName: `${tag}-${id}`, vms: Array.from({ length: vms }, (_, n) => ({ biosUuid: randomUUID(), name: `${tag}-${id}-${n}`, osFamily: 'linux', address: `10.0.2.${n + 1}` })) };
+  };
 
   beforeAll(async () => {
     nc = await natsConnect();
     platform = await startTestPlatform(nc, {
       portBase: await freePortBase(),
       // Hourly periods reported as soon as they end, rounds every second, small ranges (several per report).
-      extraEnv: { REPORT_SCHEDULE_INTERVAL_MS: '1000', REPORT_PERIOD_SECONDS: '3600', REPORT_SETTLE_SECONDS: '0', REPORT_CHUNK_BYTES: '256' },
+      // Licence rounds every second, keys read live at every activation, horizons 30 and 7 days.
+      extraEnv: {
+        REPORT_SCHEDULE_INTERVAL_MS: '1000',
+        REPORT_PERIOD_SECONDS: '3600',
+        REPORT_SETTLE_SECONDS: '0',
+        REPORT_CHUNK_BYTES: '256',
+        LICENSE_MONITOR_INTERVAL_MS: '1000',
+        LICENSE_KEYS_CACHE_MS: '0',
+        LICENSE_EXPIRY_HORIZONS_DAYS: '30,7',
+      },
     });
     const id = randomUUID().slice(0, 8);
     const order = { orderId: `rep-${id}`, tenantName: `Reports ${id}`, adminAccountName: `rep-${id}`, vms: [1, 2].map((n) => ({ biosUuid: randomUUID(), name: `rep-${id}-${n}`, osFamily: 'linux', address: `10.0.1.${n}` })) };
@@ -120,4 +134,55 @@ describe('issue 10: protection reports (real Postgres + NATS + simulator)', () =
     expect((await fetch(url('activation-service', `/v1/reports/${any.id}`), scoped)).status).toBe(404);
     expect((await fetch(url('activation-service', `/v1/tenants/${tenant.id}/reports`), { method: 'POST', headers: { ...scoped.headers, 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
   });
+
+  it('licence expiring: LicenseExpiring once per key and horizon crossed, not at every round', async () => {
+    const day = 86_400_000;
+    const install = await sim('/sites/site-1/ksc/license-keys', { serial: 'EXPI-000001-00000001', productName: 'Kaspersky Security for Virtualization Light Agent', licCount: 1000, limitDate: new Date(Date.now() + 20 * day).toISOString() });
+    expect(install.status).toBe(201);
+    const first = await eventually(async () => {
+      const e = (await events('license-expiring.v1')).filter((d) => d.keySerial === 'EXPI-000001-00000001');
+      return e.length > 0 ? e : undefined;
+    }, 20_000, 250);
+    expect(first).toEqual([expect.objectContaining({ siteId: 'site-1', horizonDays: 30, daysLeft: 19, licensedCount: 1000 })]);
+    await new Promise((r) => setTimeout(r, 3000)); // three more rounds: nothing new
+    expect((await events('license-expiring.v1')).filter((d) => d.keySerial === 'EXPI-000001-00000001')).toHaveLength(1);
+    // Closer: the 7-day horizon is crossed, one more alert.
+    expect((await sim('/sites/site-1/ksc/license-keys/EXPI-000001-00000001', { limitDate: new Date(Date.now() + 3 * day).toISOString() }, 'PATCH')).status).toBe(200);
+    const second = await eventually(async () => {
+      const e = (await events('license-expiring.v1')).filter((d) => d.keySerial === 'EXPI-000001-00000001');
+      return e.length === 2 ? e : undefined;
+    }, 20_000, 250);
+    expect(second[1]).toMatchObject({ horizonDays: 7, daysLeft: 2 });
+    // The seeded key (a year left) raised nothing.
+    expect((await events('license-expiring.v1')).filter((d) => d.keySerial !== 'EXPI-000001-00000001')).toEqual([]);
+  }, 60_000);
+
+  it('two concurrent activations with one licence left (live keys): exactly one passes; the monitor then reports the limit once', async () => {
+    const usage = (await (await get('activation-service', '/v1/activations/license-usage')).json()) as { items: { siteId: string; usedVms: number }[] };
+    const used = usage.items.find((u) => u.siteId === 'site-1')?.usedVms ?? 0;
+    expect(used).toBeGreaterThan(0);
+    // The main server's keys: one key with room for exactly one more VM.
+    expect((await sim('/sites/site-1/ksc/license-keys', undefined, 'DELETE')).status).toBe(204);
+    expect((await sim('/sites/site-1/ksc/license-keys', { serial: 'LAST-000001-00000001', productName: 'Kaspersky Security for Virtualization Light Agent', licCount: used + 1 })).status).toBe(201);
+    const orders = [orderOf('lic'), orderOf('lic')];
+    await sim('/sites/site-1/ksc/hosts', { hosts: orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name }))) });
+    const ids = await Promise.all(orders.map(async (o) => ((await (await post('tenant-service', '/v1/tenants', o, 'admin')).json()) as { id: string }).id));
+    const outcomes = await eventually(async () => {
+      const steps = await Promise.all(ids.map(async (id) => (await (await get('activation-service', `/v1/activations/${id}`)).json()) as { status?: string; errorCode?: string | null }));
+      return steps.every((st) => st.status === 'succeeded' || st.status === 'failed') ? steps : undefined;
+    }, 120_000, 250);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['failed', 'succeeded']);
+    expect(outcomes.find((o) => o.status === 'failed')!.errorCode).toBe('LICENSE_CAPACITY_EXCEEDED');
+    const isTenants = ((await (await sim('/sites/site-1/state')).json()) as { integrationServer: { tenants: { name: string; status: string }[] } }).integrationServer.tenants;
+    expect(orders.map((o) => isTenants.find((t) => t.name === o.tenantName)?.status).sort()).toEqual(['Active', 'Inactive']);
+    // The site is now at its limit: one LicenseLimitReached v2 from the monitor, however many rounds run.
+    const alert = await eventually(async () => {
+      const e = (await events('license-limit-reached.v2')).filter((d) => d.source === 'monitor');
+      return e.length > 0 ? e : undefined;
+    }, 20_000, 250);
+    // Usage is the larger of the platform's activations and the reports' protected VMs (the seeded periods above count).
+    expect(alert).toEqual([expect.objectContaining({ siteId: 'site-1', licensedVms: used + 1, usedVms: 42 })]);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await events('license-limit-reached.v2')).filter((d) => d.source === 'monitor')).toHaveLength(1);
+  }, 180_000);
 });

@@ -4,6 +4,7 @@ import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@
 import { ActivationModule } from './activation/activation.module';
 import { ActivationServiceEnv } from './config/activation-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
+import { LicensingModule } from './licensing/licensing.module';
 import { ReportsModule } from './reports/reports.module';
 
 export const SERVICE = 'activation-service';
@@ -19,6 +20,7 @@ export class AppModule {
         BackbonePingModule.forService(SERVICE),
         ActivationModule,
         ReportsModule,
+        LicensingModule,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { StepServiceEnv } from '@tpo/site-directory';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -47,4 +47,30 @@ export class ActivationServiceEnv extends StepServiceEnv {
   @Min(1000)
   @Max(3_600_000)
   REPORT_TASK_DEADLINE_MS = 600_000;
+
+  /** How often each replica tries the per-site licence round (one replica runs it per site); 0 = no monitoring. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  LICENSE_MONITOR_INTERVAL_MS = 3_600_000;
+
+  /** Days before a key's KLLIC_LIMIT_DATE at which LicenseExpiring is raised (once per key and horizon), comma-separated. */
+  @Matches(/^[1-9]\d{0,3}(,[1-9]\d{0,3})*$/, { message: 'LICENSE_EXPIRY_HORIZONS_DAYS is a comma list of whole days, e.g. 30,7,1' })
+  LICENSE_EXPIRY_HORIZONS_DAYS = '30,7,1';
+
+  /**
+   * ASSUMPTION (the KSV Light Agent application id is not documented): the keys that count are those
+   * whose KLLIC_PROD_NAME matches this case-insensitive pattern.
+   */
+  @IsString()
+  @MaxLength(200)
+  LICENSE_KEY_PRODUCT_PATTERN = 'Security for Virtualization';
+
+  /** How long activation reuses a site's key reading (the per-site lock and the VM count are always live). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  LICENSE_KEYS_CACHE_MS = 60_000;
 }
