@@ -15,6 +15,16 @@ import {
   VmsRegistered,
 } from './events/onboarding';
 import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
+import {
+  TenantDeprovisioned,
+  TenantDeprovisionRequested,
+  TenantOperationFailed,
+  TenantOperationRejected,
+  TenantResumed,
+  TenantResumeRequested,
+  TenantSuspended,
+  TenantSuspendRequested,
+} from './events/lifecycle';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -34,6 +44,14 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   ProtectionReportReady,
   LicenseExpiring,
   LicenseLimitReachedV2Event,
+  TenantSuspendRequested,
+  TenantResumeRequested,
+  TenantDeprovisionRequested,
+  TenantOperationRejected,
+  TenantSuspended,
+  TenantResumed,
+  TenantDeprovisioned,
+  TenantOperationFailed,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {

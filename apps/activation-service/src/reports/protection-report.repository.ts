@@ -76,9 +76,13 @@ export class ProtectionReportRepository {
     return this.uow.manager();
   }
 
-  /** Tenants activated by this service (their Integration Server id from the activation record), optionally of one site. */
+  /**
+   * Tenants activated by this service (their Integration Server id from the activation record),
+   * optionally of one site; a deprovisioned tenant (its licence count released) no longer exists on
+   * the Integration Server and is left out.
+   */
   async reportableTenants(filter: { siteId?: string; tenantId?: string } = {}): Promise<ReportableTenant[]> {
-    const where = [`step = 'activate'`, `status = 'succeeded'`];
+    const where = [`step = 'activate'`, `status = 'succeeded'`, `NOT (COALESCE(output, '{}'::jsonb) ? 'releasedBy')`];
     const params: unknown[] = [];
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.tenantId) where.push(`tenant_id = $${params.push(filter.tenantId)}`);

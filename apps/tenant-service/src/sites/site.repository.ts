@@ -42,8 +42,8 @@ function toSite(r: Record<string, unknown>): SiteRecord {
 
 const COLUMNS = 'id, name, enabled, ksc_configured, max_virtual_servers, connection, credentials, source, created_at, updated_at';
 
-/** Tenants that hold (or are about to hold) a virtual server on a site. */
-const PLACED = `status <> 'failed' OR current_step <> 'create-tenant' OR is_tenant_id IS NOT NULL`;
+/** Tenants that hold (or are about to hold) a virtual server on a site; a deprovisioned one has freed it. */
+const PLACED = `lifecycle <> 'deprovisioned' AND (status <> 'failed' OR current_step <> 'create-tenant' OR is_tenant_id IS NOT NULL)`;
 
 @Injectable()
 export class SiteRepository {

@@ -14,6 +14,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
+import { OnboardOperation } from '../../operations/onboard-operation';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
@@ -29,6 +30,7 @@ export class RecordProgressUseCase {
     private readonly secrets: TenantSecretRepository,
     private readonly outbox: OutboxWriter,
     private readonly sites: SiteRepository,
+    private readonly onboard: OnboardOperation,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -60,6 +62,7 @@ export class RecordProgressUseCase {
     await this.tenants.update(t.id, { status: 'ready', currentStep: 'handover', ready: true });
     await this.mergeVmSummary(t.id, { active: e.data.activeVms });
     await this.tenants.stepSucceeded(t.id, 'handover');
+    await this.onboard.succeeded(t.id, { activeVms: e.data.activeVms });
     await this.outbox.emit(
       TenantReady,
       {
@@ -82,7 +85,10 @@ export class RecordProgressUseCase {
     const failure = { step: e.data.step, code: e.data.code, message: e.data.message, retryable: e.data.retryable };
     await this.tenants.stepFailed(t.id, failure, e.data.attempt);
     for (const id of e.data.externalTaskIds ?? []) await this.tenants.addExternalTask(t.id, e.data.step, id);
-    if (t.status !== 'ready') await this.tenants.update(t.id, { status: 'failed', currentStep: e.data.step, failure });
+    if (t.status !== 'ready') {
+      await this.tenants.update(t.id, { status: 'failed', currentStep: e.data.step, failure });
+      await this.onboard.failed(t.id, failure);
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { JobRepository } from '@tpo/service-kit';
+import { OnboardOperation } from '../../operations/onboard-operation';
 import { chooseSite } from '../../sites/placement';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantErrorCode } from '../tenant-errors';
@@ -28,6 +29,7 @@ export class RequestOnboardingUseCase {
     private readonly sites: SiteRepository,
     private readonly jobs: JobRepository,
     private readonly outbox: OutboxWriter,
+    private readonly onboard: OnboardOperation,
   ) {}
 
   /** `scope.sites`: a site-scoped caller places only on, and sees only, its own sites. */
@@ -69,6 +71,7 @@ export class RequestOnboardingUseCase {
     }
     const id = randomUUID();
     await this.tenants.insert({ id, orderId: request.orderId, name: request.tenantName, adminAccountName: request.adminAccountName, siteId: placement.siteId, request });
+    await this.onboard.started(id, request.orderId, `order:${origin}`);
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
     return { outcome: 'accepted', tenant: (await this.tenants.findById(id))! };
   }
