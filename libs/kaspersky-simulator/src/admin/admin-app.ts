@@ -205,6 +205,24 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const created = Array.from({ length: count }, (_, i) => s.ksc.addVServer(`${prefix} ${i + 1}`, 0));
     res.status(201).json({ created: created.length, total: s.ksc.vservers.size });
   });
+  /**
+   * Seeds protection periods as the site's SVMs would have reported them (report content beyond
+   * what activations produce, e.g. large reports for range downloads).
+   * Body: `{ "periods": [{ "biosId", "vmName"?, "tenantId"?, "from", "to"? }] }` (ISO times).
+   */
+  app.post('/sites/:siteId/is/protection-periods', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const periods = (req.body.periods ?? []) as { biosId: string; vmName?: string; tenantId?: string; from: string; to?: string }[];
+    s.is.seedPeriods(periods.map((p) => ({ biosId: p.biosId, vmName: p.vmName, tenantId: p.tenantId, from: new Date(p.from), to: p.to ? new Date(p.to) : undefined })));
+    res.status(201).json({ seeded: periods.length });
+  });
+  /** Every generated report file expires now (downloads answer 404, as after the lifetime of §6.2). */
+  app.post('/sites/:siteId/is/reports/expire', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    res.json({ expired: s.is.expireReports() });
+  });
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     res.status(400).json({ error: err.message });
   });
