@@ -83,6 +83,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
         .sort();
     expect(events('tenant-service')).toEqual([
       'onboarding-retry-requested.v1',
+      'site-preflight-completed.v1',
       'tenant-created.v1',
       'tenant-deprovisioned.v1',
       'tenant-operation-failed.v1',

@@ -25,6 +25,7 @@ import {
   TenantSuspended,
   TenantSuspendRequested,
 } from './events/lifecycle';
+import { SitePreflightCompleted } from './events/sites';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -52,6 +53,7 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   TenantResumed,
   TenantDeprovisioned,
   TenantOperationFailed,
+  SitePreflightCompleted,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {
