@@ -15,6 +15,11 @@ import {
   VmsRegistered,
 } from './events/onboarding';
 import {
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsAddRequested,
+  VmsRemoved,
+  VmsRemoveRequested,
   TenantDeprovisioned,
   TenantDeprovisionRequested,
   TenantOperationFailed,
@@ -48,6 +53,11 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   TenantResumed,
   TenantDeprovisioned,
   TenantOperationFailed,
+  VmsAddRequested,
+  VmsRemoveRequested,
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsRemoved,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {
