@@ -99,7 +99,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
     expect(events('agent-install-service')).toEqual(['agents-installed.v1']);
     expect(events('registration-service')).toEqual(['vms-registered.v1']);
-    expect(events('activation-service')).toEqual(['license-limit-reached.v1', 'tenant-activated.v1']);
+    expect(events('activation-service')).toEqual(['license-expiring.v1', 'license-limit-reached.v1', 'license-limit-reached.v2', 'protection-report-ready.v1', 'tenant-activated.v1']);
   });
 
   it.each(SERVICE_NAMES)('%s gets the JetStream API of its own consumers only, and replies on its own inbox prefix only', (service) => {

@@ -14,6 +14,7 @@ import {
   TenantRequestRejected,
   VmsRegistered,
 } from './events/onboarding';
+import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
 import {
   AgentsInstallRequested,
   VmsAdded,
@@ -45,6 +46,9 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   OnboardingStepFailed,
   OnboardingRetryRequested,
   TenantReady,
+  ProtectionReportReady,
+  LicenseExpiring,
+  LicenseLimitReachedV2Event,
   TenantSuspendRequested,
   TenantResumeRequested,
   TenantDeprovisionRequested,

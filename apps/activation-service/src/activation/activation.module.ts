@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { LicensingModule } from '../licensing/licensing.module';
 import { ActivateTenantJob } from './activate-tenant.job';
 import { ActivationEventsMessageController } from './activation-events.message.controller';
 import { ActivationsHttpController } from './activations.http.controller';
@@ -7,6 +8,7 @@ import { LifecycleEventsMessageController } from '../lifecycle/lifecycle-events.
 import { ReleaseLicenseUseCase } from '../lifecycle/release-license.use-case';
 
 @Module({
+  imports: [LicensingModule],
   controllers: [ActivationEventsMessageController, ActivationsHttpController, LifecycleEventsMessageController],
   providers: [StepWorkRepository, StepIntake, ActivateTenantJob, ReleaseLicenseUseCase],
 })
