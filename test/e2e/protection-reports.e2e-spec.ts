@@ -126,6 +126,22 @@ describe('issue 10: protection reports and licence monitoring (real Postgres + N
     expect(again.id).toBe(id);
   }, 120_000);
 
+  it('faults at the report steps: a failed CreateTenantReport task and a failing download are retried until the report is ready', async () => {
+    await fetch(`${platform.simulator.adminUrl}/sites/site-1/counters`, { method: 'DELETE' });
+    expect((await sim('/sites/site-1/faults', { taskFailures: { CreateTenantReport: { code: 'VIRMT_InternalError', message: 'injected', remaining: 1 } }, failNext: { remaining: 4, status: 503, methods: ['DownloadReport'] } }, 'PATCH')).status).toBe(200);
+    const to = new Date(Date.now() - 1000);
+    const asked = await post('activation-service', `/v1/tenants/${tenant.id}/reports`, { from: new Date(to.getTime() - 120_000).toISOString(), to: to.toISOString() });
+    const { id } = (await asked.json()) as Report;
+    const ready = await eventually(async () => {
+      const r = (await (await get('activation-service', `/v1/reports/${id}`)).json()) as Report & { errorCode: string | null };
+      return r.status === 'ready' ? r : undefined;
+    }, 60_000, 200);
+    const counters = (await (await sim('/sites/site-1/counters')).json()) as Record<string, number>;
+    expect(counters.CreateTenantReport).toBe(2); // the failed task, then a new one
+    expect(counters.DownloadReport).toBeGreaterThan(Math.ceil(ready.bytesTotal! / 256)); // the refused ranges were asked again
+    expect((await get('activation-service', `/v1/reports/${id}/content`, 'operator')).status).toBe(200);
+  }, 90_000);
+
   it('a site-scoped caller sees no report of another site', async () => {
     const scoped = { headers: await authHeaders('admin', { sites: ['site-2'] }) };
     const page = (await (await fetch(url('activation-service', '/v1/reports'), scoped)).json()) as { items: Report[] };

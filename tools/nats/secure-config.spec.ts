@@ -84,6 +84,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(events('tenant-service')).toEqual([
       'agents-install-requested.v1',
       'onboarding-retry-requested.v1',
+      'site-preflight-completed.v1',
       'tenant-created.v1',
       'tenant-deprovisioned.v1',
       'tenant-operation-failed.v1',

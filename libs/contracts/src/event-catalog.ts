@@ -30,6 +30,7 @@ import {
   TenantSuspended,
   TenantSuspendRequested,
 } from './events/lifecycle';
+import { SitePreflightCompleted } from './events/sites';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -62,6 +63,7 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   AgentsInstallRequested,
   VmsAdded,
   VmsRemoved,
+  SitePreflightCompleted,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {

@@ -64,7 +64,7 @@ export class RequestOnboardingUseCase {
     // Sites outside the caller's scope are as good as unknown to it.
     const known = (await this.sites.list()).map((s) => s.id).filter(inScope);
     const placement = chooseSite(
-      candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed })),
+      candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed, foreign: c.foreign, preflightFailed: c.preflightFailed })),
       request.preferredSiteId,
       known,
     );

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (an add that did not make it). Existing tenants' ordered VMs become `active` rows (deprovisioned
  * tenants have none). A BIOS id belongs to at most one tenant at a time (partial unique index).
  */
-export class TenantVms1765100000002 implements MigrationInterface {
-  name = 'TenantVms1765100000002';
+export class TenantVms1765300000000 implements MigrationInterface {
+  name = 'TenantVms1765300000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
