@@ -115,6 +115,18 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
     expect(mem.bytes()!.equals(CSV)).toBe(true);
   });
 
+  it('a tenant the Integration Server no longer has (404 on generation) fails for good with TENANT_NOT_ON_INTEGRATION_SERVER', async () => {
+    const r = report();
+    const { job, ctx, mem } = setup(r);
+    (job as unknown as { clients: KasperskyClients }).clients = {
+      integrationServer: async () => ({ site: { id: 'site-1' }, client: { generateReport: async () => Promise.reject(new IntegrationServerError(404, undefined, 'Tenant not found.', 'CreateTenantReport')) } }),
+    } as unknown as KasperskyClients;
+    const err = await job.run(ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TENANT_NOT_ON_INTEGRATION_SERVER', retryable: false });
+    await job.giveUp(ctx, err);
+    expect(mem.state.status).toBe('failed');
+  });
+
   it('an empty report (416 at byte 0) is ready with no rows', async () => {
     const { job, ctx, mem, emitted } = setup(report(), { files: [Buffer.alloc(0)] });
     await job.run(ctx);

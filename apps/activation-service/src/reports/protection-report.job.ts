@@ -12,6 +12,8 @@ import { summarizeReport } from './report-period';
 import { ProtectionReport, ProtectionReportRepository } from './protection-report.repository';
 
 export const PROTECTION_REPORT_JOB = 'protection-report';
+/** A report's failure code when the tenant is gone from the Integration Server; such tenants get no further reports. */
+export const TENANT_NOT_ON_INTEGRATION_SERVER = 'TENANT_NOT_ON_INTEGRATION_SERVER';
 
 export interface ProtectionReportJobPayload {
   reportId: string;
@@ -65,7 +67,13 @@ export class ProtectionReportJob implements JobHandler<ProtectionReportJobPayloa
     if (!taskId) {
       await ctx.record(() => this.reports.recordGenerateIntent(report.id));
       ctx.signal.throwIfAborted();
-      const handle = await client.generateReport({ tenantId: report.isTenantId, from: report.periodFrom, to: report.periodTo });
+      const handle = await client.generateReport({ tenantId: report.isTenantId, from: report.periodFrom, to: report.periodTo }).catch((e: unknown) => {
+        // 404: the Integration Server no longer knows the tenant (deprovisioned): no report, now or later.
+        if (e instanceof IntegrationServerError && e.status === 404) {
+          throw new DomainError(TENANT_NOT_ON_INTEGRATION_SERVER, `the Integration Server has no tenant ${report.isTenantId} any more`, { retryable: false, cause: e });
+        }
+        throw e;
+      });
       taskId = handle.taskId;
       await ctx.record(() => this.reports.recordTask(report.id, handle.taskId));
     }

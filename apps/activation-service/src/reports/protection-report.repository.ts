@@ -78,11 +78,17 @@ export class ProtectionReportRepository {
 
   /**
    * Tenants activated by this service (their Integration Server id from the activation record),
-   * optionally of one site; a deprovisioned tenant (its licence count released) no longer exists on
-   * the Integration Server and is left out.
+   * optionally of one site. A tenant the Integration Server no longer has (deprovisioned: a report
+   * of it failed with TENANT_NOT_ON_INTEGRATION_SERVER, or its licence count was released with a
+   * `releasedBy` mark) is left out.
    */
   async reportableTenants(filter: { siteId?: string; tenantId?: string } = {}): Promise<ReportableTenant[]> {
-    const where = [`step = 'activate'`, `status = 'succeeded'`, `NOT (COALESCE(output, '{}'::jsonb) ? 'releasedBy')`];
+    const where = [
+      `step = 'activate'`,
+      `status = 'succeeded'`,
+      `NOT (COALESCE(output, '{}'::jsonb) ? 'releasedBy')`,
+      `tenant_id NOT IN (SELECT tenant_id FROM protection_report WHERE error_code = 'TENANT_NOT_ON_INTEGRATION_SERVER')`,
+    ];
     const params: unknown[] = [];
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.tenantId) where.push(`tenant_id = $${params.push(filter.tenantId)}`);

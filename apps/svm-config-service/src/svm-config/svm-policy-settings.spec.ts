@@ -76,6 +76,12 @@ describe('planSvmConfig', () => {
     const p = plan({ tenantName: 'acme', vms: linux, protection: { integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'a', 'b'], svmPathScope: 'same-cluster' } });
     expect(p.applied).toMatchObject({ integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'b'], svmPathScope: 'same-cluster' });
     expect([...overridesBySection(p.lightAgents[0].overrides).keys()]).toHaveLength(1);
+    expect(p.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('same-cluster');
+    const captured = structuredClone(deployment);
+    captured.osFamilies[1].lightAgentSettings.svmPathScopeValues = { 'same-cluster': '2' };
+    const q = plan({ tenantName: 'acme', vms: linux, protection: { svmPathScope: 'same-cluster' } }, { ...site, deployment: captured });
+    expect(q.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('2');
+    expect(q.applied.svmPathScope).toBe('same-cluster');
   });
 
   it('refuses, before any call, what the site configuration cannot serve', () => {

@@ -84,8 +84,8 @@ export function planSvmConfig(
     else if (connectionTags.length > 0) {
       return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for connection tags but the site's ${family} Light Agent settings name no connection-tags variable` } };
     }
-    // ASSUMPTION: the SVM path scope is written as the order's value ('any', 'same-cluster', …); its console encoding is not captured yet.
-    if (s.svmPathScope) overrides.push({ path: s.svmPathScope, value: svmPathScope });
+    // The captured console value for the order's scope; without one, the order's value as is (ASSUMPTION until captured).
+    if (s.svmPathScope) overrides.push({ path: s.svmPathScope, value: s.svmPathScopeValues?.[svmPathScope] ?? svmPathScope });
     else if (svmPathScope !== 'any') {
       return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for SVM path scope "${svmPathScope}" but the site's ${family} Light Agent settings name no SVM-path variable` } };
     }
