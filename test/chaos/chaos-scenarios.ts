@@ -178,14 +178,14 @@ export function chaosScenarios(rig: () => ChaosRig, size: ChaosSize) {
       await rig().platform.crashAndRestart('tenant-service');
       expectClean(await rig().settle('R3', ids, size.quietMs));
     },
-    /** Step services killed between a vendor call and its commit: svm-config after AddPolicy, activation after ActivateTenant. */
+    /** Step services killed between a vendor call and its commit: svm-config after CopyOrMovePolicy (the tenant's policy clone), activation after ActivateTenant. */
     R3steps: async () => {
       const calls = async (op: string) => {
         let n = 0;
         for (const s of SITES) n += ((await (await fetch(`${rig().platform.simulator.adminUrl}/sites/${s}/counters`)).json()) as Record<string, number>)[op] ?? 0;
         return n;
       };
-      for (const [op, service] of [['Policy.AddPolicy', 'svm-config-service'], ['ActivateTenant', 'activation-service']] as const) {
+      for (const [op, service] of [['Policy.CopyOrMovePolicy', 'svm-config-service'], ['ActivateTenant', 'activation-service']] as const) {
         await rig().faults({ holdAnswer: { remaining: 1, ms: 5000, methods: [op] } });
         const before = await calls(op);
         const ids = await burst(`r3-${service.split('-')[0]}`, 1);

@@ -23,7 +23,7 @@ type SimState = { integrationServer: { tenants: { name: string }[] }; ksc: { vir
 
 const SERVICES = ['tenant-service', 'svm-config-service', 'agent-install-service', 'registration-service', 'activation-service'];
 /** Effects that must happen once per resource; a second call is a duplicate effect. */
-const ONCE = ['CreateTenant', 'Policy.AddPolicy'];
+const ONCE = ['CreateTenant', 'Policy.CopyOrMovePolicy'];
 /** Calls the vendor answers idempotently (a second one changes nothing). */
 const IDEMPOTENT = ['ActivateTenant', 'RegisterVm'];
 

@@ -58,6 +58,14 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
     });
   }, 600_000);
 
+  it('bench:lifecycle (onboarding, then add-VMs when served, suspend, resume and deprovision of the same tenants)', async () => {
+    const { result } = await runBench('lifecycle', ['3', '1', '3', '1']);
+    expectBenchLine(result, 'lifecycle');
+    const ops = { operations: 3, failed: 0, operationsPerSecond: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number) };
+    expect(result).toMatchObject({ tenants: 3, onboarding: { operations: 3, failed: 0 }, suspend: ops, resume: ops, deprovision: ops, leftOnIntegrationServer: { tenants: 0, vms: 0 } });
+    expect(result.addVms).toEqual(expect.objectContaining(typeof (result.addVms as { notMeasured?: string }).notMeasured === 'string' ? {} : ops));
+  }, 600_000);
+
   it('bench:soak', async () => {
     const { result } = await runBench('soak', ['10', '2', '1']);
     expectBenchLine(result, 'soak');

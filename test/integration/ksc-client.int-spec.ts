@@ -15,7 +15,6 @@ import {
   PackagesApi,
   HOST_STATE,
   REMOTE_INSTALLATION_TASK,
-  PolicyApi,
   SecurityApi,
   TasksApi,
   VServersApi,
@@ -608,20 +607,7 @@ describe('KSC Open API client against the simulator', () => {
     });
   });
 
-  describe('policies (assumed shape)', () => {
-    it('adds a policy to a group, lists it, reads it and updates its settings', async () => {
-      const vs = await newVServer();
-      const session = await client().startSession({ vserver: vs.dn });
-      const root = await new HostGroupApi(session).groupIdGroups();
-      const api = new PolicyApi(session);
-      const id = await api.addPolicy({ name: 'Light Agent', product: LIGHT_AGENT_PRODUCT, version: '6.2.0.1', groupId: root, settings: { svmAddress: '10.0.0.10', ports: [80, 9876] } });
-      expect(await api.getPoliciesForGroup(root)).toEqual([{ KLPOL_ID: id, KLPOL_DN: 'Light Agent', KLPOL_PRODUCT: LIGHT_AGENT_PRODUCT, KLPOL_VERSION: '6.2.0.1', KLPOL_GROUP_ID: root, KLPOL_ACTIVE: true }]);
-      await api.updatePolicyData(id, { active: false, settings: { svmAddress: '10.0.0.11' } });
-      expect(await api.getPolicyData(id)).toMatchObject({ KLPOL_ACTIVE: false, KLPOL_SETTINGS: { svmAddress: '10.0.0.11', ports: [80, 9876] } });
-      await api.deletePolicy(id);
-      expect(await api.getPoliciesForGroup(root)).toEqual([]);
-    });
-  });
+  // Policies and settings storages: test/integration/ksc-policies.int-spec.ts
 
   describe('errors and resilience', () => {
     it('turns a PxgError answer into a KscMethodError with code and module, whatever the HTTP status', async () => {

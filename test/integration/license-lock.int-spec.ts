@@ -4,12 +4,17 @@ import { OutboxRepository, OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
 import { Job, JobContext, JobOutcome, StepWorkRepository } from '@tpo/service-kit';
+import type { LicenseKeyInfo } from '@tpo/ksc-client';
 import { KasperskyClients } from '@tpo/site-directory';
 import { DataSource } from 'typeorm';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's step job, run in-process against the real database
 import { ActivateTenantJob } from '../../apps/activation-service/src/activation/activate-tenant.job';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- its env type
 import { ActivationServiceEnv } from '../../apps/activation-service/src/config/activation-service.env';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the service's licence numbers (keys + configured limits)
+import { effectiveLicense } from '../../apps/activation-service/src/licensing/license-numbers';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- its reader's type
+import { SiteLicenseReader } from '../../apps/activation-service/src/licensing/site-license.reader';
 import { resetSchema, sql } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
 
@@ -27,20 +32,35 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
     await ds?.destroy();
   });
 
-  it('two concurrent activations with one license left: exactly one is activated, the other is held with LICENSE_CAPACITY_EXCEEDED', async () => {
+  /** Two activations of one VM each, run at once against `license` (configured) and `keys` (the main server's live keys). */
+  async function raceTwoActivations(license: { maxVms?: number }, keys: LicenseKeyInfo[]) {
+    await resetSchema(SERVICE, ['outbox', 'job', 'step_vm', 'step_work']);
     const uow = new UnitOfWork(ds);
     const steps = new StepWorkRepository(uow);
     const activated: string[] = [];
-    // The Integration Server side: activation calls are counted; the license covers one VM on the site.
+    // The Integration Server side: activation calls are counted.
     const client = {
       activateTenant: async (id: string) => (activated.push(id), { taskId: randomUUID() }),
       waitForTask: async () => ({ id: 't', state: 'Completed' }),
       getTenant: async () => ({ id: 'x', status: 'Active' }),
     };
-    const clients = { integrationServer: async () => ({ site: { id: 'site-1', license: { maxVms: 1 } }, client }) } as unknown as KasperskyClients;
-    const job = new ActivateTenantJob(steps, new OutboxWriter(SERVICE, uow, new OutboxRepository(uow)), createLogger('license-test', 'silent'), clients, {
-      ACTIVATION_TASK_DEADLINE_MS: 10_000,
-    } as ActivationServiceEnv);
+    const clients = { integrationServer: async () => ({ site: { id: 'site-1', license }, client }) } as unknown as KasperskyClients;
+    // Live numbers as SiteLicenseReader gives them (here without a KSC: the keys are given).
+    const reader = { read: async () => ({ keys, effective: effectiveLicense(license, keys), readAt: new Date() }) } as unknown as SiteLicenseReader;
+    const job = new ActivateTenantJob(
+      steps,
+      new OutboxWriter(SERVICE, uow, new OutboxRepository(uow)),
+      createLogger('license-test', 'silent'),
+      clients,
+      { ACTIVATION_TASK_DEADLINE_MS: 10_000 } as ActivationServiceEnv,
+      reader,
+    );
+    // Already protected on the site: 4 VMs of another tenant.
+    const other = randomUUID();
+    await uow.run(async () => {
+      await steps.create(other, 'activate', 'site-1', { tenantId: other, siteId: 'site-1', integrationServerTenantId: 'is-x', succeeded: [], failed: [] });
+      await steps.succeed(other, 'activate', { activeVms: 4 });
+    });
     const tenants = [randomUUID(), randomUUID()];
     for (const [i, tenantId] of tenants.entries()) {
       const input: VmsRegisteredV1 = { tenantId, siteId: 'site-1', integrationServerTenantId: `is-${i}`, succeeded: [{ biosUuid: randomUUID(), name: `vm-${i}` }], failed: [] };
@@ -55,7 +75,25 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       fail: async (_e, w) => (await uow.run(async () => void (await w?.())), settled),
     });
     await Promise.all(tenants.map((t) => job.run(ctxOf(t))));
-    const rows = await sql<{ status: string; error_code: string | null }>(SERVICE, `SELECT status, error_code FROM step_work WHERE step = 'activate' ORDER BY status`);
+    const rows = await sql<{ status: string; error_code: string | null }>(SERVICE, `SELECT status, error_code FROM step_work WHERE step = 'activate' AND tenant_id = ANY($1) ORDER BY status`, [tenants]);
+    return { rows, activated };
+  }
+
+  it('two concurrent activations with one license left (site configuration): exactly one is activated, the other is held with LICENSE_CAPACITY_EXCEEDED', async () => {
+    const { rows, activated } = await raceTwoActivations({ maxVms: 5 }, []);
+    expect(rows).toEqual([
+      { status: 'failed', error_code: 'LICENSE_CAPACITY_EXCEEDED' },
+      { status: 'succeeded', error_code: null },
+    ]);
+    expect(activated).toHaveLength(1);
+  });
+
+  it('issue 10: the same with the limit from the live keys (KLLIC_LIC_COUNT of the valid keys; an expired key does not count)', async () => {
+    const keys: LicenseKeyInfo[] = [
+      { serial: 'A', productName: 'Kaspersky Security for Virtualization Light Agent', limit: 5, expiresAt: new Date(Date.now() + 86_400_000), raw: {} },
+      { serial: 'OLD', productName: 'Kaspersky Security for Virtualization Light Agent', limit: 100, expiresAt: new Date(Date.now() - 86_400_000), raw: {} },
+    ];
+    const { rows, activated } = await raceTwoActivations({ maxVms: 1_000_000 }, keys);
     expect(rows).toEqual([
       { status: 'failed', error_code: 'LICENSE_CAPACITY_EXCEEDED' },
       { status: 'succeeded', error_code: null },

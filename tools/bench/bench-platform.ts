@@ -76,6 +76,15 @@ export async function withBenchPlatform<T>(name: string, site: SimulatorSite, wo
     serviceNodeArgs: options.nodeArgs,
   });
   try {
+    // Like `license: { maxVms: 1_000_000 }` above: the live keys (a simulated site seeds one key of 500)
+    // must not hold a bench's tenants; activation still reads them, as in production.
+    for (const e of platform.simulator.endpoints) {
+      await fetch(`${platform.simulator.adminUrl}/sites/${e.siteId}/ksc/license-keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ productName: 'Kaspersky Security for Virtualization Light Agent', licCount: 10_000_000 }),
+      });
+    }
     return await work(platform);
   } catch (e) {
     // The services' own errors say why (LOG_LEVEL=warn keeps their output small).

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrationServerClient, IsTask, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
-import { AsyncActions, HostGroupApi, KscClient, KscSession, PackagesApi, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
+import { AsyncActions, encodePolicySection, HostGroupApi, KscClient, KscSession, PackagesApi, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
+import { simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
 import { randomBytes } from 'node:crypto';
 import { devSecrets } from '../bootstrap/local-layout';
 import { LocalPlatform } from '../platform/local-platform';
@@ -51,10 +52,19 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
     const multitenancy = (await groups.getGroupId(root, 'Multitenancy KSV LA'))!;
     const folder = (await groups.getGroupId(multitenancy, o.tenantName))!;
     const policies = new PolicyApi(main);
-    await ensurePolicy(policies, folder, `TPO Light Agent - ${o.tenantName}`, 'KSVLA', { KSVLA_SVM_DISCOVERY_METHOD: 'IntegrationServer' });
+    const deployment = simulatorSiteDeployment();
+    for (const family of [...new Set(o.vms.map((v) => v.osFamily))].sort()) {
+      const d = deployment.osFamilies.find((f) => f.osFamily === family)!;
+      const s = d.lightAgentSettings;
+      await ensureClone(policies, folder, `TPO Light Agent ${family === 'windows' ? 'Windows' : 'Linux'} - ${o.tenantName}`, d.lightAgentPolicy, s.discoveryMethod.section, {
+        [s.discoveryMethod.variable]: s.discoveryMethodIntegrationServer,
+        [s.integrationServerAddress.variable]: '127.0.0.1',
+        [s.integrationServerPort.variable]: 7271,
+      });
+    }
     let svmGroup = root;
     for (const name of ['TPO SVMs', 'standard']) svmGroup = (await groups.getGroupId(svmGroup, name)) ?? (await groups.addGroup(name, svmGroup));
-    await ensurePolicy(policies, svmGroup, 'TPO Protection Server - standard', 'KSVLA_SVM', { KSVSVM_PROTECTION_PROFILE: 'standard' });
+    await ensureClone(policies, svmGroup, 'TPO Protection Server - standard', deployment.protectionProfiles[0].referencePolicy);
   } finally {
     await main.endSession();
   }
@@ -80,14 +90,20 @@ async function isTask(c: DirectClients, taskId: string): Promise<IsTask> {
   }
 }
 
-async function ensurePolicy(api: PolicyApi, groupId: number, name: string, product: string, settings: Record<string, string>): Promise<void> {
-  const ours = async () => (await api.getPoliciesForGroup(groupId)).filter((p) => p.KLPOL_DN === name && p.KLPOL_PRODUCT === product);
-  if ((await ours()).length === 0) {
-    await api.addPolicy({ name, product, version: '6.2.0.0', groupId, active: true, settings, locked: Object.keys(settings) });
-    await ours();
-    return;
+/** The step's reference-policy clone on the happy path: lookup, CopyOrMovePolicy, locked overrides through SsContents. */
+async function ensureClone(api: PolicyApi, groupId: number, name: string, ref: { policyId: number; product: string; version: string }, section?: string, values: Record<string, unknown> = {}): Promise<void> {
+  const ours = async () => (await api.getPoliciesForGroup(groupId)).filter((p) => p.KLPOL_DN === name && p.KLPOL_PRODUCT === ref.product);
+  let [existing] = await ours();
+  if (!existing) {
+    await api.copyOrMovePolicy(ref.policyId, groupId, false, { name, active: true });
+    [existing] = await ours();
   }
-  const [existing] = await ours();
+  await api.withPolicyContents(existing.KLPOL_ID as number, async (c) => {
+    if (!section) return;
+    await c.read(ref.product, ref.version, section);
+    await c.replace(ref.product, ref.version, section, encodePolicySection(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, locked: true }]))));
+    await c.apply();
+  });
   await api.getPolicyData(existing.KLPOL_ID as number);
 }
 

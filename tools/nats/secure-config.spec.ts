@@ -81,11 +81,26 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
         .map((s) => s.slice('tpo.evt.'.length))
         .filter((k) => k !== 'backbone-ping.v1' && k !== 'onboarding-step-failed.v1')
         .sort();
-    expect(events('tenant-service')).toEqual(['onboarding-retry-requested.v1', 'tenant-created.v1', 'tenant-ready.v1', 'tenant-request-duplicate.v1', 'tenant-request-rejected.v1']);
+    expect(events('tenant-service')).toEqual([
+      'agents-install-requested.v1',
+      'onboarding-retry-requested.v1',
+      'site-preflight-completed.v1',
+      'tenant-created.v1',
+      'tenant-deprovisioned.v1',
+      'tenant-operation-failed.v1',
+      'tenant-operation-rejected.v1',
+      'tenant-ready.v1',
+      'tenant-request-duplicate.v1',
+      'tenant-request-rejected.v1',
+      'tenant-resumed.v1',
+      'tenant-suspended.v1',
+      'vms-added.v1',
+      'vms-removed.v1',
+    ]);
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
     expect(events('agent-install-service')).toEqual(['agents-installed.v1']);
     expect(events('registration-service')).toEqual(['vms-registered.v1']);
-    expect(events('activation-service')).toEqual(['license-limit-reached.v1', 'tenant-activated.v1']);
+    expect(events('activation-service')).toEqual(['license-expiring.v1', 'license-limit-reached.v1', 'license-limit-reached.v2', 'protection-report-ready.v1', 'tenant-activated.v1']);
   });
 
   it.each(SERVICE_NAMES)('%s gets the JetStream API of its own consumers only, and replies on its own inbox prefix only', (service) => {
@@ -116,9 +131,16 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(userNamed('ops-admin').publishAllow).toEqual(['$JS.API.>']);
   });
 
-  it('order-ingest may publish only TenantRequested and subscribe only to its inbox', () => {
+  it('order-ingest may publish only the order systems\' requests (TenantRequested, lifecycle requests) and subscribe only to its inbox', () => {
     const u = userNamed('order-ingest');
-    expect(u.publishAllow).toEqual(['tpo.evt.tenant-requested.v1']);
+    expect(u.publishAllow).toEqual([
+      'tpo.evt.tenant-requested.v1',
+      'tpo.evt.tenant-suspend-requested.v1',
+      'tpo.evt.tenant-resume-requested.v1',
+      'tpo.evt.tenant-deprovision-requested.v1',
+      'tpo.evt.vms-add-requested.v1',
+      'tpo.evt.vms-remove-requested.v1',
+    ]);
     expect(u.subscribeAllow).toEqual(['_INBOX_order-ingest.>']);
     expect(u.subscribeAllow.some((p) => matches(p, 'tpo.evt.tenant-created.v1'))).toBe(false);
   });
@@ -135,7 +157,8 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     const u = parseUsers(text);
     expect(text).toContain('port: 14222');
     expect(text).toContain('store_dir: "/tmp/x"');
-    expect(u.find((x) => x.user === 'order-ingest')!.publishAllow).toEqual(['it1.evt.tenant-requested.v1']);
+    expect(u.find((x) => x.user === 'order-ingest')!.publishAllow).toContain('it1.evt.tenant-requested.v1');
+    expect(u.find((x) => x.user === 'order-ingest')!.publishAllow.every((s) => s.startsWith('it1.evt.'))).toBe(true);
     expect(u.find((x) => x.user === 'dashboard')!.subscribeAllow).toEqual(['it1.evt.>']);
     expect(u.find((x) => x.user === 'registration-service')!.publishAllow).toContain('$JS.API.CONSUMER.MSG.NEXT.IT_1.registration-service--agents-installed-v1');
     expect(text).not.toContain('TPO_EVENTS');

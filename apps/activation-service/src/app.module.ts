@@ -4,6 +4,8 @@ import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@
 import { ActivationModule } from './activation/activation.module';
 import { ActivationServiceEnv } from './config/activation-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
+import { LicensingModule } from './licensing/licensing.module';
+import { ReportsModule } from './reports/reports.module';
 
 export const SERVICE = 'activation-service';
 
@@ -17,6 +19,8 @@ export class AppModule {
         SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, service: SERVICE, key: serviceKeyFromEnv(config, SERVICE), plaintext: config.SITE_DIRECTORY_PLAINTEXT, allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
         BackbonePingModule.forService(SERVICE),
         ActivationModule,
+        ReportsModule,
+        LicensingModule,
       ],
     };
   }

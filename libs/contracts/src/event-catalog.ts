@@ -14,6 +14,23 @@ import {
   TenantRequestRejected,
   VmsRegistered,
 } from './events/onboarding';
+import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
+import {
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsAddRequested,
+  VmsRemoved,
+  VmsRemoveRequested,
+  TenantDeprovisioned,
+  TenantDeprovisionRequested,
+  TenantOperationFailed,
+  TenantOperationRejected,
+  TenantResumed,
+  TenantResumeRequested,
+  TenantSuspended,
+  TenantSuspendRequested,
+} from './events/lifecycle';
+import { SitePreflightCompleted } from './events/sites';
 
 /** Every event the platform knows. Adding an event means adding it here (and to the docs). */
 export const EVENT_CATALOG: readonly EventDefinition[] = [
@@ -30,6 +47,23 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   OnboardingStepFailed,
   OnboardingRetryRequested,
   TenantReady,
+  ProtectionReportReady,
+  LicenseExpiring,
+  LicenseLimitReachedV2Event,
+  TenantSuspendRequested,
+  TenantResumeRequested,
+  TenantDeprovisionRequested,
+  TenantOperationRejected,
+  TenantSuspended,
+  TenantResumed,
+  TenantDeprovisioned,
+  TenantOperationFailed,
+  VmsAddRequested,
+  VmsRemoveRequested,
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsRemoved,
+  SitePreflightCompleted,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {

@@ -6,5 +6,8 @@ export * from './validate-event';
 export * from './event-catalog';
 export * from './events/backbone-ping.event';
 export * from './events/onboarding';
+export * from './events/monitoring';
+export * from './events/lifecycle';
+export * from './events/sites';
 export * from './onboarding/naming-rules';
 export * from './onboarding/onboarding-request.dto';

@@ -38,6 +38,8 @@ export interface TaskHandle {
 export interface ReportChunk {
   status: 200 | 206;
   content: string;
+  /** The bytes received (a range may split a UTF-8 character; join the bytes, decode the whole). */
+  bytes: Buffer;
   /** Parsed from `Content-Range` (RFC form or the vendor's `bytes=a-b/total`, §4.2). */
   range?: { start: number; end: number; total: number };
 }
@@ -167,6 +169,7 @@ export class IntegrationServerClient {
     return {
       status: res.status === 206 ? 206 : 200,
       content: res.body,
+      bytes: res.bytes,
       range: m ? { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? -1 : Number(m[3]) } : undefined,
     };
   }

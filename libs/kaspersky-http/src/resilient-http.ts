@@ -63,6 +63,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body as received (a byte range may end inside a UTF-8 character: decode only whole files). */
+  bytes: Buffer;
 }
 
 type RetryContext = IRetryBackoffContext<unknown>;
@@ -183,21 +185,22 @@ export class ResilientHttp {
     } catch (e) {
       throw this.transportError(e, req, timeoutMs);
     }
-    let body: string;
+    let bytes: Buffer;
     try {
-      body = await this.readBody(res, req);
+      bytes = await this.readBody(res, req);
     } catch (e) {
       throw e instanceof KasperskyTransportError ? e : this.transportError(e, req, timeoutMs);
     }
+    const body = bytes.toString('utf8');
     const ms = Math.round(performance.now() - started);
     this.options.logger?.debug({ client: this.options.name, op: req.operation, method: req.method, path: req.path, status: res.statusCode, ms }, 'kaspersky call');
     if (res.statusCode >= 400) {
       throw new HttpStatusError(res.statusCode, body, parseRetryAfter(res.headers['retry-after']), { method: req.method, path: req.path });
     }
-    return { status: res.statusCode, headers: res.headers, body };
+    return { status: res.statusCode, headers: res.headers, body, bytes };
   }
 
-  private async readBody(res: Dispatcher.ResponseData, req: HttpRequest): Promise<string> {
+  private async readBody(res: Dispatcher.ResponseData, req: HttpRequest): Promise<Buffer> {
     const max = this.options.maxResponseBytes ?? 10 * 1024 * 1024;
     const declared = Number(res.headers['content-length'] ?? 0);
     if (declared > max) {
@@ -214,7 +217,7 @@ export class ResilientHttp {
       }
       chunks.push(chunk as Buffer);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 
   private transportError(e: unknown, req: HttpRequest, timeoutMs: number): KasperskyTransportError {

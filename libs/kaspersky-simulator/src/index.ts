@@ -7,4 +7,6 @@ export * from './integration-server/is-model';
 export * from './server/simulator';
 export * from './server/tls-material';
 export * from './config/seed';
+export * from './ksc/ksc-settings-storage';
+export * from './ksc/ksc-policy-seed';
 export * from './ksc/ksc-licenses';

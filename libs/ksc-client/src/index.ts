@@ -15,5 +15,7 @@ export * from './task-templates';
 export * from './tasks-api';
 export * from './security-api';
 export * from './policy-api';
+export * from './ss-contents-api';
+export * from './policy-values';
 export * from './group-sync-iterator-api';
 export * from './license-keys-api';

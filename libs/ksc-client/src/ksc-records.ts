@@ -83,15 +83,21 @@ export interface KscUserInfo extends KscRecord {
   KLSPL_USER_ENABLED?: boolean;
 }
 
-/** ASSUMPTION (Policy is not in ksc-openapi.md): attribute names of the minimal Policy class. */
+/** Common policy attributes (ksc-openapi-addendum.md §2.1, DOCUMENTED KSC15/a00112). Settings are not attributes. */
 export interface KscPolicyInfo extends KscRecord {
   KLPOL_ID?: number;
   KLPOL_DN?: string;
   KLPOL_PRODUCT?: string;
   KLPOL_VERSION?: string;
+  KLPOL_CREATED?: Date;
+  KLPOL_MODIFIED?: Date;
   KLPOL_GROUP_ID?: number;
   KLPOL_ACTIVE?: boolean;
-  KLPOL_SETTINGS?: { [key: string]: KscValue };
+  KLPOL_ROAMING?: boolean;
+  KLPOL_ACCEPT_PARENT?: boolean;
+  KLPOL_FORCE_DISTRIB2CHILDREN?: boolean;
+  KLPOL_FORCED?: boolean;
+  KLPOL_INHERITED?: boolean;
 }
 
 export function isRecord(v: KscValue | undefined): v is { [key: string]: KscValue } {

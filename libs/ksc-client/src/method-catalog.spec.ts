@@ -6,10 +6,7 @@ import { KSC_METHOD_CATALOG, KSC_TASK_TYPE_CATALOG } from './method-catalog';
  * Calls the catalog still lists as wrong, each with the issue that fixes it. The test fails both
  * when a new unlisted name appears and when a listed one disappears (then drop it here).
  */
-const PENDING_CORRECTIONS: readonly string[] = [
-  // issue 8 deliverable 2 (policies as KSC stores them): UpdatePolicyData takes pPolicyData.
-  'Policy.UpdatePolicyData pData',
-];
+const PENDING_CORRECTIONS: readonly string[] = [];
 
 interface Call {
   file: string;
@@ -101,5 +98,8 @@ describe('KSC method catalog (every method and parameter name the clients send)'
     expect(taskNames.map((t) => t.name)).not.toContain('KLRI_TASK_REMOTE_INSTALL');
     const sources = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => readFileSync(join(__dirname, f), 'utf8'));
     expect(sources.filter((s) => s.includes("'KLRI_TASK_REMOTE_INSTALL'"))).toEqual([]);
+    // Policy settings are never attributes (addendum §0): no KLPOL_SETTINGS / KLPOL_LOCKED, no SsContents_Update.
+    expect(sources.filter((s) => /\bKLPOL_(SETTINGS|LOCKED)\b|SsContents_Update/.test(s))).toEqual([]);
+    expect(calls.filter((c) => c.method.startsWith('Policy.') && c.params.includes('pData'))).toEqual([]);
   });
 });

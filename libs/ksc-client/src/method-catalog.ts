@@ -89,12 +89,25 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   'LicenseKeys.GetKeyData': doc('addendum §3.2', 'pKeyInfo'),
   'GroupSyncIterator.GetNextItems': doc('§4.2; addendum §3.2', 'szwIterator', 'nCount'),
   'GroupSyncIterator.ReleaseIterator': doc('§4.2; addendum §3.2', 'szwIterator'),
-  // Policies (addendum §2.1)
-  'Policy.AddPolicy': doc('addendum §2.1 (KSC14/a00556)', 'pPolicyData'),
+  // Policies (addendum §2.1, DOCUMENTED KSC14/a00556, KSC15/a00559): only the documented KLPOL_* attributes travel inside pPolicyData / pExtraData
+  'Policy.AddPolicy': doc('addendum §2.1 (KSC14/a00556_a0876a19…)', 'pPolicyData'),
   'Policy.GetPolicyData': doc('addendum §2.1', 'nPolicy'),
-  'Policy.UpdatePolicyData': doc('addendum §2.1 (KSC15.1/a00570)', 'nPolicy', 'pPolicyData'),
+  'Policy.UpdatePolicyData': doc('addendum §2.1 (KSC15.1/a00570_a6998cc…)', 'nPolicy', 'pPolicyData'),
   'Policy.DeletePolicy': doc('addendum §2.1, §4.4', 'nPolicy'),
   'Policy.GetPoliciesForGroup': doc('addendum §2.1', 'nGroupId'),
+  'Policy.CopyOrMovePolicy': doc('addendum §2.1, §2.5', 'nPolicy', 'nNewGroupId', 'bDeleteOrigin', 'pExtraData'),
+  'Policy.MakePolicyActive': doc('addendum §2.1', 'nPolicy', 'bActive'),
+  'Policy.GetPolicyContents': doc('addendum §2.1', 'nPolicy', 'nRevisionId', 'nLifeTime'),
+  // Settings storages (addendum §2.2, DOCUMENTED KSC13/a00550; names case-sensitive). `pNewData` is
+  // DOCUMENTED for Ss_Replace (addendum §2.4 example); for Ss_Update / Ss_Add it is an ASSUMPTION of the same shape.
+  'SsContents.SS_GetNames': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion'),
+  'SsContents.Ss_Read': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection'),
+  'SsContents.Ss_Replace': doc('addendum §2.2, §2.4', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
+  'SsContents.Ss_Update': assumed('method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
+  'SsContents.Ss_Add': assumed('method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
+  'SsContents.Ss_CreateSection': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection'),
+  'SsContents.Ss_Apply': doc('addendum §2.2', 'wstrID'),
+  'SsContents.Ss_Release': doc('addendum §2.2', 'wstrID'),
 };
 
 /**

@@ -83,6 +83,14 @@ export class SettingPath {
   variable!: string;
 }
 
+/** Captured console values of the SVM path scope variable, per order scope (all optional). */
+export class SvmPathScopeValues {
+  @IsOptional() @IsString() @MaxLength(200) any?: string;
+  @IsOptional() @IsString() @MaxLength(200) 'same-hypervisor'?: string;
+  @IsOptional() @IsString() @MaxLength(200) 'same-cluster'?: string;
+  @IsOptional() @IsString() @MaxLength(200) 'same-datacenter'?: string;
+}
+
 /**
  * The Light Agent policy variables the platform overrides (and locks) per tenant, as captured from
  * the reference policy. Every name here is an ASSUMPTION until captured from a real server.
@@ -116,6 +124,16 @@ export class LightAgentSettingMap {
   @ValidateNested()
   @Type(() => SettingPath)
   svmPathScope?: SettingPath;
+
+  /**
+   * The captured value the console stores for each SVM path scope of an order (`any`,
+   * `same-hypervisor`, `same-cluster`, `same-datacenter`). Absent = the order's scope is written as
+   * is (ASSUMPTION until captured).
+   */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SvmPathScopeValues)
+  svmPathScopeValues?: SvmPathScopeValues;
 }
 
 /** What the platform needs to deploy agents and policies for one OS family on this site. */

@@ -7,6 +7,7 @@ import { KasperskyClients, SiteLicense } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { ActivationServiceEnv } from '../config/activation-service.env';
+import { SiteLicenseReader } from '../licensing/site-license.reader';
 import { checkLicense, LicenseVerdict } from './license-check';
 
 interface ActivationOutput {
@@ -17,7 +18,8 @@ interface ActivationOutput {
 }
 
 /**
- * Step 6: check the site's license restrictions, activate the tenant (task persisted before
+ * Step 6: check the site's license restrictions (configured limits and the live keys of the main
+ * server, see SiteLicenseReader), activate the tenant (task persisted before
  * polling), then read the tenant back and require `Active`. A tenant that would exceed the license
  * is held (failed step, retryable) with a LicenseLimitReached alert, not activated.
  */
@@ -31,6 +33,7 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
     @Inject(LOGGER) logger: Logger,
     private readonly clients: KasperskyClients,
     @Inject(SERVICE_CONFIG) private readonly config: ActivationServiceEnv,
+    private readonly licenses: SiteLicenseReader,
   ) {
     super({ steps, outbox, logger, classify: classifyVendorError });
   }
@@ -45,7 +48,9 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
       // Lookup before repeating: a call made before a crash may already have activated the tenant.
       const alreadyActive = output.activationIntentAt !== undefined && (await client.getTenant(isTenantId)).status === 'Active';
       if (!alreadyActive) {
-        const held = await this.reserveLicense(work, site.license, requested, job);
+        // Live numbers: the main server's keys (briefly cached) and the site's limits; the count is taken under the lock.
+        const live = await this.licenses.read(site.id, { signal });
+        const held = await this.reserveLicense(work, live.effective, requested, job);
         if (held) return held;
         signal.throwIfAborted();
         const handle = await client.activateTenant(isTenantId);

@@ -1,12 +1,16 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { LicensingModule } from '../licensing/licensing.module';
 import { ActivateTenantJob } from './activate-tenant.job';
 import { ActivationEventsMessageController } from './activation-events.message.controller';
 import { ActivationsHttpController } from './activations.http.controller';
+import { LifecycleEventsMessageController } from '../lifecycle/lifecycle-events.message.controller';
+import { ReleaseLicenseUseCase } from '../lifecycle/release-license.use-case';
 
 @Module({
-  controllers: [ActivationEventsMessageController, ActivationsHttpController],
-  providers: [StepWorkRepository, StepIntake, ActivateTenantJob],
+  imports: [LicensingModule],
+  controllers: [ActivationEventsMessageController, ActivationsHttpController, LifecycleEventsMessageController],
+  providers: [StepWorkRepository, StepIntake, ActivateTenantJob, ReleaseLicenseUseCase],
 })
 export class ActivationModule implements OnModuleInit {
   constructor(

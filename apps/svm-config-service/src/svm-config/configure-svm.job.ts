@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SvmConfigured, TenantCreatedV1 } from '@tpo/contracts';
-import { HostGroupApi, KscSession, PolicyApi, VServersApi } from '@tpo/ksc-client';
+import { HostGroupApi, KscSession, VServersApi } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { LOGGER, OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
-import { ensureGroupPath, ensurePolicy, vserverName } from './ksc-policies';
+import { checkReference, ensureClone, ensureGroupPath, PolicyChange, vserverName } from './ksc-policies';
 import { MULTITENANCY_FOLDER, planSvmConfig, SvmConfigPlan } from './svm-policy-settings';
 
 export const CONFIGURE_SVM_STEP = 'configure-svm' as const;
@@ -16,7 +16,9 @@ export interface SvmConfigOutput {
   virtualServerId: string;
   virtualServerName: string;
   tenantFolderGroupId: number;
+  /** The first (by OS family) of `lightAgentPolicies`, kept for older readers. */
   lightAgentPolicyId: number;
+  lightAgentPolicies: { osFamily: string; policyId: number; referencePolicyId: number; change: PolicyChange }[];
   svmGroupId: number;
   protectionServerPolicyId: number;
   changes: { lightAgentPolicy: string; protectionServerPolicy: string };
@@ -24,11 +26,14 @@ export interface SvmConfigOutput {
 }
 
 /**
- * Steps 2-3 (integration-server-api.md §8.3-§8.4) with the provider's main-server KSC account:
- * read the vAS display name, then ensure the tenant's Light Agent policy in
- * `Multitenancy KSV LA / <tenant>` (SVM discovery through the Integration Server, connection
- * settings locked) and the profile's Protection Server policy in the provider's SVM folder.
- * Idempotent: every object is looked up before it is created, and brought in line when it differs.
+ * Steps 3-4 (integration-server-api.md §8.3-§8.4, ksc-openapi-addendum.md §2.5) with the provider's
+ * main-server KSC account. Before any change: the site's deployment covers the order (OS families,
+ * protection profile, requested settings), the vAS and the tenant folder `Multitenancy KSV LA /
+ * <tenant>` (made by the Integration Server) exist, and every reference policy exists, is of the
+ * configured product and holds the captured variables. Then per OS family the reference Light
+ * Agent policy is cloned into the tenant folder with the SVM-connection variables overridden and
+ * locked, and the profile's reference Protection Server policy into the provider SVM folder.
+ * Idempotent: every clone is looked up before it is made, and brought in line when it differs.
  */
 @Injectable()
 export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
@@ -45,7 +50,10 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
 
   protected async execute(work: StepWork<TenantCreatedV1>, signal: AbortSignal): Promise<StepResult> {
     const { site, client } = await this.clients.kscClient(work.siteId);
-    const plan = planSvmConfig(work.input, site.integrationServer.addressForAgents);
+    const planned = planSvmConfig(work.input, site);
+    // Decided from the order and the site configuration alone: an admin fixes the site, then retries.
+    if ('error' in planned) return { ok: false, ...planned.error, retryable: false };
+    const plan = planned.plan;
     let session: KscSession | undefined;
     try {
       session = await client.startSession({ signal });
@@ -80,22 +88,36 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
         retryable: true,
       };
     }
-    const policies = new PolicyApi(session);
-    const lightAgent = await ensurePolicy(policies, tenantFolder, plan.lightAgent, signal);
+    // Reference policies: present, of the configured product, holding the captured variables — before any change.
+    for (const la of plan.lightAgents) {
+      const refused = await checkReference(session, la.reference, la.overrides, `${la.osFamily} Light Agent`);
+      if (refused) return { ok: false, ...refused, retryable: false };
+    }
+    const psRefused = await checkReference(session, plan.protectionServer.reference, [], `protection profile "${plan.applied.protectionProfile}"`);
+    if (psRefused) return { ok: false, ...psRefused, retryable: false };
+    signal.throwIfAborted();
+
+    const lightAgents: SvmConfigOutput['lightAgentPolicies'] = [];
+    for (const la of plan.lightAgents) {
+      const r = await ensureClone(session, tenantFolder, la, signal);
+      lightAgents.push({ osFamily: la.osFamily, policyId: r.id, referencePolicyId: la.reference.policyId, change: r.change });
+    }
     const svmGroupId = await ensureGroupPath(groups, root, plan.protectionServer.folderPath, signal);
-    const protectionServer = await ensurePolicy(policies, svmGroupId, plan.protectionServer, signal);
+    const protectionServer = await ensureClone(session, svmGroupId, plan.protectionServer, signal);
+    const lightAgentChange = lightAgents.some((l) => l.change === 'created') ? 'created' : lightAgents.some((l) => l.change === 'updated') ? 'updated' : 'unchanged';
     this.base.logger.info(
-      { tenantId: work.tenantId, virtualServerId: vsId, lightAgentPolicyId: lightAgent.id, lightAgent: lightAgent.change, protectionServerPolicyId: protectionServer.id, protectionServer: protectionServer.change },
+      { tenantId: work.tenantId, virtualServerId: vsId, lightAgentPolicies: lightAgents, protectionServerPolicyId: protectionServer.id, protectionServer: protectionServer.change },
       'SVM configuration applied',
     );
     const output: SvmConfigOutput = {
       virtualServerId: input.virtualServerId,
       virtualServerName: dn,
       tenantFolderGroupId: tenantFolder,
-      lightAgentPolicyId: lightAgent.id,
+      lightAgentPolicyId: lightAgents[0]?.policyId ?? 0,
+      lightAgentPolicies: lightAgents,
       svmGroupId,
       protectionServerPolicyId: protectionServer.id,
-      changes: { lightAgentPolicy: lightAgent.change, protectionServerPolicy: protectionServer.change },
+      changes: { lightAgentPolicy: lightAgentChange, protectionServerPolicy: protectionServer.change },
       applied: plan.applied,
     };
     return {

@@ -1,5 +1,6 @@
-import { HostGroupApi, KscMethodError, KscPolicyInfo, KscProtocolError, PolicyApi, VServersApi } from '@tpo/ksc-client';
-import { PolicySpec, policyPatch } from './svm-policy-settings';
+import { HostGroupApi, KscMethodError, KscPolicyInfo, KscProtocolError, KscSession, PolicyApi, samePolicyValue, decodePolicySection, encodePolicySection, VServersApi } from '@tpo/ksc-client';
+import { ReferencePolicy } from '@tpo/site-directory';
+import { ClonePlan, overridesBySection, PlanError, SettingOverride } from './svm-policy-settings';
 
 export type PolicyChange = 'created' | 'updated' | 'unchanged';
 
@@ -43,30 +44,103 @@ export async function ensureGroupPath(groups: HostGroupApi, parentId: number, pa
 }
 
 /**
- * Lookup-before-create by display name (and product) in `groupId`; an existing policy whose
- * settings, locks or activity differ is updated. Two runs creating the same shared policy at once
- * converge on the older one (the newer is deleted).
+ * The reference policy's attributes, or undefined when the main server has none with that id.
+ * Absence is decided from the documented `GetPoliciesForGroup(-1)` listing, not from an error number.
  */
-export async function ensurePolicy(api: PolicyApi, groupId: number, spec: PolicySpec, signal: AbortSignal): Promise<{ id: number; change: PolicyChange }> {
+export async function readPolicy(api: PolicyApi, policyId: number): Promise<KscPolicyInfo | undefined> {
+  try {
+    const info = await api.getPolicyData(policyId);
+    if (info.KLPOL_ID === policyId || typeof info.KLPOL_PRODUCT === 'string') return info;
+  } catch (e) {
+    if (!(e instanceof KscMethodError)) throw e;
+  }
+  return (await api.getPoliciesForGroup(-1)).find((p) => p.KLPOL_ID === policyId);
+}
+
+/**
+ * Checks, before any change, that a reference policy exists, is of the configured product and
+ * version, and holds every captured variable the platform overrides. Read-only (the settings
+ * storage is opened, read and released without Ss_Apply).
+ */
+export async function checkReference(session: KscSession, ref: ReferencePolicy, overrides: SettingOverride[], what: string): Promise<PlanError | undefined> {
+  const api = new PolicyApi(session);
+  const info = await readPolicy(api, ref.policyId);
+  if (!info) return { code: 'REFERENCE_POLICY_NOT_FOUND', message: `${what}: the site's reference policy ${ref.policyId} does not exist on the main server` };
+  if (info.KLPOL_PRODUCT !== ref.product || info.KLPOL_VERSION !== ref.version) {
+    return {
+      code: 'REFERENCE_POLICY_WRONG_PRODUCT',
+      message: `${what}: reference policy ${ref.policyId} ("${String(info.KLPOL_DN ?? '')}") is of product ${String(info.KLPOL_PRODUCT)}/${String(info.KLPOL_VERSION)}, the site configures ${ref.product}/${ref.version}`,
+    };
+  }
+  if (overrides.length === 0) return undefined;
+  return api.withPolicyContents(ref.policyId, async (c) => {
+    const sections = await c.sections(ref.product, ref.version);
+    for (const [section, list] of overridesBySection(overrides)) {
+      if (!sections.includes(section)) {
+        return { code: 'REFERENCE_SETTING_NOT_FOUND', message: `${what}: reference policy ${ref.policyId} has no section "${section}" (re-capture the site's settings)` };
+      }
+      const vars = await c.read(ref.product, ref.version, section);
+      const missing = list.filter((o) => !(o.path.variable in vars)).map((o) => o.path.variable);
+      if (missing.length > 0) {
+        return { code: 'REFERENCE_SETTING_NOT_FOUND', message: `${what}: reference policy ${ref.policyId} has no variable(s) ${missing.join(', ')} in section "${section}" (re-capture the site's settings)` };
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * The tenant's clone of a reference policy in `groupId`, idempotently: looked up by display name
+ * and product first; otherwise `CopyOrMovePolicy(reference, group, false, {KLPOL_DN, KLPOL_ACTIVE})`
+ * (two runs copying at once converge on the older copy). Then the overridden variables are
+ * brought to their values, locked (`KLPRSS_Mnd: true`), with `Ss_Replace` + `Ss_Apply` only when
+ * something differs, and the policy is made active. Other settings stay as the reference (or a
+ * provider admin) left them.
+ */
+export async function ensureClone(session: KscSession, groupId: number, plan: ClonePlan, signal: AbortSignal): Promise<{ id: number; change: PolicyChange }> {
+  const api = new PolicyApi(session);
+  const ref = plan.reference;
   const ours = async () =>
     (await api.getPoliciesForGroup(groupId))
-      .filter((p): p is KscPolicyInfo & { KLPOL_ID: number } => p.KLPOL_DN === spec.name && p.KLPOL_PRODUCT === spec.product && typeof p.KLPOL_ID === 'number')
+      .filter((p): p is KscPolicyInfo & { KLPOL_ID: number } => p.KLPOL_DN === plan.name && p.KLPOL_PRODUCT === ref.product && typeof p.KLPOL_ID === 'number')
       .map((p) => p.KLPOL_ID)
       .sort((a, b) => a - b);
+  let change: PolicyChange = 'unchanged';
   let ids = await ours();
   if (ids.length === 0) {
     signal.throwIfAborted();
-    const created = await api.addPolicy({ name: spec.name, product: spec.product, version: spec.version, groupId, active: true, settings: spec.settings, locked: spec.locked });
+    const created = await api.copyOrMovePolicy(ref.policyId, groupId, false, { name: plan.name, active: true });
+    change = 'created';
     ids = await ours();
-    if (ids.length === 0 || ids[0] === created) return { id: created, change: 'created' };
-    await api.deletePolicy(created); // lost a race: keep the older one, brought in line below
+    if (ids.length > 0 && ids[0] !== created) {
+      await api.deletePolicy(created); // lost a race: keep the older copy, brought in line below
+      change = 'unchanged';
+    } else if (ids.length === 0) ids = [created];
   }
   signal.throwIfAborted();
   const id = ids[0];
-  const current = await api.getPolicyData(id);
-  const patch = policyPatch({ settings: current.KLPOL_SETTINGS, locked: current.KLPOL_LOCKED, active: current.KLPOL_ACTIVE }, spec);
-  if (!patch) return { id, change: 'unchanged' };
-  await api.updatePolicyData(id, patch);
-  return { id, change: 'updated' };
+  const changed = await api.withPolicyContents(id, async (c) => {
+    const sections = await c.sections(ref.product, ref.version);
+    let dirty = false;
+    for (const [section, list] of overridesBySection(plan.overrides)) {
+      if (!sections.includes(section)) await c.createSection(ref.product, ref.version, section);
+      const current = sections.includes(section) ? decodePolicySection(await c.read(ref.product, ref.version, section)) : {};
+      const stale = list.filter((o) => {
+        const have = current[o.path.variable];
+        return !have || !have.locked || !samePolicyValue(have.value, o.value);
+      });
+      if (stale.length === 0) continue;
+      await c.replace(ref.product, ref.version, section, encodePolicySection(Object.fromEntries(stale.map((o) => [o.path.variable, { value: o.value, locked: true }]))));
+      dirty = true;
+    }
+    if (dirty) await c.apply();
+    return dirty;
+  });
+  const info = await api.getPolicyData(id);
+  if (info.KLPOL_ACTIVE !== true) {
+    await api.makePolicyActive(id, true);
+    if (change === 'unchanged') change = 'updated';
+  }
+  if (changed && change === 'unchanged') change = 'updated';
+  return { id, change };
 }
-

@@ -1,80 +1,103 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { AppliedSvmConfig } from '@tpo/contracts';
-import { LA_SETTINGS, planSvmConfig, policyPatch, PROVIDER_SVM_FOLDER, PS_SETTINGS } from './svm-policy-settings';
+import { SiteDeployment } from '@tpo/site-directory';
+import { lightAgentPolicyName, overridesBySection, planSvmConfig, PROVIDER_SVM_FOLDER, SvmConfigPlan } from './svm-policy-settings';
+
+/** A captured deployment (names are a capture's, never the service's). */
+function family(osFamily: 'windows' | 'linux', policyId: number) {
+  const at = (variable: string) => ({ section: 'CAPTURED_SECTION', variable });
+  return {
+    osFamily,
+    networkAgentPackage: { productName: '1103', nameContains: osFamily },
+    lightAgentPackage: { productName: `LA_${osFamily}`, productVersion: '1.0.0.0' },
+    lightAgentPolicy: { policyId, product: `LA_${osFamily}`, version: '1.0.0.0' },
+    lightAgentSettings: {
+      discoveryMethod: at('Discovery'),
+      discoveryMethodIntegrationServer: 'ViaIS',
+      integrationServerAddress: at('IsAddress'),
+      integrationServerPort: at('IsPort'),
+      connectionTags: at('Tags'),
+      svmPathScope: at('PathScope'),
+    },
+  };
+}
+const deployment = {
+  osFamilies: [family('windows', 901), family('linux', 902)],
+  protectionProfiles: [{ id: 'standard', referencePolicy: { policyId: 911, product: 'PS', version: '1.0.0.0' } }],
+} as SiteDeployment;
+const site = { deployment, integrationServer: { addressForAgents: '10.0.0.5', agentPort: 7300 } };
+const linux = [{ osFamily: 'linux' as const }];
+
+function plan(input: Parameters<typeof planSvmConfig>[0], s: Parameters<typeof planSvmConfig>[1] = site): SvmConfigPlan {
+  const r = planSvmConfig(input, s);
+  if ('error' in r) throw new Error(r.error.message);
+  return r.plan;
+}
 
 describe('planSvmConfig', () => {
-  it('uses the defaults: site IS address, no tags, path scope any, profile standard', () => {
-    const plan = planSvmConfig({ tenantName: 'Acme Corp' }, '10.0.0.5');
-    expect(plan.applied).toEqual({
-      lightAgentPolicy: 'TPO Light Agent - Acme Corp',
+  it('clones the OS family reference policy with the captured variables overridden: IS address and port from the site', () => {
+    const p = plan({ tenantName: 'Acme Corp', vms: linux });
+    const la = deployment.osFamilies.find((o) => o.osFamily === 'linux')!;
+    expect(p.lightAgents).toHaveLength(1);
+    expect(p.lightAgents[0]).toMatchObject({ osFamily: 'linux', reference: la.lightAgentPolicy, name: 'TPO Light Agent Linux - Acme Corp' });
+    const values = Object.fromEntries(p.lightAgents[0].overrides.map((o) => [o.path.variable, o.value]));
+    const s = la.lightAgentSettings;
+    expect(values).toEqual({
+      [s.discoveryMethod.variable]: s.discoveryMethodIntegrationServer,
+      [s.integrationServerAddress.variable]: '10.0.0.5',
+      [s.integrationServerPort.variable]: 7300,
+      [s.connectionTags!.variable]: [],
+      [s.svmPathScope!.variable]: 'any',
+    });
+    expect(p.applied).toEqual({
+      lightAgentPolicy: 'TPO Light Agent Linux - Acme Corp',
+      lightAgentPolicies: [{ osFamily: 'linux', name: 'TPO Light Agent Linux - Acme Corp' }],
       discovery: 'integration-server',
       integrationServerAddress: '10.0.0.5',
+      integrationServerPort: 7300,
       connectionTags: [],
       svmPathScope: 'any',
       protectionProfile: 'standard',
       protectionServerPolicy: 'TPO Protection Server - standard',
       locked: true,
     });
-    expect(plan.lightAgent.settings).toEqual({
-      [LA_SETTINGS.discovery]: 'IntegrationServer',
-      [LA_SETTINGS.isAddress]: '10.0.0.5',
-      [LA_SETTINGS.isPort]: 7271,
-      [LA_SETTINGS.tags]: [],
-      [LA_SETTINGS.algorithm]: 'standard',
-      [LA_SETTINGS.pathScope]: 'any',
-    });
-    expect(plan.protectionServer.folderPath).toEqual([PROVIDER_SVM_FOLDER, 'standard']);
-    expect(plan.protectionServer.settings).toEqual({ [PS_SETTINGS.profile]: 'standard' });
+    expect(p.protectionServer).toMatchObject({ folderPath: [PROVIDER_SVM_FOLDER, 'standard'], overrides: [], reference: deployment.protectionProfiles![0].referencePolicy });
   });
 
-  it('takes the tenant options: preferred IS address, tags (deduplicated), path scope, profile', () => {
-    const plan = planSvmConfig(
-      { tenantName: 'beta', protection: { integrationServerAddress: '192.0.2.10', connectionTags: ['gold', 'eu-1', 'gold'], svmPathScope: 'same-cluster', protectionProfile: 'strict' } },
-      '10.0.0.5',
-    );
-    expect(plan.applied).toMatchObject({ integrationServerAddress: '192.0.2.10', connectionTags: ['gold', 'eu-1'], svmPathScope: 'same-cluster', protectionProfile: 'strict' });
-    expect(plan.lightAgent.settings[LA_SETTINGS.algorithm]).toBe('extended');
-    expect(plan.lightAgent.settings[LA_SETTINGS.tags]).toEqual(['gold', 'eu-1']);
-    expect(plan.protectionServer.name).toBe('TPO Protection Server - strict');
-    expect(plan.protectionServer.folderPath).toEqual([PROVIDER_SVM_FOLDER, 'strict']);
+  it('one policy per OS family among the VMs (all configured families for an order without VMs); port defaults to 7271', () => {
+    const both = plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }, { osFamily: 'linux' }, { osFamily: 'linux' }] });
+    expect(both.lightAgents.map((l) => l.osFamily)).toEqual(['linux', 'windows']);
+    expect(both.applied.lightAgentPolicy).toBe(`${lightAgentPolicyName('linux', 'acme')}, ${lightAgentPolicyName('windows', 'acme')}`);
+    const none = plan({ tenantName: 'acme', vms: [] }, { deployment, integrationServer: { addressForAgents: '10.0.0.5' } });
+    expect(none.lightAgents).toHaveLength(2);
+    expect(none.applied.integrationServerPort).toBe(7271);
   });
 
-  it('locks every SVM connection setting of the Light Agent policy', () => {
-    const plan = planSvmConfig({ tenantName: 'acme' }, '10.0.0.5');
-    expect([...plan.lightAgent.locked].sort()).toEqual(Object.keys(plan.lightAgent.settings).sort());
-    expect(plan.protectionServer.locked).toEqual([PS_SETTINGS.profile]);
+  it('the order IS address, tags and SVM path win over the defaults; overrides are grouped by section', () => {
+    const p = plan({ tenantName: 'acme', vms: linux, protection: { integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'a', 'b'], svmPathScope: 'same-cluster' } });
+    expect(p.applied).toMatchObject({ integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'b'], svmPathScope: 'same-cluster' });
+    expect([...overridesBySection(p.lightAgents[0].overrides).keys()]).toHaveLength(1);
+    expect(p.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('same-cluster');
+    const captured = structuredClone(deployment);
+    captured.osFamilies[1].lightAgentSettings.svmPathScopeValues = { 'same-cluster': '2' };
+    const q = plan({ tenantName: 'acme', vms: linux, protection: { svmPathScope: 'same-cluster' } }, { ...site, deployment: captured });
+    expect(q.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('2');
+    expect(q.applied.svmPathScope).toBe('same-cluster');
   });
 
-  it('produces an `applied` block that validates against the SvmConfigured contract', () => {
-    const { applied } = planSvmConfig({ tenantName: 'acme', protection: { connectionTags: ['a_b'] } }, '10.0.0.5');
-    expect(validateSync(plainToInstance(AppliedSvmConfig, applied))).toEqual([]);
-  });
-});
-
-describe('policyPatch', () => {
-  const spec = planSvmConfig({ tenantName: 'acme', protection: { connectionTags: ['t1'] } }, '10.0.0.5').lightAgent;
-
-  it('is undefined when settings, locks and activity already match (extra provider settings and locks are fine)', () => {
-    const current = { settings: { ...spec.settings, ProviderTweak: 1 }, locked: [...spec.locked, 'ProviderLock'], active: true };
-    expect(policyPatch(current, spec)).toBeUndefined();
-  });
-
-  it('rewrites our settings when one differs, tags compared as arrays', () => {
-    const patch = policyPatch({ settings: { ...spec.settings, [LA_SETTINGS.tags]: ['t1', 't2'] }, locked: spec.locked, active: true }, spec);
-    expect(patch).toEqual({ settings: spec.settings });
-  });
-
-  it('adds missing locks without dropping existing ones, and re-activates an inactive policy', () => {
-    const patch = policyPatch({ settings: spec.settings, locked: ['ProviderLock', LA_SETTINGS.isAddress], active: false }, spec);
-    expect(patch?.settings).toBeUndefined();
-    expect(patch?.active).toBe(true);
-    expect(patch?.locked?.slice(0, 2)).toEqual(['ProviderLock', LA_SETTINGS.isAddress]);
-    expect([...new Set(patch!.locked)].sort()).toEqual(['ProviderLock', ...spec.locked].sort());
-  });
-
-  it('treats a policy without settings as entirely out of line', () => {
-    expect(policyPatch({}, spec)).toEqual({ settings: spec.settings, locked: spec.locked });
+  it('refuses, before any call, what the site configuration cannot serve', () => {
+    const err = (input: Parameters<typeof planSvmConfig>[0], s: Parameters<typeof planSvmConfig>[1] = site) => {
+      const r = planSvmConfig(input, s);
+      return 'error' in r ? r.error.code : 'ok';
+    };
+    expect(err({ tenantName: 'a', vms: linux }, { integrationServer: site.integrationServer })).toBe('DEPLOYMENT_NOT_CONFIGURED');
+    const winOnly = { ...deployment, osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows') } as SiteDeployment;
+    expect(err({ tenantName: 'a', vms: linux }, { ...site, deployment: winOnly })).toBe('OS_FAMILY_NOT_CONFIGURED');
+    expect(err({ tenantName: 'a', vms: linux, protection: { protectionProfile: 'gold' } })).toBe('PROTECTION_PROFILE_NOT_CONFIGURED');
+    const noTags = structuredClone(deployment);
+    delete noTags.osFamilies[1].lightAgentSettings.connectionTags;
+    delete noTags.osFamilies[1].lightAgentSettings.svmPathScope;
+    expect(err({ tenantName: 'a', vms: linux, protection: { connectionTags: ['x'] } }, { ...site, deployment: noTags })).toBe('SETTING_NOT_CONFIGURED');
+    expect(err({ tenantName: 'a', vms: linux, protection: { svmPathScope: 'same-cluster' } }, { ...site, deployment: noTags })).toBe('SETTING_NOT_CONFIGURED');
+    expect(err({ tenantName: 'a', vms: linux }, { ...site, deployment: noTags })).toBe('ok');
   });
 });

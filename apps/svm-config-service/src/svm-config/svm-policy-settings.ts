@@ -1,6 +1,7 @@
-import { AppliedSvmConfig, ProtectionOptions } from '@tpo/contracts';
+import { AppliedSvmConfig, ProtectionOptions, VmSpec } from '@tpo/contracts';
+import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT, DeploymentOsFamily, ReferencePolicy, SettingPath, SiteDeployment } from '@tpo/site-directory';
 
-/** Main-server folder the Integration Server creates for Complete tenants (integration-server-api.md §8.2). */
+/** Main-server folder the Integration Server creates for Complete tenants (integration-server-api.md §8.2, DOCUMENTED). */
 export const MULTITENANCY_FOLDER = 'Multitenancy KSV LA';
 
 /**
@@ -11,109 +12,113 @@ export const MULTITENANCY_FOLDER = 'Multitenancy KSV LA';
  */
 export const PROVIDER_SVM_FOLDER = 'TPO SVMs';
 
-/** Port Light Agents use to reach the Integration Server (integration-server-api.md §8.4: 7271 default). */
-export const INTEGRATION_SERVER_AGENT_PORT = 7271;
+/** One captured variable the platform overrides in a tenant's clone, always locked (KLPRSS_Mnd true). */
+export interface SettingOverride {
+  path: SettingPath;
+  value: string | number | string[];
+}
 
-/** ASSUMPTION: product id / version the simulator and the PolicyApi use; the vendor publishes neither. */
-export const LIGHT_AGENT_POLICY_PRODUCT = { product: 'KSVLA', version: '6.2.0.0' } as const;
-export const PROTECTION_SERVER_POLICY_PRODUCT = { product: 'KSVLA_SVM', version: '6.2.0.0' } as const;
-
-/**
- * ASSUMPTION: setting names inside KLPOL_SETTINGS. Kaspersky does not publish the Light Agent /
- * Protection Server policy sections; these names are ours and must be mapped to the real sections
- * against a lab server before production use.
- */
-export const LA_SETTINGS = {
-  discovery: 'KSVLA_SVM_DISCOVERY_METHOD',
-  isAddress: 'KSVLA_IS_ADDRESS',
-  isPort: 'KSVLA_IS_PORT',
-  tags: 'KSVLA_CONNECTION_TAGS',
-  algorithm: 'KSVLA_SVM_SELECTION_ALGORITHM',
-  pathScope: 'KSVLA_SVM_PATH_SCOPE',
-} as const;
-export const PS_SETTINGS = { profile: 'KSVSVM_PROTECTION_PROFILE' } as const;
-
-export interface PolicySpec {
+export interface ClonePlan {
+  /** The reference policy the site's admin made in the console (expected product/version). */
+  reference: ReferencePolicy;
+  /** KLPOL_DN of the tenant's clone: looked up by it (and the product) before copying. */
   name: string;
-  product: string;
-  version: string;
-  settings: Record<string, string | number | string[]>;
-  /** Settings locked ("padlock") against child policies and tenant admins. */
-  locked: string[];
+  overrides: SettingOverride[];
 }
 
 export interface SvmConfigPlan {
   applied: AppliedSvmConfig;
-  lightAgent: PolicySpec;
-  protectionServer: PolicySpec & { folderPath: string[] };
+  lightAgents: (ClonePlan & { osFamily: DeploymentOsFamily })[];
+  protectionServer: ClonePlan & { folderPath: string[] };
 }
 
-/** What steps 2-3 apply for one tenant: the tenant's Light Agent policy and its profile's Protection Server policy. */
-export function planSvmConfig(input: { tenantName: string; protection?: ProtectionOptions }, siteIsAddress: string): SvmConfigPlan {
+/** A refusal decided from the order and the site configuration alone: nothing on the KSC was touched. */
+export interface PlanError {
+  code: string;
+  message: string;
+}
+
+const FAMILY_LABEL: Record<DeploymentOsFamily, string> = { windows: 'Windows', linux: 'Linux' };
+
+export function lightAgentPolicyName(osFamily: DeploymentOsFamily, tenantName: string): string {
+  return `TPO Light Agent ${FAMILY_LABEL[osFamily]} - ${tenantName}`;
+}
+
+export function protectionServerPolicyName(profile: string): string {
+  return `TPO Protection Server - ${profile}`;
+}
+
+/**
+ * What steps 3-4 apply for one tenant, from the order and the site's deployment configuration:
+ * per OS family present among the order's VMs (every configured family when the order lists no
+ * VM), a clone of the site's reference Light Agent policy with the SVM-connection variables
+ * overridden and locked; and the order's protection profile's reference Protection Server policy
+ * cloned into the provider SVM folder. Every setting name comes from the site configuration
+ * (captured with `npm run ksc:capture`), none from code.
+ */
+export function planSvmConfig(
+  input: { tenantName: string; protection?: ProtectionOptions; vms: Pick<VmSpec, 'osFamily'>[] },
+  site: { deployment?: SiteDeployment; integrationServer: { addressForAgents: string; agentPort?: number } },
+): { plan: SvmConfigPlan } | { error: PlanError } {
+  const deployment = site.deployment;
+  if (!deployment) return { error: { code: 'DEPLOYMENT_NOT_CONFIGURED', message: 'the site has no deployment configuration (reference policies and captured settings); register it from `npm run ksc:capture`' } };
   const p = input.protection ?? {};
   const connectionTags = [...new Set(p.connectionTags ?? [])];
   const svmPathScope = p.svmPathScope ?? 'any';
   const protectionProfile = p.protectionProfile ?? 'standard';
-  const integrationServerAddress = p.integrationServerAddress ?? siteIsAddress;
-  const lightAgent: PolicySpec = {
-    name: `TPO Light Agent - ${input.tenantName}`,
-    ...LIGHT_AGENT_POLICY_PRODUCT,
-    settings: {
-      [LA_SETTINGS.discovery]: 'IntegrationServer',
-      [LA_SETTINGS.isAddress]: integrationServerAddress,
-      [LA_SETTINGS.isPort]: INTEGRATION_SERVER_AGENT_PORT,
-      [LA_SETTINGS.tags]: connectionTags,
-      // §8.3: the SVM path only exists in the extended selection algorithm; `any` keeps the standard one.
-      [LA_SETTINGS.algorithm]: svmPathScope === 'any' ? 'standard' : 'extended',
-      [LA_SETTINGS.pathScope]: svmPathScope,
-    },
-    locked: Object.values(LA_SETTINGS),
-  };
-  const protectionServer = {
-    name: `TPO Protection Server - ${protectionProfile}`,
-    ...PROTECTION_SERVER_POLICY_PRODUCT,
-    settings: { [PS_SETTINGS.profile]: protectionProfile },
-    locked: Object.values(PS_SETTINGS),
-    folderPath: [PROVIDER_SVM_FOLDER, protectionProfile],
-  };
+  const integrationServerAddress = p.integrationServerAddress ?? site.integrationServer.addressForAgents;
+  const integrationServerPort = site.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT;
+
+  const wanted = input.vms.length > 0 ? [...new Set(input.vms.map((v) => v.osFamily))].sort() : deployment.osFamilies.map((o) => o.osFamily).sort();
+  const lightAgents: SvmConfigPlan['lightAgents'] = [];
+  for (const family of wanted) {
+    const d = deployment.osFamilies.find((o) => o.osFamily === family);
+    if (!d) return { error: { code: 'OS_FAMILY_NOT_CONFIGURED', message: `the site's deployment configures no Light Agent reference policy for OS family "${family}"` } };
+    const s = d.lightAgentSettings;
+    const overrides: SettingOverride[] = [
+      { path: s.discoveryMethod, value: s.discoveryMethodIntegrationServer },
+      { path: s.integrationServerAddress, value: integrationServerAddress },
+      { path: s.integrationServerPort, value: integrationServerPort },
+    ];
+    if (s.connectionTags) overrides.push({ path: s.connectionTags, value: connectionTags });
+    else if (connectionTags.length > 0) {
+      return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for connection tags but the site's ${family} Light Agent settings name no connection-tags variable` } };
+    }
+    // The captured console value for the order's scope; without one, the order's value as is (ASSUMPTION until captured).
+    if (s.svmPathScope) overrides.push({ path: s.svmPathScope, value: s.svmPathScopeValues?.[svmPathScope] ?? svmPathScope });
+    else if (svmPathScope !== 'any') {
+      return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for SVM path scope "${svmPathScope}" but the site's ${family} Light Agent settings name no SVM-path variable` } };
+    }
+    lightAgents.push({ osFamily: family, reference: d.lightAgentPolicy, name: lightAgentPolicyName(family, input.tenantName), overrides });
+  }
+
+  const profile = deployment.protectionProfiles?.find((x) => x.id === protectionProfile);
+  if (!profile) return { error: { code: 'PROTECTION_PROFILE_NOT_CONFIGURED', message: `the site configures no Protection Server reference policy for profile "${protectionProfile}"` } };
+  const protectionServer = { reference: profile.referencePolicy, name: protectionServerPolicyName(protectionProfile), overrides: [], folderPath: [PROVIDER_SVM_FOLDER, protectionProfile] };
+
   return {
-    lightAgent,
-    protectionServer,
-    applied: {
-      lightAgentPolicy: lightAgent.name,
-      discovery: 'integration-server',
-      integrationServerAddress,
-      connectionTags,
-      svmPathScope,
-      protectionProfile,
-      protectionServerPolicy: protectionServer.name,
-      locked: true,
+    plan: {
+      lightAgents,
+      protectionServer,
+      applied: {
+        lightAgentPolicy: lightAgents.map((l) => l.name).join(', '),
+        lightAgentPolicies: lightAgents.map((l) => ({ osFamily: l.osFamily, name: l.name })),
+        discovery: 'integration-server',
+        integrationServerAddress,
+        integrationServerPort,
+        connectionTags,
+        svmPathScope,
+        protectionProfile,
+        protectionServerPolicy: protectionServer.name,
+        locked: true,
+      },
     },
   };
 }
 
-export interface PolicyPatch {
-  settings?: Record<string, unknown>;
-  locked?: string[];
-  active?: boolean;
-}
-
-/**
- * The update that brings an existing policy in line with `spec`, or undefined when it already is.
- * Only our settings are written (other settings a provider admin set stay); locks are added, never
- * removed; an inactive policy is re-activated.
- */
-export function policyPatch(current: { settings?: unknown; locked?: unknown; active?: unknown }, spec: PolicySpec): PolicyPatch | undefined {
-  const have = isObject(current.settings) ? current.settings : {};
-  const locked = Array.isArray(current.locked) ? current.locked.map(String) : [];
-  const patch: PolicyPatch = {};
-  if (Object.entries(spec.settings).some(([k, v]) => JSON.stringify(have[k]) !== JSON.stringify(v))) patch.settings = { ...spec.settings };
-  const missing = spec.locked.filter((k) => !locked.includes(k));
-  if (missing.length > 0) patch.locked = [...locked, ...missing];
-  if (current.active === false) patch.active = true;
-  return Object.keys(patch).length > 0 ? patch : undefined;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The overrides grouped by section (one Ss_Read / Ss_Replace per section). */
+export function overridesBySection(overrides: SettingOverride[]): Map<string, SettingOverride[]> {
+  const out = new Map<string, SettingOverride[]>();
+  for (const o of overrides) out.set(o.path.section, [...(out.get(o.path.section) ?? []), o]);
+  return out;
 }

@@ -14,8 +14,22 @@ import { TenantServiceEnv } from '../config/tenant-service.env';
 import { RegisterSiteCommand } from './register-site.command';
 import { AddressClass, checkSiteUrl } from './site-url-policy';
 import { SiteRecord, SiteRepository } from './site.repository';
+import { freeVirtualServers } from './placement';
+import { SitePreflightRecord, SitePreflightRepository } from './site-preflight.repository';
 
 const aad = (siteId: string, part: string) => `site:${siteId}:${part}`;
+
+/** A site's last preflight as admins (and the ops console) see it. */
+export function toPreflightView(p: SitePreflightRecord) {
+  return {
+    status: p.status ?? 'not-run',
+    trigger: p.trigger,
+    checkedAt: p.checkedAt,
+    kscVirtualServers: p.kscVirtualServers,
+    otherVirtualServers: p.foreignVirtualServers,
+    checks: p.checks.map(({ name, status, ok, message }) => ({ name, status, ok, message })),
+  };
+}
 
 /** A value in SITES_FILE that must not be written in the file itself. */
 type SecretRef = { env: string } | { file: string };
@@ -44,6 +58,7 @@ export class SiteRegistry implements SiteDirectory {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     private readonly audit: AuditRepository,
+    private readonly preflights: SitePreflightRepository,
   ) {}
 
   async seedFromFile(path: string): Promise<number> {
@@ -127,6 +142,8 @@ export class SiteRegistry implements SiteDirectory {
     };
     await this.uow.run(async () => {
       await this.sites.upsert(record);
+      // A changed site is checked again soon (a REST registration is also checked right away).
+      await this.preflights.markDue(command.id);
       if (insecure) {
         this.logger.warn({ siteId: command.id, actor: actor?.subject ?? source }, 'site registered with TLS verification switched off');
         await this.audit.record({
@@ -182,33 +199,41 @@ export class SiteRegistry implements SiteDirectory {
 
   /** What admins see: everything but credentials, plus how many virtual servers are taken (within the caller's sites). */
   async list(viewer?: Principal) {
-    return (await this.sites.list()).filter((s) => inSiteScope(viewer, s.id)).map((s) => ({
-      id: s.id,
-      name: s.name,
-      enabled: s.enabled,
-      kscConfigured: s.kscConfigured,
-      eligible: s.enabled && s.kscConfigured && s.placedTenants < s.maxVirtualServers,
-      maxVirtualServers: s.maxVirtualServers,
-      placedTenants: s.placedTenants,
-      freeVirtualServers: Math.max(0, s.maxVirtualServers - s.placedTenants),
-      integrationServer: {
-        url: s.connection.integrationServer.url,
-        username: s.connection.integrationServer.username,
-        addressForAgents: s.connection.integrationServer.addressForAgents,
-        agentPort: s.connection.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
-      },
-      ksc: {
-        url: s.connection.ksc.url,
-        username: s.connection.ksc.username,
-        publicAddress: s.connection.ksc.publicAddress,
-        // The account's name only: its password is write-only, like the other site credentials.
-        pushInstall: s.connection.ksc.pushInstall ? { username: s.connection.ksc.pushInstall.username } : undefined,
-      },
-      license: s.connection.license,
-      deployment: s.connection.deployment,
-      source: s.source,
-      updatedAt: s.updatedAt,
-    }));
+    const preflights = await this.preflights.all();
+    return (await this.sites.list()).filter((s) => inSiteScope(viewer, s.id)).map((s) => {
+      const p = preflights.get(s.id);
+      const foreign = p?.foreignVirtualServers ?? 0;
+      const free = freeVirtualServers({ maxVirtualServers: s.maxVirtualServers, placed: s.placedTenants, foreign });
+      return {
+        id: s.id,
+        name: s.name,
+        enabled: s.enabled,
+        kscConfigured: s.kscConfigured,
+        eligible: s.enabled && s.kscConfigured && p?.status !== 'failed' && free > 0,
+        maxVirtualServers: s.maxVirtualServers,
+        placedTenants: s.placedTenants,
+        freeVirtualServers: free,
+        otherVirtualServers: foreign,
+        integrationServer: {
+          url: s.connection.integrationServer.url,
+          username: s.connection.integrationServer.username,
+          addressForAgents: s.connection.integrationServer.addressForAgents,
+          agentPort: s.connection.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+        },
+        ksc: {
+          url: s.connection.ksc.url,
+          username: s.connection.ksc.username,
+          publicAddress: s.connection.ksc.publicAddress,
+          // The account's name only: its password is write-only, like the other site credentials.
+          pushInstall: s.connection.ksc.pushInstall ? { username: s.connection.ksc.pushInstall.username } : undefined,
+        },
+        license: s.connection.license,
+        deployment: s.connection.deployment,
+        preflight: p?.status ? toPreflightView(p) : null,
+        source: s.source,
+        updatedAt: s.updatedAt,
+      };
+    });
   }
 
   /** One site as admins see it (NOT_FOUND outside the caller's sites, as for an unknown id). */
@@ -224,6 +249,8 @@ export class SiteRegistry implements SiteDirectory {
       if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
       if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);
       if (flags.maxVirtualServers !== undefined) await this.sites.setMaxVirtualServers(id, flags.maxVirtualServers);
+      // Re-enabled or declared configured again: checked at the next tick rather than after the interval.
+      if (flags.enabled === true || flags.kscConfigured === true) await this.preflights.markDue(id);
     });
   }
 }

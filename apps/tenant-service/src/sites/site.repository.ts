@@ -42,8 +42,8 @@ function toSite(r: Record<string, unknown>): SiteRecord {
 
 const COLUMNS = 'id, name, enabled, ksc_configured, max_virtual_servers, connection, credentials, source, created_at, updated_at';
 
-/** Tenants that hold (or are about to hold) a virtual server on a site. */
-const PLACED = `status <> 'failed' OR current_step <> 'create-tenant' OR is_tenant_id IS NOT NULL`;
+/** Tenants that hold (or are about to hold) a virtual server on a site; a deprovisioned one has freed it. */
+const PLACED = `lifecycle <> 'deprovisioned' AND (status <> 'failed' OR current_step <> 'create-tenant' OR is_tenant_id IS NOT NULL)`;
 
 @Injectable()
 export class SiteRepository {
@@ -76,14 +76,18 @@ export class SiteRepository {
    * Eligible sites with their placed-tenant counts, locked for the rest of the transaction so that
    * concurrent intakes cannot both take a site's last slot.
    */
-  async lockEligibleWithUsage(): Promise<{ site: SiteRecord; placed: number }[]> {
-    const sites: Record<string, unknown>[] = await this.uow
-      .manager()
-      .query(`SELECT ${COLUMNS} FROM site WHERE enabled AND ksc_configured ORDER BY id FOR UPDATE`);
-    const out: { site: SiteRecord; placed: number }[] = [];
+  async lockEligibleWithUsage(): Promise<{ site: SiteRecord; placed: number; foreign: number; preflightFailed?: string[] }[]> {
+    // Only the site rows are locked: a preflight being recorded (site_preflight) never blocks intake.
+    const sites: Record<string, unknown>[] = await this.uow.manager().query(
+      `SELECT ${COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, p.status AS preflight_status, p.checks AS preflight_checks, p.foreign_virtual_servers AS foreign_vs
+       FROM site s LEFT JOIN site_preflight p ON p.site_id = s.id
+       WHERE s.enabled AND s.ksc_configured ORDER BY s.id FOR UPDATE OF s`,
+    );
+    const out: { site: SiteRecord; placed: number; foreign: number; preflightFailed?: string[] }[] = [];
     for (const r of sites) {
       const [{ n }] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM tenant WHERE site_id = $1 AND (${PLACED})`, [r.id]);
-      out.push({ site: toSite(r), placed: n });
+      const failed = r.preflight_status === 'failed' ? ((r.preflight_checks as { name: string; status: string }[] | null) ?? []).filter((c) => c.status === 'failed').map((c) => c.name) : undefined;
+      out.push({ site: toSite(r), placed: n, foreign: (r.foreign_vs as number | null) ?? 0, preflightFailed: failed });
     }
     return out;
   }

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } f
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath } from '@nestjs/swagger';
 import { CurrentPrincipal, ErrorBody, Principal, Public, RequireRole, SiteScoped } from '@tpo/platform';
 import type { Request } from 'express';
-import { SiteListResponse, SiteResponse } from './site.response';
+import { SiteListResponse, SitePreflightResponse, SiteResponse } from './site.response';
+import { toPreflightView } from './site-registry.service';
+import { SitePreflightService } from './site-preflight.service';
 import { SiteConnection } from '@tpo/site-directory';
 import { internalCallerOf, InternalTokenGuard } from './internal-token.guard';
 import { RegisterSiteCommand, SetSiteFlagsCommand } from './register-site.command';
@@ -13,7 +15,10 @@ import { SiteRegistry } from './site-registry.service';
 @SiteScoped()
 @ApiTags('sites')
 export class SitesHttpController {
-  constructor(private readonly registry: SiteRegistry) {}
+  constructor(
+    private readonly registry: SiteRegistry,
+    private readonly preflight: SitePreflightService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: SiteListResponse, description: 'Every registered site with capacity and placement eligibility' })
@@ -35,7 +40,19 @@ export class SitesHttpController {
   @ApiCreatedResponse({ type: SiteResponse, description: 'The site as stored (credentials are write-only)' })
   async register(@Body() command: RegisterSiteCommand, @CurrentPrincipal() principal?: Principal) {
     const site = await this.registry.register(command, 'api', principal);
+    // Checked right away, without making the admin wait for the vendor servers (GET shows the result).
+    this.preflight.runInBackground(site.id, 'registration');
     return (await this.registry.list(principal)).find((s) => s.id === site.id);
+  }
+
+  /** Checks now whether the site can onboard, item by item; the result is stored, shown with the site and announced. */
+  @Post(':id/preflight')
+  @HttpCode(200)
+  @RequireRole('operator')
+  @ApiOkResponse({ type: SitePreflightResponse, description: 'The preflight just run: passed or failed, with every item' })
+  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
+  async runPreflight(@Param('id') id: string, @CurrentPrincipal() principal?: Principal) {
+    return toPreflightView(await this.preflight.runForCaller(id, principal));
   }
 
   @Patch(':id')

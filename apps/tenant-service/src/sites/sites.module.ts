@@ -1,10 +1,12 @@
-import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EnvelopeCipher } from '@tpo/secrets';
 import { LOGGER } from '@tpo/service-kit';
 import { allowedAddressClasses, KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { InternalTokenGuard } from './internal-token.guard';
+import { SitePreflightRepository } from './site-preflight.repository';
+import { SitePreflightService } from './site-preflight.service';
 import { SiteRegistry } from './site-registry.service';
 import { SiteRepository } from './site.repository';
 import { InternalSitesHttpController, SitesHttpController } from './sites.http.controller';
@@ -17,11 +19,16 @@ const SITES_CONFIG = Symbol('SITES_CONFIG');
  * tenants module uses it for placement and for step 1's calls; it knows nothing of tenants.
  */
 @Module({})
-export class SitesModule implements OnModuleInit, OnModuleDestroy {
+export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private preflightTimer?: NodeJS.Timeout;
+  private preflightRound?: Promise<unknown>;
+
   constructor(
     @Inject(SITES_CONFIG) private readonly config: TenantServiceEnv,
     private readonly registry: SiteRegistry,
     private readonly clients: KasperskyClients,
+    private readonly preflight: SitePreflightService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   static register(config: TenantServiceEnv): DynamicModule {
@@ -39,8 +46,10 @@ export class SitesModule implements OnModuleInit, OnModuleDestroy {
           useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' }), { allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
         },
         InternalTokenGuard,
+        SitePreflightRepository,
+        SitePreflightService,
       ],
-      exports: [EnvelopeCipher, SiteRepository, SiteRegistry, KasperskyClients],
+      exports: [EnvelopeCipher, SiteRepository, SiteRegistry, KasperskyClients, SitePreflightRepository],
     };
   }
 
@@ -48,7 +57,23 @@ export class SitesModule implements OnModuleInit, OnModuleDestroy {
     if (this.config.SITES_FILE) await this.registry.seedFromFile(this.config.SITES_FILE);
   }
 
+  /** Preflight schedule: every replica ticks; an exclusive round hands each due site to one of them. */
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      if (this.preflightRound) return; // the previous round is still checking its sites
+      this.preflightRound = this.preflight
+        .runDue()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'site preflight round failed'))
+        .finally(() => (this.preflightRound = undefined));
+    };
+    this.preflightTimer = setInterval(tick, Math.min(this.config.SITE_PREFLIGHT_INTERVAL_MS, 30_000));
+    this.preflightTimer.unref();
+    setTimeout(tick, 1000).unref();
+  }
+
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.preflightTimer);
+    await this.preflightRound;
     await this.clients.close();
   }
 }

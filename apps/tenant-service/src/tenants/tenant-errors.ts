@@ -11,6 +11,16 @@ export enum TenantErrorCode {
   TenantNotFailed = 'TENANT_NOT_FAILED',
   TenantNotReady = 'TENANT_NOT_READY',
   CredentialsGone = 'CREDENTIALS_GONE',
+  OperationNotFound = 'OPERATION_NOT_FOUND',
+  OperationInProgress = 'OPERATION_IN_PROGRESS',
+  OperationNotFailed = 'OPERATION_NOT_FAILED',
+  TenantSuspended = 'TENANT_SUSPENDED',
+  TenantDeprovisioned = 'TENANT_DEPROVISIONED',
+  TenantNotActive = 'TENANT_NOT_ACTIVE',
+  TenantNotSuspended = 'TENANT_NOT_SUSPENDED',
+  VmAlreadyInTenant = 'VM_ALREADY_IN_TENANT',
+  VmOwnedByAnotherTenant = 'VM_OWNED_BY_ANOTHER_TENANT',
+  VmNotInTenant = 'VM_NOT_IN_TENANT',
 }
 
 export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
@@ -23,4 +33,14 @@ export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
   [TenantErrorCode.TenantNotFailed]: HttpStatus.CONFLICT,
   [TenantErrorCode.TenantNotReady]: HttpStatus.CONFLICT,
   [TenantErrorCode.CredentialsGone]: HttpStatus.GONE,
+  [TenantErrorCode.OperationNotFound]: HttpStatus.NOT_FOUND,
+  [TenantErrorCode.OperationInProgress]: HttpStatus.CONFLICT,
+  [TenantErrorCode.OperationNotFailed]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantSuspended]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantDeprovisioned]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantNotActive]: HttpStatus.CONFLICT,
+  [TenantErrorCode.TenantNotSuspended]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmAlreadyInTenant]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmOwnedByAnotherTenant]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmNotInTenant]: HttpStatus.NOT_FOUND,
 };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnboardingRequest, OnboardingStep } from '@tpo/contracts';
+import { OnboardingRequest, OnboardingStep, TenantLifecycle } from '@tpo/contracts';
 import { UnitOfWork } from '@tpo/persistence';
 
 export type TenantStatus = 'onboarding' | 'failed' | 'ready';
@@ -19,6 +19,10 @@ export interface TenantRecord {
   adminAccountName: string;
   siteId: string;
   status: TenantStatus;
+  /** Lifecycle status, apart from any operation's progress (`status` is the onboarding's progress). */
+  lifecycle: TenantLifecycle;
+  lifecycleReason: string | null;
+  lifecycleChangedAt: Date | null;
   currentStep: OnboardingStep;
   request: OnboardingRequest;
   isTenantId: string | null;
@@ -48,7 +52,7 @@ export interface StepRecord {
 }
 
 const COLUMNS = `id, order_id, name, admin_account_name, site_id, status, current_step, request, is_tenant_id, virtual_server_id,
-  virtual_server_name, create_task_id, create_intent_at, failure, vm_summary, created_at, updated_at, ready_at`;
+  virtual_server_name, create_task_id, create_intent_at, failure, vm_summary, created_at, updated_at, ready_at, lifecycle, lifecycle_reason, lifecycle_changed_at`;
 
 function toTenant(r: Record<string, unknown>): TenantRecord {
   return {
@@ -58,6 +62,9 @@ function toTenant(r: Record<string, unknown>): TenantRecord {
     adminAccountName: r.admin_account_name as string,
     siteId: r.site_id as string,
     status: r.status as TenantStatus,
+    lifecycle: r.lifecycle as TenantLifecycle,
+    lifecycleReason: (r.lifecycle_reason as string | null) ?? null,
+    lifecycleChangedAt: (r.lifecycle_changed_at as Date | null) ?? null,
     currentStep: r.current_step as OnboardingStep,
     request: r.request as OnboardingRequest,
     isTenantId: r.is_tenant_id as string | null,
@@ -110,10 +117,16 @@ export class TenantRepository {
     return { nameTaken: !!row?.name_taken, accountTaken: !!row?.account_taken };
   }
 
-  async list(filter: { status?: TenantStatus; siteId?: string; sites?: string[]; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
+  /** Sets the lifecycle status with its reason (suspend, resume, deprovision, onboarding's end). */
+  async setLifecycle(id: string, lifecycle: TenantLifecycle, reason?: string | null): Promise<void> {
+    await this.m.query(`UPDATE tenant SET lifecycle = $2, lifecycle_reason = $3, lifecycle_changed_at = now(), updated_at = now() WHERE id = $1`, [id, lifecycle, reason ?? null]);
+  }
+
+  async list(filter: { status?: TenantStatus; lifecycle?: TenantLifecycle; siteId?: string; sites?: string[]; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.lifecycle) where.push(`lifecycle = $${params.push(filter.lifecycle)}`);
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { ONBOARDING_STEPS } from '@tpo/contracts';
+import { ONBOARDING_STEPS, TENANT_LIFECYCLES } from '@tpo/contracts';
 
 const nullable = { nullable: true } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
@@ -17,7 +17,9 @@ export class TenantSummaryResponse {
   @ApiProperty({ description: 'The upstream order id (idempotency key)' }) orderId: string;
   @ApiProperty() name: string;
   @ApiProperty() siteId: string;
-  @ApiProperty({ enum: ['onboarding', 'failed', 'ready'] }) status: string;
+  @ApiProperty({ enum: ['onboarding', 'failed', 'ready'], description: 'Progress of the onboarding' }) status: string;
+  @ApiProperty({ enum: TENANT_LIFECYCLES, description: 'Lifecycle status, apart from any operation\'s progress (GET /v1/tenants/{id}/operations)' }) lifecycle: string;
+  @ApiProperty({ nullable: true, type: 'string', description: 'Why the lifecycle last changed (e.g. the suspend reason)' }) lifecycleReason: string | null;
   @ApiProperty({ enum: ONBOARDING_STEPS }) currentStep: string;
   @ApiProperty() adminAccountName: string;
   @ApiProperty({ nullable: true, allOf: [{ $ref: getSchemaPath(StepFailureResponse) }], description: 'Why onboarding stopped (status failed)' }) failure: StepFailureResponse | null;

@@ -10,6 +10,8 @@ export function tenantSummary(t: TenantRecord) {
     name: t.name,
     siteId: t.siteId,
     status: t.status,
+    lifecycle: t.lifecycle,
+    lifecycleReason: t.lifecycleReason,
     currentStep: t.currentStep,
     adminAccountName: t.adminAccountName,
     failure: t.failure,

@@ -3,6 +3,17 @@ import { UnitOfWork } from '@tpo/persistence';
 import { JobRunner, LOGGER, runExclusiveRound } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
+import { OPERATION_KIND_PROVIDERS } from '../operations/kinds/operation-kinds';
+import { TenantVendorSteps } from '../operations/kinds/tenant-vendor-steps';
+import { OnboardOperation } from '../operations/onboard-operation';
+import { OperationJob } from '../operations/operation.job';
+import { OperationRepository } from '../operations/operation.repository';
+import { OperationsHttpController } from '../operations/operations.http.controller';
+import { OperationsMessageController } from '../operations/operations.message.controller';
+import { RequestOperationUseCase } from '../operations/use-cases/request-operation.use-case';
+import { RetryOperationUseCase } from '../operations/use-cases/retry-operation.use-case';
+import { OperationProgressUseCase } from '../operations/use-cases/operation-progress.use-case';
+import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
 import { TenantSecretRepository } from './tenant-secret.repository';
@@ -17,7 +28,7 @@ import { RevealCredentialsUseCase } from './use-cases/reveal-credentials.use-cas
 
 const TENANTS_CONFIG = Symbol('TENANTS_CONFIG');
 
-/** Intake, placement, step 1, timeline, handover — tenant-service's tenant domain (sites: SitesModule). */
+/** Intake, placement, step 1, timeline, handover, lifecycle operations — tenant-service's tenant domain (sites: SitesModule). */
 @Module({})
 export class TenantsModule implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
@@ -26,6 +37,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
     @Inject(TENANTS_CONFIG) private readonly config: TenantServiceEnv,
     private readonly runner: JobRunner,
     private readonly createTenant: CreateTenantJob,
+    private readonly operationJob: OperationJob,
     private readonly secrets: TenantSecretRepository,
     private readonly uow: UnitOfWork,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -35,7 +47,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
     return {
       module: TenantsModule,
       imports: [SitesModule.register(config)],
-      controllers: [TenantsHttpController, TenantEventsMessageController],
+      controllers: [TenantsHttpController, TenantEventsMessageController, OperationsHttpController, OperationsMessageController],
       providers: [
         { provide: TENANTS_CONFIG, useValue: config },
         TenantRepository,
@@ -46,12 +58,23 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         RetryOnboardingUseCase,
         RevealCredentialsUseCase,
         CreateTenantJob,
+        // Lifecycle operations (src/operations): one folder, one file per kind under kinds/.
+        OperationRepository,
+        OnboardOperation,
+        TenantVendorSteps,
+        ...OPERATION_KIND_PROVIDERS,
+        OperationJob,
+        RequestOperationUseCase,
+        RetryOperationUseCase,
+        OperationProgressUseCase,
+        TenantVmRepository,
       ],
     };
   }
 
   async onModuleInit(): Promise<void> {
     this.runner.register(this.createTenant);
+    this.runner.register(this.operationJob);
     // Unrevealed passwords past their window are destroyed (the tenant must reset it in KSC).
     this.sweeper = setInterval(() => void this.sweep(), 60_000);
   }

@@ -126,6 +126,39 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     });
     res.status(201).json(created);
   });
+  /** A policy with its settings storage (tests read back what the platform wrote). */
+  app.get('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const p = s.ksc.policies.get(Number(req.params.policyId));
+    if (!p) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    res.json(p);
+  });
+  /** Removes a policy (e.g. a site's reference policy, for "site without reference policy" tests). */
+  app.delete('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    if (!s.ksc.policies.delete(Number(req.params.policyId))) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    res.status(204).end();
+  });
+  /**
+   * Alters a policy's attributes behind the API's back, e.g. `{ "productName": "KES" }` for a
+   * reference policy of the wrong product. Body: `{ name?, productName?, productVersion?, active? }`.
+   */
+  app.patch('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const p = s.ksc.policies.get(Number(req.params.policyId));
+    if (!p) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    const body = req.body as { name?: unknown; productName?: unknown; productVersion?: unknown; active?: unknown };
+    const unknown = Object.keys(body).filter((k) => !['name', 'productName', 'productVersion', 'active'].includes(k));
+    if (unknown.length > 0) return res.status(400).json({ error: `unknown fields: ${unknown.join(', ')}` });
+    if (typeof body.name === 'string') p.name = body.name;
+    if (typeof body.productName === 'string') p.productName = body.productName;
+    if (typeof body.productVersion === 'string') p.productVersion = body.productVersion;
+    if (typeof body.active === 'boolean') p.active = body.active;
+    res.json(p);
+  });
   /**
    * The main server's key storage (LicenseKeys): list, install (`{ serial?, productName?, appId?,
    * keyType?, limitDate?, licCount?, hostsAsCurrent?, hostsAsNext?, vsId? }`), change, expire, remove.
@@ -172,6 +205,24 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const prefix = typeof req.body?.namePrefix === 'string' ? req.body.namePrefix : 'Existing vAS';
     const created = Array.from({ length: count }, (_, i) => s.ksc.addVServer(`${prefix} ${i + 1}`, 0));
     res.status(201).json({ created: created.length, total: s.ksc.vservers.size });
+  });
+  /**
+   * Seeds protection periods as the site's SVMs would have reported them (report content beyond
+   * what activations produce, e.g. large reports for range downloads).
+   * Body: `{ "periods": [{ "biosId", "vmName"?, "tenantId"?, "from", "to"? }] }` (ISO times).
+   */
+  app.post('/sites/:siteId/is/protection-periods', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    const periods = (req.body.periods ?? []) as { biosId: string; vmName?: string; tenantId?: string; from: string; to?: string }[];
+    s.is.seedPeriods(periods.map((p) => ({ biosId: p.biosId, vmName: p.vmName, tenantId: p.tenantId, from: new Date(p.from), to: p.to ? new Date(p.to) : undefined })));
+    res.status(201).json({ seeded: periods.length });
+  });
+  /** Every generated report file expires now (downloads answer 404, as after the lifetime of §6.2). */
+  app.post('/sites/:siteId/is/reports/expire', (req, res) => {
+    const s = site(req, res);
+    if (!s) return;
+    res.json({ expired: s.is.expireReports() });
   });
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
     res.status(400).json({ error: err.message });

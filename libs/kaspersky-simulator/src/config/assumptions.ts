@@ -28,6 +28,10 @@ export interface SimulatorAssumptions {
   isUserExistsCode: string;
   /** IS §6.1: protection-report data collection enabled. */
   isReportsEnabled: boolean;
+  /** IS §6.2: hours a generated report file stays downloadable (404 after). */
+  isReportLifetimeHours: number;
+  /** IS §1.3: generating a report without `Accept: application/csv` is refused with 415 (documented only for the download). */
+  isReportGenerateRequiresCsvAccept: boolean;
   /** IS-18: task records kept at least this long. */
   isTaskRetentionHours: number;
   /** Not documented: the vAS display name the IS gives a Complete tenant's virtual server. */
@@ -78,6 +82,8 @@ export const DEFAULT_ASSUMPTIONS: SimulatorAssumptions = {
   isVirtualServerLimitCode: 'KSC_VirtualServerLimitReached',
   isUserExistsCode: 'KSC_UserAlreadyExists',
   isReportsEnabled: true,
+  isReportLifetimeHours: 24,
+  isReportGenerateRequiresCsvAccept: true,
   isTaskRetentionHours: 24,
   isVirtualServerNameFormat: '{name}',
   kscPxgErrorHttpStatus: 200,
@@ -111,6 +117,8 @@ export const ASSUMPTION_SOURCES: Record<keyof SimulatorAssumptions, string> = {
   isVirtualServerLimitCode: 'integration-server-api.md §12.5 (invented code)',
   isUserExistsCode: 'integration-server-api.md §12.5 (invented code)',
   isReportsEnabled: 'integration-server-api.md §6.1, §12.25',
+  isReportLifetimeHours: 'integration-server-api.md §6.2, §12.24',
+  isReportGenerateRequiresCsvAccept: 'integration-server-api.md §1.3 (415 documented for the download only; assumed for generation too)',
   isTaskRetentionHours: 'integration-server-api.md §12.18',
   isVirtualServerNameFormat: 'not documented: vAS display name of a Complete tenant',
   kscPxgErrorHttpStatus: 'ksc-openapi.md §1.4, Q1',

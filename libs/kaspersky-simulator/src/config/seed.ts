@@ -87,6 +87,31 @@ export function simulatorSiteDeployment() {
 export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
 
 /**
+ * Main-server folder (under Managed devices) where the seeded reference policies live: a provider
+ * folder no tenant reaches. Simulator choice; a real site's admin puts them wherever they like.
+ */
+export const SEED_REFERENCE_POLICY_FOLDER = 'TPO Reference Policies';
+
+/**
+ * What the admin typed into the seeded reference policies "in the console" (simulator stand-ins,
+ * ASSUMPTION): the captured Light Agent variables hold plausible console values, unlocked; other
+ * sections stand for the rest of a real policy, cloned untouched per tenant.
+ */
+export const SEED_LA_REFERENCE_VALUES = {
+  [SEED_LA_VARIABLES.discoveryMethod]: SEED_LA_VARIABLES.discoveryMethodIntegrationServer,
+  [SEED_LA_VARIABLES.integrationServerAddress]: '192.0.2.1',
+  [SEED_LA_VARIABLES.integrationServerPort]: 7271,
+  [SEED_LA_VARIABLES.connectionTags]: [] as string[],
+  [SEED_LA_VARIABLES.svmPathScope]: 'any',
+  SvmSelectionAlgorithm: 'standard',
+  ConnectionProtection: true,
+} as const;
+export const SEED_LA_OTHER_SECTION = 'KSVLA_GENERAL';
+export const SEED_LA_OTHER_VALUES = { ShowTrayIcon: { value: true, locked: false }, EventRetentionDays: { value: 30, locked: true } } as const;
+export const SEED_PS_SECTION = 'KSVSVM_PROTECTION';
+export const SEED_PS_VALUES = { ScanArchives: { value: false, locked: true }, HeuristicLevel: { value: 'medium', locked: false } } as const;
+
+/**
  * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):
  * a commercial key for the protection product, valid for a year from the simulator's start. The
  * serial and product name are simulator stand-ins; the attribute names are DOCUMENTED (KSC13/a00115).

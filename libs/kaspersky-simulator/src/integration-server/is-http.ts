@@ -111,6 +111,9 @@ export function createIntegrationServerApp(site: Site): Express {
   }));
 
   app.post(`${BASE}/reports/tenants`, op('CreateTenantReport', (req, res) => {
+    if (site.assumptions.isReportGenerateRequiresCsvAccept && !String(req.headers.accept ?? '').toLowerCase().includes('application/csv')) {
+      return sendError(res, 415, undefined, 'Accept: application/csv is required.');
+    }
     const tenantId = req.query.tenantId ? String(req.query.tenantId) : undefined;
     if (tenantId && !site.is.tenants.has(tenantId)) return sendError(res, 404, undefined, 'Tenant with the specified identifier is not found.');
     const from = req.query.from ? String(req.query.from) : undefined;

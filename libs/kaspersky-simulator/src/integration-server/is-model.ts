@@ -239,9 +239,13 @@ export class IntegrationServerModel {
       if (tenant.status !== next) {
         tenant.status = next;
         tenant.updated = new Date();
-        for (const vm of this.vmsOf(tenantId)) {
-          if (activate) this.startPeriod(vm, tenant);
-          else this.endPeriod(vm.biosId);
+        // Complete: the IS now hands the tenant's Light Agents real SVMs, or a non-existent one (§3.5/§3.6).
+        // Simple: status only, no protection effect (§2.5).
+        if (tenant.type === 'Complete') {
+          for (const vm of this.vmsOf(tenantId)) {
+            if (activate) this.startPeriod(vm, tenant);
+            else this.endPeriod(vm.biosId);
+          }
         }
       }
       return { kind: 'bool', value: true };
@@ -262,7 +266,8 @@ export class IntegrationServerModel {
         if (folder && this.ksc.groupsOf(MAIN_SERVER).every((g) => g.parentId !== folder.id)) this.ksc.removeGroup(MAIN_SERVER, folder.id, 3);
       }
       for (const vm of this.vmsOf(tenantId)) {
-        this.endPeriod(vm.biosId);
+        // Deleting does not switch protection off (§3.9): a running period goes on without a tenant.
+        this.reattributeToNoTenant(vm);
         this.vms.delete(vm.biosId);
       }
       this.tenants.delete(tenantId);
@@ -300,12 +305,36 @@ export class IntegrationServerModel {
     if (!vm || vm.tenantId !== tenantId) return false;
     this.vms.delete(vm.biosId);
     // Unregistering never changes protection (§3.8): the period is only re-attributed to "no tenant".
+    this.reattributeToNoTenant(vm);
+    return true;
+  }
+
+  private reattributeToNoTenant(vm: IsVm): void {
     const open = this.periods.find((p) => p.biosId === vm.biosId && !p.to);
     if (open) {
       open.to = new Date();
       this.periods.push({ biosId: vm.biosId, vmName: vm.name, from: new Date() });
     }
-    return true;
+  }
+
+  /**
+   * The agents of these VMs are gone (uninstalled through KSC): their protection periods end,
+   * whoever they are attributed to. Called by the KSC side of the simulated site.
+   */
+  endProtection(biosIds: string[]): void {
+    for (const id of biosIds) this.endPeriod(id.toLowerCase());
+  }
+
+  /** Test/bench seeding: protection periods as SVMs would have reported them (content for reports). */
+  seedPeriods(periods: { biosId: string; vmName?: string; tenantId?: string; from: Date; to?: Date }[]): void {
+    for (const p of periods) this.periods.push({ ...p, biosId: p.biosId.toLowerCase() });
+  }
+
+  /** Test hook: every generated report file expires now (the next download answers 404, as after its lifetime). */
+  expireReports(): number {
+    const now = new Date(Date.now() - 1);
+    for (const r of this.reports.values()) r.expiresAt = now;
+    return this.reports.size;
   }
 
   // ---- reports -------------------------------------------------------------------------------
@@ -333,7 +362,8 @@ export class IntegrationServerModel {
             })
         : [];
       const now = new Date();
-      const report: Report = { id: randomUUID(), created: now, expiresAt: new Date(now.getTime() + 24 * 3600_000), csv: rows.map((r) => `${r}\r\n`).join('') };
+      const lifetimeMs = this.assumptions().isReportLifetimeHours * 3600_000;
+      const report: Report = { id: randomUUID(), created: now, expiresAt: new Date(now.getTime() + lifetimeMs), csv: rows.map((r) => `${r}\r\n`).join('') };
       this.reports.set(report.id, report);
       return { kind: 'text', value: report.id };
     });

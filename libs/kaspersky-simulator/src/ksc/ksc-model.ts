@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
 import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODUCT, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
 import { KscLicenseKeys } from './ksc-licenses';
+import { emptyStorage, SettingsStorage, SsContentsStore } from './ksc-settings-storage';
 
 /** Error raised by the KSC model; the wire layers map it (PxgError for KSC, task error for the IS). */
 export class KscModelError extends Error {
@@ -111,6 +112,7 @@ export interface Package {
   retranslatedFrom?: number;
 }
 
+/** A policy: the documented KLPOL_* attributes plus its settings storage (see ksc-policies.ts). */
 export interface Policy {
   id: number;
   vsId: number;
@@ -119,8 +121,14 @@ export interface Policy {
   productName: string;
   productVersion: string;
   active: boolean;
-  locked: string[];
-  settings: Record<string, unknown>;
+  roaming: boolean;
+  acceptParent: boolean;
+  forceDistribToChildren: boolean;
+  hideOnSlaves: boolean;
+  created: Date;
+  modified: Date;
+  /** product → version → section → variable → `{KLPRSS_Val, KLPRSS_Mnd}` (what Ss_Apply saved). */
+  settings: SettingsStorage;
 }
 
 /** DOCUMENTED: Network Agent product id (ksc-openapi-addendum.md §1.6). */
@@ -146,6 +154,8 @@ export class KscModel {
   readonly network = new Map<string, NetworkMachine>();
   /** Key storage (LicenseKeys); a seeded main server holds one valid key. */
   readonly licenseKeys = new KscLicenseKeys();
+  /** Open SsContents ids (Policy.GetPolicyContents). */
+  readonly ssContents = new SsContentsStore();
   private nextGroupId = 2;
   private nextVsId = 1;
   private nextUserId = 1000;
@@ -398,10 +408,31 @@ export class KscModel {
     return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId, source.osFamily);
   }
 
-  addPolicy(vsId: number, p: Omit<Policy, 'id' | 'vsId'>): Policy {
+  /** A policy with the documented defaults (inactive, accepts parent) and an empty settings storage for its product/version. */
+  addPolicy(
+    vsId: number,
+    p: Pick<Policy, 'groupId' | 'name' | 'productName' | 'productVersion'> & Partial<Omit<Policy, 'id' | 'vsId' | 'created' | 'modified'>>,
+    id?: number,
+  ): Policy {
     const g = this.groups.get(p.groupId);
     if (!g || g.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `group ${p.groupId} not found`);
-    const policy = { ...p, id: this.nextPolicyId++, vsId };
+    if (id !== undefined && this.policies.has(id)) throw new KscModelError('STDE_EXIST', `policy ${id} already exists`);
+    let newId = id;
+    while (newId === undefined || this.policies.has(newId)) newId = this.nextPolicyId++;
+    const now = new Date();
+    const policy: Policy = {
+      active: false,
+      roaming: false,
+      acceptParent: true,
+      forceDistribToChildren: false,
+      hideOnSlaves: false,
+      settings: emptyStorage(p.productName, p.productVersion),
+      ...p,
+      id: newId,
+      vsId,
+      created: now,
+      modified: now,
+    };
     this.policies.set(policy.id, policy);
     return policy;
   }

@@ -124,18 +124,20 @@ export function userRecord(u: User, extras: Record<string, unknown> = {}): Recor
   return { KLSPL_USER_ID: u.id, KLSPL_USER_NAME: u.name, KLSPL_USER_ENABLED: u.enabled, KLSPL_USER_GROUPS: u.securityGroups, ...extras };
 }
 
-/**
- * ASSUMPTION (Policy class not in ksc-openapi.md): KLPOL_* attributes and the settings container
- * KLPOL_SETTINGS / locked list KLPOL_LOCKED are a minimal stand-in for KSC's policy sections.
- */
-export function policyRecord(p: Policy, withSettings: boolean): Record<string, unknown> {
+/** Common policy attributes (ksc-openapi-addendum.md §2.1, DOCUMENTED KSC15/a00112). Settings are not attributes. */
+export function policyRecord(p: Policy): Record<string, unknown> {
   return {
     KLPOL_ID: p.id,
     KLPOL_DN: p.name,
     KLPOL_PRODUCT: p.productName,
     KLPOL_VERSION: p.productVersion,
+    KLPOL_CREATED: p.created,
+    KLPOL_MODIFIED: p.modified,
     KLPOL_GROUP_ID: p.groupId,
     KLPOL_ACTIVE: p.active,
-    ...(withSettings ? { KLPOL_SETTINGS: p.settings, KLPOL_LOCKED: p.locked } : {}),
+    KLPOL_ROAMING: p.roaming,
+    KLPOL_ACCEPT_PARENT: p.acceptParent,
+    KLPOL_FORCE_DISTRIB2CHILDREN: p.forceDistribToChildren,
+    KLPOL_FORCED: false,
   };
 }

@@ -3,6 +3,7 @@ import { SEED_PUSH_INSTALL_ACCOUNT } from '../config/seed';
 import { FaultConfig, FaultController } from '../faults/faults';
 import { IntegrationServerModel } from '../integration-server/is-model';
 import { KscModel } from '../ksc/ksc-model';
+import { seedReferencePolicies } from '../ksc/ksc-policy-seed';
 import { CallCounters } from './call-counters';
 import { CallLog } from './call-log';
 
@@ -18,6 +19,8 @@ export interface SiteOptions {
   faults?: Partial<FaultConfig>;
   /** Account the site's VMs accept for a Remote Installation push (default SEED_PUSH_INSTALL_ACCOUNT). */
   pushInstallAccount?: { username: string; password: string };
+  /** Seed the reference policies of config/seed.ts on the main server (default true). */
+  seedReferencePolicies?: boolean;
 }
 
 /** State handed to the KSC wire layer (sessions, tasks, accessors): it registers itself here. */
@@ -46,6 +49,7 @@ export class Site {
     this.pushInstallAccount = { ...(options.pushInstallAccount ?? SEED_PUSH_INSTALL_ACCOUNT) };
     this.faults = new FaultController(options.faults);
     this.ksc = new KscModel(() => this.assumptions, options.kscAccount);
+    if (options.seedReferencePolicies !== false) seedReferencePolicies(this.ksc);
     this.is = new IntegrationServerModel(this.ksc, this.faults, () => this.assumptions, () => this.kscConfigured);
   }
 

@@ -10,6 +10,7 @@ import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
+import { OnboardOperation } from '../../operations/onboard-operation';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
@@ -44,6 +45,7 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     private readonly outbox: OutboxWriter,
     private readonly cipher: EnvelopeCipher,
     private readonly clients: KasperskyClients,
+    private readonly onboard: OnboardOperation,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -195,6 +197,7 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
       const clear = task === 'keep' ? {} : { createTaskId: null, createIntentAt: null };
       await this.tenants.update(tenant.id, { status: 'failed', failure, ...clear });
       await this.tenants.stepFailed(tenant.id, failure, step?.attempt ?? 1);
+      await this.onboard.failed(tenant.id, failure);
       await this.outbox.emit(
         OnboardingStepFailed,
         { tenantId: tenant.id, siteId: tenant.siteId, step: 'create-tenant', code, message: message.slice(0, 2000), retryable, attempt: step?.attempt ?? 1, externalTaskIds: taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined },

@@ -3,6 +3,7 @@ import { OnboardingRequest, TenantRequestDuplicate } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { JobRepository } from '@tpo/service-kit';
+import { OnboardOperation } from '../../operations/onboard-operation';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
 import { RequestOnboardingUseCase } from './request-onboarding.use-case';
@@ -26,6 +27,7 @@ describe('RequestOnboardingUseCase: concurrent duplicate orders (issue 9)', () =
       {} as SiteRepository,
       {} as JobRepository,
       { emit: async (d: { name: string }, payload: unknown) => void emitted.push({ name: d.name, payload }) } as unknown as OutboxWriter,
+      {} as OnboardOperation,
     );
     const r = request();
     const result = await useCase.execute(r, 'bus');

@@ -7,6 +7,8 @@ import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { JobRepository } from '@tpo/service-kit';
+import { OnboardOperation } from '../../operations/onboard-operation';
+import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantErrorCode } from '../tenant-errors';
@@ -28,6 +30,8 @@ export class RequestOnboardingUseCase {
     private readonly sites: SiteRepository,
     private readonly jobs: JobRepository,
     private readonly outbox: OutboxWriter,
+    private readonly onboard: OnboardOperation,
+    private readonly vms: TenantVmRepository,
   ) {}
 
   /** `scope.sites`: a site-scoped caller places only on, and sees only, its own sites. */
@@ -60,7 +64,7 @@ export class RequestOnboardingUseCase {
     // Sites outside the caller's scope are as good as unknown to it.
     const known = (await this.sites.list()).map((s) => s.id).filter(inScope);
     const placement = chooseSite(
-      candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed })),
+      candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed, foreign: c.foreign, preflightFailed: c.preflightFailed })),
       request.preferredSiteId,
       known,
     );
@@ -69,6 +73,8 @@ export class RequestOnboardingUseCase {
     }
     const id = randomUUID();
     await this.tenants.insert({ id, orderId: request.orderId, name: request.tenantName, adminAccountName: request.adminAccountName, siteId: placement.siteId, request });
+    await this.onboard.started(id, request.orderId, `order:${origin}`);
+    await this.vms.insert(id, request.vms, 'active');
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
     return { outcome: 'accepted', tenant: (await this.tenants.findById(id))! };
   }

@@ -4,6 +4,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { JobRepository } from '@tpo/service-kit';
+import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantErrorCode } from '../tenant-errors';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
 import { CREATE_TENANT_JOB } from './request-onboarding.use-case';
@@ -19,6 +20,7 @@ export class RetryOnboardingUseCase {
     private readonly tenants: TenantRepository,
     private readonly jobs: JobRepository,
     private readonly outbox: OutboxWriter,
+    private readonly onboard: OnboardOperation,
   ) {}
 
   execute(tenantId: string): Promise<TenantRecord> {
@@ -26,6 +28,7 @@ export class RetryOnboardingUseCase {
       const t = await this.tenants.findById(tenantId, true);
       if (!t) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${tenantId} not found`);
       if (t.status !== 'failed' || !t.failure) throw new DomainError(TenantErrorCode.TenantNotFailed, `tenant ${tenantId} is ${t.status}; only a failed tenant can be retried`);
+      await this.onboard.reopened(t.id);
       const step = t.failure.step;
       const attempt = ((await this.tenants.step(t.id, step))?.attempt ?? 1) + 1;
       await this.tenants.stepStarted(t.id, step, attempt);

@@ -10,6 +10,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -65,10 +66,36 @@ export const TenantCreated = defineEvent({
   description: 'Step 1 (tenant + virtual Administration Server + admin account) completed. No password.',
 });
 
+/** One Light Agent policy of a tenant (one per OS family among its VMs). */
+export class AppliedLightAgentPolicy {
+  @IsIn(['windows', 'linux'])
+  osFamily!: string;
+
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+}
+
 export class AppliedSvmConfig {
+  /** Display name(s) of the tenant's Light Agent policies, comma-separated when several OS families. */
   @IsString()
   @MaxLength(200)
   lightAgentPolicy!: string;
+
+  /** Per OS family (added in issue 8; absent in older events). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => AppliedLightAgentPolicy)
+  lightAgentPolicies?: AppliedLightAgentPolicy[];
+
+  /** Port the Light Agents use to reach the Integration Server (site `integrationServer.agentPort`, default 7271). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  integrationServerPort?: number;
 
   @IsIn(['integration-server'])
   discovery!: 'integration-server';

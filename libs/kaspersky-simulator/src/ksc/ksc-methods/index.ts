@@ -6,6 +6,7 @@ import { packagesMethods } from './packages-methods';
 import { policyMethods } from './policy-methods';
 import { securityMethods } from './security-methods';
 import { sessionMethods } from './session-methods';
+import { ssContentsMethods } from './ss-contents-methods';
 import { tasksMethods } from './tasks-methods';
 import { vserversMethods } from './vservers-methods';
 
@@ -21,5 +22,6 @@ export const KSC_METHODS: KscHandlers = {
   ...tasksMethods,
   ...securityMethods,
   ...policyMethods,
+  ...ssContentsMethods,
   ...licenseMethods,
 };

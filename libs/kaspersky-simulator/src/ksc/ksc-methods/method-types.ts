@@ -106,3 +106,12 @@ function sortable(v: unknown): string | number | undefined {
 export function requireMainServer(ctx: KscCallContext): void {
   if (ctx.session.vsId !== 0) throw new KscWireError('STDE_NOACCESS', `${ctx.method} is available on the main Administration Server only`);
 }
+
+/**
+ * Refuses parameter names the method does not take (e.g. `pData` for UpdatePolicyData), as a real
+ * server's parameter binding would: STDE_BADPARAM naming them.
+ */
+export function onlyParams(ctx: KscCallContext, args: KscArgs, allowed: readonly string[]): void {
+  const unknown = Object.keys(args).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new KscWireError('STDE_BADPARAM', `${ctx.method}: unknown parameter(s) ${unknown.join(', ')}`);
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DomainError, RequestContext } from '@tpo/platform';
+import { TenantErrorCode } from '../tenants/tenant-errors';
+import { TenantRepository } from '../tenants/tenant.repository';
+import { OperationRepository } from './operation.repository';
+import { inProgress } from './operation-errors';
+
+/**
+ * The onboarding as an operation of kind `onboard`: started with the tenant, ended by the handover
+ * or a step failure, running again on a retry. Keeps the tenant's lifecycle in step with it.
+ * Runs inside the caller's transaction.
+ */
+@Injectable()
+export class OnboardOperation {
+  constructor(
+    private readonly operations: OperationRepository,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  async started(tenantId: string, orderId: string, requester: string): Promise<void> {
+    await this.operations.insertRunning({
+      id: randomUUID(),
+      tenantId,
+      kind: 'onboard',
+      requester,
+      correlationId: RequestContext.current()?.correlationId ?? null,
+      requestId: orderId,
+      reason: null,
+      scope: null,
+    });
+  }
+
+  async succeeded(tenantId: string, result: Record<string, unknown>): Promise<void> {
+    const op = await this.operations.onboarding(tenantId);
+    if (op && op.state !== 'succeeded') await this.operations.succeed(op.id, result);
+    await this.tenants.setLifecycle(tenantId, 'active');
+  }
+
+  async failed(tenantId: string, failure: { code: string; message: string; retryable: boolean }): Promise<void> {
+    const op = await this.operations.onboarding(tenantId);
+    if (op?.state === 'running') await this.operations.fail(op.id, failure);
+    const t = await this.tenants.findById(tenantId);
+    if (t?.lifecycle === 'onboarding') await this.tenants.setLifecycle(tenantId, 'failed');
+  }
+
+  /** A retry of a failed onboarding: refused while another operation (e.g. a deprovision) runs. */
+  async reopened(tenantId: string): Promise<void> {
+    const op = await this.operations.onboarding(tenantId);
+    const t = await this.tenants.findById(tenantId);
+    if (t?.lifecycle === 'deprovisioning' || t?.lifecycle === 'deprovisioned') {
+      throw new DomainError(TenantErrorCode.TenantDeprovisioned, `tenant ${tenantId} is ${t.lifecycle}; its onboarding cannot be retried`);
+    }
+    if (op && op.state === 'failed' && !(await this.operations.reopen(op.id))) throw inProgress(tenantId, (await this.operations.running(tenantId))!);
+    await this.tenants.setLifecycle(tenantId, 'onboarding');
+  }
+}
