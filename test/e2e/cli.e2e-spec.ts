@@ -169,12 +169,11 @@ describe('tpo CLI against the running platform', () => {
 
   it('sites preflight calls POST /v1/sites/:id/preflight and shows the platform answer as it is', async () => {
     const run = await tpo(['--json', 'sites', 'preflight', 'site-1']);
-    const body = JSON.parse(run.stdout) as { error?: { message: string; status: number } };
-    // Until the site preflight (issue 8) is deployed the platform answers 404 for the route; either way no stack trace.
-    if (body.error) {
-      expect(run.code).toBe(2);
-      expect(body.error.message).toMatch(/preflight/);
-    } else expect(run.code).toBe(0);
+    // The platform runs the site preflight (issue 8): a simulated site passes every item.
+    expect(run.code).toBe(0);
+    const body = JSON.parse(run.stdout) as { status: string; checks: { name: string; status: string }[] };
+    expect(body.status).toBe('passed');
+    expect(body.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['integration-server', 'ksc', 'packages/linux', 'license-keys']));
     expect(run.stdout + run.stderr).not.toMatch(/\bat .*\.js:\d+/);
   }, 60_000);
 

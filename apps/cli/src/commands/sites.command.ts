@@ -44,7 +44,7 @@ export function sitesCommand(): Command {
         ctx.out.result({ items: withUsage }, () =>
           table(
             ['id', 'name', 'state', 'vAS free', 'license headroom', 'preflight'],
-            withUsage.map((s) => [s.id, s.name, !s.enabled ? 'disabled' : !s.kscConfigured ? 'KSC not configured' : s.eligible ? 'eligible' : 'full', `${s.freeVirtualServers}/${s.maxVirtualServers}`, headroom(s), preflightText(s.preflight)]),
+            withUsage.map((s) => [s.id, s.name, !s.enabled ? 'disabled' : !s.kscConfigured ? 'KSC not configured' : s.preflight?.status === 'failed' ? 'preflight failed' : s.eligible ? 'eligible' : 'full', `${s.freeVirtualServers}/${s.maxVirtualServers}`, headroom(s), preflightText(s.preflight)]),
           ),
         );
       }),

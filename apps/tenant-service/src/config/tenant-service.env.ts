@@ -61,6 +61,13 @@ export class TenantServiceEnv extends BaseServiceEnv {
   @Max(7 * 24 * 3_600_000)
   SITE_PREFLIGHT_INTERVAL_MS = 900_000;
 
+  /** A site whose preflight failed is checked again this soon (at most the interval): a passing check returns it to placement. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(7 * 24 * 3_600_000)
+  SITE_PREFLIGHT_FAILED_RECHECK_MS = 60_000;
+
   /** Serve site credentials over plain HTTP to non-loopback callers only behind a mesh that provides mTLS. */
   @IsOptional()
   @IsIn(['mesh-mtls'])

@@ -64,7 +64,9 @@ export class SitePreflightService {
     }).finally(() => session?.endSession().catch(() => undefined));
     const foreign = outcome.kscVirtualServers === undefined ? ((await this.preflights.find(siteId))?.foreignVirtualServers ?? 0) : Math.max(0, outcome.kscVirtualServers - own);
     const saved = await this.uow.run(async () => {
-      const r = await this.preflights.record(siteId, { ...outcome, trigger, foreignVirtualServers: foreign, intervalMs: this.config.SITE_PREFLIGHT_INTERVAL_MS });
+      // A failed site is looked at again sooner, so that it returns to placement soon after it is fixed.
+      const next = outcome.status === 'failed' ? Math.min(this.config.SITE_PREFLIGHT_FAILED_RECHECK_MS, this.config.SITE_PREFLIGHT_INTERVAL_MS) : this.config.SITE_PREFLIGHT_INTERVAL_MS;
+      const r = await this.preflights.record(siteId, { ...outcome, trigger, foreignVirtualServers: foreign, intervalMs: next });
       await this.outbox.emit(SitePreflightCompleted, {
         siteId,
         status: outcome.status,

@@ -5,6 +5,8 @@ import { Page, Site } from '../types.js';
 function state(s: Site): string {
   if (!s.enabled) return 'disabled';
   if (!s.kscConfigured) return 'KSC not configured';
+  // A site whose last preflight failed takes no new tenants (issue 8).
+  if (s.preflight?.status === 'failed') return 'preflight failed';
   return s.eligible ? 'eligible' : 'full';
 }
 
