@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventDefinition, EventEnvelope, TenantDeprovisionRequested, TenantSuspendRequested } from '@tpo/contracts';
+import { EventDefinition, EventEnvelope, TenantDeprovisionRequested, TenantSuspendRequested, VmsAddRequested, VmsRemoveRequested } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -7,7 +7,7 @@ import { freePortBase } from '../support/ports';
 
 type SimState = {
   integrationServer: { tenants: { id: string; name: string; status: string; vKsc?: { id: string } }[]; vms: { biosId: string; tenantId: string }[] };
-  ksc: { virtualServers: { id: number; dn: string }[] };
+  ksc: { virtualServers: { id: number; dn: string }[]; hosts: { vsId: number; dn: string; biosId?: string; products: string[] }[] };
   counters: Record<string, number>;
 };
 interface TenantView {
@@ -98,6 +98,61 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     await (await nc.jetstreamManager()).streams.delete(platform.messaging.stream).catch(() => undefined);
     await nc?.close();
   });
+
+  it('onboard 2 VMs, add 3 (REST), remove 2 (bus): per-VM results; the IS registrations, the vAS hosts with agents and the license count match after each', async () => {
+    const t = await onboard('vms', 2);
+    const ready = await waitLifecycle(t.id, 'active');
+    const isId = ready.integrationServerTenantId!;
+    const vsId = Number(ready.virtualAdministrationServer!.id);
+    const registered = async () => (await simState()).integrationServer.vms.filter((v) => v.tenantId === isId).map((v) => v.biosId).sort();
+    const inVas = async () => (await simState()).ksc.hosts.filter((h) => h.vsId === vsId && h.products.length > 1).map((h) => h.biosId).sort();
+    expect(await registered()).toEqual(t.vms.map((v) => v.biosUuid).sort());
+    const licenses = await usedLicenses();
+
+    const added = vmsFor('vms-add', 3);
+    expect((await seedHosts(added)).status).toBe(201);
+    const installsBefore = await calls('RegisterVm');
+    const res = await post(`/v1/tenants/${t.id}/vms`, { vms: added, requestId: 'add-1' });
+    expect(res.status).toBe(202);
+    const op = await waitOp(((await res.json()) as Operation).id, 'succeeded', 90_000);
+    expect(op.steps!.map((x) => `${x.step}:${x.status}`)).toEqual(['request-install:succeeded', 'install-agents:succeeded', 'register-vms:succeeded', 'activate:succeeded']);
+    expect((op as unknown as { result: { added: { biosUuid: string }[]; failed: unknown[] } }).result).toMatchObject({ failed: [] });
+    const all = [...t.vms, ...added].map((v) => v.biosUuid).sort();
+    expect(await registered()).toEqual(all);
+    expect(await inVas()).toEqual(all);
+    expect((await calls('RegisterVm')) - installsBefore).toBe(3); // the new VMs only
+    await eventually(async () => ((await usedLicenses()) === licenses + 3 ? true : undefined), 30_000, 200);
+    expect((await eventsOf('com.tpo.vms-added.v1')).map((e) => e.data)).toEqual([expect.objectContaining({ tenantId: t.id, operationId: op.id, failed: [] })]);
+    // the step services' events of this run carry the operation id
+    const runEvents = (await platform.streamMessages()).filter((m) => m.envelope?.operationid === op.id).map((m) => m.envelope!.type);
+    expect(runEvents).toEqual(expect.arrayContaining(['com.tpo.agents-install-requested.v1', 'com.tpo.agents-installed.v1', 'com.tpo.vms-registered.v1', 'com.tpo.tenant-activated.v1']));
+
+    // remove 2 (one onboarded, one added), asked on the bus
+    const gone = [t.vms[0].biosUuid, added[1].biosUuid];
+    await publish(VmsRemoveRequested, { tenantId: t.id, requestId: 'rm-1', biosUuids: gone });
+    const removeOp = await eventually(async () => (await ops(t.id)).find((o) => o.kind === 'remove-vms' && o.state === 'succeeded'), 60_000, 200);
+    expect(await registered()).toEqual(all.filter((b) => !gone.includes(b)));
+    expect(((await getOp(removeOp.id)) as unknown as { result: { removed: { biosUuid: string; unregisteredFromIntegrationServer: boolean }[] } }).result.removed).toEqual(
+      expect.arrayContaining(gone.map((b) => expect.objectContaining({ biosUuid: b, unregisteredFromIntegrationServer: true }))),
+    );
+    await eventually(async () => ((await usedLicenses()) === licenses + 1 ? true : undefined), 30_000, 200);
+    // removing one again: not the tenant's any more
+    const again = await post(`/v1/tenants/${t.id}/vms/remove`, { biosUuids: [gone[0]] });
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('VM_NOT_IN_TENANT');
+
+    // suspended: no add-vms (409 with the reason), remove still allowed
+    const s = await post(`/v1/tenants/${t.id}/suspend`, { reason: 'payment overdue' });
+    await waitOp(((await s.json()) as Operation).id);
+    const refused = await post(`/v1/tenants/${t.id}/vms`, { vms: vmsFor('vms-late', 1) });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'TENANT_SUSPENDED', message: expect.stringContaining('payment overdue') });
+    // on the bus: a rejection event, nothing changed
+    await publish(VmsAddRequested, { tenantId: t.id, requestId: 'add-late', vms: vmsFor('vms-late2', 1) });
+    const rejected = await eventually(async () => (await eventsOf('com.tpo.tenant-operation-rejected.v1')).find((e) => (e.data as { requestId?: string }).requestId === 'add-late'), 30_000, 200);
+    expect(rejected.data).toMatchObject({ kind: 'add-vms', code: 'TENANT_SUSPENDED' });
+    expect((await ops(t.id)).filter((o) => o.kind === 'add-vms')).toHaveLength(1);
+  }, 240_000);
 
   it('onboard, suspend (reason), two concurrent resumes (one runs, one refused with its id), resume, deprovision on the bus: simulator state matches after each; nothing of the tenant remains', async () => {
     const t = await onboard('life', 3);
@@ -224,6 +279,28 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     await waitOp(op.id);
     expect(await getTenant(t.id)).toMatchObject({ lifecycle: 'suspended', lifecycleReason: 'retry test' });
     expect((await post(`/v1/operations/${op.id}/retry`)).status).toBe(409);
+  }, 120_000);
+
+  it('bad input for VMs: empty list, a BIOS id of another tenant, a VM not the tenant\'s, unknown tenant: 4xx with the reason, no partial change', async () => {
+    const a = await onboard('own-a', 1);
+    const b = await onboard('own-b', 1);
+    await waitLifecycle(a.id, 'active');
+    await waitLifecycle(b.id, 'active');
+    const empty = await post(`/v1/tenants/${a.id}/vms`, { vms: [] });
+    expect(empty.status).toBe(400);
+    const fresh = vmsFor('own-new', 1)[0];
+    const stolen = await post(`/v1/tenants/${a.id}/vms`, { vms: [fresh, { ...vmsFor('own-x', 1)[0], biosUuid: b.vms[0].biosUuid }] });
+    expect(stolen.status).toBe(409);
+    expect(((await stolen.json()) as { error: { code: string; details: { biosUuids: string[] } } }).error).toMatchObject({ code: 'VM_OWNED_BY_ANOTHER_TENANT', details: { biosUuids: [b.vms[0].biosUuid] } });
+    const notMine = await post(`/v1/tenants/${a.id}/vms/remove`, { biosUuids: [a.vms[0].biosUuid, b.vms[0].biosUuid] });
+    expect(notMine.status).toBe(404);
+    expect(((await notMine.json()) as { error: { code: string } }).error.code).toBe('VM_NOT_IN_TENANT');
+    expect((await post(`/v1/tenants/${randomUUID()}/vms/remove`, { biosUuids: [a.vms[0].biosUuid] })).status).toBe(404);
+    expect((await post(`/v1/tenants/${a.id}/vms/remove`, { biosUuids: ['not-a-uuid'] })).status).toBe(400);
+    // nothing changed: no operation but the onboarding, both VMs still registered to their tenants
+    expect((await ops(a.id)).map((o) => o.kind)).toEqual(['onboard']);
+    const sim = await simState();
+    expect(sim.integrationServer.vms.filter((v) => v.biosId === a.vms[0].biosUuid || v.biosId === b.vms[0].biosUuid)).toHaveLength(2);
   }, 120_000);
 
   it('bad input: unknown tenant (404 / rejection event), not active, invalid body; nothing changes', async () => {

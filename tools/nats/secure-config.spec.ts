@@ -82,6 +82,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
         .filter((k) => k !== 'backbone-ping.v1' && k !== 'onboarding-step-failed.v1')
         .sort();
     expect(events('tenant-service')).toEqual([
+      'agents-install-requested.v1',
       'onboarding-retry-requested.v1',
       'site-preflight-completed.v1',
       'tenant-created.v1',
@@ -93,6 +94,8 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
       'tenant-request-rejected.v1',
       'tenant-resumed.v1',
       'tenant-suspended.v1',
+      'vms-added.v1',
+      'vms-removed.v1',
     ]);
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
     expect(events('agent-install-service')).toEqual(['agents-installed.v1']);
@@ -135,6 +138,8 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
       'tpo.evt.tenant-suspend-requested.v1',
       'tpo.evt.tenant-resume-requested.v1',
       'tpo.evt.tenant-deprovision-requested.v1',
+      'tpo.evt.vms-add-requested.v1',
+      'tpo.evt.vms-remove-requested.v1',
     ]);
     expect(u.subscribeAllow).toEqual(['_INBOX_order-ingest.>']);
     expect(u.subscribeAllow.some((p) => matches(p, 'tpo.evt.tenant-created.v1'))).toBe(false);

@@ -16,6 +16,11 @@ import {
 } from './events/onboarding';
 import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
 import {
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsAddRequested,
+  VmsRemoved,
+  VmsRemoveRequested,
   TenantDeprovisioned,
   TenantDeprovisionRequested,
   TenantOperationFailed,
@@ -53,6 +58,11 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   TenantResumed,
   TenantDeprovisioned,
   TenantOperationFailed,
+  VmsAddRequested,
+  VmsRemoveRequested,
+  AgentsInstallRequested,
+  VmsAdded,
+  VmsRemoved,
   SitePreflightCompleted,
 ];
 

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { EventEnvelope, TenantDeprovisioned, TenantDeprovisionedV1 } from '@tpo/contracts';
+import { EventEnvelope, TenantDeprovisioned, TenantDeprovisionedV1, VmsRemoved, VmsRemovedV1 } from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
 import { ReleaseLicenseUseCase } from './release-license.use-case';
 
@@ -11,6 +11,11 @@ export class LifecycleEventsMessageController {
 
   @OnEvent(TenantDeprovisioned)
   onDeprovisioned(@Payload() e: EventEnvelope<TenantDeprovisionedV1>): Promise<void> {
-    return this.release.execute(e);
+    return this.release.deprovisioned(e);
+  }
+
+  @OnEvent(VmsRemoved)
+  onVmsRemoved(@Payload() e: EventEnvelope<VmsRemovedV1>): Promise<void> {
+    return this.release.vmsRemoved(e);
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEnvelope, TenantDeprovisionedV1 } from '@tpo/contracts';
+import { EventEnvelope, TenantDeprovisionedV1, VmsRemovedV1 } from '@tpo/contracts';
 import { LOGGER, StepWorkRepository } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 
 /**
- * A deprovisioned tenant's VMs stop counting against its site's license: the activation record
- * keeps its history but its `activeVms` drops to 0 (the site's usage is the sum of those). Runs in
+ * A deprovisioned tenant's VMs, or a tenant's removed VMs, stop counting against the site's
+ * license: the activation records keep their history, their `activeVms` drop (the site's usage is
+ * the sum of those over every run of every tenant). Runs in
  * the event's inbox transaction, under the same per-site lock as activations, so a concurrent
  * activation sees either the old or the new count, never half of it.
  */
@@ -16,12 +17,19 @@ export class ReleaseLicenseUseCase {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async execute(e: EventEnvelope<TenantDeprovisionedV1>): Promise<void> {
-    const work = await this.steps.find<object, { activeVms?: number }>(e.data.tenantId, 'activate', true);
-    if (!work) return; // never reached activation: nothing counted
-    await this.steps.lockSite('license', work.siteId);
-    const released = work.output?.activeVms ?? 0;
-    await this.steps.mergeOutput(e.data.tenantId, 'activate', { activeVms: 0, releasedVms: released, releasedBy: e.data.operationId });
-    this.logger.info({ tenantId: e.data.tenantId, siteId: work.siteId, released }, 'license count released (tenant deprovisioned)');
+  /** A deprovisioned tenant: every run's count drops to 0. */
+  async deprovisioned(e: EventEnvelope<TenantDeprovisionedV1>): Promise<void> {
+    await this.release(e.data.tenantId, e.data.siteId, undefined);
+  }
+
+  /** Removed VMs: the tenant's count drops by as many (never below 0). */
+  async vmsRemoved(e: EventEnvelope<VmsRemovedV1>): Promise<void> {
+    if (e.data.succeeded.length > 0) await this.release(e.data.tenantId, e.data.siteId, e.data.succeeded.length);
+  }
+
+  private async release(tenantId: string, siteId: string, by: number | undefined): Promise<void> {
+    await this.steps.lockSite('license', siteId);
+    const released = await this.steps.releaseOutputNumber(tenantId, 'activate', 'activeVms', by);
+    this.logger.info({ tenantId, siteId, released }, 'license count released');
   }
 }

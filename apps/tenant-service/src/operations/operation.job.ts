@@ -64,6 +64,10 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
         return this.failOp(ctx, op, step.name, { code: c.code, message: c.message, retryable: true });
       }
     }
+    if (handler.handsOff) {
+      this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind }, 'operation handed over to the step services');
+      return ctx.succeed();
+    }
     return ctx.succeed(async () => {
       const fresh = (await this.tenants.findById(op.tenantId, true))!;
       const result = await handler.complete(op, fresh, await this.operations.steps(op.id));

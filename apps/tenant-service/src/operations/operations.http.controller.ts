@@ -7,12 +7,13 @@ import { TenantRecord, TenantRepository } from '../tenants/tenant.repository';
 import { OperationRecord, OperationRepository } from './operation.repository';
 import { OperationAcceptedResponse, OperationDetailResponse, OperationPageResponse } from './operation.response';
 import { operationDetail, operationSummary } from './operation.view';
-import { LifecycleRequestBody, RequestableKind } from './use-cases/request-operation.command';
+import { AddVmsBody, LifecycleRequestBody, RemoveVmsBody, RequestableKind } from './use-cases/request-operation.command';
 import { RequestOperationUseCase } from './use-cases/request-operation.use-case';
 import { RetryOperationUseCase } from './use-cases/retry-operation.use-case';
 
 const inScope = (principal: Principal | undefined, siteId: string) => !principal?.sites || principal.sites.includes(siteId);
 const REFUSALS = 'OPERATION_IN_PROGRESS (details.runningOperationId), TENANT_SUSPENDED, TENANT_NOT_ACTIVE, TENANT_NOT_SUSPENDED or TENANT_DEPROVISIONED';
+const VM_REFUSALS = `${REFUSALS}; VM_ALREADY_IN_TENANT, VM_OWNED_BY_ANOTHER_TENANT (details.biosUuids)`;
 
 /** Lifecycle operations over REST: thin, each route builds a command for one use case. Site-scoped. */
 @Controller('v1')
@@ -89,9 +90,38 @@ export class OperationsHttpController {
     return this.start('deprovision', id, body, res, principal);
   }
 
-  private async start(kind: RequestableKind, tenantId: string, body: LifecycleRequestBody, res: Response, principal?: Principal) {
+  /** Adds VMs to an active tenant: install, move into its vAS, register, for the new VMs only (per-VM results in the operation). */
+  @Post('tenants/:id/vms')
+  @RequireRole('operator')
+  @ApiAcceptedResponse({ type: OperationAcceptedResponse, description: 'Add-VMs operation started (Location: /v1/operations/{id})' })
+  @ApiOkResponse({ type: OperationAcceptedResponse, description: 'The request id is already known: the same operation' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND' })
+  @ApiConflictResponse({ type: ErrorBody, description: VM_REFUSALS })
+  addVms(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: AddVmsBody, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+    return this.start('add-vms', id, body, res, principal, { vms: body.vms });
+  }
+
+  /** Removes VMs from a tenant (unregistered from the Integration Server; per-VM results in the operation). */
+  @Post('tenants/:id/vms/remove')
+  @RequireRole('operator')
+  @ApiAcceptedResponse({ type: OperationAcceptedResponse, description: 'Remove-VMs operation started (Location: /v1/operations/{id})' })
+  @ApiOkResponse({ type: OperationAcceptedResponse, description: 'The request id is already known: the same operation' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND, or VM_NOT_IN_TENANT (details.biosUuids): a VM that is not the tenant\'s' })
+  @ApiConflictResponse({ type: ErrorBody, description: REFUSALS })
+  removeVms(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: RemoveVmsBody, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+    return this.start('remove-vms', id, body, res, principal, { biosUuids: body.biosUuids });
+  }
+
+  private async start(
+    kind: RequestableKind,
+    tenantId: string,
+    body: { requestId?: string; reason?: string },
+    res: Response,
+    principal?: Principal,
+    vms: { vms?: AddVmsBody['vms']; biosUuids?: string[] } = {},
+  ) {
     await this.visibleTenant(tenantId, principal);
-    const r = await this.request.execute({ tenantId, kind, requester: `user:${principal?.subject ?? 'unknown'}`, requestId: body.requestId, reason: body.reason });
+    const r = await this.request.execute({ tenantId, kind, requester: `user:${principal?.subject ?? 'unknown'}`, requestId: body.requestId, reason: body.reason, ...vms });
     res.status(r.outcome === 'accepted' ? 202 : 200);
     res.setHeader('Location', `/v1/operations/${r.operation.id}`);
     return { ...operationSummary(r.operation), duplicate: r.outcome === 'duplicate' };

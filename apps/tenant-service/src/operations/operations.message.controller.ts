@@ -7,6 +7,10 @@ import {
   TenantOperationRejected,
   TenantResumeRequested,
   TenantSuspendRequested,
+  VmsAddRequested,
+  VmsAddRequestedV1,
+  VmsRemoveRequested,
+  VmsRemoveRequestedV1,
 } from '@tpo/contracts';
 import { OnEvent, OnInvalidEvent, OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
@@ -23,6 +27,9 @@ const REJECTIONS = new Set([
   'TENANT_NOT_ACTIVE',
   'TENANT_NOT_SUSPENDED',
   'CONFLICT',
+  'VM_ALREADY_IN_TENANT',
+  'VM_OWNED_BY_ANOTHER_TENANT',
+  'VM_NOT_IN_TENANT',
 ]);
 
 /** Thin transport: an order system's lifecycle request becomes the same command REST builds; refusals become events. */
@@ -48,6 +55,26 @@ export class OperationsMessageController {
     return this.handle('deprovision', e);
   }
 
+  @OnEvent(VmsAddRequested)
+  onAddVms(@Payload() e: EventEnvelope<VmsAddRequestedV1>): Promise<void> {
+    return this.handle('add-vms', e, { vms: e.data.vms });
+  }
+
+  @OnEvent(VmsRemoveRequested)
+  onRemoveVms(@Payload() e: EventEnvelope<VmsRemoveRequestedV1>): Promise<void> {
+    return this.handle('remove-vms', e, { biosUuids: e.data.biosUuids });
+  }
+
+  @OnInvalidEvent(VmsAddRequested)
+  onInvalidAddVms(@Payload() p: { envelope: EventEnvelope<unknown>; reasons: string[] }): Promise<void> {
+    return this.rejectInvalid('add-vms', p);
+  }
+
+  @OnInvalidEvent(VmsRemoveRequested)
+  onInvalidRemoveVms(@Payload() p: { envelope: EventEnvelope<unknown>; reasons: string[] }): Promise<void> {
+    return this.rejectInvalid('remove-vms', p);
+  }
+
   @OnInvalidEvent(TenantSuspendRequested)
   onInvalidSuspend(@Payload() p: { envelope: EventEnvelope<unknown>; reasons: string[] }): Promise<void> {
     return this.rejectInvalid('suspend', p);
@@ -63,10 +90,18 @@ export class OperationsMessageController {
     return this.rejectInvalid('deprovision', p);
   }
 
-  private async handle(kind: RequestableKind, e: EventEnvelope<LifecycleRequestBase>): Promise<void> {
+  private async handle(kind: RequestableKind, e: EventEnvelope<LifecycleRequestBase>, vms: { vms?: VmsAddRequestedV1['vms']; biosUuids?: string[] } = {}): Promise<void> {
     const d = e.data;
     try {
-      await this.request.execute({ tenantId: d.tenantId, kind, requester: `order-system:${d.requester ?? e.source}`.slice(0, 200), requestId: d.requestId, reason: d.reason, correlationId: e.correlationid });
+      await this.request.execute({
+        tenantId: d.tenantId,
+        kind,
+        requester: `order-system:${d.requester ?? e.source}`.slice(0, 200),
+        requestId: d.requestId,
+        reason: d.reason,
+        correlationId: e.correlationid,
+        ...vms,
+      });
     } catch (error) {
       if (!(error instanceof DomainError) || !REJECTIONS.has(error.code)) throw error;
       const running = error.options.details?.runningOperationId as string | undefined;

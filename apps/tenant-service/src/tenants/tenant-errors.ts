@@ -18,6 +18,9 @@ export enum TenantErrorCode {
   TenantDeprovisioned = 'TENANT_DEPROVISIONED',
   TenantNotActive = 'TENANT_NOT_ACTIVE',
   TenantNotSuspended = 'TENANT_NOT_SUSPENDED',
+  VmAlreadyInTenant = 'VM_ALREADY_IN_TENANT',
+  VmOwnedByAnotherTenant = 'VM_OWNED_BY_ANOTHER_TENANT',
+  VmNotInTenant = 'VM_NOT_IN_TENANT',
 }
 
 export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
@@ -37,4 +40,7 @@ export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
   [TenantErrorCode.TenantDeprovisioned]: HttpStatus.CONFLICT,
   [TenantErrorCode.TenantNotActive]: HttpStatus.CONFLICT,
   [TenantErrorCode.TenantNotSuspended]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmAlreadyInTenant]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmOwnedByAnotherTenant]: HttpStatus.CONFLICT,
+  [TenantErrorCode.VmNotInTenant]: HttpStatus.NOT_FOUND,
 };

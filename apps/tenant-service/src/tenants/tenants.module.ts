@@ -12,6 +12,8 @@ import { OperationsHttpController } from '../operations/operations.http.controll
 import { OperationsMessageController } from '../operations/operations.message.controller';
 import { RequestOperationUseCase } from '../operations/use-cases/request-operation.use-case';
 import { RetryOperationUseCase } from '../operations/use-cases/retry-operation.use-case';
+import { OperationProgressUseCase } from '../operations/use-cases/operation-progress.use-case';
+import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
 import { TenantSecretRepository } from './tenant-secret.repository';
@@ -64,6 +66,8 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         OperationJob,
         RequestOperationUseCase,
         RetryOperationUseCase,
+        OperationProgressUseCase,
+        TenantVmRepository,
       ],
     };
   }

@@ -55,6 +55,14 @@ export class EventEnvelope<T = unknown> {
   @MaxLength(100)
   causationid?: string;
 
+  /**
+   * The tenant operation (add-vms, remove-vms, ...) this event belongs to; absent for a tenant's
+   * onboarding. Step services run their step once per operation (issue 10).
+   */
+  @IsOptional()
+  @IsUUID()
+  operationid?: string;
+
   @IsDefined()
   @IsObject()
   @Type(() => Object)

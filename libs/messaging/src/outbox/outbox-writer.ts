@@ -16,6 +16,8 @@ export interface EmitOptions {
   causationId?: string;
   /** Lets a caller make the event id deterministic (e.g. derived from an order id). */
   eventId?: string;
+  /** Defaults to the operation of the work in scope (issue 10), if any. */
+  operationId?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class OutboxWriter {
       tenantid: options.tenantId ?? ctx?.tenantId,
       correlationid: options.correlationId ?? ctx?.correlationId ?? randomUUID(),
       causationid: options.causationId ?? ctx?.causationId,
+      ...((options.operationId ?? ctx?.operationId) ? { operationid: options.operationId ?? ctx?.operationId } : {}),
       data: { ...payload },
     };
     await this.uow.run(() => this.outbox.insert([{ id: envelope.id, eventKey: definition.key, tenantId: envelope.tenantid, envelope, traceContext: currentTraceCarrier() }]));

@@ -101,7 +101,7 @@ export class EventProcessor {
       return this.deadLetter(consumer, msg, raw, parsed.reason, parsed.eventId, parsed.tenantId, 'term');
     }
     const envelope = parsed.envelope;
-    const context = { correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid };
+    const context = { correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid, operationId: envelope.operationid };
     return RequestContext.run(context, async () => {
       try {
         const applied = await this.deps.uow.run(async () => {
@@ -142,7 +142,7 @@ export class EventProcessor {
     const parsed = this.parse(raw, definition);
     if (!parsed.ok) return { ok: false, reason: parsed.reason };
     const envelope = parsed.envelope;
-    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid }, async () => {
+    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid, operationId: envelope.operationid }, async () => {
       try {
         const applied = await this.deps.uow.run(async () => {
           if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
@@ -167,7 +167,7 @@ export class EventProcessor {
     reasons: string[],
     onInvalid: InvalidEventHandlerFn,
   ): Promise<ProcessOutcome> {
-    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id }, async () => {
+    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id, operationId: envelope.operationid }, async () => {
       try {
         await this.deps.uow.run(async () => {
           if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return;

@@ -7,6 +7,8 @@ export interface RequestContextData {
   /** Id of the event (or request) that caused the current work. */
   causationId?: string;
   tenantId?: string;
+  /** The tenant operation (issue 10) this work belongs to; absent for a tenant's onboarding. */
+  operationId?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();

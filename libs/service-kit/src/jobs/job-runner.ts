@@ -230,7 +230,13 @@ export class JobRunner {
         return SETTLED;
       },
     };
-    const context = { correlationId: job.correlationId ?? `job:${job.id}`, causationId: job.causationId ?? undefined, tenantId: job.key };
+    const operationId = (job.payload as { operationId?: unknown }).operationId;
+    const context = {
+      correlationId: job.correlationId ?? `job:${job.id}`,
+      causationId: job.causationId ?? undefined,
+      tenantId: (job.payload as { tenantId?: string }).tenantId ?? job.key,
+      operationId: typeof operationId === 'string' ? operationId : undefined,
+    };
     try {
       // One span per run, in the trace of the work that enqueued the job; vendor calls and emitted events nest under it.
       await withSpan(`job ${job.kind}`, { kind: SpanKind.CONSUMER, parent: job.traceContext, attributes: jobAttributes(job) }, () =>

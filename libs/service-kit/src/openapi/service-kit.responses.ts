@@ -51,6 +51,7 @@ export class PingHopsResponse {
 /** One onboarding step's work record in a step service (the step's input is never shown). */
 export class StepWorkResponse {
   @ApiProperty({ format: 'uuid' }) tenantId: string;
+  @ApiProperty({ description: "'' for the tenant's onboarding; the operation id for a later operation's run (e.g. add-vms)" }) runId: string;
   @ApiProperty({ enum: ONBOARDING_STEPS }) step: OnboardingStep;
   @ApiProperty() siteId: string;
   @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed'] }) status: string;

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
 import { JobRepository } from '../jobs/job.repository';
-import { StepWorkRepository } from './step-work.repository';
+import { currentRunId, StepWorkRepository } from './step-work.repository';
+
+/** A step's job: keyed by tenant for the onboarding, by tenant and operation for a later operation's run. */
+function jobOf(tenantId: string): { key: string; payload: { tenantId: string; operationId?: string } } {
+  const run = currentRunId();
+  return run ? { key: `${tenantId}:${run}`, payload: { tenantId, operationId: run } } : { key: tenantId, payload: { tenantId } };
+}
 
 /** Starts a step from its triggering event, and re-opens it on an admin retry. Runs in the inbox transaction. */
 @Injectable()
@@ -12,16 +18,18 @@ export class StepIntake {
   ) {}
 
   async start(step: OnboardingStep, tenantId: string, siteId: string, input: object, vms: { biosUuid: string; name: string }[] = []): Promise<void> {
-    if (await this.steps.create(tenantId, step, siteId, input, vms)) await this.jobs.enqueue(step, tenantId, { tenantId }, siteId);
+    const job = jobOf(tenantId);
+    if (await this.steps.create(tenantId, step, siteId, input, vms)) await this.jobs.enqueue(step, job.key, job.payload, siteId);
   }
 
   /** Only for this service's step, only when it failed; failed VMs are retried, succeeded ones kept. */
   async retry(request: OnboardingRetryRequestedV1, ownStep: OnboardingStep): Promise<void> {
     if (request.step !== ownStep) return;
     if (!(await this.steps.reopen(request.tenantId, ownStep, request.attempt))) return;
-    if (!(await this.jobs.reopen(ownStep, request.tenantId))) {
+    const job = jobOf(request.tenantId);
+    if (!(await this.jobs.reopen(ownStep, job.key))) {
       const work = await this.steps.find(request.tenantId, ownStep);
-      await this.jobs.enqueue(ownStep, request.tenantId, { tenantId: request.tenantId }, work?.siteId);
+      await this.jobs.enqueue(ownStep, job.key, job.payload, work?.siteId);
     }
   }
 }

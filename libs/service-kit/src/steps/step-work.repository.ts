@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
+import { RequestContext } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 
 export type StepWorkStatus = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -7,6 +8,8 @@ export type VmStatus = 'pending' | 'in_progress' | 'succeeded' | 'failed';
 
 export interface StepWork<I = Record<string, unknown>, O = Record<string, unknown>> {
   tenantId: string;
+  /** '' for the tenant's onboarding; the operation id for a later operation (e.g. add-vms). */
+  runId: string;
   step: OnboardingStep;
   siteId: string;
   status: StepWorkStatus;
@@ -30,11 +33,12 @@ export interface StepVm {
   updatedAt: Date;
 }
 
-const WORK = 'tenant_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
+const WORK = 'tenant_id, run_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
 
 function toWork(r: Record<string, unknown>): StepWork {
   return {
     tenantId: r.tenant_id as string,
+    runId: r.run_id as string,
     step: r.step as OnboardingStep,
     siteId: r.site_id as string,
     status: r.status as StepWorkStatus,
@@ -49,6 +53,15 @@ function toWork(r: Record<string, unknown>): StepWork {
   };
 }
 
+/**
+ * The run the current work belongs to: the operation id carried by the triggering event or job
+ * (issue 10), '' for the onboarding. Every read and write below is scoped to it, so a step service
+ * runs its step once per operation without knowing about operations.
+ */
+export function currentRunId(): string {
+  return RequestContext.current()?.operationId ?? '';
+}
+
 /** The only code that touches `step_work` and `step_vm`. */
 @Injectable()
 export class StepWorkRepository {
@@ -61,25 +74,27 @@ export class StepWorkRepository {
   /** Records a step's input once; false when it was already recorded (a redelivered event). */
   async create(tenantId: string, step: OnboardingStep, siteId: string, input: object, vms: { biosUuid: string; name: string }[] = []): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
-      `INSERT INTO step_work (tenant_id, step, site_id, status, input) VALUES ($1, $2, $3, 'pending', $4::jsonb) ON CONFLICT DO NOTHING RETURNING tenant_id`,
-      [tenantId, step, siteId, JSON.stringify(input)],
+      `INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id) VALUES ($1, $2, $3, 'pending', $4::jsonb, $5) ON CONFLICT DO NOTHING RETURNING tenant_id`,
+      [tenantId, step, siteId, JSON.stringify(input), currentRunId()],
     );
     if (rows.length === 0) return false;
     for (const vm of vms) {
-      await this.m.query(`INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status) VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING`, [
+      await this.m.query(`INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING`, [
         tenantId,
         step,
         vm.biosUuid,
         vm.name,
+        currentRunId(),
       ]);
     }
     return true;
   }
 
   async find<I, O>(tenantId: string, step: OnboardingStep, forUpdate = false): Promise<StepWork<I, O> | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${WORK} FROM step_work WHERE tenant_id = $1 AND step = $2 ${forUpdate ? 'FOR UPDATE' : ''}`, [
+    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${WORK} FROM step_work WHERE tenant_id = $1 AND step = $2 AND run_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`, [
       tenantId,
       step,
+      currentRunId(),
     ]);
     return rows[0] ? (toWork(rows[0]) as StepWork<I, O>) : undefined;
   }
@@ -100,15 +115,16 @@ export class StepWorkRepository {
   }
 
   async setRunning(tenantId: string, step: OnboardingStep): Promise<void> {
-    await this.m.query(`UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2`, [tenantId, step]);
+    await this.m.query(`UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`, [tenantId, step, currentRunId()]);
   }
 
   /** Records progress (e.g. an external task id before polling it) without changing the status. */
   async mergeOutput(tenantId: string, step: OnboardingStep, patch: object): Promise<void> {
-    await this.m.query(`UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2`, [
+    await this.m.query(`UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`, [
       tenantId,
       step,
       JSON.stringify(patch),
+      currentRunId(),
     ]);
   }
 
@@ -120,11 +136,12 @@ export class StepWorkRepository {
     await this.m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${purpose}:${siteId}`]);
   }
 
-  /** VMs currently counted against a site's license by this step (running or done). */
+  /** VMs currently counted against a site's license by this step (running or done), all runs but the current one of `exceptTenantId`. */
   async sumOutputNumber(step: OnboardingStep, siteId: string, key: string, exceptTenantId: string): Promise<number> {
     const [row] = await this.m.query(
-      `SELECT COALESCE(sum((output->>$3)::int), 0)::int AS n FROM step_work WHERE step = $1 AND site_id = $2 AND tenant_id <> $4 AND status IN ('running', 'succeeded') AND output ? $3`,
-      [step, siteId, key, exceptTenantId],
+      `SELECT COALESCE(sum((output->>$3)::int), 0)::int AS n FROM step_work
+       WHERE step = $1 AND site_id = $2 AND NOT (tenant_id = $4 AND run_id = $5) AND status IN ('running', 'succeeded') AND output ? $3`,
+      [step, siteId, key, exceptTenantId, currentRunId()],
     );
     return row.n as number;
   }
@@ -138,18 +155,45 @@ export class StepWorkRepository {
     return rows.map((r) => ({ siteId: r.site_id, total: r.n }));
   }
 
+  /**
+   * Lowers a counted number of one tenant across all its runs (e.g. licensed VMs after a
+   * remove-vms or a deprovision): by `by`, or to 0 when `by` is undefined. Returns what was released.
+   */
+  async releaseOutputNumber(tenantId: string, step: OnboardingStep, key: string, by?: number): Promise<number> {
+    const rows: { run_id: string; n: number }[] = await this.m.query(
+      `SELECT run_id, (output->>$3)::int AS n FROM step_work WHERE tenant_id = $1 AND step = $2 AND output ? $3 AND (output->>$3)::int > 0 ORDER BY created_at DESC FOR UPDATE`,
+      [tenantId, step, key],
+    );
+    let left = by ?? Number.MAX_SAFE_INTEGER;
+    let released = 0;
+    for (const r of rows) {
+      const take = Math.min(left, r.n);
+      if (take <= 0) break;
+      await this.m.query(`UPDATE step_work SET output = output || jsonb_build_object($4::text, $5::int), updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`, [
+        tenantId,
+        step,
+        r.run_id,
+        key,
+        r.n - take,
+      ]);
+      left -= take;
+      released += take;
+    }
+    return released;
+  }
+
   async succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void> {
     await this.m.query(
-      `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2`,
-      [tenantId, step, JSON.stringify(output)],
+      `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`,
+      [tenantId, step, JSON.stringify(output), currentRunId()],
     );
   }
 
   async fail(tenantId: string, step: OnboardingStep, error: { code: string; message: string; retryable: boolean }, output?: object): Promise<void> {
     await this.m.query(
       `UPDATE step_work SET status = 'failed', error_code = $3, error_message = $4, retryable = $5, output = COALESCE($6::jsonb, output), updated_at = now()
-       WHERE tenant_id = $1 AND step = $2`,
-      [tenantId, step, error.code, error.message.slice(0, 2000), error.retryable, output ? JSON.stringify(output) : null],
+       WHERE tenant_id = $1 AND step = $2 AND run_id = $7`,
+      [tenantId, step, error.code, error.message.slice(0, 2000), error.retryable, output ? JSON.stringify(output) : null, currentRunId()],
     );
   }
 
@@ -158,22 +202,22 @@ export class StepWorkRepository {
     const rows: unknown[] = await this.m.query(
       `WITH reopened AS (
          UPDATE step_work SET status = 'pending', attempt = $3, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now()
-         WHERE tenant_id = $1 AND step = $2 AND status = 'failed' RETURNING tenant_id)
+         WHERE tenant_id = $1 AND step = $2 AND run_id = $4 AND status = 'failed' RETURNING tenant_id)
        SELECT * FROM reopened`,
-      [tenantId, step, attempt],
+      [tenantId, step, attempt, currentRunId()],
     );
     if (rows.length === 0) return false;
-    await this.m.query(`UPDATE step_vm SET status = 'pending', error_code = NULL, error_message = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND status = 'failed'`, [
-      tenantId,
-      step,
-    ]);
+    await this.m.query(
+      `UPDATE step_vm SET status = 'pending', error_code = NULL, error_message = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3 AND status = 'failed'`,
+      [tenantId, step, currentRunId()],
+    );
     return true;
   }
 
   async vms(tenantId: string, step: OnboardingStep): Promise<StepVm[]> {
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT bios_uuid, name, status, detail, error_code, error_message, updated_at FROM step_vm WHERE tenant_id = $1 AND step = $2 ORDER BY name`,
-      [tenantId, step],
+      `SELECT bios_uuid, name, status, detail, error_code, error_message, updated_at FROM step_vm WHERE tenant_id = $1 AND step = $2 AND run_id = $3 ORDER BY name`,
+      [tenantId, step, currentRunId()],
     );
     return rows.map((r) => ({
       biosUuid: r.bios_uuid as string,
@@ -189,8 +233,8 @@ export class StepWorkRepository {
   async setVm(tenantId: string, step: OnboardingStep, biosUuid: string, state: { status: VmStatus; detail?: object; errorCode?: string; errorMessage?: string }): Promise<void> {
     await this.m.query(
       `UPDATE step_vm SET status = $4, detail = COALESCE($5::jsonb, detail), error_code = $6, error_message = $7, updated_at = now()
-       WHERE tenant_id = $1 AND step = $2 AND bios_uuid = $3`,
-      [tenantId, step, biosUuid, state.status, state.detail ? JSON.stringify(state.detail) : null, state.errorCode ?? null, state.errorMessage?.slice(0, 2000) ?? null],
+       WHERE tenant_id = $1 AND step = $2 AND run_id = $8 AND bios_uuid = $3`,
+      [tenantId, step, biosUuid, state.status, state.detail ? JSON.stringify(state.detail) : null, state.errorCode ?? null, state.errorMessage?.slice(0, 2000) ?? null, currentRunId()],
     );
   }
 }

@@ -4,6 +4,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import { TenantSecretRepository } from '../../tenants/tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../../tenants/tenant.repository';
 import { OperationRecord, OperationStepRecord } from '../operation.repository';
+import { TenantVmRepository } from '../tenant-vm.repository';
 import { OperationKindHandler, OperationStep } from './operation-kind';
 import { TenantVendorSteps } from './tenant-vendor-steps';
 
@@ -23,6 +24,7 @@ export class DeprovisionKind implements OperationKindHandler {
     private readonly tenants: TenantRepository,
     private readonly secrets: TenantSecretRepository,
     private readonly outbox: OutboxWriter,
+    private readonly vms: TenantVmRepository,
   ) {
     this.steps = [
       vendor.unregisterVms('unregister-vms'),
@@ -48,6 +50,7 @@ export class DeprovisionKind implements OperationKindHandler {
     // Belt and braces: the secret is destroyed in this transaction too (idempotent).
     await this.secrets.destroy(tenant.id, 'deprovisioned');
     await this.tenants.setLifecycle(tenant.id, 'deprovisioned', op.reason);
+    await this.vms.releaseAll(tenant.id);
     await this.outbox.emit(
       TenantDeprovisioned,
       {

@@ -37,6 +37,11 @@ export interface OperationStep {
 export interface OperationKindHandler {
   readonly kind: OperationKind;
   readonly steps: readonly OperationStep[];
+  /**
+   * The steps hand the operation over to the step services' pipeline (add-vms): the job ends after
+   * them and the operation ends with the pipeline's last event (OperationProgressUseCase).
+   */
+  readonly handsOff?: boolean;
   /** Runs in the transaction that ends the operation: tenant lifecycle, outcome event. Returns the operation's result. */
   complete(op: OperationRecord, tenant: TenantRecord, steps: OperationStepRecord[]): Promise<Record<string, unknown>>;
 }

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { OperationKind } from '@tpo/contracts';
+import { AddVmsKind } from './add-vms.kind';
 import { DeprovisionKind } from './deprovision.kind';
 import { OperationKindHandler } from './operation-kind';
+import { RemoveVmsKind } from './remove-vms.kind';
 import { ResumeKind } from './resume.kind';
 import { SuspendKind } from './suspend.kind';
 
-/** The operation kinds run by the lifecycle job (onboarding runs through the step services' pipeline). */
+/** The operation kinds run by the lifecycle job (onboarding runs through the step services' pipeline, add-vms partly). */
 @Injectable()
 export class OperationKinds {
   private readonly byKind: Map<OperationKind, OperationKindHandler>;
 
-  constructor(suspend: SuspendKind, resume: ResumeKind, deprovision: DeprovisionKind) {
-    this.byKind = new Map<OperationKind, OperationKindHandler>([suspend, resume, deprovision].map((k) => [k.kind, k]));
+  constructor(suspend: SuspendKind, resume: ResumeKind, deprovision: DeprovisionKind, addVms: AddVmsKind, removeVms: RemoveVmsKind) {
+    this.byKind = new Map<OperationKind, OperationKindHandler>([suspend, resume, deprovision, addVms, removeVms].map((k) => [k.kind, k]));
   }
 
   get(kind: OperationKind): OperationKindHandler | undefined {
@@ -19,4 +21,4 @@ export class OperationKinds {
   }
 }
 
-export const OPERATION_KIND_PROVIDERS = [SuspendKind, ResumeKind, DeprovisionKind, OperationKinds];
+export const OPERATION_KIND_PROVIDERS = [SuspendKind, ResumeKind, DeprovisionKind, AddVmsKind, RemoveVmsKind, OperationKinds];

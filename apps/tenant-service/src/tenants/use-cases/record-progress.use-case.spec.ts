@@ -4,6 +4,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import pino from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
+import { OperationProgressUseCase } from '../../operations/use-cases/operation-progress.use-case';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
@@ -26,6 +27,7 @@ function setup(currentStep: OnboardingStep) {
     { emit: async (d: { name: string }) => void emitted.push(d.name) } as unknown as OutboxWriter,
     { findById: async () => ({ connection: { ksc: { publicAddress: 'ksc.example', url: 'https://ksc.example:13299' } } }) } as unknown as SiteRepository,
     { succeeded: async () => undefined, failed: async () => undefined } as unknown as OnboardOperation,
+    {} as OperationProgressUseCase,
     { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
     pino({ level: 'silent' }),
   );

@@ -15,6 +15,7 @@ import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
+import { OperationProgressUseCase } from '../../operations/use-cases/operation-progress.use-case';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
@@ -31,6 +32,7 @@ export class RecordProgressUseCase {
     private readonly outbox: OutboxWriter,
     private readonly sites: SiteRepository,
     private readonly onboard: OnboardOperation,
+    private readonly operations: OperationProgressUseCase,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -41,17 +43,20 @@ export class RecordProgressUseCase {
   }
 
   async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
+    if (e.operationid) return this.operations.agentsInstalled(e.operationid, e.data);
     const r = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', { installed: e.data.succeeded.length, failed: e.data.failed });
     if (r) await this.mergeVmSummary(r.tenant.id, { requested: r.tenant.request.vms.length, installed: e.data.succeeded.length, installFailed: e.data.failed });
   }
 
   async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
+    if (e.operationid) return this.operations.vmsRegistered(e.operationid, e.data);
     const r = await this.advance(e.data.tenantId, 'register-vms', 'activate', { registered: e.data.succeeded.length, failed: e.data.failed });
     if (r) await this.mergeVmSummary(r.tenant.id, { registered: e.data.succeeded.length, registrationFailed: e.data.failed });
   }
 
   /** Step 7, handover: the tenant is ready; its password can be revealed once (for a limited time). */
   async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
+    if (e.operationid) return this.operations.tenantActivated(e.operationid, e.data);
     const r = await this.advance(e.data.tenantId, 'activate', 'handover', { activeVms: e.data.activeVms });
     if (!r?.advanced) return;
     const t = r.tenant;
@@ -78,6 +83,8 @@ export class RecordProgressUseCase {
   }
 
   async stepFailed(e: EventEnvelope<OnboardingStepFailedV1>): Promise<void> {
+    // A step of a later operation's run (add-vms): the operation's, not the onboarding's.
+    if (e.operationid) return this.operations.stepFailed(e.operationid, e.data);
     const t = await this.tenants.findById(e.data.tenantId, true);
     if (!t) return;
     const current = await this.tenants.step(t.id, e.data.step);

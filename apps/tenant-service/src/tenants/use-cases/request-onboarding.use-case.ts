@@ -8,6 +8,7 @@ import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { JobRepository } from '@tpo/service-kit';
 import { OnboardOperation } from '../../operations/onboard-operation';
+import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';
 import { SiteRepository } from '../../sites/site.repository';
 import { TenantErrorCode } from '../tenant-errors';
@@ -30,6 +31,7 @@ export class RequestOnboardingUseCase {
     private readonly jobs: JobRepository,
     private readonly outbox: OutboxWriter,
     private readonly onboard: OnboardOperation,
+    private readonly vms: TenantVmRepository,
   ) {}
 
   /** `scope.sites`: a site-scoped caller places only on, and sees only, its own sites. */
@@ -72,6 +74,7 @@ export class RequestOnboardingUseCase {
     const id = randomUUID();
     await this.tenants.insert({ id, orderId: request.orderId, name: request.tenantName, adminAccountName: request.adminAccountName, siteId: placement.siteId, request });
     await this.onboard.started(id, request.orderId, `order:${origin}`);
+    await this.vms.insert(id, request.vms, 'active');
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
     return { outcome: 'accepted', tenant: (await this.tenants.findById(id))! };
   }

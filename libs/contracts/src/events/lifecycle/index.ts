@@ -7,3 +7,7 @@ export * from './tenant-suspended.event';
 export * from './tenant-resumed.event';
 export * from './tenant-deprovisioned.event';
 export * from './tenant-operation-failed.event';
+export * from './vms-add-requested.event';
+export * from './vms-remove-requested.event';
+export * from './agents-install-requested.event';
+export * from './vms-changed.events';

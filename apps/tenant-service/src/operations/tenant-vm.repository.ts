@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { VmSpec } from '@tpo/contracts';
+import { UnitOfWork } from '@tpo/persistence';
+
+export type TenantVmState = 'active' | 'adding' | 'removing' | 'removed' | 'failed';
+export interface TenantVm extends VmSpec {
+  tenantId: string;
+  state: TenantVmState;
+  operationId: string | null;
+}
+
+const HELD = `('active', 'adding', 'removing')`;
+
+/** The only code that touches `tenant_vm` (a tenant's VM inventory after day one). */
+@Injectable()
+export class TenantVmRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  private get m() {
+    return this.uow.manager();
+  }
+
+  async insert(tenantId: string, vms: VmSpec[], state: TenantVmState, operationId: string | null = null): Promise<void> {
+    for (const v of vms) {
+      await this.m.query(
+        `INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state, operation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, bios_uuid) DO UPDATE SET name = $3, os_family = $4, address = $5, state = $6, operation_id = $7, updated_at = now()`,
+        [tenantId, v.biosUuid, v.name, v.osFamily, v.address, state, operationId],
+      );
+    }
+  }
+
+  async ofTenant(tenantId: string): Promise<TenantVm[]> {
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT tenant_id, bios_uuid, name, os_family, address, state, operation_id FROM tenant_vm WHERE tenant_id = $1 ORDER BY name`,
+      [tenantId],
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id as string,
+      biosUuid: r.bios_uuid as string,
+      name: r.name as string,
+      osFamily: r.os_family as VmSpec['osFamily'],
+      address: r.address as string,
+      state: r.state as TenantVmState,
+      operationId: r.operation_id as string | null,
+    }));
+  }
+
+  /** BIOS ids among `biosUuids` held (active or under an operation) by a tenant other than `tenantId`. */
+  async heldElsewhere(tenantId: string, biosUuids: string[]): Promise<string[]> {
+    const rows: { bios_uuid: string }[] = await this.m.query(
+      `SELECT DISTINCT bios_uuid::text FROM tenant_vm WHERE bios_uuid = ANY($2::uuid[]) AND tenant_id <> $1 AND state IN ${HELD}`,
+      [tenantId, biosUuids],
+    );
+    return rows.map((r) => r.bios_uuid);
+  }
+
+  async setState(tenantId: string, biosUuids: string[], state: TenantVmState, operationId: string | null): Promise<void> {
+    if (biosUuids.length === 0) return;
+    await this.m.query(`UPDATE tenant_vm SET state = $3, operation_id = $4, updated_at = now() WHERE tenant_id = $1 AND bios_uuid = ANY($2::uuid[])`, [
+      tenantId,
+      biosUuids,
+      state,
+      operationId,
+    ]);
+  }
+
+  /** Everything a deprovisioned tenant held is released. */
+  async releaseAll(tenantId: string): Promise<void> {
+    await this.m.query(`UPDATE tenant_vm SET state = 'removed', updated_at = now() WHERE tenant_id = $1 AND state IN ${HELD}`, [tenantId]);
+  }
+}
