@@ -226,23 +226,32 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect(((await after.json()) as { error: { code: string } }).error.code).toBe('TENANT_DEPROVISIONED');
   }, 240_000);
 
-  it('kill -9 of tenant-service between the DeleteTenant call and its commit: the deprovision finishes, no external effect twice', async () => {
-    const t = await onboard('crash', 2);
-    await waitLifecycle(t.id, 'active');
-    const before = { del: await calls('DeleteTenant'), unregister: await calls('UnregisterVm'), deactivate: await calls('DeactivateTenant') };
-    await faults({ holdAnswer: { remaining: 1, ms: 8000, methods: ['DeleteTenant'] } });
-    const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test' });
-    expect(res.status).toBe(202);
-    const op = (await res.json()) as Operation;
-    await eventually(async () => ((await calls('DeleteTenant')) > before.del ? true : undefined), 30_000, 20);
-    await platform.crashAndRestart('tenant-service');
-    await waitOp(op.id, 'succeeded', 120_000);
-    expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
-    expect((await calls('DeleteTenant')) - before.del).toBe(1);
-    expect((await calls('UnregisterVm')) - before.unregister).toBe(2);
-    expect((await calls('DeactivateTenant')) - before.deactivate).toBe(1);
-    expect((await simState()).integrationServer.tenants.filter((x) => x.name.includes('crash-'))).toEqual([]);
-  }, 240_000);
+  it.each(['UnregisterVm', 'DeactivateTenant', 'DeleteTenant'])(
+    'kill -9 of tenant-service between a deprovision step\'s %s call and its commit: the deprovision finishes, no external effect twice',
+    async (held) => {
+      const t = await onboard(`crash-${held.toLowerCase()}`, 2);
+      const ready = await waitLifecycle(t.id, 'active');
+      const vsId = Number(ready.virtualAdministrationServer!.id);
+      const before = { del: await calls('DeleteTenant'), unregister: await calls('UnregisterVm'), deactivate: await calls('DeactivateTenant'), delVs: await calls('VServers.DelVServer') };
+      await faults({ holdAnswer: { remaining: 1, ms: 8000, methods: [held] } });
+      const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test' });
+      expect(res.status).toBe(202);
+      const op = (await res.json()) as Operation;
+      const counter = { UnregisterVm: 'unregister', DeactivateTenant: 'deactivate', DeleteTenant: 'del' }[held] as keyof typeof before;
+      await eventually(async () => ((await calls(held)) > before[counter] ? true : undefined), 30_000, 20);
+      await platform.crashAndRestart('tenant-service');
+      await waitOp(op.id, 'succeeded', 120_000);
+      expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
+      expect((await calls('DeleteTenant')) - before.del).toBe(1);
+      expect((await calls('UnregisterVm')) - before.unregister).toBe(2);
+      expect((await calls('DeactivateTenant')) - before.deactivate).toBe(1);
+      expect((await calls('VServers.DelVServer')) - before.delVs).toBe(0); // the IS removed the vAS with the tenant's artifacts
+      const sim = await simState();
+      expect(sim.integrationServer.tenants.filter((x) => x.name.includes(`crash-${held.toLowerCase()}`))).toEqual([]);
+      expect(sim.ksc.virtualServers.some((v) => v.id === vsId)).toBe(false);
+    },
+    240_000,
+  );
 
   it('deprovision of a tenant whose onboarding failed after step 1 removes the tenant and the virtual server', async () => {
     // Its VMs are unknown to the KSC: agent installation fails for all of them, after the tenant and vAS exist.

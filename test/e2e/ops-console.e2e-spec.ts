@@ -77,6 +77,8 @@ describe('ops console in headless Chromium against the running platform', () => 
       expect(await row(t.id).locator(`td[data-step="${step}"] .elapsed`).textContent()).toMatch(/^\d+\.\d s$/);
     }
     await page.locator('#sites tr[data-site-id="site-1"] [data-headroom]').filter({ hasText: /of 100000 VMs/ }).waitFor({ timeout: 10_000 });
+    // The platform reports each site's preflight (issue 8): the sites view shows it.
+    await page.locator('#sites tr[data-site-id="site-1"] td[data-preflight="passed"]').filter({ hasText: /^passed/ }).waitFor({ timeout: 20_000 });
   }, 120_000);
 
   it('a failed step shows its reason; Retry (operator) resumes it to "ready"; the screenshot is saved', async () => {

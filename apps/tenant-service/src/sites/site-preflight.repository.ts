@@ -72,6 +72,11 @@ export class SitePreflightRepository {
     return toRecord(rows[0]);
   }
 
+  /** A changed site is checked at the next scheduler tick (whichever replica claims it). */
+  async markDue(siteId: string): Promise<void> {
+    await this.uow.manager().query(`UPDATE site_preflight SET next_due_at = now() WHERE site_id = $1`, [siteId]);
+  }
+
   /** This platform's tenants on the site whose virtual server exists (the Integration Server made it). */
   async ownVirtualServers(siteId: string): Promise<number> {
     const [{ n }] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM tenant WHERE site_id = $1 AND is_tenant_id IS NOT NULL`, [siteId]);

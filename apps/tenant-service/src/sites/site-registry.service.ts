@@ -142,6 +142,8 @@ export class SiteRegistry implements SiteDirectory {
     };
     await this.uow.run(async () => {
       await this.sites.upsert(record);
+      // A changed site is checked again soon (a REST registration is also checked right away).
+      await this.preflights.markDue(command.id);
       if (insecure) {
         this.logger.warn({ siteId: command.id, actor: actor?.subject ?? source }, 'site registered with TLS verification switched off');
         await this.audit.record({
@@ -247,6 +249,8 @@ export class SiteRegistry implements SiteDirectory {
       if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
       if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);
       if (flags.maxVirtualServers !== undefined) await this.sites.setMaxVirtualServers(id, flags.maxVirtualServers);
+      // Re-enabled or declared configured again: checked at the next tick rather than after the interval.
+      if (flags.enabled === true || flags.kscConfigured === true) await this.preflights.markDue(id);
     });
   }
 }

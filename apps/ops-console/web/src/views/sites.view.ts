@@ -44,7 +44,7 @@ export class SitesView {
         h('td', {}, `${s.freeVirtualServers} of ${s.maxVirtualServers}`),
         h('td', { 'data-headroom': '' }, headroom(s)),
         h('td', {}, s.license?.expiresAt ? new Date(s.license.expiresAt).toLocaleDateString() : '—'),
-        withPreflight && h('td', {}, preflight(s.preflight)),
+        withPreflight && h('td', { 'data-preflight': s.preflight?.status ?? s.preflight?.state ?? 'not-run' }, preflight(s.preflight)),
       ),
     );
     replace(this.element, h('h2', {}, 'Sites'), h('table', {}, h('thead', {}, head), h('tbody', {}, ...rows)));
