@@ -202,4 +202,17 @@ describe('issue 10: protection reports and licence monitoring (real Postgres + N
     await new Promise((r) => setTimeout(r, 2500));
     expect((await events('license-limit-reached.v2')).filter((d) => d.source === 'monitor')).toHaveLength(1);
   }, 180_000);
+
+  it('add-VMs takes licences under the same lock: with the site at its limit, adding a VM is held with LICENSE_CAPACITY_EXCEEDED', async () => {
+    const vm = { biosUuid: randomUUID(), name: `rep-add-${randomUUID().slice(0, 6)}`, osFamily: 'linux', address: '10.0.3.1' };
+    await sim('/sites/site-1/ksc/hosts', { hosts: [{ biosId: vm.biosUuid, name: vm.name }] });
+    const res = await post('tenant-service', `/v1/tenants/${tenant.id}/vms`, { vms: [vm] });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const op = await eventually(async () => {
+      const o = (await (await get('tenant-service', `/v1/operations/${id}`)).json()) as { state: string; errorCode: string | null };
+      return o.state !== 'running' ? o : undefined;
+    }, 120_000, 250);
+    expect(op).toMatchObject({ state: 'failed', errorCode: 'LICENSE_CAPACITY_EXCEEDED' });
+  }, 150_000);
 });

@@ -88,12 +88,21 @@ export class SitePreflightService {
    * round; the claim moves each site's next due time), then this replica checks them one by one,
    * outside the round's transaction (vendor calls never hold a database transaction open).
    */
+  private stopping = false;
+
+  /** Shutdown: the current round stops before its next site. */
+  stop(): void {
+    this.stopping = true;
+  }
+
   async runDue(): Promise<number> {
+    if (this.stopping) return 0;
     let due: { siteId: string; neverChecked: boolean }[] = [];
     await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:site-preflight`, async () => {
       due = await this.preflights.claimDue(this.config.SITE_PREFLIGHT_INTERVAL_MS, 20);
     });
     for (const d of due) {
+      if (this.stopping) break; // the claim lapses at the next due time; another replica takes it
       try {
         await this.run(d.siteId, d.neverChecked ? 'registration' : 'schedule');
       } catch (e) {
