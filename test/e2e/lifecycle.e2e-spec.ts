@@ -51,8 +51,8 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
   const getOp = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/operations/${id}`, { headers: auth })).json()) as Operation;
   const ops = async (tenantId: string) => ((await (await fetch(`${tenantUrl()}/v1/tenants/${tenantId}/operations`, { headers: auth })).json()) as { items: Operation[] }).items;
   const post = (path: string, body: object = {}) => fetch(`${tenantUrl()}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const seedHosts = (vms: { biosUuid: string; name: string }[]) =>
-    fetch(`${admin()}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) }) });
+  const seedHosts = (vms: { biosUuid: string; name: string; address: string; osFamily: string }[]) =>
+    fetch(`${admin()}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
   const waitOp = (id: string, state = 'succeeded', timeoutMs = 60_000) => eventually(async () => ((await getOp(id)).state === state ? getOp(id) : undefined), timeoutMs, 150);
   const waitLifecycle = (id: string, lifecycle: string, timeoutMs = 90_000) =>
     eventually(async () => ((await getTenant(id)).lifecycle === lifecycle ? getTenant(id) : undefined), timeoutMs, 200);
@@ -136,6 +136,11 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
       expect.arrayContaining(gone.map((b) => expect.objectContaining({ biosUuid: b, unregisteredFromIntegrationServer: true }))),
     );
     await eventually(async () => ((await usedLicenses()) === licenses + 1 ? true : undefined), 30_000, 200);
+    // the removed VMs: Light Agent uninstalled, back on the main server with only the Network Agent; the others untouched
+    const hostOf = async (b: string) => (await simState()).ksc.hosts.find((h) => h.biosId === b)!;
+    for (const b of gone) expect(await hostOf(b)).toMatchObject({ products: ['1103'] });
+    for (const b of gone) expect((await hostOf(b)).vsId).not.toBe(vsId);
+    expect(await inVas()).toEqual(all.filter((b) => !gone.includes(b)));
     // removing one again: not the tenant's any more
     const again = await post(`/v1/tenants/${t.id}/vms/remove`, { biosUuids: [gone[0]] });
     expect(again.status).toBe(404);
@@ -210,6 +215,8 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect(sim.integrationServer.tenants.find((x) => x.id === isId)).toBeUndefined();
     expect(sim.integrationServer.vms.filter((v) => t.vms.some((m) => m.biosUuid === v.biosId))).toEqual([]);
     expect(sim.ksc.virtualServers.find((v) => v.id === vsId)).toBeUndefined();
+    // agents handed back: every VM on the main server with only its Network Agent
+    for (const v of t.vms) expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({ products: ['1103'] });
     expect((await calls('UnregisterVm')) - before.unregister).toBe(3);
     expect((await calls('DeleteTenant')) - before.del).toBe(1);
     expect(await placed()).toBe(before.placed - 1);
@@ -217,6 +224,14 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const deprovisioned = await eventsOf('com.tpo.tenant-deprovisioned.v1');
     expect(deprovisioned.map((e) => e.data)).toEqual([expect.objectContaining({ tenantId: t.id, unregisteredVms: 3, requestId: 'close-1' })]);
     const list = await ops(t.id);
+    expect((await getOp(list[0].id)).steps!.map((x) => `${x.step}:${x.status}`)).toEqual([
+      'release-agents:succeeded',
+      'unregister-vms:succeeded',
+      'deactivate:succeeded',
+      'delete-tenant:succeeded',
+      'delete-virtual-server:skipped',
+      'shred-secrets:succeeded',
+    ]);
     expect(list.map((o) => `${o.kind}:${o.state}`)).toEqual(['deprovision:succeeded', 'resume:succeeded', 'suspend:succeeded', 'onboard:succeeded']);
     expect(list[0].requester).toBe('order-system:order-system-e2e');
 

@@ -1,8 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KscClient } from '@tpo/ksc-client';
-import { SEED_LIGHT_AGENT } from '@tpo/kaspersky-simulator';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { decodePolicySection, KscClient, PolicyApi } from '@tpo/ksc-client';
+import { SEED_LA_OTHER_SECTION, SEED_LA_SECTION, SEED_LA_VARIABLES, SEED_LIGHT_AGENT, SEED_REFERENCE_POLICY_IDS } from '@tpo/kaspersky-simulator';
+import { serviceKeyOf } from '@tpo/site-directory';
+import { devSecrets } from '@tpo/tools';
 import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
@@ -157,6 +162,63 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
       }
     }
   }, 180_000);
+
+  it("each tenant's Light Agent policies (one per OS family), read back through SsContents over HTTPS, hold the reference settings plus the IS address/port and SVM settings, all locked", async () => {
+    const t = ready[0];
+    const view = (await (await fetch(`${platform.url('svm-config-service')}/v1/svm-configs/${t.id}`, { headers: auth })).json()) as {
+      output: { lightAgentPolicies: { osFamily: 'windows' | 'linux'; policyId: number; referencePolicyId: number }[] };
+    };
+    expect(view.output.lightAgentPolicies.map((p) => p.osFamily)).toEqual(['linux', 'windows']);
+    const endpoint = platform.simulator.endpoints.find((e) => e.siteId === t.siteId)!;
+    const ksc = new KscClient({
+      baseUrl: endpoint.kscUrl.replace('127.0.0.1', 'localhost'),
+      credentials: { user: 'svc-onboard', password: devSecrets().simulatorKscPassword },
+      tls: { caPem: readFileSync(join(platform.stateDir, 'certificate.pem'), 'utf8') },
+    });
+    const session = await ksc.startSession();
+    try {
+      const api = new PolicyApi(session);
+      for (const la of view.output.lightAgentPolicies) {
+        const { product, version } = SEED_LIGHT_AGENT[la.osFamily];
+        expect(la.referencePolicyId).toBe(SEED_REFERENCE_POLICY_IDS[la.osFamily]);
+        expect(await api.getPolicyData(la.policyId)).toMatchObject({ KLPOL_PRODUCT: product, KLPOL_ACTIVE: true });
+        const read = (id: number) => api.withPolicyContents(id, async (c) => ({
+          connection: decodePolicySection(await c.read(product, version, SEED_LA_SECTION)),
+          other: decodePolicySection(await c.read(product, version, SEED_LA_OTHER_SECTION)),
+        }));
+        const [clone, reference] = [await read(la.policyId), await read(la.referencePolicyId)];
+        expect(clone.other).toEqual(reference.other);
+        expect(clone.connection.SvmSelectionAlgorithm).toEqual(reference.connection.SvmSelectionAlgorithm);
+        expect(clone.connection).toMatchObject({
+          [SEED_LA_VARIABLES.discoveryMethod]: { value: SEED_LA_VARIABLES.discoveryMethodIntegrationServer, locked: true },
+          [SEED_LA_VARIABLES.integrationServerAddress]: { value: '127.0.0.1', locked: true },
+          [SEED_LA_VARIABLES.integrationServerPort]: { value: 7271, locked: true },
+          [SEED_LA_VARIABLES.connectionTags]: { value: [], locked: true },
+          [SEED_LA_VARIABLES.svmPathScope]: { value: 'any', locked: true },
+        });
+      }
+    } finally {
+      await session.endSession();
+      await ksc.close();
+    }
+  });
+
+  it('npm run ksc:capture reads a registered site through the registry and writes a reviewed-before-use template without secrets', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'capture-')), 'site-1.json');
+    const r = spawnSync(process.execPath, ['-r', './tools/register-paths.js', 'dist/tools/ksc-capture/ksc-capture.js', '--site', 'site-1', '--out', out], {
+      env: { ...process.env, SITE_DIRECTORY_URL: tenantUrl(), INTERNAL_API_KEY: serviceKeyOf(devSecrets().internalToken, 'svm-config-service'), SITE_URL_ALLOW: 'loopback' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toMatch(/captured 3 reference policies/);
+    expect(r.status).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    const template = JSON.parse(text) as { site: { id: string }; deployment: { osFamilies: { osFamily: string }[] }; findings: string[] };
+    expect(template.site.id).toBe('site-1');
+    expect(template.deployment.osFamilies.map((f) => f.osFamily).sort()).toEqual(['linux', 'windows']);
+    expect(template.findings.filter((f) => /not in policy|could not be read/.test(f))).toEqual([]);
+    for (const secret of [devSecrets().simulatorKscPassword, devSecrets().simulatorIsPassword, devSecrets().simulatorPushInstallPassword]) expect(text).not.toContain(secret);
+  });
 
   it('R1/R2: the same order with a new event id gives one tenant (and a TenantRequestDuplicate event)', async () => {
     const o = order('dup', 1);

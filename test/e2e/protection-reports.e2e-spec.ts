@@ -42,7 +42,7 @@ describe('issue 10: protection reports and licence monitoring (real Postgres + N
     });
     const id = randomUUID().slice(0, 8);
     const order = { orderId: `rep-${id}`, tenantName: `Reports ${id}`, adminAccountName: `rep-${id}`, vms: [1, 2].map((n) => ({ biosUuid: randomUUID(), name: `rep-${id}-${n}`, osFamily: 'linux', address: `10.0.1.${n}` })) };
-    await sim('/sites/site-1/ksc/hosts', { hosts: order.vms.map((v) => ({ biosId: v.biosUuid, name: v.name })) });
+    await sim('/sites/site-1/ksc/hosts', { hosts: order.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) });
     const created = (await (await post('tenant-service', '/v1/tenants', order, 'admin')).json()) as { id: string };
     await eventually(async () => ((await (await get('tenant-service', `/v1/tenants/${created.id}`)).json()) as { status: string }).status === 'ready', 120_000, 250);
     const state = (await (await sim('/sites/site-1/state')).json()) as { integrationServer: { tenants: { id: string; name: string }[] } };
@@ -181,7 +181,7 @@ describe('issue 10: protection reports and licence monitoring (real Postgres + N
     expect((await sim('/sites/site-1/ksc/license-keys', undefined, 'DELETE')).status).toBe(204);
     expect((await sim('/sites/site-1/ksc/license-keys', { serial: 'LAST-000001-00000001', productName: 'Kaspersky Security for Virtualization Light Agent', licCount: used + 1 })).status).toBe(201);
     const orders = [orderOf('lic'), orderOf('lic')];
-    await sim('/sites/site-1/ksc/hosts', { hosts: orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name }))) });
+    await sim('/sites/site-1/ksc/hosts', { hosts: orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily }))) });
     const ids = await Promise.all(orders.map(async (o) => ((await (await post('tenant-service', '/v1/tenants', o, 'admin')).json()) as { id: string }).id));
     const outcomes = await eventually(async () => {
       const steps = await Promise.all(ids.map(async (id) => (await (await get('activation-service', `/v1/activations/${id}`)).json()) as { status?: string; errorCode?: string | null }));
@@ -202,4 +202,17 @@ describe('issue 10: protection reports and licence monitoring (real Postgres + N
     await new Promise((r) => setTimeout(r, 2500));
     expect((await events('license-limit-reached.v2')).filter((d) => d.source === 'monitor')).toHaveLength(1);
   }, 180_000);
+
+  it('add-VMs takes licences under the same lock: with the site at its limit, adding a VM is held with LICENSE_CAPACITY_EXCEEDED', async () => {
+    const vm = { biosUuid: randomUUID(), name: `rep-add-${randomUUID().slice(0, 6)}`, osFamily: 'linux', address: '10.0.3.1' };
+    await sim('/sites/site-1/ksc/hosts', { hosts: [{ biosId: vm.biosUuid, name: vm.name, ip: vm.address, osFamily: vm.osFamily }] });
+    const res = await post('tenant-service', `/v1/tenants/${tenant.id}/vms`, { vms: [vm] });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const op = await eventually(async () => {
+      const o = (await (await get('tenant-service', `/v1/operations/${id}`)).json()) as { state: string; errorCode: string | null };
+      return o.state !== 'running' ? o : undefined;
+    }, 120_000, 250);
+    expect(op).toMatchObject({ state: 'failed', errorCode: 'LICENSE_CAPACITY_EXCEEDED' });
+  }, 150_000);
 });

@@ -209,7 +209,7 @@ describe('site registry: deployment, agent port and push-install account', () =>
     expect((await platform.streamMessages()).map((m) => m.raw).join('\n')).not.toContain(devSecrets().simulatorKscPassword);
 
     const o = order('healthy', { preferredSiteId: 'site-1' });
-    await simAdmin('/sites/site-1/ksc/hosts', 'POST', { hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address })) });
+    await simAdmin('/sites/site-1/ksc/hosts', 'POST', { hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) });
     const res = await postOrder(o);
     expect(res.status).toBe(202);
     const tenant = (await res.json()) as { id: string; siteId: string };

@@ -117,7 +117,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     fixture = await startStepFixture({
       service: SERVICE,
       messaging,
-      consumes: ['svm-configured.v1', 'onboarding-retry-requested.v1', 'agents-install-requested.v1'],
+      consumes: ['svm-configured.v1', 'onboarding-retry-requested.v1', 'agents-install-requested.v1', 'agents-release-requested.v1'],
       feature: AgentInstallModule,
       // Shorter asynchronous-action check delay than the default 1 s (the client floors it at 500 ms).
       prepareSite: (s) => (s.assumptions = { ...s.assumptions, kscAsyncCheckDelayMs: 500 }),

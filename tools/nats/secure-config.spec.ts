@@ -83,6 +83,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
         .sort();
     expect(events('tenant-service')).toEqual([
       'agents-install-requested.v1',
+      'agents-release-requested.v1',
       'onboarding-retry-requested.v1',
       'site-preflight-completed.v1',
       'tenant-created.v1',
@@ -98,7 +99,7 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
       'vms-removed.v1',
     ]);
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
-    expect(events('agent-install-service')).toEqual(['agents-installed.v1']);
+    expect(events('agent-install-service')).toEqual(['agents-installed.v1', 'agents-released.v1']);
     expect(events('registration-service')).toEqual(['vms-registered.v1']);
     expect(events('activation-service')).toEqual(['license-expiring.v1', 'license-limit-reached.v1', 'license-limit-reached.v2', 'protection-report-ready.v1', 'tenant-activated.v1']);
   });

@@ -17,6 +17,8 @@ import {
 import { LicenseExpiring, LicenseLimitReachedV2Event, ProtectionReportReady } from './events/monitoring';
 import {
   AgentsInstallRequested,
+  AgentsReleased,
+  AgentsReleaseRequested,
   VmsAdded,
   VmsAddRequested,
   VmsRemoved,
@@ -64,6 +66,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   VmsAdded,
   VmsRemoved,
   SitePreflightCompleted,
+  AgentsReleaseRequested,
+  AgentsReleased,
 ];
 
 export function findEventByKey(key: string): EventDefinition | undefined {

@@ -4,18 +4,22 @@ import { AgentInstallEventsMessageController } from './agent-install-events.mess
 import { InstallAgentsJob } from './install-agents.job';
 import { InstallsHttpController } from './installs.http.controller';
 import { AgentsInstallRequestedMessageController } from '../lifecycle/agents-install-requested.message.controller';
+import { AgentsReleaseRequestedMessageController } from '../release/agents-release-requested.message.controller';
+import { ReleaseAgentsJob } from '../release/release-agents.job';
 
 @Module({
-  controllers: [AgentInstallEventsMessageController, InstallsHttpController, AgentsInstallRequestedMessageController],
-  providers: [StepWorkRepository, StepIntake, InstallAgentsJob],
+  controllers: [AgentInstallEventsMessageController, InstallsHttpController, AgentsInstallRequestedMessageController, AgentsReleaseRequestedMessageController],
+  providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob],
 })
 export class AgentInstallModule implements OnModuleInit {
   constructor(
     private readonly runner: JobRunner,
     private readonly job: InstallAgentsJob,
+    private readonly release: ReleaseAgentsJob,
   ) {}
 
   onModuleInit(): void {
     this.runner.register(this.job);
+    this.runner.register(this.release);
   }
 }

@@ -65,3 +65,28 @@ export async function locateHosts(session: KscSession, vms: LocatableVm[]): Prom
   }
   return out;
 }
+
+const NAMES_PER_SEARCH = 100;
+
+/**
+ * Devices of the session's server whose display name (KLHST_WKS_DN) is one of `names`, keyed by
+ * lower-cased name (the most recently seen of several wins). Only for callers that know nothing but
+ * the VM names (agent release inside a tenant's own vAS, where names are the tenant's); the install
+ * step locates by address and name (locateHosts). VM names are host names: no escaping needed.
+ */
+export async function findHostsByName(session: KscSession, names: string[]): Promise<Map<string, KscHost>> {
+  const hostGroup = new HostGroupApi(session);
+  const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()];
+  const best = new Map<string, KscHostInfo>();
+  const seen = (h: KscHostInfo) => (h.KLHST_WKS_LAST_VISIBLE instanceof Date ? h.KLHST_WKS_LAST_VISIBLE.getTime() : 0);
+  for (let i = 0; i < unique.length; i += NAMES_PER_SEARCH) {
+    const terms = unique.slice(i, i + NAMES_PER_SEARCH).map((n) => `(KLHST_WKS_DN="${n}")`);
+    for await (const h of hostGroup.iterateHosts(terms.length === 1 ? terms[0] : `(|${terms.join('')})`, FIELDS, 200)) {
+      if (typeof h.KLHST_WKS_DN !== 'string' || typeof h.KLHST_WKS_HOSTNAME !== 'string') continue;
+      const key = h.KLHST_WKS_DN.toLowerCase();
+      const prev = best.get(key);
+      if (!prev || seen(h) > seen(prev)) best.set(key, h);
+    }
+  }
+  return new Map([...best].map(([k, h]) => [k, toHost(h)]));
+}

@@ -36,8 +36,8 @@ function plan(input: Parameters<typeof planSvmConfig>[0], s: Parameters<typeof p
 describe('planSvmConfig', () => {
   it('clones the OS family reference policy with the captured variables overridden: IS address and port from the site', () => {
     const p = plan({ tenantName: 'Acme Corp', vms: linux });
+    expect(p.lightAgents.map((l) => l.osFamily)).toEqual(['linux', 'windows']);
     const la = deployment.osFamilies.find((o) => o.osFamily === 'linux')!;
-    expect(p.lightAgents).toHaveLength(1);
     expect(p.lightAgents[0]).toMatchObject({ osFamily: 'linux', reference: la.lightAgentPolicy, name: 'TPO Light Agent Linux - Acme Corp' });
     const values = Object.fromEntries(p.lightAgents[0].overrides.map((o) => [o.path.variable, o.value]));
     const s = la.lightAgentSettings;
@@ -49,8 +49,11 @@ describe('planSvmConfig', () => {
       [s.svmPathScope!.variable]: 'any',
     });
     expect(p.applied).toEqual({
-      lightAgentPolicy: 'TPO Light Agent Linux - Acme Corp',
-      lightAgentPolicies: [{ osFamily: 'linux', name: 'TPO Light Agent Linux - Acme Corp' }],
+      lightAgentPolicy: 'TPO Light Agent Linux - Acme Corp, TPO Light Agent Windows - Acme Corp',
+      lightAgentPolicies: [
+        { osFamily: 'linux', name: 'TPO Light Agent Linux - Acme Corp' },
+        { osFamily: 'windows', name: 'TPO Light Agent Windows - Acme Corp' },
+      ],
       discovery: 'integration-server',
       integrationServerAddress: '10.0.0.5',
       integrationServerPort: 7300,
@@ -63,19 +66,22 @@ describe('planSvmConfig', () => {
     expect(p.protectionServer).toMatchObject({ folderPath: [PROVIDER_SVM_FOLDER, 'standard'], overrides: [], reference: deployment.protectionProfiles![0].referencePolicy });
   });
 
-  it('one policy per OS family among the VMs (all configured families for an order without VMs); port defaults to 7271', () => {
+  it('one policy per configured OS family whatever the VMs (VMs added later reuse this step); port defaults to 7271', () => {
     const both = plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }, { osFamily: 'linux' }, { osFamily: 'linux' }] });
     expect(both.lightAgents.map((l) => l.osFamily)).toEqual(['linux', 'windows']);
     expect(both.applied.lightAgentPolicy).toBe(`${lightAgentPolicyName('linux', 'acme')}, ${lightAgentPolicyName('windows', 'acme')}`);
     const none = plan({ tenantName: 'acme', vms: [] }, { deployment, integrationServer: { addressForAgents: '10.0.0.5' } });
     expect(none.lightAgents).toHaveLength(2);
     expect(none.applied.integrationServerPort).toBe(7271);
+    const winOnly = { ...deployment, osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows') } as SiteDeployment;
+    expect(plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }] }, { ...site, deployment: winOnly }).lightAgents.map((l) => l.osFamily)).toEqual(['windows']);
   });
 
   it('the order IS address, tags and SVM path win over the defaults; overrides are grouped by section', () => {
     const p = plan({ tenantName: 'acme', vms: linux, protection: { integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'a', 'b'], svmPathScope: 'same-cluster' } });
     expect(p.applied).toMatchObject({ integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'b'], svmPathScope: 'same-cluster' });
     expect([...overridesBySection(p.lightAgents[0].overrides).keys()]).toHaveLength(1);
+    expect(p.lightAgents[0].osFamily).toBe('linux');
     expect(p.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('same-cluster');
     const captured = structuredClone(deployment);
     captured.osFamilies[1].lightAgentSettings.svmPathScopeValues = { 'same-cluster': '2' };

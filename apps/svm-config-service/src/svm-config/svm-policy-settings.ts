@@ -50,8 +50,7 @@ export function protectionServerPolicyName(profile: string): string {
 
 /**
  * What steps 3-4 apply for one tenant, from the order and the site's deployment configuration:
- * per OS family present among the order's VMs (every configured family when the order lists no
- * VM), a clone of the site's reference Light Agent policy with the SVM-connection variables
+ * per OS family the site configures (an order VM of another family is refused), a clone of the site's reference Light Agent policy with the SVM-connection variables
  * overridden and locked; and the order's protection profile's reference Protection Server policy
  * cloned into the provider SVM folder. Every setting name comes from the site configuration
  * (captured with `npm run ksc:capture`), none from code.
@@ -69,11 +68,16 @@ export function planSvmConfig(
   const integrationServerAddress = p.integrationServerAddress ?? site.integrationServer.addressForAgents;
   const integrationServerPort = site.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT;
 
-  const wanted = input.vms.length > 0 ? [...new Set(input.vms.map((v) => v.osFamily))].sort() : deployment.osFamilies.map((o) => o.osFamily).sort();
+  for (const family of new Set(input.vms.map((v) => v.osFamily))) {
+    if (!deployment.osFamilies.some((o) => o.osFamily === family)) {
+      return { error: { code: 'OS_FAMILY_NOT_CONFIGURED', message: `the site's deployment configures no Light Agent reference policy for OS family "${family}"` } };
+    }
+  }
+  // Every configured family, not only those among the order's VMs: VMs added later (add-vms) reuse
+  // this step's result, so a tenant must already have the policy for any family the site serves.
   const lightAgents: SvmConfigPlan['lightAgents'] = [];
-  for (const family of wanted) {
-    const d = deployment.osFamilies.find((o) => o.osFamily === family);
-    if (!d) return { error: { code: 'OS_FAMILY_NOT_CONFIGURED', message: `the site's deployment configures no Light Agent reference policy for OS family "${family}"` } };
+  for (const d of [...deployment.osFamilies].sort((a, b) => a.osFamily.localeCompare(b.osFamily))) {
+    const family = d.osFamily;
     const s = d.lightAgentSettings;
     const overrides: SettingOverride[] = [
       { path: s.discoveryMethod, value: s.discoveryMethodIntegrationServer },

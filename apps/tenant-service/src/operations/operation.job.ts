@@ -55,6 +55,10 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
           },
           write: (work) => ctx.record(work),
         });
+        if (out.waiting) {
+          this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name }, 'operation step waits for another service');
+          return ctx.succeed();
+        }
         await ctx.record(() => this.operations.stepEnded(op.id, step.name, out.skipped ? 'skipped' : 'succeeded', out.detail));
         this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name, skipped: !!out.skipped }, 'operation step done');
       } catch (e) {

@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import {
+  AgentsReleased,
+  AgentsReleasedV1,
   EventEnvelope,
   LifecycleRequestBase,
   TenantDeprovisionRequested,
@@ -13,6 +15,7 @@ import {
   VmsRemoveRequestedV1,
 } from '@tpo/contracts';
 import { OnEvent, OnInvalidEvent, OutboxWriter } from '@tpo/messaging';
+import { OperationProgressUseCase } from './use-cases/operation-progress.use-case';
 import { DomainError } from '@tpo/platform';
 import { RequestableKind } from './use-cases/request-operation.command';
 import { RequestOperationUseCase } from './use-cases/request-operation.use-case';
@@ -38,7 +41,15 @@ export class OperationsMessageController {
   constructor(
     private readonly request: RequestOperationUseCase,
     private readonly outbox: OutboxWriter,
+    private readonly progress: OperationProgressUseCase,
   ) {}
+
+  /** agent-install-service's answer to a release-agents step (its envelope names the operation). */
+  @OnEvent(AgentsReleased)
+  onAgentsReleased(@Payload() e: EventEnvelope<AgentsReleasedV1>): Promise<void> {
+    if (!e.operationid) return Promise.resolve();
+    return this.progress.agentsReleased(e.operationid, e.data);
+  }
 
   @OnEvent(TenantSuspendRequested)
   onSuspend(@Payload() e: EventEnvelope<LifecycleRequestBase>): Promise<void> {

@@ -3,13 +3,16 @@ import { SitePreflightCompleted } from '@tpo/contracts';
 import { KscSession } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { DomainError, inSiteScope, Principal } from '@tpo/platform';
+import { DomainError, inSiteScope, Principal, withSpan } from '@tpo/platform';
 import { LOGGER, runExclusiveRound, SERVICE_CONFIG } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { runPreflightChecks } from './site-preflight';
+
+/** Name of the span around one site's preflight. */
+export const PREFLIGHT_SPAN = 'site-preflight';
 import { SitePreflightRecord, SitePreflightRepository } from './site-preflight.repository';
 import { SiteRegistry } from './site-registry.service';
 import { SiteRepository } from './site.repository';
@@ -45,7 +48,12 @@ export class SitePreflightService {
     void this.run(siteId, trigger).catch((e: unknown) => this.logger.warn({ siteId, err: e }, 'site preflight could not be recorded'));
   }
 
+  /** One site's check, as its own span (a root span when scheduled): its vendor calls nest under it. */
   async run(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
+    return withSpan(PREFLIGHT_SPAN, { attributes: { 'tpo.site_id': siteId, 'tpo.preflight.trigger': trigger } }, () => this.check(siteId, trigger));
+  }
+
+  private async check(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
     const record = await this.sites.findById(siteId);
     if (!record) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
     const site = await this.registry.connection(siteId);
@@ -88,12 +96,21 @@ export class SitePreflightService {
    * round; the claim moves each site's next due time), then this replica checks them one by one,
    * outside the round's transaction (vendor calls never hold a database transaction open).
    */
+  private stopping = false;
+
+  /** Shutdown: the current round stops before its next site. */
+  stop(): void {
+    this.stopping = true;
+  }
+
   async runDue(): Promise<number> {
+    if (this.stopping) return 0;
     let due: { siteId: string; neverChecked: boolean }[] = [];
     await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:site-preflight`, async () => {
       due = await this.preflights.claimDue(this.config.SITE_PREFLIGHT_INTERVAL_MS, 20);
     });
     for (const d of due) {
+      if (this.stopping) break; // the claim lapses at the next due time; another replica takes it
       try {
         await this.run(d.siteId, d.neverChecked ? 'registration' : 'schedule');
       } catch (e) {

@@ -73,7 +73,9 @@ export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModu
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.preflightTimer);
-    await this.preflightRound;
+    this.preflight.stop();
+    // A site being checked may wait on a vendor server's timeout: give it a moment, not the whole shutdown budget.
+    await Promise.race([this.preflightRound, new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.clients.close();
   }
 }

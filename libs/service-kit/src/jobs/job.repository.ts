@@ -177,6 +177,21 @@ export class JobRepository {
   }
 
   /** Re-opens a failed (or finished) job for a new business attempt, optionally with a new payload. */
+  /**
+   * Runs a finished job again (e.g. an operation that waited for another service's answer and
+   * continues with its next steps); false when there is no such finished job.
+   */
+  async requeue(kind: string, key: string): Promise<boolean> {
+    const rows: unknown[] = await this.uow.manager().query(
+      `WITH requeued AS (
+         UPDATE job SET status = 'pending', tries = 0, run_at = now(), lease_until = NULL, last_error = NULL, updated_at = now()
+         WHERE kind = $1 AND key = $2 AND status IN ('succeeded', 'failed') RETURNING id)
+       SELECT id FROM requeued`,
+      [kind, key],
+    );
+    return rows.length === 1;
+  }
+
   async reopen(kind: string, key: string, payload?: object): Promise<Job | undefined> {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       `WITH reopened AS (

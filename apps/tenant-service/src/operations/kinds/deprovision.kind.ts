@@ -27,6 +27,8 @@ export class DeprovisionKind implements OperationKindHandler {
     private readonly vms: TenantVmRepository,
   ) {
     this.steps = [
+      // Light Agent off and hosts back to the main server first: afterwards the vAS is deleted.
+      vendor.releaseAgents('release-agents'),
       vendor.unregisterVms('unregister-vms'),
       vendor.activation('deactivate', false, 'skip'),
       vendor.deleteTenant('delete-tenant'),

@@ -18,6 +18,11 @@ export interface OperationStepContext {
 export interface OperationStepOutcome {
   /** Nothing to do (e.g. the Integration Server has no such tenant any more). */
   skipped?: boolean;
+  /**
+   * The step asked another service and waits for its answer: the job ends here, the operation
+   * stays running, and the answer's handler ends the step and runs the job again.
+   */
+  waiting?: boolean;
   detail?: Record<string, unknown>;
 }
 

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AgentsReleaseRequested, VmRef } from '@tpo/contracts';
+import { OutboxWriter } from '@tpo/messaging';
 import { IntegrationServerClient, IntegrationServerError, TaskHandle, TERMINAL_STATES } from '@tpo/integration-server-client';
 import { VServersApi } from '@tpo/ksc-client';
 import { DomainError } from '@tpo/platform';
@@ -7,6 +9,8 @@ import { KasperskyClients } from '@tpo/site-directory';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { TenantRecord } from '../../tenants/tenant.repository';
 import { orderMarker } from '../../tenants/use-cases/create-tenant.job';
+import { OperationRepository } from '../operation.repository';
+import { TenantVmRepository } from '../tenant-vm.repository';
 import { OperationStep, OperationStepContext, OperationStepOutcome } from './operation-kind';
 
 const notFound = (e: unknown, code?: string) => e instanceof IntegrationServerError && e.status === 404 && (!code || e.code === code);
@@ -23,7 +27,35 @@ export class TenantVendorSteps {
   constructor(
     private readonly clients: KasperskyClients,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
+    private readonly outbox: OutboxWriter,
+    private readonly operations: OperationRepository,
+    private readonly vms: TenantVmRepository,
   ) {}
+
+  /**
+   * Asks agent-install-service to uninstall the Light Agent from the VMs and hand the hosts back to
+   * the main server (all the tenant's VMs, or only `only`), then waits for AgentsReleased. The
+   * request and its marker commit together: it is sent once.
+   */
+  releaseAgents(name: string, only?: (ctx: OperationStepContext) => VmRef[]): OperationStep {
+    return {
+      name,
+      run: async (ctx) => {
+        if (ctx.detail.requestedAt) return { waiting: true };
+        const t = ctx.tenant;
+        if (!t.virtualServerName) return { skipped: true, detail: { reason: 'no virtual server recorded: no agent was moved into one' } };
+        const vms = only
+          ? only(ctx)
+          : (await this.vms.ofTenant(t.id)).filter((v) => ['active', 'adding', 'removing'].includes(v.state)).map(({ biosUuid, name: vmName }) => ({ biosUuid, name: vmName }));
+        if (vms.length === 0) return { skipped: true, detail: { reason: 'no VMs' } };
+        await ctx.write(async () => {
+          await this.outbox.emit(AgentsReleaseRequested, { tenantId: t.id, siteId: t.siteId, virtualServerName: t.virtualServerName!, vms }, { tenantId: t.id, operationId: ctx.op.id });
+          await this.operations.mergeStepDetail(ctx.op.id, name, { requestedAt: new Date().toISOString(), vms: vms.length });
+        });
+        return { waiting: true };
+      },
+    };
+  }
 
   /** The tenant's id on the Integration Server; after a step-1 crash in doubt, found by our order marker. */
   async isTenantId(client: IntegrationServerClient, tenant: TenantRecord): Promise<string | undefined> {

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentsInstalledV1, OnboardingStepFailedV1, TenantActivatedV1, TenantOperationFailed, VmsRegisteredV1 } from '@tpo/contracts';
+import { AgentsInstalledV1, AgentsReleasedV1, OnboardingStepFailedV1, TenantActivatedV1, TenantOperationFailed, VmsRegisteredV1 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { LOGGER } from '@tpo/service-kit';
+import { DomainError } from '@tpo/platform';
+import { JobRepository, LOGGER } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantRepository } from '../../tenants/tenant.repository';
 import { ADD_VMS_PIPELINE } from '../kinds/add-vms.kind';
 import { OperationKinds } from '../kinds/operation-kinds';
+import { OPERATION_JOB } from '../operation.job';
 import { OperationRecord, OperationRepository } from '../operation.repository';
 
 /**
@@ -20,6 +22,7 @@ export class OperationProgressUseCase {
     private readonly tenants: TenantRepository,
     private readonly kinds: OperationKinds,
     private readonly outbox: OutboxWriter,
+    private readonly jobs: JobRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -40,6 +43,17 @@ export class OperationProgressUseCase {
     const result = await handler.complete(op, tenant, await this.operations.steps(op.id));
     await this.operations.succeed(op.id, result);
     this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind }, 'operation completed');
+  }
+
+  /** The agents are off: the waiting step ends and the operation's job runs its next steps. */
+  async agentsReleased(operationId: string, e: AgentsReleasedV1): Promise<void> {
+    const op = await this.running(operationId);
+    if (!op) return;
+    const step = (await this.operations.steps(op.id)).find((s) => s.step === 'release-agents');
+    if (!step || step.status !== 'running') return; // already recorded (a redelivery)
+    await this.operations.stepEnded(op.id, 'release-agents', 'succeeded', { released: e.succeeded, failed: e.failed });
+    // The job that asked may still be committing its hand-over: then try again shortly (the event is redelivered).
+    if (!(await this.jobs.requeue(OPERATION_JOB, op.id))) throw new DomainError('OPERATION_JOB_BUSY', `operation ${op.id} is still handing over; retrying`, { retryable: true });
   }
 
   async stepFailed(operationId: string, e: OnboardingStepFailedV1): Promise<void> {

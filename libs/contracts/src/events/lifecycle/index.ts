@@ -11,3 +11,4 @@ export * from './vms-add-requested.event';
 export * from './vms-remove-requested.event';
 export * from './agents-install-requested.event';
 export * from './vms-changed.events';
+export * from './agents-release.events';
