@@ -56,8 +56,19 @@ describe('issue 9: security hardening (site scope on every route, TLS-off permis
       const routes = (await (await fetch(url(service, '/v1/routes'), { headers: admin })).json()) as Route[];
       for (const r of routes.filter((x) => x.access !== 'public')) {
         const path = r.path.replace(/:(id|tenantId)\b/, r.path.includes('sites') ? 'site-1' : tenant.id).replace(/:\w+/g, randomUUID());
+        // A valid body for each route, so that the site scope (not input validation) decides the answer.
         const body =
-          r.path === '/v1/tenants' ? order({ preferredSiteId: 'site-1' }) : r.path === '/v1/sites' ? site('site-1') : r.path.startsWith('/v1/sites/') ? { enabled: false } : {};
+          r.path === '/v1/tenants'
+            ? order({ preferredSiteId: 'site-1' })
+            : r.path === '/v1/sites'
+              ? site('site-1')
+              : r.path.startsWith('/v1/sites/')
+                ? { enabled: false }
+                : r.path.endsWith('/vms')
+                  ? { vms: order().vms }
+                  : r.path.endsWith('/vms/remove')
+                    ? { biosUuids: [randomUUID()] }
+                    : {};
         const res = await fetch(url(service, path), r.method === 'GET' ? { headers: scoped } : json(r.method, body, scoped));
         const text = await res.text();
         const leaked = res.status < 300 && (text.includes(tenant.id) || text.includes('"site-1"'));

@@ -53,8 +53,9 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
     const folder = (await groups.getGroupId(multitenancy, o.tenantName))!;
     const policies = new PolicyApi(main);
     const deployment = simulatorSiteDeployment();
-    for (const family of [...new Set(o.vms.map((v) => v.osFamily))].sort()) {
-      const d = deployment.osFamilies.find((f) => f.osFamily === family)!;
+    // Like the step: one Light Agent policy per OS family the site configures.
+    for (const d of deployment.osFamilies) {
+      const family = d.osFamily;
       const s = d.lightAgentSettings;
       await ensureClone(policies, folder, `TPO Light Agent ${family === 'windows' ? 'Windows' : 'Linux'} - ${o.tenantName}`, d.lightAgentPolicy, s.discoveryMethod.section, {
         [s.discoveryMethod.variable]: s.discoveryMethodIntegrationServer,

@@ -3,13 +3,16 @@ import { SitePreflightCompleted } from '@tpo/contracts';
 import { KscSession } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { DomainError, inSiteScope, Principal } from '@tpo/platform';
+import { DomainError, inSiteScope, Principal, withSpan } from '@tpo/platform';
 import { LOGGER, runExclusiveRound, SERVICE_CONFIG } from '@tpo/service-kit';
 import { KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { runPreflightChecks } from './site-preflight';
+
+/** Name of the span around one site's preflight. */
+export const PREFLIGHT_SPAN = 'site-preflight';
 import { SitePreflightRecord, SitePreflightRepository } from './site-preflight.repository';
 import { SiteRegistry } from './site-registry.service';
 import { SiteRepository } from './site.repository';
@@ -45,7 +48,12 @@ export class SitePreflightService {
     void this.run(siteId, trigger).catch((e: unknown) => this.logger.warn({ siteId, err: e }, 'site preflight could not be recorded'));
   }
 
+  /** One site's check, as its own span (a root span when scheduled): its vendor calls nest under it. */
   async run(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
+    return withSpan(PREFLIGHT_SPAN, { attributes: { 'tpo.site_id': siteId, 'tpo.preflight.trigger': trigger } }, () => this.check(siteId, trigger));
+  }
+
+  private async check(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
     const record = await this.sites.findById(siteId);
     if (!record) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
     const site = await this.registry.connection(siteId);
