@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventDefinition, EventEnvelope, TenantDeprovisionRequested, TenantSuspendRequested, VmsAddRequested, VmsRemoveRequested } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
-import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
+import { authHeaders, clientFor, eventually, natsConnect, sql } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { freePortBase } from '../support/ports';
 
@@ -286,6 +286,23 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect(sim.integrationServer.tenants.some((x) => x.id === isId)).toBe(false);
     expect(sim.ksc.virtualServers.some((v) => v.id === vsId)).toBe(false);
     expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
+  }, 180_000);
+
+  it('a virtual server the Integration Server left behind is looked up and deleted (VServers.DelVServer once)', async () => {
+    // A tenant whose onboarding failed, recorded with a vAS the IS does not delete with the tenant
+    // (made here by pointing the record at a virtual server that exists on the KSC only).
+    const t = await onboard('orphan', 1, false);
+    await eventually(async () => ((await getTenant(t.id)).status === 'failed' ? true : undefined), 90_000, 200);
+    const prefix = `Orphan ${randomUUID().slice(0, 8)}`;
+    expect((await fetch(`${admin()}/sites/site-1/ksc/vservers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, namePrefix: prefix }) })).status).toBe(201);
+    const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
+    await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [String(orphan.id), t.id]);
+    const before = await calls('VServers.DelVServer');
+    const res = await post(`/v1/tenants/${t.id}/deprovision`, {});
+    const op = await waitOp(((await res.json()) as Operation).id);
+    expect(op.steps!.find((x) => x.step === 'delete-virtual-server')).toMatchObject({ status: 'succeeded', detail: { virtualServerId: orphan.id, deleted: true } });
+    expect((await simState()).ksc.virtualServers.some((v) => v.id === orphan.id)).toBe(false);
+    expect((await calls('VServers.DelVServer')) - before).toBe(1);
   }, 180_000);
 
   it('a suspend whose deactivation task fails ends failed (TenantOperationFailed, lifecycle unchanged); a retry completes it', async () => {
