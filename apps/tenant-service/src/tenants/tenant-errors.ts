@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { DomainError, PlatformErrorCode } from '@tpo/platform';
 
 /** Domain error codes of tenant-service, with their HTTP mapping (the one place that maps them). */
 export enum TenantErrorCode {
@@ -44,3 +45,24 @@ export const TENANT_HTTP_STATUS: Record<TenantErrorCode, HttpStatus> = {
   [TenantErrorCode.VmOwnedByAnotherTenant]: HttpStatus.CONFLICT,
   [TenantErrorCode.VmNotInTenant]: HttpStatus.NOT_FOUND,
 };
+
+/**
+ * The order id is already taken: raised by `TenantRepository.insert` when a concurrent intake of the
+ * same order won the race on the unique order id. Not a failure: the caller answers with the winner.
+ */
+export class DuplicateOrderError extends Error {
+  constructor(readonly orderId: string) {
+    super(`order id ${orderId} is already recorded`);
+    this.name = 'DuplicateOrderError';
+  }
+}
+
+export const tenantNameTaken = (name: string): DomainError => new DomainError(TenantErrorCode.TenantNameTaken, `a tenant named "${name}" already exists`);
+
+export const adminAccountTaken = (account: string): DomainError =>
+  new DomainError(
+    TenantErrorCode.AdminAccountTaken,
+    `admin account name "${account}" is already used by another tenant (names are unique across a KSC and its virtual servers)`,
+  );
+
+export const conflictingTenant = (): DomainError => new DomainError(PlatformErrorCode.Conflict, 'conflicting tenant');

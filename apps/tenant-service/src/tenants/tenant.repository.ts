@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRequest, OnboardingStep, TenantLifecycle } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { UnitOfWork, violatedUniqueConstraint } from '@tpo/persistence';
+import { adminAccountTaken, conflictingTenant, DuplicateOrderError, tenantNameTaken } from './tenant-errors';
 
 export type TenantStatus = 'onboarding' | 'failed' | 'ready';
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -89,12 +90,20 @@ export class TenantRepository {
     return this.uow.manager();
   }
 
+  /**
+   * Records a new tenant. A lost race on a unique index comes back as a domain error: DuplicateOrderError
+   * (order id), TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN, or CONFLICT for any other unique key.
+   */
   async insert(t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>): Promise<void> {
-    await this.m.query(
-      `INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
-       VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb)`,
-      [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)],
-    );
+    try {
+      await this.m.query(
+        `INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
+         VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb)`,
+        [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)],
+      );
+    } catch (e) {
+      throw translateInsertError(e, t);
+    }
     await this.m.query(`INSERT INTO tenant_step (tenant_id, step, status, started_at) VALUES ($1, 'create-tenant', 'running', now())`, [t.id]);
   }
 
@@ -222,4 +231,14 @@ export class TenantRepository {
       [tenantId, step, taskId],
     );
   }
+}
+
+/** The unique indexes of `tenant`, as domain errors. */
+function translateInsertError(e: unknown, t: Pick<TenantRecord, 'orderId' | 'name' | 'adminAccountName'>): unknown {
+  const constraint = violatedUniqueConstraint(e);
+  if (constraint === undefined) return e;
+  if (constraint === 'tenant_order_uq') return new DuplicateOrderError(t.orderId);
+  if (constraint === 'tenant_name_uq') return tenantNameTaken(t.name);
+  if (constraint === 'tenant_admin_account_uq') return adminAccountTaken(t.adminAccountName);
+  return conflictingTenant();
 }

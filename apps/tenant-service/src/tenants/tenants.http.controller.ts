@@ -51,7 +51,7 @@ export class TenantsHttpController {
   @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN or NO_SITE_CAPACITY' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN (siteId names no registered site)' })
   async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
-    const result = await this.requestOnboarding.execute(command, 'rest', { sites: principal?.sites });
+    const result = await this.requestOnboarding.execute(command, { requester: 'order:rest', sites: principal?.sites });
     res.status(result.outcome === 'accepted' ? 202 : 200);
     res.setHeader('Location', `/v1/tenants/${result.tenant.id}`);
     return { ...tenantSummary(result.tenant), duplicate: result.outcome === 'duplicate' };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEnvelope, TenantRequestedV1, TenantRequestRejected } from '@tpo/contracts';
+import { EventEnvelope, TenantRequestDuplicate, TenantRequestedV1, TenantRequestRejected } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { LOGGER } from '@tpo/service-kit';
@@ -9,7 +9,7 @@ import { RequestOnboardingUseCase } from './request-onboarding.use-case';
 /** Rejections an upstream system can act on; anything else is a transient failure (retried). */
 const REJECTIONS = new Set(['INVALID_INPUT', 'TENANT_NAME_TAKEN', 'ADMIN_ACCOUNT_TAKEN', 'NO_SITE_CAPACITY', 'SITE_UNKNOWN']);
 
-/** `TenantRequested` from an upstream order system: the same intake, answered with events. */
+/** `TenantRequested` from an upstream order system: the same intake, its outcomes answered with events. */
 @Injectable()
 export class IntakeFromBusUseCase {
   constructor(
@@ -20,7 +20,11 @@ export class IntakeFromBusUseCase {
 
   async accept(e: EventEnvelope<TenantRequestedV1>): Promise<void> {
     try {
-      const result = await this.intake.execute(e.data, 'bus');
+      const result = await this.intake.execute(e.data, { requester: 'order:bus' });
+      // Always announced on the bus, whichever way the duplicate was detected; in the consumer's transaction.
+      if (result.outcome === 'duplicate') {
+        await this.outbox.emit(TenantRequestDuplicate, { orderId: e.data.orderId, tenantId: result.tenant.id }, { tenantId: result.tenant.id });
+      }
       this.logger.info({ orderId: e.data.orderId, tenantId: result.tenant.id, outcome: result.outcome }, 'tenant order taken');
     } catch (error) {
       if (!(error instanceof DomainError) || !REJECTIONS.has(error.code)) throw error;
