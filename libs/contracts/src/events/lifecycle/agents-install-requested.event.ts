@@ -1,5 +1,5 @@
 import { defineEvent } from '../../event-definition';
-import { SvmConfiguredV1 } from '../onboarding/step.events';
+import { SvmConfiguredV1 } from '../onboarding/svm-configured.event';
 
 /**
  * The install step for VMs added to a configured tenant: the same input agent-install-service gets

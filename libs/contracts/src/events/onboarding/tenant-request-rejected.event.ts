@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { defineEvent } from '../../event-definition';
 
 export class RejectionReason {
@@ -38,22 +38,4 @@ export const TenantRequestRejected = defineEvent({
   producers: ['tenant-service'],
   consumers: [],
   description: 'An order was refused at intake (invalid fields with their paths, name taken, or no site with capacity). Nothing was created.',
-});
-
-export class TenantRequestDuplicateV1 {
-  @IsString()
-  @MaxLength(100)
-  orderId!: string;
-
-  @IsUUID()
-  tenantId!: string;
-}
-
-export const TenantRequestDuplicate = defineEvent({
-  name: 'TenantRequestDuplicate',
-  version: 1,
-  payload: TenantRequestDuplicateV1,
-  producers: ['tenant-service'],
-  consumers: [],
-  description: 'An order id that already has a tenant arrived again (a new event id); no second onboarding.',
 });
