@@ -65,7 +65,7 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
     }
     let svmGroup = root;
     for (const name of ['TPO SVMs', 'standard']) svmGroup = (await groups.getGroupId(svmGroup, name)) ?? (await groups.addGroup(name, svmGroup));
-    await ensureClone(policies, svmGroup, 'TPO Protection Server - standard', deployment.protectionProfiles[0].referencePolicy);
+    await ensureClone(policies, svmGroup, 'TPO Protection Server - standard', deployment.protectionProfiles![0].referencePolicy);
   } finally {
     await main.endSession();
   }

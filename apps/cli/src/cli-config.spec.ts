@@ -45,7 +45,7 @@ describe('resolveConfig', () => {
     ['a config file that is not JSON', {}, { TPO_CONFIG: 'JSON' }],
     ['a URL that is not http(s)', { url: 'ftp://x' }, {}],
     ['malformed TPO_SERVICES', {}, { TPO_SERVICES: 'registration-service' }],
-  ])('refuses %s as invalid input (exit 2)', (_what, flags, env) => {
+  ])('refuses %s as invalid input (exit 2)', (_what, flags, env: Record<string, string>) => {
     const e2 = { ...noHome, ...env, ...(env.TPO_CONFIG === 'JSON' ? { TPO_CONFIG: file('{ not json') } : {}) };
     let error: unknown;
     try {

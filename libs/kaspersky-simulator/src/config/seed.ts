@@ -49,7 +49,34 @@ export const SEED_LA_VARIABLES = {
 } as const;
 
 /** The deployment configuration a capture of a seeded simulated site yields (shape of `SiteDeployment`). */
-export function simulatorSiteDeployment() {
+interface SeedSettingPath {
+  section: string;
+  variable: string;
+}
+
+/** The plain shape of a site's `SiteDeployment` (the simulator does not import the platform's class). */
+export interface SimulatorSiteDeployment {
+  osFamilies: {
+    osFamily: 'windows' | 'linux';
+    networkAgentPackage: { productName: string; productVersion?: string; nameContains?: string };
+    lightAgentPackage: { productName: string; productVersion?: string; nameContains?: string };
+    lightAgentPolicy: { policyId: number; product: string; version: string };
+    lightAgentSettings: {
+      discoveryMethod: SeedSettingPath;
+      discoveryMethodIntegrationServer: string;
+      integrationServerAddress: SeedSettingPath;
+      integrationServerPort: SeedSettingPath;
+      connectionTags?: SeedSettingPath;
+      svmPathScope?: SeedSettingPath;
+      [more: string]: unknown;
+    };
+  }[];
+  protectionProfiles?: { id: string; referencePolicy: { policyId: number; product: string; version: string } }[];
+  remoteInstall?: { rebootMode?: 'never' | 'ask' | 'force'; askForRebootPeriodMinutes?: number; forceRebootPeriodMinutes?: number };
+  [more: string]: unknown;
+}
+
+export function simulatorSiteDeployment(): SimulatorSiteDeployment {
   const la = (section: string) => ({
     discoveryMethod: { section, variable: SEED_LA_VARIABLES.discoveryMethod },
     discoveryMethodIntegrationServer: SEED_LA_VARIABLES.discoveryMethodIntegrationServer,
