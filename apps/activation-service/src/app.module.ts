@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { backbonePingEnabled } from '@tpo/platform';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
 import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
 import { ActivationModule } from './activation/activation.module';
@@ -17,7 +18,7 @@ export class AppModule {
       imports: [
         ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
         SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, service: SERVICE, key: serviceKeyFromEnv(config, SERVICE), plaintext: config.SITE_DIRECTORY_PLAINTEXT, allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
-        BackbonePingModule.forService(SERVICE),
+        BackbonePingModule.forService(SERVICE, { enabled: backbonePingEnabled(config) }),
         ActivationModule,
         ReportsModule,
         LicensingModule,

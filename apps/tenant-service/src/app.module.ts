@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { backbonePingEnabled } from '@tpo/platform';
 import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
 import { TenantServiceEnv } from './config/tenant-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
@@ -13,7 +14,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
-        BackbonePingModule.forService(SERVICE),
+        BackbonePingModule.forService(SERVICE, { enabled: backbonePingEnabled(config) }),
         TenantsModule.register(config),
       ],
     };

@@ -229,6 +229,19 @@ export class BaseServiceEnv {
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /**
+   * The diagnostic backbone ping (`/v1/backbone/pings` and its `backbone-ping.v1` consumer): `on` or
+   * `off`. Unset: off when NODE_ENV is `production`, on otherwise (tests and local runs use it).
+   */
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  BACKBONE_PING?: 'on' | 'off';
+}
+
+/** Whether the diagnostic backbone ping is wired in (opt-in in production, see BACKBONE_PING). */
+export function backbonePingEnabled(env: Pick<BaseServiceEnv, 'BACKBONE_PING' | 'NODE_ENV'>): boolean {
+  return env.BACKBONE_PING ? env.BACKBONE_PING === 'on' : env.NODE_ENV !== 'production';
 }
 
 export class EnvValidationError extends Error {
