@@ -16,7 +16,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
       // A service may use shared libs, never another service; contracts depend on nothing.
@@ -26,12 +29,27 @@ export default tseslint.config(
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:simulator'] },
-            { sourceTag: 'type:simulator', onlyDependOnLibsWithTags: ['type:simulator', 'type:platform', 'type:contracts'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:simulator'],
+            },
+            {
+              sourceTag: 'type:simulator',
+              onlyDependOnLibsWithTags: ['type:simulator', 'type:platform', 'type:contracts'],
+            },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:client', 'type:platform', 'type:contracts'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:client', 'type:tooling', 'type:simulator'] },
+            {
+              sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: [
+                'type:platform',
+                'type:contracts',
+                'type:client',
+                'type:tooling',
+                'type:simulator',
+              ],
+            },
             // Services talk to Kaspersky through the clients only; the simulator is never a shortcut.
             { sourceTag: 'scope:simulator', onlyDependOnLibsWithTags: ['scope:simulator', 'scope:shared'] },
             { sourceTag: 'scope:tenant', onlyDependOnLibsWithTags: ['scope:tenant', 'scope:shared'] },
@@ -44,7 +62,10 @@ export default tseslint.config(
             { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
             { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra'] },
             { sourceTag: 'layer:client', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client'] },
-            { sourceTag: 'layer:feature', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client', 'layer:feature'] },
+            {
+              sourceTag: 'layer:feature',
+              onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client', 'layer:feature'],
+            },
             // The CLI is a REST client of the platform: it may share contracts, never a service's or the platform's internals.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:contracts'] },
             // The ops console reads events and forwards allow-listed calls: shared libraries only, never a service.

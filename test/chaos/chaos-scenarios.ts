@@ -9,7 +9,13 @@ import { testLayout } from '../support/test-env';
 import { ChaosReport, checkChaos, printChaos } from './checker';
 import { PostgresProxy, PrivateNats } from './fault-infra';
 
-const SERVICES = ['tenant-service', 'svm-config-service', 'agent-install-service', 'registration-service', 'activation-service'];
+const SERVICES = [
+  'tenant-service',
+  'svm-config-service',
+  'agent-install-service',
+  'registration-service',
+  'activation-service',
+];
 const SITES = ['site-1', 'site-2'];
 
 /** The platform as processes on a private NATS server and behind a PostgreSQL proxy, so both can fail. */
@@ -26,13 +32,22 @@ export class ChaosRig {
     const base = testLayout();
     const pg = await PostgresProxy.start({ host: base.pgHost, port: base.pgPort });
     const nc = await nats.connect();
-    const platform = await startTestPlatform(nc, { sites: 2, portBase: await freePortBase(), layout: { natsUrl: nats.url, pgPort: pg.port }, extraEnv: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    const platform = await startTestPlatform(nc, {
+      sites: 2,
+      portBase: await freePortBase(),
+      layout: { natsUrl: nats.url, pgPort: pg.port },
+      extraEnv: { RATE_LIMIT_PER_MINUTE: '100000' },
+    });
     for (const s of SITES) await this.faultsOf(platform, s, { taskDurationsMs: { '*': 40 } });
     return new ChaosRig(platform, nats, pg, nc);
   }
 
   private static faultsOf(platform: TestPlatform, site: string, patch: object) {
-    return fetch(`${platform.simulator.adminUrl}/sites/${site}/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    return fetch(`${platform.simulator.adminUrl}/sites/${site}/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
   }
 
   /** The same vendor faults on every site. */
@@ -42,7 +57,11 @@ export class ChaosRig {
 
   async clearFaults(): Promise<void> {
     for (const s of SITES) {
-      await fetch(`${this.platform.simulator.adminUrl}/sites/${s}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 40 } }) });
+      await fetch(`${this.platform.simulator.adminUrl}/sites/${s}/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ taskDurationsMs: { '*': 40 } }),
+      });
     }
   }
 
@@ -52,7 +71,12 @@ export class ChaosRig {
       orderId: `chaos-${id}`,
       tenantName: `Chaos ${id}`,
       adminAccountName: `chaos-${id}`,
-      vms: [0, 1].map((i) => ({ biosUuid: randomUUID(), name: `${id}-vm${i}`, osFamily: 'linux' as const, address: `10.6.${i}.10` })),
+      vms: [0, 1].map((i) => ({
+        biosUuid: randomUUID(),
+        name: `${id}-vm${i}`,
+        osFamily: 'linux' as const,
+        address: `10.6.${i}.10`,
+      })),
     } as TenantRequestedV1;
   }
 
@@ -61,13 +85,24 @@ export class ChaosRig {
       await fetch(`${this.platform.simulator.adminUrl}/sites/${s}/ksc/hosts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
+        body: JSON.stringify({
+          hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+        }),
       });
     }
   }
 
   envelope(o: TenantRequestedV1): EventEnvelope<TenantRequestedV1> {
-    return { specversion: '1.0', id: randomUUID(), type: TenantRequested.type, source: 'chaos-order-system', time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: `chaos-${randomUUID()}`, data: o };
+    return {
+      specversion: '1.0',
+      id: randomUUID(),
+      type: TenantRequested.type,
+      source: 'chaos-order-system',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      correlationid: `chaos-${randomUUID()}`,
+      data: o,
+    };
   }
 
   /** Publishes on NATS (retrying while the broker is away, as an upstream system would). */
@@ -102,7 +137,11 @@ export class ChaosRig {
     await this.clearFaults();
     await eventually(
       async () => {
-        const rows = await sql<{ status: string }>('tenant-service', `SELECT status FROM tenant WHERE order_id = ANY($1)`, [orderIds]);
+        const rows = await sql<{ status: string }>(
+          'tenant-service',
+          `SELECT status FROM tenant WHERE order_id = ANY($1)`,
+          [orderIds],
+        );
         return rows.length === orderIds.length && rows.every((r) => r.status !== 'onboarding');
       },
       quietMs,
@@ -116,7 +155,8 @@ export class ChaosRig {
 
   private async outboxBacklog(): Promise<number> {
     let n = 0;
-    for (const s of SERVICES) n += (await sql<{ n: number }>(s, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n;
+    for (const s of SERVICES)
+      n += (await sql<{ n: number }>(s, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n;
     return n;
   }
 
@@ -130,8 +170,13 @@ export class ChaosRig {
 
 /** What every scenario must show: all ordered tenants ready, nothing stuck, lost or done twice. */
 export function expectClean(report: ChaosReport): void {
-  expect({ stuck: report.stuck, lostOrders: report.lostOrders, unpublishedEvents: report.unpublishedEvents }).toEqual({ stuck: [], lostOrders: [], unpublishedEvents: 0 });
-  for (const [kind, n] of Object.entries(report.duplicateEffects)) expect({ kind, duplicates: n }).toEqual({ kind, duplicates: 0 });
+  expect({ stuck: report.stuck, lostOrders: report.lostOrders, unpublishedEvents: report.unpublishedEvents }).toEqual({
+    stuck: [],
+    lostOrders: [],
+    unpublishedEvents: 0,
+  });
+  for (const [kind, n] of Object.entries(report.duplicateEffects))
+    expect({ kind, duplicates: n }).toEqual({ kind, duplicates: 0 });
   expect({ ready: report.ready, failed: report.failed }).toEqual({ ready: report.ordered, failed: [] });
 }
 
@@ -165,11 +210,18 @@ export function chaosScenarios(rig: () => ChaosRig, size: ChaosSize) {
     },
     R3: async () => {
       // The IS clock is 2 minutes behind; CreateTenant is handled but its answer held back while tenant-service is killed.
-      await rig().faults({ clockSkewMs: -120_000, holdAnswer: { remaining: 1, ms: 6000, methods: ['CreateTenant'] }, taskDurationsMs: { '*': 40, CreateTenant: 4000 } });
+      await rig().faults({
+        clockSkewMs: -120_000,
+        holdAnswer: { remaining: 1, ms: 6000, methods: ['CreateTenant'] },
+        taskDurationsMs: { '*': 40, CreateTenant: 4000 },
+      });
       const adminUrl = rig().platform.simulator.adminUrl;
       const count = async () => {
         let n = 0;
-        for (const s of SITES) n += ((await (await fetch(`${adminUrl}/sites/${s}/counters`)).json()) as Record<string, number>).CreateTenant ?? 0;
+        for (const s of SITES)
+          n +=
+            ((await (await fetch(`${adminUrl}/sites/${s}/counters`)).json()) as Record<string, number>).CreateTenant ??
+            0;
         return n;
       };
       const before = await count();
@@ -182,10 +234,20 @@ export function chaosScenarios(rig: () => ChaosRig, size: ChaosSize) {
     R3steps: async () => {
       const calls = async (op: string) => {
         let n = 0;
-        for (const s of SITES) n += ((await (await fetch(`${rig().platform.simulator.adminUrl}/sites/${s}/counters`)).json()) as Record<string, number>)[op] ?? 0;
+        for (const s of SITES)
+          n +=
+            (
+              (await (await fetch(`${rig().platform.simulator.adminUrl}/sites/${s}/counters`)).json()) as Record<
+                string,
+                number
+              >
+            )[op] ?? 0;
         return n;
       };
-      for (const [op, service] of [['Policy.CopyOrMovePolicy', 'svm-config-service'], ['ActivateTenant', 'activation-service']] as const) {
+      for (const [op, service] of [
+        ['Policy.CopyOrMovePolicy', 'svm-config-service'],
+        ['ActivateTenant', 'activation-service'],
+      ] as const) {
         await rig().faults({ holdAnswer: { remaining: 1, ms: 5000, methods: [op] } });
         const before = await calls(op);
         const ids = await burst(`r3-${service.split('-')[0]}`, 1);
@@ -224,7 +286,12 @@ export function chaosScenarios(rig: () => ChaosRig, size: ChaosSize) {
     },
     R13: async () => {
       // Vendor storm: 5xx on a third of the calls, 429 bursts, dropped connections and a slow server.
-      await rig().faults({ errorRate: { '*': 0.3 }, burst429: { remaining: 20, retryAfterSeconds: 1 }, resetNext: 5, latencyMs: { '*': 150 } });
+      await rig().faults({
+        errorRate: { '*': 0.3 },
+        burst429: { remaining: 20, retryAfterSeconds: 1 },
+        resetNext: 5,
+        latencyMs: { '*': 150 },
+      });
       const ids = await burst('r13', size.orders);
       await new Promise((r) => setTimeout(r, 4000));
       expectClean(await rig().settle('R13', ids, size.quietMs));

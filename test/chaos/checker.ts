@@ -21,7 +21,13 @@ export interface ChaosReport {
 type Call = { op: string; key: string };
 type SimState = { integrationServer: { tenants: { name: string }[] }; ksc: { virtualServers: { dn: string }[] } };
 
-const SERVICES = ['tenant-service', 'svm-config-service', 'agent-install-service', 'registration-service', 'activation-service'];
+const SERVICES = [
+  'tenant-service',
+  'svm-config-service',
+  'agent-install-service',
+  'registration-service',
+  'activation-service',
+];
 /** Effects that must happen once per resource; a second call is a duplicate effect. */
 const ONCE = ['CreateTenant', 'Policy.CopyOrMovePolicy'];
 /** Calls the vendor answers idempotently (a second one changes nothing). */
@@ -43,22 +49,41 @@ function dupesOf(names: string[]): number {
  * Jepsen-style checker: reads the platform's state (tenant rows, outbox backlogs) and the
  * simulator's per-call logs and state after the run, and classifies every ordered tenant.
  */
-export async function checkChaos(scenario: string, orderIds: string[], adminUrl: string, sites: string[]): Promise<ChaosReport> {
-  const rows = await sql<{ order_id: string; status: string; failure: { code: string } | null }>('tenant-service', `SELECT order_id, status, failure FROM tenant WHERE order_id = ANY($1)`, [orderIds]);
+export async function checkChaos(
+  scenario: string,
+  orderIds: string[],
+  adminUrl: string,
+  sites: string[],
+): Promise<ChaosReport> {
+  const rows = await sql<{ order_id: string; status: string; failure: { code: string } | null }>(
+    'tenant-service',
+    `SELECT order_id, status, failure FROM tenant WHERE order_id = ANY($1)`,
+    [orderIds],
+  );
   const byOrder = new Map(rows.map((r) => [r.order_id, r]));
   const calls: Call[] = [];
   const names: string[] = [];
   const vservers: string[] = [];
   for (const site of sites) {
     // Keys are per site: the same policy name on two sites' KSC is two objects, not a duplicate.
-    calls.push(...((await (await fetch(`${adminUrl}/sites/${site}/calls`)).json()) as Call[]).map((c) => ({ ...c, key: `${site}:${c.key}` })));
+    calls.push(
+      ...((await (await fetch(`${adminUrl}/sites/${site}/calls`)).json()) as Call[]).map((c) => ({
+        ...c,
+        key: `${site}:${c.key}`,
+      })),
+    );
     const state = (await (await fetch(`${adminUrl}/sites/${site}/state`)).json()) as SimState;
     names.push(...state.integrationServer.tenants.map((t) => `${site}:${t.name}`));
     vservers.push(...state.ksc.virtualServers.map((v) => `${site}:${v.dn}`));
   }
   let unpublished = 0;
-  for (const s of SERVICES) unpublished += (await sql<{ n: number }>(s, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n;
-  const duplicateEffects: Record<string, number> = { 'Integration Server tenant': dupesOf(names), 'virtual Administration Server': dupesOf(vservers) };
+  for (const s of SERVICES)
+    unpublished += (await sql<{ n: number }>(s, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0]
+      .n;
+  const duplicateEffects: Record<string, number> = {
+    'Integration Server tenant': dupesOf(names),
+    'virtual Administration Server': dupesOf(vservers),
+  };
   for (const op of ONCE) duplicateEffects[op] = repeats(calls, op);
   const repeatedIdempotentCalls: Record<string, number> = {};
   for (const op of IDEMPOTENT) repeatedIdempotentCalls[op] = repeats(calls, op);
@@ -66,7 +91,9 @@ export async function checkChaos(scenario: string, orderIds: string[], adminUrl:
     scenario,
     ordered: orderIds.length,
     ready: rows.filter((r) => r.status === 'ready').length,
-    failed: rows.filter((r) => r.status === 'failed').map((r) => ({ orderId: r.order_id, code: r.failure?.code ?? 'UNKNOWN' })),
+    failed: rows
+      .filter((r) => r.status === 'failed')
+      .map((r) => ({ orderId: r.order_id, code: r.failure?.code ?? 'UNKNOWN' })),
     stuck: rows.filter((r) => r.status === 'onboarding').map((r) => r.order_id),
     lostOrders: orderIds.filter((o) => !byOrder.has(o)),
     unpublishedEvents: unpublished,
@@ -78,11 +105,17 @@ export async function checkChaos(scenario: string, orderIds: string[], adminUrl:
 
 /** Human lines, then one JSON line (the machine-readable result). */
 export function printChaos(report: ChaosReport): void {
-  const dupes = Object.entries(report.duplicateEffects).map(([k, v]) => `${k}=${v}`).join(', ');
+  const dupes = Object.entries(report.duplicateEffects)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const lines = [
     `[chaos ${report.scenario}] tenants ordered ${report.ordered}, ready ${report.ready}, failed with a reason ${report.failed.length}${report.failed.length ? ` (${report.failed.map((f) => f.code).join(', ')})` : ''}`,
     `[chaos ${report.scenario}] stuck ${report.stuck.length} (none allowed), lost orders ${report.lostOrders.length}, unpublished events ${report.unpublishedEvents} (none allowed)`,
-    `[chaos ${report.scenario}] duplicate external effects: ${dupes} (none allowed); repeated idempotent calls: ${Object.entries(report.repeatedIdempotentCalls).map(([k, v]) => `${k}=${v}`).join(', ')}; CreateTenant calls so far ${report.createTenantCalls}`,
+    `[chaos ${report.scenario}] duplicate external effects: ${dupes} (none allowed); repeated idempotent calls: ${Object.entries(
+      report.repeatedIdempotentCalls,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}; CreateTenant calls so far ${report.createTenantCalls}`,
     JSON.stringify({ chaos: report }),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

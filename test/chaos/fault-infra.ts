@@ -28,7 +28,9 @@ export class PrivateNats {
   }
 
   async up(): Promise<void> {
-    this.proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: 'ignore' });
+    this.proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 15_000;
     for (;;) {
       try {

@@ -9,11 +9,30 @@ import { TEST_DATABASE } from '../support/test-env';
  * belong in the bench figures, never in a timed test. Each bench runs in its own database and on
  * free ports, beside (not inside) the test database.
  */
-async function runBench(script: string, args: string[], env: Record<string, string> = {}): Promise<{ result: Record<string, unknown>; output: string }> {
-  const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/tools/bench/${script}.bench.js`), ...args], {
-    env: { ...process.env, TPO_BENCH_DATABASE: `${TEST_DATABASE}_bench`, TPO_BENCH_PORTS: 'auto', TPO_BENCH_POOL_SIZE: '3', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function runBench(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ result: Record<string, unknown>; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      resolve(ROOT_DIR, 'tools/register-paths.js'),
+      resolve(ROOT_DIR, `dist/tools/bench/${script}.bench.js`),
+      ...args,
+    ],
+    {
+      env: {
+        ...process.env,
+        TPO_BENCH_DATABASE: `${TEST_DATABASE}_bench`,
+        TPO_BENCH_PORTS: 'auto',
+        TPO_BENCH_POOL_SIZE: '3',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const chunks: string[] = [];
   child.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
@@ -33,14 +52,24 @@ async function runBench(script: string, args: string[], env: Record<string, stri
 
 function expectBenchLine(result: Record<string, unknown>, bench: string): void {
   expect(result.bench).toBe(bench);
-  expect(result.machine).toMatchObject({ cores: expect.any(Number), cpu: expect.any(String), node: expect.any(String), postgres: expect.any(String), natsServer: expect.any(String) });
+  expect(result.machine).toMatchObject({
+    cores: expect.any(Number),
+    cpu: expect.any(String),
+    node: expect.any(String),
+    postgres: expect.any(String),
+    natsServer: expect.any(String),
+  });
 }
 
 describe('every benchmark runs at a small size and prints its JSON line', () => {
   it('bench:backbone', async () => {
     const { result } = await runBench('backbone', ['200']);
     expectBenchLine(result, 'backbone');
-    expect(result).toMatchObject({ hop: { events: 200 }, rawJetStream: expect.any(Object), rawPostgres: expect.any(Object) });
+    expect(result).toMatchObject({
+      hop: { events: 200 },
+      rawJetStream: expect.any(Object),
+      rawPostgres: expect.any(Object),
+    });
   }, 240_000);
 
   it('bench:register', async () => {
@@ -53,7 +82,13 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
     const { result } = await runBench('onboarding', ['3', '2', '3', '3'], { TPO_BENCH_TIME_SCALE: '0.02' });
     expectBenchLine(result, 'onboarding');
     expect(result).toMatchObject({
-      zeroLatency: { tenants: 3, platform: { tenants: 3 }, direct: { tenants: 3 }, throughputPlatformOverDirect: expect.any(Number), singleTenant: { platformOverDirect: expect.any(Number) } },
+      zeroLatency: {
+        tenants: 3,
+        platform: { tenants: 3 },
+        direct: { tenants: 3 },
+        throughputPlatformOverDirect: expect.any(Number),
+        singleTenant: { platformOverDirect: expect.any(Number) },
+      },
       realistic: { tenants: 3, bulkOverCriticalPath: expect.any(Number), serviceRssMbAtEnd: expect.any(Object) },
     });
   }, 600_000);
@@ -61,9 +96,24 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
   it('bench:lifecycle (onboarding, then add-VMs when served, suspend, resume and deprovision of the same tenants)', async () => {
     const { result } = await runBench('lifecycle', ['3', '1', '3', '1']);
     expectBenchLine(result, 'lifecycle');
-    const ops = { operations: 3, failed: 0, operationsPerSecond: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number) };
-    expect(result).toMatchObject({ tenants: 3, onboarding: { operations: 3, failed: 0 }, suspend: ops, resume: ops, deprovision: ops, leftOnIntegrationServer: { tenants: 0, vms: 0 } });
-    expect(result.addVms).toEqual(expect.objectContaining(typeof (result.addVms as { notMeasured?: string }).notMeasured === 'string' ? {} : ops));
+    const ops = {
+      operations: 3,
+      failed: 0,
+      operationsPerSecond: expect.any(Number),
+      p50Ms: expect.any(Number),
+      p99Ms: expect.any(Number),
+    };
+    expect(result).toMatchObject({
+      tenants: 3,
+      onboarding: { operations: 3, failed: 0 },
+      suspend: ops,
+      resume: ops,
+      deprovision: ops,
+      leftOnIntegrationServer: { tenants: 0, vms: 0 },
+    });
+    expect(result.addVms).toEqual(
+      expect.objectContaining(typeof (result.addVms as { notMeasured?: string }).notMeasured === 'string' ? {} : ops),
+    );
   }, 600_000);
 
   it('bench:soak', async () => {
@@ -75,12 +125,21 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
   it('bench:flat-cost', async () => {
     const { result } = await runBench('flat-cost', ['60', '3', '1']);
     expectBenchLine(result, 'flat-cost');
-    expect(result).toMatchObject({ seededTenants: 60, empty: { tenants: 3 }, seeded: { tenants: 3 }, p50SeededOverEmpty: expect.any(Number) });
+    expect(result).toMatchObject({
+      seededTenants: 60,
+      empty: { tenants: 3 },
+      seeded: { tenants: 3 },
+      p50SeededOverEmpty: expect.any(Number),
+    });
   }, 300_000);
 
   it('bench:rest', async () => {
     const { result } = await runBench('rest', ['1', '4', '2']);
     expectBenchLine(result, 'rest');
-    expect(result).toMatchObject({ healthLive: { requestsPerSecond: expect.any(Number) }, tenantById: { non2xx: 0 }, tenantList: { non2xx: 0 } });
+    expect(result).toMatchObject({
+      healthLive: { requestsPerSecond: expect.any(Number) },
+      tenantById: { non2xx: 0 },
+      tenantList: { non2xx: 0 },
+    });
   }, 300_000);
 });

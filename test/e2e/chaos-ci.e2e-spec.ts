@@ -20,9 +20,21 @@ describe('chaos suite (CI size): real processes, kill -9, NATS and PostgreSQL ou
     await rig?.stop();
   });
 
-  it('R1: the same TenantRequested published twice with one Nats-Msg-Id: a duplicate PubAck, one tenant', s.R1, 200_000);
-  it('R3/R12: tenant-service killed -9 between the CreateTenant call and its commit, Integration Server clock 2 min behind: one call, one tenant', s.R3, 200_000);
-  it('R3: svm-config-service killed -9 between Policy.CopyOrMovePolicy and its commit, activation-service between ActivateTenant and its commit: no duplicate policy, tenants ready', s.R3steps, 200_000);
+  it(
+    'R1: the same TenantRequested published twice with one Nats-Msg-Id: a duplicate PubAck, one tenant',
+    s.R1,
+    200_000,
+  );
+  it(
+    'R3/R12: tenant-service killed -9 between the CreateTenant call and its commit, Integration Server clock 2 min behind: one call, one tenant',
+    s.R3,
+    200_000,
+  );
+  it(
+    'R3: svm-config-service killed -9 between Policy.CopyOrMovePolicy and its commit, activation-service between ActivateTenant and its commit: no duplicate policy, tenants ready',
+    s.R3steps,
+    200_000,
+  );
   it('R14: kill -9 of random services during a burst: nothing lost, stuck or done twice', s.R14, 250_000);
   it('R5: nats-server killed -9 and restarted mid-burst: every acknowledged order onboarded once', s.R5, 250_000);
 });

@@ -20,7 +20,9 @@ interface DbCounters {
 
 async function dbCounters(pg: Client): Promise<DbCounters> {
   const schemas = testLayout().services.map((s) => s.schema);
-  const db = await pg.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [TEST_DATABASE]);
+  const db = await pg.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [
+    TEST_DATABASE,
+  ]);
   const tables = await pg.query(
     `SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0) + n_tup_ins + n_tup_upd + n_tup_del), 0) AS n FROM pg_stat_user_tables WHERE schemaname = ANY($1)`,
     [schemas],
@@ -69,9 +71,15 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
+      body: JSON.stringify({
+        hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+      }),
     });
-    await fetch(`${platform.simulator.adminUrl}/sites/site-1/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taskDurationsMs: { '*': 20 } }) });
+    await fetch(`${platform.simulator.adminUrl}/sites/site-1/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ taskDurationsMs: { '*': 20 } }),
+    });
     const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, {
       method: 'POST',
       headers: auth,
@@ -80,7 +88,12 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
     expect(res.status).toBe(202);
     const { id: tenantId } = (await res.json()) as { id: string };
     await eventually(
-      async () => ((await (await fetch(`${platform.url('tenant-service')}/v1/tenants/${tenantId}`, { headers: auth })).json()) as { status: string }).status === 'ready',
+      async () =>
+        (
+          (await (
+            await fetch(`${platform.url('tenant-service')}/v1/tenants/${tenantId}`, { headers: auth })
+          ).json()) as { status: string }
+        ).status === 'ready',
       60_000,
       200,
     );
@@ -99,14 +112,18 @@ describe('an idle platform is idle (processes, real Postgres + NATS)', () => {
     const seconds = (Date.now() - t0) / 1000;
     const after = await dbCounters(pg);
     const tablesAfter = await perTable(pg);
-    const busiest = Object.fromEntries([...tablesAfter].map(([t, n]) => [t, n - (tablesBefore.get(t) ?? 0)]).filter(([, n]) => Number(n) > 0));
+    const busiest = Object.fromEntries(
+      [...tablesAfter].map(([t, n]) => [t, n - (tablesBefore.get(t) ?? 0)]).filter(([, n]) => Number(n) > 0),
+    );
     const cpu = services.reduce((sum, p, i) => sum + cpuSeconds(p.child.pid!) - cpuBefore[i], 0);
 
     // Our own two queries after the first counter read are transactions too; they are not the platform's.
     const transactionsPerSecond = (after.transactions - before.transactions - 2) / seconds;
     const tableAccessesPerSecond = (after.tableAccesses - before.tableAccesses) / seconds;
     const cpuPercentOfOneCore = (cpu / seconds) * 100;
-    console.log(`idle platform: ${JSON.stringify({ transactionsPerSecond, tableAccessesPerSecond, cpuPercentOfOneCore, windowSeconds: seconds, tableAccesses: busiest })}`);
+    console.log(
+      `idle platform: ${JSON.stringify({ transactionsPerSecond, tableAccessesPerSecond, cpuPercentOfOneCore, windowSeconds: seconds, tableAccesses: busiest })}`,
+    );
     expect(transactionsPerSecond).toBeLessThan(MAX_STATEMENTS_PER_SECOND);
     expect(tableAccessesPerSecond).toBeLessThan(MAX_STATEMENTS_PER_SECOND);
   }, 120_000);

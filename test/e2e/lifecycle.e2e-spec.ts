@@ -1,13 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { EventDefinition, EventEnvelope, TenantDeprovisionRequested, TenantSuspendRequested, VmsAddRequested, VmsRemoveRequested } from '@tpo/contracts';
+import {
+  EventDefinition,
+  EventEnvelope,
+  TenantDeprovisionRequested,
+  TenantSuspendRequested,
+  VmsAddRequested,
+  VmsRemoveRequested,
+} from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect, sql } from '../support/harness';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { freePortBase } from '../support/ports';
 
 type SimState = {
-  integrationServer: { tenants: { id: string; name: string; status: string; vKsc?: { id: string } }[]; vms: { biosId: string; tenantId: string }[] };
-  ksc: { virtualServers: { id: number; dn: string }[]; hosts: { vsId: number; dn: string; biosId?: string; products: string[] }[] };
+  integrationServer: {
+    tenants: { id: string; name: string; status: string; vKsc?: { id: string } }[];
+    vms: { biosId: string; tenantId: string }[];
+  };
+  ksc: {
+    virtualServers: { id: number; dn: string }[];
+    hosts: { vsId: number; dn: string; biosId?: string; products: string[] }[];
+  };
   counters: Record<string, number>;
 };
 interface TenantView {
@@ -31,11 +44,21 @@ interface Operation {
 }
 
 const vmsFor = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ biosUuid: randomUUID(), name: `${prefix}-vm${i + 1}`, osFamily: 'linux' as const, address: `10.8.${i}.10` }));
+  Array.from({ length: n }, (_, i) => ({
+    biosUuid: randomUUID(),
+    name: `${prefix}-vm${i + 1}`,
+    osFamily: 'linux' as const,
+    address: `10.8.${i}.10`,
+  }));
 
 function order(tag: string, vmCount: number) {
   const id = `${tag}-${randomUUID().slice(0, 6)}`;
-  return { orderId: `order-${id}`, tenantName: `Tenant ${id}`, adminAccountName: `adm-${id}`, vms: vmsFor(id, vmCount) };
+  return {
+    orderId: `order-${id}`,
+    tenantName: `Tenant ${id}`,
+    adminAccountName: `adm-${id}`,
+    vms: vmsFor(id, vmCount),
+  };
 }
 
 describe('issue 10: lifecycle operations — suspend, resume, deprovision (processes, real Postgres + NATS, simulator)', () => {
@@ -46,14 +69,38 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
   const admin = () => platform.simulator.adminUrl;
   const simState = async () => (await (await fetch(`${admin()}/sites/site-1/state`)).json()) as SimState;
   const calls = async (op: string) => (await simState()).counters[op] ?? 0;
-  const faults = (patch: object) => fetch(`${admin()}/sites/site-1/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
-  const getTenant = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`, { headers: auth })).json()) as TenantView;
-  const getOp = async (id: string) => (await (await fetch(`${tenantUrl()}/v1/operations/${id}`, { headers: auth })).json()) as Operation;
-  const ops = async (tenantId: string) => ((await (await fetch(`${tenantUrl()}/v1/tenants/${tenantId}/operations`, { headers: auth })).json()) as { items: Operation[] }).items;
-  const post = (path: string, body: object = {}) => fetch(`${tenantUrl()}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const faults = (patch: object) =>
+    fetch(`${admin()}/sites/site-1/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
+  const getTenant = async (id: string) =>
+    (await (await fetch(`${tenantUrl()}/v1/tenants/${id}`, { headers: auth })).json()) as TenantView;
+  const getOp = async (id: string) =>
+    (await (await fetch(`${tenantUrl()}/v1/operations/${id}`, { headers: auth })).json()) as Operation;
+  const ops = async (tenantId: string) =>
+    (
+      (await (await fetch(`${tenantUrl()}/v1/tenants/${tenantId}/operations`, { headers: auth })).json()) as {
+        items: Operation[];
+      }
+    ).items;
+  const post = (path: string, body: object = {}) =>
+    fetch(`${tenantUrl()}${path}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const seedHosts = (vms: { biosUuid: string; name: string; address: string; osFamily: string }[]) =>
-    fetch(`${admin()}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
-  const waitOp = (id: string, state = 'succeeded', timeoutMs = 60_000) => eventually(async () => ((await getOp(id)).state === state ? getOp(id) : undefined), timeoutMs, 150);
+    fetch(`${admin()}/sites/site-1/ksc/hosts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+      }),
+    });
+  const waitOp = (id: string, state = 'succeeded', timeoutMs = 60_000) =>
+    eventually(async () => ((await getOp(id)).state === state ? getOp(id) : undefined), timeoutMs, 150);
   const waitLifecycle = (id: string, lifecycle: string, timeoutMs = 90_000) =>
     eventually(async () => ((await getTenant(id)).lifecycle === lifecycle ? getTenant(id) : undefined), timeoutMs, 200);
   const publish = <T extends object>(d: EventDefinition<T>, data: T) =>
@@ -67,17 +114,26 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
       correlationid: `e2e-${randomUUID()}`,
       data,
     } as EventEnvelope<T>);
-  const eventsOf = async (type: string) => (await platform.streamMessages()).filter((m) => m.envelope?.type === type).map((m) => m.envelope!);
+  const eventsOf = async (type: string) =>
+    (await platform.streamMessages()).filter((m) => m.envelope?.type === type).map((m) => m.envelope!);
   const usedLicenses = async () => {
-    const r = (await (await fetch(`${platform.url('activation-service')}/v1/activations/license-usage`, { headers: auth })).json()) as { items: { siteId: string; usedVms: number }[] };
+    const r = (await (
+      await fetch(`${platform.url('activation-service')}/v1/activations/license-usage`, { headers: auth })
+    ).json()) as { items: { siteId: string; usedVms: number }[] };
     return r.items.find((i) => i.siteId === 'site-1')?.usedVms ?? 0;
   };
   const placed = async () => {
-    const r = (await (await fetch(`${tenantUrl()}/v1/sites`, { headers: auth })).json()) as { items: { id: string; placedTenants: number }[] };
+    const r = (await (await fetch(`${tenantUrl()}/v1/sites`, { headers: auth })).json()) as {
+      items: { id: string; placedTenants: number }[];
+    };
     return r.items.find((s) => s.id === 'site-1')!.placedTenants;
   };
 
-  async function onboard(tag: string, vmCount: number, seed = true): Promise<{ id: string; vms: { biosUuid: string }[] }> {
+  async function onboard(
+    tag: string,
+    vmCount: number,
+    seed = true,
+  ): Promise<{ id: string; vms: { biosUuid: string }[] }> {
     const o = order(tag, vmCount);
     if (seed) expect((await seedHosts(o.vms)).status).toBe(201);
     const res = await post('/v1/tenants', o);
@@ -104,8 +160,16 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const ready = await waitLifecycle(t.id, 'active');
     const isId = ready.integrationServerTenantId!;
     const vsId = Number(ready.virtualAdministrationServer!.id);
-    const registered = async () => (await simState()).integrationServer.vms.filter((v) => v.tenantId === isId).map((v) => v.biosId).sort();
-    const inVas = async () => (await simState()).ksc.hosts.filter((h) => h.vsId === vsId && h.products.length > 1).map((h) => h.biosId).sort();
+    const registered = async () =>
+      (await simState()).integrationServer.vms
+        .filter((v) => v.tenantId === isId)
+        .map((v) => v.biosId)
+        .sort();
+    const inVas = async () =>
+      (await simState()).ksc.hosts
+        .filter((h) => h.vsId === vsId && h.products.length > 1)
+        .map((h) => h.biosId)
+        .sort();
     expect(await registered()).toEqual(t.vms.map((v) => v.biosUuid).sort());
     const licenses = await usedLicenses();
 
@@ -115,25 +179,55 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const res = await post(`/v1/tenants/${t.id}/vms`, { vms: added, requestId: 'add-1' });
     expect(res.status).toBe(202);
     const op = await waitOp(((await res.json()) as Operation).id, 'succeeded', 90_000);
-    expect(op.steps!.map((x) => `${x.step}:${x.status}`)).toEqual(['request-install:succeeded', 'install-agents:succeeded', 'register-vms:succeeded', 'activate:succeeded']);
-    expect((op as unknown as { result: { added: { biosUuid: string }[]; failed: unknown[] } }).result).toMatchObject({ failed: [] });
+    expect(op.steps!.map((x) => `${x.step}:${x.status}`)).toEqual([
+      'request-install:succeeded',
+      'install-agents:succeeded',
+      'register-vms:succeeded',
+      'activate:succeeded',
+    ]);
+    expect((op as unknown as { result: { added: { biosUuid: string }[]; failed: unknown[] } }).result).toMatchObject({
+      failed: [],
+    });
     const all = [...t.vms, ...added].map((v) => v.biosUuid).sort();
     expect(await registered()).toEqual(all);
     expect(await inVas()).toEqual(all);
     expect((await calls('RegisterVm')) - installsBefore).toBe(3); // the new VMs only
     await eventually(async () => ((await usedLicenses()) === licenses + 3 ? true : undefined), 30_000, 200);
-    expect((await eventsOf('com.tpo.vms-added.v1')).map((e) => e.data)).toEqual([expect.objectContaining({ tenantId: t.id, operationId: op.id, failed: [] })]);
+    expect((await eventsOf('com.tpo.vms-added.v1')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ tenantId: t.id, operationId: op.id, failed: [] }),
+    ]);
     // the step services' events of this run carry the operation id
-    const runEvents = (await platform.streamMessages()).filter((m) => m.envelope?.operationid === op.id).map((m) => m.envelope!.type);
-    expect(runEvents).toEqual(expect.arrayContaining(['com.tpo.agents-install-requested.v1', 'com.tpo.agents-installed.v1', 'com.tpo.vms-registered.v1', 'com.tpo.tenant-activated.v1']));
+    const runEvents = (await platform.streamMessages())
+      .filter((m) => m.envelope?.operationid === op.id)
+      .map((m) => m.envelope!.type);
+    expect(runEvents).toEqual(
+      expect.arrayContaining([
+        'com.tpo.agents-install-requested.v1',
+        'com.tpo.agents-installed.v1',
+        'com.tpo.vms-registered.v1',
+        'com.tpo.tenant-activated.v1',
+      ]),
+    );
 
     // remove 2 (one onboarded, one added), asked on the bus
     const gone = [t.vms[0].biosUuid, added[1].biosUuid];
     await publish(VmsRemoveRequested, { tenantId: t.id, requestId: 'rm-1', biosUuids: gone });
-    const removeOp = await eventually(async () => (await ops(t.id)).find((o) => o.kind === 'remove-vms' && o.state === 'succeeded'), 60_000, 200);
+    const removeOp = await eventually(
+      async () => (await ops(t.id)).find((o) => o.kind === 'remove-vms' && o.state === 'succeeded'),
+      60_000,
+      200,
+    );
     expect(await registered()).toEqual(all.filter((b) => !gone.includes(b)));
-    expect(((await getOp(removeOp.id)) as unknown as { result: { removed: { biosUuid: string; unregisteredFromIntegrationServer: boolean }[] } }).result.removed).toEqual(
-      expect.arrayContaining(gone.map((b) => expect.objectContaining({ biosUuid: b, unregisteredFromIntegrationServer: true }))),
+    expect(
+      (
+        (await getOp(removeOp.id)) as unknown as {
+          result: { removed: { biosUuid: string; unregisteredFromIntegrationServer: boolean }[] };
+        }
+      ).result.removed,
+    ).toEqual(
+      expect.arrayContaining(
+        gone.map((b) => expect.objectContaining({ biosUuid: b, unregisteredFromIntegrationServer: true })),
+      ),
     );
     await eventually(async () => ((await usedLicenses()) === licenses + 1 ? true : undefined), 30_000, 200);
     // the removed VMs: Light Agent uninstalled, back on the main server with only the Network Agent; the others untouched
@@ -151,10 +245,20 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     await waitOp(((await s.json()) as Operation).id);
     const refused = await post(`/v1/tenants/${t.id}/vms`, { vms: vmsFor('vms-late', 1) });
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'TENANT_SUSPENDED', message: expect.stringContaining('payment overdue') });
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'TENANT_SUSPENDED',
+      message: expect.stringContaining('payment overdue'),
+    });
     // on the bus: a rejection event, nothing changed
     await publish(VmsAddRequested, { tenantId: t.id, requestId: 'add-late', vms: vmsFor('vms-late2', 1) });
-    const rejected = await eventually(async () => (await eventsOf('com.tpo.tenant-operation-rejected.v1')).find((e) => (e.data as { requestId?: string }).requestId === 'add-late'), 30_000, 200);
+    const rejected = await eventually(
+      async () =>
+        (await eventsOf('com.tpo.tenant-operation-rejected.v1')).find(
+          (e) => (e.data as { requestId?: string }).requestId === 'add-late',
+        ),
+      30_000,
+      200,
+    );
     expect(rejected.data).toMatchObject({ kind: 'add-vms', code: 'TENANT_SUSPENDED' });
     expect((await ops(t.id)).filter((o) => o.kind === 'add-vms')).toHaveLength(1);
   }, 240_000);
@@ -167,7 +271,12 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const vsId = Number(ready.virtualAdministrationServer!.id);
     let sim = await simState();
     expect(sim.integrationServer.tenants.find((x) => x.id === isId)?.status).toBe('Active');
-    expect(sim.integrationServer.vms.filter((v) => v.tenantId === isId).map((v) => v.biosId).sort()).toEqual(t.vms.map((v) => v.biosUuid).sort());
+    expect(
+      sim.integrationServer.vms
+        .filter((v) => v.tenantId === isId)
+        .map((v) => v.biosId)
+        .sort(),
+    ).toEqual(t.vms.map((v) => v.biosUuid).sort());
     expect(await ops(t.id)).toEqual([expect.objectContaining({ kind: 'onboard', state: 'succeeded' })]);
     const licensesBefore = await usedLicenses();
     expect(licensesBefore).toBeGreaterThanOrEqual(3);
@@ -176,7 +285,9 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const s = await post(`/v1/tenants/${t.id}/suspend`, { reason: 'unpaid invoice 2026-11' });
     expect(s.status).toBe(202);
     const suspend = (await s.json()) as Operation;
-    expect((await waitOp(suspend.id)).steps).toEqual([expect.objectContaining({ step: 'deactivate', status: 'succeeded' })]);
+    expect((await waitOp(suspend.id)).steps).toEqual([
+      expect.objectContaining({ step: 'deactivate', status: 'succeeded' }),
+    ]);
     expect(await getTenant(t.id)).toMatchObject({ lifecycle: 'suspended', lifecycleReason: 'unpaid invoice 2026-11' });
     sim = await simState();
     expect(sim.integrationServer.tenants.find((x) => x.id === isId)?.status).toBe('Inactive');
@@ -184,11 +295,17 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     // suspended: another suspend is refused with the reason
     const again = await post(`/v1/tenants/${t.id}/suspend`, {});
     expect(again.status).toBe(409);
-    expect(((await again.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'TENANT_SUSPENDED', message: expect.stringContaining('unpaid invoice') });
+    expect(((await again.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'TENANT_SUSPENDED',
+      message: expect.stringContaining('unpaid invoice'),
+    });
 
     // two operations at once: one runs, the other is refused with the running one's id; never interleaved
     await faults({ taskDurationsMs: { '*': 30, ChangeTenantActivation: 1500 } });
-    const [a, b] = await Promise.all([post(`/v1/tenants/${t.id}/resume`, { requestId: 'r-a' }), post(`/v1/tenants/${t.id}/resume`, { requestId: 'r-b' })]);
+    const [a, b] = await Promise.all([
+      post(`/v1/tenants/${t.id}/resume`, { requestId: 'r-a' }),
+      post(`/v1/tenants/${t.id}/resume`, { requestId: 'r-b' }),
+    ]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([202, 409]);
     const [winner, loser] = a.status === 202 ? [a, b] : [b, a];
@@ -207,7 +324,11 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect(((await dup.json()) as Operation).id).toBe(running.id);
 
     // deprovision, requested by an order system on the bus
-    const before = { unregister: await calls('UnregisterVm'), del: await calls('DeleteTenant'), placed: await placed() };
+    const before = {
+      unregister: await calls('UnregisterVm'),
+      del: await calls('DeleteTenant'),
+      placed: await placed(),
+    };
     await publish(TenantDeprovisionRequested, { tenantId: t.id, requestId: 'close-1', reason: 'contract ended' });
     const gone = await waitLifecycle(t.id, 'deprovisioned');
     expect(gone.initialAdminPassword.state).toBe('reset-required');
@@ -216,13 +337,16 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect(sim.integrationServer.vms.filter((v) => t.vms.some((m) => m.biosUuid === v.biosId))).toEqual([]);
     expect(sim.ksc.virtualServers.find((v) => v.id === vsId)).toBeUndefined();
     // agents handed back: every VM on the main server with only its Network Agent
-    for (const v of t.vms) expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({ products: ['1103'] });
+    for (const v of t.vms)
+      expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({ products: ['1103'] });
     expect((await calls('UnregisterVm')) - before.unregister).toBe(3);
     expect((await calls('DeleteTenant')) - before.del).toBe(1);
     expect(await placed()).toBe(before.placed - 1);
     await eventually(async () => ((await usedLicenses()) === licensesBefore - 3 ? true : undefined), 30_000, 200);
     const deprovisioned = await eventsOf('com.tpo.tenant-deprovisioned.v1');
-    expect(deprovisioned.map((e) => e.data)).toEqual([expect.objectContaining({ tenantId: t.id, unregisteredVms: 3, requestId: 'close-1' })]);
+    expect(deprovisioned.map((e) => e.data)).toEqual([
+      expect.objectContaining({ tenantId: t.id, unregisteredVms: 3, requestId: 'close-1' }),
+    ]);
     const list = await ops(t.id);
     expect((await getOp(list[0].id)).steps!.map((x) => `${x.step}:${x.status}`)).toEqual([
       'release-agents:succeeded',
@@ -232,7 +356,12 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
       'delete-virtual-server:skipped',
       'shred-secrets:succeeded',
     ]);
-    expect(list.map((o) => `${o.kind}:${o.state}`)).toEqual(['deprovision:succeeded', 'resume:succeeded', 'suspend:succeeded', 'onboard:succeeded']);
+    expect(list.map((o) => `${o.kind}:${o.state}`)).toEqual([
+      'deprovision:succeeded',
+      'resume:succeeded',
+      'suspend:succeeded',
+      'onboard:succeeded',
+    ]);
     expect(list[0].requester).toBe('order-system:order-system-e2e');
 
     // the record stays; nothing more can run on it
@@ -242,17 +371,24 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
   }, 240_000);
 
   it.each(['UnregisterVm', 'DeactivateTenant', 'DeleteTenant'])(
-    'kill -9 of tenant-service between a deprovision step\'s %s call and its commit: the deprovision finishes, no external effect twice',
+    "kill -9 of tenant-service between a deprovision step's %s call and its commit: the deprovision finishes, no external effect twice",
     async (held) => {
       const t = await onboard(`crash-${held.toLowerCase()}`, 2);
       const ready = await waitLifecycle(t.id, 'active');
       const vsId = Number(ready.virtualAdministrationServer!.id);
-      const before = { del: await calls('DeleteTenant'), unregister: await calls('UnregisterVm'), deactivate: await calls('DeactivateTenant'), delVs: await calls('VServers.DelVServer') };
+      const before = {
+        del: await calls('DeleteTenant'),
+        unregister: await calls('UnregisterVm'),
+        deactivate: await calls('DeactivateTenant'),
+        delVs: await calls('VServers.DelVServer'),
+      };
       await faults({ holdAnswer: { remaining: 1, ms: 8000, methods: [held] } });
       const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test' });
       expect(res.status).toBe(202);
       const op = (await res.json()) as Operation;
-      const counter = { UnregisterVm: 'unregister', DeactivateTenant: 'deactivate', DeleteTenant: 'del' }[held] as keyof typeof before;
+      const counter = { UnregisterVm: 'unregister', DeactivateTenant: 'deactivate', DeleteTenant: 'del' }[
+        held
+      ] as keyof typeof before;
       await eventually(async () => ((await calls(held)) > before[counter] ? true : undefined), 30_000, 20);
       await platform.crashAndRestart('tenant-service');
       await waitOp(op.id, 'succeeded', 120_000);
@@ -271,10 +407,14 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
   it('deprovision of a tenant whose onboarding failed after step 1 removes the tenant and the virtual server', async () => {
     // Its VMs are unknown to the KSC: agent installation fails for all of them, after the tenant and vAS exist.
     const t = await onboard('halfway', 1, false);
-    const failed = await eventually(async () => {
-      const v = await getTenant(t.id);
-      return v.status === 'failed' ? v : undefined;
-    }, 90_000, 200);
+    const failed = await eventually(
+      async () => {
+        const v = await getTenant(t.id);
+        return v.status === 'failed' ? v : undefined;
+      },
+      90_000,
+      200,
+    );
     expect(failed.lifecycle).toBe('failed');
     const isId = failed.integrationServerTenantId!;
     const vsId = Number(failed.virtualAdministrationServer!.id);
@@ -294,13 +434,24 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const t = await onboard('orphan', 1, false);
     await eventually(async () => ((await getTenant(t.id)).status === 'failed' ? true : undefined), 90_000, 200);
     const prefix = `Orphan ${randomUUID().slice(0, 8)}`;
-    expect((await fetch(`${admin()}/sites/site-1/ksc/vservers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 1, namePrefix: prefix }) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${admin()}/sites/site-1/ksc/vservers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ count: 1, namePrefix: prefix }),
+        })
+      ).status,
+    ).toBe(201);
     const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
     await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [String(orphan.id), t.id]);
     const before = await calls('VServers.DelVServer');
     const res = await post(`/v1/tenants/${t.id}/deprovision`, {});
     const op = await waitOp(((await res.json()) as Operation).id);
-    expect(op.steps!.find((x) => x.step === 'delete-virtual-server')).toMatchObject({ status: 'succeeded', detail: { virtualServerId: orphan.id, deleted: true } });
+    expect(op.steps!.find((x) => x.step === 'delete-virtual-server')).toMatchObject({
+      status: 'succeeded',
+      detail: { virtualServerId: orphan.id, deleted: true },
+    });
     expect((await simState()).ksc.virtualServers.some((v) => v.id === orphan.id)).toBe(false);
     expect((await calls('VServers.DelVServer')) - before).toBe(1);
   }, 180_000);
@@ -308,13 +459,22 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
   it('a suspend whose deactivation task fails ends failed (TenantOperationFailed, lifecycle unchanged); a retry completes it', async () => {
     const t = await onboard('retry', 1);
     await waitLifecycle(t.id, 'active');
-    await faults({ taskFailures: { ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated', remaining: 1 } } });
+    await faults({
+      taskFailures: { ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated', remaining: 1 } },
+    });
     const res = await post(`/v1/tenants/${t.id}/suspend`, { reason: 'retry test' });
     const op = (await res.json()) as Operation;
     const failed = await waitOp(op.id, 'failed');
     expect(failed.steps).toEqual([expect.objectContaining({ step: 'deactivate', status: 'failed' })]);
     expect((await getTenant(t.id)).lifecycle).toBe('active');
-    await eventually(async () => (await eventsOf('com.tpo.tenant-operation-failed.v1')).find((e) => (e.data as { operationId: string }).operationId === op.id), 30_000, 200);
+    await eventually(
+      async () =>
+        (await eventsOf('com.tpo.tenant-operation-failed.v1')).find(
+          (e) => (e.data as { operationId: string }).operationId === op.id,
+        ),
+      30_000,
+      200,
+    );
     const retried = await post(`/v1/operations/${op.id}/retry`);
     expect(retried.status).toBe(202);
     await waitOp(op.id);
@@ -322,7 +482,7 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect((await post(`/v1/operations/${op.id}/retry`)).status).toBe(409);
   }, 120_000);
 
-  it('bad input for VMs: empty list, a BIOS id of another tenant, a VM not the tenant\'s, unknown tenant: 4xx with the reason, no partial change', async () => {
+  it("bad input for VMs: empty list, a BIOS id of another tenant, a VM not the tenant's, unknown tenant: 4xx with the reason, no partial change", async () => {
     const a = await onboard('own-a', 1);
     const b = await onboard('own-b', 1);
     await waitLifecycle(a.id, 'active');
@@ -330,9 +490,13 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     const empty = await post(`/v1/tenants/${a.id}/vms`, { vms: [] });
     expect(empty.status).toBe(400);
     const fresh = vmsFor('own-new', 1)[0];
-    const stolen = await post(`/v1/tenants/${a.id}/vms`, { vms: [fresh, { ...vmsFor('own-x', 1)[0], biosUuid: b.vms[0].biosUuid }] });
+    const stolen = await post(`/v1/tenants/${a.id}/vms`, {
+      vms: [fresh, { ...vmsFor('own-x', 1)[0], biosUuid: b.vms[0].biosUuid }],
+    });
     expect(stolen.status).toBe(409);
-    expect(((await stolen.json()) as { error: { code: string; details: { biosUuids: string[] } } }).error).toMatchObject({ code: 'VM_OWNED_BY_ANOTHER_TENANT', details: { biosUuids: [b.vms[0].biosUuid] } });
+    expect(
+      ((await stolen.json()) as { error: { code: string; details: { biosUuids: string[] } } }).error,
+    ).toMatchObject({ code: 'VM_OWNED_BY_ANOTHER_TENANT', details: { biosUuids: [b.vms[0].biosUuid] } });
     const notMine = await post(`/v1/tenants/${a.id}/vms/remove`, { biosUuids: [a.vms[0].biosUuid, b.vms[0].biosUuid] });
     expect(notMine.status).toBe(404);
     expect(((await notMine.json()) as { error: { code: string } }).error.code).toBe('VM_NOT_IN_TENANT');
@@ -341,7 +505,9 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     // nothing changed: no operation but the onboarding, both VMs still registered to their tenants
     expect((await ops(a.id)).map((o) => o.kind)).toEqual(['onboard']);
     const sim = await simState();
-    expect(sim.integrationServer.vms.filter((v) => v.biosId === a.vms[0].biosUuid || v.biosId === b.vms[0].biosUuid)).toHaveLength(2);
+    expect(
+      sim.integrationServer.vms.filter((v) => v.biosId === a.vms[0].biosUuid || v.biosId === b.vms[0].biosUuid),
+    ).toHaveLength(2);
   }, 120_000);
 
   it('bad input: unknown tenant (404 / rejection event), not active, invalid body; nothing changes', async () => {
@@ -350,7 +516,14 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect((await fetch(`${tenantUrl()}/v1/operations/${randomUUID()}`, { headers: auth })).status).toBe(404);
     expect((await post(`/v1/tenants/${unknown}/deprovision`, { requestId: 'has spaces' })).status).toBe(400);
     await publish(TenantSuspendRequested, { tenantId: unknown, requestId: 'sus-unknown' });
-    const rejected = await eventually(async () => (await eventsOf('com.tpo.tenant-operation-rejected.v1')).find((e) => (e.data as { requestId?: string }).requestId === 'sus-unknown'), 30_000, 200);
+    const rejected = await eventually(
+      async () =>
+        (await eventsOf('com.tpo.tenant-operation-rejected.v1')).find(
+          (e) => (e.data as { requestId?: string }).requestId === 'sus-unknown',
+        ),
+      30_000,
+      200,
+    );
     expect(rejected.data).toMatchObject({ kind: 'suspend', code: 'TENANT_NOT_FOUND' });
     // resume of an active tenant
     const t = await onboard('bad', 1);

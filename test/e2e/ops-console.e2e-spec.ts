@@ -30,19 +30,34 @@ describe('ops console in headless Chromium against the running platform', () => 
       orderId: `oc-${id}`,
       tenantName: `Console ${id}`,
       adminAccountName: `oc-${id}`,
-      vms: Array.from({ length: vmCount }, (_, i) => ({ biosUuid: randomUUID(), name: `oc-${id}-${i}`, osFamily: 'linux', address: `10.8.0.${i + 1}` })),
+      vms: Array.from({ length: vmCount }, (_, i) => ({
+        biosUuid: randomUUID(),
+        name: `oc-${id}-${i}`,
+        osFamily: 'linux',
+        address: `10.8.0.${i + 1}`,
+      })),
     };
     await fetch(`${platform.simulator.adminUrl}/sites/site-1/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }),
+      body: JSON.stringify({
+        hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+      }),
     });
-    const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...(await authHeaders('admin')), 'content-type': 'application/json' }, body: JSON.stringify(o) });
+    const res = await fetch(`${platform.url('tenant-service')}/v1/tenants`, {
+      method: 'POST',
+      headers: { ...(await authHeaders('admin')), 'content-type': 'application/json' },
+      body: JSON.stringify(o),
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as { id: string };
   };
   const setFaults = (faults: Record<string, unknown>) =>
-    fetch(`${platform.simulator.adminUrl}/sites/site-1/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    fetch(`${platform.simulator.adminUrl}/sites/site-1/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
   const signIn = async (token: string) => {
     await page.goto(consoleUrl());
     await page.locator('#credential').fill(token);
@@ -54,7 +69,10 @@ describe('ops console in headless Chromium against the running platform', () => 
     const executablePath = chromiumPath();
     nc = await natsConnect();
     platform = await startTestPlatform(nc, { sites: 1, portBase: 3825, consolePort: 3834 });
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   }, 180_000);
 
@@ -77,17 +95,29 @@ describe('ops console in headless Chromium against the running platform', () => 
       expect(await row(t.id).locator(`td[data-step="${step}"]`).getAttribute('data-step-status')).toBe('succeeded');
       expect(await row(t.id).locator(`td[data-step="${step}"] .elapsed`).textContent()).toMatch(/^\d+\.\d s$/);
     }
-    await page.locator('#sites tr[data-site-id="site-1"] [data-headroom]').filter({ hasText: /of 100000 VMs/ }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('#sites tr[data-site-id="site-1"] [data-headroom]')
+      .filter({ hasText: /of 100000 VMs/ })
+      .waitFor({ timeout: 10_000 });
     // The platform reports each site's preflight (issue 8): the sites view shows it.
-    await page.locator('#sites tr[data-site-id="site-1"] td[data-preflight="passed"]').filter({ hasText: /^passed/ }).waitFor({ timeout: 20_000 });
+    await page
+      .locator('#sites tr[data-site-id="site-1"] td[data-preflight="passed"]')
+      .filter({ hasText: /^passed/ })
+      .waitFor({ timeout: 20_000 });
   }, 120_000);
 
   it('a failed step shows its reason; Retry (operator) resumes it to "ready"; the screenshot is saved', async () => {
-    await setFaults({ taskFailures: { ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated activation failure', remaining: 1 } } });
+    await setFaults({
+      taskFailures: {
+        ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated activation failure', remaining: 1 },
+      },
+    });
     const t = await order(2);
     const failed = page.locator(`tr[data-tenant-id="${t.id}"][data-status="failed"]`);
     await failed.waitFor({ timeout: 60_000 });
-    expect(await failed.locator('.failure').textContent()).toMatch(/KSC_ConnectionLost: simulated activation failure \(at activate\)/);
+    expect(await failed.locator('.failure').textContent()).toMatch(
+      /KSC_ConnectionLost: simulated activation failure \(at activate\)/,
+    );
     expect(await failed.locator('td[data-step="activate"]').getAttribute('data-step-status')).toBe('failed');
     await setFaults({ taskFailures: {} });
     const dir = resolve(ROOT_DIR, '.local');
@@ -101,7 +131,17 @@ describe('ops console in headless Chromium against the running platform', () => 
 
   it('a dead letter appears with Replay; a replay the platform refuses shows its message in the page', async () => {
     const tenantId = randomUUID();
-    const poison = { specversion: '1.0', id: randomUUID(), type: 'com.tpo.tenant-created.v1', source: 'test', time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), tenantid: tenantId, data: { tenantId } };
+    const poison = {
+      specversion: '1.0',
+      id: randomUUID(),
+      type: 'com.tpo.tenant-created.v1',
+      source: 'test',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      correlationid: randomUUID(),
+      tenantid: tenantId,
+      data: { tenantId },
+    };
     nc.publish(`${platform.messaging.prefix}.evt.tenant-created.v1`, JSON.stringify(poison));
     const letter = page.locator('#dead-letters tr[data-dead-letter-id]').filter({ hasText: tenantId });
     await letter.waitFor({ timeout: 30_000 });
@@ -114,7 +154,11 @@ describe('ops console in headless Chromium against the running platform', () => 
   }, 60_000);
 
   it('a viewer sees the same tenants but no Retry or Replay button', async () => {
-    await setFaults({ taskFailures: { ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated again', remaining: 1 } } });
+    await setFaults({
+      taskFailures: {
+        ChangeTenantActivation: { code: 'KSC_ConnectionLost', message: 'simulated again', remaining: 1 },
+      },
+    });
     const t = await order(1);
     await page.locator('#who .link').click(); // sign out
     await signIn(await tokenFor('viewer'));
@@ -139,10 +183,14 @@ describe('ops console in headless Chromium against the running platform', () => 
     await page.locator('form#sign-in .notice').waitFor({ timeout: 15_000 });
     expect(await page.locator('form#sign-in .notice').textContent()).toMatch(/expired/);
     // The console forwards only its allow-list; anything else is the platform's 404 message.
-    const refused = await fetch(`${consoleUrl()}/api/svc/tenant-service/v1/audit`, { headers: await authHeaders('admin') });
+    const refused = await fetch(`${consoleUrl()}/api/svc/tenant-service/v1/audit`, {
+      headers: await authHeaders('admin'),
+    });
     expect(refused.status).toBe(404);
     const body = await refused.text();
-    expect(JSON.parse(body)).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/not available in the console/) } });
+    expect(JSON.parse(body)).toMatchObject({
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/not available in the console/) },
+    });
     expect(body).not.toMatch(/\bat .*\.js:\d+/);
   }, 60_000);
 });

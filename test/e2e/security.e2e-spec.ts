@@ -16,10 +16,20 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
   const services = testLayout().services.map((s) => s.name);
   const url = (service: string, path: string) => `${platform.url(service)}${path}`;
   const tenantsUrl = (path = '') => url('tenant-service', `/v1/tenants${path}`);
-  const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (body: unknown, headers: Record<string, string> = {}) => ({
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const order = (extra: Record<string, unknown> = {}) => {
     const id = randomUUID().slice(0, 8);
-    return { orderId: `sec-${id}`, tenantName: `Sec ${id}`, adminAccountName: `sec-${id}`, vms: [{ biosUuid: randomUUID(), name: `sec-${id}`, osFamily: 'linux', address: '10.0.0.1' }], ...extra };
+    return {
+      orderId: `sec-${id}`,
+      tenantName: `Sec ${id}`,
+      adminAccountName: `sec-${id}`,
+      vms: [{ biosUuid: randomUUID(), name: `sec-${id}`, osFamily: 'linux', address: '10.0.0.1' }],
+      ...extra,
+    };
   };
   let readyTenant: { id: string; siteId: string };
 
@@ -34,11 +44,27 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     // One tenant onboarded to the end, for BOLA and the secret checks.
     const o = order();
     for (const site of ['site-1', 'site-2']) {
-      await fetch(`${platform.simulator.adminUrl}/sites/${site}/ksc/hosts`, { ...json({ hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })) }) });
+      await fetch(`${platform.simulator.adminUrl}/sites/${site}/ksc/hosts`, {
+        ...json({
+          hosts: o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+        }),
+      });
     }
-    const created = (await (await fetch(tenantsUrl(), json(o, await authHeaders('admin')))).json()) as { id: string; siteId: string };
+    const created = (await (await fetch(tenantsUrl(), json(o, await authHeaders('admin')))).json()) as {
+      id: string;
+      siteId: string;
+    };
     readyTenant = created;
-    await eventually(async () => ((await (await fetch(tenantsUrl(`/${created.id}`), { headers: await authHeaders('viewer') })).json()) as { status: string }).status === 'ready', 60_000, 200);
+    await eventually(
+      async () =>
+        (
+          (await (await fetch(tenantsUrl(`/${created.id}`), { headers: await authHeaders('viewer') })).json()) as {
+            status: string;
+          }
+        ).status === 'ready',
+      60_000,
+      200,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -69,15 +95,29 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const viewer = await authHeaders('viewer');
     let checked = 0;
     for (const service of services) {
-      const routes = (await (await fetch(url(service, '/v1/routes'), { headers: await authHeaders('admin') })).json()) as { method: string; path: string; access: string }[];
+      const routes = (await (
+        await fetch(url(service, '/v1/routes'), { headers: await authHeaders('admin') })
+      ).json()) as { method: string; path: string; access: string }[];
       expect(routes.length).toBeGreaterThan(3);
       expect((await fetch(url(service, '/v1/routes'), { headers: viewer })).status).toBe(403);
       for (const r of routes.filter((x) => x.method !== 'GET')) {
-        expect({ service, route: `${r.method} ${r.path}`, access: r.access }).toEqual({ service, route: `${r.method} ${r.path}`, access: expect.stringMatching(/^(operator|admin|public)$/) });
+        expect({ service, route: `${r.method} ${r.path}`, access: r.access }).toEqual({
+          service,
+          route: `${r.method} ${r.path}`,
+          access: expect.stringMatching(/^(operator|admin|public)$/),
+        });
         if (r.access === 'public') continue;
         const path = r.path.replace(/:[A-Za-z]+/g, randomUUID());
-        const res = await fetch(url(service, path), { method: r.method, headers: { ...viewer, 'content-type': 'application/json' }, body: '{}' });
-        expect({ service, route: `${r.method} ${r.path}`, status: res.status }).toEqual({ service, route: `${r.method} ${r.path}`, status: 403 });
+        const res = await fetch(url(service, path), {
+          method: r.method,
+          headers: { ...viewer, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect({ service, route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+          service,
+          route: `${r.method} ${r.path}`,
+          status: 403,
+        });
         checked++;
       }
     }
@@ -85,18 +125,34 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
   });
 
   it('S4: reveal is admin-only (operator 403), once (then 410), and 410 after its window expired', async () => {
-    expect((await fetch(tenantsUrl(`/${readyTenant.id}/credentials/reveal`), { method: 'POST', headers: await authHeaders('operator') })).status).toBe(403);
+    expect(
+      (
+        await fetch(tenantsUrl(`/${readyTenant.id}/credentials/reveal`), {
+          method: 'POST',
+          headers: await authHeaders('operator'),
+        })
+      ).status,
+    ).toBe(403);
     // Move the reveal window into the past, as if 72 h had gone by.
     const pg = new Client({ connectionString: testDatabaseUrl('tenant-service') });
     await pg.connect();
-    await pg.query(`UPDATE tenant_secret SET reveal_expires_at = now() - interval '1 minute' WHERE tenant_id = $1`, [readyTenant.id]);
-    const expired = await fetch(tenantsUrl(`/${readyTenant.id}/credentials/reveal`), { method: 'POST', headers: await authHeaders('admin') });
+    await pg.query(`UPDATE tenant_secret SET reveal_expires_at = now() - interval '1 minute' WHERE tenant_id = $1`, [
+      readyTenant.id,
+    ]);
+    const expired = await fetch(tenantsUrl(`/${readyTenant.id}/credentials/reveal`), {
+      method: 'POST',
+      headers: await authHeaders('admin'),
+    });
     expect(expired.status).toBe(410);
-    const [row] = (await pg.query(`SELECT sealed, destroy_reason FROM tenant_secret WHERE tenant_id = $1`, [readyTenant.id])).rows;
+    const [row] = (
+      await pg.query(`SELECT sealed, destroy_reason FROM tenant_secret WHERE tenant_id = $1`, [readyTenant.id])
+    ).rows;
     await pg.end();
     expect(row).toEqual({ sealed: null, destroy_reason: 'reveal window expired' });
     // The tenant is flagged: its admin password must be reset in KSC.
-    const detail = (await (await fetch(tenantsUrl(`/${readyTenant.id}`), { headers: await authHeaders('viewer') })).json()) as { initialAdminPassword: { state: string } };
+    const detail = (await (
+      await fetch(tenantsUrl(`/${readyTenant.id}`), { headers: await authHeaders('viewer') })
+    ).json()) as { initialAdminPassword: { state: string } };
     expect(detail.initialAdminPassword.state).toBe('reset-required');
   });
 
@@ -105,7 +161,9 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const scoped = await authHeaders('admin', { sites: [other] });
     expect((await fetch(tenantsUrl(`/${readyTenant.id}`), { headers: scoped })).status).toBe(404);
     expect((await fetch(tenantsUrl(`/${readyTenant.id}/retry`), { method: 'POST', headers: scoped })).status).toBe(404);
-    const list = (await (await fetch(tenantsUrl('?limit=100'), { headers: scoped })).json()) as { items: { id: string }[] };
+    const list = (await (await fetch(tenantsUrl('?limit=100'), { headers: scoped })).json()) as {
+      items: { id: string }[];
+    };
     expect(list.items.map((t) => t.id)).not.toContain(readyTenant.id);
     expect((await fetch(tenantsUrl(`/${randomUUID()}`), { headers: await authHeaders('admin') })).status).toBe(404);
   });
@@ -125,14 +183,28 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
 
   it('API4: oversized bodies get 413, too many VMs and oversized pages 400, and the reveal endpoint is rate-limited (429)', async () => {
     const admin = await authHeaders('admin');
-    const big = await fetch(tenantsUrl(), { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(300_000) }) });
+    const big = await fetch(tenantsUrl(), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(300_000) }),
+    });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
-    const many = order({ vms: Array.from({ length: 501 }, (_, i) => ({ biosUuid: randomUUID(), name: `v${i}`, osFamily: 'linux', address: '10.0.0.1' })) });
+    const many = order({
+      vms: Array.from({ length: 501 }, (_, i) => ({
+        biosUuid: randomUUID(),
+        name: `v${i}`,
+        osFamily: 'linux',
+        address: '10.0.0.1',
+      })),
+    });
     expect((await fetch(tenantsUrl(), json(many, admin))).status).toBe(400);
     expect((await fetch(tenantsUrl('?limit=1000'), { headers: admin })).status).toBe(400);
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await fetch(tenantsUrl(`/${randomUUID()}/credentials/reveal`), { method: 'POST', headers: admin })).status);
+    for (let i = 0; i < 12; i++)
+      statuses.push(
+        (await fetch(tenantsUrl(`/${randomUUID()}/credentials/reveal`), { method: 'POST', headers: admin })).status,
+      );
     expect(statuses).toContain(429);
   });
 
@@ -145,16 +217,27 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
       integrationServer: { url: isUrl, username: 'multitenancy', password: 'x', addressForAgents: '10.0.0.1' },
       ksc: { url: 'https://10.0.0.2:13299', username: 'svc', password: 'y', publicAddress: 'ksc.example' },
     });
-    for (const bad of ['https://169.254.169.254', 'https://169.254.1.1:7271', 'file:///etc/passwd', 'http://10.0.0.3:7271']) {
+    for (const bad of [
+      'https://169.254.169.254',
+      'https://169.254.1.1:7271',
+      'file:///etc/passwd',
+      'http://10.0.0.3:7271',
+    ]) {
       const res = await fetch(url('tenant-service', '/v1/sites'), json(site(bad), admin));
       expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
     }
-    expect((await fetch(url('tenant-service', '/v1/sites'), json(site('https://10.0.0.3:7271'), admin))).status).toBe(201);
+    expect((await fetch(url('tenant-service', '/v1/sites'), json(site('https://10.0.0.3:7271'), admin))).status).toBe(
+      201,
+    );
   });
 
   it('API8: error bodies carry no stack traces; security headers are set; no CORS for other origins', async () => {
     const admin = await authHeaders('admin');
-    const malformed = await fetch(tenantsUrl(), { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: '{"orderId": ' });
+    const malformed = await fetch(tenantsUrl(), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: '{"orderId": ',
+    });
     expect(malformed.status).toBe(400);
     const text = await malformed.text();
     expect(text).not.toMatch(/at .*\.js:\d+|node_modules|stack/i);
@@ -170,13 +253,25 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const admin = await authHeaders('admin');
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['V1 unknown top-level property', order({ surprise: 1 }), /property surprise should not exist/],
-      ['V2 unknown nested property', order({ vms: [{ biosUuid: randomUUID(), name: 'a', osFamily: 'linux', address: '10.0.0.1', extra: true }] }), /vms\.0\.property extra should not exist/],
-      ['V3 wrong type in a nested item', order({ vms: [{ biosUuid: randomUUID(), name: 42, osFamily: 'linux', address: '10.0.0.1' }] }), /vms\.0\.name/],
+      [
+        'V2 unknown nested property',
+        order({ vms: [{ biosUuid: randomUUID(), name: 'a', osFamily: 'linux', address: '10.0.0.1', extra: true }] }),
+        /vms\.0\.property extra should not exist/,
+      ],
+      [
+        'V3 wrong type in a nested item',
+        order({ vms: [{ biosUuid: randomUUID(), name: 42, osFamily: 'linux', address: '10.0.0.1' }] }),
+        /vms\.0\.name/,
+      ],
       ['V4 control characters', order({ tenantName: 'bad\u0007name' }), /tenantName/],
       ['V4 CDATA terminator', order({ tenantName: 'x]]>y' }), /tenantName/],
       ['V4 markup', order({ tenantName: '<b>x</b>' }), /tenantName/],
       ['V4 too long', order({ tenantName: 'a'.repeat(65) }), /tenantName/],
-      ['V5 BIOS id format', order({ vms: [{ biosUuid: '1234', name: 'a', osFamily: 'linux', address: '10.0.0.1' }] }), /vms\.0\.biosUuid/],
+      [
+        'V5 BIOS id format',
+        order({ vms: [{ biosUuid: '1234', name: 'a', osFamily: 'linux', address: '10.0.0.1' }] }),
+        /vms\.0\.biosUuid/,
+      ],
     ];
     for (const [name, body, expected] of cases) {
       const res = await fetch(tenantsUrl(), json(body, admin));
@@ -186,10 +281,16 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
   });
 
   it('audit: admin actions are recorded with who, what, when and from where, queryable by admins only', async () => {
-    const rows = (await (await fetch(url('tenant-service', '/v1/audit?limit=100'), { headers: await authHeaders('admin') })).json()) as { items: { actor: string; action: string; outcome: number; sourceIp: string | null }[] };
-    expect(rows.items.find((r) => r.action === 'POST /v1/tenants/:id/credentials/reveal' && r.outcome === 410)).toMatchObject({ actor: 'test-admin', sourceIp: expect.any(String) });
+    const rows = (await (
+      await fetch(url('tenant-service', '/v1/audit?limit=100'), { headers: await authHeaders('admin') })
+    ).json()) as { items: { actor: string; action: string; outcome: number; sourceIp: string | null }[] };
+    expect(
+      rows.items.find((r) => r.action === 'POST /v1/tenants/:id/credentials/reveal' && r.outcome === 410),
+    ).toMatchObject({ actor: 'test-admin', sourceIp: expect.any(String) });
     expect(rows.items.find((r) => r.action === 'POST /v1/tenants' && r.outcome === 202)).toBeDefined();
-    expect((await fetch(url('tenant-service', '/v1/audit'), { headers: await authHeaders('operator') })).status).toBe(403);
+    expect((await fetch(url('tenant-service', '/v1/audit'), { headers: await authHeaders('operator') })).status).toBe(
+      403,
+    );
     void tokenFor;
   });
 });

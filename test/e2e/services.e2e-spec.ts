@@ -16,10 +16,14 @@ interface Proc {
 }
 
 function spawnService(name: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/apps/${name}/src/main.js`)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/apps/${name}/src/main.js`)],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
@@ -40,7 +44,11 @@ describe('service processes (compiled, as deployed)', () => {
   });
 
   it('booting with an invalid env var exits non-zero and names the variable', async () => {
-    const p = spawnService('tenant-service', { ...serviceEnv(layout, tenant), HTTP_PORT: 'eighty', NATS_URL: 'http://nats' });
+    const p = spawnService('tenant-service', {
+      ...serviceEnv(layout, tenant),
+      HTTP_PORT: 'eighty',
+      NATS_URL: 'http://nats',
+    });
     expect(await p.exit).toBe(78);
     const out = p.output.join('');
     expect(out).toMatch(/HTTP_PORT is invalid/);
@@ -64,12 +72,18 @@ describe('service processes (compiled, as deployed)', () => {
         procs.push(
           spawnService(
             s.name,
-            serviceEnv(layout, { ...s, port: 3700 + i }, { NATS_URL, NATS_STREAM: messaging.stream, NATS_SUBJECT_PREFIX: messaging.prefix, LOG_LEVEL: 'info' }),
+            serviceEnv(
+              layout,
+              { ...s, port: 3700 + i },
+              { NATS_URL, NATS_STREAM: messaging.stream, NATS_SUBJECT_PREFIX: messaging.prefix, LOG_LEVEL: 'info' },
+            ),
           ),
         );
       });
       await Promise.all(
-        procs.map((p) => eventually(async () => (await fetch(`http://127.0.0.1:${p.port}/health/ready`)).ok, 30_000, 200)),
+        procs.map((p) =>
+          eventually(async () => (await fetch(`http://127.0.0.1:${p.port}/health/ready`)).ok, 30_000, 200),
+        ),
       );
     }, 60_000);
 
@@ -83,7 +97,11 @@ describe('service processes (compiled, as deployed)', () => {
       const correlationId = `e2e-${Date.now()}`;
       const res = await fetch(`http://127.0.0.1:${procs[0].port}/v1/backbone/pings`, {
         method: 'POST',
-        headers: { ...(await authHeaders('operator')), 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        headers: {
+          ...(await authHeaders('operator')),
+          'content-type': 'application/json',
+          'x-correlation-id': correlationId,
+        },
         body: JSON.stringify({ note: 'e2e' }),
       });
       expect(res.status).toBe(201);
@@ -92,13 +110,21 @@ describe('service processes (compiled, as deployed)', () => {
       for (const [hop, name] of route.entries()) {
         const p = procs.find((x) => x.name === name)!;
         await eventually(async () => {
-          const body = (await (await fetch(`http://127.0.0.1:${p.port}/v1/backbone/pings/${pingId}`, { headers: await authHeaders('viewer') })).json()) as { hops: { hop: number }[] };
+          const body = (await (
+            await fetch(`http://127.0.0.1:${p.port}/v1/backbone/pings/${pingId}`, {
+              headers: await authHeaders('viewer'),
+            })
+          ).json()) as { hops: { hop: number }[] };
           return body.hops.some((h) => h.hop === hop);
         });
       }
       // Every hop's emitted event kept the correlation id; each one's causation is the event before it.
       for (const s of layout.services) {
-        const rows = await sql<{ c: string }>(s.name, `SELECT envelope->>'correlationid' AS c FROM outbox WHERE envelope->'data'->>'pingId' = $1`, [pingId]);
+        const rows = await sql<{ c: string }>(
+          s.name,
+          `SELECT envelope->>'correlationid' AS c FROM outbox WHERE envelope->'data'->>'pingId' = $1`,
+          [pingId],
+        );
         for (const r of rows) expect(r.c).toBe(correlationId);
       }
       const logs = procs.flatMap((p) => p.output.join('').split('\n')).filter((l) => l.includes(correlationId));

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AgentsInstalled, AgentsInstalledV1, EventEnvelope, OnboardingRetryRequested, OnboardingStepFailed, OnboardingStepFailedV1, SvmConfigured, SvmConfiguredV1 } from '@tpo/contracts';
+import {
+  AgentsInstalled,
+  AgentsInstalledV1,
+  EventEnvelope,
+  OnboardingRetryRequested,
+  OnboardingStepFailed,
+  OnboardingStepFailedV1,
+  SvmConfigured,
+  SvmConfiguredV1,
+} from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { LIGHT_AGENT_PRODUCTS, NETWORK_AGENT_PRODUCT, SEED_LIGHT_AGENT, Site } from '@tpo/kaspersky-simulator';
 import { NatsConnection } from 'nats';
@@ -33,11 +42,24 @@ interface Tenant {
 }
 
 function envelope<T>(type: string, data: T, source: string): EventEnvelope<T> {
-  return { specversion: '1.0', id: randomUUID(), type, source, time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), data };
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type,
+    source,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: randomUUID(),
+    data,
+  };
 }
 
 async function outboxEvents<T>(type: string, tenantId: string): Promise<T[]> {
-  const rows = await sql<{ envelope: EventEnvelope<T> }>(SERVICE, `SELECT envelope FROM outbox WHERE envelope->>'type' = $1 AND envelope->'data'->>'tenantId' = $2 ORDER BY seq`, [type, tenantId]);
+  const rows = await sql<{ envelope: EventEnvelope<T> }>(
+    SERVICE,
+    `SELECT envelope FROM outbox WHERE envelope->>'type' = $1 AND envelope->'data'->>'tenantId' = $2 ORDER BY seq`,
+    [type, tenantId],
+  );
   return rows.map((r) => r.envelope.data);
 }
 
@@ -54,13 +76,22 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   /** A Complete tenant (vAS + admin) through the Integration Server, and its VMs (even index Windows, odd Linux), seeded as `seed` says. */
   const newTenant = async (vmCount: number, seed: (index: number) => Seed = () => 'managed'): Promise<Tenant> => {
     const name = `acme-${randomUUID().slice(0, 8)}`;
-    const handle = await is.createTenant({ name, type: 'Complete', vKsc: { name: `${name}-admin`, password: 'S3cure!Passw0rd' } });
+    const handle = await is.createTenant({
+      name,
+      type: 'Complete',
+      vKsc: { name: `${name}-admin`, password: 'S3cure!Passw0rd' },
+    });
     const task = await is.waitForTask(handle.taskId, { initialDelayMs: 20, maxDelayMs: 50, deadlineMs: 10_000 });
     const isTenant = task.result!.tenant!;
     const vsId = Number(isTenant.vKsc!.id);
     const vServerName = site.ksc.vservers.get(vsId)!.dn;
     const net = ++subnet;
-    const vms: Vm[] = Array.from({ length: vmCount }, (_, i) => ({ biosUuid: randomUUID(), name: `${name}-vm${i + 1}`, osFamily: i % 2 ? 'linux' : 'windows', address: `10.${net}.0.${i + 1}` }));
+    const vms: Vm[] = Array.from({ length: vmCount }, (_, i) => ({
+      biosUuid: randomUUID(),
+      name: `${name}-vm${i + 1}`,
+      osFamily: i % 2 ? 'linux' : 'windows',
+      address: `10.${net}.0.${i + 1}`,
+    }));
     vms.forEach((vm, i) => seedVm(vm, seed(i)));
     const data: SvmConfiguredV1 = {
       tenantId: randomUUID(),
@@ -86,7 +117,8 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   const seedVm = (vm: Vm, how: Seed) => {
     if (how === 'none') return;
     const fqdn = `${vm.name}.acme.local`;
-    if (how !== 'managed') site.ksc.addNetworkMachine({ ip: vm.address, name: vm.name, fqdn, biosId: vm.biosUuid, osFamily: vm.osFamily });
+    if (how !== 'managed')
+      site.ksc.addNetworkMachine({ ip: vm.address, name: vm.name, fqdn, biosId: vm.biosUuid, osFamily: vm.osFamily });
     if (how === 'network') return;
     site.ksc.addHost(0, {
       groupId: how === 'managed' ? 0 : 1,
@@ -104,9 +136,17 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   const lightAgentOf = (vm: Vm) => SEED_LIGHT_AGENT[vm.osFamily].product;
   /** The VM's device in the tenant's vAS (by BIOS id, which the simulator keeps across moves). */
   const vasHostOf = (t: Tenant, vm: Vm) => site.ksc.hostsOf(t.vsId).find((h) => h.biosId === vm.biosUuid);
-  const publishSvmConfigured = (t: Tenant, e = envelope(SvmConfigured.type, t.data, 'svm-config-service')) => clientFor(nc, messaging).publishEvent(SvmConfigured, e);
+  const publishSvmConfigured = (t: Tenant, e = envelope(SvmConfigured.type, t.data, 'svm-config-service')) =>
+    clientFor(nc, messaging).publishEvent(SvmConfigured, e);
   const requestRetry = (t: Tenant, attempt: number) =>
-    clientFor(nc, messaging).publishEvent(OnboardingRetryRequested, envelope(OnboardingRetryRequested.type, { tenantId: t.tenantId, step: 'install-agents' as const, attempt }, 'tenant-service'));
+    clientFor(nc, messaging).publishEvent(
+      OnboardingRetryRequested,
+      envelope(
+        OnboardingRetryRequested.type,
+        { tenantId: t.tenantId, step: 'install-agents' as const, attempt },
+        'tenant-service',
+      ),
+    );
   const installedEvents = (t: Tenant) => outboxEvents<AgentsInstalledV1>(AgentsInstalled.type, t.tenantId);
   const vasHosts = (t: Tenant) => site.ksc.hostsOf(t.vsId).filter((h) => t.vms.some((vm) => vm.name === h.dn));
   const failingHosts = (...ids: string[]) => site.faults.merge({ failingHosts: ids });
@@ -117,7 +157,12 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     fixture = await startStepFixture({
       service: SERVICE,
       messaging,
-      consumes: ['svm-configured.v1', 'onboarding-retry-requested.v1', 'agents-install-requested.v1', 'agents-release-requested.v1'],
+      consumes: [
+        'svm-configured.v1',
+        'onboarding-retry-requested.v1',
+        'agents-install-requested.v1',
+        'agents-release-requested.v1',
+      ],
       feature: AgentInstallModule,
       // Shorter asynchronous-action check delay than the default 1 s (the client floors it at 500 ms).
       prepareSite: (s) => (s.assumptions = { ...s.assumptions, kscAsyncCheckDelayMs: 500 }),
@@ -142,7 +187,13 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
 
     it('reports all five VMs installed', async () => {
       const [event] = await installedEvents(t);
-      expect(event).toMatchObject({ tenantId: t.tenantId, siteId: site.id, integrationServerTenantId: t.data.integrationServerTenantId, virtualServerName: t.vServerName, failed: [] });
+      expect(event).toMatchObject({
+        tenantId: t.tenantId,
+        siteId: site.id,
+        integrationServerTenantId: t.data.integrationServerTenantId,
+        virtualServerName: t.vServerName,
+        failed: [],
+      });
       expect(byName(event.succeeded)).toEqual(byName(t.vms.map(({ biosUuid, name }) => ({ biosUuid, name }))));
     });
 
@@ -152,14 +203,22 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(hosts).toHaveLength(5);
       for (const h of hosts) expect(h.groupId).toBe(vs.groupsId);
       // The Light Agent of each VM's own OS family, installed once.
-      for (const vm of t.vms) expect(vasHostOf(t, vm)).toMatchObject({ products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)], installs: [lightAgentOf(vm)] });
+      for (const vm of t.vms)
+        expect(vasHostOf(t, vm)).toMatchObject({
+          products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)],
+          installs: [lightAgentOf(vm)],
+        });
       expect(site.ksc.hostsOf(0).filter((h) => t.vms.some((vm) => vm.name === h.dn))).toEqual([]);
     });
 
     it('copies the Light Agent package of each OS family in use into the virtual server', () => {
       const copies = site.ksc.packagesOf(t.vsId);
-      expect(copies.map((p) => p.productName).sort()).toEqual([SEED_LIGHT_AGENT.linux.product, SEED_LIGHT_AGENT.windows.product].sort());
-      expect(copies.every((p) => p.retranslatedFrom !== undefined && site.ksc.packages.get(p.retranslatedFrom)?.vsId === 0)).toBe(true);
+      expect(copies.map((p) => p.productName).sort()).toEqual(
+        [SEED_LIGHT_AGENT.linux.product, SEED_LIGHT_AGENT.windows.product].sort(),
+      );
+      expect(
+        copies.every((p) => p.retranslatedFrom !== undefined && site.ksc.packages.get(p.retranslatedFrom)?.vsId === 0),
+      ).toBe(true);
     });
 
     it('deletes the KSC tasks it created once their results are read, and ends its sessions', () => {
@@ -170,15 +229,25 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     });
 
     it('shows each VM as installed over REST, with its device id in the virtual server', async () => {
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
+      const res = await request(svc.url)
+        .get(`/v1/installs/${t.tenantId}`)
+        .set(await authHeaders())
+        .expect(200);
       expect(res.body).toMatchObject({ tenantId: t.tenantId, step: 'install-agents', status: 'succeeded', attempt: 1 });
       expect(res.body.input).toBeUndefined();
       const ids = new Map(vasHosts(t).map((h) => [h.dn, h.hostName]));
       expect(res.body.vms).toHaveLength(5);
-      for (const vm of res.body.vms) expect(vm).toMatchObject({ status: 'succeeded', errorCode: null, detail: { vServerHostId: ids.get(vm.name) } });
-      const list = await request(svc.url).get('/v1/installs?status=succeeded&limit=100').set(await authHeaders()).expect(200);
+      for (const vm of res.body.vms)
+        expect(vm).toMatchObject({ status: 'succeeded', errorCode: null, detail: { vServerHostId: ids.get(vm.name) } });
+      const list = await request(svc.url)
+        .get('/v1/installs?status=succeeded&limit=100')
+        .set(await authHeaders())
+        .expect(200);
       expect(list.body.items.map((i: { tenantId: string }) => i.tenantId)).toContain(t.tenantId);
-      await request(svc.url).get(`/v1/installs/${randomUUID()}`).set(await authHeaders()).expect(404);
+      await request(svc.url)
+        .get(`/v1/installs/${randomUUID()}`)
+        .set(await authHeaders())
+        .expect(404);
     });
 
     it('does not run anything again when the same input arrives again', async () => {
@@ -188,12 +257,16 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(again.duplicate).toBe(true);
       const copy = envelope(SvmConfigured.type, t.data, 'svm-config-service');
       await publishSvmConfigured(t, copy);
-      await eventually(async () => (await sql(SERVICE, `SELECT 1 FROM inbox WHERE event_id = $1`, [copy.id])).length === 1);
+      await eventually(
+        async () => (await sql(SERVICE, `SELECT 1 FROM inbox WHERE event_id = $1`, [copy.id])).length === 1,
+      );
       await new Promise((r) => setTimeout(r, 500));
       expect(site.counters.get('Tasks.AddTask')).toBe(tasksBefore);
       expect(site.counters.get('Session.StartSession')).toBe(sessionsBefore);
       expect(await installedEvents(t)).toHaveLength(1);
-      const [jobs] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM job WHERE key = $1`, [t.tenantId]);
+      const [jobs] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM job WHERE key = $1`, [
+        t.tenantId,
+      ]);
       expect(jobs.n).toBe(1);
     });
   });
@@ -210,18 +283,47 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
 
     it('installs the other three and reports the two failures per VM', async () => {
       const [event] = await installedEvents(t);
-      expect(byName(event.succeeded)).toEqual(byName(t.vms.slice(0, 3).map(({ biosUuid, name }) => ({ biosUuid, name }))));
+      expect(byName(event.succeeded)).toEqual(
+        byName(t.vms.slice(0, 3).map(({ biosUuid, name }) => ({ biosUuid, name }))),
+      );
       expect(byName(event.failed)).toEqual([
-        { biosUuid: t.vms[3].biosUuid, name: t.vms[3].name, code: 'RECONNECTION_FAILED', message: expect.stringMatching(/failure/i) },
-        { biosUuid: t.vms[4].biosUuid, name: t.vms[4].name, code: 'HOST_UNREACHABLE', message: expect.stringMatching(/offline.*reachable from the Administration Server/) },
+        {
+          biosUuid: t.vms[3].biosUuid,
+          name: t.vms[3].name,
+          code: 'RECONNECTION_FAILED',
+          message: expect.stringMatching(/failure/i),
+        },
+        {
+          biosUuid: t.vms[4].biosUuid,
+          name: t.vms[4].name,
+          code: 'HOST_UNREACHABLE',
+          message: expect.stringMatching(/offline.*reachable from the Administration Server/),
+        },
       ]);
-      expect(vasHosts(t).map((h) => h.dn).sort()).toEqual(t.vms.slice(0, 3).map((vm) => vm.name).sort());
+      expect(
+        vasHosts(t)
+          .map((h) => h.dn)
+          .sort(),
+      ).toEqual(
+        t.vms
+          .slice(0, 3)
+          .map((vm) => vm.name)
+          .sort(),
+      );
       expect(site.ksc.hostsOf(0).find((h) => h.dn === t.vms[3].name)).toBeDefined();
     });
 
     it('shows the failed VMs with their code and reason over REST', async () => {
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
-      const states = Object.fromEntries(res.body.vms.map((v: { name: string; status: string; errorCode: string | null }) => [v.name, [v.status, v.errorCode]]));
+      const res = await request(svc.url)
+        .get(`/v1/installs/${t.tenantId}`)
+        .set(await authHeaders())
+        .expect(200);
+      const states = Object.fromEntries(
+        res.body.vms.map((v: { name: string; status: string; errorCode: string | null }) => [
+          v.name,
+          [v.status, v.errorCode],
+        ]),
+      );
       expect(states).toEqual({
         [t.vms[0].name]: ['succeeded', null],
         [t.vms[1].name]: ['succeeded', null],
@@ -234,11 +336,21 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
     it('on a retry redoes only the VMs that failed, keeping the installed ones as they are', async () => {
       // The step succeeded (three VMs made it), so no retry would reach it; mark it failed as a step
       // given up after a KSC outage would be left, with the installed VMs kept.
-      await sql(SERVICE, `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`, [t.tenantId]);
+      await sql(
+        SERVICE,
+        `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`,
+        [t.tenantId],
+      );
       await sql(SERVICE, `UPDATE job SET status = 'failed' WHERE kind = 'install-agents' AND key = $1`, [t.tenantId]);
       const before = new Map(vasHosts(t).map((h) => [h.dn, h.hostName]));
       // The machine is up now: the retry pushes the Network Agent to it (its record from the first try is reused).
-      site.ksc.addNetworkMachine({ ip: t.vms[4].address, name: t.vms[4].name, fqdn: t.vms[4].name, biosId: t.vms[4].biosUuid, osFamily: t.vms[4].osFamily });
+      site.ksc.addNetworkMachine({
+        ip: t.vms[4].address,
+        name: t.vms[4].name,
+        fqdn: t.vms[4].name,
+        biosId: t.vms[4].biosUuid,
+        osFamily: t.vms[4].osFamily,
+      });
       const addedBefore = site.counters.get('Tasks.AddHostToTask');
       const recordsBefore = site.counters.get('HostGroup.AddHost');
       await requestRetry(t, 2);
@@ -251,19 +363,34 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(site.counters.get('HostGroup.AddHost') - recordsBefore).toBe(0);
       for (const [dn, id] of before) expect(vasHosts(t).find((h) => h.dn === dn)?.hostName).toBe(id);
       expect(vasHosts(t).every((h) => hasLightAgent(h))).toBe(true);
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
+      const res = await request(svc.url)
+        .get(`/v1/installs/${t.tenantId}`)
+        .set(await authHeaders())
+        .expect(200);
       expect(res.body).toMatchObject({ status: 'succeeded', attempt: 2 });
     });
   });
 
   /** Marks a finished step as given up (as after a KSC outage) so that an admin retry reaches it. */
   const giveUp = async (t: Tenant) => {
-    await sql(SERVICE, `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`, [t.tenantId]);
+    await sql(
+      SERVICE,
+      `UPDATE step_work SET status = 'failed', error_code = 'STEP_UNAVAILABLE' WHERE tenant_id = $1 AND step = 'install-agents'`,
+      [t.tenantId],
+    );
     await sql(SERVICE, `UPDATE job SET status = 'failed' WHERE kind = 'install-agents' AND key = $1`, [t.tenantId]);
   };
   const vmStates = async (t: Tenant) => {
-    const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
-    return Object.fromEntries(res.body.vms.map((v: { name: string; status: string; errorCode: string | null; errorMessage: string | null }) => [v.name, { status: v.status, code: v.errorCode, message: v.errorMessage }]));
+    const res = await request(svc.url)
+      .get(`/v1/installs/${t.tenantId}`)
+      .set(await authHeaders())
+      .expect(200);
+    return Object.fromEntries(
+      res.body.vms.map((v: { name: string; status: string; errorCode: string | null; errorMessage: string | null }) => [
+        v.name,
+        { status: v.status, code: v.errorCode, message: v.errorMessage },
+      ]),
+    );
   };
 
   describe('a tenant whose Windows and Linux VMs no server manages yet', () => {
@@ -282,7 +409,12 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(byName(event.succeeded)).toEqual(byName(t.vms.map(({ biosUuid, name }) => ({ biosUuid, name }))));
       const vs = site.ksc.vservers.get(t.vsId)!;
       for (const vm of t.vms) {
-        expect(vasHostOf(t, vm)).toMatchObject({ groupId: vs.groupsId, osFamily: vm.osFamily, nagentVersion: expect.any(String), products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)] });
+        expect(vasHostOf(t, vm)).toMatchObject({
+          groupId: vs.groupsId,
+          osFamily: vm.osFamily,
+          nagentVersion: expect.any(String),
+          products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)],
+        });
         // Each product installed exactly once, and no VM restarted (the site's reboot mode is "never").
         expect(vasHostOf(t, vm)!.installs).toEqual([NETWORK_AGENT_PRODUCT, lightAgentOf(vm)]);
         expect(vasHostOf(t, vm)!.reboots).toBeUndefined();
@@ -303,7 +435,13 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
 
     beforeAll(async () => {
       t = await newTenant(4, () => 'network');
-      site.faults.merge({ hostFaults: { [t.vms[1].address]: 'unreachable', [t.vms[2].address]: 'access-denied', [t.vms[3].address]: 'reboot-required' } });
+      site.faults.merge({
+        hostFaults: {
+          [t.vms[1].address]: 'unreachable',
+          [t.vms[2].address]: 'access-denied',
+          [t.vms[3].address]: 'reboot-required',
+        },
+      });
       await publishSvmConfigured(t);
       await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
     });
@@ -315,9 +453,21 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(event.succeeded).toEqual([{ biosUuid: t.vms[0].biosUuid, name: t.vms[0].name }]);
       const states = await vmStates(t);
       expect(states[t.vms[0].name]).toMatchObject({ status: 'succeeded', code: null });
-      expect(states[t.vms[1].name]).toMatchObject({ status: 'failed', code: 'HOST_UNREACHABLE', message: expect.stringMatching(/offline.*check that the VM is running/) });
-      expect(states[t.vms[2].name]).toMatchObject({ status: 'failed', code: 'ACCESS_DENIED', message: expect.stringMatching(/Access denied.*push-install account/) });
-      expect(states[t.vms[3].name]).toMatchObject({ status: 'failed', code: 'REBOOT_PENDING', message: expect.stringMatching(/restart/) });
+      expect(states[t.vms[1].name]).toMatchObject({
+        status: 'failed',
+        code: 'HOST_UNREACHABLE',
+        message: expect.stringMatching(/offline.*check that the VM is running/),
+      });
+      expect(states[t.vms[2].name]).toMatchObject({
+        status: 'failed',
+        code: 'ACCESS_DENIED',
+        message: expect.stringMatching(/Access denied.*push-install account/),
+      });
+      expect(states[t.vms[3].name]).toMatchObject({
+        status: 'failed',
+        code: 'REBOOT_PENDING',
+        message: expect.stringMatching(/restart/),
+      });
       expect(vasHostOf(t, t.vms[0])!.installs).toEqual([NETWORK_AGENT_PRODUCT, lightAgentOf(t.vms[0])]);
       // The VM whose install waits for a restart was not restarted: the site never forces one.
       const waiting = site.ksc.hostsOf(0).find((h) => h.ip === t.vms[3].address)!;
@@ -336,10 +486,16 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(second.succeeded).toHaveLength(4);
       for (const vm of t.vms) {
         // Never a second Network Agent or Light Agent install on any VM (simulator install log).
-        expect(vasHostOf(t, vm)).toMatchObject({ products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)], installs: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)] });
+        expect(vasHostOf(t, vm)).toMatchObject({
+          products: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)],
+          installs: [NETWORK_AGENT_PRODUCT, lightAgentOf(vm)],
+        });
       }
       expect(vasHostOf(t, t.vms[0])!.hostName).toBe(installedFirst);
-      expect(await vmStates(t)).toMatchObject({ [t.vms[0].name]: { status: 'succeeded' }, [t.vms[3].name]: { status: 'succeeded' } });
+      expect(await vmStates(t)).toMatchObject({
+        [t.vms[0].name]: { status: 'succeeded' },
+        [t.vms[3].name]: { status: 'succeeded' },
+      });
     });
 
     it('a Light Agent already on the device counts as installed, without a task', async () => {
@@ -352,18 +508,32 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       await eventually(async () => (await installedEvents(t2)).length === 1, 30_000);
       expect((await installedEvents(t2))[0].succeeded).toHaveLength(1);
       expect(site.counters.get('Tasks.AddTask')).toBe(before);
-      const [row] = await sql<{ note: string }>(SERVICE, `SELECT detail->>'note' AS note FROM step_vm WHERE tenant_id = $1`, [t2.tenantId]);
+      const [row] = await sql<{ note: string }>(
+        SERVICE,
+        `SELECT detail->>'note' AS note FROM step_vm WHERE tenant_id = $1`,
+        [t2.tenantId],
+      );
       expect(row.note).toBe('ALREADY_INSTALLED');
     });
   });
 
   describe('bad input fails clearly before any change on the KSC', () => {
     const changes = () =>
-      ['Tasks.AddTask', 'Tasks.RunTask', 'HostGroup.AddHost', 'HostGroup.MoveHostsToGroup', 'PackagesApi.RetranslateToVServerAsync', 'Tasks.ProtectPassword'].reduce((n, m) => n + site.counters.get(m), 0);
+      [
+        'Tasks.AddTask',
+        'Tasks.RunTask',
+        'HostGroup.AddHost',
+        'HostGroup.MoveHostsToGroup',
+        'PackagesApi.RetranslateToVServerAsync',
+        'Tasks.ProtectPassword',
+      ].reduce((n, m) => n + site.counters.get(m), 0);
     let saved: { deployment: unknown; pushInstall: unknown };
 
     beforeEach(() => {
-      saved = { deployment: JSON.parse(JSON.stringify(fixture.connection.deployment)), pushInstall: fixture.connection.ksc.pushInstall };
+      saved = {
+        deployment: JSON.parse(JSON.stringify(fixture.connection.deployment)),
+        pushInstall: fixture.connection.ksc.pushInstall,
+      };
     });
 
     afterEach(() => {
@@ -383,17 +553,31 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       t.data.vms = [t.vms[1]];
       const before = changes();
       await publishSvmConfigured(t);
-      expect(await failedStep(t)).toEqual({ [t.vms[1].name]: { status: 'failed', code: 'PACKAGE_NOT_FOUND', message: expect.stringMatching(/no linux Light Agent \(product NO-SUCH-PRODUCT/) } });
+      expect(await failedStep(t)).toEqual({
+        [t.vms[1].name]: {
+          status: 'failed',
+          code: 'PACKAGE_NOT_FOUND',
+          message: expect.stringMatching(/no linux Light Agent \(product NO-SUCH-PRODUCT/),
+        },
+      });
       expect(changes()).toBe(before);
     });
 
     it('an OS family the site is not configured for fails with OS_FAMILY_NOT_CONFIGURED', async () => {
-      fixture.connection.deployment!.osFamilies = fixture.connection.deployment!.osFamilies.filter((f) => f.osFamily !== 'linux');
+      fixture.connection.deployment!.osFamilies = fixture.connection.deployment!.osFamilies.filter(
+        (f) => f.osFamily !== 'linux',
+      );
       const t = await newTenant(2, () => 'network');
       t.data.vms = [t.vms[1]];
       const before = changes();
       await publishSvmConfigured(t);
-      expect(await failedStep(t)).toEqual({ [t.vms[1].name]: { status: 'failed', code: 'OS_FAMILY_NOT_CONFIGURED', message: expect.stringContaining('"linux" is not configured') } });
+      expect(await failedStep(t)).toEqual({
+        [t.vms[1].name]: {
+          status: 'failed',
+          code: 'OS_FAMILY_NOT_CONFIGURED',
+          message: expect.stringContaining('"linux" is not configured'),
+        },
+      });
       expect(changes()).toBe(before);
     });
 
@@ -403,17 +587,40 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       const before = changes();
       await publishSvmConfigured(t);
       const states = await failedStep(t);
-      for (const vm of t.vms) expect(states[vm.name]).toMatchObject({ status: 'failed', code: 'PUSH_INSTALL_NOT_CONFIGURED', message: expect.stringContaining(vm.address) });
+      for (const vm of t.vms)
+        expect(states[vm.name]).toMatchObject({
+          status: 'failed',
+          code: 'PUSH_INSTALL_NOT_CONFIGURED',
+          message: expect.stringContaining(vm.address),
+        });
       expect(changes()).toBe(before);
     });
 
     it('two devices with the address and the name of the VM fail the VM with AMBIGUOUS_VM_ADDRESS; another name at that address is another machine', async () => {
       const t = await newTenant(1, () => 'none');
       const n = t.vms[0].name;
-      for (const dn of [n, n.toUpperCase(), 'other-tenant-vm']) site.ksc.addHost(0, { groupId: 0, dn, fqdn: dn, dnsName: dn, dnsDomain: '', ip: t.vms[0].address, nagentVersion: '15.1.0.20748', products: [NETWORK_AGENT_PRODUCT] });
+      for (const dn of [n, n.toUpperCase(), 'other-tenant-vm'])
+        site.ksc.addHost(0, {
+          groupId: 0,
+          dn,
+          fqdn: dn,
+          dnsName: dn,
+          dnsDomain: '',
+          ip: t.vms[0].address,
+          nagentVersion: '15.1.0.20748',
+          products: [NETWORK_AGENT_PRODUCT],
+        });
       const before = changes();
       await publishSvmConfigured(t);
-      expect(await failedStep(t)).toEqual({ [t.vms[0].name]: { status: 'failed', code: 'AMBIGUOUS_VM_ADDRESS', message: expect.stringMatching(new RegExp(`${t.vms[0].address.replace(/\./g, '\\.')} \\("${n}", "${n.toUpperCase()}"\\)`)) } });
+      expect(await failedStep(t)).toEqual({
+        [t.vms[0].name]: {
+          status: 'failed',
+          code: 'AMBIGUOUS_VM_ADDRESS',
+          message: expect.stringMatching(
+            new RegExp(`${t.vms[0].address.replace(/\./g, '\\.')} \\("${n}", "${n.toUpperCase()}"\\)`),
+          ),
+        },
+      });
       expect(changes()).toBe(before);
     });
   });
@@ -458,9 +665,18 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
 
     it('fails the step as retryable and emits no AgentsInstalled', async () => {
       const [failure] = await outboxEvents<OnboardingStepFailedV1>(OnboardingStepFailed.type, t.tenantId);
-      expect(failure).toMatchObject({ tenantId: t.tenantId, step: 'install-agents', code: 'NO_AGENT_INSTALLED', retryable: true, attempt: 1 });
+      expect(failure).toMatchObject({
+        tenantId: t.tenantId,
+        step: 'install-agents',
+        code: 'NO_AGENT_INSTALLED',
+        retryable: true,
+        attempt: 1,
+      });
       expect(await installedEvents(t)).toEqual([]);
-      const res = await request(svc.url).get(`/v1/installs/${t.tenantId}`).set(await authHeaders()).expect(200);
+      const res = await request(svc.url)
+        .get(`/v1/installs/${t.tenantId}`)
+        .set(await authHeaders())
+        .expect(200);
       expect(res.body).toMatchObject({ status: 'failed', errorCode: 'NO_AGENT_INSTALLED', retryable: true });
       expect(res.body.vms.map((v: { status: string; errorCode: string }) => [v.status, v.errorCode])).toEqual([
         ['failed', 'RECONNECTION_FAILED'],
@@ -474,7 +690,9 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       await eventually(async () => (await installedEvents(t)).length === 1, 30_000);
       const [event] = await installedEvents(t);
       expect(event.succeeded).toEqual([{ biosUuid: t.vms[0].biosUuid, name: t.vms[0].name }]);
-      expect(event.failed).toEqual([expect.objectContaining({ biosUuid: t.vms[1].biosUuid, code: 'RECONNECTION_FAILED' })]);
+      expect(event.failed).toEqual([
+        expect.objectContaining({ biosUuid: t.vms[1].biosUuid, code: 'RECONNECTION_FAILED' }),
+      ]);
       expect(vasHosts(t).map((h) => h.dn)).toEqual([t.vms[0].name]);
     });
   });

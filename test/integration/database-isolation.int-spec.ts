@@ -12,8 +12,12 @@ describe('per-service database roles', () => {
   afterAll(() => svmConfig?.end());
 
   it("one service's role cannot read or write another service's tables", async () => {
-    await expect(svmConfig.query('SELECT * FROM tenant.outbox LIMIT 1')).rejects.toThrow(/permission denied for schema tenant/);
-    await expect(svmConfig.query('SELECT * FROM activation.inbox LIMIT 1')).rejects.toThrow(/permission denied for schema activation/);
+    await expect(svmConfig.query('SELECT * FROM tenant.outbox LIMIT 1')).rejects.toThrow(
+      /permission denied for schema tenant/,
+    );
+    await expect(svmConfig.query('SELECT * FROM activation.inbox LIMIT 1')).rejects.toThrow(
+      /permission denied for schema activation/,
+    );
     await expect(svmConfig.query('CREATE TABLE tenant.intruder (id int)')).rejects.toThrow(/permission denied/);
   });
 

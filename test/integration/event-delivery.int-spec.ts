@@ -11,7 +11,9 @@ import {
   resetSchema,
   sql,
   startTestService,
-  TestService, authHeaders } from '../support/harness';
+  TestService,
+  authHeaders,
+} from '../support/harness';
 import { PROBE_EVENTS, ProbeControl, ProbeModule, probeEnvelope, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
 
@@ -20,7 +22,11 @@ const CONSUMER = 'tenant-service--test-probe-v1';
 
 /** Committed applications of a probe = TestProbeApplied rows its handler wrote to the outbox. */
 async function applied(probeId: string): Promise<number> {
-  const [row] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = $1`, [probeId]);
+  const [row] = await sql<{ n: number }>(
+    SERVICE,
+    `SELECT count(*)::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = $1`,
+    [probeId],
+  );
   return row.n;
 }
 
@@ -43,7 +49,10 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
   beforeAll(async () => {
     nc = await natsConnect();
     await resetSchema(SERVICE);
-    await applyTestTopology(nc, messaging, { [SERVICE]: ['test-probe.v1'] }, PROBE_EVENTS, { ack_wait_seconds: 2, backoff_seconds: [] });
+    await applyTestTopology(nc, messaging, { [SERVICE]: ['test-probe.v1'] }, PROBE_EVENTS, {
+      ack_wait_seconds: 2,
+      backoff_seconds: [],
+    });
     svc = await startTestService({
       service: SERVICE,
       messaging,
@@ -92,7 +101,9 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     // Delivered twice: once committed then "crashed", once more found in the inbox and acked.
     await eventually(async () => (afterCommitCalls.get(envelope.id) ?? 0) >= 2, 20_000);
     expect(await applied(probeId)).toBe(1);
-    const [inbox] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [envelope.id]);
+    const [inbox] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [
+      envelope.id,
+    ]);
     expect(inbox.n).toBe(1);
     expect(ProbeControl.calls.get(probeId)).toHaveLength(1);
   });
@@ -129,18 +140,30 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     const info = await jsm.consumers.info(messaging.stream, CONSUMER);
     expect(info.num_redelivered).toBe(0);
 
-    const listed = await request(svc.url).get('/v1/dead-letters?status=pending').set(await authHeaders()).expect(200);
+    const listed = await request(svc.url)
+      .get('/v1/dead-letters?status=pending')
+      .set(await authHeaders())
+      .expect(200);
     expect(listed.body.items.map((d: { eventId: string }) => d.eventId)).toContain(poison.id);
 
     // Still broken: replay refuses and the letter stays pending.
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(409);
+    await request(svc.url)
+      .post(`/v1/dead-letters/${letter.id}/replay`)
+      .set(await authHeaders())
+      .expect(409);
     expect((await deadLetterFor(poison.id)).status).toBe('pending');
 
     ProbeControl.acceptLegacy = true; // the consumer is "fixed"
-    const replayed = await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(200);
+    const replayed = await request(svc.url)
+      .post(`/v1/dead-letters/${letter.id}/replay`)
+      .set(await authHeaders())
+      .expect(200);
     expect(replayed.body.status).toBe('replayed');
     expect(await applied(poisonProbe)).toBe(1);
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(409);
+    await request(svc.url)
+      .post(`/v1/dead-letters/${letter.id}/replay`)
+      .set(await authHeaders())
+      .expect(409);
     expect(await applied(poisonProbe)).toBe(1);
   });
 
@@ -152,7 +175,10 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     expect(letter.reason).toContain('PROBE_REJECTED');
     expect(ProbeControl.calls.get(probeId)).toHaveLength(1);
     ProbeControl.permanentFixed = true;
-    await request(svc.url).post(`/v1/dead-letters/${letter.id}/replay`).set(await authHeaders()).expect(200);
+    await request(svc.url)
+      .post(`/v1/dead-letters/${letter.id}/replay`)
+      .set(await authHeaders())
+      .expect(200);
     expect(await applied(probeId)).toBe(1);
   });
 
@@ -166,10 +192,20 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
     const big = probeEnvelope({ probeId: randomUUID(), marker: 'x'.repeat(20_000) });
     await js.publish(subject, JSON.stringify(big), { msgID: big.id });
 
-    const bySeq = async (seq: number) => (await sql<{ reason: string }>(SERVICE, `SELECT reason FROM dead_letter WHERE stream_seq = $1`, [seq]))[0];
+    const bySeq = async (seq: number) =>
+      (await sql<{ reason: string }>(SERVICE, `SELECT reason FROM dead_letter WHERE stream_seq = $1`, [seq]))[0];
     expect((await eventually(() => bySeq(malformed.seq))).reason).toMatch(/malformed JSON/);
-    expect((await eventually(() => deadLetterFor(wrongVersion.id))).reason).toMatch(/type: expected com\.tpo\.test-probe\.v1/);
-    const oversize = await eventually(async () => (await sql<{ reason: string }>(SERVICE, `SELECT reason FROM dead_letter WHERE payload LIKE $1`, [`%${big.id}%`]))[0]);
+    expect((await eventually(() => deadLetterFor(wrongVersion.id))).reason).toMatch(
+      /type: expected com\.tpo\.test-probe\.v1/,
+    );
+    const oversize = await eventually(
+      async () =>
+        (
+          await sql<{ reason: string }>(SERVICE, `SELECT reason FROM dead_letter WHERE payload LIKE $1`, [
+            `%${big.id}%`,
+          ])
+        )[0],
+    );
     expect(oversize.reason).toMatch(/exceeds the 16384-byte limit/);
 
     // Terminated, not retried: nothing pending, nothing redelivered.
@@ -184,7 +220,9 @@ describe('event delivery: inbox, retries, dead letters (real Postgres + JetStrea
   });
 
   it('a producer cannot publish an invalid event through the client', async () => {
-    await expect(clientFor(nc, messaging).publishEvent(TestProbe, probeEnvelope({ probeId: 'not-a-uuid' }))).rejects.toThrow(/data\.probeId/);
+    await expect(
+      clientFor(nc, messaging).publishEvent(TestProbe, probeEnvelope({ probeId: 'not-a-uuid' })),
+    ).rejects.toThrow(/data\.probeId/);
   });
 
   it('JetStream refuses events on unknown subjects or versions and messages above the stream limit', async () => {

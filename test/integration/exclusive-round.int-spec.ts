@@ -9,7 +9,16 @@ describe('exclusive rounds of periodic tasks across replicas (real Postgres)', (
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const ds = new DataSource(serviceDataSourceOptions({ url: testDatabaseUrl('tenant-service'), schema: serviceLayout('tenant-service').schema, applicationName: `replica-${i}`, entities: [], migrations: [], poolSize: 2 }));
+      const ds = new DataSource(
+        serviceDataSourceOptions({
+          url: testDatabaseUrl('tenant-service'),
+          schema: serviceLayout('tenant-service').schema,
+          applicationName: `replica-${i}`,
+          entities: [],
+          migrations: [],
+          poolSize: 2,
+        }),
+      );
       await ds.initialize();
       replicas.push({ ds, uow: new UnitOfWork(ds) });
     }
@@ -32,7 +41,9 @@ describe('exclusive rounds of periodic tasks across replicas (real Postgres)', (
     });
     await running;
     expect(await runExclusiveRound(replicas[1].uow, 'tenant:test-round', async () => void ran.push('b'))).toBe(false);
-    expect(await runExclusiveRound(replicas[1].uow, 'tenant:other-round', async () => void ran.push('other'))).toBe(true);
+    expect(await runExclusiveRound(replicas[1].uow, 'tenant:other-round', async () => void ran.push('other'))).toBe(
+      true,
+    );
     release();
     expect(await first).toBe(true);
     expect(await runExclusiveRound(replicas[1].uow, 'tenant:test-round', async () => void ran.push('b'))).toBe(true);
@@ -40,7 +51,9 @@ describe('exclusive rounds of periodic tasks across replicas (real Postgres)', (
   });
 
   it('a round that fails releases the lock with its transaction', async () => {
-    await expect(runExclusiveRound(replicas[0].uow, 'tenant:failing-round', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      runExclusiveRound(replicas[0].uow, 'tenant:failing-round', async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(await runExclusiveRound(replicas[1].uow, 'tenant:failing-round', async () => undefined)).toBe(true);
   });
 });

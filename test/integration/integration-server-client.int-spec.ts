@@ -22,17 +22,37 @@ describe('Integration Server client against the simulator (contract)', () => {
   let url: string;
   const clients: IntegrationServerClient[] = [];
   const client = (o: Partial<IntegrationServerClientOptions> = {}) => {
-    const c = new IntegrationServerClient({ baseUrl: url, password: SIM_IS_PASSWORD, timeoutMs: 5000, retryInitialDelayMs: 20, retryMaxDelayMs: 100, ...o });
+    const c = new IntegrationServerClient({
+      baseUrl: url,
+      password: SIM_IS_PASSWORD,
+      timeoutMs: 5000,
+      retryInitialDelayMs: 20,
+      retryMaxDelayMs: 100,
+      ...o,
+    });
     clients.push(c);
     return c;
   };
   const raw = (path: string, init: RequestInit = {}) =>
     fetch(`${url}/api/2.0/virtualization${path}`, {
       ...init,
-      headers: { Authorization: `Basic ${Buffer.from(`multitenancy:${SIM_IS_PASSWORD}`).toString('base64')}`, ...(init.headers as Record<string, string>) },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`multitenancy:${SIM_IS_PASSWORD}`).toString('base64')}`,
+        ...(init.headers as Record<string, string>),
+      },
     });
-  const completeTenant = async (c: IntegrationServerClient, name = `acme-${randomUUID().slice(0, 8)}`, admin = `${name}-admin`) => {
-    const handle = await c.createTenant({ name, type: 'Complete', description: 'Acme Corp', userData: 'contract=42', vKsc: { name: admin, password: 'S3cure!Passw0rd' } });
+  const completeTenant = async (
+    c: IntegrationServerClient,
+    name = `acme-${randomUUID().slice(0, 8)}`,
+    admin = `${name}-admin`,
+  ) => {
+    const handle = await c.createTenant({
+      name,
+      type: 'Complete',
+      description: 'Acme Corp',
+      userData: 'contract=42',
+      vKsc: { name: admin, password: 'S3cure!Passw0rd' },
+    });
     const task = await c.waitForTask(handle.taskId, FAST);
     return { handle, task, tenant: task.result!.tenant! };
   };
@@ -60,7 +80,13 @@ describe('Integration Server client against the simulator (contract)', () => {
       const { handle, task, tenant } = await completeTenant(c, 'Acme Complete', 'acme-complete-admin');
       expect(handle.task?.state).toBe('Queued');
       expect(task.state).toBe('Completed');
-      expect(tenant).toMatchObject({ name: 'Acme Complete', type: 'Complete', status: 'Inactive', description: 'Acme Corp', userData: 'contract=42' });
+      expect(tenant).toMatchObject({
+        name: 'Acme Complete',
+        type: 'Complete',
+        status: 'Inactive',
+        description: 'Acme Corp',
+        userData: 'contract=42',
+      });
       expect(tenant.vKsc?.userName).toBe('acme-complete-admin');
       const vs = site.ksc.vservers.get(Number(tenant.vKsc!.id))!;
       expect(vs.dn).toBe('Acme Complete');
@@ -97,13 +123,18 @@ describe('Integration Server client against the simulator (contract)', () => {
       await c.waitForTask((await c.deleteTenant(b.tenant.id, { removeTenantArtifacts: false })).taskId, FAST);
       expect(site.ksc.vservers.has(Number(a.tenant.vKsc!.id))).toBe(false);
       expect(site.ksc.vservers.has(Number(b.tenant.vKsc!.id))).toBe(true);
-      await expect(c.getTenant(a.tenant.id)).rejects.toMatchObject({ status: 404, code: 'VIRMT_TenantWithSpecifiedIdNotFound' });
+      await expect(c.getTenant(a.tenant.id)).rejects.toMatchObject({
+        status: 404,
+        code: 'VIRMT_TenantWithSpecifiedIdNotFound',
+      });
     });
 
     it('reports an unknown tenant inside the activation task, not as a synchronous 404', async () => {
       const c = client();
       const handle = await c.activateTenant(randomUUID());
-      await expect(c.waitForTask(handle.taskId, FAST)).rejects.toMatchObject({ code: 'VIRMT_TenantWithSpecifiedIdNotFound' });
+      await expect(c.waitForTask(handle.taskId, FAST)).rejects.toMatchObject({
+        code: 'VIRMT_TenantWithSpecifiedIdNotFound',
+      });
     });
   });
 
@@ -117,12 +148,21 @@ describe('Integration Server client against the simulator (contract)', () => {
       expect(vm1).toMatchObject({ biosId: bios[0], name: 'web-01', userData: 'rack=R12' });
       const vm2 = await c.registerVm(tenant.id, { biosId: bios[1] });
       expect((await c.listTenantVms(tenant.id)).map((v) => v.biosId).sort()).toEqual([...bios].sort());
-      await expect(c.registerVm(other.tenant.id, { biosId: bios[0] })).rejects.toMatchObject({ status: 409, code: 'VIRMT_VmWithSpecifiedBiosIdAlreadyExists' });
+      await expect(c.registerVm(other.tenant.id, { biosId: bios[0] })).rejects.toMatchObject({
+        status: 409,
+        code: 'VIRMT_VmWithSpecifiedBiosIdAlreadyExists',
+      });
       await c.unregisterVm(tenant.id, { biosId: bios[0] });
       await c.unregisterVm(tenant.id, { vmId: vm2.id! });
       expect(await c.listTenantVms(tenant.id)).toEqual([]);
-      await expect(c.unregisterVm(tenant.id, { biosId: bios[0] })).rejects.toMatchObject({ status: 404, code: 'VIRMT_VmWithSpecifiedIdNotFound' });
-      await expect(c.registerVm(randomUUID(), { biosId: randomUUID() })).rejects.toMatchObject({ status: 404, code: 'VIRMT_TenantWithSpecifiedIdNotFound' });
+      await expect(c.unregisterVm(tenant.id, { biosId: bios[0] })).rejects.toMatchObject({
+        status: 404,
+        code: 'VIRMT_VmWithSpecifiedIdNotFound',
+      });
+      await expect(c.registerVm(randomUUID(), { biosId: randomUUID() })).rejects.toMatchObject({
+        status: 404,
+        code: 'VIRMT_TenantWithSpecifiedIdNotFound',
+      });
     });
   });
 
@@ -137,9 +177,15 @@ describe('Integration Server client against the simulator (contract)', () => {
       const reportId = task.result!.text!;
       const whole = await c.downloadReport(reportId);
       expect(whole.status).toBe(200);
-      expect(whole.content).toMatch(new RegExp(`^${tenant.id};Report Corp;${bios};rep-vm;\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2};\\d{4}-`));
+      expect(whole.content).toMatch(
+        new RegExp(`^${tenant.id};Report Corp;${bios};rep-vm;\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2};\\d{4}-`),
+      );
       const part = await c.downloadReport(reportId, { start: 0, end: 9 });
-      expect(part).toMatchObject({ status: 206, content: whole.content.slice(0, 10), range: { start: 0, end: 9, total: Buffer.byteLength(whole.content) } });
+      expect(part).toMatchObject({
+        status: 206,
+        content: whole.content.slice(0, 10),
+        range: { start: 0, end: 9, total: Buffer.byteLength(whole.content) },
+      });
       site.assumptions = { ...site.assumptions, isContentRangeStyle: 'vendor' };
       const vendor = await c.downloadReport(reportId, { start: 5 });
       site.assumptions = { ...site.assumptions, isContentRangeStyle: 'rfc' };
@@ -178,13 +224,20 @@ describe('Integration Server client against the simulator (contract)', () => {
       site.faults.merge({ taskDurationsMs: { '*': 1500 } });
       const first = client();
       const handle = await first.createTenant({ name: `resume-${randomUUID().slice(0, 6)}`, type: 'Simple' });
-      await expect(first.waitForTask(handle.taskId, { ...FAST, deadlineMs: 200 })).rejects.toBeInstanceOf(IsTaskTimeoutError);
+      await expect(first.waitForTask(handle.taskId, { ...FAST, deadlineMs: 200 })).rejects.toBeInstanceOf(
+        IsTaskTimeoutError,
+      );
       const abort = new AbortController();
       setTimeout(() => abort.abort(new Error('shutting down')), 100);
-      await expect(first.waitForTask(handle.taskId, { ...FAST, signal: abort.signal })).rejects.toThrow('shutting down');
+      await expect(first.waitForTask(handle.taskId, { ...FAST, signal: abort.signal })).rejects.toThrow(
+        'shutting down',
+      );
       const afterRestart = client();
       const progress: string[] = [];
-      const done = await afterRestart.waitForTask(handle.taskId, { ...FAST, onProgress: (t) => progress.push(t.state) });
+      const done = await afterRestart.waitForTask(handle.taskId, {
+        ...FAST,
+        onProgress: (t) => progress.push(t.state),
+      });
       expect(done.state).toBe('Completed');
       expect(progress).toContain('Completed');
       expect(site.counters.get('CreateTenant')).toBe(1);
@@ -194,53 +247,91 @@ describe('Integration Server client against the simulator (contract)', () => {
   describe('documented errors', () => {
     it('400s: missing name, invalid type, missing vKSC credentials, bad preferredViisAddress', async () => {
       const c = client();
-      await expect(c.createTenant({ name: '', type: 'Simple' })).rejects.toMatchObject({ status: 400, code: 'VIRMT_MandatoryParameterIsNotSpecified' });
-      await expect(c.createTenant({ name: 'x', type: 'Hybrid' as 'Simple' })).rejects.toMatchObject({ status: 400, code: 'VIRMT_InvalidTenantType' });
-      await expect(c.createTenant({ name: 'x', type: 'Complete', preferredViisAddress: 'is.example.com', vKsc: { name: 'a', password: 'b' } })).rejects.toMatchObject({
+      await expect(c.createTenant({ name: '', type: 'Simple' })).rejects.toMatchObject({
+        status: 400,
+        code: 'VIRMT_MandatoryParameterIsNotSpecified',
+      });
+      await expect(c.createTenant({ name: 'x', type: 'Hybrid' as 'Simple' })).rejects.toMatchObject({
+        status: 400,
+        code: 'VIRMT_InvalidTenantType',
+      });
+      await expect(
+        c.createTenant({
+          name: 'x',
+          type: 'Complete',
+          preferredViisAddress: 'is.example.com',
+          vKsc: { name: 'a', password: 'b' },
+        }),
+      ).rejects.toMatchObject({
         status: 400,
         code: 'VIRMT_InvalidViisAddressFormat',
       });
       // The client refuses a Complete tenant without credentials before sending; the server would answer 400 too.
       await expect(c.createTenant({ name: 'x', type: 'Complete' })).rejects.toBeInstanceOf(XmlSafetyError);
-      const res = await raw('/tenants', { method: 'POST', body: '<tenant><name>x</name><type>Complete</type></tenant>' });
+      const res = await raw('/tenants', {
+        method: 'POST',
+        body: '<tenant><name>x</name><type>Complete</type></tenant>',
+      });
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('VIRMT_VKscCredentialsNotSpecified');
     });
 
     it('401 without credentials, 403 with wrong ones (typed as auth errors); 405 for an unsupported method', async () => {
       expect((await fetch(`${url}/api/2.0/virtualization/tenants`)).status).toBe(401);
-      await expect(client({ password: 'wrong-password' }).listTenants()).rejects.toBeInstanceOf(IntegrationServerAuthError);
+      await expect(client({ password: 'wrong-password' }).listTenants()).rejects.toBeInstanceOf(
+        IntegrationServerAuthError,
+      );
       expect((await raw('/tenants', { method: 'PUT' })).status).toBe(405);
     });
 
     it('task errors: KSC_ServiceNotConfigured, VIRMT_TenantGroupAlreadyExists, and injected failures', async () => {
       const c = client();
       site.kscConfigured = false;
-      const h = await c.createTenant({ name: 'no-ksc', type: 'Complete', vKsc: { name: 'no-ksc-admin', password: 'pw-123456' } });
+      const h = await c.createTenant({
+        name: 'no-ksc',
+        type: 'Complete',
+        vKsc: { name: 'no-ksc-admin', password: 'pw-123456' },
+      });
       await expect(c.waitForTask(h.taskId, FAST)).rejects.toMatchObject({ code: 'KSC_ServiceNotConfigured' });
       site.kscConfigured = true;
       await completeTenant(c, 'Twin', 'twin-admin-1');
-      await expect(completeTenant(c, 'Twin', 'twin-admin-2')).rejects.toMatchObject({ code: 'VIRMT_TenantGroupAlreadyExists' });
-      site.faults.merge({ taskFailures: { CreateTenant: { code: 'KSC_SomethingNew', message: 'new failure', remaining: 1 } } });
+      await expect(completeTenant(c, 'Twin', 'twin-admin-2')).rejects.toMatchObject({
+        code: 'VIRMT_TenantGroupAlreadyExists',
+      });
+      site.faults.merge({
+        taskFailures: { CreateTenant: { code: 'KSC_SomethingNew', message: 'new failure', remaining: 1 } },
+      });
       await expect(completeTenant(c)).rejects.toMatchObject({ code: 'KSC_SomethingNew' }); // unknown codes surface verbatim
     });
   });
 
   describe('simulator rules', () => {
     it('enforces the virtual-server cap and account-name uniqueness with full rollback', async () => {
-      const capped = await startTestSimulator([{ assumptions: { kscMaxVirtualServers: 2 }, faults: { taskDurationsMs: { '*': 10 } } }]);
+      const capped = await startTestSimulator([
+        { assumptions: { kscMaxVirtualServers: 2 }, faults: { taskDurationsMs: { '*': 10 } } },
+      ]);
       try {
         const c = client({ baseUrl: capped.endpoints[0].integrationServerUrl });
         const s = capped.sites[0];
         await completeTenant(c, 'cap-1', 'shared-admin');
-        await expect(completeTenant(c, 'cap-2', 'shared-admin')).rejects.toMatchObject({ code: 'KSC_UserAlreadyExists' });
+        await expect(completeTenant(c, 'cap-2', 'shared-admin')).rejects.toMatchObject({
+          code: 'KSC_UserAlreadyExists',
+        });
         await completeTenant(c, 'cap-2', 'cap-2-admin');
-        await expect(completeTenant(c, 'cap-3', 'cap-3-admin')).rejects.toMatchObject({ code: 'KSC_VirtualServerLimitReached' });
+        await expect(completeTenant(c, 'cap-3', 'cap-3-admin')).rejects.toMatchObject({
+          code: 'KSC_VirtualServerLimitReached',
+        });
         expect(s.ksc.vservers.size).toBe(2);
         expect(s.is.tenants.size).toBe(2);
         // No orphan tenant folders either: exactly one group per tenant under the multitenancy folder.
         const folder = s.ksc.groupsOf(0).find((g) => g.name === 'Multitenancy KSV LA')!;
-        expect(s.ksc.groupsOf(0).filter((g) => g.parentId === folder.id).map((g) => g.name).sort()).toEqual(['cap-1', 'cap-2']);
+        expect(
+          s.ksc
+            .groupsOf(0)
+            .filter((g) => g.parentId === folder.id)
+            .map((g) => g.name)
+            .sort(),
+        ).toEqual(['cap-1', 'cap-2']);
       } finally {
         await capped.close();
       }
@@ -258,7 +349,17 @@ describe('Integration Server client against the simulator (contract)', () => {
     it.each(hostile)('X1/X2/X4: userData %j round-trips exactly and never becomes markup', async (userData) => {
       const c = client();
       const name = `xml-${randomUUID().slice(0, 8)}`;
-      const task = await c.waitForTask((await c.createTenant({ name, type: 'Complete', userData, vKsc: { name: `${name}-adm`, password: 'P@ss]]>word<&' } })).taskId, FAST);
+      const task = await c.waitForTask(
+        (
+          await c.createTenant({
+            name,
+            type: 'Complete',
+            userData,
+            vKsc: { name: `${name}-adm`, password: 'P@ss]]>word<&' },
+          })
+        ).taskId,
+        FAST,
+      );
       const tenant = await c.getTenant(task.result!.tenant!.id);
       expect(tenant.userData).toBe(userData);
       expect(tenant.vKsc?.userName).toBe(`${name}-adm`);
@@ -279,15 +380,21 @@ describe('Integration Server client against the simulator (contract)', () => {
       const c = client();
       await expect(c.createTenant({ name: 'bad\u0000name', type: 'Simple' })).rejects.toThrow(/U\+0000/);
       await expect(c.createTenant({ name: 'ok', userData: 'bell\u0007', type: 'Simple' })).rejects.toThrow(/U\+0007/);
-      await expect(c.createTenant({ name: 'ok', userData: 'half \uD800 pair', type: 'Simple' })).rejects.toThrow(/U\+D800/);
-      await expect(c.createTenant({ name: 'ok', userData: 'x'.repeat(10 * 1024 * 1024), type: 'Simple' })).rejects.toThrow(/limit/);
+      await expect(c.createTenant({ name: 'ok', userData: 'half \uD800 pair', type: 'Simple' })).rejects.toThrow(
+        /U\+D800/,
+      );
+      await expect(
+        c.createTenant({ name: 'ok', userData: 'x'.repeat(10 * 1024 * 1024), type: 'Simple' }),
+      ).rejects.toThrow(/limit/);
       expect(site.counters.get('CreateTenant')).toBe(0);
     });
 
     it('X6: a response with a DTD (XXE) is rejected without expanding anything', async () => {
       const evil = createServer((_req, res) => {
         res.setHeader('Content-Type', 'application/xml');
-        res.end('<?xml version="1.0"?><!DOCTYPE t [<!ENTITY e SYSTEM "file:///etc/passwd">]><tenant id="1"><name>&e;</name></tenant>');
+        res.end(
+          '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY e SYSTEM "file:///etc/passwd">]><tenant id="1"><name>&e;</name></tenant>',
+        );
       });
       await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
       try {
@@ -359,11 +466,18 @@ describe('Integration Server client against the simulator (contract)', () => {
     afterAll(() => secure.close());
 
     it('trusts the server by CA bundle or by certificate pin; refuses an unknown certificate or a wrong pin', async () => {
-      const base = { baseUrl: secure.endpoints[0].integrationServerUrl.replace('127.0.0.1', 'localhost'), maxAttempts: 1 };
+      const base = {
+        baseUrl: secure.endpoints[0].integrationServerUrl.replace('127.0.0.1', 'localhost'),
+        maxAttempts: 1,
+      };
       await expect(client({ ...base, tls: { caPem: secure.tls!.certPem } }).listTenants()).resolves.toEqual([]);
-      await expect(client({ ...base, tls: { pinSha256: secure.tls!.fingerprint256 } }).listTenants()).resolves.toEqual([]);
+      await expect(client({ ...base, tls: { pinSha256: secure.tls!.fingerprint256 } }).listTenants()).resolves.toEqual(
+        [],
+      );
       await expect(client({ ...base }).listTenants()).rejects.toMatchObject({ kind: 'tls' });
-      await expect(client({ ...base, tls: { pinSha256: 'AA:'.repeat(31) + 'AA' } }).listTenants()).rejects.toMatchObject({ kind: 'tls' });
+      await expect(
+        client({ ...base, tls: { pinSha256: 'AA:'.repeat(31) + 'AA' } }).listTenants(),
+      ).rejects.toMatchObject({ kind: 'tls' });
     });
   });
 });

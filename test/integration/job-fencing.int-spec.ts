@@ -13,7 +13,12 @@ const KIND = 'fence-probe';
 class StalledRepository extends JobRepository {
   private claimed = false;
 
-  override async claimDue(limit: number, leaseMs: number, kinds: string[], perSite?: { limit: number; running: Record<string, number> }): Promise<Job[]> {
+  override async claimDue(
+    limit: number,
+    leaseMs: number,
+    kinds: string[],
+    perSite?: { limit: number; running: Record<string, number> },
+  ): Promise<Job[]> {
     if (this.claimed) return [];
     const jobs = await super.claimDue(limit, leaseMs, kinds, perSite);
     this.claimed = jobs.length > 0;
@@ -71,7 +76,12 @@ class ProbeHandler implements JobHandler<{ n: number }> {
     this.started.push(`${this.name}:${ctx.job.fence}:${RequestContext.current()?.correlationId}`);
     await this.gate;
     return ctx.succeed(async () => {
-      await this.uow.manager().query(`UPDATE job SET payload = payload || jsonb_build_object('by', $2::text) WHERE id = $1`, [ctx.job.id, this.name]);
+      await this.uow
+        .manager()
+        .query(`UPDATE job SET payload = payload || jsonb_build_object('by', $2::text) WHERE id = $1`, [
+          ctx.job.id,
+          this.name,
+        ]);
     });
   }
 
@@ -85,7 +95,17 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   let uow: UnitOfWork;
   const runners: JobRunner[] = [];
   const logger = createLogger('job-fencing-test', 'silent');
-  const options = { databaseUrl: testDatabaseUrl(SERVICE), schema: 'registration', concurrency: 2, perSiteConcurrency: 2, leaseMs: 3000, maxTries: 3, retryBaseMs: 100, retryMaxMs: 500, pollIntervalMs: 100 };
+  const options = {
+    databaseUrl: testDatabaseUrl(SERVICE),
+    schema: 'registration',
+    concurrency: 2,
+    perSiteConcurrency: 2,
+    leaseMs: 3000,
+    maxTries: 3,
+    retryBaseMs: 100,
+    retryMaxMs: 500,
+    pollIntervalMs: 100,
+  };
 
   beforeAll(async () => {
     ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();
@@ -107,7 +127,9 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     runners.push(runnerA);
     const jobs = new JobRepository(uow);
     const correlationId = `order-${randomUUID()}`;
-    await RequestContext.run({ correlationId, causationId: 'event-1' }, () => uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 1 })));
+    await RequestContext.run({ correlationId, causationId: 'event-1' }, () =>
+      uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 1 })),
+    );
     await runnerA.start();
     await eventually(async () => stalled.started.length === 1, 10_000);
 
@@ -117,17 +139,29 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     runnerB.register(successor);
     runners.push(runnerB);
     await runnerB.start();
-    const [done] = await eventually(async () => {
-      const rows = await sql<{ status: string; fence: string; payload: { by?: string } }>(SERVICE, `SELECT status, fence, payload FROM job WHERE kind = $1`, [KIND]);
-      return rows[0]?.status === 'succeeded' ? rows : undefined;
-    }, 15_000, 100);
+    const [done] = await eventually(
+      async () => {
+        const rows = await sql<{ status: string; fence: string; payload: { by?: string } }>(
+          SERVICE,
+          `SELECT status, fence, payload FROM job WHERE kind = $1`,
+          [KIND],
+        );
+        return rows[0]?.status === 'succeeded' ? rows : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(done.payload.by).toBe('B');
     expect(Number(done.fence)).toBeGreaterThanOrEqual(2);
 
     // A wakes up and tries to finish: nothing it writes may land.
     wake();
     await new Promise((r) => setTimeout(r, 500));
-    const [after] = await sql<{ status: string; payload: { by?: string } }>(SERVICE, `SELECT status, payload FROM job WHERE kind = $1`, [KIND]);
+    const [after] = await sql<{ status: string; payload: { by?: string } }>(
+      SERVICE,
+      `SELECT status, payload FROM job WHERE kind = $1`,
+      [KIND],
+    );
     expect(after).toEqual({ status: 'succeeded', payload: { n: 1, by: 'B' } });
     // The correlation chain: both holders ran in the order's correlation id, not job:<id>.
     expect(stalled.started).toEqual([`A:1:${correlationId}`]);
@@ -163,16 +197,20 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     await uow.run(() => new JobRepository(uow).enqueue(KIND, randomUUID(), { n: 3 }));
     const started = Date.now();
     await runner.start();
-    await eventually(async () => {
-      const [row] = await sql<{ status: string }>(SERVICE, `SELECT status FROM job WHERE kind = $1`, [KIND]);
-      return row?.status === 'succeeded' ? row : undefined;
-    }, 15_000, 100);
+    await eventually(
+      async () => {
+        const [row] = await sql<{ status: string }>(SERVICE, `SELECT status FROM job WHERE kind = $1`, [KIND]);
+        return row?.status === 'succeeded' ? row : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(repo.failures).toBe(2);
     expect(handler.runs).toBe(2);
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
 
-  it('claims no more of a site\'s jobs than the worker may run there; jobs without a site are not capped', async () => {
+  it("claims no more of a site's jobs than the worker may run there; jobs without a site are not capped", async () => {
     for (const r of runners.splice(0)) await r.stop();
     await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
     const jobs = new JobRepository(uow);
@@ -185,7 +223,11 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     const bySite = (site: string | null) => claimed.filter((j) => j.siteId === site).length;
     expect([bySite('site-1'), bySite('site-2'), bySite(null)]).toEqual([2, 2, 2]);
     // the rest of site-1 stays pending for other workers (nothing claimed and handed back)
-    const [{ n }] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND status = 'pending' AND site_id = 'site-1'`, [KIND]);
+    const [{ n }] = await sql<{ n: number }>(
+      SERVICE,
+      `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND status = 'pending' AND site_id = 'site-1'`,
+      [KIND],
+    );
     expect(n).toBe(3);
   });
 });

@@ -1,5 +1,12 @@
 import { RunningSimulator, SEED_LICENSE_KEY, Site } from '@tpo/kaspersky-simulator';
-import { isLicenseKeyExpired, KscClient, KscMethodError, KscSession, LicenseKeysApi, VServersApi } from '@tpo/ksc-client';
+import {
+  isLicenseKeyExpired,
+  KscClient,
+  KscMethodError,
+  KscSession,
+  LicenseKeysApi,
+  VServersApi,
+} from '@tpo/ksc-client';
 import { SIM_KSC_ACCOUNT, startTestSimulator } from '../support/simulator';
 
 const PROVIDER = { user: SIM_KSC_ACCOUNT.name, password: SIM_KSC_ACCOUNT.password };
@@ -29,7 +36,11 @@ describe('LicenseKeys and VServers counting against the simulator', () => {
   });
 
   const admin = (path: string, method: string, body?: unknown) =>
-    fetch(`${sim.adminUrl}/sites/${site.id}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${sim.adminUrl}/sites/${site.id}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   it('a seeded main server holds one valid commercial key', async () => {
     const fresh = await startTestSimulator([{}]);
@@ -38,7 +49,12 @@ describe('LicenseKeys and VServers counting against the simulator', () => {
       const s = await c.startSession();
       const keys = await new LicenseKeysApi(s).enumKeys();
       expect(keys).toHaveLength(1);
-      expect(keys[0]).toMatchObject({ serial: SEED_LICENSE_KEY.serial, keyType: 1, keyTypeName: 'commercial', limit: SEED_LICENSE_KEY.licCount });
+      expect(keys[0]).toMatchObject({
+        serial: SEED_LICENSE_KEY.serial,
+        keyType: 1,
+        keyTypeName: 'commercial',
+        limit: SEED_LICENSE_KEY.licCount,
+      });
       expect(isLicenseKeyExpired(keys[0])).toBe(false);
     } finally {
       await c.close();
@@ -49,7 +65,17 @@ describe('LicenseKeys and VServers counting against the simulator', () => {
   it('EnumKeys reads every key with the documented KLLIC_* fields, page by page, and releases the iterator', async () => {
     const future = new Date(Date.now() + 30 * 86_400_000);
     for (let i = 0; i < 7; i++) {
-      expect((await admin('/ksc/license-keys', 'POST', { serial: `KEY-${i}`, licCount: 100 + i, hostsAsCurrent: i, hostsAsNext: 1, limitDate: future.toISOString() })).status).toBe(201);
+      expect(
+        (
+          await admin('/ksc/license-keys', 'POST', {
+            serial: `KEY-${i}`,
+            licCount: 100 + i,
+            hostsAsCurrent: i,
+            hostsAsNext: 1,
+            limitDate: future.toISOString(),
+          })
+        ).status,
+      ).toBe(201);
     }
     expect((await admin('/ksc/license-keys/KEY-3/expire', 'POST', {})).status).toBe(200);
     const keys = await new LicenseKeysApi(main).enumKeys({ pageSize: 3 });
@@ -68,22 +94,44 @@ describe('LicenseKeys and VServers counting against the simulator', () => {
   });
 
   it('the simulator refuses what a real server would: unknown parameters, an empty field list, a foreign iterator, the key body without the right', async () => {
-    const call = (method: string, args: Record<string, unknown>, session = main) => session.call(method, args, { idempotent: false });
-    await expect(call('LicenseKeys.EnumKeys', { pFields: ['KLLIC_SERIAL'], pFieldsToOrder: [], pOptions: {}, lTimeoutSec: 60, pData: {} })).rejects.toBeInstanceOf(KscMethodError);
-    await expect(call('LicenseKeys.EnumKeys', { pFields: [], pFieldsToOrder: [], pOptions: {}, lTimeoutSec: 60 })).rejects.toBeInstanceOf(KscMethodError);
+    const call = (method: string, args: Record<string, unknown>, session = main) =>
+      session.call(method, args, { idempotent: false });
+    await expect(
+      call('LicenseKeys.EnumKeys', {
+        pFields: ['KLLIC_SERIAL'],
+        pFieldsToOrder: [],
+        pOptions: {},
+        lTimeoutSec: 60,
+        pData: {},
+      }),
+    ).rejects.toBeInstanceOf(KscMethodError);
+    await expect(
+      call('LicenseKeys.EnumKeys', { pFields: [], pFieldsToOrder: [], pOptions: {}, lTimeoutSec: 60 }),
+    ).rejects.toBeInstanceOf(KscMethodError);
     await admin('/ksc/license-keys', 'POST', { serial: 'KEY-X' });
-    const opened = await call('LicenseKeys.EnumKeys', { pFields: ['KLLIC_SERIAL'], pFieldsToOrder: [], pOptions: {}, lTimeoutSec: 60 });
+    const opened = await call('LicenseKeys.EnumKeys', {
+      pFields: ['KLLIC_SERIAL'],
+      pFieldsToOrder: [],
+      pOptions: {},
+      lTimeoutSec: 60,
+    });
     const other = await client.startSession();
     try {
-      await expect(call('GroupSyncIterator.GetNextItems', { szwIterator: opened.wstrIterator, nCount: 10 }, other)).rejects.toBeInstanceOf(KscMethodError);
+      await expect(
+        call('GroupSyncIterator.GetNextItems', { szwIterator: opened.wstrIterator, nCount: 10 }, other),
+      ).rejects.toBeInstanceOf(KscMethodError);
     } finally {
       await other.endSession();
     }
     const page = await call('GroupSyncIterator.GetNextItems', { szwIterator: opened.wstrIterator, nCount: 10 });
     expect(page.bEOF).toBe(true);
     await call('GroupSyncIterator.ReleaseIterator', { szwIterator: opened.wstrIterator });
-    await expect(call('GroupSyncIterator.GetNextItems', { szwIterator: opened.wstrIterator, nCount: 10 })).rejects.toBeInstanceOf(KscMethodError);
-    await expect(call('LicenseKeys.GetKeyData', { pKeyInfo: { KLLIC_SERIAL: 'KEY-X', KLLICSRV_KEYDATA: 0 } })).rejects.toBeInstanceOf(KscMethodError);
+    await expect(
+      call('GroupSyncIterator.GetNextItems', { szwIterator: opened.wstrIterator, nCount: 10 }),
+    ).rejects.toBeInstanceOf(KscMethodError);
+    await expect(
+      call('LicenseKeys.GetKeyData', { pKeyInfo: { KLLIC_SERIAL: 'KEY-X', KLLICSRV_KEYDATA: 0 } }),
+    ).rejects.toBeInstanceOf(KscMethodError);
   });
 
   it('virtual servers made outside the platform are counted (GetVServers(-1)); the KSC refuses the 501st', async () => {

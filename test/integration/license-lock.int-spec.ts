@@ -44,9 +44,13 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       waitForTask: async () => ({ id: 't', state: 'Completed' }),
       getTenant: async () => ({ id: 'x', status: 'Active' }),
     };
-    const clients = { integrationServer: async () => ({ site: { id: 'site-1', license }, client }) } as unknown as KasperskyClients;
+    const clients = {
+      integrationServer: async () => ({ site: { id: 'site-1', license }, client }),
+    } as unknown as KasperskyClients;
     // Live numbers as SiteLicenseReader gives them (here without a KSC: the keys are given).
-    const reader = { read: async () => ({ keys, effective: effectiveLicense(license, keys), readAt: new Date() }) } as unknown as SiteLicenseReader;
+    const reader = {
+      read: async () => ({ keys, effective: effectiveLicense(license, keys), readAt: new Date() }),
+    } as unknown as SiteLicenseReader;
     const job = new ActivateTenantJob(
       steps,
       new OutboxWriter(SERVICE, uow, new OutboxRepository(uow)),
@@ -58,12 +62,24 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
     // Already protected on the site: 4 VMs of another tenant.
     const other = randomUUID();
     await uow.run(async () => {
-      await steps.create(other, 'activate', 'site-1', { tenantId: other, siteId: 'site-1', integrationServerTenantId: 'is-x', succeeded: [], failed: [] });
+      await steps.create(other, 'activate', 'site-1', {
+        tenantId: other,
+        siteId: 'site-1',
+        integrationServerTenantId: 'is-x',
+        succeeded: [],
+        failed: [],
+      });
       await steps.succeed(other, 'activate', { activeVms: 4 });
     });
     const tenants = [randomUUID(), randomUUID()];
     for (const [i, tenantId] of tenants.entries()) {
-      const input: VmsRegisteredV1 = { tenantId, siteId: 'site-1', integrationServerTenantId: `is-${i}`, succeeded: [{ biosUuid: randomUUID(), name: `vm-${i}` }], failed: [] };
+      const input: VmsRegisteredV1 = {
+        tenantId,
+        siteId: 'site-1',
+        integrationServerTenantId: `is-${i}`,
+        succeeded: [{ biosUuid: randomUUID(), name: `vm-${i}` }],
+        failed: [],
+      };
       await uow.run(() => steps.create(tenantId, 'activate', 'site-1', input));
     }
     const settled: JobOutcome = { settled: true };
@@ -75,7 +91,11 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       fail: async (_e, w) => (await uow.run(async () => void (await w?.())), settled),
     });
     await Promise.all(tenants.map((t) => job.run(ctxOf(t))));
-    const rows = await sql<{ status: string; error_code: string | null }>(SERVICE, `SELECT status, error_code FROM step_work WHERE step = 'activate' AND tenant_id = ANY($1) ORDER BY status`, [tenants]);
+    const rows = await sql<{ status: string; error_code: string | null }>(
+      SERVICE,
+      `SELECT status, error_code FROM step_work WHERE step = 'activate' AND tenant_id = ANY($1) ORDER BY status`,
+      [tenants],
+    );
     return { rows, activated };
   }
 
@@ -90,8 +110,20 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
 
   it('issue 10: the same with the limit from the live keys (KLLIC_LIC_COUNT of the valid keys; an expired key does not count)', async () => {
     const keys: LicenseKeyInfo[] = [
-      { serial: 'A', productName: 'Kaspersky Security for Virtualization Light Agent', limit: 5, expiresAt: new Date(Date.now() + 86_400_000), raw: {} },
-      { serial: 'OLD', productName: 'Kaspersky Security for Virtualization Light Agent', limit: 100, expiresAt: new Date(Date.now() - 86_400_000), raw: {} },
+      {
+        serial: 'A',
+        productName: 'Kaspersky Security for Virtualization Light Agent',
+        limit: 5,
+        expiresAt: new Date(Date.now() + 86_400_000),
+        raw: {},
+      },
+      {
+        serial: 'OLD',
+        productName: 'Kaspersky Security for Virtualization Light Agent',
+        limit: 100,
+        expiresAt: new Date(Date.now() - 86_400_000),
+        raw: {},
+      },
     ];
     const { rows, activated } = await raceTwoActivations({ maxVms: 1_000_000 }, keys);
     expect(rows).toEqual([

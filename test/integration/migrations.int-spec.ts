@@ -9,16 +9,23 @@ const SERVICE = 'activation-service';
 function migrate(direction: 'up' | 'down'): string {
   const layout = testLayout();
   const s = layout.services.find((x) => x.name === SERVICE)!;
-  const run = spawnSync(process.execPath, ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/apps/${SERVICE}/src/migrate.js`)], {
-    env: { PATH: process.env.PATH ?? '', ...serviceEnv(layout, s), MIGRATE_DIRECTION: direction },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['-r', resolve(ROOT_DIR, 'tools/register-paths.js'), resolve(ROOT_DIR, `dist/apps/${SERVICE}/src/migrate.js`)],
+    {
+      env: { PATH: process.env.PATH ?? '', ...serviceEnv(layout, s), MIGRATE_DIRECTION: direction },
+      encoding: 'utf8',
+    },
+  );
   if (run.status !== 0) throw new Error(`migrate ${direction} failed: ${run.stderr}`);
   return run.stdout;
 }
 
 async function tables(): Promise<string[]> {
-  const rows = await sql<{ t: string }>(SERVICE, `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'activation' ORDER BY 1`);
+  const rows = await sql<{ t: string }>(
+    SERVICE,
+    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'activation' ORDER BY 1`,
+  );
   return rows.map((r) => r.t);
 }
 

@@ -4,7 +4,17 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentsInstalled, consumerNameOf, EventEnvelope, SERVICE_NAMES, subjectOf, TenantCreated, TenantRequested, TenantRequestedV1, VmsRegistered } from '@tpo/contracts';
+import {
+  AgentsInstalled,
+  consumerNameOf,
+  EventEnvelope,
+  SERVICE_NAMES,
+  subjectOf,
+  TenantCreated,
+  TenantRequested,
+  TenantRequestedV1,
+  VmsRegistered,
+} from '@tpo/contracts';
 import { EventPublisher, inboxPrefixOf, JetStreamClient } from '@tpo/messaging';
 import { BackbonePingModule } from '@tpo/service-kit';
 import { loadTopology } from '@tpo/tools';
@@ -23,7 +33,8 @@ import { isolatedMessaging } from '../support/test-env';
  * stream), the topology applied as ops-admin, then every role checked against the broker itself.
  */
 
-const NATS_SERVER_BIN = process.env.TPO_NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+const NATS_SERVER_BIN =
+  process.env.TPO_NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 const SERVICE = 'registration-service';
 const sc = StringCodec();
 
@@ -39,8 +50,14 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts nats-server and resolves once it is ready for clients (or rejects with its log). */
-async function startNatsServer(configFile: string, env: Record<string, string>): Promise<{ proc: ChildProcess; log: () => string }> {
-  const proc = spawn(NATS_SERVER_BIN, ['-c', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startNatsServer(
+  configFile: string,
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; log: () => string }> {
+  const proc = spawn(NATS_SERVER_BIN, ['-c', configFile], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const collect = (b: Buffer) => (output += b.toString());
   proc.stdout?.on('data', collect);
@@ -101,7 +118,16 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 function envelope<T>(type: string, data: T, source: string): EventEnvelope<T> {
-  return { specversion: '1.0', id: randomUUID(), type, source, time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), data };
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type,
+    source,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: randomUUID(),
+    data,
+  };
 }
 
 function order(): TenantRequestedV1 {
@@ -128,7 +154,15 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
   let svc: TestService | undefined;
 
   const as = async (user: string): Promise<NatsConnection> => {
-    const nc = await connect({ servers: url, user, pass: passwords[user], name: `perm-test-${user}`, reconnect: false, timeout: 5000, inboxPrefix: inboxPrefixOf(user) });
+    const nc = await connect({
+      servers: url,
+      user,
+      pass: passwords[user],
+      name: `perm-test-${user}`,
+      reconnect: false,
+      timeout: 5000,
+      inboxPrefix: inboxPrefixOf(user),
+    });
     connections.push(nc);
     return nc;
   };
@@ -140,8 +174,14 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
     const port = await freePort();
     url = `nats://127.0.0.1:${port}`;
     const configFile = join(dir, 'nats-server.conf');
-    writeFileSync(configFile, renderSecureConfig({ prefix, stream, host: '127.0.0.1', port, storeDir: join(dir, 'jetstream') }));
-    server = await startNatsServer(configFile, Object.fromEntries(users.map((u) => [u.passwordVariable, passwords[u.user]])));
+    writeFileSync(
+      configFile,
+      renderSecureConfig({ prefix, stream, host: '127.0.0.1', port, storeDir: join(dir, 'jetstream') }),
+    );
+    server = await startNatsServer(
+      configFile,
+      Object.fromEntries(users.map((u) => [u.passwordVariable, passwords[u.user]])),
+    );
     admin = await as('ops-admin');
     jsm = await admin.jetstreamManager();
     // The real topology (every service's consumers), applied the way the bootstrap does, as ops-admin.
@@ -163,9 +203,13 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
     });
 
     it('N1: a connection with a wrong password (or an unknown user) is rejected', async () => {
-      const wrong = await rejection(connect({ servers: url, user: SERVICE, pass: `${passwords[SERVICE]}x`, reconnect: false, timeout: 5000 }));
+      const wrong = await rejection(
+        connect({ servers: url, user: SERVICE, pass: `${passwords[SERVICE]}x`, reconnect: false, timeout: 5000 }),
+      );
       expect(wrong).toMatchObject({ code: ErrorCode.AuthorizationViolation });
-      const unknown = await rejection(connect({ servers: url, user: 'intruder', pass: passwords[SERVICE], reconnect: false, timeout: 5000 }));
+      const unknown = await rejection(
+        connect({ servers: url, user: 'intruder', pass: passwords[SERVICE], reconnect: false, timeout: 5000 }),
+      );
       expect(unknown).toMatchObject({ code: ErrorCode.AuthorizationViolation });
     });
 
@@ -193,8 +237,12 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
 
     it('N2: dashboard has no JetStream API (not even stream info)', async () => {
       const dash = await as('dashboard');
-      expect(isPermissionError(await rejection(dash.request(`$JS.API.STREAM.INFO.${stream}`, Empty, { timeout: 3000 })))).toBe(true);
-      expect(isPermissionError(await rejection(dash.request(`$JS.API.STREAM.DELETE.${stream}`, Empty, { timeout: 3000 })))).toBe(true);
+      expect(
+        isPermissionError(await rejection(dash.request(`$JS.API.STREAM.INFO.${stream}`, Empty, { timeout: 3000 }))),
+      ).toBe(true);
+      expect(
+        isPermissionError(await rejection(dash.request(`$JS.API.STREAM.DELETE.${stream}`, Empty, { timeout: 3000 }))),
+      ).toBe(true);
     });
 
     it('dashboard can read the live events', async () => {
@@ -222,11 +270,14 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       })();
       const err = await rejection(drained);
       expect(isPermissionError(err)).toBe(true);
-      await eventually(async () => violations.some((v) => v.operation === 'subscription' && v.subject === `${prefix}.evt.>`), 5000);
+      await eventually(
+        async () => violations.some((v) => v.operation === 'subscription' && v.subject === `${prefix}.evt.>`),
+        5000,
+      );
       expect(sub.isClosed()).toBe(true);
     });
 
-    it('issue 9: order-ingest cannot read a service\'s pull replies (no shared _INBOX.>, not the service\'s inbox prefix)', async () => {
+    it("issue 9: order-ingest cannot read a service's pull replies (no shared _INBOX.>, not the service's inbox prefix)", async () => {
       const oi = await as('order-ingest');
       const violations = watchViolations(oi);
       const spies = [oi.subscribe('_INBOX.>'), oi.subscribe(`${inboxPrefixOf(SERVICE)}.>`)];
@@ -239,8 +290,16 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       await oi.flush().catch(() => undefined);
       // The service pulls a message: its reply (the pulled message) must reach the service only.
       const installed = envelope(AgentsInstalled.type, { note: 'inbox-isolation' }, 'agent-install-service');
-      await new EventPublisher(await as('agent-install-service')).publish(subject(AgentsInstalled), installed.id, JSON.stringify(installed));
-      const consumer = await (await as(SERVICE)).jetstream().consumers.get(stream, consumerNameOf(SERVICE, AgentsInstalled));
+      await new EventPublisher(await as('agent-install-service')).publish(
+        subject(AgentsInstalled),
+        installed.id,
+        JSON.stringify(installed),
+      );
+      const consumer = await (
+        await as(SERVICE)
+      )
+        .jetstream()
+        .consumers.get(stream, consumerNameOf(SERVICE, AgentsInstalled));
       const received: string[] = [];
       for await (const m of await consumer.fetch({ max_messages: 1, expires: 5000 })) {
         received.push(JSON.parse(sc.decode(m.data)).id);
@@ -254,7 +313,10 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
 
     it('order-ingest publishes a TenantRequested and gets a JetStream ack', async () => {
       const before = await streamMessages();
-      const ack = await new JetStreamClient(await as('order-ingest'), prefix).publishEvent(TenantRequested, envelope(TenantRequested.type, order(), 'order-system'));
+      const ack = await new JetStreamClient(await as('order-ingest'), prefix).publishEvent(
+        TenantRequested,
+        envelope(TenantRequested.type, order(), 'order-system'),
+      );
       expect(ack.seq).toBeGreaterThan(0);
       expect(ack.duplicate).toBe(false);
       expect(await streamMessages()).toBe(before + 1);
@@ -264,18 +326,23 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       const before = await streamMessages();
       const publisher = new EventPublisher(await as('order-ingest'), 3000);
       const e = envelope(TenantCreated.type, {}, 'order-system');
-      expect(isPermissionError(await rejection(publisher.publish(subject(TenantCreated), e.id, JSON.stringify(e))))).toBe(true);
+      expect(
+        isPermissionError(await rejection(publisher.publish(subject(TenantCreated), e.id, JSON.stringify(e)))),
+      ).toBe(true);
       expect(await streamMessages()).toBe(before);
     });
   });
 
   describe('N4: no application user administers JetStream', () => {
-    it.each([...SERVICE_NAMES, 'order-ingest', 'dashboard'])('N4: %s calling $JS.API.STREAM.DELETE.<stream> is denied and the stream survives', async (user) => {
-      const nc = await as(user);
-      const err = await rejection(nc.request(`$JS.API.STREAM.DELETE.${stream}`, Empty, { timeout: 3000 }));
-      expect(isPermissionError(err)).toBe(true);
-      expect((await jsm.streams.info(stream)).config.name).toBe(stream);
-    });
+    it.each([...SERVICE_NAMES, 'order-ingest', 'dashboard'])(
+      'N4: %s calling $JS.API.STREAM.DELETE.<stream> is denied and the stream survives',
+      async (user) => {
+        const nc = await as(user);
+        const err = await rejection(nc.request(`$JS.API.STREAM.DELETE.${stream}`, Empty, { timeout: 3000 }));
+        expect(isPermissionError(err)).toBe(true);
+        expect((await jsm.streams.info(stream)).config.name).toBe(stream);
+      },
+    );
 
     it('N4: a service cannot delete, purge or recreate through the JetStream manager either', async () => {
       const nc = await as(SERVICE);
@@ -285,7 +352,13 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       expect(isPermissionError(await rejection(svcJsm.streams.purge(stream)))).toBe(true);
       expect(isPermissionError(await rejection(svcJsm.streams.info(stream)))).toBe(true);
       expect(isPermissionError(await rejection(svcJsm.consumers.delete(stream, own)))).toBe(true);
-      expect(isPermissionError(await rejection(svcJsm.consumers.add(stream, { durable_name: `${SERVICE}--rogue`, filter_subject: subject(TenantCreated) })))).toBe(true);
+      expect(
+        isPermissionError(
+          await rejection(
+            svcJsm.consumers.add(stream, { durable_name: `${SERVICE}--rogue`, filter_subject: subject(TenantCreated) }),
+          ),
+        ),
+      ).toBe(true);
       expect((await jsm.consumers.info(stream, own)).name).toBe(own);
       expect((await jsm.streams.info(stream)).config.name).toBe(stream);
     });
@@ -298,20 +371,28 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
   });
 
   describe('services: own events and own consumers only', () => {
-    it('registration-service publishes its own event (ack) but not another service\'s event', async () => {
+    it("registration-service publishes its own event (ack) but not another service's event", async () => {
       const publisher = new EventPublisher(await as(SERVICE), 3000);
       const mine = envelope(VmsRegistered.type, { note: 'own' }, SERVICE);
       const ack = await publisher.publish(subject(VmsRegistered), mine.id, JSON.stringify(mine));
       expect(ack.seq).toBeGreaterThan(0);
       const before = await streamMessages();
       const theirs = envelope(TenantCreated.type, {}, SERVICE);
-      expect(isPermissionError(await rejection(publisher.publish(subject(TenantCreated), theirs.id, JSON.stringify(theirs))))).toBe(true);
+      expect(
+        isPermissionError(
+          await rejection(publisher.publish(subject(TenantCreated), theirs.id, JSON.stringify(theirs))),
+        ),
+      ).toBe(true);
       expect(await streamMessages()).toBe(before);
     });
 
     it('registration-service pulls and acks from its own consumer', async () => {
       const installed = envelope(AgentsInstalled.type, { note: 'to-register' }, 'agent-install-service');
-      const published = await new EventPublisher(await as('agent-install-service')).publish(subject(AgentsInstalled), installed.id, JSON.stringify(installed));
+      const published = await new EventPublisher(await as('agent-install-service')).publish(
+        subject(AgentsInstalled),
+        installed.id,
+        JSON.stringify(installed),
+      );
       const name = consumerNameOf(SERVICE, AgentsInstalled);
       const consumer = await (await as(SERVICE)).jetstream().consumers.get(stream, name);
       const batch = await consumer.fetch({ max_messages: 1, expires: 5000 });
@@ -328,7 +409,7 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       expect(info.ack_floor.stream_seq).toBe(published.seq);
     });
 
-    it('registration-service cannot pull from (or ack for) another service\'s consumer', async () => {
+    it("registration-service cannot pull from (or ack for) another service's consumer", async () => {
       const nc = await as(SERVICE);
       const violations = watchViolations(nc);
       const foreign = consumerNameOf('tenant-service', VmsRegistered);
@@ -336,10 +417,17 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
       expect(before.num_pending).toBeGreaterThan(0);
       expect(isPermissionError(await rejection(nc.jetstream().consumers.get(stream, foreign)))).toBe(true);
       const next = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${foreign}`;
-      nc.publish(next, sc.encode(JSON.stringify({ batch: 1, expires: 1_000_000_000 })), { reply: `${inboxPrefixOf(SERVICE)}.${randomUUID()}` });
+      nc.publish(next, sc.encode(JSON.stringify({ batch: 1, expires: 1_000_000_000 })), {
+        reply: `${inboxPrefixOf(SERVICE)}.${randomUUID()}`,
+      });
       nc.publish(`$JS.ACK.${stream}.${foreign}.1.1.1.1.0`, Empty);
       await nc.flush();
-      await eventually(async () => violations.some((v) => v.subject === next) && violations.some((v) => v.subject.startsWith(`$JS.ACK.${stream}.${foreign}.`)), 5000);
+      await eventually(
+        async () =>
+          violations.some((v) => v.subject === next) &&
+          violations.some((v) => v.subject.startsWith(`$JS.ACK.${stream}.${foreign}.`)),
+        5000,
+      );
       const after = await jsm.consumers.info(stream, foreign);
       expect(after.delivered.stream_seq).toBe(before.delivered.stream_seq);
       expect(after.num_pending).toBe(before.num_pending);
@@ -348,18 +436,34 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
 
     it('the real registration-service process is ready under its restricted user and its outbox and consumers work', async () => {
       const apiKey = randomBytes(24).toString('hex');
-      await resetSchema(SERVICE, ['outbox', 'inbox', 'dead_letter', 'backbone_ping_hop', 'job', 'step_vm', 'step_work']);
+      await resetSchema(SERVICE, [
+        'outbox',
+        'inbox',
+        'dead_letter',
+        'backbone_ping_hop',
+        'job',
+        'step_vm',
+        'step_work',
+      ]);
       svc = await startTestService({
         service: SERVICE,
         messaging,
         imports: [SiteDirectoryModule.forStatic([]), BackbonePingModule.forService(SERVICE), RegistrationModule],
         // Admin HTTP credentials (an operator API key) only to start the ping; NATS credentials are the point.
-        env: { NATS_URL: url, NATS_USER: SERVICE, NATS_PASSWORD: passwords[SERVICE], AUTH_API_KEYS: `nats-perm-test:operator:${createHash('sha256').update(apiKey).digest('hex')}` },
+        env: {
+          NATS_URL: url,
+          NATS_USER: SERVICE,
+          NATS_PASSWORD: passwords[SERVICE],
+          AUTH_API_KEYS: `nats-perm-test:operator:${createHash('sha256').update(apiKey).digest('hex')}`,
+        },
       });
       const ready = await request(svc.url).get('/health/ready');
       expect({ status: ready.status, body: ready.body }).toMatchObject({ status: 200 });
       // A backbone ping addressed to itself: outbox relay publishes (own event), its consumer pulls and acks.
-      const started = await request(svc.url).post('/v1/backbone/pings').set('X-API-Key', apiKey).send({ route: [SERVICE], note: 'nats-permissions' });
+      const started = await request(svc.url)
+        .post('/v1/backbone/pings')
+        .set('X-API-Key', apiKey)
+        .send({ route: [SERVICE], note: 'nats-permissions' });
       expect(started.status).toBeLessThan(300);
       const pingId = (started.body as { pingId: string }).pingId;
       const hops = await eventually(async () => {
@@ -368,7 +472,12 @@ describe('NATS least-privilege users (nats-server with the rendered secure confi
         return list.some((h) => h.hop === 0) ? list : undefined;
       }, 20_000);
       expect(hops.map((h) => h.hop).sort()).toEqual([-1, 0]);
-      await eventually(async () => (await jsm.consumers.info(stream, consumerNameOf(SERVICE, { key: 'backbone-ping.v1' }))).num_ack_pending === 0, 10_000);
+      await eventually(
+        async () =>
+          (await jsm.consumers.info(stream, consumerNameOf(SERVICE, { key: 'backbone-ping.v1' }))).num_ack_pending ===
+          0,
+        10_000,
+      );
       // The service process (client name "registration-service") and the bootstrap (ops-admin) never hit a violation.
       expect(server?.log()).not.toMatch(/nats\.js:registration-service" - \w+ Violation/);
       expect(server?.log()).not.toMatch(/perm-test-ops-admin" - \w+ Violation/);

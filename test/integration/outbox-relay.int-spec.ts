@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { OutboxRelay, OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { NatsConnection } from 'nats';
-import { applyTestTopology, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService } from '../support/harness';
+import {
+  applyTestTopology,
+  deleteStream,
+  eventually,
+  natsConnect,
+  resetSchema,
+  sql,
+  startTestService,
+  TestService,
+} from '../support/harness';
 import { PROBE_EVENTS, ProbeControl, ProbeModule, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
 
@@ -10,16 +19,24 @@ const PRODUCER = 'svm-config-service';
 const CONSUMER = 'tenant-service';
 
 async function appliedCount(probeId: string): Promise<number> {
-  const [row] = await sql<{ n: number }>(CONSUMER, `SELECT count(*)::int AS n FROM outbox WHERE event_key = 'test-probe-applied.v1' AND envelope->'data'->>'probeId' = $1`, [probeId]);
+  const [row] = await sql<{ n: number }>(
+    CONSUMER,
+    `SELECT count(*)::int AS n FROM outbox WHERE event_key = 'test-probe-applied.v1' AND envelope->'data'->>'probeId' = $1`,
+    [probeId],
+  );
   return row.n;
 }
 
-async function emitProbes(svc: TestService, probes: { probeId: string; n?: number; tenantId?: string }[]): Promise<string[]> {
+async function emitProbes(
+  svc: TestService,
+  probes: { probeId: string; n?: number; tenantId?: string }[],
+): Promise<string[]> {
   const writer = svc.app.get(OutboxWriter);
   const uow = svc.app.get(UnitOfWork);
   return uow.run(async () => {
     const ids: string[] = [];
-    for (const p of probes) ids.push((await writer.emit(TestProbe, { probeId: p.probeId, n: p.n }, { tenantId: p.tenantId })).id);
+    for (const p of probes)
+      ids.push((await writer.emit(TestProbe, { probeId: p.probeId, n: p.n }, { tenantId: p.tenantId })).id);
     return ids;
   });
 }
@@ -35,7 +52,13 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
     await resetSchema(PRODUCER);
     await resetSchema(CONSUMER);
     await applyTestTopology(nc, messaging, { [CONSUMER]: ['test-probe.v1'] }, PROBE_EVENTS);
-    consumer = await startTestService({ service: CONSUMER, messaging, imports: [ProbeModule], extraEvents: PROBE_EVENTS, env: { EVENT_CONCURRENCY: '8' } });
+    consumer = await startTestService({
+      service: CONSUMER,
+      messaging,
+      imports: [ProbeModule],
+      extraEvents: PROBE_EVENTS,
+      env: { EVENT_CONCURRENCY: '8' },
+    });
   });
 
   afterAll(async () => {
@@ -68,12 +91,20 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
     const probeId = randomUUID();
     const [eventId] = await emitProbes(producer, [{ probeId }]);
     // Published twice (crash, then the retry), marked once, stored once, applied once.
-    await eventually(async () => (await sql<{ p: Date | null }>(PRODUCER, `SELECT published_at AS p FROM outbox WHERE id = $1`, [eventId]))[0]?.p);
+    await eventually(
+      async () =>
+        (await sql<{ p: Date | null }>(PRODUCER, `SELECT published_at AS p FROM outbox WHERE id = $1`, [eventId]))[0]
+          ?.p,
+    );
     expect(publishedIds.flat().filter((id) => id === eventId)).toHaveLength(2);
     await eventually(async () => (await appliedCount(probeId)) === 1);
     const jsm = await nc.jetstreamManager();
-    const stream = await jsm.streams.info(messaging.stream, { subjects_filter: `${messaging.prefix}.evt.test-probe.v1` });
-    const [inbox] = await sql<{ n: number }>(CONSUMER, `SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [eventId]);
+    const stream = await jsm.streams.info(messaging.stream, {
+      subjects_filter: `${messaging.prefix}.evt.test-probe.v1`,
+    });
+    const [inbox] = await sql<{ n: number }>(CONSUMER, `SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [
+      eventId,
+    ]);
     expect(inbox.n).toBe(1);
     expect(stream.state.subjects?.[`${messaging.prefix}.evt.test-probe.v1`]).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
@@ -83,7 +114,12 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
   });
 
   it('wakes on commit (LISTEN/NOTIFY) rather than waiting for its poll, even with a one-minute poll interval', async () => {
-    const producer = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS, env: { OUTBOX_POLL_INTERVAL_MS: '60000' } });
+    const producer = await startTestService({
+      service: PRODUCER,
+      messaging,
+      extraEvents: PROBE_EVENTS,
+      env: { OUTBOX_POLL_INTERVAL_MS: '60000' },
+    });
     services.push(producer);
     await new Promise((r) => setTimeout(r, 500)); // let the relay take its lock and LISTEN
     const probeId = randomUUID();
@@ -105,10 +141,17 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
     // Emitted from both replicas in several transactions, interleaved.
     for (let i = 0; i < probes.length; i += 10) await emitProbes(i % 20 === 0 ? a : b, probes.slice(i, i + 10));
     await eventually(async () => {
-      const [row] = await sql<{ n: number }>(CONSUMER, `SELECT count(*)::int AS n FROM outbox WHERE event_key = 'test-probe-applied.v1' AND (envelope->'data'->>'n')::int >= 0 AND envelope->>'tenantid' = ANY($1)`, [tenants]);
+      const [row] = await sql<{ n: number }>(
+        CONSUMER,
+        `SELECT count(*)::int AS n FROM outbox WHERE event_key = 'test-probe-applied.v1' AND (envelope->'data'->>'n')::int >= 0 AND envelope->>'tenantid' = ANY($1)`,
+        [tenants],
+      );
       return row.n === 60;
     }, 20_000);
-    const [unpublished] = await sql<{ n: number }>(PRODUCER, `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`);
+    const [unpublished] = await sql<{ n: number }>(
+      PRODUCER,
+      `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`,
+    );
     expect(unpublished.n).toBe(0);
     for (const t of tenants) {
       const order = ProbeControl.order.get(t)!;

@@ -1,20 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { NatsConnection } from 'nats';
-import { applyTestTopology, clientFor, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService } from '../support/harness';
+import {
+  applyTestTopology,
+  clientFor,
+  deleteStream,
+  eventually,
+  natsConnect,
+  resetSchema,
+  sql,
+  startTestService,
+} from '../support/harness';
 import { PROBE_EVENTS, ProbeControl, ProbeModule, probeEnvelope, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
 
 const SERVICE = 'registration-service';
 
 async function appliedCount(probeIds: string[]): Promise<number> {
-  const [row] = await sql<{ n: number }>(SERVICE, `SELECT count(DISTINCT envelope->'data'->>'probeId')::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = ANY($1)`, [probeIds]);
+  const [row] = await sql<{ n: number }>(
+    SERVICE,
+    `SELECT count(DISTINCT envelope->'data'->>'probeId')::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = ANY($1)`,
+    [probeIds],
+  );
   return row.n;
 }
 
 describe('service stop, restart and graceful shutdown (real Postgres + JetStream)', () => {
   const messaging = isolatedMessaging();
   let nc: NatsConnection;
-  const start = () => startTestService({ service: SERVICE, messaging, imports: [ProbeModule], extraEvents: PROBE_EVENTS });
+  const start = () =>
+    startTestService({ service: SERVICE, messaging, imports: [ProbeModule], extraEvents: PROBE_EVENTS });
 
   beforeAll(async () => {
     nc = await natsConnect();
@@ -38,7 +52,11 @@ describe('service stop, restart and graceful shutdown (real Postgres + JetStream
     const second = await start();
     try {
       await eventually(async () => (await appliedCount(probeIds)) === 50, 20_000);
-      const [rows] = await sql<{ n: number }>(SERVICE, `SELECT count(*)::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = ANY($1)`, [probeIds]);
+      const [rows] = await sql<{ n: number }>(
+        SERVICE,
+        `SELECT count(*)::int AS n FROM outbox WHERE envelope->'data'->>'probeId' = ANY($1)`,
+        [probeIds],
+      );
       expect(rows.n).toBe(50);
     } finally {
       await second.close();

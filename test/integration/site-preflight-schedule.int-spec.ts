@@ -16,7 +16,16 @@ describe('site preflight schedule: one owner per site and round across replicas 
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const ds = new DataSource(serviceDataSourceOptions({ url: testDatabaseUrl('tenant-service'), schema: serviceLayout('tenant-service').schema, applicationName: `pf-replica-${i}`, entities: [], migrations: [], poolSize: 2 }));
+      const ds = new DataSource(
+        serviceDataSourceOptions({
+          url: testDatabaseUrl('tenant-service'),
+          schema: serviceLayout('tenant-service').schema,
+          applicationName: `pf-replica-${i}`,
+          entities: [],
+          migrations: [],
+          poolSize: 2,
+        }),
+      );
       await ds.initialize();
       const uow = new UnitOfWork(ds);
       replicas.push({ ds, uow, repo: new SitePreflightRepository(uow) });
@@ -63,7 +72,15 @@ describe('site preflight schedule: one owner per site and round across replicas 
   });
 
   it('a recorded result sets the next due time; a site due again is claimed by whichever replica ticks', async () => {
-    await replicas[0].uow.run(() => replicas[0].repo.record('pf-a', { status: 'failed', checks: [], trigger: 'schedule', foreignVirtualServers: 3, intervalMs: 1 }));
+    await replicas[0].uow.run(() =>
+      replicas[0].repo.record('pf-a', {
+        status: 'failed',
+        checks: [],
+        trigger: 'schedule',
+        foreignVirtualServers: 3,
+        intervalMs: 1,
+      }),
+    );
     await new Promise((r) => setTimeout(r, 20));
     expect(await tick(replicas[1], 60_000)).toEqual({ ran: true, claimed: ['pf-a'] });
     const stored = await replicas[0].uow.run(() => replicas[0].repo.find('pf-a'));

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, OnboardingStepFailedV1, SvmConfiguredV1, TenantCreated, TenantCreatedV1 } from '@tpo/contracts';
+import {
+  EventEnvelope,
+  OnboardingRetryRequested,
+  OnboardingRetryRequestedV1,
+  OnboardingStepFailedV1,
+  SvmConfiguredV1,
+  TenantCreated,
+  TenantCreatedV1,
+} from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import {
   Policy,
@@ -28,11 +36,24 @@ const LINUX = SEED_LIGHT_AGENT.linux;
 const WINDOWS = SEED_LIGHT_AGENT.windows;
 
 function envelope<T>(type: string, data: T): EventEnvelope<T> {
-  return { specversion: '1.0', id: randomUUID(), type, source: 'tenant-service', time: new Date().toISOString(), datacontenttype: 'application/json', correlationid: randomUUID(), data };
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type,
+    source: 'tenant-service',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: randomUUID(),
+    data,
+  };
 }
 
 async function events<T>(key: string, tenantId: string): Promise<EventEnvelope<T>[]> {
-  const rows = await sql<{ envelope: EventEnvelope<T> }>(SERVICE, `SELECT envelope FROM outbox WHERE event_key = $1 AND tenant_id = $2 ORDER BY seq`, [key, tenantId]);
+  const rows = await sql<{ envelope: EventEnvelope<T> }>(
+    SERVICE,
+    `SELECT envelope FROM outbox WHERE event_key = $1 AND tenant_id = $2 ORDER BY seq`,
+    [key, tenantId],
+  );
   return rows.map((r) => r.envelope);
 }
 
@@ -44,17 +65,23 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
   let svc: TestService;
   let ksc: KscClient;
 
-  const policiesIn = (groupId: number, name?: string): Policy[] => [...site.ksc.policies.values()].filter((p) => p.vsId === 0 && p.groupId === groupId && (!name || p.name === name));
+  const policiesIn = (groupId: number, name?: string): Policy[] =>
+    [...site.ksc.policies.values()].filter((p) => p.vsId === 0 && p.groupId === groupId && (!name || p.name === name));
   const group = (parentId: number, name: string) => site.ksc.childGroup(0, parentId, name);
   const tenantFolder = (name: string) => group(group(0, 'Multitenancy KSV LA')!.id, name)!;
 
   /** A policy's settings read back through the documented SsContents flow (GetPolicyContents, SS_GetNames, Ss_Read, Ss_Release). */
-  async function readBack(policyId: number, product: string, version: string): Promise<Record<string, Record<string, PolicyValue>>> {
+  async function readBack(
+    policyId: number,
+    product: string,
+    version: string,
+  ): Promise<Record<string, Record<string, PolicyValue>>> {
     const session = await ksc.startSession();
     try {
       return await new PolicyApi(session).withPolicyContents(policyId, async (c) => {
         const out: Record<string, Record<string, PolicyValue>> = {};
-        for (const section of await c.sections(product, version)) out[section] = decodePolicySection(await c.read(product, version, section));
+        for (const section of await c.sections(product, version))
+          out[section] = decodePolicySection(await c.read(product, version, section));
         return out;
       });
     } finally {
@@ -63,12 +90,25 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
   }
 
   /** A Complete tenant on the simulated Integration Server (vAS + admin + tenant folder), and its TenantCreated data. */
-  async function completeTenant(name: string, protection?: TenantCreatedV1['protection'], osFamilies: ('linux' | 'windows')[] = ['linux']): Promise<TenantCreatedV1> {
-    const task = await is.waitForTask((await is.createTenant({ name, type: 'Complete', vKsc: { name: `adm-${randomUUID().slice(0, 8)}`, password: 'S3cure!Passw0rd' } })).taskId, {
-      initialDelayMs: 20,
-      maxDelayMs: 50,
-      deadlineMs: 10_000,
-    });
+  async function completeTenant(
+    name: string,
+    protection?: TenantCreatedV1['protection'],
+    osFamilies: ('linux' | 'windows')[] = ['linux'],
+  ): Promise<TenantCreatedV1> {
+    const task = await is.waitForTask(
+      (
+        await is.createTenant({
+          name,
+          type: 'Complete',
+          vKsc: { name: `adm-${randomUUID().slice(0, 8)}`, password: 'S3cure!Passw0rd' },
+        })
+      ).taskId,
+      {
+        initialDelayMs: 20,
+        maxDelayMs: 50,
+        deadlineMs: 10_000,
+      },
+    );
     const tenant = task.result!.tenant!;
     return {
       tenantId: randomUUID(),
@@ -78,20 +118,36 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
       integrationServerTenantId: tenant.id,
       virtualServerId: tenant.vKsc!.id!,
       adminAccountName: tenant.vKsc!.userName!,
-      vms: osFamilies.map((osFamily, i) => ({ biosUuid: randomUUID(), name: `vm-0${i + 1}`, osFamily, address: `10.1.0.${11 + i}` })),
+      vms: osFamilies.map((osFamily, i) => ({
+        biosUuid: randomUUID(),
+        name: `vm-0${i + 1}`,
+        osFamily,
+        address: `10.1.0.${11 + i}`,
+      })),
       protection,
     };
   }
 
-  const publishCreated = (data: TenantCreatedV1) => clientFor(nc, messaging).publishEvent(TenantCreated, envelope(TenantCreated.type, data));
-  const firstEvent = <T>(key: string, tenantId: string) => eventually(async () => (await events<T>(key, tenantId))[0] && events<T>(key, tenantId));
+  const publishCreated = (data: TenantCreatedV1) =>
+    clientFor(nc, messaging).publishEvent(TenantCreated, envelope(TenantCreated.type, data));
+  const firstEvent = <T>(key: string, tenantId: string) =>
+    eventually(async () => (await events<T>(key, tenantId))[0] && events<T>(key, tenantId));
 
   let fixture: StepFixture;
 
   beforeAll(async () => {
-    fixture = await startStepFixture({ service: SERVICE, messaging, consumes: ['tenant-created.v1', 'onboarding-retry-requested.v1'], feature: SvmConfigModule });
+    fixture = await startStepFixture({
+      service: SERVICE,
+      messaging,
+      consumes: ['tenant-created.v1', 'onboarding-retry-requested.v1'],
+      feature: SvmConfigModule,
+    });
     ({ site, is, nc, svc } = fixture);
-    ksc = new KscClient({ baseUrl: fixture.sim.endpoints[0].kscUrl, credentials: { user: SIM_KSC_ACCOUNT.name, password: SIM_KSC_ACCOUNT.password }, timeoutMs: 5000 });
+    ksc = new KscClient({
+      baseUrl: fixture.sim.endpoints[0].kscUrl,
+      credentials: { user: SIM_KSC_ACCOUNT.name, password: SIM_KSC_ACCOUNT.password },
+      timeoutMs: 5000,
+    });
   });
 
   afterAll(async () => {
@@ -102,11 +158,19 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
   let acme: TenantCreatedV1;
 
   it('clones the reference Light Agent policy per OS family into Multitenancy KSV LA/<tenant>: reference settings kept, IS address/port and SVM settings locked', async () => {
-    acme = await completeTenant('Acme Corp', { connectionTags: ['acme-gold'], svmPathScope: 'same-cluster', integrationServerAddress: '192.0.2.10' }, ['linux', 'windows']);
+    acme = await completeTenant(
+      'Acme Corp',
+      { connectionTags: ['acme-gold'], svmPathScope: 'same-cluster', integrationServerAddress: '192.0.2.10' },
+      ['linux', 'windows'],
+    );
     const vsName = site.ksc.vservers.get(Number(acme.virtualServerId))!.dn;
     await publishCreated(acme);
 
-    const [configured] = await eventually(async () => (await events<SvmConfiguredV1>('svm-configured.v1', acme.tenantId)).length === 1 && events<SvmConfiguredV1>('svm-configured.v1', acme.tenantId));
+    const [configured] = await eventually(
+      async () =>
+        (await events<SvmConfiguredV1>('svm-configured.v1', acme.tenantId)).length === 1 &&
+        events<SvmConfiguredV1>('svm-configured.v1', acme.tenantId),
+    );
     expect(configured.data).toMatchObject({
       tenantId: acme.tenantId,
       siteId: site.id,
@@ -141,7 +205,10 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     const reference = await readBack(SEED_REFERENCE_POLICY_IDS.linux, LINUX.product, LINUX.version);
     // Everything the admin set in the reference is there, untouched…
     expect(settings[SEED_LA_OTHER_SECTION]).toEqual(reference[SEED_LA_OTHER_SECTION]);
-    expect(settings[SEED_LA_SECTION].SvmSelectionAlgorithm).toEqual({ value: SEED_LA_REFERENCE_VALUES.SvmSelectionAlgorithm, locked: false });
+    expect(settings[SEED_LA_SECTION].SvmSelectionAlgorithm).toEqual({
+      value: SEED_LA_REFERENCE_VALUES.SvmSelectionAlgorithm,
+      locked: false,
+    });
     // …and the captured SVM-connection variables hold the tenant's values, every one locked.
     expect(settings[SEED_LA_SECTION]).toMatchObject({
       [V.discoveryMethod]: { value: V.discoveryMethodIntegrationServer, locked: true },
@@ -151,7 +218,10 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
       [V.svmPathScope]: { value: 'same-cluster', locked: true },
     });
     // The reference itself is unchanged and no settings storage was left open.
-    expect(reference[SEED_LA_SECTION][V.integrationServerAddress]).toEqual({ value: SEED_LA_REFERENCE_VALUES[V.integrationServerAddress], locked: false });
+    expect(reference[SEED_LA_SECTION][V.integrationServerAddress]).toEqual({
+      value: SEED_LA_REFERENCE_VALUES[V.integrationServerAddress],
+      locked: false,
+    });
     expect(site.ksc.ssContents.size).toBe(0);
     // Nothing inside the tenant's vAS: the tenant admin cannot change or see the provider policies.
     expect([...site.ksc.policies.values()].filter((p) => p.vsId !== 0)).toHaveLength(0);
@@ -159,29 +229,64 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     const svmFolder = group(group(0, 'TPO SVMs')!.id, 'standard')!;
     const [ps, ...morePs] = policiesIn(svmFolder.id);
     expect(morePs).toHaveLength(0);
-    expect(ps).toMatchObject({ name: 'TPO Protection Server - standard', active: true, productName: SEED_PROTECTION_SERVER.product });
+    expect(ps).toMatchObject({
+      name: 'TPO Protection Server - standard',
+      active: true,
+      productName: SEED_PROTECTION_SERVER.product,
+    });
     expect(await readBack(ps.id, SEED_PROTECTION_SERVER.product, SEED_PROTECTION_SERVER.version)).toEqual(
-      await readBack(SEED_REFERENCE_POLICY_IDS.protectionStandard, SEED_PROTECTION_SERVER.product, SEED_PROTECTION_SERVER.version),
+      await readBack(
+        SEED_REFERENCE_POLICY_IDS.protectionStandard,
+        SEED_PROTECTION_SERVER.product,
+        SEED_PROTECTION_SERVER.version,
+      ),
     );
 
-    const res = await request(svc.url).get(`/v1/svm-configs/${acme.tenantId}`).set(await authHeaders()).expect(200);
-    expect(res.body).toMatchObject({ tenantId: acme.tenantId, siteId: site.id, status: 'succeeded', attempt: 1, virtualServerName: vsName, applied: configured.data.applied });
-    expect(res.body.output).toMatchObject({ lightAgentPolicyId: la.id, protectionServerPolicyId: ps.id, changes: { lightAgentPolicy: 'created', protectionServerPolicy: 'created' } });
+    const res = await request(svc.url)
+      .get(`/v1/svm-configs/${acme.tenantId}`)
+      .set(await authHeaders())
+      .expect(200);
+    expect(res.body).toMatchObject({
+      tenantId: acme.tenantId,
+      siteId: site.id,
+      status: 'succeeded',
+      attempt: 1,
+      virtualServerName: vsName,
+      applied: configured.data.applied,
+    });
+    expect(res.body.output).toMatchObject({
+      lightAgentPolicyId: la.id,
+      protectionServerPolicyId: ps.id,
+      changes: { lightAgentPolicy: 'created', protectionServerPolicy: 'created' },
+    });
     expect(res.body.output.lightAgentPolicies).toEqual([
       { osFamily: 'linux', policyId: la.id, referencePolicyId: SEED_REFERENCE_POLICY_IDS.linux, change: 'created' },
-      { osFamily: 'windows', policyId: expect.any(Number), referencePolicyId: SEED_REFERENCE_POLICY_IDS.windows, change: 'created' },
+      {
+        osFamily: 'windows',
+        policyId: expect.any(Number),
+        referencePolicyId: SEED_REFERENCE_POLICY_IDS.windows,
+        change: 'created',
+      },
     ]);
     expect(res.body.input).toBeUndefined();
-    const list = await request(svc.url).get('/v1/svm-configs?status=succeeded&limit=10').set(await authHeaders()).expect(200);
+    const list = await request(svc.url)
+      .get('/v1/svm-configs?status=succeeded&limit=10')
+      .set(await authHeaders())
+      .expect(200);
     expect(list.body.items.map((i: { tenantId: string }) => i.tenantId)).toContain(acme.tenantId);
-    await request(svc.url).get(`/v1/svm-configs/${randomUUID()}`).set(await authHeaders()).expect(404);
+    await request(svc.url)
+      .get(`/v1/svm-configs/${randomUUID()}`)
+      .set(await authHeaders())
+      .expect(404);
   });
 
   it('a redelivered TenantCreated (new event id, same tenant) creates no second policy and no second event', async () => {
     const before = site.ksc.policies.size;
     const again = envelope(TenantCreated.type, acme);
     await clientFor(nc, messaging).publishEvent(TenantCreated, again);
-    await eventually(async () => (await sql(SERVICE, `SELECT 1 FROM inbox WHERE event_id = $1`, [again.id])).length === 1);
+    await eventually(
+      async () => (await sql(SERVICE, `SELECT 1 FROM inbox WHERE event_id = $1`, [again.id])).length === 1,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(site.ksc.policies.size).toBe(before);
     expect(policiesIn(tenantFolder('Acme Corp').id)).toHaveLength(2);
@@ -200,12 +305,23 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
       protectionProfile: 'standard',
       lightAgentPolicy: 'TPO Light Agent Linux - Beta Ltd, TPO Light Agent Windows - Beta Ltd',
     });
-    expect(policiesIn(tenantFolder('Beta Ltd').id).map((p) => p.productName).sort()).toEqual([LINUX.product, WINDOWS.product].sort());
+    expect(
+      policiesIn(tenantFolder('Beta Ltd').id)
+        .map((p) => p.productName)
+        .sort(),
+    ).toEqual([LINUX.product, WINDOWS.product].sort());
     const la = policiesIn(tenantFolder('Beta Ltd').id).find((p) => p.productName === LINUX.product)!;
-    expect((await readBack(la.id, LINUX.product, LINUX.version))[SEED_LA_SECTION]).toMatchObject({ [V.integrationServerAddress]: { value: '127.0.0.1', locked: true }, [V.svmPathScope]: { value: 'any', locked: true } });
+    expect((await readBack(la.id, LINUX.product, LINUX.version))[SEED_LA_SECTION]).toMatchObject({
+      [V.integrationServerAddress]: { value: '127.0.0.1', locked: true },
+      [V.svmPathScope]: { value: 'any', locked: true },
+    });
     const svmFolder = group(group(0, 'TPO SVMs')!.id, 'standard')!;
     expect(policiesIn(svmFolder.id, 'TPO Protection Server - standard')).toHaveLength(1);
-    const [row] = await sql<{ output: { changes: Record<string, string> } }>(SERVICE, `SELECT output FROM step_work WHERE tenant_id = $1`, [beta.tenantId]);
+    const [row] = await sql<{ output: { changes: Record<string, string> } }>(
+      SERVICE,
+      `SELECT output FROM step_work WHERE tenant_id = $1`,
+      [beta.tenantId],
+    );
     expect(row.output.changes).toEqual({ lightAgentPolicy: 'created', protectionServerPolicy: 'unchanged' });
   });
 
@@ -217,27 +333,58 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     await publishCreated(gamma);
 
     const [failed] = await firstEvent<OnboardingStepFailedV1>('onboarding-step-failed.v1', gamma.tenantId);
-    expect(failed.data).toMatchObject({ tenantId: gamma.tenantId, siteId: site.id, step: 'configure-svm', code: 'VSERVER_NOT_FOUND', retryable: true, attempt: 1 });
+    expect(failed.data).toMatchObject({
+      tenantId: gamma.tenantId,
+      siteId: site.id,
+      step: 'configure-svm',
+      code: 'VSERVER_NOT_FOUND',
+      retryable: true,
+      attempt: 1,
+    });
     expect(await events('svm-configured.v1', gamma.tenantId)).toHaveLength(0);
     const folder = tenantFolder('Gamma GmbH');
     expect(policiesIn(folder.id)).toHaveLength(0);
-    expect((await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).set(await authHeaders()).expect(200)).body).toMatchObject({ status: 'failed', errorCode: 'VSERVER_NOT_FOUND', retryable: true });
+    expect(
+      (
+        await request(svc.url)
+          .get(`/v1/svm-configs/${gamma.tenantId}`)
+          .set(await authHeaders())
+          .expect(200)
+      ).body,
+    ).toMatchObject({ status: 'failed', errorCode: 'VSERVER_NOT_FOUND', retryable: true });
 
     // The fix: the vAS is back. Meanwhile a console user copied the reference under our name, unlocked and changed a value and deactivated it.
     site.ksc.vservers.set(vsId, vs);
     const session = await ksc.startSession();
     const api = new PolicyApi(session);
-    const drifted = await api.copyOrMovePolicy(SEED_REFERENCE_POLICY_IDS.linux, folder.id, false, { name: 'TPO Light Agent Linux - Gamma GmbH', active: false });
+    const drifted = await api.copyOrMovePolicy(SEED_REFERENCE_POLICY_IDS.linux, folder.id, false, {
+      name: 'TPO Light Agent Linux - Gamma GmbH',
+      active: false,
+    });
     await api.withPolicyContents(drifted, async (c) => {
-      await c.replace(LINUX.product, LINUX.version, SEED_LA_SECTION, encodePolicySection({ [V.integrationServerAddress]: { value: '10.9.9.9', locked: false }, ProviderTweak: { value: 'keep', locked: false } }));
+      await c.replace(
+        LINUX.product,
+        LINUX.version,
+        SEED_LA_SECTION,
+        encodePolicySection({
+          [V.integrationServerAddress]: { value: '10.9.9.9', locked: false },
+          ProviderTweak: { value: 'keep', locked: false },
+        }),
+      );
       await c.apply();
     });
     await session.endSession();
     const retry: OnboardingRetryRequestedV1 = { tenantId: gamma.tenantId, step: 'configure-svm', attempt: 2 };
-    await clientFor(nc, messaging).publishEvent(OnboardingRetryRequested, envelope(OnboardingRetryRequested.type, retry));
+    await clientFor(nc, messaging).publishEvent(
+      OnboardingRetryRequested,
+      envelope(OnboardingRetryRequested.type, retry),
+    );
 
     const [configured] = await firstEvent<SvmConfiguredV1>('svm-configured.v1', gamma.tenantId);
-    expect(configured.data).toMatchObject({ virtualServerName: vs.dn, applied: { connectionTags: ['gamma'], integrationServerAddress: '127.0.0.1' } });
+    expect(configured.data).toMatchObject({
+      virtualServerName: vs.dn,
+      applied: { connectionTags: ['gamma'], integrationServerAddress: '127.0.0.1' },
+    });
     const linuxClones = policiesIn(folder.id).filter((p) => p.productName === LINUX.product);
     expect(linuxClones).toHaveLength(1);
     const [la] = linuxClones;
@@ -250,19 +397,34 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
       [V.connectionTags]: { value: ['gamma'], locked: true },
       ProviderTweak: { value: 'keep', locked: false },
     });
-    const res = await request(svc.url).get(`/v1/svm-configs/${gamma.tenantId}`).set(await authHeaders()).expect(200);
+    const res = await request(svc.url)
+      .get(`/v1/svm-configs/${gamma.tenantId}`)
+      .set(await authHeaders())
+      .expect(200);
     expect(res.body).toMatchObject({ status: 'succeeded', attempt: 2, errorCode: null });
-    expect(res.body.output.lightAgentPolicies.map((l: { osFamily: string; change: string }) => [l.osFamily, l.change])).toEqual([
+    expect(
+      res.body.output.lightAgentPolicies.map((l: { osFamily: string; change: string }) => [l.osFamily, l.change]),
+    ).toEqual([
       ['linux', 'updated'],
       ['windows', 'created'],
     ]);
   });
 
   it('a tenant folder missing on the main server fails the step with TENANT_FOLDER_NOT_FOUND (retryable)', async () => {
-    const ghost: TenantCreatedV1 = { ...acme, tenantId: randomUUID(), orderId: 'order-ghost', tenantName: 'Ghost Tenant' };
+    const ghost: TenantCreatedV1 = {
+      ...acme,
+      tenantId: randomUUID(),
+      orderId: 'order-ghost',
+      tenantName: 'Ghost Tenant',
+    };
     await publishCreated(ghost);
     const [failed] = await firstEvent<OnboardingStepFailedV1>('onboarding-step-failed.v1', ghost.tenantId);
-    expect(failed.data).toMatchObject({ step: 'configure-svm', code: 'TENANT_FOLDER_NOT_FOUND', retryable: true, attempt: 1 });
+    expect(failed.data).toMatchObject({
+      step: 'configure-svm',
+      code: 'TENANT_FOLDER_NOT_FOUND',
+      retryable: true,
+      attempt: 1,
+    });
     expect([...site.ksc.policies.values()].filter((p) => p.name.includes('Ghost'))).toHaveLength(0);
   });
 
@@ -275,7 +437,11 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     const policiesBefore = site.ksc.policies.size;
     await publishCreated(delta);
     const [wrong] = await firstEvent<OnboardingStepFailedV1>('onboarding-step-failed.v1', delta.tenantId);
-    expect(wrong.data).toMatchObject({ step: 'configure-svm', code: 'REFERENCE_POLICY_WRONG_PRODUCT', retryable: false });
+    expect(wrong.data).toMatchObject({
+      step: 'configure-svm',
+      code: 'REFERENCE_POLICY_WRONG_PRODUCT',
+      retryable: false,
+    });
     expect(wrong.data.message).toContain(`${SEED_REFERENCE_POLICY_IDS.linux}`);
     expect(site.ksc.policies.size).toBe(policiesBefore);
     expect(policiesIn(tenantFolder('Delta AG').id)).toHaveLength(0);
@@ -289,7 +455,7 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     expect(missing.data).toMatchObject({ step: 'configure-svm', code: 'REFERENCE_POLICY_NOT_FOUND', retryable: false });
     // The Linux policy was not cloned either: the check runs for every family before any change.
     expect(policiesIn(tenantFolder('Epsilon SA').id)).toHaveLength(0);
-    expect(site.ksc.policies.size).toBe(policiesBefore - 1) // the removed reference;
+    expect(site.ksc.policies.size).toBe(policiesBefore - 1); // the removed reference;
     // No state-changing policy call at all for these two tenants.
     expect(policyChanges()).toBe(changesBefore);
     site.ksc.policies.set(windowsRef.id, windowsRef);
@@ -300,7 +466,16 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     const before = site.calls.snapshot().length;
     await publishCreated(zeta);
     const [failed] = await firstEvent<OnboardingStepFailedV1>('onboarding-step-failed.v1', zeta.tenantId);
-    expect(failed.data).toMatchObject({ step: 'configure-svm', code: 'PROTECTION_PROFILE_NOT_CONFIGURED', retryable: false });
-    expect(site.calls.snapshot().slice(before).filter((c) => /^(Policy|SsContents)\./.test(c.op))).toEqual([]);
+    expect(failed.data).toMatchObject({
+      step: 'configure-svm',
+      code: 'PROTECTION_PROFILE_NOT_CONFIGURED',
+      retryable: false,
+    });
+    expect(
+      site.calls
+        .snapshot()
+        .slice(before)
+        .filter((c) => /^(Policy|SsContents)\./.test(c.op)),
+    ).toEqual([]);
   });
 });

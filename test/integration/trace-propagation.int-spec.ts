@@ -3,7 +3,17 @@ import { BackbonePingModule } from '@tpo/service-kit';
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpanKind } from '@opentelemetry/api';
 import { NatsConnection } from 'nats';
-import { applyTestTopology, authHeaders, deleteStream, eventually, natsConnect, resetSchema, sql, startTestService, TestService } from '../support/harness';
+import {
+  applyTestTopology,
+  authHeaders,
+  deleteStream,
+  eventually,
+  natsConnect,
+  resetSchema,
+  sql,
+  startTestService,
+  TestService,
+} from '../support/harness';
 import { isolatedMessaging } from '../support/test-env';
 
 const A = 'tenant-service';
@@ -20,10 +30,19 @@ describe('trace context through the outbox and NATS headers (InMemorySpanExporte
   let b: TestService;
 
   const ping = async (headers: Record<string, string> = {}) => {
-    const res = await fetch(`${a.url}/v1/backbone/pings`, { method: 'POST', headers: { ...(await authHeaders('operator')), ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ route: [B, A] }) });
+    const res = await fetch(`${a.url}/v1/backbone/pings`, {
+      method: 'POST',
+      headers: { ...(await authHeaders('operator')), ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ route: [B, A] }),
+    });
     expect(res.status).toBe(201);
     const { pingId } = (await res.json()) as { pingId: string };
-    await eventually(async () => (await sql(A, `SELECT 1 FROM backbone_ping_hop WHERE ping_id = $1 AND hop = 1`, [pingId])).length === 1, 20_000, 50);
+    await eventually(
+      async () =>
+        (await sql(A, `SELECT 1 FROM backbone_ping_hop WHERE ping_id = $1 AND hop = 1`, [pingId])).length === 1,
+      20_000,
+      50,
+    );
     return pingId;
   };
 
@@ -48,16 +67,20 @@ describe('trace context through the outbox and NATS headers (InMemorySpanExporte
     await b?.close();
   };
 
-  it('a request\'s trace continues through each outbox row, publish and consumer, in both services', async () => {
+  it("a request's trace continues through each outbox row, publish and consumer, in both services", async () => {
     stopTracing = initTracing({ service: 'test', exporter });
     await start();
     try {
       // The caller's own trace context is continued (W3C traceparent on the request).
       const pingId = await ping({ traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
-      const spans = await eventually(async () => {
-        const all = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
-        return all.filter((s) => s.kind === SpanKind.CONSUMER).length >= 2 ? all : undefined;
-      }, 10_000, 50);
+      const spans = await eventually(
+        async () => {
+          const all = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
+          return all.filter((s) => s.kind === SpanKind.CONSUMER).length >= 2 ? all : undefined;
+        },
+        10_000,
+        50,
+      );
       const name = (s: ReadableSpan) => `${s.kind}:${s.name}`;
       const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
       expect(server.name).toBe('POST /v1/backbone/pings');
@@ -72,7 +95,11 @@ describe('trace context through the outbox and NATS headers (InMemorySpanExporte
       const first = publishes.find((p) => p.parentSpanContext?.spanId === server.spanContext().spanId);
       expect(first && name(first)).toMatch(/backbone-ping\.v1 publish$/);
       // The outbox rows keep the context the relay sent as headers.
-      const rows = await sql<{ trace_context: { traceparent: string } }>(A, `SELECT trace_context FROM outbox WHERE envelope->'data'->>'pingId' = $1`, [pingId]);
+      const rows = await sql<{ trace_context: { traceparent: string } }>(
+        A,
+        `SELECT trace_context FROM outbox WHERE envelope->'data'->>'pingId' = $1`,
+        [pingId],
+      );
       expect(rows.length).toBeGreaterThan(0);
       for (const r of rows) expect(r.trace_context.traceparent).toContain(TRACE_ID);
     } finally {
@@ -87,11 +114,17 @@ describe('trace context through the outbox and NATS headers (InMemorySpanExporte
     await start();
     try {
       const pingId = await ping({ traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
-      const rows = await sql<{ trace_context: unknown }>(A, `SELECT trace_context FROM outbox WHERE envelope->'data'->>'pingId' = $1`, [pingId]);
+      const rows = await sql<{ trace_context: unknown }>(
+        A,
+        `SELECT trace_context FROM outbox WHERE envelope->'data'->>'pingId' = $1`,
+        [pingId],
+      );
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.map((r) => r.trace_context)).toEqual(rows.map(() => null));
       const jsm = await nc.jetstreamManager();
-      const last = await jsm.streams.getMessage(messaging.stream, { last_by_subj: `${messaging.prefix}.evt.backbone-ping.v1` });
+      const last = await jsm.streams.getMessage(messaging.stream, {
+        last_by_subj: `${messaging.prefix}.evt.backbone-ping.v1`,
+      });
       expect(last.header?.get('traceparent') ?? '').toBe('');
       expect(exporter.getFinishedSpans()).toEqual([]);
     } finally {

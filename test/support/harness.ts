@@ -48,7 +48,10 @@ export async function deleteStream(nc: NatsConnection, messaging: Messaging): Pr
 }
 
 /** Empties a service schema's tables so one test file's leftovers cannot leak into the next. */
-export async function resetSchema(service: string, tables = ['outbox', 'inbox', 'dead_letter', 'backbone_ping_hop']): Promise<void> {
+export async function resetSchema(
+  service: string,
+  tables = ['outbox', 'inbox', 'dead_letter', 'backbone_ping_hop'],
+): Promise<void> {
   const pg = new Client({ connectionString: testDatabaseUrl(service) });
   await pg.connect();
   try {
@@ -58,7 +61,11 @@ export async function resetSchema(service: string, tables = ['outbox', 'inbox', 
   }
 }
 
-export async function sql<T = Record<string, unknown>>(service: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  service: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const pg = new Client({ connectionString: testDatabaseUrl(service) });
   await pg.connect();
   try {
@@ -121,11 +128,23 @@ export async function startTestService(o: TestServiceOptions): Promise<TestServi
 }
 
 /** A bearer token for the test services (signed with the local platform's secret). */
-export function tokenFor(role: Role, extra: { subject?: string; sites?: string[]; permissions?: string[]; ttlSeconds?: number } = {}): Promise<string> {
-  return mintToken(devSecrets().jwtSecret, { subject: extra.subject ?? `test-${role}`, roles: [role], sites: extra.sites, permissions: extra.permissions, ttlSeconds: extra.ttlSeconds });
+export function tokenFor(
+  role: Role,
+  extra: { subject?: string; sites?: string[]; permissions?: string[]; ttlSeconds?: number } = {},
+): Promise<string> {
+  return mintToken(devSecrets().jwtSecret, {
+    subject: extra.subject ?? `test-${role}`,
+    roles: [role],
+    sites: extra.sites,
+    permissions: extra.permissions,
+    ttlSeconds: extra.ttlSeconds,
+  });
 }
 
-export async function authHeaders(role: Role = 'admin', extra: { sites?: string[] } = {}): Promise<Record<string, string>> {
+export async function authHeaders(
+  role: Role = 'admin',
+  extra: { sites?: string[] } = {},
+): Promise<Record<string, string>> {
   return { Authorization: `Bearer ${await tokenFor(role, extra)}` };
 }
 
@@ -138,7 +157,11 @@ export function clientFor(nc: NatsConnection, messaging: Messaging): JetStreamCl
 }
 
 /** Polls until `probe` returns a truthy value or the deadline passes. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false | null>, timeoutMs = 20_000, stepMs = 50): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false | null>,
+  timeoutMs = 20_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -148,7 +171,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

@@ -44,7 +44,9 @@ export function answerValidator(doc: OpenApiDoc): (schema: object) => ValidateFu
   const strict = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(strict);
     if (!node || typeof node !== 'object') return node;
-    const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'example' ? v : strict(v)])) as Record<string, unknown>;
+    const copy = Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, k === 'example' ? v : strict(v)]),
+    ) as Record<string, unknown>;
     if (copy.properties && copy.additionalProperties === undefined) copy.additionalProperties = false;
     // OpenAPI 3.0 writes a nullable reference as { nullable: true, allOf: [ref] }; JSON Schema says anyOf null.
     if (copy.nullable === true && copy.type === undefined) {
@@ -56,9 +58,14 @@ export function answerValidator(doc: OpenApiDoc): (schema: object) => ValidateFu
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat('password', true);
-  const components = JSON.parse(JSON.stringify(strict(doc.components)).replaceAll('"#/components/', '"openapi#/components/')) as object;
+  const components = JSON.parse(
+    JSON.stringify(strict(doc.components)).replaceAll('"#/components/', '"openapi#/components/'),
+  ) as object;
   ajv.addSchema({ $id: 'openapi', components });
-  return (schema) => ajv.compile(JSON.parse(JSON.stringify(strict(schema)).replaceAll('"#/components/', '"openapi#/components/')) as object);
+  return (schema) =>
+    ajv.compile(
+      JSON.parse(JSON.stringify(strict(schema)).replaceAll('"#/components/', '"openapi#/components/')) as object,
+    );
 }
 
 export function responseSchema(doc: OpenApiDoc, method: string, path: string, status: number): object {

@@ -21,7 +21,11 @@ export async function resetAllSchemas(): Promise<void> {
     const pg = new Client({ connectionString: testDatabaseUrl(s.name) });
     await pg.connect();
     try {
-      const rows = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'migrations'`, [s.schema])).rows as { tablename: string }[];
+      const rows = (
+        await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'migrations'`, [
+          s.schema,
+        ])
+      ).rows as { tablename: string }[];
       if (rows.length) await pg.query(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} CASCADE`);
     } finally {
       await pg.end();
@@ -46,7 +50,11 @@ export async function startTestPlatform(
 ): Promise<TestPlatform> {
   const messaging = isolatedMessaging();
   await resetAllSchemas();
-  await applyTopology(await nc.jetstreamManager(), loadTopology(), { prefix: messaging.prefix, streamName: messaging.stream, eventKeys: EVENT_CATALOG.map((d) => d.key) });
+  await applyTopology(await nc.jetstreamManager(), loadTopology(), {
+    prefix: messaging.prefix,
+    streamName: messaging.stream,
+    eventKeys: EVENT_CATALOG.map((d) => d.key),
+  });
   const layout = { ...testLayout(), ...options.layout };
   const ports = Object.fromEntries(layout.services.map((s, i) => [s.name, options.portBase + i]));
   const platform = await startLocalPlatform({
@@ -54,7 +62,11 @@ export async function startTestPlatform(
     stateDir: mkdtempSync(join(tmpdir(), 'tpo-platform-')),
     sites: options.sites ?? 1,
     simulatorConfig: options.simulatorConfig,
-    simulatorPorts: { integrationServer: options.portBase + 20, ksc: options.portBase + 40, admin: options.portBase + 60 },
+    simulatorPorts: {
+      integrationServer: options.portBase + 20,
+      ksc: options.portBase + 40,
+      admin: options.portBase + 60,
+    },
     ports,
     consolePort: options.consolePort,
     maxVirtualServers: options.maxVirtualServers,
@@ -104,9 +116,13 @@ export async function dumpAllTables(): Promise<string> {
     const pg = new Client({ connectionString: testDatabaseUrl(s.name) });
     await pg.connect();
     try {
-      const tables = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [s.schema])).rows as { tablename: string }[];
+      const tables = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [s.schema])).rows as {
+        tablename: string;
+      }[];
       for (const t of tables) {
-        const rows = (await pg.query(`SELECT row_to_json(x)::text AS j FROM "${t.tablename}" x`)).rows as { j: string }[];
+        const rows = (await pg.query(`SELECT row_to_json(x)::text AS j FROM "${t.tablename}" x`)).rows as {
+          j: string;
+        }[];
         for (const r of rows) chunks.push(r.j);
       }
     } finally {

@@ -15,7 +15,10 @@ function free(port: number): Promise<boolean> {
 export async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 400) * 100;
-    const ports = [...Array.from({ length: 10 }, (_, i) => base + i), ...[20, 21, 22, 23, 40, 41, 42, 43, 60].map((d) => base + d)];
+    const ports = [
+      ...Array.from({ length: 10 }, (_, i) => base + i),
+      ...[20, 21, 22, 23, 40, 41, 42, 43, 60].map((d) => base + d),
+    ];
     const results = await Promise.all(ports.map(free));
     if (results.every(Boolean)) return base;
   }

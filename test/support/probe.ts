@@ -3,7 +3,16 @@ import { Payload } from '@nestjs/microservices';
 import { defineEvent, EventEnvelope } from '@tpo/contracts';
 import { OnEvent, OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
-import { IsInt, IsOptional, IsString, IsUUID, MaxLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 
 /**
  * Test-only event and handler with switchable failure modes. Each application of the handler
@@ -118,7 +127,10 @@ export class ProbeMessageController {
 export class ProbeModule {}
 
 /** A well-formed envelope around a probe payload. */
-export function probeEnvelope(data: Partial<TestProbeV1>, extra: Partial<EventEnvelope> = {}): EventEnvelope<TestProbeV1> {
+export function probeEnvelope(
+  data: Partial<TestProbeV1>,
+  extra: Partial<EventEnvelope> = {},
+): EventEnvelope<TestProbeV1> {
   return {
     specversion: '1.0',
     id: crypto.randomUUID(),

@@ -3,7 +3,11 @@ import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT, parseSiteConnection, SiteConnect
 import { SIM_IS_PASSWORD, SIM_KSC_ACCOUNT, SIM_PUSH_INSTALL_ACCOUNT } from './simulator';
 
 /** The connection of simulator site `index` as a SiteConnection (what tenant-service would serve). */
-export function siteConnectionOf(sim: RunningSimulator, index = 0, overrides: Partial<SiteConnection> = {}): SiteConnection {
+export function siteConnectionOf(
+  sim: RunningSimulator,
+  index = 0,
+  overrides: Partial<SiteConnection> = {},
+): SiteConnection {
   const e = sim.endpoints[index];
   return {
     id: e.siteId,
@@ -36,6 +40,10 @@ export function siteConnectionOf(sim: RunningSimulator, index = 0, overrides: Pa
  * The same connection as validated class instances (nested `SiteDeployment` etc.), as a step
  * service gets it from the site directory.
  */
-export function parsedSiteConnectionOf(sim: RunningSimulator, index = 0, overrides: Partial<SiteConnection> = {}): SiteConnection {
+export function parsedSiteConnectionOf(
+  sim: RunningSimulator,
+  index = 0,
+  overrides: Partial<SiteConnection> = {},
+): SiteConnection {
   return parseSiteConnection(JSON.parse(JSON.stringify(siteConnectionOf(sim, index, overrides))));
 }

@@ -3,7 +3,15 @@ import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { RunningSimulator, Site } from '@tpo/kaspersky-simulator';
 import { SiteConnection, SiteDirectoryModule } from '@tpo/site-directory';
 import { NatsConnection } from 'nats';
-import { applyTestTopology, deleteStream, Messaging, natsConnect, resetSchema, startTestService, TestService } from './harness';
+import {
+  applyTestTopology,
+  deleteStream,
+  Messaging,
+  natsConnect,
+  resetSchema,
+  startTestService,
+  TestService,
+} from './harness';
 import { SIM_IS_PASSWORD, startTestSimulator } from './simulator';
 import { siteConnectionOf } from './sites';
 
@@ -35,12 +43,21 @@ export async function startStepFixture(options: {
   const sim = await startTestSimulator([{ faults: { taskDurationsMs: { '*': 20 } } }]);
   const site = sim.sites[0];
   options.prepareSite?.(site);
-  const is = new IntegrationServerClient({ baseUrl: sim.endpoints[0].integrationServerUrl, password: SIM_IS_PASSWORD, timeoutMs: 5000 });
+  const is = new IntegrationServerClient({
+    baseUrl: sim.endpoints[0].integrationServerUrl,
+    password: SIM_IS_PASSWORD,
+    timeoutMs: 5000,
+  });
   const nc = await natsConnect();
   await resetSchema(options.service, ['outbox', 'inbox', 'dead_letter', 'job', 'step_vm', 'step_work']);
   await applyTestTopology(nc, options.messaging, { [options.service]: options.consumes });
   const connection = siteConnectionOf(sim);
-  const start = () => startTestService({ service: options.service, messaging: options.messaging, imports: [SiteDirectoryModule.forStatic([connection]), options.feature] });
+  const start = () =>
+    startTestService({
+      service: options.service,
+      messaging: options.messaging,
+      imports: [SiteDirectoryModule.forStatic([connection]), options.feature],
+    });
   const fixture: StepFixture = {
     sim,
     site,

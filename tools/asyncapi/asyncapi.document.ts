@@ -1,4 +1,11 @@
-import { consumerNameOf, EVENT_CATALOG, EventDefinition, EventEnvelope, SERVICE_NAMES, subjectOf } from '@tpo/contracts';
+import {
+  consumerNameOf,
+  EVENT_CATALOG,
+  EventDefinition,
+  EventEnvelope,
+  SERVICE_NAMES,
+  subjectOf,
+} from '@tpo/contracts';
 import { referencedSchemaNames, validationSchemaOf, validationSchemas } from '@tpo/service-kit';
 
 const SCHEMAS = '#/components/schemas/';
@@ -15,11 +22,16 @@ const MESSAGE_HEADERS = {
   type: 'object',
   required: ['Nats-Msg-Id'],
   properties: {
-    'Nats-Msg-Id': { type: 'string', format: 'uuid', description: 'The event id: JetStream de-duplicates republished events within the stream\'s duplicate window' },
+    'Nats-Msg-Id': {
+      type: 'string',
+      format: 'uuid',
+      description: "The event id: JetStream de-duplicates republished events within the stream's duplicate window",
+    },
     traceparent: {
       type: 'string',
       pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
-      description: 'W3C trace context of the publish (present when the producer traces): the consumer\'s span continues the trace',
+      description:
+        "W3C trace context of the publish (present when the producer traces): the consumer's span continues the trace",
     },
     tracestate: { type: 'string', description: 'W3C trace state, when the trace carries one' },
   },
@@ -31,7 +43,10 @@ const MESSAGE_HEADERS = {
  * CloudEvents-style envelope, and one operation per producing service (send) and per consuming
  * service (receive, on its durable consumer).
  */
-export function buildAsyncApiDocument(options: AsyncApiOptions, catalog: readonly EventDefinition[] = EVENT_CATALOG): Record<string, unknown> {
+export function buildAsyncApiDocument(
+  options: AsyncApiOptions,
+  catalog: readonly EventDefinition[] = EVENT_CATALOG,
+): Record<string, unknown> {
   const prefix = options.subjectPrefix ?? 'tpo';
   const all = validationSchemas(SCHEMAS);
   for (const d of catalog) all[d.payload.name] = validationSchemaOf(d.payload, SCHEMAS);
@@ -41,18 +56,26 @@ export function buildAsyncApiDocument(options: AsyncApiOptions, catalog: readonl
   for (const d of catalog) {
     const ch = channelId(d);
     const msg = messageId(d);
-    if (Object.keys(all[d.payload.name].properties ?? {}).length === 0) throw new Error(`${d.name}: payload class ${d.payload.name} has no validation metadata`);
+    if (Object.keys(all[d.payload.name].properties ?? {}).length === 0)
+      throw new Error(`${d.name}: payload class ${d.payload.name} has no validation metadata`);
     messages[msg] = {
       name: d.name,
       title: `${d.name} v${d.version}`,
       summary: d.description,
       contentType: 'application/json',
       headers: MESSAGE_HEADERS,
-      correlationId: { description: 'Carried from the originating request or event through every hop and log line', location: '$message.payload#/correlationid' },
+      correlationId: {
+        description: 'Carried from the originating request or event through every hop and log line',
+        location: '$message.payload#/correlationid',
+      },
       payload: {
         allOf: [
           { $ref: `${SCHEMAS}${EventEnvelope.name}` },
-          { type: 'object', required: ['type', 'data'], properties: { type: { const: d.type }, data: { $ref: `${SCHEMAS}${d.payload.name}` } } },
+          {
+            type: 'object',
+            required: ['type', 'data'],
+            properties: { type: { const: d.type }, data: { $ref: `${SCHEMAS}${d.payload.name}` } },
+          },
         ],
       },
       'x-cloudevents-type': d.type,
@@ -68,7 +91,9 @@ export function buildAsyncApiDocument(options: AsyncApiOptions, catalog: readonl
       operations[`${producer}.send.${ch}`] = {
         action: 'send',
         title: `${producer} publishes ${d.name}`,
-        summary: SERVICE_NAMES.includes(producer as never) ? 'Through the transactional outbox (written in the state change\'s transaction, published after commit).' : 'Published by an upstream system; validated on receipt, invalid events are dead-lettered.',
+        summary: SERVICE_NAMES.includes(producer as never)
+          ? "Through the transactional outbox (written in the state change's transaction, published after commit)."
+          : 'Published by an upstream system; validated on receipt, invalid events are dead-lettered.',
         ...ref,
       };
     }
@@ -82,7 +107,11 @@ export function buildAsyncApiDocument(options: AsyncApiOptions, catalog: readonl
     }
   }
   const roots = [...catalog.map((d) => d.payload.name), EventEnvelope.name];
-  const wanted = referencedSchemaNames(roots.map((n) => ({ $ref: `${SCHEMAS}${n}` })), all, SCHEMAS);
+  const wanted = referencedSchemaNames(
+    roots.map((n) => ({ $ref: `${SCHEMAS}${n}` })),
+    all,
+    SCHEMAS,
+  );
   const schemas = Object.fromEntries([...wanted].sort().map((n) => [n, all[n]]));
   return {
     asyncapi: '3.1.0',
@@ -95,7 +124,9 @@ export function buildAsyncApiDocument(options: AsyncApiOptions, catalog: readonl
         'Generated from libs/contracts by `npm run asyncapi`; do not edit by hand. No event carries a secret.',
     },
     defaultContentType: 'application/json',
-    servers: { local: { host: '127.0.0.1:4222', protocol: 'nats', description: 'The local platform\'s NATS server (JetStream)' } },
+    servers: {
+      local: { host: '127.0.0.1:4222', protocol: 'nats', description: "The local platform's NATS server (JetStream)" },
+    },
     channels,
     operations,
     components: { messages, schemas },

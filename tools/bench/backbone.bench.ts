@@ -31,7 +31,14 @@ class BenchEventV1 {
   @IsNumber()
   sentAt!: number;
 }
-const BenchEvent = defineEvent({ name: 'BenchHop', version: 1, payload: BenchEventV1, producers: ['tenant-service'], consumers: ['svm-config-service'], description: 'benchmark only' });
+const BenchEvent = defineEvent({
+  name: 'BenchHop',
+  version: 1,
+  payload: BenchEventV1,
+  producers: ['tenant-service'],
+  consumers: ['svm-config-service'],
+  description: 'benchmark only',
+});
 
 const received = new Map<string, number>();
 let onReceive: (() => void) | undefined;
@@ -41,7 +48,12 @@ class BenchUseCase {
   constructor(private readonly uow: UnitOfWork) {}
   async apply(e: EventEnvelope<BenchEventV1>): Promise<void> {
     // The same kind of state write a real step makes, inside the inbox transaction.
-    await this.uow.manager().query(`INSERT INTO backbone_ping_hop (ping_id, hop, event_id, route) VALUES ($1, 0, $2, '{bench}')`, [e.data.id, e.id]);
+    await this.uow
+      .manager()
+      .query(`INSERT INTO backbone_ping_hop (ping_id, hop, event_id, route) VALUES ($1, 0, $2, '{bench}')`, [
+        e.data.id,
+        e.id,
+      ]);
   }
 }
 
@@ -62,7 +74,13 @@ class BenchController {
 @Module({ controllers: [BenchController], providers: [BenchUseCase] })
 class BenchModule {}
 
-async function startService(service: string, prefix: string, stream: string, port: number, imports: DynamicModule['imports'] = []) {
+async function startService(
+  service: string,
+  prefix: string,
+  stream: string,
+  port: number,
+  imports: DynamicModule['imports'] = [],
+) {
   const layout = benchLayout();
   const s = layout.services.find((x) => x.name === service)!;
   const config = validateEnv(BaseServiceEnv, {
@@ -78,7 +96,14 @@ async function startService(service: string, prefix: string, stream: string, por
   });
   @Module({})
   class Root {}
-  return createServiceApp({ module: Root, imports: [ServiceKitModule.forRoot({ service, config, extraEvents: [BenchEvent] }), ...(imports ?? [])] }, config, { service });
+  return createServiceApp(
+    {
+      module: Root,
+      imports: [ServiceKitModule.forRoot({ service, config, extraEvents: [BenchEvent] }), ...(imports ?? [])],
+    },
+    config,
+    { service },
+  );
 }
 
 async function waitFor(count: () => number, target: number, timeoutMs = 120_000): Promise<void> {
@@ -132,7 +157,11 @@ async function rawJetStream(nc: NatsConnection, n: number) {
   }
   await done;
   await jsm.streams.delete(stream);
-  return { eventsPerSec: round(throughput, 0), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  return {
+    eventsPerSec: round(throughput, 0),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+  };
 }
 
 async function rawPostgres(n: number) {
@@ -141,7 +170,9 @@ async function rawPostgres(n: number) {
   const url = databaseUrlOf(layout, s);
   const admin = new Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE TABLE IF NOT EXISTS bench_outbox (id uuid PRIMARY KEY, env jsonb, published_at timestamptz)`);
+  await admin.query(
+    `CREATE TABLE IF NOT EXISTS bench_outbox (id uuid PRIMARY KEY, env jsonb, published_at timestamptz)`,
+  );
   await admin.query(`CREATE TABLE IF NOT EXISTS bench_inbox (c text, id uuid, PRIMARY KEY (c, id))`);
   await admin.query(`CREATE TABLE IF NOT EXISTS bench_state (id uuid, e uuid)`);
   // Same concurrency as the hop's producers; per event: producer tx, relay mark, consumer tx.
@@ -174,7 +205,10 @@ async function rawPostgres(n: number) {
   await Promise.all(clients.map((c) => c.end()));
   await admin.query(`DROP TABLE bench_outbox, bench_inbox, bench_state`);
   await admin.end();
-  return { eventsPerSec: round(perSec, 0), note: '8 connections, 3 commits per event (producer, relay mark, consumer), no broker' };
+  return {
+    eventsPerSec: round(perSec, 0),
+    note: '8 connections, 3 commits per event (producer, relay mark, consumer), no broker',
+  };
 }
 
 async function main(): Promise<void> {
@@ -187,11 +221,15 @@ async function main(): Promise<void> {
   const id = randomBytes(3).toString('hex');
   const prefix = `bench${id}`;
   const stream = `BENCH_${id.toUpperCase()}`;
-  await applyTopology(await nc.jetstreamManager(), { ...loadTopology(), consumers: { 'svm-config-service': [BenchEvent.key] } }, {
-    prefix,
-    streamName: stream,
-    eventKeys: [...EVENT_CATALOG.map((d) => d.key), BenchEvent.key],
-  });
+  await applyTopology(
+    await nc.jetstreamManager(),
+    { ...loadTopology(), consumers: { 'svm-config-service': [BenchEvent.key] } },
+    {
+      prefix,
+      streamName: stream,
+      eventKeys: [...EVENT_CATALOG.map((d) => d.key), BenchEvent.key],
+    },
+  );
   const producer = await startService('tenant-service', prefix, stream, 3991);
   const consumer = await startService('svm-config-service', prefix, stream, 3992, [BenchModule]);
   const writer = producer.get(OutboxWriter);
@@ -251,7 +289,12 @@ async function main(): Promise<void> {
 async function cleanupBenchRows(): Promise<void> {
   const layout = benchLayout();
   for (const name of ['tenant-service', 'svm-config-service']) {
-    const pg = new Client({ connectionString: databaseUrlOf(layout, layout.services.find((s) => s.name === name)!) });
+    const pg = new Client({
+      connectionString: databaseUrlOf(
+        layout,
+        layout.services.find((s) => s.name === name)!,
+      ),
+    });
     await pg.connect();
     await pg.query(`DELETE FROM backbone_ping_hop WHERE route = '{bench}'`);
     await pg.query(`DELETE FROM outbox WHERE event_key = $1`, [BenchEvent.key]);

@@ -18,7 +18,17 @@ export type SimulatorSite = { id: string; faults?: { taskDurationsMs?: Record<st
 export function realisticSite(): SimulatorSite {
   const scale = Number(process.env.TPO_BENCH_TIME_SCALE ?? 1);
   const ms = (n: number) => Math.max(1, Math.round(n * scale));
-  return { id: 'site-1', faults: { taskDurationsMs: { '*': ms(200), CreateTenant: ms(5000), ChangeTenantActivation: ms(2000), KLRI_TASK_REMOTE_INSTALL: ms(10_000) } } };
+  return {
+    id: 'site-1',
+    faults: {
+      taskDurationsMs: {
+        '*': ms(200),
+        CreateTenant: ms(5000),
+        ChangeTenantActivation: ms(2000),
+        KLRI_TASK_REMOTE_INSTALL: ms(10_000),
+      },
+    },
+  };
 }
 
 export const ZERO_LATENCY_SITE: SimulatorSite = { id: 'site-1', faults: { taskDurationsMs: { '*': 0 } } };
@@ -38,7 +48,12 @@ export interface BenchPlatformOptions {
  * A whole platform (simulator + five services as processes) on the bench database and its own
  * stream, torn down after `work`. Every platform starts from an empty database unless told not to.
  */
-export async function withBenchPlatform<T>(name: string, site: SimulatorSite, work: (p: LocalPlatform) => Promise<T>, options: BenchPlatformOptions = {}): Promise<T> {
+export async function withBenchPlatform<T>(
+  name: string,
+  site: SimulatorSite,
+  work: (p: LocalPlatform) => Promise<T>,
+  options: BenchPlatformOptions = {},
+): Promise<T> {
   const layout = benchLayout();
   if (!options.keepDatabase) await resetLocalState(layout, `BENCH_${name}`);
   await bootstrapDatabase(layout);
@@ -47,11 +62,25 @@ export async function withBenchPlatform<T>(name: string, site: SimulatorSite, wo
   const nc = await connect({ servers: layout.natsUrl });
   const jsm = await nc.jetstreamManager();
   await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
-  await applyTopology(jsm, loadTopology(), { prefix, streamName: `BENCH_${name}`, eventKeys: EVENT_CATALOG.map((d) => d.key) });
+  await applyTopology(jsm, loadTopology(), {
+    prefix,
+    streamName: `BENCH_${name}`,
+    eventKeys: EVENT_CATALOG.map((d) => d.key),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'tpo-bench-'));
   const siteCount = options.sites ?? 1;
-  writeFileSync(join(dir, 'simulator.json'), JSON.stringify({ sites: Array.from({ length: siteCount }, (_, i) => ({ ...site, id: i === 0 ? site.id : `site-${i + 1}` })) }));
-  const [is, ksc, admin, ...servicePorts] = await benchPorts([27271, 23299, 27399, ...layout.services.map((_, i) => 3950 + i)]);
+  writeFileSync(
+    join(dir, 'simulator.json'),
+    JSON.stringify({
+      sites: Array.from({ length: siteCount }, (_, i) => ({ ...site, id: i === 0 ? site.id : `site-${i + 1}` })),
+    }),
+  );
+  const [is, ksc, admin, ...servicePorts] = await benchPorts([
+    27271,
+    23299,
+    27399,
+    ...layout.services.map((_, i) => 3950 + i),
+  ]);
   const platform = await startLocalPlatform({
     layout,
     stateDir: dir,
@@ -82,14 +111,20 @@ export async function withBenchPlatform<T>(name: string, site: SimulatorSite, wo
       await fetch(`${platform.simulator.adminUrl}/sites/${e.siteId}/ksc/license-keys`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ productName: 'Kaspersky Security for Virtualization Light Agent', licCount: 10_000_000 }),
+        body: JSON.stringify({
+          productName: 'Kaspersky Security for Virtualization Light Agent',
+          licCount: 10_000_000,
+        }),
       });
     }
     return await work(platform);
   } catch (e) {
     // The services' own errors say why (LOG_LEVEL=warn keeps their output small).
     for (const proc of platform.processes) {
-      const lines = proc.output.join('').split('\n').filter((l) => /"level":"(error|fatal)"/.test(l));
+      const lines = proc.output
+        .join('')
+        .split('\n')
+        .filter((l) => /"level":"(error|fatal)"/.test(l));
       for (const l of lines.slice(-5)) console.error(`[${proc.name}] ${l.slice(0, 1000)}`);
     }
     throw e;
@@ -121,22 +156,35 @@ export function makeOrders(count: number, vms: number, tag = 'bench'): Order[] {
       orderId: `${tag}-${id}`,
       tenantName: `Bench ${id}`,
       adminAccountName: `${tag}-${id}`,
-      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `b${id}-vm${i}`, osFamily: 'linux' as const, address: uniqueAddress() })),
+      vms: Array.from({ length: vms }, (_, i) => ({
+        biosUuid: randomUUID(),
+        name: `b${id}-vm${i}`,
+        osFamily: 'linux' as const,
+        address: uniqueAddress(),
+      })),
     };
   });
 }
 
 /** The VMs exist on the site's KSC (as if cloned from a template with a Network Agent). */
 export async function seedHosts(simulatorAdminUrl: string, siteId: string, orders: Order[]): Promise<void> {
-  const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })));
+  const hosts = orders.flatMap((o) =>
+    o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+  );
   for (let i = 0; i < hosts.length; i += 1000) {
-    const res = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts: hosts.slice(i, i + 1000) }) });
+    const res = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hosts: hosts.slice(i, i + 1000) }),
+    });
     if (!res.ok) throw new Error(`seeding hosts failed: ${res.status}`);
   }
 }
 
 export async function adminAuth(): Promise<Record<string, string>> {
-  return { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'bench', roles: ['admin'], ttlSeconds: 7200 })}` };
+  return {
+    Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'bench', roles: ['admin'], ttlSeconds: 7200 })}`,
+  };
 }
 
 export interface OnboardingRun {
@@ -156,7 +204,11 @@ export async function onboard(p: LocalPlatform, orders: Order[], concurrency = 1
     Array.from({ length: concurrency }, async () => {
       while (next < orders.length) {
         const o = orders[next++];
-        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(o) });
+        const res = await fetch(`${p.url('tenant-service')}/v1/tenants`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(o),
+        });
         if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
         ids.push(((await res.json()) as { id: string }).id);
       }
@@ -164,7 +216,9 @@ export async function onboard(p: LocalPlatform, orders: Order[], concurrency = 1
   );
   // One cheap count query per 100 ms, so the run's end is seen promptly without loading the platform.
   for (;;) {
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as { total: number };
+    const page = (await (
+      await fetch(`${p.url('tenant-service')}/v1/tenants?status=onboarding&limit=1`, { headers: auth })
+    ).json()) as { total: number };
     if (page.total === 0) break;
     if (Date.now() - started > 30 * 60_000) throw new Error('bench timed out');
     await new Promise((r) => setTimeout(r, 100));
@@ -173,7 +227,11 @@ export async function onboard(p: LocalPlatform, orders: Order[], concurrency = 1
   const latenciesMs: number[] = [];
   let failed = 0;
   for (const id of ids) {
-    const t = (await (await fetch(`${p.url('tenant-service')}/v1/tenants/${id}`, { headers: auth })).json()) as { status: string; createdAt: string; readyAt: string | null };
+    const t = (await (await fetch(`${p.url('tenant-service')}/v1/tenants/${id}`, { headers: auth })).json()) as {
+      status: string;
+      createdAt: string;
+      readyAt: string | null;
+    };
     if (t.status !== 'ready' || !t.readyAt) failed++;
     else latenciesMs.push(new Date(t.readyAt).getTime() - new Date(t.createdAt).getTime());
   }

@@ -49,7 +49,8 @@ export interface Machine {
 export async function describeMachine(layout: LocalLayout = benchLayout()): Promise<Machine> {
   const pg = new Client({ connectionString: layout.adminUrl });
   await pg.connect();
-  const setting = async (name: string) => (await pg.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
+  const setting = async (name: string) =>
+    (await pg.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v as string;
   const nc = await connect({ servers: layout.natsUrl.split(',') });
   try {
     const machine: Machine = {
@@ -60,7 +61,11 @@ export async function describeMachine(layout: LocalLayout = benchLayout()): Prom
       postgres: await setting('server_version'),
       natsServer: nc.info?.version ?? 'unknown',
       loadAverageAtStart: round(loadavg()[0], 2),
-      durability: { postgresFsync: await setting('fsync'), postgresSynchronousCommit: await setting('synchronous_commit'), jetstreamStorage: 'file' },
+      durability: {
+        postgresFsync: await setting('fsync'),
+        postgresSynchronousCommit: await setting('synchronous_commit'),
+        jetstreamStorage: 'file',
+      },
     };
     console.log('machine:', JSON.stringify(machine));
     return machine;
@@ -79,7 +84,15 @@ export const round = (n: number, digits = 2): number => Math.round(n * 10 ** dig
 
 /** The last line of every bench: one JSON object with the bench name, time, machine and figures. */
 export function printResult(bench: string, machine: Machine, figures: Record<string, unknown>): void {
-  console.log(JSON.stringify({ bench, at: new Date().toISOString(), machine, loadAverageAtEnd: round(loadavg()[0], 2), ...figures }));
+  console.log(
+    JSON.stringify({
+      bench,
+      at: new Date().toISOString(),
+      machine,
+      loadAverageAtEnd: round(loadavg()[0], 2),
+      ...figures,
+    }),
+  );
 }
 
 /** Runs a bench's main, printing the failure and exiting non-zero on error. */

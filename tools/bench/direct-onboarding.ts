@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrationServerClient, IsTask, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
-import { AsyncActions, encodePolicySection, HostGroupApi, KscClient, KscSession, PackagesApi, PolicyApi, TasksApi, VServersApi } from '@tpo/ksc-client';
+import {
+  AsyncActions,
+  encodePolicySection,
+  HostGroupApi,
+  KscClient,
+  KscSession,
+  PackagesApi,
+  PolicyApi,
+  TasksApi,
+  VServersApi,
+} from '@tpo/ksc-client';
 import { simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
 import { randomBytes } from 'node:crypto';
 import { devSecrets } from '../bootstrap/local-layout';
@@ -23,8 +33,19 @@ export function directClients(p: LocalPlatform): DirectClients {
   const secrets = devSecrets();
   const ca = { caPem: readFileSync(join(p.stateDir, 'certificate.pem'), 'utf8') };
   const e = p.simulator.endpoints[0];
-  const is = new IntegrationServerClient({ baseUrl: e.integrationServerUrl, username: 'multitenancy', password: secrets.simulatorIsPassword, tls: ca, connections: 16 });
-  const ksc = new KscClient({ baseUrl: e.kscUrl, credentials: { user: 'svc-onboard', password: secrets.simulatorKscPassword }, tls: ca, connections: 8 });
+  const is = new IntegrationServerClient({
+    baseUrl: e.integrationServerUrl,
+    username: 'multitenancy',
+    password: secrets.simulatorIsPassword,
+    tls: ca,
+    connections: 16,
+  });
+  const ksc = new KscClient({
+    baseUrl: e.kscUrl,
+    credentials: { user: 'svc-onboard', password: secrets.simulatorKscPassword },
+    tls: ca,
+    connections: 8,
+  });
   return { is, ksc, close: async () => void (await Promise.allSettled([is.close(), ksc.close()])) };
 }
 
@@ -37,7 +58,12 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
   // Step 1: lookup, then CreateTenant (Complete) and its task.
   const others = await c.is.listTenants();
   if (others.some((t) => t.name === o.tenantName)) throw new Error(`tenant ${o.tenantName} exists`);
-  const handle = await c.is.createTenant({ name: o.tenantName, userData: `[tpo-order:${o.orderId}]`, type: 'Complete', vKsc: { name: o.adminAccountName, password: `Aa1!${randomBytes(12).toString('base64url')}` } });
+  const handle = await c.is.createTenant({
+    name: o.tenantName,
+    userData: `[tpo-order:${o.orderId}]`,
+    type: 'Complete',
+    vKsc: { name: o.adminAccountName, password: `Aa1!${randomBytes(12).toString('base64url')}` },
+  });
   const task = await isTask(c, handle.taskId);
   const tenant = task.result?.tenant as IsTenant;
   const vsId = Number(tenant.vKsc!.id);
@@ -57,15 +83,28 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
     for (const d of deployment.osFamilies) {
       const family = d.osFamily;
       const s = d.lightAgentSettings;
-      await ensureClone(policies, folder, `TPO Light Agent ${family === 'windows' ? 'Windows' : 'Linux'} - ${o.tenantName}`, d.lightAgentPolicy, s.discoveryMethod.section, {
-        [s.discoveryMethod.variable]: s.discoveryMethodIntegrationServer,
-        [s.integrationServerAddress.variable]: '127.0.0.1',
-        [s.integrationServerPort.variable]: 7271,
-      });
+      await ensureClone(
+        policies,
+        folder,
+        `TPO Light Agent ${family === 'windows' ? 'Windows' : 'Linux'} - ${o.tenantName}`,
+        d.lightAgentPolicy,
+        s.discoveryMethod.section,
+        {
+          [s.discoveryMethod.variable]: s.discoveryMethodIntegrationServer,
+          [s.integrationServerAddress.variable]: '127.0.0.1',
+          [s.integrationServerPort.variable]: 7271,
+        },
+      );
     }
     let svmGroup = root;
-    for (const name of ['TPO SVMs', 'standard']) svmGroup = (await groups.getGroupId(svmGroup, name)) ?? (await groups.addGroup(name, svmGroup));
-    await ensureClone(policies, svmGroup, 'TPO Protection Server - standard', deployment.protectionProfiles![0].referencePolicy);
+    for (const name of ['TPO SVMs', 'standard'])
+      svmGroup = (await groups.getGroupId(svmGroup, name)) ?? (await groups.addGroup(name, svmGroup));
+    await ensureClone(
+      policies,
+      svmGroup,
+      'TPO Protection Server - standard',
+      deployment.protectionProfiles![0].referencePolicy,
+    );
   } finally {
     await main.endSession();
   }
@@ -92,8 +131,16 @@ async function isTask(c: DirectClients, taskId: string): Promise<IsTask> {
 }
 
 /** The step's reference-policy clone on the happy path: lookup, CopyOrMovePolicy, locked overrides through SsContents. */
-async function ensureClone(api: PolicyApi, groupId: number, name: string, ref: { policyId: number; product: string; version: string }, section?: string, values: Record<string, unknown> = {}): Promise<void> {
-  const ours = async () => (await api.getPoliciesForGroup(groupId)).filter((p) => p.KLPOL_DN === name && p.KLPOL_PRODUCT === ref.product);
+async function ensureClone(
+  api: PolicyApi,
+  groupId: number,
+  name: string,
+  ref: { policyId: number; product: string; version: string },
+  section?: string,
+  values: Record<string, unknown> = {},
+): Promise<void> {
+  const ours = async () =>
+    (await api.getPoliciesForGroup(groupId)).filter((p) => p.KLPOL_DN === name && p.KLPOL_PRODUCT === ref.product);
   let [existing] = await ours();
   if (!existing) {
     await api.copyOrMovePolicy(ref.policyId, groupId, false, { name, active: true });
@@ -102,7 +149,12 @@ async function ensureClone(api: PolicyApi, groupId: number, name: string, ref: {
   await api.withPolicyContents(existing.KLPOL_ID as number, async (c) => {
     if (!section) return;
     await c.read(ref.product, ref.version, section);
-    await c.replace(ref.product, ref.version, section, encodePolicySection(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, locked: true }]))));
+    await c.replace(
+      ref.product,
+      ref.version,
+      section,
+      encodePolicySection(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, locked: true }]))),
+    );
     await c.apply();
   });
   await api.getPolicyData(existing.KLPOL_ID as number);
@@ -120,16 +172,25 @@ async function installAgents(c: DirectClients, o: Order, vsName: string): Promis
       // The bench's VMs are Linux: that family's packages (the site holds one per OS family).
       const pkg = onMain.find((p) => names(p).includes(part) && names(p).includes('Linux'))!;
       if (inVas.some((x) => names(x) === names(pkg))) continue;
-      const guid = await new PackagesApi(main).retranslateToVServer(PackagesApi.packageId(pkg)!, vServer!.KLVSRV_ID as number);
+      const guid = await new PackagesApi(main).retranslateToVServer(
+        PackagesApi.packageId(pkg)!,
+        vServer!.KLVSRV_ID as number,
+      );
       await waitAction(main, guid);
       inVas = await new PackagesApi(vas).getPackages2();
     }
-    const lightAgent = PackagesApi.packageId(inVas.find((p) => names(p).includes('Light Agent') && names(p).includes('Linux'))!)!;
+    const lightAgent = PackagesApi.packageId(
+      inVas.find((p) => names(p).includes('Light Agent') && names(p).includes('Linux'))!,
+    )!;
     const vmNames = o.vms.map((v) => v.name);
     await findHosts(vas, vmNames); // none there yet
     const mainHosts = await findHosts(main, vmNames);
     const mainTasks = new TasksApi(main);
-    const reconnect = await mainTasks.addReconnectionTask(vsName, { hostNames: [] }, { displayName: `Move tenant VMs to ${vsName}` });
+    const reconnect = await mainTasks.addReconnectionTask(
+      vsName,
+      { hostNames: [] },
+      { displayName: `Move tenant VMs to ${vsName}` },
+    );
     await runDeviceTask(mainTasks, reconnect, mainHosts);
     let placed: string[] = [];
     while (placed.length < vmNames.length) {
@@ -141,7 +202,11 @@ async function installAgents(c: DirectClients, o: Order, vsName: string): Promis
     await groups.groupIdUnassigned();
     await groups.moveHostsToGroup(root, placed);
     const vasTasks = new TasksApi(vas);
-    const install = await vasTasks.addRemoteInstallTask({ packageIds: [lightAgent], target: { hostNames: [] }, displayName: `Install Light Agent on tenant VMs (${vsName})` });
+    const install = await vasTasks.addRemoteInstallTask({
+      packageIds: [lightAgent],
+      target: { hostNames: [] },
+      displayName: `Install Light Agent on tenant VMs (${vsName})`,
+    });
     await runDeviceTask(vasTasks, install, placed);
   } finally {
     await Promise.allSettled([main.endSession(), vas.endSession()]);
@@ -161,9 +226,14 @@ async function waitAction(session: KscSession, guid: string): Promise<void> {
 }
 
 async function findHosts(session: KscSession, names: string[]): Promise<string[]> {
-  const filter = names.length === 1 ? `(KLHST_WKS_DN="${names[0]}")` : `(|${names.map((n) => `(KLHST_WKS_DN="${n}")`).join('')})`;
+  const filter =
+    names.length === 1 ? `(KLHST_WKS_DN="${names[0]}")` : `(|${names.map((n) => `(KLHST_WKS_DN="${n}")`).join('')})`;
   const out: string[] = [];
-  for await (const h of new HostGroupApi(session).iterateHosts(filter, ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_LAST_VISIBLE'], 200)) {
+  for await (const h of new HostGroupApi(session).iterateHosts(
+    filter,
+    ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_GROUPID', 'KLHST_WKS_LAST_VISIBLE'],
+    200,
+  )) {
     if (typeof h.KLHST_WKS_HOSTNAME === 'string') out.push(h.KLHST_WKS_HOSTNAME);
   }
   return out;

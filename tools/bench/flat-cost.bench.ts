@@ -30,10 +30,18 @@ async function cloneRows(copies: number): Promise<number> {
     // Copies of consistent rows: skip foreign-key checks and NOTIFY triggers while copying (superuser).
     await pg.query(`SET session_replication_role = replica`);
     for (const schema of layout.services.map((s) => s.schema)) {
-      const tables = (await pg.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`, [schema])).rows as { t: string }[];
+      const tables = (
+        await pg.query(
+          `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`,
+          [schema],
+        )
+      ).rows as { t: string }[];
       for (const { t } of tables.filter((x) => !NOT_CLONED.has(x.t))) {
         const cols = (
-          await pg.query(`SELECT column_name AS c, data_type AS type, column_default AS def FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, t])
+          await pg.query(
+            `SELECT column_name AS c, data_type AS type, column_default AS def FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+            [schema, t],
+          )
         ).rows as { c: string; type: string; def: string | null }[];
         const kept = cols.filter((c) => !(c.def ?? '').startsWith('nextval('));
         const expr = (c: { c: string; type: string }) =>
@@ -59,7 +67,13 @@ async function cloneRows(copies: number): Promise<number> {
 
 async function phase(p: LocalPlatform) {
   const r = await onboard(p, makeOrders(T, VMS), AT_ONCE);
-  return { tenants: T, failed: r.failed, tenantsPerSecond: round((T / r.totalMs) * 1000, 2), p50Ms: Math.round(percentile(r.latenciesMs, 50)), p99Ms: Math.round(percentile(r.latenciesMs, 99)) };
+  return {
+    tenants: T,
+    failed: r.failed,
+    tenantsPerSecond: round((T / r.totalMs) * 1000, 2),
+    p50Ms: Math.round(percentile(r.latenciesMs, 50)),
+    p99Ms: Math.round(percentile(r.latenciesMs, 99)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -80,7 +94,8 @@ async function main(): Promise<void> {
       empty,
       seeded,
       p50SeededOverEmpty: empty.p50Ms > 0 ? round(seeded.p50Ms / empty.p50Ms, 2) : null,
-      throughputEmptyOverSeeded: seeded.tenantsPerSecond > 0 ? round(empty.tenantsPerSecond / seeded.tenantsPerSecond, 2) : null,
+      throughputEmptyOverSeeded:
+        seeded.tenantsPerSecond > 0 ? round(empty.tenantsPerSecond / seeded.tenantsPerSecond, 2) : null,
     };
   });
   console.log('flat cost:', JSON.stringify(figures));

@@ -11,7 +11,12 @@ import { adminAuth, makeOrders, onboard, seedHosts, withBenchPlatform, ZERO_LATE
  * the operation record). Usage: npm run bench:lifecycle [-- N M C A]  (defaults 100 2 16 2). Prints
  * the machine first; the last line is JSON.
  */
-const [N, M, C, A] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 2), Number(process.argv[4] ?? 16), Number(process.argv[5] ?? 2)];
+const [N, M, C, A] = [
+  Number(process.argv[2] ?? 100),
+  Number(process.argv[3] ?? 2),
+  Number(process.argv[4] ?? 16),
+  Number(process.argv[5] ?? 2),
+];
 
 interface OperationFigures {
   operations: number;
@@ -36,7 +41,13 @@ function figures(count: number, totalMs: number, latenciesMs: number[], failed: 
 }
 
 /** Requests `path` for every tenant (`concurrency` at once), then waits for each operation to end. */
-async function operate(p: LocalPlatform, tenantIds: string[], path: (id: string) => string, body: (id: string) => object, concurrency: number): Promise<OperationFigures> {
+async function operate(
+  p: LocalPlatform,
+  tenantIds: string[],
+  path: (id: string) => string,
+  body: (id: string) => object,
+  concurrency: number,
+): Promise<OperationFigures> {
   const auth = { ...(await adminAuth()), 'content-type': 'application/json' };
   const base = p.url('tenant-service');
   const started = Date.now();
@@ -47,7 +58,11 @@ async function operate(p: LocalPlatform, tenantIds: string[], path: (id: string)
     Array.from({ length: Math.min(concurrency, tenantIds.length) }, async () => {
       while (next < tenantIds.length) {
         const id = tenantIds[next++];
-        const res = await fetch(`${base}${path(id)}`, { method: 'POST', headers: auth, body: JSON.stringify(body(id)) });
+        const res = await fetch(`${base}${path(id)}`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify(body(id)),
+        });
         if (res.status !== 202) {
           refused++;
           console.error(`operation refused for ${id}: ${res.status} ${(await res.text()).slice(0, 300)}`);
@@ -76,7 +91,9 @@ async function operate(p: LocalPlatform, tenantIds: string[], path: (id: string)
 
 /** Whether tenant-service serves a route (e.g. add-VMs, which may not be in this build yet). */
 async function serves(p: LocalPlatform, method: string, path: string): Promise<boolean> {
-  const routes = (await (await fetch(`${p.url('tenant-service')}/v1/routes`, { headers: await adminAuth() })).json()) as { method: string; path: string }[];
+  const routes = (await (
+    await fetch(`${p.url('tenant-service')}/v1/routes`, { headers: await adminAuth() })
+  ).json()) as { method: string; path: string }[];
   return routes.some((r) => r.method === method && r.path === path);
 }
 
@@ -86,11 +103,19 @@ async function main(): Promise<void> {
     const orders = makeOrders(N, M, 'life');
     const onboarding = await onboard(p, orders, C);
     const auth = await adminAuth();
-    const page = (await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=ready&limit=100`, { headers: auth })).json()) as { total: number };
+    const page = (await (
+      await fetch(`${p.url('tenant-service')}/v1/tenants?status=ready&limit=100`, { headers: auth })
+    ).json()) as { total: number };
     // The ready tenants' ids (pages of 100).
     const ids: string[] = [];
     for (let offset = 0; offset < page.total; offset += 100) {
-      const items = ((await (await fetch(`${p.url('tenant-service')}/v1/tenants?status=ready&limit=100&offset=${offset}`, { headers: auth })).json()) as { items: { id: string }[] }).items;
+      const items = (
+        (await (
+          await fetch(`${p.url('tenant-service')}/v1/tenants?status=ready&limit=100&offset=${offset}`, {
+            headers: auth,
+          })
+        ).json()) as { items: { id: string }[] }
+      ).items;
       ids.push(...items.map((t) => t.id));
     }
     const out: Record<string, unknown> = {
@@ -103,15 +128,47 @@ async function main(): Promise<void> {
       const added = makeOrders(ids.length, A, 'add');
       const byTenant = new Map(ids.map((id, i) => [id, added[i].vms]));
       await seedHosts(p.simulator.adminUrl, p.simulator.endpoints[0].siteId, added);
-      out.addVms = { vmsPerOperation: A, ...(await operate(p, ids, (id) => `/v1/tenants/${id}/vms`, (id) => ({ vms: byTenant.get(id) }), C)) };
+      out.addVms = {
+        vmsPerOperation: A,
+        ...(await operate(
+          p,
+          ids,
+          (id) => `/v1/tenants/${id}/vms`,
+          (id) => ({ vms: byTenant.get(id) }),
+          C,
+        )),
+      };
     } else {
       out.addVms = { notMeasured: 'this build serves no add-VMs route (POST /v1/tenants/:id/vms)' };
     }
-    out.suspend = await operate(p, ids, (id) => `/v1/tenants/${id}/suspend`, () => ({ reason: 'bench' }), C);
-    out.resume = await operate(p, ids, (id) => `/v1/tenants/${id}/resume`, () => ({ reason: 'bench' }), C);
-    out.deprovision = await operate(p, ids, (id) => `/v1/tenants/${id}/deprovision`, () => ({ reason: 'bench' }), C);
-    const state = (await (await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/state`)).json()) as { integrationServer: { tenants: unknown[]; vms: unknown[] } };
-    out.leftOnIntegrationServer = { tenants: state.integrationServer.tenants.length, vms: state.integrationServer.vms.length };
+    out.suspend = await operate(
+      p,
+      ids,
+      (id) => `/v1/tenants/${id}/suspend`,
+      () => ({ reason: 'bench' }),
+      C,
+    );
+    out.resume = await operate(
+      p,
+      ids,
+      (id) => `/v1/tenants/${id}/resume`,
+      () => ({ reason: 'bench' }),
+      C,
+    );
+    out.deprovision = await operate(
+      p,
+      ids,
+      (id) => `/v1/tenants/${id}/deprovision`,
+      () => ({ reason: 'bench' }),
+      C,
+    );
+    const state = (await (
+      await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/state`)
+    ).json()) as { integrationServer: { tenants: unknown[]; vms: unknown[] } };
+    out.leftOnIntegrationServer = {
+      tenants: state.integrationServer.tenants.length,
+      vms: state.integrationServer.vms.length,
+    };
     return out;
   });
   console.log('lifecycle, zero-latency simulator:', JSON.stringify(result));

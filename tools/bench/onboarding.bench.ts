@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { LocalPlatform } from '../platform/local-platform';
 import { benchLayout, describeMachine, percentile, printResult, round, runBench } from './bench-support';
-import { makeOrders, onboard, Order, realisticSite, seedHosts, serviceRssMb, withBenchPlatform, ZERO_LATENCY_SITE } from './bench-platform';
+import {
+  makeOrders,
+  onboard,
+  Order,
+  realisticSite,
+  seedHosts,
+  serviceRssMb,
+  withBenchPlatform,
+  ZERO_LATENCY_SITE,
+} from './bench-platform';
 import { directClients, onboardDirect } from './direct-onboarding';
 
 /**
@@ -15,8 +24,15 @@ import { directClients, onboardDirect } from './direct-onboarding';
  * Usage: npm run bench:onboarding [-- N M B C]   (defaults 50 5 500 16; B = 0 skips B). Ends with
  * one JSON line. TPO_BENCH_CPU_PROF=<dir> writes a CPU profile of every service (--cpu-prof).
  */
-const [N, M, BULK, C] = [Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 500), Number(process.argv[5] ?? 16)];
-const profile = { nodeArgs: process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : [] };
+const [N, M, BULK, C] = [
+  Number(process.argv[2] ?? 50),
+  Number(process.argv[3] ?? 5),
+  Number(process.argv[4] ?? 500),
+  Number(process.argv[5] ?? 16),
+];
+const profile = {
+  nodeArgs: process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : [],
+};
 
 interface RunFigures {
   tenants: number;
@@ -31,10 +47,16 @@ interface RunFigures {
 }
 
 async function counters(p: LocalPlatform): Promise<Record<string, number>> {
-  return (await (await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/counters`)).json()) as Record<string, number>;
+  return (await (
+    await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/counters`)
+  ).json()) as Record<string, number>;
 }
 
-async function measure(p: LocalPlatform, tenants: number, run: () => Promise<{ latenciesMs: number[]; totalMs: number; failed: number }>): Promise<RunFigures> {
+async function measure(
+  p: LocalPlatform,
+  tenants: number,
+  run: () => Promise<{ latenciesMs: number[]; totalMs: number; failed: number }>,
+): Promise<RunFigures> {
   const before = await counters(p);
   const r = await run();
   const after = await counters(p);
@@ -92,7 +114,14 @@ async function transactions<T>(work: () => Promise<T>): Promise<{ result: T; tra
   const layout = benchLayout();
   const pg = new Client({ connectionString: layout.adminUrl });
   await pg.connect();
-  const read = async () => Number((await pg.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [layout.database])).rows[0]?.n ?? 0);
+  const read = async () =>
+    Number(
+      (
+        await pg.query(`SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1`, [
+          layout.database,
+        ])
+      ).rows[0]?.n ?? 0,
+    );
   try {
     const before = await read();
     const result = await work();
@@ -112,7 +141,9 @@ async function main(): Promise<void> {
     'ZERO',
     ZERO_LATENCY_SITE,
     async (p) => {
-      const { result: platform, transactions: tx } = await transactions(() => measure(p, N, () => onboard(p, makeOrders(N, M), C)));
+      const { result: platform, transactions: tx } = await transactions(() =>
+        measure(p, N, () => onboard(p, makeOrders(N, M), C)),
+      );
       const directRun = await measure(p, N, () => direct(p, makeOrders(N, M, 'direct'), C));
       const single = await measure(p, 1, () => onboard(p, makeOrders(1, M), 1));
       const singleDirect = await measure(p, 1, () => direct(p, makeOrders(1, M, 'direct'), 1));
@@ -124,7 +155,11 @@ async function main(): Promise<void> {
         direct: directRun,
         throughputPlatformOverDirect: ratio(platform.tenantsPerSecond, directRun.tenantsPerSecond),
         p50LatencyPlatformOverDirect: ratio(platform.p50Ms, directRun.p50Ms),
-        singleTenant: { platformMs: single.p50Ms, directMs: singleDirect.p50Ms, platformOverDirect: ratio(single.p50Ms, singleDirect.p50Ms) },
+        singleTenant: {
+          platformMs: single.p50Ms,
+          directMs: singleDirect.p50Ms,
+          platformOverDirect: ratio(single.p50Ms, singleDirect.p50Ms),
+        },
       };
     },
     profile,

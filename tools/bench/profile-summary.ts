@@ -52,14 +52,22 @@ export function summarize(profile: CpuProfile, top = 12) {
       .slice(0, top)
       .map(([k, v]) => ({ what: k, ms: Math.round(v), percentOfBusy: Math.round((v / busy) * 1000) / 10 }));
   const app = profile.nodes.map((n) => /dist\/apps\/([^/]+)/.exec(n.callFrame.url)?.[1]).find((x) => x !== undefined);
-  return { process: app ?? 'unknown', wallSeconds: Math.round(totalMs / 100) / 10, busySeconds: Math.round(busy / 100) / 10, areas: rank(byArea), functions: rank(byFunction) };
+  return {
+    process: app ?? 'unknown',
+    wallSeconds: Math.round(totalMs / 100) / 10,
+    busySeconds: Math.round(busy / 100) / 10,
+    areas: rank(byArea),
+    functions: rank(byFunction),
+  };
 }
 
 function main(): void {
   const dir = process.argv[2];
   const top = Number(process.argv[3] ?? 12);
   if (!dir) throw new Error('usage: profile-summary <dir with .cpuprofile files> [top]');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.cpuprofile'))
+    .sort()) {
     const s = summarize(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, top);
     console.log(JSON.stringify({ profile: f, ...s }));
   }

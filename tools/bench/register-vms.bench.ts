@@ -16,12 +16,23 @@ const PASSWORD = randomUUID();
 async function main(): Promise<void> {
   const machine = await describeMachine();
   const sim = await startSimulator({
-    sites: [{ id: 'bench', isPassword: PASSWORD, kscAccount: { name: 'svc', password: randomUUID() }, faults: { taskDurationsMs: { '*': 1 } } }],
+    sites: [
+      {
+        id: 'bench',
+        isPassword: PASSWORD,
+        kscAccount: { name: 'svc', password: randomUUID() },
+        faults: { taskDurationsMs: { '*': 1 } },
+      },
+    ],
     integrationServerPortBase: 0,
     kscPortBase: 0,
     tls: 'off',
   });
-  const client = new IntegrationServerClient({ baseUrl: sim.endpoints[0].integrationServerUrl, password: PASSWORD, connections: CONCURRENCY });
+  const client = new IntegrationServerClient({
+    baseUrl: sim.endpoints[0].integrationServerUrl,
+    password: PASSWORD,
+    connections: CONCURRENCY,
+  });
   try {
     const created = await client.createTenant({ name: 'bench-tenant', type: 'Simple' });
     const tenantId = (await client.waitForTask(created.taskId, { initialDelayMs: 5 })).result!.tenant!.id;

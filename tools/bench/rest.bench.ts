@@ -11,7 +11,11 @@ import { adminAuth, makeOrders, onboard, withBenchPlatform, ZERO_LATENCY_SITE } 
  * something to read. Usage: npm run bench:rest [-- SECONDS CONNECTIONS TENANTS]  (defaults 10 32 20).
  * Ends with one JSON line.
  */
-const [SECONDS, CONNECTIONS, TENANTS] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 32), Number(process.argv[4] ?? 20)];
+const [SECONDS, CONNECTIONS, TENANTS] = [
+  Number(process.argv[2] ?? 10),
+  Number(process.argv[3] ?? 32),
+  Number(process.argv[4] ?? 20),
+];
 
 async function load(url: string, headers: Record<string, string>) {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
@@ -31,12 +35,21 @@ async function main(): Promise<void> {
     if (onboarded.failed > 0) throw new Error(`${onboarded.failed} tenants failed to onboard`);
     const auth = await adminAuth();
     const base = p.url('tenant-service');
-    const list = (await (await fetch(`${base}/v1/tenants?limit=1`, { headers: auth })).json()) as { items: { id: string }[] };
+    const list = (await (await fetch(`${base}/v1/tenants?limit=1`, { headers: auth })).json()) as {
+      items: { id: string }[];
+    };
     const id = list.items[0].id;
     const health = await load(`${base}/health/live`, {});
     const byId = await load(`${base}/v1/tenants/${id}`, auth);
     const page = await load(`${base}/v1/tenants?limit=20`, auth);
-    return { seconds: SECONDS, connections: CONNECTIONS, tenantsInDatabase: TENANTS, healthLive: health, tenantById: byId, tenantList: page };
+    return {
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      tenantsInDatabase: TENANTS,
+      healthLive: health,
+      tenantById: byId,
+      tenantList: page,
+    };
   });
   console.log('rest:', JSON.stringify(figures));
   printResult('rest', machine, figures);

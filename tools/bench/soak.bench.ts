@@ -8,64 +8,87 @@ import { adminAuth, makeOrders, seedHosts, serviceRssMb, withBenchPlatform, ZERO
  * measured from the first sample after a warm-up (a fifth of the run) to the last one.
  * Usage: npm run bench:soak [-- SECONDS IN_FLIGHT VMS]   (defaults 600 8 2). Ends with one JSON line.
  */
-const [SECONDS, IN_FLIGHT, VMS] = [Number(process.argv[2] ?? 600), Number(process.argv[3] ?? 8), Number(process.argv[4] ?? 2)];
+const [SECONDS, IN_FLIGHT, VMS] = [
+  Number(process.argv[2] ?? 600),
+  Number(process.argv[3] ?? 8),
+  Number(process.argv[4] ?? 2),
+];
 
 async function main(): Promise<void> {
   const machine = await describeMachine();
   // A site holds at most 500 tenants; a 10-minute soak onboards more than that.
   const sites = Math.max(1, Math.ceil(SECONDS / 150));
-  const figures = await withBenchPlatform('SOAK', ZERO_LATENCY_SITE, async (p) => {
-    const auth = { ...(await adminAuth()), 'content-type': 'application/json' };
-    const tenantUrl = p.url('tenant-service');
-    const samples: { atSeconds: number; rssMb: Record<string, number> }[] = [];
-    const started = Date.now();
-    const deadline = started + SECONDS * 1000;
-    const sampleEveryMs = Math.max(1000, (SECONDS * 1000) / 20);
-    let ready = 0;
-    let failed = 0;
-    const sampler = setInterval(() => samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) }), sampleEveryMs);
-    const worker = async () => {
-      while (Date.now() < deadline) {
-        const [order] = makeOrders(1, VMS, 'soak');
-        // The VMs exist on every site's KSC; placement picks a site with room.
-        for (const e of p.simulator.endpoints) await seedHosts(p.simulator.adminUrl, e.siteId, [order]);
-        const res = await fetch(`${tenantUrl}/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify(order) });
-        if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
-        const { id } = (await res.json()) as { id: string };
-        for (;;) {
-          const t = (await (await fetch(`${tenantUrl}/v1/tenants/${id}`, { headers: auth })).json()) as { status: string };
-          if (t.status === 'ready') ready++;
-          else if (t.status === 'failed') failed++;
-          else {
-            await new Promise((r) => setTimeout(r, 100));
-            continue;
+  const figures = await withBenchPlatform(
+    'SOAK',
+    ZERO_LATENCY_SITE,
+    async (p) => {
+      const auth = { ...(await adminAuth()), 'content-type': 'application/json' };
+      const tenantUrl = p.url('tenant-service');
+      const samples: { atSeconds: number; rssMb: Record<string, number> }[] = [];
+      const started = Date.now();
+      const deadline = started + SECONDS * 1000;
+      const sampleEveryMs = Math.max(1000, (SECONDS * 1000) / 20);
+      let ready = 0;
+      let failed = 0;
+      const sampler = setInterval(
+        () => samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) }),
+        sampleEveryMs,
+      );
+      const worker = async () => {
+        while (Date.now() < deadline) {
+          const [order] = makeOrders(1, VMS, 'soak');
+          // The VMs exist on every site's KSC; placement picks a site with room.
+          for (const e of p.simulator.endpoints) await seedHosts(p.simulator.adminUrl, e.siteId, [order]);
+          const res = await fetch(`${tenantUrl}/v1/tenants`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify(order),
+          });
+          if (res.status !== 202) throw new Error(`order refused: ${res.status} ${await res.text()}`);
+          const { id } = (await res.json()) as { id: string };
+          for (;;) {
+            const t = (await (await fetch(`${tenantUrl}/v1/tenants/${id}`, { headers: auth })).json()) as {
+              status: string;
+            };
+            if (t.status === 'ready') ready++;
+            else if (t.status === 'failed') failed++;
+            else {
+              await new Promise((r) => setTimeout(r, 100));
+              continue;
+            }
+            break;
           }
-          break;
         }
+      };
+      try {
+        await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      } finally {
+        clearInterval(sampler);
       }
-    };
-    try {
-      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-    } finally {
-      clearInterval(sampler);
-    }
-    samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) });
-    const warm = samples.find((s) => s.atSeconds >= SECONDS / 5) ?? samples[0];
-    const last = samples[samples.length - 1];
-    const growthPercent = Object.fromEntries(Object.entries(last.rssMb).map(([name, mb]) => [name, round(((mb - (warm.rssMb[name] ?? mb)) / Math.max(1, warm.rssMb[name] ?? mb)) * 100, 1)]));
-    return {
-      seconds: SECONDS,
-      inFlight: IN_FLIGHT,
-      vmsPerTenant: VMS,
-      tenantsReady: ready,
-      tenantsFailed: failed,
-      rssMbAfterWarmUp: warm.rssMb,
-      rssMbAtEnd: last.rssMb,
-      rssGrowthPercent: growthPercent,
-      maxRssMb: Math.max(...samples.flatMap((s) => Object.values(s.rssMb))),
-      samples,
-    };
-  }, { sites });
+      samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) });
+      const warm = samples.find((s) => s.atSeconds >= SECONDS / 5) ?? samples[0];
+      const last = samples[samples.length - 1];
+      const growthPercent = Object.fromEntries(
+        Object.entries(last.rssMb).map(([name, mb]) => [
+          name,
+          round(((mb - (warm.rssMb[name] ?? mb)) / Math.max(1, warm.rssMb[name] ?? mb)) * 100, 1),
+        ]),
+      );
+      return {
+        seconds: SECONDS,
+        inFlight: IN_FLIGHT,
+        vmsPerTenant: VMS,
+        tenantsReady: ready,
+        tenantsFailed: failed,
+        rssMbAfterWarmUp: warm.rssMb,
+        rssMbAtEnd: last.rssMb,
+        rssGrowthPercent: growthPercent,
+        maxRssMb: Math.max(...samples.flatMap((s) => Object.values(s.rssMb))),
+        samples,
+      };
+    },
+    { sites },
+  );
   console.log('soak:', JSON.stringify({ ...figures, samples: undefined }));
   printResult('soak', machine, figures);
 }

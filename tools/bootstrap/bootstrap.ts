@@ -24,7 +24,9 @@ export async function bootstrapDatabase(layout: LocalLayout): Promise<void> {
     for (const s of layout.services) {
       const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [s.role]);
       const verb = role.rowCount === 0 ? 'CREATE' : 'ALTER';
-      await admin.query(`${verb} ROLE ${ident(s.role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(s.password)}`);
+      await admin.query(
+        `${verb} ROLE ${ident(s.role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(s.password)}`,
+      );
     }
     await admin.query(`REVOKE ALL ON DATABASE ${ident(layout.database)} FROM PUBLIC`);
   } finally {
@@ -39,7 +41,9 @@ export async function bootstrapDatabase(layout: LocalLayout): Promise<void> {
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${ident(s.schema)} AUTHORIZATION ${ident(s.role)}`);
       await db.query(`ALTER SCHEMA ${ident(s.schema)} OWNER TO ${ident(s.role)}`);
       await db.query(`REVOKE ALL ON SCHEMA ${ident(s.schema)} FROM PUBLIC`);
-      await db.query(`ALTER ROLE ${ident(s.role)} IN DATABASE ${ident(layout.database)} SET search_path = ${ident(s.schema)}`);
+      await db.query(
+        `ALTER ROLE ${ident(s.role)} IN DATABASE ${ident(layout.database)} SET search_path = ${ident(s.schema)}`,
+      );
     }
   } finally {
     await db.end();
@@ -50,14 +54,21 @@ export function loadTopology(): Topology {
   return JSON.parse(readFileSync(resolve(ROOT_DIR, 'deploy', 'nats', 'topology.json'), 'utf8')) as Topology;
 }
 
-export async function bootstrapNats(layout: LocalLayout, target: { prefix: string; streamName?: string }): Promise<void> {
+export async function bootstrapNats(
+  layout: LocalLayout,
+  target: { prefix: string; streamName?: string },
+): Promise<void> {
   const nc = await connect(adminNatsOptions(layout.natsUrl));
   try {
     const jsm = await nc.jetstreamManager().catch((e: Error) => {
       throw new Error(`JetStream is not enabled on ${layout.natsUrl} (start nats-server with -js): ${e.message}`);
     });
     const replicas = replicasFor(process.env.TPO_JS_REPLICAS, nc.info?.cluster);
-    const applied = await applyTopology(jsm, loadTopology(), { ...target, replicas, eventKeys: EVENT_CATALOG.map((d) => d.key) });
+    const applied = await applyTopology(jsm, loadTopology(), {
+      ...target,
+      replicas,
+      eventKeys: EVENT_CATALOG.map((d) => d.key),
+    });
     process.stdout.write(`[bootstrap] stream ${applied.stream}: ${applied.consumers.length} consumers, R${replicas}\n`);
   } finally {
     await nc.close();
@@ -67,11 +78,19 @@ export async function bootstrapNats(layout: LocalLayout, target: { prefix: strin
 export async function migrateAll(layout: LocalLayout): Promise<void> {
   for (const s of layout.services) {
     await new Promise<void>((res, rej) => {
-      const child = spawn(process.execPath, ['-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, 'dist', 'apps', s.name, 'src', 'migrate.js')], {
-        // Only what migrations need: no service secrets (a migration Job has none, nor a writable disk)
-        env: { ...process.env, DATABASE_URL: databaseUrlOf(layout, s), DATABASE_SCHEMA: s.schema },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          resolve(ROOT_DIR, 'tools', 'register-paths.js'),
+          resolve(ROOT_DIR, 'dist', 'apps', s.name, 'src', 'migrate.js'),
+        ],
+        {
+          // Only what migrations need: no service secrets (a migration Job has none, nor a writable disk)
+          env: { ...process.env, DATABASE_URL: databaseUrlOf(layout, s), DATABASE_SCHEMA: s.schema },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
       child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${s.name} migrations exited with ${code}`))));
     });
   }
@@ -100,7 +119,10 @@ async function main(): Promise<void> {
   if (process.argv.includes('--fresh')) await resetLocalState(layout, process.env.NATS_STREAM ?? 'TPO_EVENTS');
   await bootstrapDatabase(layout);
   process.stdout.write(`[bootstrap] database ${layout.database}: ${layout.services.length} schemas and roles\n`);
-  await bootstrapNats(layout, { prefix: process.env.NATS_SUBJECT_PREFIX ?? 'tpo', streamName: process.env.NATS_STREAM });
+  await bootstrapNats(layout, {
+    prefix: process.env.NATS_SUBJECT_PREFIX ?? 'tpo',
+    streamName: process.env.NATS_STREAM,
+  });
   await migrateAll(layout);
   process.stdout.write('[bootstrap] done\n');
 }
@@ -115,5 +137,10 @@ if (require.main === module) {
 /** The ops-admin connection: its own inbox prefix when it authenticates (the secure config allows only that). */
 function adminNatsOptions(natsUrl: string): ConnectionOptions {
   const user = process.env.TPO_NATS_ADMIN_USER;
-  return { servers: natsUrl.split(','), user, pass: process.env.TPO_NATS_ADMIN_PASSWORD, ...(user ? { inboxPrefix: inboxPrefixOf(user) } : {}) };
+  return {
+    servers: natsUrl.split(','),
+    user,
+    pass: process.env.TPO_NATS_ADMIN_PASSWORD,
+    ...(user ? { inboxPrefix: inboxPrefixOf(user) } : {}),
+  };
 }

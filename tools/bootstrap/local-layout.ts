@@ -51,7 +51,10 @@ export function dbPasswordVariableOf(service: string): string {
 function rolePassword(service: string, localDefault: string): string {
   const fromEnv = process.env[dbPasswordVariableOf(service)];
   if (fromEnv) return fromEnv;
-  if (process.env.NODE_ENV === 'production') throw new Error(`${dbPasswordVariableOf(service)} is required in production (the local development password is never used there)`);
+  if (process.env.NODE_ENV === 'production')
+    throw new Error(
+      `${dbPasswordVariableOf(service)} is required in production (the local development password is never used there)`,
+    );
   return localDefault;
 }
 
@@ -66,10 +69,16 @@ export function loadLocalLayout(overrides: { database?: string } = {}): LocalLay
   return {
     database: overrides.database ?? process.env.TPO_DATABASE ?? raw.database,
     // A deployment passes each role's password as TPO_DB_PASSWORD_<SERVICE> (e.g. from a Kubernetes Secret)
-    services: Object.entries(raw.services).map(([name, s]) => ({ name, ...s, password: rolePassword(name, s.password) })),
+    services: Object.entries(raw.services).map(([name, s]) => ({
+      name,
+      ...s,
+      password: rolePassword(name, s.password),
+    })),
     pgHost,
     pgPort,
-    natsUrl: process.env.TPO_NATS_URL ?? `nats://${process.env.TPO_NATS_HOST ?? '127.0.0.1'}:${process.env.TPO_NATS_PORT ?? 4222}`,
+    natsUrl:
+      process.env.TPO_NATS_URL ??
+      `nats://${process.env.TPO_NATS_HOST ?? '127.0.0.1'}:${process.env.TPO_NATS_PORT ?? 4222}`,
     adminUrl: adminUrl(pgHost, pgPort),
   };
 }
@@ -79,7 +88,11 @@ export function databaseUrlOf(layout: LocalLayout, s: ServiceLayout): string {
 }
 
 /** The env a service process needs, from the local layout. */
-export function serviceEnv(layout: LocalLayout, s: ServiceLayout, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(
+  layout: LocalLayout,
+  s: ServiceLayout,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HTTP_PORT: String(s.port),
     DATABASE_URL: databaseUrlOf(layout, s),
@@ -128,7 +141,12 @@ export function devSecrets(): DevSecrets {
 export function serviceExtraEnv(s: ServiceLayout, layout: LocalLayout, secrets = devSecrets()): Record<string, string> {
   const tenant = layout.services.find((x) => x.name === 'tenant-service');
   const auth = { AUTH_JWT_SECRET: secrets.jwtSecret };
-  if (s.name === 'tenant-service') return { ...auth, SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
+  if (s.name === 'tenant-service')
+    return { ...auth, SECRETS_MASTER_KEYS: secrets.masterKeys, INTERNAL_API_TOKEN: secrets.internalToken };
   // Each step service gets only its own key for the internal API, never tenant-service's master secret.
-  return { ...auth, SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`, INTERNAL_API_KEY: serviceKeyOf(secrets.internalToken, s.name) };
+  return {
+    ...auth,
+    SITE_DIRECTORY_URL: `http://127.0.0.1:${tenant?.port ?? 3101}`,
+    INTERNAL_API_KEY: serviceKeyOf(secrets.internalToken, s.name),
+  };
 }

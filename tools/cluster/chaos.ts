@@ -13,7 +13,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export type ChaosTarget = { kind: 'nats-leader' } | { kind: 'service'; service: string } | { kind: 'stall'; service: string };
+export type ChaosTarget =
+  { kind: 'nats-leader' } | { kind: 'service'; service: string } | { kind: 'stall'; service: string };
 
 export interface ChaosEvent {
   target: string;
@@ -64,7 +65,8 @@ export async function runChaos(o: {
   const between = ([lo, hi]: [number, number]) => Math.round(lo + o.random() * (hi - lo));
   const targets: { lane: string; target: ChaosTarget }[] = [];
   for (let i = 0; i < o.plan.natsLeaderKills; i++) targets.push({ lane: 'nats', target: { kind: 'nats-leader' } });
-  for (let r = 0; r < o.plan.serviceKillRounds; r++) for (const service of o.services) targets.push({ lane: service, target: { kind: 'service', service } });
+  for (let r = 0; r < o.plan.serviceKillRounds; r++)
+    for (const service of o.services) targets.push({ lane: service, target: { kind: 'service', service } });
 
   for (let i = targets.length - 1; i > 0; i--) {
     const j = Math.floor(o.random() * (i + 1));
@@ -74,8 +76,14 @@ export async function runChaos(o: {
   const [lo, hi] = o.plan.windowMs;
   const slot = (hi - lo) / targets.length;
   const lanes = new Map<string, { at: number; target: ChaosTarget }[]>();
-  targets.forEach(({ lane, target }, i) => lanes.set(lane, [...(lanes.get(lane) ?? []), { at: Math.round(lo + (i + o.random()) * slot), target }]));
-  for (const service of o.plan.stalls) lanes.set(service, [...(lanes.get(service) ?? []), { at: between(o.plan.stallWindowMs), target: { kind: 'stall', service } }]);
+  targets.forEach(({ lane, target }, i) =>
+    lanes.set(lane, [...(lanes.get(lane) ?? []), { at: Math.round(lo + (i + o.random()) * slot), target }]),
+  );
+  for (const service of o.plan.stalls)
+    lanes.set(service, [
+      ...(lanes.get(service) ?? []),
+      { at: between(o.plan.stallWindowMs), target: { kind: 'stall', service } },
+    ]);
   const events: ChaosEvent[] = [];
   const runLane = async (steps: { at: number; target: ChaosTarget }[]) => {
     for (const { at, target } of steps.sort((a, b) => a.at - b.at)) {
@@ -99,16 +107,36 @@ export async function runChaos(o: {
         const restarted = Date.now();
         await o.nats.restart(leader);
         await o.nats.waitStreamHealthy(o.stream, 60_000);
-        event = { target: `nats:${leader} (stream leader)`, atSeconds, tenantsInFlight, downMs: natsDown, recoveredAfterMs: Date.now() - restarted, leaderBefore: leader, leaderWhileDown };
+        event = {
+          target: `nats:${leader} (stream leader)`,
+          atSeconds,
+          tenantsInFlight,
+          downMs: natsDown,
+          recoveredAfterMs: Date.now() - restarted,
+          leaderBefore: leader,
+          leaderWhileDown,
+        };
       } else if (target.kind === 'stall') {
         const index = Math.floor(o.random() * o.replicas);
         await o.platform.stall(target.service, index, o.plan.stallMs);
-        event = { target: `${target.service}#${index} (stalled: SIGSTOP, SIGCONT)`, atSeconds, tenantsInFlight, downMs: o.plan.stallMs, recoveredAfterMs: 0 };
+        event = {
+          target: `${target.service}#${index} (stalled: SIGSTOP, SIGCONT)`,
+          atSeconds,
+          tenantsInFlight,
+          downMs: o.plan.stallMs,
+          recoveredAfterMs: 0,
+        };
       } else {
         const index = Math.floor(o.random() * o.replicas);
         await o.platform.kill(target.service, index);
         await sleep(down);
-        event = { target: `${target.service}#${index}`, atSeconds, tenantsInFlight, downMs: down, recoveredAfterMs: await o.platform.restart(target.service, index) };
+        event = {
+          target: `${target.service}#${index}`,
+          atSeconds,
+          tenantsInFlight,
+          downMs: down,
+          recoveredAfterMs: await o.platform.restart(target.service, index),
+        };
       }
       events.push(event);
       process.stdout.write(`[chaos] ${JSON.stringify(event)}\n`);

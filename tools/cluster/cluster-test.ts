@@ -38,8 +38,24 @@ const DATABASE = process.env.TPO_CLUSTER_DATABASE ?? 'tpo_cluster';
 const STREAM = 'TPO_EVENTS';
 const PREFIX = 'tpo';
 const PLAN: ChaosPlan = CI
-  ? { natsLeaderKills: 1, serviceKillRounds: 1, stalls: ['tenant-service'], stallMs: 16_000, stallWindowMs: [2000, 7000], windowMs: [2000, 25_000], downMs: [500, 3000] }
-  : { natsLeaderKills: 3, serviceKillRounds: 2, stalls: ['tenant-service', 'registration-service', 'activation-service'], stallMs: 16_000, stallWindowMs: [5000, 60_000], windowMs: [3000, 75_000], downMs: [1000, 5000] };
+  ? {
+      natsLeaderKills: 1,
+      serviceKillRounds: 1,
+      stalls: ['tenant-service'],
+      stallMs: 16_000,
+      stallWindowMs: [2000, 7000],
+      windowMs: [2000, 25_000],
+      downMs: [500, 3000],
+    }
+  : {
+      natsLeaderKills: 3,
+      serviceKillRounds: 2,
+      stalls: ['tenant-service', 'registration-service', 'activation-service'],
+      stallMs: 16_000,
+      stallWindowMs: [5000, 60_000],
+      windowMs: [3000, 75_000],
+      downMs: [1000, 5000],
+    };
 
 async function freshDatabase(layout: LocalLayout): Promise<void> {
   const admin = new Client({ connectionString: layout.adminUrl });
@@ -53,7 +69,10 @@ async function freshDatabase(layout: LocalLayout): Promise<void> {
   await migrateAll(layout);
 }
 
-type Order = Omit<OrderedTenant, 'vms'> & { adminAccountName: string; vms: { biosUuid: string; name: string; osFamily: string; address: string }[] };
+type Order = Omit<OrderedTenant, 'vms'> & {
+  adminAccountName: string;
+  vms: { biosUuid: string; name: string; osFamily: string; address: string }[];
+};
 
 function ordersFor(count: number, vms: number): Order[] {
   return Array.from({ length: count }, (_, n) => {
@@ -62,21 +81,37 @@ function ordersFor(count: number, vms: number): Order[] {
       orderId: `cluster-${id}`,
       tenantName: `Cluster ${id}`,
       adminAccountName: `cl-${id}`,
-      vms: Array.from({ length: vms }, (_, i) => ({ biosUuid: randomUUID(), name: `cl${id}-vm${i}`, osFamily: 'linux', address: `10.7.${i}.${(n % 250) + 1}` })),
+      vms: Array.from({ length: vms }, (_, i) => ({
+        biosUuid: randomUUID(),
+        name: `cl${id}-vm${i}`,
+        osFamily: 'linux',
+        address: `10.7.${i}.${(n % 250) + 1}`,
+      })),
     };
   });
 }
 
 /** Orders every tenant through the REST proxy at a steady pace; an order that meets a killed replica is sent again (same order id: idempotent). */
-async function placeOrders(url: string, auth: Record<string, string>, orders: OrderedTenant[], windowMs: number): Promise<void> {
+async function placeOrders(
+  url: string,
+  auth: Record<string, string>,
+  orders: OrderedTenant[],
+  windowMs: number,
+): Promise<void> {
   const pace = windowMs / orders.length;
   await Promise.all(
     orders.map(async (order, i) => {
       await new Promise((r) => setTimeout(r, Math.round(i * pace)));
       for (let attempt = 1; ; attempt++) {
-        const res = await fetch(`${url}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(order), signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
+        const res = await fetch(`${url}/v1/tenants`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(order),
+          signal: AbortSignal.timeout(15_000),
+        }).catch(() => undefined);
         if (res && (res.status === 202 || res.status === 200)) return;
-        if (attempt >= 30) throw new Error(`order ${order.orderId} refused: ${res ? `${res.status} ${await res.text()}` : 'no answer'}`);
+        if (attempt >= 30)
+          throw new Error(`order ${order.orderId} refused: ${res ? `${res.status} ${await res.text()}` : 'no answer'}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }),
@@ -108,10 +143,23 @@ async function main(): Promise<void> {
   try {
     await nats.withConnection(async (nc) =>
       // Shorter ack wait / first redelivery than production (30 s) so a killed replica's in-flight events come back within the CI budget.
-      applyTopology(await nc.jetstreamManager(), loadTopology(), { prefix: PREFIX, streamName: STREAM, replicas: 3, eventKeys: EVENT_CATALOG.map((d) => d.key), consumerOverrides: { ack_wait_seconds: 15, backoff_seconds: [15, 30, 60] } }),
+      applyTopology(await nc.jetstreamManager(), loadTopology(), {
+        prefix: PREFIX,
+        streamName: STREAM,
+        replicas: 3,
+        eventKeys: EVENT_CATALOG.map((d) => d.key),
+        consumerOverrides: { ack_wait_seconds: 15, backoff_seconds: [15, 30, 60] },
+      }),
     );
     const simulatorConfig = join(dir, 'simulator.json');
-    writeFileSync(simulatorConfig, JSON.stringify({ sites: [{ id: 'site-1', faults: { taskDurationsMs: { '*': 300, CreateTenant: 2000, ChangeTenantActivation: 1000 } } }] }));
+    writeFileSync(
+      simulatorConfig,
+      JSON.stringify({
+        sites: [
+          { id: 'site-1', faults: { taskDurationsMs: { '*': 300, CreateTenant: 2000, ChangeTenantActivation: 1000 } } },
+        ],
+      }),
+    );
     platform = await ReplicatedPlatform.start({
       layout,
       replicas: REPLICAS,
@@ -121,19 +169,49 @@ async function main(): Promise<void> {
       stateDir: dir,
       simulatorConfig,
       // Ten processes share one Postgres (max_connections 100 by default): small pools.
-      extraEnv: { LOG_LEVEL: 'info', DATABASE_POOL_SIZE: CI ? '2' : '3', JOB_LEASE_MS: '10000', JOB_RETRY_BASE_MS: '500', JOB_RETRY_MAX_MS: '5000', EVENT_RETRY_BASE_MS: '500' },
+      extraEnv: {
+        LOG_LEVEL: 'info',
+        DATABASE_POOL_SIZE: CI ? '2' : '3',
+        JOB_LEASE_MS: '10000',
+        JOB_RETRY_BASE_MS: '500',
+        JOB_RETRY_MAX_MS: '5000',
+        EVENT_RETRY_BASE_MS: '500',
+      },
     });
     console.log(`[cluster] NATS ${nats.url}; services up (${platform.replicas.length} processes)`);
     const orders = ordersFor(TENANTS, VMS);
-    const hosts = orders.flatMap((o) => o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })));
-    await fetch(`${platform.adminUrl}/sites/site-1/ksc/hosts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hosts }) });
-    const auth = { Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'cluster-test', roles: ['admin'], ttlSeconds: 7200 })}` };
+    const hosts = orders.flatMap((o) =>
+      o.vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily })),
+    );
+    await fetch(`${platform.adminUrl}/sites/site-1/ksc/hosts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hosts }),
+    });
+    const auth = {
+      Authorization: `Bearer ${await mintToken(devSecrets().jwtSecret, { subject: 'cluster-test', roles: ['admin'], ttlSeconds: 7200 })}`,
+    };
 
     const startedAt = Date.now();
     const restUrl = platform.restProxy.url;
     const ordering = placeOrders(restUrl, auth, orders, CI ? 8000 : 40_000);
-    const inFlight = async () => ((await (await fetch(`${restUrl}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as { total: number }).total;
-    const chaos = runChaos({ plan: PLAN, random: seededRandom(SEED), nats, platform, stream: STREAM, services: layout.services.map((s) => s.name), replicas: REPLICAS, startedAt, inFlight });
+    const inFlight = async () =>
+      (
+        (await (await fetch(`${restUrl}/v1/tenants?status=onboarding&limit=1`, { headers: auth })).json()) as {
+          total: number;
+        }
+      ).total;
+    const chaos = runChaos({
+      plan: PLAN,
+      random: seededRandom(SEED),
+      nats,
+      platform,
+      stream: STREAM,
+      services: layout.services.map((s) => s.name),
+      replicas: REPLICAS,
+      startedAt,
+      inFlight,
+    });
     const [, events] = await Promise.all([ordering, chaos]);
 
     const deadline = Date.now() + (CI ? 5 : 15) * 60_000;
@@ -146,13 +224,29 @@ async function main(): Promise<void> {
     }
     const onboardedMs = Date.now() - startedAt;
     // Let the last events settle (acks, outbox marks) before reading the tables and consumers.
-    let verdict = await checkCluster({ orders, statuses: new Map(rows.map((r) => [r.orderId, r.status])), simulatorAdminUrl: platform.adminUrl, layout, nats, stream: STREAM });
+    let verdict = await checkCluster({
+      orders,
+      statuses: new Map(rows.map((r) => [r.orderId, r.status])),
+      simulatorAdminUrl: platform.adminUrl,
+      layout,
+      nats,
+      stream: STREAM,
+    });
     for (let i = 0; i < 20 && verdict.checks.some((c) => !c.ok); i++) {
       await new Promise((r) => setTimeout(r, 1500));
       rows = await tenantRows(restUrl, auth).catch(() => rows);
-      verdict = await checkCluster({ orders, statuses: new Map(rows.map((r) => [r.orderId, r.status])), simulatorAdminUrl: platform.adminUrl, layout, nats, stream: STREAM });
+      verdict = await checkCluster({
+        orders,
+        statuses: new Map(rows.map((r) => [r.orderId, r.status])),
+        simulatorAdminUrl: platform.adminUrl,
+        layout,
+        nats,
+        stream: STREAM,
+      });
     }
-    const latencies = rows.filter((r) => r.readyAt).map((r) => new Date(r.readyAt!).getTime() - new Date(r.createdAt).getTime());
+    const latencies = rows
+      .filter((r) => r.readyAt)
+      .map((r) => new Date(r.readyAt!).getTime() - new Date(r.createdAt).getTime());
     const figures = {
       tenants: TENANTS,
       vmsPerTenant: VMS,
@@ -167,22 +261,44 @@ async function main(): Promise<void> {
       killsWithTenantsInFlight: events.filter((e) => e.tenantsInFlight > 0).length,
       natsLeaderKills: events.filter((e) => e.target.startsWith('nats:')).length,
       leaderFailovers: events.filter((e) => e.leaderWhileDown && e.leaderWhileDown !== e.leaderBefore).length,
-      maxServiceRecoveryMs: Math.max(0, ...events.filter((e) => !e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
-      maxStreamRecoveryMs: Math.max(0, ...events.filter((e) => e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs)),
+      maxServiceRecoveryMs: Math.max(
+        0,
+        ...events.filter((e) => !e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs),
+      ),
+      maxStreamRecoveryMs: Math.max(
+        0,
+        ...events.filter((e) => e.target.startsWith('nats:')).map((e) => e.recoveredAfterMs),
+      ),
       relayActivations: Object.fromEntries(layout.services.map((s) => [s.name, platform!.relayActivations(s.name)])),
       stalls: events.filter((e) => e.target.includes('stalled')).length,
       // Fencing: job writes refused to a worker whose lease another replica took over
-      fencedOutJobs: layout.services.reduce((n, s) => n + platform!.countLogLines(s.name, /lease (was )?lost|lease not renewed/), 0),
+      fencedOutJobs: layout.services.reduce(
+        (n, s) => n + platform!.countLogLines(s.name, /lease (was )?lost|lease not renewed/),
+        0,
+      ),
       peakRssMiB: Object.fromEntries(Object.entries(platform.peakRssKiB).map(([k, v]) => [k, Math.round(v / 1024)])),
       ...verdict.figures,
     };
     console.log('[cluster] kills:');
-    for (const e of events) console.log(`  t=${e.atSeconds}s ${e.target} with ${e.tenantsInFlight} tenants in flight: down ${e.downMs} ms, recovered ${e.recoveredAfterMs} ms${e.leaderBefore ? ` (leader ${e.leaderBefore}, while down ${e.leaderWhileDown ?? 'none yet'})` : ''}`);
+    for (const e of events)
+      console.log(
+        `  t=${e.atSeconds}s ${e.target} with ${e.tenantsInFlight} tenants in flight: down ${e.downMs} ms, recovered ${e.recoveredAfterMs} ms${e.leaderBefore ? ` (leader ${e.leaderBefore}, while down ${e.leaderWhileDown ?? 'none yet'})` : ''}`,
+      );
     console.log('[cluster] checks:');
     for (const c of verdict.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     console.log(`[cluster] figures: ${JSON.stringify(figures)}`);
     ok = verdict.checks.every((c) => c.ok);
-    console.log(JSON.stringify({ clusterTest: ok ? 'passed' : 'failed', at: new Date().toISOString(), machine, ci: CI, figures, checks: verdict.checks, kills: events }));
+    console.log(
+      JSON.stringify({
+        clusterTest: ok ? 'passed' : 'failed',
+        at: new Date().toISOString(),
+        machine,
+        ci: CI,
+        figures,
+        checks: verdict.checks,
+        kills: events,
+      }),
+    );
   } finally {
     await platform?.stop();
     await nats.stop();

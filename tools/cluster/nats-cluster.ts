@@ -28,7 +28,10 @@ export class LocalNatsCluster {
 
   static async start(size: number, baseDir: string, clusterName = 'tpo-local'): Promise<LocalNatsCluster> {
     const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
-    if (found.error || found.status !== 0) throw new Error('nats-server is not on PATH (Debian: apt-get install nats-server; deploy/scripts/infra-up.sh installs it as root)');
+    if (found.error || found.status !== 0)
+      throw new Error(
+        'nats-server is not on PATH (Debian: apt-get install nats-server; deploy/scripts/infra-up.sh installs it as root)',
+      );
     const nodes: Node[] = [];
     for (let i = 1; i <= size; i++) {
       const storeDir = join(baseDir, `n${i}`);
@@ -114,10 +117,31 @@ export class LocalNatsCluster {
   }
 
   private spawnNode(n: Node): void {
-    const routes = this.nodes.filter((o) => o !== n).map((o) => `nats://127.0.0.1:${o.routePort}`).join(',');
+    const routes = this.nodes
+      .filter((o) => o !== n)
+      .map((o) => `nats://127.0.0.1:${o.routePort}`)
+      .join(',');
     const child = spawn(
       'nats-server',
-      ['-a', '127.0.0.1', '-p', String(n.clientPort), '-n', n.name, '-js', '-sd', n.storeDir, '--cluster_name', this.clusterName, '--cluster', `nats://127.0.0.1:${n.routePort}`, '--routes', routes, '-l', join(this.logDir, `${n.name}.log`)],
+      [
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(n.clientPort),
+        '-n',
+        n.name,
+        '-js',
+        '-sd',
+        n.storeDir,
+        '--cluster_name',
+        this.clusterName,
+        '--cluster',
+        `nats://127.0.0.1:${n.routePort}`,
+        '--routes',
+        routes,
+        '-l',
+        join(this.logDir, `${n.name}.log`),
+      ],
       { stdio: 'ignore' },
     );
     n.process = child;
@@ -130,7 +154,9 @@ export class LocalNatsCluster {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       // The meta leader is elected once the routes are up; account info answers only then.
-      const ok = await this.withConnection(async (nc) => Boolean(await (await nc.jetstreamManager()).getAccountInfo())).catch(() => false);
+      const ok = await this.withConnection(async (nc) =>
+        Boolean(await (await nc.jetstreamManager()).getAccountInfo()),
+      ).catch(() => false);
       if (ok) return;
       await sleep(300);
     }

@@ -59,16 +59,32 @@ export class ReplicatedPlatform {
       ports: Object.fromEntries([...ports].map(([name, list]) => [name, list[0]])),
       maxVirtualServers: 500,
       license: { maxVms: 1_000_000 },
-      extraEnv: { NATS_URL: o.natsUrl, NATS_STREAM: o.stream, NATS_SUBJECT_PREFIX: o.prefix, SITE_DIRECTORY_URL: directoryProxy.url, ...o.extraEnv },
+      extraEnv: {
+        NATS_URL: o.natsUrl,
+        NATS_STREAM: o.stream,
+        NATS_SUBJECT_PREFIX: o.prefix,
+        SITE_DIRECTORY_URL: directoryProxy.url,
+        ...o.extraEnv,
+      },
     });
     const platform = new ReplicatedPlatform(base, restProxy, directoryProxy);
     for (const s of o.layout.services) {
       const list = ports.get(s.name)!;
       const first = base.processes.find((p) => p.name === s.name)!;
       platform.replicas.push({ service: s.name, index: 0, port: list[0], process: first });
-      for (let i = 1; i < list.length; i++) platform.replicas.push({ service: s.name, index: i, port: list[i], process: platform.spawn(s.name, i, list[i]) });
+      for (let i = 1; i < list.length; i++)
+        platform.replicas.push({
+          service: s.name,
+          index: i,
+          port: list[i],
+          process: platform.spawn(s.name, i, list[i]),
+        });
     }
-    await Promise.all(platform.replicas.map((r) => waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 90_000, `${r.service}#${r.index}`)));
+    await Promise.all(
+      platform.replicas.map((r) =>
+        waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 90_000, `${r.service}#${r.index}`),
+      ),
+    );
     platform.sampler = setInterval(() => platform.sampleRss(), 500);
     return platform;
   }
@@ -102,7 +118,9 @@ export class ReplicatedPlatform {
   /** Log lines of a service's replicas matching `pattern` (e.g. fenced-out job writes). */
   countLogLines(service: string, pattern: RegExp): number {
     const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-    return this.base.processes.filter((p) => p.name.startsWith(service)).reduce((n, p) => n + (p.output.join('').match(global)?.length ?? 0), 0);
+    return this.base.processes
+      .filter((p) => p.name.startsWith(service))
+      .reduce((n, p) => n + (p.output.join('').match(global)?.length ?? 0), 0);
   }
 
   /** Starts the replica again with the same environment; resolves when /health/ready answers 200. */
@@ -114,7 +132,9 @@ export class ReplicatedPlatform {
       await waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 90_000, `${service}#${index}`);
     } catch (e) {
       const exit = r.process.child.exitCode ?? r.process.child.signalCode;
-      throw new Error(`${(e as Error).message}; process ${exit === null ? 'still running' : `exited (${exit})`}; last output:\n${r.process.output.join('').slice(-3000)}`);
+      throw new Error(
+        `${(e as Error).message}; process ${exit === null ? 'still running' : `exited (${exit})`}; last output:\n${r.process.output.join('').slice(-3000)}`,
+      );
     }
     return Date.now() - started;
   }

@@ -19,7 +19,9 @@ export class RoundRobinProxy {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => proxy.value!.forward(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks), res, 0));
+      req.on('end', () =>
+        proxy.value!.forward(req.method ?? 'GET', req.url ?? '/', req.headers, Buffer.concat(chunks), res, 0),
+      );
     });
     proxy.value = new RoundRobinProxy(server, upstreamPorts);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -35,12 +37,22 @@ export class RoundRobinProxy {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
-  private forward(method: string, path: string, headers: NodeJS.Dict<string | string[]>, body: Buffer, res: import('node:http').ServerResponse, attempt: number): void {
+  private forward(
+    method: string,
+    path: string,
+    headers: NodeJS.Dict<string | string[]>,
+    body: Buffer,
+    res: import('node:http').ServerResponse,
+    attempt: number,
+  ): void {
     const port = this.upstreams[this.next++ % this.upstreams.length];
-    const upstream = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, host: `127.0.0.1:${port}` } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, host: `127.0.0.1:${port}` } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     // A stalled (SIGSTOPped) upstream accepts the connection and never answers: give up on it after 5 s.
     upstream.setTimeout(5000, () => upstream.destroy(new Error('upstream timeout')));
     upstream.on('error', () => {

@@ -17,7 +17,8 @@ const USAGE =
   '[--task <id> [--task-vserver <vAS name>]] [--hint-is-address <ip>] [--hint-is-port <port>] [--hint-discovery <value>]';
 
 export function parseCaptureArgs(argv: string[]): CaptureArgs {
-  const values = (name: string) => argv.flatMap((a, i) => (a === `--${name}` && argv[i + 1] !== undefined ? [argv[i + 1]] : []));
+  const values = (name: string) =>
+    argv.flatMap((a, i) => (a === `--${name}` && argv[i + 1] !== undefined ? [argv[i + 1]] : []));
   const one = (name: string) => values(name).at(-1);
   const site = one('site');
   if (!site) throw new Error(USAGE);
@@ -30,7 +31,8 @@ export function parseCaptureArgs(argv: string[]): CaptureArgs {
       }),
     );
   const la = pairs('la-policy');
-  for (const k of Object.keys(la)) if (k !== 'windows' && k !== 'linux') throw new Error(`--la-policy ${k}: the OS family is windows or linux`);
+  for (const k of Object.keys(la))
+    if (k !== 'windows' && k !== 'linux') throw new Error(`--la-policy ${k}: the OS family is windows or linux`);
   const port = one('hint-is-port');
   return {
     site,
@@ -40,14 +42,25 @@ export function parseCaptureArgs(argv: string[]): CaptureArgs {
       protectionPolicies: pairs('ps-policy'),
       taskId: one('task'),
       taskVserver: one('task-vserver'),
-      hints: { integrationServerAddress: one('hint-is-address'), integrationServerPort: port === undefined ? undefined : Number(port), discoveryMethod: one('hint-discovery') },
+      hints: {
+        integrationServerAddress: one('hint-is-address'),
+        integrationServerPort: port === undefined ? undefined : Number(port),
+        discoveryMethod: one('hint-discovery'),
+      },
     },
   };
 }
 
 /** Runs a capture against the site the directory names and writes the template (stdout without --out). */
-export async function runCapture(args: CaptureArgs, directory: SiteDirectory, opts: { allowAddresses?: readonly AddressClass[]; write?: (text: string) => void } = {}): Promise<CaptureTemplate> {
-  const clients = new KasperskyClients(directory, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), { allowAddresses: opts.allowAddresses, kscConnections: 1 });
+export async function runCapture(
+  args: CaptureArgs,
+  directory: SiteDirectory,
+  opts: { allowAddresses?: readonly AddressClass[]; write?: (text: string) => void } = {},
+): Promise<CaptureTemplate> {
+  const clients = new KasperskyClients(directory, pino({ level: process.env.LOG_LEVEL ?? 'warn' }), {
+    allowAddresses: opts.allowAddresses,
+    kscConnections: 1,
+  });
   try {
     const { site, client } = await clients.kscClient(args.site);
     const template = await captureSite(site, client, args.options);
@@ -76,9 +89,13 @@ async function main(): Promise<void> {
     key: process.env.INTERNAL_API_KEY ?? serviceKeyOf(devSecrets().internalToken, service),
     plaintext: process.env.SITE_DIRECTORY_PLAINTEXT === 'mesh-mtls' ? 'mesh-mtls' : undefined,
   });
-  const allow = (process.env.SITE_URL_ALLOW ?? (process.env.SITE_DIRECTORY_URL ? '' : 'loopback')).split(',').filter(Boolean) as AddressClass[];
+  const allow = (process.env.SITE_URL_ALLOW ?? (process.env.SITE_DIRECTORY_URL ? '' : 'loopback'))
+    .split(',')
+    .filter(Boolean) as AddressClass[];
   const template = await runCapture(args, directory, { allowAddresses: allow });
-  process.stderr.write(`captured ${template.referencePolicies.length} reference policies${template.remoteInstallTask ? ' and a Remote Installation task' : ''}; ${template.findings.length} finding(s) to review${args.out ? ` in ${args.out}` : ''}\n`);
+  process.stderr.write(
+    `captured ${template.referencePolicies.length} reference policies${template.remoteInstallTask ? ' and a Remote Installation task' : ''}; ${template.findings.length} finding(s) to review${args.out ? ` in ${args.out}` : ''}\n`,
+  );
 }
 
 if (require.main === module) {

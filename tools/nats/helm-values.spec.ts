@@ -4,12 +4,19 @@ import { defaultSecureConfigTarget, natsUsersOf } from './secure-config';
 import { HELM_VALUES_PATH, NATS_USERS_SECRET, renderHelmValues } from './helm-values';
 
 interface Values {
-  config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean }; merge: { authorization: { users: { user: string; password: string; permissions: unknown }[] } } };
+  config: {
+    cluster: { enabled: boolean; replicas: number };
+    jetstream: { enabled: boolean };
+    merge: { authorization: { users: { user: string; password: string; permissions: unknown }[] } };
+  };
   container: { env: Record<string, { valueFrom: { secretKeyRef: { name: string; key: string } } }> };
 }
 
 /** The generator leaves empty allow/deny lists out (as the nats-server config does). */
-const nonEmpty = (p: { allow: string[]; deny: string[] }) => ({ ...(p.allow.length ? { allow: p.allow } : {}), ...(p.deny.length ? { deny: p.deny } : {}) });
+const nonEmpty = (p: { allow: string[]; deny: string[] }) => ({
+  ...(p.allow.length ? { allow: p.allow } : {}),
+  ...(p.deny.length ? { deny: p.deny } : {}),
+});
 
 describe('NATS Helm chart values (deploy/k8s/nats/values.yaml)', () => {
   const committed = readFileSync(HELM_VALUES_PATH, 'utf8');
@@ -40,7 +47,10 @@ describe('NATS Helm chart values (deploy/k8s/nats/values.yaml)', () => {
     for (const u of users) {
       const rendered = values.config.merge.authorization.users.find((r) => r.user === u.user)!;
       expect(rendered.password).toBe(`<< $${u.passwordVariable} >>`);
-      expect(values.container.env[u.passwordVariable].valueFrom.secretKeyRef).toEqual({ name: NATS_USERS_SECRET, key: u.user });
+      expect(values.container.env[u.passwordVariable].valueFrom.secretKeyRef).toEqual({
+        name: NATS_USERS_SECRET,
+        key: u.user,
+      });
     }
   });
 });

@@ -30,10 +30,17 @@ export interface HelmValuesOptions {
   storageSize: string;
 }
 
-export function helmValuesOf(options: HelmValuesOptions = { replicas: 3, storageSize: '10Gi' }, topology: Topology = loadTopology(), catalog: readonly EventDefinition[] = EVENT_CATALOG): Record<string, unknown> {
+export function helmValuesOf(
+  options: HelmValuesOptions = { replicas: 3, storageSize: '10Gi' },
+  topology: Topology = loadTopology(),
+  catalog: readonly EventDefinition[] = EVENT_CATALOG,
+): Record<string, unknown> {
   const target = defaultSecureConfigTarget(topology);
   const users = natsUsersOf(target, topology, catalog);
-  const perms = (p: { allow: string[]; deny: string[] }) => ({ ...(p.allow.length ? { allow: p.allow } : {}), ...(p.deny.length ? { deny: p.deny } : {}) });
+  const perms = (p: { allow: string[]; deny: string[] }) => ({
+    ...(p.allow.length ? { allow: p.allow } : {}),
+    ...(p.deny.length ? { deny: p.deny } : {}),
+  });
   return {
     config: {
       cluster: { enabled: true, replicas: options.replicas },
@@ -54,7 +61,12 @@ export function helmValuesOf(options: HelmValuesOptions = { replicas: 3, storage
       },
     },
     container: {
-      env: Object.fromEntries(users.map((u) => [u.passwordVariable, { valueFrom: { secretKeyRef: { name: NATS_USERS_SECRET, key: u.user } } }])),
+      env: Object.fromEntries(
+        users.map((u) => [
+          u.passwordVariable,
+          { valueFrom: { secretKeyRef: { name: NATS_USERS_SECRET, key: u.user } } },
+        ]),
+      ),
       merge: {
         resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
       },

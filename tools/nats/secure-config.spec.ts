@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { consumerNameOf, EVENT_CATALOG, SERVICE_NAMES, subjectOf } from '@tpo/contracts';
 import { loadTopology } from '../bootstrap/bootstrap';
-import { defaultSecureConfigTarget, natsUsersOf, passwordVariableOf, renderSecureConfig, SECURE_CONFIG_PATH } from './secure-config';
+import {
+  defaultSecureConfigTarget,
+  natsUsersOf,
+  passwordVariableOf,
+  renderSecureConfig,
+  SECURE_CONFIG_PATH,
+} from './secure-config';
 
 interface RenderedUser {
   user: string;
@@ -31,7 +37,15 @@ function parseUsers(text: string): RenderedUser[] {
   }));
 }
 
-const ADMIN_SUBJECTS = ['$JS.API.STREAM.DELETE.TPO_EVENTS', '$JS.API.STREAM.CREATE.TPO_EVENTS', '$JS.API.STREAM.UPDATE.TPO_EVENTS', '$JS.API.STREAM.PURGE.TPO_EVENTS', '$JS.API.CONSUMER.CREATE.TPO_EVENTS', '$JS.API.CONSUMER.DURABLE.CREATE.TPO_EVENTS.x', '$JS.API.CONSUMER.DELETE.TPO_EVENTS.x'];
+const ADMIN_SUBJECTS = [
+  '$JS.API.STREAM.DELETE.TPO_EVENTS',
+  '$JS.API.STREAM.CREATE.TPO_EVENTS',
+  '$JS.API.STREAM.UPDATE.TPO_EVENTS',
+  '$JS.API.STREAM.PURGE.TPO_EVENTS',
+  '$JS.API.CONSUMER.CREATE.TPO_EVENTS',
+  '$JS.API.CONSUMER.DURABLE.CREATE.TPO_EVENTS.x',
+  '$JS.API.CONSUMER.DELETE.TPO_EVENTS.x',
+];
 
 /** NATS subject matching (`*` one token, `>` the rest). */
 function matches(pattern: string, subject: string): boolean {
@@ -57,7 +71,9 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
   });
 
   it('has exactly the five services, order-ingest, dashboard and ops-admin', () => {
-    expect(users.map((u) => u.user).sort()).toEqual([...SERVICE_NAMES, 'order-ingest', 'dashboard', 'ops-admin'].sort());
+    expect(users.map((u) => u.user).sort()).toEqual(
+      [...SERVICE_NAMES, 'order-ingest', 'dashboard', 'ops-admin'].sort(),
+    );
   });
 
   it('commits no password: every user reads $TPO_NATS_<ROLE>_PASSWORD from the environment', () => {
@@ -68,7 +84,9 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
   });
 
   it.each(SERVICE_NAMES)('%s may publish exactly the events the catalog lists it as producer of', (service) => {
-    const produced = EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(service)).map((d) => subjectOf(d, 'tpo'));
+    const produced = EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(service)).map((d) =>
+      subjectOf(d, 'tpo'),
+    );
     const rendered = userNamed(service).publishAllow.filter((s) => s.startsWith('tpo.evt.'));
     expect(rendered.sort()).toEqual(produced.sort());
     expect(rendered).toEqual(expect.arrayContaining(['tpo.evt.backbone-ping.v1', 'tpo.evt.onboarding-step-failed.v1']));
@@ -101,38 +119,69 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(events('svm-config-service')).toEqual(['svm-configured.v1']);
     expect(events('agent-install-service')).toEqual(['agents-installed.v1', 'agents-released.v1']);
     expect(events('registration-service')).toEqual(['vms-registered.v1']);
-    expect(events('activation-service')).toEqual(['license-expiring.v1', 'license-limit-reached.v1', 'license-limit-reached.v2', 'protection-report-ready.v1', 'tenant-activated.v1']);
+    expect(events('activation-service')).toEqual([
+      'license-expiring.v1',
+      'license-limit-reached.v1',
+      'license-limit-reached.v2',
+      'protection-report-ready.v1',
+      'tenant-activated.v1',
+    ]);
   });
 
-  it.each(SERVICE_NAMES)('%s gets the JetStream API of its own consumers only, and replies on its own inbox prefix only', (service) => {
-    const u = userNamed(service);
-    const own = (topology.consumers[service] ?? []).map((key) => consumerNameOf(service, { key }));
-    const api = u.publishAllow.filter((s) => s.startsWith('$JS.'));
-    const expected = ['$JS.API.INFO', ...own.flatMap((c) => [`$JS.API.CONSUMER.INFO.TPO_EVENTS.${c}`, `$JS.API.CONSUMER.MSG.NEXT.TPO_EVENTS.${c}`, `$JS.ACK.TPO_EVENTS.${c}.>`])];
-    expect(api.sort()).toEqual(expected.sort());
-    expect(u.publishAllow.length).toBe(api.length + EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(service)).length);
-    expect(u.subscribeAllow).toEqual([`_INBOX_${service}.>`]);
-  });
+  it.each(SERVICE_NAMES)(
+    '%s gets the JetStream API of its own consumers only, and replies on its own inbox prefix only',
+    (service) => {
+      const u = userNamed(service);
+      const own = (topology.consumers[service] ?? []).map((key) => consumerNameOf(service, { key }));
+      const api = u.publishAllow.filter((s) => s.startsWith('$JS.'));
+      const expected = [
+        '$JS.API.INFO',
+        ...own.flatMap((c) => [
+          `$JS.API.CONSUMER.INFO.TPO_EVENTS.${c}`,
+          `$JS.API.CONSUMER.MSG.NEXT.TPO_EVENTS.${c}`,
+          `$JS.ACK.TPO_EVENTS.${c}.>`,
+        ]),
+      ];
+      expect(api.sort()).toEqual(expected.sort());
+      expect(u.publishAllow.length).toBe(
+        api.length + EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(service)).length,
+      );
+      expect(u.subscribeAllow).toEqual([`_INBOX_${service}.>`]);
+    },
+  );
 
-  it('issue 9: no user may subscribe to another user\'s replies (no shared _INBOX.>)', () => {
+  it("issue 9: no user may subscribe to another user's replies (no shared _INBOX.>)", () => {
     for (const u of users) {
       for (const other of users.filter((x) => x.user !== u.user)) {
         const reply = `_INBOX_${other.user}.abc.1`;
-        expect({ user: u.user, reply, readable: u.subscribeAllow.some((p) => matches(p, reply)) }).toEqual({ user: u.user, reply, readable: false });
+        expect({ user: u.user, reply, readable: u.subscribeAllow.some((p) => matches(p, reply)) }).toEqual({
+          user: u.user,
+          reply,
+          readable: false,
+        });
       }
-      expect({ user: u.user, shared: u.subscribeAllow.some((p) => matches(p, '_INBOX.abc.1')) }).toEqual({ user: u.user, shared: false });
+      expect({ user: u.user, shared: u.subscribeAllow.some((p) => matches(p, '_INBOX.abc.1')) }).toEqual({
+        user: u.user,
+        shared: false,
+      });
     }
   });
 
   it('no user but ops-admin may publish any stream or consumer admin subject (allowed and not denied)', () => {
-    const may = (u: RenderedUser, subject: string) => u.publishAllow.some((p) => matches(p, subject)) && !u.publishDeny.some((p) => matches(p, subject));
+    const may = (u: RenderedUser, subject: string) =>
+      u.publishAllow.some((p) => matches(p, subject)) && !u.publishDeny.some((p) => matches(p, subject));
     for (const u of users) {
-      for (const subject of ADMIN_SUBJECTS) expect({ user: u.user, subject, allowed: may(u, subject) }).toEqual({ user: u.user, subject, allowed: u.user === 'ops-admin' });
+      for (const subject of ADMIN_SUBJECTS)
+        expect({ user: u.user, subject, allowed: may(u, subject) }).toEqual({
+          user: u.user,
+          subject,
+          allowed: u.user === 'ops-admin',
+        });
     }
     expect(userNamed('ops-admin').publishAllow).toEqual(['$JS.API.>']);
   });
 
-  it('order-ingest may publish only the order systems\' requests (TenantRequested, lifecycle requests) and subscribe only to its inbox', () => {
+  it("order-ingest may publish only the order systems' requests (TenantRequested, lifecycle requests) and subscribe only to its inbox", () => {
     const u = userNamed('order-ingest');
     expect(u.publishAllow).toEqual([
       'tpo.evt.tenant-requested.v1',
@@ -161,7 +210,9 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
     expect(u.find((x) => x.user === 'order-ingest')!.publishAllow).toContain('it1.evt.tenant-requested.v1');
     expect(u.find((x) => x.user === 'order-ingest')!.publishAllow.every((s) => s.startsWith('it1.evt.'))).toBe(true);
     expect(u.find((x) => x.user === 'dashboard')!.subscribeAllow).toEqual(['it1.evt.>']);
-    expect(u.find((x) => x.user === 'registration-service')!.publishAllow).toContain('$JS.API.CONSUMER.MSG.NEXT.IT_1.registration-service--agents-installed-v1');
+    expect(u.find((x) => x.user === 'registration-service')!.publishAllow).toContain(
+      '$JS.API.CONSUMER.MSG.NEXT.IT_1.registration-service--agents-installed-v1',
+    );
     expect(text).not.toContain('TPO_EVENTS');
   });
 
@@ -175,6 +226,8 @@ describe('secure nats-server config (tools/nats/secure-config)', () => {
   });
 
   it('refuses a topology that consumes an event missing from the catalog', () => {
-    expect(() => natsUsersOf(defaults, { ...topology, consumers: { 'tenant-service': ['nope.v1'] } })).toThrow(/missing from the catalog/);
+    expect(() => natsUsersOf(defaults, { ...topology, consumers: { 'tenant-service': ['nope.v1'] } })).toThrow(
+      /missing from the catalog/,
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { consumerNameOf, DEFAULT_SUBJECT_PREFIX, EVENT_CATALOG, EventDefinition, SERVICE_NAMES, subjectOf } from '@tpo/contracts';
+import {
+  consumerNameOf,
+  DEFAULT_SUBJECT_PREFIX,
+  EVENT_CATALOG,
+  EventDefinition,
+  SERVICE_NAMES,
+  subjectOf,
+} from '@tpo/contracts';
 import { inboxPrefixOf, Topology } from '@tpo/messaging';
 import { loadTopology } from '../bootstrap/bootstrap';
 import { ROOT_DIR } from '../bootstrap/local-layout';
@@ -83,7 +90,13 @@ export function passwordVariableOf(user: string): string {
 }
 
 export function defaultSecureConfigTarget(topology: Topology = loadTopology()): SecureConfigTarget {
-  return { prefix: DEFAULT_SUBJECT_PREFIX, stream: topology.stream.name, host: '127.0.0.1', port: 4222, storeDir: '/var/lib/nats-server' };
+  return {
+    prefix: DEFAULT_SUBJECT_PREFIX,
+    stream: topology.stream.name,
+    host: '127.0.0.1',
+    port: 4222,
+    storeDir: '/var/lib/nats-server',
+  };
 }
 
 /** Keys of the events `producer` may publish, in catalog order. */
@@ -101,16 +114,27 @@ export function consumerApiSubjects(stream: string, consumer: string): string[] 
 }
 
 /** Every user of the configuration with its permissions, derived from the catalog and the topology. */
-export function natsUsersOf(target: Pick<SecureConfigTarget, 'prefix' | 'stream'>, topology: Topology = loadTopology(), catalog: readonly EventDefinition[] = EVENT_CATALOG): NatsUserPermissions[] {
+export function natsUsersOf(
+  target: Pick<SecureConfigTarget, 'prefix' | 'stream'>,
+  topology: Topology = loadTopology(),
+  catalog: readonly EventDefinition[] = EVENT_CATALOG,
+): NatsUserPermissions[] {
   validateTarget(target);
   const subject = (key: string) => subjectOf({ key }, target.prefix);
   const byKey = new Map(catalog.map((d) => [d.key, d]));
   for (const [service, keys] of Object.entries(topology.consumers)) {
-    if (!(SERVICE_NAMES as readonly string[]).includes(service)) throw new Error(`topology names an unknown service: ${service}`);
+    if (!(SERVICE_NAMES as readonly string[]).includes(service))
+      throw new Error(`topology names an unknown service: ${service}`);
     const unknown = keys.filter((k) => !byKey.has(k));
     if (unknown.length > 0) throw new Error(`topology consumes events missing from the catalog: ${unknown.join(', ')}`);
   }
-  const user = (name: string, role: NatsRole, summary: string, publish: SubjectPermissions, subscribe: SubjectPermissions): NatsUserPermissions => ({
+  const user = (
+    name: string,
+    role: NatsRole,
+    summary: string,
+    publish: SubjectPermissions,
+    subscribe: SubjectPermissions,
+  ): NatsUserPermissions => ({
     user: name,
     role,
     passwordVariable: passwordVariableOf(name),
@@ -166,12 +190,17 @@ export function natsUsersOf(target: Pick<SecureConfigTarget, 'prefix' | 'stream'
 }
 
 /** The nats-server configuration text for `target` (defaults: deploy/nats/nats-server.secure.conf). */
-export function renderSecureConfig(target: Partial<SecureConfigTarget> = {}, topology: Topology = loadTopology(), catalog: readonly EventDefinition[] = EVENT_CATALOG): string {
+export function renderSecureConfig(
+  target: Partial<SecureConfigTarget> = {},
+  topology: Topology = loadTopology(),
+  catalog: readonly EventDefinition[] = EVENT_CATALOG,
+): string {
   const t: SecureConfigTarget = { ...defaultSecureConfigTarget(topology), ...target };
   validateTarget(t);
   const users = natsUsersOf(t, topology, catalog);
   const q = (s: string) => `"${s}"`;
-  const list = (items: string[], indent: string) => (items.length === 0 ? '[]' : `[\n${items.map((s) => `${indent}  ${q(s)}`).join(',\n')}\n${indent}]`);
+  const list = (items: string[], indent: string) =>
+    items.length === 0 ? '[]' : `[\n${items.map((s) => `${indent}  ${q(s)}`).join(',\n')}\n${indent}]`;
   const perms = (p: SubjectPermissions, indent: string) => {
     const lines = [];
     if (p.allow.length > 0) lines.push(`${indent}  allow: ${list(p.allow, `${indent}  `)}`);
@@ -197,7 +226,7 @@ export function renderSecureConfig(target: Partial<SecureConfigTarget> = {}, top
     '# deploy/nats/topology.json: do not edit by hand, re-render (docs/nats-security.md).',
     `# Rendered for subject prefix "${t.prefix}", stream "${t.stream}".`,
     '#',
-    '# Passwords are NOT in this file: each user\'s password is read from an environment variable of the',
+    "# Passwords are NOT in this file: each user's password is read from an environment variable of the",
     '# nats-server process (nats config `$VAR` substitution); a missing variable stops the server.',
     '# Use letters and digits only, starting with a letter (the value is parsed as a config token):',
     ...users.map((u) => `#   ${u.passwordVariable.padEnd(44)} user ${u.user}`),
@@ -223,11 +252,14 @@ export function renderSecureConfig(target: Partial<SecureConfigTarget> = {}, top
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 function validateTarget(t: Partial<SecureConfigTarget>): void {
-  if (t.prefix !== undefined && !t.prefix.split('.').every((tok) => TOKEN.test(tok))) throw new Error(`invalid subject prefix "${t.prefix}"`);
+  if (t.prefix !== undefined && !t.prefix.split('.').every((tok) => TOKEN.test(tok)))
+    throw new Error(`invalid subject prefix "${t.prefix}"`);
   if (t.stream !== undefined && !TOKEN.test(t.stream)) throw new Error(`invalid stream name "${t.stream}"`);
   if (t.host !== undefined && !/^[A-Za-z0-9.:_-]+$/.test(t.host)) throw new Error(`invalid host "${t.host}"`);
-  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) throw new Error(`invalid port ${t.port}`);
-  if (t.storeDir !== undefined && (t.storeDir.length === 0 || /["\\\n$]/.test(t.storeDir))) throw new Error(`invalid store dir "${t.storeDir}"`);
+  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536))
+    throw new Error(`invalid port ${t.port}`);
+  if (t.storeDir !== undefined && (t.storeDir.length === 0 || /["\\\n$]/.test(t.storeDir)))
+    throw new Error(`invalid store dir "${t.storeDir}"`);
 }
 
 /** The committed rendering for the defaults. */
@@ -237,7 +269,10 @@ function main(argv: string[]): void {
   const args = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (!flag.startsWith('--') || value === undefined) throw new Error(`usage: secure-config [--prefix P] [--stream S] [--host H] [--port N] [--store-dir DIR] [--out FILE]`);
+    if (!flag.startsWith('--') || value === undefined)
+      throw new Error(
+        `usage: secure-config [--prefix P] [--stream S] [--host H] [--port N] [--store-dir DIR] [--out FILE]`,
+      );
     args.set(flag.slice(2), value);
   }
   const target: Partial<SecureConfigTarget> = {};

@@ -36,18 +36,32 @@ export interface DemoOptions {
  * pushes the Network Agent to their addresses (with the site's push-install account), moves them
  * into the tenant's virtual server and installs the Light Agent of their OS family.
  */
-export async function seedSimulatedVms(simulatorAdminUrl: string, siteIds: string[], vms: { biosUuid: string; name: string; address: string; osFamily: string }[]): Promise<void> {
+export async function seedSimulatedVms(
+  simulatorAdminUrl: string,
+  siteIds: string[],
+  vms: { biosUuid: string; name: string; address: string; osFamily: string }[],
+): Promise<void> {
   for (const siteId of siteIds) {
     const seeded = await fetch(`${simulatorAdminUrl}/sites/${siteId}/ksc/hosts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hosts: vms.map((v) => ({ biosId: v.biosUuid, name: v.name, ip: v.address, osFamily: v.osFamily, withNetworkAgent: false })) }),
+      body: JSON.stringify({
+        hosts: vms.map((v) => ({
+          biosId: v.biosUuid,
+          name: v.name,
+          ip: v.address,
+          osFamily: v.osFamily,
+          withNetworkAgent: false,
+        })),
+      }),
     });
-    if (!seeded.ok) throw new Error(`seeding simulated VMs on ${siteId} failed: ${seeded.status} ${await seeded.text()}`);
+    if (!seeded.ok)
+      throw new Error(`seeding simulated VMs on ${siteId} failed: ${seeded.status} ${await seeded.text()}`);
   }
 }
 
-const seconds = (from?: string | null, to?: string | null) => (from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : '');
+const seconds = (from?: string | null, to?: string | null) =>
+  from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : '';
 
 /** One line for a step that has finished (or failed): mark, name, its own duration. */
 export function stepLine(index: number, total: number, s: TimelineEntry): string {
@@ -81,7 +95,11 @@ export async function runDemoOnboarding(opts: DemoOptions): Promise<TenantView> 
     vms,
     protection: { connectionTags: ['demo'], svmPathScope: 'same-cluster', protectionProfile: 'standard' },
   };
-  const res = await fetch(`${opts.tenantUrl}/v1/tenants`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(order) });
+  const res = await fetch(`${opts.tenantUrl}/v1/tenants`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(order),
+  });
   if (res.status !== 202) throw new Error(`ordering the demo tenant failed: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
   print(`Demo tenant "${order.tenantName}" ordered with ${vms.length} VMs (id ${id})`);
@@ -99,8 +117,10 @@ export async function runDemoOnboarding(opts: DemoOptions): Promise<TenantView> 
       print(`  ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return handover(opts.tenantUrl, view, auth, print);
     }
-    if (view.status === 'failed') throw new Error(`demo tenant failed at ${view.failure?.step}: ${view.failure?.code} ${view.failure?.message}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`demo tenant not ready after ${timeoutMs} ms (at ${view.currentStep})`);
+    if (view.status === 'failed')
+      throw new Error(`demo tenant failed at ${view.failure?.step}: ${view.failure?.code} ${view.failure?.message}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`demo tenant not ready after ${timeoutMs} ms (at ${view.currentStep})`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -113,10 +133,20 @@ function vmLine(vms: Record<string, unknown>): string {
     .join(', ');
 }
 
-async function handover(tenantUrl: string, view: TenantView, auth: Record<string, string>, print: (line: string) => void): Promise<TenantView> {
+async function handover(
+  tenantUrl: string,
+  view: TenantView,
+  auth: Record<string, string>,
+  print: (line: string) => void,
+): Promise<TenantView> {
   const res = await fetch(`${tenantUrl}/v1/tenants/${view.id}/credentials/reveal`, { method: 'POST', headers: auth });
   if (!res.ok) throw new Error(`reveal failed: ${res.status}`);
-  const creds = (await res.json()) as { adminAccountName: string; password: string; administrationServer: { connectionString: string }; advice: string };
+  const creds = (await res.json()) as {
+    adminAccountName: string;
+    password: string;
+    administrationServer: { connectionString: string };
+    advice: string;
+  };
   print('');
   print('Handover (shown once; a second reveal answers 410 Gone):');
   print(`  virtual Administration Server  ${creds.administrationServer.connectionString}`);

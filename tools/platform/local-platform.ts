@@ -110,7 +110,10 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
               tls: { caFile: certificate },
               publicAddress: 'localhost',
               // The account the simulated VMs accept for a Network Agent push install (password by env reference).
-              pushInstall: { username: SEED_PUSH_INSTALL_ACCOUNT.username, password: { env: 'TPO_SIM_PUSH_INSTALL_PASSWORD' } },
+              pushInstall: {
+                username: SEED_PUSH_INSTALL_ACCOUNT.username,
+                password: { env: 'TPO_SIM_PUSH_INSTALL_PASSWORD' },
+              },
             },
             license: o.license ?? { maxVms: 100_000 },
             // What `npm run ksc:capture` yields for a seeded simulated site.
@@ -125,21 +128,50 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     const tenantUrl = `http://127.0.0.1:${portOf('tenant-service')}`;
     const envs = new Map<string, Record<string, string>>();
     for (const s of o.layout.services) {
-      const env = serviceEnv(o.layout, { ...s, port: portOf(s.name) }, {
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-        // Traces go to a collector only when one is named (off by default).
-        ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
-        ...(s.name === 'tenant-service' ? { SITE_URL_ALLOW: 'loopback', SITES_FILE: sitesFile, TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword, TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword, TPO_SIM_PUSH_INSTALL_PASSWORD: secrets.simulatorPushInstallPassword } : { SITE_DIRECTORY_URL: tenantUrl, SITE_URL_ALLOW: 'loopback' }),
-        ...o.extraEnv,
-      });
+      const env = serviceEnv(
+        o.layout,
+        { ...s, port: portOf(s.name) },
+        {
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+          // Traces go to a collector only when one is named (off by default).
+          ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+            ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT }
+            : {}),
+          ...(s.name === 'tenant-service'
+            ? {
+                SITE_URL_ALLOW: 'loopback',
+                SITES_FILE: sitesFile,
+                TPO_SIM_IS_PASSWORD: secrets.simulatorIsPassword,
+                TPO_SIM_KSC_PASSWORD: secrets.simulatorKscPassword,
+                TPO_SIM_PUSH_INSTALL_PASSWORD: secrets.simulatorPushInstallPassword,
+              }
+            : { SITE_DIRECTORY_URL: tenantUrl, SITE_URL_ALLOW: 'loopback' }),
+          ...o.extraEnv,
+        },
+      );
       envs.set(s.name, env);
-      processes.push(startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, { echo: o.echo, logDir: o.logDir, onExit: onExit(s.name), nodeArgs: o.serviceNodeArgs }));
+      processes.push(
+        startNodeProcess(s.name, `dist/apps/${s.name}/src/main.js`, env, {
+          echo: o.echo,
+          logDir: o.logDir,
+          onExit: onExit(s.name),
+          nodeArgs: o.serviceNodeArgs,
+        }),
+      );
     }
     const crashed = new Set<string>();
-    await Promise.all(o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)));
+    await Promise.all(
+      o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)),
+    );
     let consoleUrl: string | undefined;
     if (o.consolePort) {
-      processes.push(startNodeProcess('ops-console', 'dist/apps/ops-console/src/main.js', consoleEnv(o, o.consolePort, portOf), { echo: o.echo, logDir: o.logDir, onExit: onExit('ops-console') }));
+      processes.push(
+        startNodeProcess('ops-console', 'dist/apps/ops-console/src/main.js', consoleEnv(o, o.consolePort, portOf), {
+          echo: o.echo,
+          logDir: o.logDir,
+          onExit: onExit('ops-console'),
+        }),
+      );
       consoleUrl = `http://127.0.0.1:${o.consolePort}`;
       await waitHttpOk(`${consoleUrl}/health/ready`, 30_000, 'ops-console');
     }
@@ -151,13 +183,22 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
       url: (service) => `http://127.0.0.1:${portOf(service)}`,
       envOf: (service) => ({ ...envs.get(service)! }),
       crashAndRestart: async (service, beforeRestart) => {
-        const i = processes.findIndex((p) => p.name === service && p.child.exitCode === null && p.child.signalCode === null);
+        const i = processes.findIndex(
+          (p) => p.name === service && p.child.exitCode === null && p.child.signalCode === null,
+        );
         if (i < 0) throw new Error(`${service} is not running`);
         crashed.add(service);
         processes[i].child.kill('SIGKILL');
         await processes[i].exit;
         await beforeRestart?.();
-        processes.push(startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, { echo: o.echo, logDir: o.logDir, onExit: onExit(service), nodeArgs: o.serviceNodeArgs }));
+        processes.push(
+          startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, {
+            echo: o.echo,
+            logDir: o.logDir,
+            onExit: onExit(service),
+            nodeArgs: o.serviceNodeArgs,
+          }),
+        );
         await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 60_000, service);
       },
       stop: async () => {

@@ -23,11 +23,20 @@ export interface NodeProcessOptions {
 }
 
 /** Runs a compiled entry point (`dist/...js`) with the repo's path aliases; lines prefixed by name. */
-export function startNodeProcess(name: string, entry: string, env: Record<string, string>, options: NodeProcessOptions = {}): ManagedProcess {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startNodeProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  options: NodeProcessOptions = {},
+): ManagedProcess {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   if (options.logDir) {
     mkdirSync(options.logDir, { recursive: true });

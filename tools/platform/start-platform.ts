@@ -30,7 +30,9 @@ process.on('SIGTERM', () => void shutdown(0));
 
 async function main(): Promise<void> {
   const layout = loadLocalLayout();
-  console.log(`\nStarting the simulator, ${layout.services.length} services and the ops console (logs: ${relative(process.cwd(), LOG_DIR) || LOG_DIR}/<service>.log${verbose ? ', echoed here' : '; --verbose to echo them here'})`);
+  console.log(
+    `\nStarting the simulator, ${layout.services.length} services and the ops console (logs: ${relative(process.cwd(), LOG_DIR) || LOG_DIR}/<service>.log${verbose ? ', echoed here' : '; --verbose to echo them here'})`,
+  );
   platform = await startLocalPlatform({
     layout,
     stateDir: DEFAULT_STATE_DIR,
@@ -41,20 +43,48 @@ async function main(): Promise<void> {
     consolePort: Number(process.env.TPO_CONSOLE_PORT ?? 3100),
     onUnexpectedExit: (name, code) => {
       if (stopping) return;
-      const tail = platform?.processes.find((p) => p.name === name)?.output.join('').trim().split('\n').slice(-5).join('\n  ') ?? '';
-      console.error(`\n[platform] ${name} exited unexpectedly (${code}); stopping. Its log: ${resolve(LOG_DIR, `${name}.log`)}${tail ? `\n  ${tail}` : ''}`);
+      const tail =
+        platform?.processes
+          .find((p) => p.name === name)
+          ?.output.join('')
+          .trim()
+          .split('\n')
+          .slice(-5)
+          .join('\n  ') ?? '';
+      console.error(
+        `\n[platform] ${name} exited unexpectedly (${code}); stopping. Its log: ${resolve(LOG_DIR, `${name}.log`)}${tail ? `\n  ${tail}` : ''}`,
+      );
       void shutdown(1);
     },
   });
   const running = platform;
-  for (const line of await platformBanner(running, layout.services.map((s) => s.name))) console.log(line);
-  const token = await mintToken(devSecrets().jwtSecret, { subject: 'demo-operator', roles: ['admin'], ttlSeconds: 3600 });
+  for (const line of await platformBanner(
+    running,
+    layout.services.map((s) => s.name),
+  ))
+    console.log(line);
+  const token = await mintToken(devSecrets().jwtSecret, {
+    subject: 'demo-operator',
+    roles: ['admin'],
+    ttlSeconds: 3600,
+  });
   console.log('');
-  await runDemoOnboarding({ tenantUrl: running.url('tenant-service'), simulatorAdminUrl: running.simulator.adminUrl, siteId: running.simulator.endpoints[0].siteId, token });
+  await runDemoOnboarding({
+    tenantUrl: running.url('tenant-service'),
+    simulatorAdminUrl: running.simulator.adminUrl,
+    siteId: running.simulator.endpoints[0].siteId,
+    token,
+  });
   if (once) return void (await shutdown(0));
   // The example order of the docs and the CLI help can be placed on any site: its VMs exist everywhere.
-  const example = JSON.parse(readFileSync(resolve(ROOT_DIR, 'docs', 'examples', 'tenant-order.json'), 'utf8')) as { vms: { biosUuid: string; name: string; address: string; osFamily: string }[] };
-  await seedSimulatedVms(running.simulator.adminUrl, running.simulator.endpoints.map((e) => e.siteId), example.vms);
+  const example = JSON.parse(readFileSync(resolve(ROOT_DIR, 'docs', 'examples', 'tenant-order.json'), 'utf8')) as {
+    vms: { biosUuid: string; name: string; address: string; osFamily: string }[];
+  };
+  await seedSimulatedVms(
+    running.simulator.adminUrl,
+    running.simulator.endpoints.map((e) => e.siteId),
+    example.vms,
+  );
   for (const line of usageHints(running)) console.log(line);
   console.log('\nRunning; Ctrl-C to stop.');
 }

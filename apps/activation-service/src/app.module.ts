@@ -17,7 +17,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: SERVICE, config, migrations: SERVICE_MIGRATIONS }),
-        SiteDirectoryModule.register({ baseUrl: config.SITE_DIRECTORY_URL, service: SERVICE, key: serviceKeyFromEnv(config, SERVICE), plaintext: config.SITE_DIRECTORY_PLAINTEXT, allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
+        SiteDirectoryModule.register({
+          baseUrl: config.SITE_DIRECTORY_URL,
+          service: SERVICE,
+          key: serviceKeyFromEnv(config, SERVICE),
+          plaintext: config.SITE_DIRECTORY_PLAINTEXT,
+          allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW),
+        }),
         BackbonePingModule.forService(SERVICE, { enabled: backbonePingEnabled(config) }),
         ActivationModule,
         ReportsModule,

@@ -3,4 +3,8 @@ import { bootstrapService } from '@tpo/service-kit';
 import { AppModule, SERVICE } from './app.module';
 import { ActivationServiceEnv } from './config/activation-service.env';
 
-void bootstrapService({ service: SERVICE, envSchema: ActivationServiceEnv, module: (config) => AppModule.register(config) });
+void bootstrapService({
+  service: SERVICE,
+  envSchema: ActivationServiceEnv,
+  module: (config) => AppModule.register(config),
+});

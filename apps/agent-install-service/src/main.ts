@@ -3,4 +3,8 @@ import { bootstrapService } from '@tpo/service-kit';
 import { AppModule, SERVICE } from './app.module';
 import { AgentInstallServiceEnv } from './config/agent-install-service.env';
 
-void bootstrapService({ service: SERVICE, envSchema: AgentInstallServiceEnv, module: (config) => AppModule.register(config) });
+void bootstrapService({
+  service: SERVICE,
+  envSchema: AgentInstallServiceEnv,
+  module: (config) => AppModule.register(config),
+});

@@ -21,13 +21,25 @@ describe('resolveConfig', () => {
   });
 
   it('takes flags over environment over the config file', () => {
-    const path = file({ url: 'http://file:1', token: 'file-token', services: { 'registration-service': 'http://file:4' } });
+    const path = file({
+      url: 'http://file:1',
+      token: 'file-token',
+      services: { 'registration-service': 'http://file:4' },
+    });
     const fromFile = resolveConfig({}, { ...noHome, TPO_CONFIG: path });
-    expect(fromFile).toMatchObject({ url: 'http://file:1', auth: { header: 'Authorization', value: 'Bearer file-token' } });
+    expect(fromFile).toMatchObject({
+      url: 'http://file:1',
+      auth: { header: 'Authorization', value: 'Bearer file-token' },
+    });
     expect(fromFile.services['registration-service']).toBe('http://file:4');
-    const fromEnv = resolveConfig({}, { ...noHome, TPO_CONFIG: path, TPO_URL: 'http://env:2/', TPO_TOKEN: 'env-token' });
+    const fromEnv = resolveConfig(
+      {},
+      { ...noHome, TPO_CONFIG: path, TPO_URL: 'http://env:2/', TPO_TOKEN: 'env-token' },
+    );
     expect(fromEnv).toMatchObject({ url: 'http://env:2', auth: { value: 'Bearer env-token' } });
-    expect(resolveConfig({ url: 'https://flag:3' }, { ...noHome, TPO_CONFIG: path, TPO_URL: 'http://env:2' }).url).toBe('https://flag:3');
+    expect(resolveConfig({ url: 'https://flag:3' }, { ...noHome, TPO_CONFIG: path, TPO_URL: 'http://env:2' }).url).toBe(
+      'https://flag:3',
+    );
   });
 
   it('uses an API key when no token is given', () => {
@@ -35,7 +47,10 @@ describe('resolveConfig', () => {
   });
 
   it('parses TPO_SERVICES and always points tenant-service at the platform URL', () => {
-    const c = resolveConfig({}, { ...noHome, TPO_URL: 'http://a:1', TPO_SERVICES: 'tenant-service=http://b:9,svm-config-service=http://c:2' });
+    const c = resolveConfig(
+      {},
+      { ...noHome, TPO_URL: 'http://a:1', TPO_SERVICES: 'tenant-service=http://b:9,svm-config-service=http://c:2' },
+    );
     expect(c.services['tenant-service']).toBe('http://a:1');
     expect(c.services['svm-config-service']).toBe('http://c:2');
   });

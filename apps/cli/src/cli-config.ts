@@ -42,11 +42,19 @@ function readConfigFile(path: string, explicit: boolean): ConfigFile {
 }
 
 function parseServices(value: string): Record<string, string> {
-  const entries = value.split(',').filter(Boolean).map((pair) => {
-    const [name, url] = pair.split('=');
-    if (!name || !url) throw new CliError('TPO_SERVICES is name=url pairs separated by commas', ExitCode.InvalidInput, 'INVALID_CONFIG');
-    return [name.trim(), url.trim()] as const;
-  });
+  const entries = value
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [name, url] = pair.split('=');
+      if (!name || !url)
+        throw new CliError(
+          'TPO_SERVICES is name=url pairs separated by commas',
+          ExitCode.InvalidInput,
+          'INVALID_CONFIG',
+        );
+      return [name.trim(), url.trim()] as const;
+    });
   return Object.fromEntries(entries);
 }
 
@@ -65,19 +73,34 @@ function checkUrl(url: string, where: string): string {
  * TPO_API_KEY, TPO_SERVICES), then the config file (--config, TPO_CONFIG, or
  * ~/.config/tpo/config.json), then the local platform's addresses.
  */
-export function resolveConfig(flags: { url?: string; config?: string }, env: NodeJS.ProcessEnv = process.env): CliConfig {
+export function resolveConfig(
+  flags: { url?: string; config?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): CliConfig {
   const explicitPath = flags.config ?? env.TPO_CONFIG;
   const path = explicitPath ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tpo', 'config.json');
   const file = readConfigFile(path, explicitPath !== undefined);
-  const url = checkUrl(flags.url ?? env.TPO_URL ?? file.url ?? `http://127.0.0.1:${LOCAL_SERVICE_PORTS['tenant-service']}`, 'the platform URL');
+  const url = checkUrl(
+    flags.url ?? env.TPO_URL ?? file.url ?? `http://127.0.0.1:${LOCAL_SERVICE_PORTS['tenant-service']}`,
+    'the platform URL',
+  );
   const host = new URL(url).hostname;
-  const local = Object.fromEntries(Object.entries(LOCAL_SERVICE_PORTS).map(([name, port]) => [name, `http://${host}:${port}`]));
+  const local = Object.fromEntries(
+    Object.entries(LOCAL_SERVICE_PORTS).map(([name, port]) => [name, `http://${host}:${port}`]),
+  );
   const configured = env.TPO_SERVICES ? parseServices(env.TPO_SERVICES) : (file.services ?? {});
   const services = Object.fromEntries(
-    Object.entries({ ...local, ...configured, 'tenant-service': url }).map(([name, u]) => [name, checkUrl(u, `the URL of ${name}`)]),
+    Object.entries({ ...local, ...configured, 'tenant-service': url }).map(([name, u]) => [
+      name,
+      checkUrl(u, `the URL of ${name}`),
+    ]),
   );
   const token = env.TPO_TOKEN ?? file.token;
   const apiKey = env.TPO_API_KEY ?? file.apiKey;
-  const auth = token ? { header: 'Authorization' as const, value: `Bearer ${token.trim()}` } : apiKey ? { header: 'X-API-Key' as const, value: apiKey.trim() } : undefined;
+  const auth = token
+    ? { header: 'Authorization' as const, value: `Bearer ${token.trim()}` }
+    : apiKey
+      ? { header: 'X-API-Key' as const, value: apiKey.trim() }
+      : undefined;
   return { url, services, auth };
 }

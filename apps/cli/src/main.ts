@@ -37,10 +37,12 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help / --version / a bare group (which prints its help) end normally; usage errors are invalid input.
-      const fine = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'].includes(e.code) || e.exitCode === 0;
+      const fine =
+        ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'].includes(
+          e.code,
+        ) || e.exitCode === 0;
       return fine ? ExitCode.Done : ExitCode.InvalidInput;
     }
     throw e;
   }
 }
-

@@ -21,7 +21,9 @@ export class Output {
 
   error(e: CliError): void {
     if (this.json) {
-      this.out.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details, status: e.status }, exitCode: e.exitCode }, null, 2)}\n`);
+      this.out.write(
+        `${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details, status: e.status }, exitCode: e.exitCode }, null, 2)}\n`,
+      );
       return;
     }
     this.err.write(`error: ${e.message}${e.code ? ` (${e.code})` : ''}\n`);
@@ -33,7 +35,12 @@ export class Output {
 export function table(header: string[], rows: (string | number | null | undefined)[][]): string[] {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function seconds(from?: string | null, to?: string | null, now = Date.now()): string {

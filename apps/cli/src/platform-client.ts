@@ -40,13 +40,31 @@ export class PlatformClient {
 
   async request<T>(method: string, path: string, body: unknown, service: string): Promise<T> {
     const base = this.config.services[service];
-    if (!base) throw new CliError(`no URL configured for ${service} (set TPO_SERVICES or "services" in the config file)`, ExitCode.InvalidInput, 'INVALID_CONFIG');
-    if (!this.config.auth) throw new CliError('no credentials: set TPO_TOKEN (e.g. $(npm run --silent token -- --role operator)) or TPO_API_KEY, or "token" in the config file', ExitCode.Auth, 'NO_CREDENTIALS');
-    const headers: Record<string, string> = { accept: 'application/json', [this.config.auth.header]: this.config.auth.value };
+    if (!base)
+      throw new CliError(
+        `no URL configured for ${service} (set TPO_SERVICES or "services" in the config file)`,
+        ExitCode.InvalidInput,
+        'INVALID_CONFIG',
+      );
+    if (!this.config.auth)
+      throw new CliError(
+        'no credentials: set TPO_TOKEN (e.g. $(npm run --silent token -- --role operator)) or TPO_API_KEY, or "token" in the config file',
+        ExitCode.Auth,
+        'NO_CREDENTIALS',
+      );
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      [this.config.auth.header]: this.config.auth.value,
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (e) {
       const cause = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
       throw new CliError(`${service} at ${base} cannot be reached (${cause})`, ExitCode.PlatformError, 'UNREACHABLE');
@@ -61,6 +79,12 @@ export class PlatformClient {
     if (res.ok) return parsed as T;
     const err = (parsed as PlatformErrorBody | undefined)?.error;
     const message = err?.message ?? `${service} answered ${res.status} ${res.statusText}`;
-    throw new CliError(message, exitCodeForStatus(res.status), err?.code ?? `HTTP_${res.status}`, detailLines(err?.details), res.status);
+    throw new CliError(
+      message,
+      exitCodeForStatus(res.status),
+      err?.code ?? `HTTP_${res.status}`,
+      detailLines(err?.details),
+      res.status,
+    );
   }
 }

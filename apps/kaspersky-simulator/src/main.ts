@@ -6,7 +6,12 @@ import { EnvValidationError, validateEnv } from '@tpo/platform';
 import { SimulatorEnv } from './simulator.env';
 
 interface SimulatorFile {
-  sites?: { id?: string; kscConfigured?: boolean; assumptions?: Partial<SimulatorAssumptions>; faults?: Partial<FaultConfig> }[];
+  sites?: {
+    id?: string;
+    kscConfigured?: boolean;
+    assumptions?: Partial<SimulatorAssumptions>;
+    faults?: Partial<FaultConfig>;
+  }[];
 }
 
 /**
@@ -37,7 +42,10 @@ async function main(): Promise<void> {
         kscConfigured: s.kscConfigured,
         pushInstallAccount:
           env.SIM_PUSH_INSTALL_USER || env.SIM_PUSH_INSTALL_PASSWORD
-            ? { username: env.SIM_PUSH_INSTALL_USER ?? SEED_PUSH_INSTALL_ACCOUNT.username, password: env.SIM_PUSH_INSTALL_PASSWORD ?? SEED_PUSH_INSTALL_ACCOUNT.password }
+            ? {
+                username: env.SIM_PUSH_INSTALL_USER ?? SEED_PUSH_INSTALL_ACCOUNT.username,
+                password: env.SIM_PUSH_INSTALL_PASSWORD ?? SEED_PUSH_INSTALL_ACCOUNT.password,
+              }
             : undefined,
         assumptions: s.assumptions,
         faults: s.faults,
@@ -47,9 +55,18 @@ async function main(): Promise<void> {
   const dir = resolve(env.SIM_STATE_DIR);
   mkdirSync(dir, { recursive: true });
   if (sim.tls) writeFileSync(resolve(dir, 'certificate.pem'), sim.tls.certPem);
-  writeFileSync(resolve(dir, 'endpoints.json'), JSON.stringify({ endpoints: sim.endpoints, adminUrl: sim.adminUrl, certificateSha256: sim.tls?.fingerprint256 }, null, 2));
+  writeFileSync(
+    resolve(dir, 'endpoints.json'),
+    JSON.stringify(
+      { endpoints: sim.endpoints, adminUrl: sim.adminUrl, certificateSha256: sim.tls?.fingerprint256 },
+      null,
+      2,
+    ),
+  );
   for (const e of sim.endpoints) {
-    process.stdout.write(`${JSON.stringify({ level: 'info', service: 'kaspersky-simulator', msg: 'site ready', ...e })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level: 'info', service: 'kaspersky-simulator', msg: 'site ready', ...e })}\n`,
+    );
   }
   process.stdout.write(
     `${JSON.stringify({ level: 'info', service: 'kaspersky-simulator', msg: 'admin API ready', adminUrl: sim.adminUrl, certificateSha256: sim.tls?.fingerprint256, stateDir: dir })}\n`,

@@ -1,7 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { AdminAuthGuard, createLogger, CredentialVerifier, HealthHttpController, READINESS_CHECKS } from '@tpo/platform';
+import {
+  AdminAuthGuard,
+  createLogger,
+  CredentialVerifier,
+  HealthHttpController,
+  READINESS_CHECKS,
+} from '@tpo/platform';
 import { OpsConsoleEnv } from './config/ops-console.env';
 import { EventsHttpController } from './live/events.http.controller';
 import { LiveEventsService } from './live/live-events.service';

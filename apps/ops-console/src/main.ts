@@ -29,14 +29,20 @@ function loadConfig(): OpsConsoleEnv {
     return validateEnv(OpsConsoleEnv);
   } catch (e) {
     const message = e instanceof EnvValidationError ? e.message : String(e);
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'ops-console', msg: 'configuration rejected', detail: message })}\n${message}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', service: 'ops-console', msg: 'configuration rejected', detail: message })}\n${message}\n`,
+    );
     process.exit(78);
   }
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestExpressApplication>(OpsConsoleModule.register(config), { bufferLogs: true, cors: false, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(OpsConsoleModule.register(config), {
+    bufferLogs: true,
+    cors: false,
+    bodyParser: false,
+  });
   const logger = app.get<Logger>(CONSOLE_LOGGER);
   app.useLogger(new PinoLogger(logger));
   app.use(correlationMiddleware);
@@ -50,6 +56,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'ops-console', msg: 'boot failed', err: String(e) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', service: 'ops-console', msg: 'boot failed', err: String(e) })}\n`,
+  );
   process.exit(1);
 });

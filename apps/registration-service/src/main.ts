@@ -3,4 +3,8 @@ import { bootstrapService } from '@tpo/service-kit';
 import { AppModule, SERVICE } from './app.module';
 import { RegistrationServiceEnv } from './config/registration-service.env';
 
-void bootstrapService({ service: SERVICE, envSchema: RegistrationServiceEnv, module: (config) => AppModule.register(config) });
+void bootstrapService({
+  service: SERVICE,
+  envSchema: RegistrationServiceEnv,
+  module: (config) => AppModule.register(config),
+});

@@ -3,4 +3,8 @@ import { bootstrapService } from '@tpo/service-kit';
 import { AppModule, SERVICE } from './app.module';
 import { SvmConfigServiceEnv } from './config/svm-config-service.env';
 
-void bootstrapService({ service: SERVICE, envSchema: SvmConfigServiceEnv, module: (config) => AppModule.register(config) });
+void bootstrapService({
+  service: SERVICE,
+  envSchema: SvmConfigServiceEnv,
+  module: (config) => AppModule.register(config),
+});

@@ -23,7 +23,10 @@ const VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: true } as cons
  * Validates a decoded message against the shared envelope and the event's payload class.
  * Unknown payload properties are stripped, not refused: changes inside a version are additive.
  */
-export function validateEvent<T extends object>(raw: unknown, definition: EventDefinition<T>): EventValidationResult<T> {
+export function validateEvent<T extends object>(
+  raw: unknown,
+  definition: EventDefinition<T>,
+): EventValidationResult<T> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reasons: ['message is not a JSON object'] };
   }
@@ -36,7 +39,8 @@ export function validateEvent<T extends object>(raw: unknown, definition: EventD
   if (envelopeErrors.length > 0) return { ok: false, reasons: envelopeErrors, eventId };
   const payload = plainToInstance(definition.payload, envelope.data);
   const payloadErrors = formatValidationErrors(validateSync(payload, VALIDATOR_OPTIONS), 'data');
-  if (payloadErrors.length > 0) return { ok: false, reasons: payloadErrors, eventId, envelope: envelope as EventEnvelope<unknown> };
+  if (payloadErrors.length > 0)
+    return { ok: false, reasons: payloadErrors, eventId, envelope: envelope as EventEnvelope<unknown> };
   envelope.data = payload;
   return { ok: true, envelope };
 }

@@ -28,7 +28,8 @@ export class IntegrationServerError extends Error {
     // Only the vendor's <message>, never the raw body: a server may echo the request (with the
     // Base64 admin password) into an error answer. Callers still redact (see @tpo/vendor-failures).
     const message = (/<message>([\s\S]*?)<\/message>/.exec(body)?.[1] ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
-    if (status === 401 || status === 403) return new IntegrationServerAuthError(status, code, message || 'access denied', operation);
+    if (status === 401 || status === 403)
+      return new IntegrationServerAuthError(status, code, message || 'access denied', operation);
     return new IntegrationServerError(status, code, message || 'no details', operation);
   }
 }
@@ -41,7 +42,9 @@ export class IntegrationServerAuthError extends IntegrationServerError {
 /** An async task that ended `Failed` or `Canceled`; `code` is the task's error code. */
 export class IsTaskFailedError extends Error {
   constructor(readonly task: IsTask) {
-    super(`task ${task.id} (${task.type ?? 'unknown type'}) ended ${task.state}${task.error?.code ? ` with ${task.error.code}` : ''}: ${task.error?.message ?? 'no details'}`);
+    super(
+      `task ${task.id} (${task.type ?? 'unknown type'}) ended ${task.state}${task.error?.code ? ` with ${task.error.code}` : ''}: ${task.error?.message ?? 'no details'}`,
+    );
     this.name = 'IsTaskFailedError';
   }
 

@@ -1,4 +1,11 @@
-import { HttpRequest, HttpResponse, HttpStatusError, ResilientHttp, ResilientHttpOptions, TaskDurations } from '@tpo/kaspersky-http';
+import {
+  HttpRequest,
+  HttpResponse,
+  HttpStatusError,
+  ResilientHttp,
+  ResilientHttpOptions,
+  TaskDurations,
+} from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { IntegrationServerError, IntegrationServerProtocolError } from './errors';
 import { IsTask, IsTenant, IsVm, listOf, taskFrom, taskIdFrom, tenantFrom, TenantType, vmFrom } from './model';
@@ -80,7 +87,11 @@ export class IntegrationServerClient {
   }
 
   async listTenantVms(tenantId: string): Promise<IsVm[]> {
-    const doc = await this.xml({ method: 'GET', path: `${BASE}/tenants/${enc(tenantId)}/vms`, operation: 'ListTenantVms' });
+    const doc = await this.xml({
+      method: 'GET',
+      path: `${BASE}/tenants/${enc(tenantId)}/vms`,
+      operation: 'ListTenantVms',
+    });
     return listOf(doc, 'vm').map(vmFrom);
   }
 
@@ -90,7 +101,8 @@ export class IntegrationServerClient {
     if (req.description !== undefined) this.text('description', req.description, this.maxText);
     if (req.userData !== undefined) this.text('userData', req.userData, this.maxText);
     if (req.type === 'Complete') {
-      if (!req.vKsc?.name || !req.vKsc.password) throw new XmlSafetyError('a Complete tenant needs the vKSC administrator name and password');
+      if (!req.vKsc?.name || !req.vKsc.password)
+        throw new XmlSafetyError('a Complete tenant needs the vKSC administrator name and password');
       this.text('vKsc.user.name', req.vKsc.name, NAME_MAX);
     }
     const tenant: XmlNode = {
@@ -100,18 +112,37 @@ export class IntegrationServerClient {
       ...(req.preferredViisAddress ? { preferredViisAddress: req.preferredViisAddress } : {}),
       type: req.type, // always explicit: required by 6.3 (§10)
       ...(req.type === 'Complete' && req.vKsc
-        ? { vKsc: { user: { name: req.vKsc.name, password: Buffer.from(req.vKsc.password, 'utf8').toString('base64') } } }
+        ? {
+            vKsc: {
+              user: { name: req.vKsc.name, password: Buffer.from(req.vKsc.password, 'utf8').toString('base64') },
+            },
+          }
         : {}),
     };
-    return this.task({ method: 'POST', path: `${BASE}/tenants`, body: buildXml({ tenant }), operation: 'CreateTenant' });
+    return this.task({
+      method: 'POST',
+      path: `${BASE}/tenants`,
+      body: buildXml({ tenant }),
+      operation: 'CreateTenant',
+    });
   }
 
   activateTenant(tenantId: string): Promise<TaskHandle> {
-    return this.task({ method: 'POST', path: `${BASE}/tenants/${enc(tenantId)}/activate`, operation: 'ActivateTenant', retry: 'idempotent' });
+    return this.task({
+      method: 'POST',
+      path: `${BASE}/tenants/${enc(tenantId)}/activate`,
+      operation: 'ActivateTenant',
+      retry: 'idempotent',
+    });
   }
 
   deactivateTenant(tenantId: string): Promise<TaskHandle> {
-    return this.task({ method: 'POST', path: `${BASE}/tenants/${enc(tenantId)}/deactivate`, operation: 'DeactivateTenant', retry: 'idempotent' });
+    return this.task({
+      method: 'POST',
+      path: `${BASE}/tenants/${enc(tenantId)}/deactivate`,
+      operation: 'DeactivateTenant',
+      retry: 'idempotent',
+    });
   }
 
   /** `removeTenantArtifacts` is always sent explicitly (its default is undocumented, §12.9). */
@@ -129,9 +160,18 @@ export class IntegrationServerClient {
     if (vm.name !== undefined) this.text('vm.name', vm.name, NAME_MAX);
     if (vm.userData !== undefined) this.text('vm.userData', vm.userData, this.maxText);
     const body = buildXml({
-      vm: { '@_biosId': vm.biosId, ...(vm.name !== undefined ? { name: vm.name } : {}), ...(vm.userData !== undefined ? { userData: cdata(vm.userData) } : {}) },
+      vm: {
+        '@_biosId': vm.biosId,
+        ...(vm.name !== undefined ? { name: vm.name } : {}),
+        ...(vm.userData !== undefined ? { userData: cdata(vm.userData) } : {}),
+      },
     });
-    const doc = await this.xml({ method: 'POST', path: `${BASE}/tenants/${enc(tenantId)}/vms/register`, body, operation: 'RegisterVm' });
+    const doc = await this.xml({
+      method: 'POST',
+      path: `${BASE}/tenants/${enc(tenantId)}/vms/register`,
+      body,
+      operation: 'RegisterVm',
+    });
     const node = (doc.vm ?? listOf(doc, 'vm')[0]) as XmlNode | undefined;
     // The 200 body is undocumented (§12.12): fall back to what was sent.
     return node ? vmFrom(node) : { biosId: vm.biosId, name: vm.name, userData: vm.userData };
@@ -139,7 +179,12 @@ export class IntegrationServerClient {
 
   async unregisterVm(tenantId: string, by: { biosId: string } | { vmId: string }): Promise<void> {
     const query = 'biosId' in by ? `biosId=${enc(by.biosId)}` : `vmId=${enc(by.vmId)}`;
-    await this.send({ method: 'POST', path: `${BASE}/tenants/${enc(tenantId)}/vms/unregister?${query}`, operation: 'UnregisterVm', retry: 'idempotent' });
+    await this.send({
+      method: 'POST',
+      path: `${BASE}/tenants/${enc(tenantId)}/vms/unregister?${query}`,
+      operation: 'UnregisterVm',
+      retry: 'idempotent',
+    });
   }
 
   // ---- reports -------------------------------------------------------------------------------
@@ -163,7 +208,12 @@ export class IntegrationServerClient {
   async downloadReport(reportId: string, range?: { start: number; end?: number }): Promise<ReportChunk> {
     const headers: Record<string, string> = { Accept: 'application/csv' };
     if (range) headers.Range = `bytes=${range.start}-${range.end ?? ''}`;
-    const res = await this.send({ method: 'GET', path: `${BASE}/reports/tenants/${enc(reportId)}`, headers, operation: 'DownloadReport' });
+    const res = await this.send({
+      method: 'GET',
+      path: `${BASE}/reports/tenants/${enc(reportId)}`,
+      headers,
+      operation: 'DownloadReport',
+    });
     const cr = String(res.headers['content-range'] ?? '');
     const m = /bytes[ =](\d+)-(\d+)\/(\d+|\*)/.exec(cr);
     return {
@@ -195,7 +245,12 @@ export class IntegrationServerClient {
 
   /** `canceled` (200) or `stopping` (202, becomes Canceled); 405 for child tasks, 409 when already final. */
   async cancelTask(taskId: string): Promise<'canceled' | 'stopping'> {
-    const res = await this.send({ method: 'POST', path: `${BASE}/tasks/${enc(taskId)}/cancel`, operation: 'CancelTask', retry: 'idempotent' });
+    const res = await this.send({
+      method: 'POST',
+      path: `${BASE}/tasks/${enc(taskId)}/cancel`,
+      operation: 'CancelTask',
+      retry: 'idempotent',
+    });
     return res.status === 202 ? 'stopping' : 'canceled';
   }
 
@@ -219,7 +274,11 @@ export class IntegrationServerClient {
   }
 
   private async send(req: HttpRequest & { operation: string }): Promise<HttpResponse> {
-    const headers: Record<string, string> = { Authorization: this.authorization, Accept: 'application/xml', ...req.headers };
+    const headers: Record<string, string> = {
+      Authorization: this.authorization,
+      Accept: 'application/xml',
+      ...req.headers,
+    };
     if (req.body !== undefined) headers['Content-Type'] = 'application/xml; charset=utf-8';
     try {
       return await this.http.request({ ...req, headers });

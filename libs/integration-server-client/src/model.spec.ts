@@ -14,17 +14,39 @@ describe('tolerant parsing of Integration Server answers', () => {
 
   it('reads a failed task with its error code, and treats Cancelled/Stopped as Canceled', () => {
     const failed = taskFrom(
-      (parseXml('<task id="t1"><state>Failed</state><type>CreateTenant</type><progress>20</progress><error><code>VIRMT_TenantGroupAlreadyExists</code><message>exists</message></error></task>') as { task: Record<string, unknown> }).task,
+      (
+        parseXml(
+          '<task id="t1"><state>Failed</state><type>CreateTenant</type><progress>20</progress><error><code>VIRMT_TenantGroupAlreadyExists</code><message>exists</message></error></task>',
+        ) as { task: Record<string, unknown> }
+      ).task,
     );
-    expect(failed).toMatchObject({ state: 'Failed', progress: 20, error: { code: 'VIRMT_TenantGroupAlreadyExists', message: 'exists' } });
-    expect(taskFrom((parseXml('<task id="t2"><state>Cancelled</state></task>') as { task: Record<string, unknown> }).task).state).toBe('Canceled');
-    const bare = taskFrom((parseXml('<task id="t3"><state>Failed</state><error>KSC_ServiceNotConfigured: no KSC</error></task>') as { task: Record<string, unknown> }).task);
+    expect(failed).toMatchObject({
+      state: 'Failed',
+      progress: 20,
+      error: { code: 'VIRMT_TenantGroupAlreadyExists', message: 'exists' },
+    });
+    expect(
+      taskFrom((parseXml('<task id="t2"><state>Cancelled</state></task>') as { task: Record<string, unknown> }).task)
+        .state,
+    ).toBe('Canceled');
+    const bare = taskFrom(
+      (
+        parseXml('<task id="t3"><state>Failed</state><error>KSC_ServiceNotConfigured: no KSC</error></task>') as {
+          task: Record<string, unknown>;
+        }
+      ).task,
+    );
     expect(bare.error?.code).toBe('KSC_ServiceNotConfigured');
   });
 
   it('collects list items whatever the wrapper is called', () => {
     expect(listOf(parseXml('<tenants><tenant id="a"><name>A</name></tenant></tenants>'), 'tenant')).toHaveLength(1);
-    expect(listOf(parseXml('<list><tenant id="a"><name>A</name></tenant><tenant id="b"><name>B</name></tenant></list>'), 'tenant')).toHaveLength(2);
+    expect(
+      listOf(
+        parseXml('<list><tenant id="a"><name>A</name></tenant><tenant id="b"><name>B</name></tenant></list>'),
+        'tenant',
+      ),
+    ).toHaveLength(2);
     expect(listOf(parseXml('<tenants/>'), 'tenant')).toEqual([]);
   });
 

@@ -3,7 +3,8 @@ import { textOf, XmlNode } from './xml-codec';
 
 export type TenantType = 'Complete' | 'Simple';
 export type TenantStatus = 'Active' | 'Inactive';
-export type TaskState = 'Created' | 'Queued' | 'Starting' | 'Running' | 'Completed' | 'Stopping' | 'Failed' | 'Canceled';
+export type TaskState =
+  'Created' | 'Queued' | 'Starting' | 'Running' | 'Completed' | 'Stopping' | 'Failed' | 'Canceled';
 
 export interface IsTenant {
   id: string;
@@ -89,7 +90,10 @@ export function taskFrom(node: XmlNode): IsTask {
   const resultNode = node.result;
   let result: IsTask['result'];
   if (resultNode !== undefined) {
-    const tenant = typeof resultNode === 'object' && resultNode !== null ? ((resultNode as XmlNode).tenant as XmlNode | XmlNode[] | undefined) : undefined;
+    const tenant =
+      typeof resultNode === 'object' && resultNode !== null
+        ? ((resultNode as XmlNode).tenant as XmlNode | XmlNode[] | undefined)
+        : undefined;
     const t = Array.isArray(tenant) ? tenant[0] : tenant;
     result = t ? { tenant: tenantFrom(t), text: undefined } : { text: textOf(resultNode)?.trim() };
   }

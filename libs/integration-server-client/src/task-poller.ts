@@ -20,7 +20,11 @@ export interface WaitForTaskOptions {
  * Polls until Completed / Failed / Canceled, first soon, then following the task type's learned
  * duration (PollSchedule). Transient errors of a poll are retried by the HTTP layer.
  */
-export async function waitForTask(getTask: (id: string) => Promise<IsTask>, taskId: string, options: WaitForTaskOptions = {}): Promise<IsTask> {
+export async function waitForTask(
+  getTask: (id: string) => Promise<IsTask>,
+  taskId: string,
+  options: WaitForTaskOptions = {},
+): Promise<IsTask> {
   const started = Date.now();
   const deadline = started + (options.deadlineMs ?? 600_000);
   let schedule: PollSchedule | undefined;
@@ -28,18 +32,21 @@ export async function waitForTask(getTask: (id: string) => Promise<IsTask>, task
   for (;;) {
     options.signal?.throwIfAborted();
     const task = await getTask(taskId);
-    if (!last || last.state !== task.state || last.progress !== task.progress || last.stage !== task.stage) options.onProgress?.(task);
+    if (!last || last.state !== task.state || last.progress !== task.progress || last.stage !== task.stage)
+      options.onProgress?.(task);
     last = task;
     const since = runningSince(task, started);
     if (TERMINAL_STATES.has(task.state)) {
-      if (task.type && task.created && task.stateChanged) options.durations?.observe(task.type, task.stateChanged.getTime() - task.created.getTime());
+      if (task.type && task.created && task.stateChanged)
+        options.durations?.observe(task.type, task.stateChanged.getTime() - task.created.getTime());
       if (task.state === 'Completed') return task;
       throw new IsTaskFailedError(task);
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new IsTaskTimeoutError(taskId, last, options.deadlineMs ?? 600_000);
     const tuning = { firstMs: options.initialDelayMs, maxMs: options.maxDelayMs };
-    schedule ??= options.durations && task.type ? options.durations.schedule(task.type, tuning) : new PollSchedule(tuning);
+    schedule ??=
+      options.durations && task.type ? options.durations.schedule(task.type, tuning) : new PollSchedule(tuning);
     await sleep(Math.min(schedule.next(Date.now() - since), remaining), options.signal);
   }
 }
@@ -47,7 +54,9 @@ export async function waitForTask(getTask: (id: string) => Promise<IsTask>, task
 /** When the task started: the server's creation time when plausible, else our first poll. */
 function runningSince(task: IsTask, fallback: number): number {
   const created = task.created?.getTime();
-  return created !== undefined && created <= Date.now() + 1000 && created > fallback - 86_400_000 ? Math.min(created, Date.now()) : fallback;
+  return created !== undefined && created <= Date.now() + 1000 && created > fallback - 86_400_000
+    ? Math.min(created, Date.now())
+    : fallback;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,12 @@ describe('xml-codec', () => {
   const roundTrip = (value: string) => {
     const xml = buildXml({ tenant: { name: value, userData: cdata(value) } });
     const doc = parseXml(xml) as { tenant: Record<string, unknown> };
-    return { xml, name: textOf(doc.tenant.name), userData: textOf(doc.tenant.userData), elements: Object.keys(doc.tenant) };
+    return {
+      xml,
+      name: textOf(doc.tenant.name),
+      userData: textOf(doc.tenant.userData),
+      elements: Object.keys(doc.tenant),
+    };
   };
 
   it.each([
@@ -41,8 +46,10 @@ describe('xml-codec', () => {
     expect(() => parseXml('<x>unclosed')).toThrow(XmlSafetyError);
   });
 
-  it('X6: a DOCTYPE inside CDATA is text, not a DTD (a tenant\'s userData may contain it)', () => {
-    const doc = parseXml('<tenant><userData><![CDATA[a]]]]><![CDATA[><script>x</script><!DOCTYPE x>]]></userData></tenant>');
+  it("X6: a DOCTYPE inside CDATA is text, not a DTD (a tenant's userData may contain it)", () => {
+    const doc = parseXml(
+      '<tenant><userData><![CDATA[a]]]]><![CDATA[><script>x</script><!DOCTYPE x>]]></userData></tenant>',
+    );
     expect(textOf((doc.tenant as Record<string, unknown>).userData)).toBe('a]]><script>x</script><!DOCTYPE x>');
     expect(() => parseXml('<!-- c --><!DOCTYPE x><x/>')).toThrow(/DTD/);
   });

@@ -12,11 +12,13 @@ export class XmlSafetyError extends Error {
 }
 
 /** Characters XML 1.0 forbids: C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF. */
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function assertXmlText(value: string, field: string, maxLength: number): void {
-  if (value.length > maxLength) throw new XmlSafetyError(`${field} is ${value.length} characters long; the limit is ${maxLength}`);
+  if (value.length > maxLength)
+    throw new XmlSafetyError(`${field} is ${value.length} characters long; the limit is ${maxLength}`);
   const bad = FORBIDDEN.exec(value);
   if (bad) {
     const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
@@ -68,7 +70,8 @@ export function parseXml(text: string): XmlNode {
   if (declaresDtd(text)) throw new XmlSafetyError('response contains a DTD; refused (entities are never expanded)');
   // The parser is lenient; validate first so a truncated or garbled answer is an error, not data.
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlSafetyError(`response is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (valid !== true)
+    throw new XmlSafetyError(`response is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   try {
     return parser.parse(text) as XmlNode;
   } catch (e) {

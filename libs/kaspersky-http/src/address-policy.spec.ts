@@ -17,7 +17,12 @@ describe('address policy at connect time (API7 / SSRF, issue 9)', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const call = async (host: string, allow: ('loopback' | 'link-local')[]) => {
-    const http = new ResilientHttp({ baseUrl: `http://${host}:${port}`, name: 'test', allowAddresses: allow, maxAttempts: 1 });
+    const http = new ResilientHttp({
+      baseUrl: `http://${host}:${port}`,
+      name: 'test',
+      allowAddresses: allow,
+      maxAttempts: 1,
+    });
     try {
       return await http.request({ method: 'GET', path: '/' });
     } finally {
@@ -41,7 +46,9 @@ describe('address policy at connect time (API7 / SSRF, issue 9)', () => {
   });
 
   it('an IP literal is checked too; an allowed class connects', async () => {
-    expect(((await call('127.0.0.1', []).catch((x: unknown) => x)) as KasperskyTransportError).kind).toBe('address_refused');
+    expect(((await call('127.0.0.1', []).catch((x: unknown) => x)) as KasperskyTransportError).kind).toBe(
+      'address_refused',
+    );
     expect((await call('localhost', ['loopback'])).body).toBe('ok');
     expect((await call('127.0.0.1', ['loopback'])).body).toBe('ok');
   });

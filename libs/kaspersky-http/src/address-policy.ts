@@ -11,12 +11,51 @@ const blocks: [AddressClass, BlockList][] = (() => {
     return b;
   };
   return [
-    ['metadata', make([['169.254.169.254', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6']])],
-    ['loopback', make([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']])],
-    ['link-local', make([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']])],
-    ['unspecified', make([['0.0.0.0', 8, 'ipv4'], ['::', 128, 'ipv6']])],
-    ['multicast', make([['224.0.0.0', 4, 'ipv4'], ['ff00::', 8, 'ipv6']])],
-    ['private', make([['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'], ['100.64.0.0', 10, 'ipv4'], ['fc00::', 7, 'ipv6']])],
+    [
+      'metadata',
+      make([
+        ['169.254.169.254', 32, 'ipv4'],
+        ['fd00:ec2::254', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'loopback',
+      make([
+        ['127.0.0.0', 8, 'ipv4'],
+        ['::1', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'link-local',
+      make([
+        ['169.254.0.0', 16, 'ipv4'],
+        ['fe80::', 10, 'ipv6'],
+      ]),
+    ],
+    [
+      'unspecified',
+      make([
+        ['0.0.0.0', 8, 'ipv4'],
+        ['::', 128, 'ipv6'],
+      ]),
+    ],
+    [
+      'multicast',
+      make([
+        ['224.0.0.0', 4, 'ipv4'],
+        ['ff00::', 8, 'ipv6'],
+      ]),
+    ],
+    [
+      'private',
+      make([
+        ['10.0.0.0', 8, 'ipv4'],
+        ['172.16.0.0', 12, 'ipv4'],
+        ['192.168.0.0', 16, 'ipv4'],
+        ['100.64.0.0', 10, 'ipv4'],
+        ['fc00::', 7, 'ipv6'],
+      ]),
+    ],
   ];
 })();
 
@@ -41,7 +80,10 @@ export function addressRefusal(ip: string, allow: ReadonlySet<AddressClass>): st
 
 export class AddressNotAllowedError extends Error {
   readonly code = 'EADDRNOTALLOWED';
-  constructor(readonly host: string, reason: string) {
+  constructor(
+    readonly host: string,
+    reason: string,
+  ) {
     super(`connection to ${host} refused by the address policy: ${reason}`);
     this.name = 'AddressNotAllowedError';
   }

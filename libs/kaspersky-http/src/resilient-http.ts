@@ -80,7 +80,10 @@ class RetryAfterBackoff implements IBackoff<RetryContext> {
     const innerNext = this.inner.next(context);
     const error = 'error' in context.result ? context.result.error : undefined;
     const retryAfter = error instanceof HttpStatusError ? error.retryAfterMs : undefined;
-    return new RetryAfterBackoff(innerNext, retryAfter === undefined ? innerNext.duration : Math.min(retryAfter, 60_000));
+    return new RetryAfterBackoff(
+      innerNext,
+      retryAfter === undefined ? innerNext.duration : Math.min(retryAfter, 60_000),
+    );
   }
 }
 
@@ -130,7 +133,10 @@ export class ResilientHttp {
       },
     );
     this.backoff = new RetryAfterBackoff(
-      new ExponentialBackoff({ initialDelay: options.retryInitialDelayMs ?? 200, maxDelay: options.retryMaxDelayMs ?? 10_000 }),
+      new ExponentialBackoff({
+        initialDelay: options.retryInitialDelayMs ?? 200,
+        maxDelay: options.retryMaxDelayMs ?? 10_000,
+      }),
     );
   }
 
@@ -140,29 +146,45 @@ export class ResilientHttp {
 
   /** One CLIENT span per call (retries included) named after the vendor operation. */
   request(req: HttpRequest): Promise<HttpResponse> {
-    const attributes = { 'http.request.method': req.method, 'url.path': req.path.split('?')[0], 'server.address': this.options.baseUrl, 'tpo.vendor': this.options.name };
-    return withSpan(`${this.options.name} ${req.operation ?? `${req.method} ${req.path.split('?')[0]}`}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-      const res = await this.requestWithPolicy(req);
-      span?.setAttribute('http.response.status_code', res.status);
-      return res;
-    });
+    const attributes = {
+      'http.request.method': req.method,
+      'url.path': req.path.split('?')[0],
+      'server.address': this.options.baseUrl,
+      'tpo.vendor': this.options.name,
+    };
+    return withSpan(
+      `${this.options.name} ${req.operation ?? `${req.method} ${req.path.split('?')[0]}`}`,
+      { kind: SpanKind.CLIENT, attributes },
+      async (span) => {
+        const res = await this.requestWithPolicy(req);
+        span?.setAttribute('http.response.status_code', res.status);
+        return res;
+      },
+    );
   }
 
   private async requestWithPolicy(req: HttpRequest): Promise<HttpResponse> {
     const mode = req.retry ?? (req.method === 'GET' ? 'idempotent' : 'unsafe');
     const policy = wrap(
-      retry(handleWhen((e) => isRetryable(e, mode)), { maxAttempts: Math.max(0, (this.options.maxAttempts ?? 4) - 1), backoff: this.backoff }),
+      retry(
+        handleWhen((e) => isRetryable(e, mode)),
+        { maxAttempts: Math.max(0, (this.options.maxAttempts ?? 4) - 1), backoff: this.backoff },
+      ),
       this.breaker,
     );
     try {
       return await policy.execute(({ signal }) => this.once(req, signal));
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
-        throw new KasperskyTransportError(`${this.options.name}: circuit open after repeated failures; not calling ${req.method} ${req.path}`, 'circuit_open', {
-          cause: e,
-          method: req.method,
-          path: req.path,
-        });
+        throw new KasperskyTransportError(
+          `${this.options.name}: circuit open after repeated failures; not calling ${req.method} ${req.path}`,
+          'circuit_open',
+          {
+            cause: e,
+            method: req.method,
+            path: req.path,
+          },
+        );
       }
       throw e;
     }
@@ -193,9 +215,15 @@ export class ResilientHttp {
     }
     const body = bytes.toString('utf8');
     const ms = Math.round(performance.now() - started);
-    this.options.logger?.debug({ client: this.options.name, op: req.operation, method: req.method, path: req.path, status: res.statusCode, ms }, 'kaspersky call');
+    this.options.logger?.debug(
+      { client: this.options.name, op: req.operation, method: req.method, path: req.path, status: res.statusCode, ms },
+      'kaspersky call',
+    );
     if (res.statusCode >= 400) {
-      throw new HttpStatusError(res.statusCode, body, parseRetryAfter(res.headers['retry-after']), { method: req.method, path: req.path });
+      throw new HttpStatusError(res.statusCode, body, parseRetryAfter(res.headers['retry-after']), {
+        method: req.method,
+        path: req.path,
+      });
     }
     return { status: res.statusCode, headers: res.headers, body, bytes };
   }
@@ -205,7 +233,11 @@ export class ResilientHttp {
     const declared = Number(res.headers['content-length'] ?? 0);
     if (declared > max) {
       res.body.destroy();
-      throw new KasperskyTransportError(`${this.options.name}: response of ${declared} bytes exceeds ${max}`, 'too_large', { method: req.method, path: req.path });
+      throw new KasperskyTransportError(
+        `${this.options.name}: response of ${declared} bytes exceeds ${max}`,
+        'too_large',
+        { method: req.method, path: req.path },
+      );
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -213,7 +245,10 @@ export class ResilientHttp {
       size += (chunk as Buffer).length;
       if (size > max) {
         res.body.destroy();
-        throw new KasperskyTransportError(`${this.options.name}: response exceeds ${max} bytes`, 'too_large', { method: req.method, path: req.path });
+        throw new KasperskyTransportError(`${this.options.name}: response exceeds ${max} bytes`, 'too_large', {
+          method: req.method,
+          path: req.path,
+        });
       }
       chunks.push(chunk as Buffer);
     }
@@ -222,20 +257,47 @@ export class ResilientHttp {
 
   private transportError(e: unknown, req: HttpRequest, timeoutMs: number): KasperskyTransportError {
     const where = { cause: e, method: req.method, path: req.path };
-    const refused = e instanceof AddressNotAllowedError ? e : (e as { cause?: unknown })?.cause instanceof AddressNotAllowedError ? ((e as { cause: AddressNotAllowedError }).cause) : undefined;
-    if (refused) return new KasperskyTransportError(`${this.options.name}: ${refused.message}`, 'address_refused', where);
-    if (e instanceof CertificatePinError || (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_TLS') || /certificate/i.test((e as Error)?.message ?? '')) {
-      return new KasperskyTransportError(`${this.options.name}: TLS verification failed: ${(e as Error).message}`, 'tls', where);
+    const refused =
+      e instanceof AddressNotAllowedError
+        ? e
+        : (e as { cause?: unknown })?.cause instanceof AddressNotAllowedError
+          ? (e as { cause: AddressNotAllowedError }).cause
+          : undefined;
+    if (refused)
+      return new KasperskyTransportError(`${this.options.name}: ${refused.message}`, 'address_refused', where);
+    if (
+      e instanceof CertificatePinError ||
+      (e as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_TLS') ||
+      /certificate/i.test((e as Error)?.message ?? '')
+    ) {
+      return new KasperskyTransportError(
+        `${this.options.name}: TLS verification failed: ${(e as Error).message}`,
+        'tls',
+        where,
+      );
     }
     const name = (e as Error)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError' || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
-      return new KasperskyTransportError(`${this.options.name}: ${req.method} ${req.path} timed out after ${timeoutMs} ms`, 'timeout', where);
+    if (
+      name === 'TimeoutError' ||
+      name === 'AbortError' ||
+      e instanceof undiciErrors.HeadersTimeoutError ||
+      e instanceof undiciErrors.BodyTimeoutError
+    ) {
+      return new KasperskyTransportError(
+        `${this.options.name}: ${req.method} ${req.path} timed out after ${timeoutMs} ms`,
+        'timeout',
+        where,
+      );
     }
     const cause = (e as { cause?: NodeJS.ErrnoException })?.cause ?? (e as NodeJS.ErrnoException);
-    return new KasperskyTransportError(`${this.options.name}: ${req.method} ${req.path} failed: ${cause?.code ?? (e as Error)?.message}`, 'network', {
-      ...where,
-      cause,
-    });
+    return new KasperskyTransportError(
+      `${this.options.name}: ${req.method} ${req.path} failed: ${cause?.code ?? (e as Error)?.message}`,
+      'network',
+      {
+        ...where,
+        cause,
+      },
+    );
   }
 
   async close(): Promise<void> {

@@ -45,7 +45,10 @@ export function tlsConnector(trust: TlsTrust = {}, allow?: ReadonlySet<AddressCl
   };
 }
 
-function pinnedConnector(trust: TlsTrust, extra: { lookup?: ReturnType<typeof guardedLookup> }): buildConnector.connector {
+function pinnedConnector(
+  trust: TlsTrust,
+  extra: { lookup?: ReturnType<typeof guardedLookup> },
+): buildConnector.connector {
   const ca = trust.caPem ?? (trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined);
   if (!trust.pinSha256) return buildConnector({ ca, rejectUnauthorized: !trust.insecure, ...extra });
   const pin = normalizeFingerprint(trust.pinSha256);
@@ -58,7 +61,10 @@ function pinnedConnector(trust: TlsTrust, extra: { lookup?: ReturnType<typeof gu
       const actual = normalizeFingerprint((socket as TLSSocket).getPeerCertificate().fingerprint256 ?? '');
       if (actual !== pin) {
         socket.destroy();
-        return callback(new CertificatePinError(`server certificate fingerprint ${actual} does not match the pinned ${pin}`), null);
+        return callback(
+          new CertificatePinError(`server certificate fingerprint ${actual} does not match the pinned ${pin}`),
+          null,
+        );
       }
       callback(null, socket);
     });

@@ -25,7 +25,11 @@ export const MAX_CHECK_DELAY_MS = 10_000;
  */
 export class AsyncActions {
   async checkActionState(session: KscSession, guid: string) {
-    const r = await session.call('AsyncActionStateChecker.CheckActionState', { wstrActionGuid: guid }, { idempotent: false });
+    const r = await session.call(
+      'AsyncActionStateChecker.CheckActionState',
+      { wstrActionGuid: guid },
+      { idempotent: false },
+    );
     return {
       finalized: r.bFinalized === true,
       succeeded: r.bSuccededFinalized === true,

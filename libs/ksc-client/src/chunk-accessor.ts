@@ -13,7 +13,11 @@ export class ChunkAccessorApi {
 
   /** Items `start … start+count-1`, unwrapped. */
   async getItemsChunk<T extends KscRecord = KscRecord>(accessor: string, start: number, count: number): Promise<T[]> {
-    const r = await this.session.call('ChunkAccessor.GetItemsChunk', { strAccessor: accessor, nStart: start, nCount: count });
+    const r = await this.session.call('ChunkAccessor.GetItemsChunk', {
+      strAccessor: accessor,
+      nStart: start,
+      nCount: count,
+    });
     return asRecords<T>(asRecord(r.pChunk as KscValue).KLCSP_ITERATOR_ARRAY);
   }
 
@@ -28,7 +32,7 @@ export class ChunkAccessorApi {
   async *iterate<T extends KscRecord = KscRecord>(accessor: string, count: number, pageSize = 100): AsyncGenerator<T> {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError('pageSize must be a positive integer');
     try {
-      for (let start = 0; start < count; ) {
+      for (let start = 0; start < count;) {
         const items = await this.getItemsChunk<T>(accessor, start, Math.min(pageSize, count - start));
         if (items.length === 0) break;
         for (const item of items) yield item;

@@ -115,9 +115,19 @@ export function methodErrorFrom(body: string, method: string | undefined, status
 
 /** `locdata.format` with %1…%n replaced from `args` (§1.4). */
 function localizedMessage(locdata: KscValue | undefined): string | undefined {
-  if (!locdata || typeof locdata !== 'object' || Array.isArray(locdata) || locdata instanceof Date || Buffer.isBuffer(locdata) || locdata instanceof KscTyped) return undefined;
+  if (
+    !locdata ||
+    typeof locdata !== 'object' ||
+    Array.isArray(locdata) ||
+    locdata instanceof Date ||
+    Buffer.isBuffer(locdata) ||
+    locdata instanceof KscTyped
+  )
+    return undefined;
   const format = locdata.format;
   if (typeof format !== 'string') return undefined;
   const args = Array.isArray(locdata.args) ? locdata.args : [];
-  return format.replace(/%(\d+)/g, (all, n: string) => (args[Number(n) - 1] === undefined ? all : String(args[Number(n) - 1])));
+  return format.replace(/%(\d+)/g, (all, n: string) =>
+    args[Number(n) - 1] === undefined ? all : String(args[Number(n) - 1]),
+  );
 }

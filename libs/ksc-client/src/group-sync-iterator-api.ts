@@ -12,8 +12,15 @@ import { KscSession } from './ksc-session';
 export class GroupSyncIteratorApi {
   constructor(private readonly session: KscSession) {}
 
-  async getNextItems<T extends KscRecord = KscRecord>(iterator: string, count: number): Promise<{ items: T[]; eof: boolean }> {
-    const r = await this.session.call('GroupSyncIterator.GetNextItems', { szwIterator: iterator, nCount: count }, { idempotent: false });
+  async getNextItems<T extends KscRecord = KscRecord>(
+    iterator: string,
+    count: number,
+  ): Promise<{ items: T[]; eof: boolean }> {
+    const r = await this.session.call(
+      'GroupSyncIterator.GetNextItems',
+      { szwIterator: iterator, nCount: count },
+      { idempotent: false },
+    );
     const data = r.pData === undefined || r.pData === null ? {} : asRecord(r.pData as KscValue);
     return { items: asRecords<T>(data.KLCSP_ITERATOR_ARRAY), eof: r.bEOF === true };
   }

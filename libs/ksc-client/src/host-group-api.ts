@@ -67,14 +67,27 @@ export class HostGroupApi {
 
   /** Starts RemoveGroup; returns the action guid (poll on this same session). */
   async removeGroup(groupId: number, flags = REMOVE_GROUP_IF_EMPTY): Promise<string> {
-    return requireString(await this.session.call('HostGroup.RemoveGroup', { nGroup: groupId, nFlags: flags }), 'strActionGuid', 'HostGroup.RemoveGroup');
+    return requireString(
+      await this.session.call('HostGroup.RemoveGroup', { nGroup: groupId, nFlags: flags }),
+      'strActionGuid',
+      'HostGroup.RemoveGroup',
+    );
   }
 
-  async removeGroupAndWait(groupId: number, flags = REMOVE_GROUP_IF_EMPTY, opts?: WaitForActionOptions): Promise<ActionOutcome> {
+  async removeGroupAndWait(
+    groupId: number,
+    flags = REMOVE_GROUP_IF_EMPTY,
+    opts?: WaitForActionOptions,
+  ): Promise<ActionOutcome> {
     return this.actions.waitForAction(this.session, await this.removeGroup(groupId, flags), opts);
   }
 
-  private async find(method: string, filter: string, fields: string[], opts: FindOptions): Promise<{ accessor: string; count: number }> {
+  private async find(
+    method: string,
+    filter: string,
+    fields: string[],
+    opts: FindOptions,
+  ): Promise<{ accessor: string; count: number }> {
     const r = await this.session.call(method, {
       wstrFilter: filter,
       vecFieldsToReturn: fields,
@@ -95,18 +108,30 @@ export class HostGroupApi {
   }
 
   /** FindHosts → GetItemsChunk loop → Release (in finally). */
-  async *iterateHosts(filter: string, fields: string[], pageSize = 100, opts: FindOptions = {}): AsyncGenerator<KscHostInfo> {
+  async *iterateHosts(
+    filter: string,
+    fields: string[],
+    pageSize = 100,
+    opts: FindOptions = {},
+  ): AsyncGenerator<KscHostInfo> {
     const { accessor, count } = await this.findHosts(filter, fields, opts);
     yield* this.chunks.iterate<KscHostInfo>(accessor, count, pageSize);
   }
 
-  async *iterateGroups(filter: string, fields: string[], pageSize = 100, opts: FindOptions = {}): AsyncGenerator<KscGroupInfo> {
+  async *iterateGroups(
+    filter: string,
+    fields: string[],
+    pageSize = 100,
+    opts: FindOptions = {},
+  ): AsyncGenerator<KscGroupInfo> {
     const { accessor, count } = await this.findGroups(filter, fields, opts);
     yield* this.chunks.iterate<KscGroupInfo>(accessor, count, pageSize);
   }
 
   async getHostInfo(hostName: string, fields: string[] = []): Promise<KscHostInfo> {
-    return asRecord<KscHostInfo>((await this.session.call('HostGroup.GetHostInfo', { strHostName: hostName, pFields2Return: fields })).PxgRetVal);
+    return asRecord<KscHostInfo>(
+      (await this.session.call('HostGroup.GetHostInfo', { strHostName: hostName, pFields2Return: fields })).PxgRetVal,
+    );
   }
 
   /** Installed products as `{<product>: {<version>: {...}}}`. */

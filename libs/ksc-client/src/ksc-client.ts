@@ -71,7 +71,9 @@ export class KscClient implements KscSessionHost {
   }
 
   /** Opens a token session on the main server or, with `vserver` (its KLVSRV_DN), inside that vAS. */
-  async startSession(opts: { vserver?: string; credentials?: KscCredentials; signal?: AbortSignal } = {}): Promise<KscSession> {
+  async startSession(
+    opts: { vserver?: string; credentials?: KscCredentials; signal?: AbortSignal } = {},
+  ): Promise<KscSession> {
     const credentials = opts.credentials ?? this.options.credentials;
     const token = await this.login(opts.vserver, credentials, opts.signal);
     return new KscSession(this, token, opts.vserver, credentials);
@@ -80,16 +82,22 @@ export class KscClient implements KscSessionHost {
   /** One call; with a session it goes through the session (re-login on expiry for idempotent calls). */
   async call<T = KscReply>(method: string, args: Record<string, unknown> = {}, opts: KscCallOptions = {}): Promise<T> {
     if (opts.session) return opts.session.call<T>(method, args, opts);
-    return (await this.invoke(method, args, { idempotent: opts.idempotent ?? isIdempotentMethod(method), signal: opts.signal, keepTypes: opts.keepTypes })) as T;
+    return (await this.invoke(method, args, {
+      idempotent: opts.idempotent ?? isIdempotentMethod(method),
+      signal: opts.signal,
+      keepTypes: opts.keepTypes,
+    })) as T;
   }
 
   /** Session.StartSession with the given account; returns the token. A refused login is never retried. */
   async login(vserver: string | undefined, credentials: KscCredentials, signal?: AbortSignal): Promise<string> {
     const headers: Record<string, string> = { Authorization: kscBasicAuthorization(credentials) };
-    if (vserver !== undefined && vserver !== '') headers['X-KSC-VServer'] = Buffer.from(vserver, 'utf8').toString('base64');
+    if (vserver !== undefined && vserver !== '')
+      headers['X-KSC-VServer'] = Buffer.from(vserver, 'utf8').toString('base64');
     const reply = await this.invoke('Session.StartSession', {}, { idempotent: false, signal, headers, login: true });
     const token = reply.PxgRetVal;
-    if (typeof token !== 'string' || token === '') throw new KscProtocolError('Session.StartSession: no session token in the answer');
+    if (typeof token !== 'string' || token === '')
+      throw new KscProtocolError('Session.StartSession: no session token in the answer');
     return token;
   }
 
@@ -137,10 +145,15 @@ export class KscClient implements KscSessionHost {
     if (e.status === 401 || (login && e.status === 403)) {
       const detail = e.body && e.body.length < 200 ? ` (${e.body.trim()})` : '';
       return login
-        ? new KscAuthError(e.status, 'bad_credentials', `KSC refused the login${detail}; not retrying to avoid an account lockout`)
+        ? new KscAuthError(
+            e.status,
+            'bad_credentials',
+            `KSC refused the login${detail}; not retrying to avoid an account lockout`,
+          )
         : new KscAuthError(e.status, 'not_authenticated', `${method}: KSC requires a session${detail}`);
     }
-    if (e.status === 403) return new KscAuthError(403, 'session_ended', `${method}: the KSC session has ended or expired`);
+    if (e.status === 403)
+      return new KscAuthError(403, 'session_ended', `${method}: the KSC session has ended or expired`);
     return new KscHttpError(e.status, e.body, method);
   }
 

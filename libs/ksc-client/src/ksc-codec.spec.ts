@@ -1,12 +1,27 @@
 import { methodErrorFrom } from './errors';
-import { decodeReply, decodeValue, encodeArgs, encodeNested, kscBinary, kscDate, kscDateTime, kscDouble, kscLong, kscParams, KscTyped } from './ksc-codec';
+import {
+  decodeReply,
+  decodeValue,
+  encodeArgs,
+  encodeNested,
+  kscBinary,
+  kscDate,
+  kscDateTime,
+  kscDouble,
+  kscLong,
+  kscParams,
+  KscTyped,
+} from './ksc-codec';
 import { parseKscJson, stringifyKscJson } from './ksc-json';
 import { isIdempotentMethod } from './method-names';
 
 describe('KSC value encoding', () => {
   it('wraps long, datetime, date, binary and double values', () => {
     expect(encodeNested(kscLong(42))).toEqual({ type: 'long', value: 42 });
-    expect(encodeNested(kscDateTime(new Date('2021-02-23T10:14:33.512Z')))).toEqual({ type: 'datetime', value: '2021-02-23T10:14:33Z' });
+    expect(encodeNested(kscDateTime(new Date('2021-02-23T10:14:33.512Z')))).toEqual({
+      type: 'datetime',
+      value: '2021-02-23T10:14:33Z',
+    });
     expect(encodeNested(kscDateTime(null))).toEqual({ type: 'datetime', value: '' });
     expect(encodeNested(kscDate('2024-01-31'))).toEqual({ type: 'date', value: '2024-01-31' });
     expect(encodeNested(kscBinary(Buffer.from('hi')))).toEqual({ type: 'binary', value: 'aGk=' });
@@ -28,7 +43,9 @@ describe('KSC value encoding', () => {
   });
 
   it('wraps arrays of containers element by element and leaves out null fields inside containers', () => {
-    expect(encodeNested([{ Name: 'KLHST_WKS_DN', Asc: true }])).toEqual([{ type: 'params', value: { Name: 'KLHST_WKS_DN', Asc: true } }]);
+    expect(encodeNested([{ Name: 'KLHST_WKS_DN', Asc: true }])).toEqual([
+      { type: 'params', value: { Name: 'KLHST_WKS_DN', Asc: true } },
+    ]);
     expect(encodeArgs({ p: { a: null, b: 'x' } })).toEqual({ p: { b: 'x' } });
   });
 
@@ -54,7 +71,13 @@ describe('KSC value encoding', () => {
 
   it('parses ordinary JSON with the lossless parser too', () => {
     const text = '{"a":"x\\"y\\u00e9","big":12345678901234567890,"f":1.25,"arr":[true,false,null],"e":{}}';
-    expect(parseKscJson(text)).toEqual({ a: 'x"yé', big: 12345678901234567890n, f: 1.25, arr: [true, false, null], e: {} });
+    expect(parseKscJson(text)).toEqual({
+      a: 'x"yé',
+      big: 12345678901234567890n,
+      f: 1.25,
+      arr: [true, false, null],
+      e: {},
+    });
     expect(() => parseKscJson('{"a":1,}0000000000000000')).toThrow();
   });
 });
@@ -65,7 +88,9 @@ describe('KSC value decoding', () => {
       PxgRetVal: {
         KLVSRV_ID: 7,
         KLVSRV_CREATED: { type: 'datetime', value: '2025-03-01T10:00:00Z' },
-        list: [{ type: 'params', value: { size: { type: 'long', value: 12 }, blob: { type: 'binary', value: 'aGk=' } } }],
+        list: [
+          { type: 'params', value: { size: { type: 'long', value: 12 }, blob: { type: 'binary', value: 'aGk=' } } },
+        ],
       },
     });
     const v = reply.PxgRetVal as Record<string, unknown>;
@@ -98,11 +123,20 @@ describe('PxgError bodies', () => {
         subcode: 5,
         module: 'KLSTD',
         message: 'Object not found',
-        locdata: { type: 'params', value: { format: 'Group %1 was not found', 'format-id': 17, locmodule: 'x', args: ['Servers'] } },
+        locdata: {
+          type: 'params',
+          value: { format: 'Group %1 was not found', 'format-id': 17, locmodule: 'x', args: ['Servers'] },
+        },
       },
     });
     const e = methodErrorFrom(body, 'HostGroup.GetGroupId', 200)!;
-    expect(e).toMatchObject({ code: 1234, subcode: 5, module: 'KLSTD', locMessage: 'Group Servers was not found', method: 'HostGroup.GetGroupId' });
+    expect(e).toMatchObject({
+      code: 1234,
+      subcode: 5,
+      module: 'KLSTD',
+      locMessage: 'Group Servers was not found',
+      method: 'HostGroup.GetGroupId',
+    });
     expect(e.serverMessage).toBe('Object not found');
     expect(methodErrorFrom('{"PxgRetVal":1}', 'x', 200)).toBeUndefined();
     expect(methodErrorFrom('not json', 'x', 500)).toBeUndefined();

@@ -17,7 +17,8 @@ export class KscTyped {
 }
 
 export function kscLong(n: number | bigint): KscTyped {
-  if (typeof n === 'number' && !Number.isSafeInteger(n)) throw new RangeError(`kscLong needs a safe integer or a bigint, got ${n}`);
+  if (typeof n === 'number' && !Number.isSafeInteger(n))
+    throw new RangeError(`kscLong needs a safe integer or a bigint, got ${n}`);
   return new KscTyped('long', n);
 }
 
@@ -101,7 +102,8 @@ export function encodeArgs(args: Record<string, unknown>): Record<string, JsonVa
 }
 
 /** A decoded KSC value: wrappers become number/bigint (long), Date (datetime), Buffer (binary) and objects (params). */
-export type KscValue = null | boolean | number | bigint | string | Date | Buffer | KscTyped | KscValue[] | { [key: string]: KscValue };
+export type KscValue =
+  null | boolean | number | bigint | string | Date | Buffer | KscTyped | KscValue[] | { [key: string]: KscValue };
 
 export interface DecodeOptions {
   /**
@@ -111,7 +113,19 @@ export interface DecodeOptions {
   keepTypes?: boolean;
 }
 
-const KNOWN_TYPES = new Set(['params', 'long', 'int', 'datetime', 'date', 'binary', 'float', 'double', 'string', 'bool', 'boolean']);
+const KNOWN_TYPES = new Set([
+  'params',
+  'long',
+  'int',
+  'datetime',
+  'date',
+  'binary',
+  'float',
+  'double',
+  'string',
+  'bool',
+  'boolean',
+]);
 
 function isWrapper(v: object): v is { type: string; value: JsonValue } {
   const keys = Object.keys(v);
@@ -156,7 +170,9 @@ function decodeWrapped(type: string, value: JsonValue, opts: DecodeOptions): Ksc
     case 'binary':
       return typeof value === 'string' ? Buffer.from(value, 'base64') : null;
     case 'params':
-      return value !== null && typeof value === 'object' && !Array.isArray(value) ? (decodeValue(value, opts) as Record<string, KscValue>) : {};
+      return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (decodeValue(value, opts) as Record<string, KscValue>)
+        : {};
     default:
       return decodeValue(value, opts);
   }

@@ -35,7 +35,11 @@ class LosslessParser {
     if (c === '[') return this.array();
     if (c === '"') return this.string();
     if (c === '-' || (c >= '0' && c <= '9')) return this.number();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.s.startsWith(word, this.pos)) {
         this.pos += word.length;
         return v;
@@ -105,6 +109,7 @@ class LosslessParser {
 /** JSON.stringify that writes bigint as a bare integer literal. */
 export function stringifyKscJson(value: unknown): string {
   const marker = `__kscbig_${Math.random().toString(36).slice(2)}__`;
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v)) ?? 'null';
+  const text =
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v)) ?? 'null';
   return text.includes(marker) ? text.replace(new RegExp(`"${marker}(-?\\d+)"`, 'g'), '$1') : text;
 }

@@ -101,7 +101,14 @@ export interface KscPolicyInfo extends KscRecord {
 }
 
 export function isRecord(v: KscValue | undefined): v is { [key: string]: KscValue } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v) && !(v instanceof KscTyped);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !Buffer.isBuffer(v) &&
+    !(v instanceof KscTyped)
+  );
 }
 
 export function asRecord<T extends KscRecord = KscRecord>(v: KscValue | undefined): T {

@@ -34,14 +34,31 @@ export class KscSession {
     return this.ended;
   }
 
-  async call<T = KscReply>(method: string, args: Record<string, unknown> = {}, opts: { idempotent?: boolean; signal?: AbortSignal; keepTypes?: boolean } = {}): Promise<T> {
+  async call<T = KscReply>(
+    method: string,
+    args: Record<string, unknown> = {},
+    opts: { idempotent?: boolean; signal?: AbortSignal; keepTypes?: boolean } = {},
+  ): Promise<T> {
     const idempotent = opts.idempotent ?? isIdempotentMethod(method);
     const used = this.token;
-    const invoke = (token: string) => this.host.invoke(method, args, { token, idempotent, signal: opts.signal, keepTypes: opts.keepTypes }) as Promise<T>;
+    const invoke = (token: string) =>
+      this.host.invoke(method, args, {
+        token,
+        idempotent,
+        signal: opts.signal,
+        keepTypes: opts.keepTypes,
+      }) as Promise<T>;
     try {
       return await invoke(used);
     } catch (e) {
-      if (!(e instanceof KscAuthError) || e.reason === 'bad_credentials' || !idempotent || this.ended || this.reloginRefused) throw e;
+      if (
+        !(e instanceof KscAuthError) ||
+        e.reason === 'bad_credentials' ||
+        !idempotent ||
+        this.ended ||
+        this.reloginRefused
+      )
+        throw e;
       await this.relogin(used, opts.signal);
       return await invoke(this.token);
     }

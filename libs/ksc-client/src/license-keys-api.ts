@@ -27,7 +27,14 @@ export const LICENSE_KEY_FIELDS = [
 ] as const;
 
 /** `KLLIC_KEY_TYPE` values (DOCUMENTED, KSC13/a00115). */
-export const LICENSE_KEY_TYPES: Record<number, string> = { 1: 'commercial', 2: 'beta', 3: 'trial', 4: 'test', 5: 'OEM', 6: 'subscription' };
+export const LICENSE_KEY_TYPES: Record<number, string> = {
+  1: 'commercial',
+  2: 'beta',
+  3: 'trial',
+  4: 'test',
+  5: 'OEM',
+  6: 'subscription',
+};
 
 export interface KscLicenseKeyRecord extends KscRecord {
   KLLIC_SERIAL?: string;
@@ -68,10 +75,12 @@ export interface LicenseKeyInfo {
 }
 
 const date = (v: unknown): Date | undefined => (v instanceof Date && !Number.isNaN(v.getTime()) ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
 
 export function toLicenseKeyInfo(r: KscLicenseKeyRecord): LicenseKeyInfo {
-  if (typeof r.KLLIC_SERIAL !== 'string' || r.KLLIC_SERIAL === '') throw new KscProtocolError('LicenseKeys: a key without KLLIC_SERIAL');
+  if (typeof r.KLLIC_SERIAL !== 'string' || r.KLLIC_SERIAL === '')
+    throw new KscProtocolError('LicenseKeys: a key without KLLIC_SERIAL');
   const keyType = num(r.KLLIC_KEY_TYPE);
   return {
     serial: r.KLLIC_SERIAL,
@@ -79,7 +88,9 @@ export function toLicenseKeyInfo(r: KscLicenseKeyRecord): LicenseKeyInfo {
     appId: num(r.KLLIC_APP_ID),
     keyType,
     keyTypeName: keyType === undefined ? undefined : LICENSE_KEY_TYPES[keyType],
-    expiresAt: date(r.KLLIC_LIMIT_DATE) ?? (r.KLLIC_LICTYPE_IS_SUBSCRIPTION === true ? date(r.KLLIC_SUBSCRINFO_ENDDATE) : undefined),
+    expiresAt:
+      date(r.KLLIC_LIMIT_DATE) ??
+      (r.KLLIC_LICTYPE_IS_SUBSCRIPTION === true ? date(r.KLLIC_SUBSCRINFO_ENDDATE) : undefined),
     limit: num(r.KLLIC_LIC_COUNT),
     inUse: num(r.KLLIC_NHOSTS_ASCURRENT),
     reserve: num(r.KLLIC_NHOSTS_ASNEXT),
@@ -109,7 +120,9 @@ export class LicenseKeysApi {
    * `EnumKeys(pFields, pFieldsToOrder, pOptions, lTimeoutSec)` → `lKeyCount`, `wstrIterator`, then the
    * iterator read to its end and released. EnumKeys only opens a read cursor, so it may be repeated.
    */
-  async enumKeys(o: { fields?: readonly string[]; pageSize?: number; timeoutSec?: number } = {}): Promise<LicenseKeyInfo[]> {
+  async enumKeys(
+    o: { fields?: readonly string[]; pageSize?: number; timeoutSec?: number } = {},
+  ): Promise<LicenseKeyInfo[]> {
     const fields = [...(o.fields ?? LICENSE_KEY_FIELDS)];
     if (!fields.includes('KLLIC_SERIAL')) fields.unshift('KLLIC_SERIAL');
     const r = await this.session.call(
@@ -117,15 +130,19 @@ export class LicenseKeysApi {
       { pFields: fields, pFieldsToOrder: [], pOptions: {}, lTimeoutSec: o.timeoutSec ?? 300 },
       { idempotent: true },
     );
-    if (typeof r.wstrIterator !== 'string' || r.wstrIterator === '') throw new KscProtocolError('LicenseKeys.EnumKeys: no wstrIterator in the answer');
+    if (typeof r.wstrIterator !== 'string' || r.wstrIterator === '')
+      throw new KscProtocolError('LicenseKeys.EnumKeys: no wstrIterator in the answer');
     const out: LicenseKeyInfo[] = [];
-    for await (const item of this.iterators.iterate<KscLicenseKeyRecord>(r.wstrIterator, o.pageSize ?? 100)) out.push(toLicenseKeyInfo(item));
+    for await (const item of this.iterators.iterate<KscLicenseKeyRecord>(r.wstrIterator, o.pageSize ?? 100))
+      out.push(toLicenseKeyInfo(item));
     return out;
   }
 
   /** `GetKeyData(pKeyInfo)`: `KLLIC_SERIAL` plus every attribute wanted (never `KLLICSRV_KEYDATA`, the key body). */
   async getKeyData(serial: string, fields: readonly string[] = LICENSE_KEY_FIELDS): Promise<LicenseKeyInfo> {
-    const info: Record<string, unknown> = Object.fromEntries(fields.filter((f) => f !== 'KLLICSRV_KEYDATA').map((f) => [f, 0]));
+    const info: Record<string, unknown> = Object.fromEntries(
+      fields.filter((f) => f !== 'KLLICSRV_KEYDATA').map((f) => [f, 0]),
+    );
     info.KLLIC_SERIAL = serial;
     const r = await this.session.call('LicenseKeys.GetKeyData', { pKeyInfo: info }, { idempotent: true });
     return toLicenseKeyInfo(asRecord<KscLicenseKeyRecord>(r.PxgRetVal));

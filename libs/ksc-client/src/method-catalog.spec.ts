@@ -48,11 +48,17 @@ function topLevelKeys(src: string, start: number): string[] {
   return keys;
 }
 
-function scan(dir: string): { calls: Call[]; names: { file: string; method: string }[]; taskNames: { file: string; name: string }[] } {
+function scan(dir: string): {
+  calls: Call[];
+  names: { file: string; method: string }[];
+  taskNames: { file: string; name: string }[];
+} {
   const calls: Call[] = [];
   const names: { file: string; method: string }[] = [];
   const taskNames: { file: string; name: string }[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts') && !x.endsWith('.spec.ts') && x !== 'method-catalog.ts')) {
+  for (const f of readdirSync(dir).filter(
+    (x) => x.endsWith('.ts') && !x.endsWith('.spec.ts') && x !== 'method-catalog.ts',
+  )) {
     const src = readFileSync(join(dir, f), 'utf8');
     for (const m of src.matchAll(/'([A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9_]*)'/g)) names.push({ file: f, method: m[1] });
     for (const m of src.matchAll(/\b(?:call|invoke|int)(?:<[^>]*>)?\(\s*'([A-Za-z0-9_.]+)'\s*(,\s*)?/g)) {
@@ -78,7 +84,9 @@ describe('KSC method catalog (every method and parameter name the clients send)'
   });
 
   it('lists every top-level parameter each call sends, or names it as a pending correction', () => {
-    const wrong = calls.flatMap((c) => c.params.filter((p) => !KSC_METHOD_CATALOG[c.method]?.params.includes(p)).map((p) => `${c.method} ${p}`));
+    const wrong = calls.flatMap((c) =>
+      c.params.filter((p) => !KSC_METHOD_CATALOG[c.method]?.params.includes(p)).map((p) => `${c.method} ${p}`),
+    );
     expect([...new Set(wrong)].sort()).toEqual([...PENDING_CORRECTIONS].sort());
   });
 
@@ -96,7 +104,9 @@ describe('KSC method catalog (every method and parameter name the clients send)'
 
   it('does not send the invented names issue 8 removed', () => {
     expect(taskNames.map((t) => t.name)).not.toContain('KLRI_TASK_REMOTE_INSTALL');
-    const sources = readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => readFileSync(join(__dirname, f), 'utf8'));
+    const sources = readdirSync(__dirname)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+      .map((f) => readFileSync(join(__dirname, f), 'utf8'));
     expect(sources.filter((s) => s.includes("'KLRI_TASK_REMOTE_INSTALL'"))).toEqual([]);
     // Policy settings are never attributes (addendum §0): no KLPOL_SETTINGS / KLPOL_LOCKED, no SsContents_Update.
     expect(sources.filter((s) => /\bKLPOL_(SETTINGS|LOCKED)\b|SsContents_Update/.test(s))).toEqual([]);

@@ -47,8 +47,22 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   'HostGroup.GetGroupId': doc('§3.2', 'nParent', 'strName'),
   'HostGroup.AddGroup': doc('§3.2', 'pInfo'),
   'HostGroup.RemoveGroup': doc('§3.2', 'nGroup', 'nFlags'),
-  'HostGroup.FindHosts': doc('§3.2, §4.1', 'wstrFilter', 'vecFieldsToReturn', 'vecFieldsToOrder', 'pParams', 'lMaxLifeTime'),
-  'HostGroup.FindGroups': doc('§3.2, §4.1', 'wstrFilter', 'vecFieldsToReturn', 'vecFieldsToOrder', 'pParams', 'lMaxLifeTime'),
+  'HostGroup.FindHosts': doc(
+    '§3.2, §4.1',
+    'wstrFilter',
+    'vecFieldsToReturn',
+    'vecFieldsToOrder',
+    'pParams',
+    'lMaxLifeTime',
+  ),
+  'HostGroup.FindGroups': doc(
+    '§3.2, §4.1',
+    'wstrFilter',
+    'vecFieldsToReturn',
+    'vecFieldsToOrder',
+    'pParams',
+    'lMaxLifeTime',
+  ),
   'HostGroup.GetHostInfo': doc('§3.2', 'strHostName', 'pFields2Return'),
   'HostGroup.GetHostProducts': doc('§3.2', 'strHostName'),
   'HostGroup.AddHost': doc('§3.2', 'pInfo'),
@@ -72,7 +86,14 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   'Tasks.GetTaskStatistics2': doc('§3.6', 'strTask'),
   'Tasks.GetTaskHistory': doc('§3.6, §4.3', 'strTask', 'pFields2Return', 'pSortFields', 'strHostName', 'pFilter'),
   'Tasks.ProtectPassword': doc('§3.6; addendum §1.2', 'strPassword'),
-  'Tasks.ResetHostIteratorForTaskStatusEx': doc('addendum §1.5 (KSC15/a00588)', 'strTask', 'pFields2Return', 'pFields2Order', 'nHostStateMask', 'nLifetime'),
+  'Tasks.ResetHostIteratorForTaskStatusEx': doc(
+    'addendum §1.5 (KSC15/a00588)',
+    'strTask',
+    'pFields2Return',
+    'pFields2Order',
+    'nHostStateMask',
+    'nLifetime',
+  ),
   'Tasks.GetHostStatusRecordsCount': doc('addendum §1.5', 'strHostIteratorId'),
   'Tasks.GetHostStatusRecordRange': doc('addendum §1.5 (KSC14/a00585)', 'strHostIteratorId', 'nStart', 'nEnd'),
   'Tasks.ReleaseHostStatusIterator': doc('addendum §1.5', 'strHostIteratorId'),
@@ -80,12 +101,22 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   'DataProtectionApi.ProtectUtf16StringGlobally': doc('§3.8', 'szwPlainText'),
   'SecurityPolicy.AddUser': doc('§3.8', 'pUser'),
   'SecurityPolicy.DeleteUser': doc('§3.8', 'lUserId'),
-  'SecurityPolicy.GetUsers': assumed('not in ksc-openapi.md: verify GetUsers(lUserId, lVsId) on a lab server', 'lUserId', 'lVsId'),
+  'SecurityPolicy.GetUsers': assumed(
+    'not in ksc-openapi.md: verify GetUsers(lUserId, lVsId) on a lab server',
+    'lUserId',
+    'lVsId',
+  ),
   'SecurityPolicy3.AddSecurityGroup': doc('§3.8', 'pGrpParams', 'lVsId'),
   'SecurityPolicy3.AddUserIntoSecurityGroup': doc('§3.8', 'lUserId', 'lGrpId'),
   'SecurityPolicy3.CloseUserConnections': doc('§3.8', 'lUserId'),
   // Licences (addendum §3.2)
-  'LicenseKeys.EnumKeys': doc('addendum §3.2 (KSC13/a00502, KSC16/a00569)', 'pFields', 'pFieldsToOrder', 'pOptions', 'lTimeoutSec'),
+  'LicenseKeys.EnumKeys': doc(
+    'addendum §3.2 (KSC13/a00502, KSC16/a00569)',
+    'pFields',
+    'pFieldsToOrder',
+    'pOptions',
+    'lTimeoutSec',
+  ),
   'LicenseKeys.GetKeyData': doc('addendum §3.2', 'pKeyInfo'),
   'GroupSyncIterator.GetNextItems': doc('§4.2; addendum §3.2', 'szwIterator', 'nCount'),
   'GroupSyncIterator.ReleaseIterator': doc('§4.2; addendum §3.2', 'szwIterator'),
@@ -102,9 +133,30 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
   // DOCUMENTED for Ss_Replace (addendum §2.4 example); for Ss_Update / Ss_Add it is an ASSUMPTION of the same shape.
   'SsContents.SS_GetNames': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion'),
   'SsContents.Ss_Read': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection'),
-  'SsContents.Ss_Replace': doc('addendum §2.2, §2.4', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
-  'SsContents.Ss_Update': assumed('method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
-  'SsContents.Ss_Add': assumed('method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection', 'pNewData'),
+  'SsContents.Ss_Replace': doc(
+    'addendum §2.2, §2.4',
+    'wstrID',
+    'wstrProduct',
+    'wstrVersion',
+    'wstrSection',
+    'pNewData',
+  ),
+  'SsContents.Ss_Update': assumed(
+    'method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server',
+    'wstrID',
+    'wstrProduct',
+    'wstrVersion',
+    'wstrSection',
+    'pNewData',
+  ),
+  'SsContents.Ss_Add': assumed(
+    'method DOCUMENTED (addendum §2.2); data parameter name pNewData assumed from Ss_Replace (§2.4): verify on a lab server',
+    'wstrID',
+    'wstrProduct',
+    'wstrVersion',
+    'wstrSection',
+    'pNewData',
+  ),
   'SsContents.Ss_CreateSection': doc('addendum §2.2', 'wstrID', 'wstrProduct', 'wstrVersion', 'wstrSection'),
   'SsContents.Ss_Apply': doc('addendum §2.2', 'wstrID'),
   'SsContents.Ss_Release': doc('addendum §2.2', 'wstrID'),
@@ -116,8 +168,22 @@ export const KSC_METHOD_CATALOG: Readonly<Record<string, KscMethodEntry>> = {
  * documented (§3.3) but its product triple is an ASSUMPTION taken from the official "show message"
  * sample (1103 / 1.0.0.0 / 86).
  */
-export const KSC_TASK_TYPE_CATALOG: Readonly<Record<string, KscMethodEntry & { product: string; version: string; component: string }>> = {
-  'Remote Installation': { ...doc('addendum §1.1 (KSC15/a00259, KSC16/a00266)'), product: '1093', version: '1.0.0.0', component: '87' },
+export const KSC_TASK_TYPE_CATALOG: Readonly<
+  Record<string, KscMethodEntry & { product: string; version: string; component: string }>
+> = {
+  'Remote Installation': {
+    ...doc('addendum §1.1 (KSC15/a00259, KSC16/a00266)'),
+    product: '1093',
+    version: '1.0.0.0',
+    component: '87',
+  },
   'Remote Deinstallation': { ...doc('addendum §1.1, §4.1'), product: '1093', version: '1.0.0.0', component: '87' },
-  KLNAG_TASK_RECONNECTION: { ...assumed('§3.3: name DOCUMENTED (KSC13.2/a00261), triple from the show-message sample; capture with Tasks.GetTaskData'), product: '1103', version: '1.0.0.0', component: '86' },
+  KLNAG_TASK_RECONNECTION: {
+    ...assumed(
+      '§3.3: name DOCUMENTED (KSC13.2/a00261), triple from the show-message sample; capture with Tasks.GetTaskData',
+    ),
+    product: '1103',
+    version: '1.0.0.0',
+    component: '86',
+  },
 };

@@ -29,12 +29,18 @@ export class PackagesApi {
   }
 
   async getPackageInfo2(packageId: number): Promise<KscPackageInfo> {
-    return asRecord<KscPackageInfo>((await this.session.call('PackagesApi.GetPackageInfo2', { nPackageId: packageId })).PxgRetVal);
+    return asRecord<KscPackageInfo>(
+      (await this.session.call('PackagesApi.GetPackageInfo2', { nPackageId: packageId })).PxgRetVal,
+    );
   }
 
   /** Id of a package whichever list form the server uses. */
   static packageId(p: KscPackageInfo): number | undefined {
-    return typeof p.KLPKG_NPI_PKGID === 'number' ? p.KLPKG_NPI_PKGID : typeof p.KLPKG_ID === 'number' ? p.KLPKG_ID : undefined;
+    return typeof p.KLPKG_NPI_PKGID === 'number'
+      ? p.KLPKG_NPI_PKGID
+      : typeof p.KLPKG_ID === 'number'
+        ? p.KLPKG_ID
+        : undefined;
   }
 
   /** Copies a main-server package into a vAS; returns the request id to poll (main session, §3.7). */
@@ -53,7 +59,12 @@ export class PackagesApi {
     return requireString(r, 'PxgRetVal', 'PackagesApi.RetranslateToVServerAsync');
   }
 
-  async retranslateToVServerAndWait(packageId: number, vServerId: number, o: RetranslateOptions = {}, wait?: WaitForActionOptions): Promise<ActionOutcome> {
+  async retranslateToVServerAndWait(
+    packageId: number,
+    vServerId: number,
+    o: RetranslateOptions = {},
+    wait?: WaitForActionOptions,
+  ): Promise<ActionOutcome> {
     return this.actions.waitForAction(this.session, await this.retranslateToVServer(packageId, vServerId, o), wait);
   }
 }

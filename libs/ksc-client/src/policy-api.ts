@@ -51,7 +51,9 @@ export class PolicyApi {
 
   /** Policies of a group (`-1` = all groups of the session's server). */
   async getPoliciesForGroup(groupId: number): Promise<KscPolicyInfo[]> {
-    return asRecords<KscPolicyInfo>((await this.session.call('Policy.GetPoliciesForGroup', { nGroupId: groupId })).PxgRetVal);
+    return asRecords<KscPolicyInfo>(
+      (await this.session.call('Policy.GetPoliciesForGroup', { nGroupId: groupId })).PxgRetVal,
+    );
   }
 
   async getPolicyData(policyId: number): Promise<KscPolicyInfo> {
@@ -88,7 +90,12 @@ export class PolicyApi {
    * Copies (or moves, `deleteOrigin`) a policy with its settings into another group of the same
    * server; `extra` may set the copy's KLPOL_DN and KLPOL_ACTIVE (pExtraData). Returns the new id.
    */
-  async copyOrMovePolicy(policyId: number, newGroupId: number, deleteOrigin: boolean, extra: { name?: string; active?: boolean } = {}): Promise<number> {
+  async copyOrMovePolicy(
+    policyId: number,
+    newGroupId: number,
+    deleteOrigin: boolean,
+    extra: { name?: string; active?: boolean } = {},
+  ): Promise<number> {
     const r = await this.session.call('Policy.CopyOrMovePolicy', {
       nPolicy: policyId,
       nNewGroupId: newGroupId,
@@ -108,12 +115,20 @@ export class PolicyApi {
    * 0 = the server's default). Release it with `SsContentsApi.release` — or use `withPolicyContents`.
    */
   async getPolicyContents(policyId: number, revisionId = 0, lifetimeMs = 0): Promise<string> {
-    const r = await this.session.call('Policy.GetPolicyContents', { nPolicy: policyId, nRevisionId: revisionId, nLifeTime: lifetimeMs });
+    const r = await this.session.call('Policy.GetPolicyContents', {
+      nPolicy: policyId,
+      nRevisionId: revisionId,
+      nLifeTime: lifetimeMs,
+    });
     return requireString(r, 'PxgRetVal', 'Policy.GetPolicyContents');
   }
 
   /** `fn` with the policy's settings storage open; always released (see the free function). */
-  withPolicyContents<T>(policyId: number, fn: (contents: PolicyContents) => Promise<T>, opts: { lifetimeMs?: number } = {}): Promise<T> {
+  withPolicyContents<T>(
+    policyId: number,
+    fn: (contents: PolicyContents) => Promise<T>,
+    opts: { lifetimeMs?: number } = {},
+  ): Promise<T> {
     return withPolicyContents(this.session, policyId, fn, opts);
   }
 }
@@ -122,7 +137,12 @@ export class PolicyApi {
  * Runs `fn` with the policy's settings storage open and always releases it (`Ss_Release` in
  * `finally`, addendum §2.2). Nothing `fn` writes is saved unless it calls `contents.apply()`.
  */
-export async function withPolicyContents<T>(session: KscSession, policyId: number, fn: (contents: PolicyContents) => Promise<T>, opts: { lifetimeMs?: number } = {}): Promise<T> {
+export async function withPolicyContents<T>(
+  session: KscSession,
+  policyId: number,
+  fn: (contents: PolicyContents) => Promise<T>,
+  opts: { lifetimeMs?: number } = {},
+): Promise<T> {
   const api = new SsContentsApi(session);
   const id = await new PolicyApi(session).getPolicyContents(policyId, 0, opts.lifetimeMs ?? 300_000);
   if (!id) throw new KscProtocolError('Policy.GetPolicyContents: no settings storage id');

@@ -18,7 +18,9 @@ export function encodePolicyValue(value: unknown, locked: boolean): { KLPRSS_Val
 }
 
 /** A section's variables for Ss_Update / Ss_Add / Ss_Replace. */
-export function encodePolicySection(vars: Record<string, PolicyValue<unknown>>): Record<string, { KLPRSS_Val: unknown; KLPRSS_Mnd: boolean }> {
+export function encodePolicySection(
+  vars: Record<string, PolicyValue<unknown>>,
+): Record<string, { KLPRSS_Val: unknown; KLPRSS_Mnd: boolean }> {
   return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, encodePolicyValue(v.value, v.locked)]));
 }
 
@@ -48,7 +50,11 @@ function normalize(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();
   if (Array.isArray(v)) return v.map(normalize);
   if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v)) {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalize((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, normalize((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }

@@ -56,16 +56,23 @@ export class SecurityApi {
 
   /** ASSUMPTION (not in ksc-openapi.md): SecurityPolicy.GetUsers(lUserId, lVsId), -1 = all / current server. */
   async getUsers(userId = -1, vsId = -1): Promise<KscUserInfo[]> {
-    return asRecords<KscUserInfo>((await this.session.call('SecurityPolicy.GetUsers', { lUserId: userId, lVsId: vsId })).PxgRetVal);
+    return asRecords<KscUserInfo>(
+      (await this.session.call('SecurityPolicy.GetUsers', { lUserId: userId, lVsId: vsId })).PxgRetVal,
+    );
   }
 
   async findUserByName(name: string): Promise<KscUserInfo | undefined> {
-    return (await this.getUsers()).find((u) => typeof u.KLSPL_USER_NAME === 'string' && u.KLSPL_USER_NAME.toLowerCase() === name.toLowerCase());
+    return (await this.getUsers()).find(
+      (u) => typeof u.KLSPL_USER_NAME === 'string' && u.KLSPL_USER_NAME.toLowerCase() === name.toLowerCase(),
+    );
   }
 
   /** lVsId is ignored by the server inside a vAS session (§3.8). */
   async addSecurityGroup(name: string, description = '', vsId = -1): Promise<number> {
-    const r = await this.session.call('SecurityPolicy3.AddSecurityGroup', { pGrpParams: { KLSPL_SEC_GRP_NAME: name, KLSPL_SEC_GRP_DESC: description }, lVsId: vsId });
+    const r = await this.session.call('SecurityPolicy3.AddSecurityGroup', {
+      pGrpParams: { KLSPL_SEC_GRP_NAME: name, KLSPL_SEC_GRP_DESC: description },
+      lVsId: vsId,
+    });
     return requireNumber(r, 'PxgRetVal', 'SecurityPolicy3.AddSecurityGroup');
   }
 

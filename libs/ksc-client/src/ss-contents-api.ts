@@ -6,7 +6,8 @@ import { KscSession } from './ksc-session';
 export const SS_NAME_PATTERN = /^[^/\\:*?"<>]{1,31}$/;
 
 function checkName(kind: string, v: string): string {
-  if (!SS_NAME_PATTERN.test(v)) throw new RangeError(`settings-storage ${kind} "${v}" must be 1-31 characters without / \\ : * ? " < >`);
+  if (!SS_NAME_PATTERN.test(v))
+    throw new RangeError(`settings-storage ${kind} "${v}" must be 1-31 characters without / \\ : * ? " < >`);
   return v;
 }
 
@@ -25,31 +26,64 @@ export class SsContentsApi {
   async getNames(id: string, product = '', version = ''): Promise<string[]> {
     if (product !== '') checkName('product', product);
     if (version !== '') checkName('version', version);
-    const r = await this.session.call('SsContents.SS_GetNames', { wstrID: id, wstrProduct: product, wstrVersion: version }, { idempotent: true });
+    const r = await this.session.call(
+      'SsContents.SS_GetNames',
+      { wstrID: id, wstrProduct: product, wstrVersion: version },
+      { idempotent: true },
+    );
     return Array.isArray(r.PxgRetVal) ? r.PxgRetVal.map((x) => String(x)) : [];
   }
 
-  async read(id: string, product: string, version: string, section: string, opts: { keepTypes?: boolean } = {}): Promise<Record<string, KscValue>> {
+  async read(
+    id: string,
+    product: string,
+    version: string,
+    section: string,
+    opts: { keepTypes?: boolean } = {},
+  ): Promise<Record<string, KscValue>> {
     const r = await this.session.call(
       'SsContents.Ss_Read',
-      { wstrID: id, wstrProduct: checkName('product', product), wstrVersion: checkName('version', version), wstrSection: checkName('section', section) },
+      {
+        wstrID: id,
+        wstrProduct: checkName('product', product),
+        wstrVersion: checkName('version', version),
+        wstrSection: checkName('section', section),
+      },
       { idempotent: true, keepTypes: opts.keepTypes },
     );
     return asRecord(r.PxgRetVal) as Record<string, KscValue>;
   }
 
   /** Existing variables only (the server refuses a missing one). */
-  async update(id: string, product: string, version: string, section: string, data: Record<string, unknown>): Promise<void> {
+  async update(
+    id: string,
+    product: string,
+    version: string,
+    section: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     await this.session.call('SsContents.Ss_Update', { ...this.target(id, product, version, section), pNewData: data });
   }
 
   /** New variables only. */
-  async add(id: string, product: string, version: string, section: string, data: Record<string, unknown>): Promise<void> {
+  async add(
+    id: string,
+    product: string,
+    version: string,
+    section: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     await this.session.call('SsContents.Ss_Add', { ...this.target(id, product, version, section), pNewData: data });
   }
 
   /** Add or update. */
-  async replace(id: string, product: string, version: string, section: string, data: Record<string, unknown>): Promise<void> {
+  async replace(
+    id: string,
+    product: string,
+    version: string,
+    section: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     await this.session.call('SsContents.Ss_Replace', { ...this.target(id, product, version, section), pNewData: data });
   }
 
@@ -67,6 +101,11 @@ export class SsContentsApi {
   }
 
   private target(id: string, product: string, version: string, section: string) {
-    return { wstrID: id, wstrProduct: checkName('product', product), wstrVersion: checkName('version', version), wstrSection: checkName('section', section) };
+    return {
+      wstrID: id,
+      wstrProduct: checkName('product', product),
+      wstrVersion: checkName('version', version),
+      wstrSection: checkName('section', section),
+    };
   }
 }

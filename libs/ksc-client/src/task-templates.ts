@@ -15,8 +15,18 @@ export interface TaskType {
  * DOCUMENTED (ksc-openapi-addendum.md §0, §1.1: KSC15/a00259, KSC16/a00266): the Administration
  * Server's deployment tasks, product 1093, version 1.0.0.0, component 87. The name has a space.
  */
-export const REMOTE_INSTALLATION_TASK: TaskType = { taskName: 'Remote Installation', product: '1093', version: '1.0.0.0', component: '87' };
-export const REMOTE_DEINSTALLATION_TASK: TaskType = { taskName: 'Remote Deinstallation', product: '1093', version: '1.0.0.0', component: '87' };
+export const REMOTE_INSTALLATION_TASK: TaskType = {
+  taskName: 'Remote Installation',
+  product: '1093',
+  version: '1.0.0.0',
+  component: '87',
+};
+export const REMOTE_DEINSTALLATION_TASK: TaskType = {
+  taskName: 'Remote Deinstallation',
+  product: '1093',
+  version: '1.0.0.0',
+  component: '87',
+};
 
 /**
  * TASK_ADDITIONAL_PARAMS key names of the Remote Installation / Deinstallation tasks. The
@@ -69,7 +79,9 @@ export function rebootParams(r: RebootOptions = { mode: 'never' }): Record<strin
     KLTSK_RU_REBOOT_IMMEDIATELY: r.mode === 'force' && (r.forcePeriodMinutes ?? 0) === 0,
     KLTSK_RU_REBOOT_ASK_FOR_REBOOT: r.mode === 'ask',
     ...(r.mode === 'ask' ? { KLTSK_RU_REBOOT_ASK_FOR_REBOOT_PERIOD: r.askPeriodMinutes ?? 30 } : {}),
-    ...(r.mode === 'force' && (r.forcePeriodMinutes ?? 0) > 0 ? { KLTSK_RU_REBOOT_FORCE_REBOOT_PERIOD: r.forcePeriodMinutes } : {}),
+    ...(r.mode === 'force' && (r.forcePeriodMinutes ?? 0) > 0
+      ? { KLTSK_RU_REBOOT_FORCE_REBOOT_PERIOD: r.forcePeriodMinutes }
+      : {}),
   };
 }
 
@@ -91,7 +103,8 @@ export interface RemoteInstallTemplate {
 }
 
 function container(v: unknown): Record<string, unknown> {
-  if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array)) return v as Record<string, unknown>;
+  if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array))
+    return v as Record<string, unknown>;
   return {};
 }
 
@@ -137,7 +150,10 @@ export interface RemoteInstallInput {
   accounts?: ProtectedAccount[];
 }
 
-export function remoteInstallTaskData(input: RemoteInstallInput, template: RemoteInstallTemplate = {}): Record<string, unknown> {
+export function remoteInstallTaskData(
+  input: RemoteInstallInput,
+  template: RemoteInstallTemplate = {},
+): Record<string, unknown> {
   const k = { ...DEFAULT_REMOTE_TASK_KEYS, ...template.keys };
   const additional: Record<string, unknown> = {
     [k.packages]: input.packageIds,
@@ -146,9 +162,17 @@ export function remoteInstallTaskData(input: RemoteInstallInput, template: Remot
   };
   if (input.moveToGroupId !== undefined) additional[k.groupToMoveHost] = input.moveToGroupId;
   if (input.accounts && input.accounts.length > 0) {
-    additional[k.loginList] = input.accounts.map((a) => kscParams({ [k.loginUser]: a.user, [k.loginPassword]: a.protectedPassword }));
+    additional[k.loginList] = input.accounts.map((a) =>
+      kscParams({ [k.loginUser]: a.user, [k.loginPassword]: a.protectedPassword }),
+    );
   }
-  return deviceTaskData(template.taskType ?? REMOTE_INSTALLATION_TASK, additional, input.target, input.displayName, template.baseTaskData);
+  return deviceTaskData(
+    template.taskType ?? REMOTE_INSTALLATION_TASK,
+    additional,
+    input.target,
+    input.displayName,
+    template.baseTaskData,
+  );
 }
 
 export interface RemoteDeinstallInput {
@@ -160,9 +184,21 @@ export interface RemoteDeinstallInput {
   reboot?: RebootOptions;
 }
 
-export function remoteDeinstallTaskData(input: RemoteDeinstallInput, template: RemoteInstallTemplate = {}): Record<string, unknown> {
+export function remoteDeinstallTaskData(
+  input: RemoteDeinstallInput,
+  template: RemoteInstallTemplate = {},
+): Record<string, unknown> {
   const k = { ...DEFAULT_REMOTE_TASK_KEYS, ...template.keys };
-  const additional: Record<string, unknown> = { [k.uninstallProductName]: input.productName, ...rebootParams(input.reboot) };
+  const additional: Record<string, unknown> = {
+    [k.uninstallProductName]: input.productName,
+    ...rebootParams(input.reboot),
+  };
   if (input.productVersion) additional[k.uninstallProductVersion] = input.productVersion;
-  return deviceTaskData(template.taskType ?? REMOTE_DEINSTALLATION_TASK, additional, input.target, input.displayName, template.baseTaskData);
+  return deviceTaskData(
+    template.taskType ?? REMOTE_DEINSTALLATION_TASK,
+    additional,
+    input.target,
+    input.displayName,
+    template.baseTaskData,
+  );
 }

@@ -3,7 +3,14 @@ import { KscProtocolError, KscTimeoutError } from './errors';
 import { kscParams, KscTyped, KscValue } from './ksc-codec';
 import { asRecord, asRecords, KscRecord, KscTaskEvent, requireNumber, requireString } from './ksc-records';
 import { KscSession } from './ksc-session';
-import { RemoteDeinstallInput, remoteDeinstallTaskData, RemoteInstallInput, RemoteInstallTemplate, remoteInstallTaskData, TaskTarget } from './task-templates';
+import {
+  RemoteDeinstallInput,
+  remoteDeinstallTaskData,
+  RemoteInstallInput,
+  RemoteInstallTemplate,
+  remoteInstallTaskData,
+  TaskTarget,
+} from './task-templates';
 
 export interface TaskStatistics {
   /** "1": not yet distributed to the device. */
@@ -20,10 +27,29 @@ export interface TaskStatistics {
 }
 
 /** `state_code` / `nHostStateMask` bits of per-device task status (addendum §1.5, DOCUMENTED KSC16/a00181). */
-export const HOST_STATE = { PENDING: 0x01, RUNNING: 0x02, SUCCEEDED: 0x04, WARNING: 0x08, FAILED: 0x10, SCHEDULED: 0x20, PAUSED: 0x40, ALL: 0x7f } as const;
+export const HOST_STATE = {
+  PENDING: 0x01,
+  RUNNING: 0x02,
+  SUCCEEDED: 0x04,
+  WARNING: 0x08,
+  FAILED: 0x10,
+  SCHEDULED: 0x20,
+  PAUSED: 0x40,
+  ALL: 0x7f,
+} as const;
 
 /** Fields of a host status record (addendum §1.5, DOCUMENTED KSC16/a00182). */
-export const HOST_STATUS_FIELDS = ['hostname', 'hostdn', 'domain_name', 'state_code', 'state_descr', 'try_count', 'start_time', 'finish_time', 'completed_percent'];
+export const HOST_STATUS_FIELDS = [
+  'hostname',
+  'hostdn',
+  'domain_name',
+  'state_code',
+  'state_descr',
+  'try_count',
+  'start_time',
+  'finish_time',
+  'completed_percent',
+];
 
 export interface HostTaskStatus extends KscRecord {
   /** The device id (KLHST_WKS_HOSTNAME). */
@@ -38,7 +64,10 @@ export interface HostTaskStatus extends KscRecord {
 
 /** A host status is final when it succeeded, warned or failed. */
 export function isFinalHostState(code: number): boolean {
-  return (code & (HOST_STATE.SUCCEEDED | HOST_STATE.WARNING | HOST_STATE.FAILED)) !== 0 && (code & (HOST_STATE.PENDING | HOST_STATE.RUNNING)) === 0;
+  return (
+    (code & (HOST_STATE.SUCCEEDED | HOST_STATE.WARNING | HOST_STATE.FAILED)) !== 0 &&
+    (code & (HOST_STATE.PENDING | HOST_STATE.RUNNING)) === 0
+  );
 }
 
 // ASSUMPTION (ksc-openapi.md §3.3 / Q5): the Network Agent triple of the official "show message"
@@ -68,7 +97,11 @@ export class TasksApi {
    * "Change Administration Server" to the vAS `vServerName` (its KLVSRV_DN) for a main-server group
    * or a list of main-server devices; the agents restart connected to the vAS (§3.3).
    */
-  async addReconnectionTask(vServerName: string, target: TaskTarget, opts: { displayName?: string; reconnectionTimeoutMs?: number } = {}): Promise<string> {
+  async addReconnectionTask(
+    vServerName: string,
+    target: TaskTarget,
+    opts: { displayName?: string; reconnectionTimeoutMs?: number } = {},
+  ): Promise<string> {
     const p = NETWORK_AGENT_TASK_PRODUCT;
     return this.addTargeted(
       {
@@ -76,7 +109,10 @@ export class TasksApi {
         TASKID_VERSION: p.version,
         TASKID_COMPONENT_NAME: p.component,
         TASK_NAME: 'KLNAG_TASK_RECONNECTION',
-        TASK_ADDITIONAL_PARAMS: kscParams({ KLNAG_VS_NAME: vServerName, KLNAG_TASK_RECONNECTION_TIMEOUT: opts.reconnectionTimeoutMs ?? 60_000 }),
+        TASK_ADDITIONAL_PARAMS: kscParams({
+          KLNAG_VS_NAME: vServerName,
+          KLNAG_TASK_RECONNECTION_TIMEOUT: opts.reconnectionTimeoutMs ?? 60_000,
+        }),
         TASKSCH_TYPE: 0,
         TASK_INFO_PARAMS: kscParams({
           DisplayName: (opts.displayName ?? `Move devices to ${vServerName}`).slice(0, 100),
@@ -93,18 +129,25 @@ export class TasksApi {
    * session's server) onto a group or a device list; devices without a Network Agent are pushed to
    * with `accounts` (passwords from protectPassword). Reboot: never, unless asked (RebootOptions).
    */
-  async addRemoteInstallTask(input: RemoteInstallInput, template: RemoteInstallTemplate | undefined = this.remoteInstall): Promise<string> {
+  async addRemoteInstallTask(
+    input: RemoteInstallInput,
+    template: RemoteInstallTemplate | undefined = this.remoteInstall,
+  ): Promise<string> {
     return this.addTargeted(remoteInstallTaskData(input, template), input.target);
   }
 
   /** `Remote Deinstallation` (1093 / 1.0.0.0 / 87, DOCUMENTED) of one product; its parameter names are ASSUMPTIONs (RemoteTaskKeys). */
-  async addRemoteDeinstallTask(input: RemoteDeinstallInput, template: RemoteInstallTemplate | undefined = this.remoteInstall): Promise<string> {
+  async addRemoteDeinstallTask(
+    input: RemoteDeinstallInput,
+    template: RemoteInstallTemplate | undefined = this.remoteInstall,
+  ): Promise<string> {
     return this.addTargeted(remoteDeinstallTaskData(input, template), input.target);
   }
 
   /** Tasks.ProtectPassword (ksc-openapi.md §3.6): the server-encrypted form of an account password for task settings. */
   async protectPassword(password: string): Promise<Buffer> {
-    const v = (await this.session.call('Tasks.ProtectPassword', { strPassword: password }, { idempotent: true })).PxgRetVal;
+    const v = (await this.session.call('Tasks.ProtectPassword', { strPassword: password }, { idempotent: true }))
+      .PxgRetVal;
     if (Buffer.isBuffer(v)) return v;
     if (v instanceof KscTyped && typeof v.value === 'string') return Buffer.from(v.value, 'base64');
     if (typeof v === 'string' && v !== '') return Buffer.from(v, 'base64');
@@ -115,7 +158,10 @@ export class TasksApi {
    * Per-device results (addendum §1.5, DOCUMENTED): ResetHostIteratorForTaskStatusEx →
    * GetHostStatusRecordsCount → GetHostStatusRecordRange pages → ReleaseHostStatusIterator (in finally).
    */
-  async *hostStatuses(taskId: string, opts: { stateMask?: number; fields?: string[]; pageSize?: number; lifetimeSeconds?: number } = {}): AsyncGenerator<HostTaskStatus> {
+  async *hostStatuses(
+    taskId: string,
+    opts: { stateMask?: number; fields?: string[]; pageSize?: number; lifetimeSeconds?: number } = {},
+  ): AsyncGenerator<HostTaskStatus> {
     const r = await this.session.call('Tasks.ResetHostIteratorForTaskStatusEx', {
       strTask: taskId,
       pFields2Return: opts.fields ?? HOST_STATUS_FIELDS,
@@ -125,10 +171,18 @@ export class TasksApi {
     });
     const it = requireString(r, 'strHostIteratorId', 'Tasks.ResetHostIteratorForTaskStatusEx');
     try {
-      const count = requireNumber(await this.session.call('Tasks.GetHostStatusRecordsCount', { strHostIteratorId: it }), 'PxgRetVal', 'Tasks.GetHostStatusRecordsCount');
+      const count = requireNumber(
+        await this.session.call('Tasks.GetHostStatusRecordsCount', { strHostIteratorId: it }),
+        'PxgRetVal',
+        'Tasks.GetHostStatusRecordsCount',
+      );
       const page = opts.pageSize ?? 200;
       for (let start = 0; start < count; start += page) {
-        const range = await this.session.call('Tasks.GetHostStatusRecordRange', { strHostIteratorId: it, nStart: start, nEnd: Math.min(count, start + page) });
+        const range = await this.session.call('Tasks.GetHostStatusRecordRange', {
+          strHostIteratorId: it,
+          nStart: start,
+          nEnd: Math.min(count, start + page),
+        });
         const rows = asRecords<HostTaskStatus>(asRecord(range.pParHostStatus as KscValue).statuses);
         if (rows.length === 0) break;
         yield* rows;
@@ -197,19 +251,26 @@ export class TasksApi {
    * Polls statistics until no device is pending or running (and at least `expectedDevices` have
    * finished, when given). Devices whose agent never picks the task up keep it pending (§8.2).
    */
-  async waitForTask(taskId: string, opts: { expectedDevices?: number; timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {}): Promise<TaskStatistics> {
+  async waitForTask(
+    taskId: string,
+    opts: { expectedDevices?: number; timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
+  ): Promise<TaskStatistics> {
     const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
     for (;;) {
       const s = await this.statistics(taskId);
       const finished = s.completed + s.completedWithWarning + s.failed;
       if (s.pending + s.running === 0 && finished >= (opts.expectedDevices ?? 1)) return s;
-      if (Date.now() >= deadline) throw new KscTimeoutError(`task ${taskId} not finished: ${s.pending} pending, ${s.running} running`);
+      if (Date.now() >= deadline)
+        throw new KscTimeoutError(`task ${taskId} not finished: ${s.pending} pending, ${s.running} running`);
       await sleep(opts.intervalMs ?? 2000, undefined, { signal: opts.signal });
     }
   }
 
   /** History events via GetTaskHistory + EventProcessing, released in finally. */
-  async *history(taskId: string, opts: { hostName?: string; fields?: string[]; pageSize?: number } = {}): AsyncGenerator<KscTaskEvent> {
+  async *history(
+    taskId: string,
+    opts: { hostName?: string; fields?: string[]; pageSize?: number } = {},
+  ): AsyncGenerator<KscTaskEvent> {
     const r = await this.session.call('Tasks.GetTaskHistory', {
       strTask: taskId,
       pFields2Return: opts.fields ?? [],
@@ -219,10 +280,18 @@ export class TasksApi {
     });
     const it = requireString(r, 'strIteratorId', 'Tasks.GetTaskHistory');
     try {
-      const count = requireNumber(await this.session.call('EventProcessing.GetRecordCount', { strIteratorId: it }), 'PxgRetVal', 'EventProcessing.GetRecordCount');
+      const count = requireNumber(
+        await this.session.call('EventProcessing.GetRecordCount', { strIteratorId: it }),
+        'PxgRetVal',
+        'EventProcessing.GetRecordCount',
+      );
       const page = opts.pageSize ?? 500;
       for (let start = 0; start < count; start += page) {
-        const range = await this.session.call('EventProcessing.GetRecordRange', { strIteratorId: it, nStart: start, nEnd: Math.min(count, start + page) });
+        const range = await this.session.call('EventProcessing.GetRecordRange', {
+          strIteratorId: it,
+          nStart: start,
+          nEnd: Math.min(count, start + page),
+        });
         const events = asRecords<KscTaskEvent>(asRecord(range.pParamsEvents as KscValue).KLEVP_EVENT_RANGE_ARRAY);
         if (events.length === 0) break;
         yield* events;

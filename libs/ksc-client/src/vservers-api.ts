@@ -3,7 +3,18 @@ import { KscProtocolError } from './errors';
 import { asRecord, asRecords, KscVServerInfo, requireString } from './ksc-records';
 import { KscSession } from './ksc-session';
 
-export type VServerUpdate = Partial<Pick<KscVServerInfo, 'KLVSRV_DN' | 'KLVSRV_ENABLED' | 'KLVSRV_LIC_ENABLED' | 'KLVSRV_VS_DESCR' | 'KLVSRV_CUSTOM_INFO' | 'KLVSRV_NF_CUSTOM_URL' | 'KLVSRV_NEW_HOSTS_PROHIBITED'>>;
+export type VServerUpdate = Partial<
+  Pick<
+    KscVServerInfo,
+    | 'KLVSRV_DN'
+    | 'KLVSRV_ENABLED'
+    | 'KLVSRV_LIC_ENABLED'
+    | 'KLVSRV_VS_DESCR'
+    | 'KLVSRV_CUSTOM_INFO'
+    | 'KLVSRV_NF_CUSTOM_URL'
+    | 'KLVSRV_NEW_HOSTS_PROHIBITED'
+  >
+>;
 
 /** VServers (ksc-openapi.md §3.1); needs a main-server session. */
 export class VServersApi {
@@ -14,7 +25,9 @@ export class VServersApi {
 
   /** All virtual servers (parentGroup -1) or those placed in one main-server group. */
   async getVServers(parentGroup = -1): Promise<KscVServerInfo[]> {
-    return asRecords<KscVServerInfo>((await this.session.call('VServers.GetVServers', { lParentGroup: parentGroup })).PxgRetVal);
+    return asRecords<KscVServerInfo>(
+      (await this.session.call('VServers.GetVServers', { lParentGroup: parentGroup })).PxgRetVal,
+    );
   }
 
   /**
@@ -30,19 +43,32 @@ export class VServersApi {
   }
 
   async getVServerInfo(id: number, fields: string[] = []): Promise<KscVServerInfo> {
-    return asRecord<KscVServerInfo>((await this.session.call('VServers.GetVServerInfo', { lVServer: id, pFields2Return: fields })).PxgRetVal);
+    return asRecord<KscVServerInfo>(
+      (await this.session.call('VServers.GetVServerInfo', { lVServer: id, pFields2Return: fields })).PxgRetVal,
+    );
   }
 
   /**
    * AddVServerInfo. A taken name is silently made unique by the server (§3.1): use the returned
    * KLVSRV_DN for X-KSC-VServer and agent addresses. Not retried (it is not idempotent).
    */
-  async addVServer(displayName: string, parentGroup: number): Promise<KscVServerInfo & { KLVSRV_ID: number; KLVSRV_DN: string }> {
-    const info = asRecord<KscVServerInfo>((await this.session.call('VServers.AddVServerInfo', { strDisplayName: displayName, lParentGroup: parentGroup })).PxgRetVal);
-    if (typeof info.KLVSRV_ID !== 'number') throw new KscProtocolError('VServers.AddVServerInfo: no KLVSRV_ID in the answer');
+  async addVServer(
+    displayName: string,
+    parentGroup: number,
+  ): Promise<KscVServerInfo & { KLVSRV_ID: number; KLVSRV_DN: string }> {
+    const info = asRecord<KscVServerInfo>(
+      (await this.session.call('VServers.AddVServerInfo', { strDisplayName: displayName, lParentGroup: parentGroup }))
+        .PxgRetVal,
+    );
+    if (typeof info.KLVSRV_ID !== 'number')
+      throw new KscProtocolError('VServers.AddVServerInfo: no KLVSRV_ID in the answer');
     // KLVSRV_DN is promised by the docs; read it back if a server leaves it out.
-    const dn = typeof info.KLVSRV_DN === 'string' ? info.KLVSRV_DN : (await this.getVServerInfo(info.KLVSRV_ID, ['KLVSRV_DN'])).KLVSRV_DN;
-    if (typeof dn !== 'string') throw new KscProtocolError('VServers.AddVServerInfo: no KLVSRV_DN for the new virtual server');
+    const dn =
+      typeof info.KLVSRV_DN === 'string'
+        ? info.KLVSRV_DN
+        : (await this.getVServerInfo(info.KLVSRV_ID, ['KLVSRV_DN'])).KLVSRV_DN;
+    if (typeof dn !== 'string')
+      throw new KscProtocolError('VServers.AddVServerInfo: no KLVSRV_DN for the new virtual server');
     return { ...info, KLVSRV_ID: info.KLVSRV_ID, KLVSRV_DN: dn };
   }
 
@@ -54,7 +80,11 @@ export class VServersApi {
 
   /** Starts DelVServer; returns the action guid (poll on this same session). */
   async delVServer(id: number): Promise<string> {
-    return requireString(await this.session.call('VServers.DelVServer', { lVServer: id }), 'strActionGuid', 'VServers.DelVServer');
+    return requireString(
+      await this.session.call('VServers.DelVServer', { lVServer: id }),
+      'strActionGuid',
+      'VServers.DelVServer',
+    );
   }
 
   async delVServerAndWait(id: number, opts?: WaitForActionOptions): Promise<ActionOutcome> {

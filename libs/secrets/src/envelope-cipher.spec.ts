@@ -18,10 +18,17 @@ describe('EnvelopeCipher', () => {
 
   it('S3: does not open without the master key, with another key, or on another row', () => {
     const sealed = cipher.seal('x', 'tenant:1:admin');
-    expect(() => EnvelopeCipher.fromConfig(`k1:${key()}`).open(sealed, 'tenant:1:admin')).toThrow(SecretDecryptionError);
+    expect(() => EnvelopeCipher.fromConfig(`k1:${key()}`).open(sealed, 'tenant:1:admin')).toThrow(
+      SecretDecryptionError,
+    );
     expect(() => EnvelopeCipher.fromConfig(`k2:${key()}`).open(sealed, 'tenant:1:admin')).toThrow(/not configured/);
     expect(() => cipher.open(sealed, 'tenant:2:admin')).toThrow(SecretDecryptionError);
-    expect(() => cipher.open({ ...sealed, ciphertext: Buffer.from('tampered-tampered-tampered-tampered').toString('base64') }, 'tenant:1:admin')).toThrow();
+    expect(() =>
+      cipher.open(
+        { ...sealed, ciphertext: Buffer.from('tampered-tampered-tampered-tampered').toString('base64') },
+        'tenant:1:admin',
+      ),
+    ).toThrow();
   });
 
   it('rewraps to a new master key without changing the ciphertext', () => {

@@ -40,8 +40,10 @@ export class EnvelopeCipher {
     private readonly masterKeys: ReadonlyMap<string, Buffer>,
     readonly activeKeyId: string,
   ) {
-    if (!masterKeys.has(activeKeyId)) throw new Error(`active master key "${activeKeyId}" is not among the configured keys`);
-    for (const [id, key] of masterKeys) if (key.length !== 32) throw new Error(`master key "${id}" must be 32 bytes (base64 of 32 random bytes)`);
+    if (!masterKeys.has(activeKeyId))
+      throw new Error(`active master key "${activeKeyId}" is not among the configured keys`);
+    for (const [id, key] of masterKeys)
+      if (key.length !== 32) throw new Error(`master key "${id}" must be 32 bytes (base64 of 32 random bytes)`);
   }
 
   /**
@@ -50,7 +52,10 @@ export class EnvelopeCipher {
    */
   static fromConfig(keys: string, active?: string): EnvelopeCipher {
     const map = new Map<string, Buffer>();
-    for (const part of keys.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of keys
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const sep = part.indexOf(':');
       if (sep <= 0) throw new Error('SECRETS_MASTER_KEYS entries must look like <key id>:<base64 of 32 bytes>');
       map.set(part.slice(0, sep), Buffer.from(part.slice(sep + 1), 'base64'));
@@ -93,7 +98,11 @@ export class EnvelopeCipher {
     if (!master) throw new SecretDecryptionError(`master key "${sealed.keyId}" is not configured`);
     const dataKey = gcmDecrypt(master, sealed.wrappedKey, `${aad}|dek`);
     try {
-      return { keyId: this.activeKeyId, wrappedKey: gcmEncrypt(this.masterKeys.get(this.activeKeyId)!, dataKey, `${aad}|dek`), ciphertext: sealed.ciphertext };
+      return {
+        keyId: this.activeKeyId,
+        wrappedKey: gcmEncrypt(this.masterKeys.get(this.activeKeyId)!, dataKey, `${aad}|dek`),
+        ciphertext: sealed.ciphertext,
+      };
     } finally {
       dataKey.fill(0);
     }

@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JetStreamServer } from '@tpo/messaging';
-import { BaseServiceEnv, correlationMiddleware, DomainErrorHttpFilter, EnvValidationError, HttpStatusMap, initTracing, TracingShutdown, validateEnv } from '@tpo/platform';
+import {
+  BaseServiceEnv,
+  correlationMiddleware,
+  DomainErrorHttpFilter,
+  EnvValidationError,
+  HttpStatusMap,
+  initTracing,
+  TracingShutdown,
+  validateEnv,
+} from '@tpo/platform';
 import { httpTracingMiddleware } from './tracing/http-tracing.middleware';
 import { json, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -27,7 +36,9 @@ export function loadConfigOrExit<E extends object>(service: string, schema: new 
     return validateEnv(schema);
   } catch (e) {
     const message = e instanceof EnvValidationError ? e.message : String(e);
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service, msg: 'configuration rejected', detail: message })}\n${message}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', service, msg: 'configuration rejected', detail: message })}\n${message}\n`,
+    );
     process.exit(78); // EX_CONFIG
   }
 }
@@ -51,9 +62,18 @@ export async function createServiceApp(
         // Reads are the hot path (dashboards, pollers): debug. Changes stay at info (they are audited
         // too); client errors warn, server errors error.
         customLogLevel: (req, res, err) =>
-          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : req.method === 'GET' || req.method === 'HEAD' ? 'debug' : 'info',
+          err || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : req.method === 'GET' || req.method === 'HEAD'
+                ? 'debug'
+                : 'info',
         // Bodies are never logged; headers only through the redaction list.
-        serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+        serializers: {
+          req: (req) => ({ method: req.method, url: req.url }),
+          res: (res) => ({ statusCode: res.statusCode }),
+        },
       }),
     );
     app.use(securityHeaders());
@@ -61,10 +81,22 @@ export async function createServiceApp(
     // Body-parser failures (413 too large, 400 malformed JSON) answered as JSON, without internals.
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
       if (!err || !err.status) return next(err);
-      const code = err.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : err.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : 'BAD_REQUEST';
-      res.status(err.status).json({ error: { code, message: err.type === 'entity.too.large' ? 'request body exceeds 256 KB' : 'request body is not valid JSON' } });
+      const code =
+        err.type === 'entity.too.large'
+          ? 'PAYLOAD_TOO_LARGE'
+          : err.type === 'entity.parse.failed'
+            ? 'MALFORMED_JSON'
+            : 'BAD_REQUEST';
+      res.status(err.status).json({
+        error: {
+          code,
+          message: err.type === 'entity.too.large' ? 'request body exceeds 256 KB' : 'request body is not valid JSON',
+        },
+      });
     });
-    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }));
+    app.useGlobalPipes(
+      new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
+    );
     app.useGlobalFilters(new DomainErrorHttpFilter(options.httpStatusByCode));
     setupApiDocs(app, { service: options.service, version: SERVICE_API_VERSION });
     app.connectMicroservice({ strategy: app.get(JetStreamServer) });
@@ -79,16 +111,24 @@ export async function createServiceApp(
 }
 
 /** One process per service: validated env, graceful on SIGTERM, non-zero exit on boot failure. */
-export async function bootstrapService<E extends BaseServiceEnv>(options: BootstrapOptions<E>): Promise<INestApplication> {
+export async function bootstrapService<E extends BaseServiceEnv>(
+  options: BootstrapOptions<E>,
+): Promise<INestApplication> {
   const config = loadConfigOrExit(options.service, options.envSchema);
   // Before anything is created, so every span has its provider; nothing is installed when no endpoint is configured.
-  const stopTracing = initTracing({ service: options.service, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+  const stopTracing = initTracing({
+    service: options.service,
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+  });
   try {
     const app = await createServiceApp(options.module(config), config, options);
     exitGracefullyOnSignals(app, options.service, stopTracing);
     return app;
   } catch (e) {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', service: options.service, msg: 'boot failed', err: String(e) })}\n`,
+    );
     process.exit(1);
   }
 }

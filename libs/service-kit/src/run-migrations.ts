@@ -43,7 +43,9 @@ export async function runMigrations(service: string, migrations: Function[]): Pr
       process.stdout.write(`${service}: ${pending ? 'migrations pending' : 'up to date'}\n`);
     } else {
       const applied = await ds.runMigrations({ transaction: 'each' });
-      process.stdout.write(`${service}: ${applied.length} migration(s) applied${applied.length ? `: ${applied.map((m) => m.name).join(', ')}` : ''}\n`);
+      process.stdout.write(
+        `${service}: ${applied.length} migration(s) applied${applied.length ? `: ${applied.map((m) => m.name).join(', ')}` : ''}\n`,
+      );
     }
   } finally {
     await ds.destroy();

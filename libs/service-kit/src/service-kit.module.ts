@@ -1,4 +1,15 @@
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, MiddlewareConsumer, Module, NestModule, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Injectable,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Provider,
+} from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -34,7 +45,14 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { JobFencing1764900000000, JobNotifyOnPending1764711000000, JobRepository, JobRunner, JobTable1764300000000, JobTraceContext1764950000001 } from './jobs';
+import {
+  JobFencing1764900000000,
+  JobNotifyOnPending1764711000000,
+  JobRepository,
+  JobRunner,
+  JobTable1764300000000,
+  JobTraceContext1764950000001,
+} from './jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
 import { AuditRefusalsMiddleware } from './audit/audit-refusals.middleware';
@@ -99,7 +117,9 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     });
     // Hourly: finished rows past their retention horizon (RETENTION_*_DAYS) go.
     this.housekeeping = setInterval(() => {
-      void this.retention.sweep().catch((e: unknown) => this.logger.warn({ err: e }, 'retention sweep failed; next hour again'));
+      void this.retention
+        .sweep()
+        .catch((e: unknown) => this.logger.warn({ err: e }, 'retention sweep failed; next hour again'));
     }, 3_600_000);
     this.housekeeping.unref();
   }
@@ -150,20 +170,28 @@ export class ServiceKitModule implements NestModule {
       { provide: UnitOfWork, inject: [DataSource], useFactory: (ds: DataSource) => new UnitOfWork(ds) },
       { provide: OutboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new OutboxRepository(u) },
       { provide: InboxRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new InboxRepository(u) },
-      { provide: DeadLetterRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new DeadLetterRepository(u) },
+      {
+        provide: DeadLetterRepository,
+        inject: [UnitOfWork],
+        useFactory: (u: UnitOfWork) => new DeadLetterRepository(u),
+      },
       { provide: JobRepository, inject: [UnitOfWork], useFactory: (u: UnitOfWork) => new JobRepository(u) },
       {
         provide: RetentionSweeper,
         inject: [UnitOfWork, LOGGER],
         useFactory: (u: UnitOfWork, l: Logger) =>
-          new RetentionSweeper(u, {
-            outboxDays: config.RETENTION_OUTBOX_DAYS,
-            inboxDays: config.RETENTION_INBOX_DAYS,
-            jobDays: config.RETENTION_JOB_DAYS,
-            stepDays: config.RETENTION_STEP_DAYS,
-            auditDays: config.RETENTION_AUDIT_DAYS,
-            deadLetterDays: config.RETENTION_DEAD_LETTER_DAYS,
-          }, l.child({ component: 'retention' })),
+          new RetentionSweeper(
+            u,
+            {
+              outboxDays: config.RETENTION_OUTBOX_DAYS,
+              inboxDays: config.RETENTION_INBOX_DAYS,
+              jobDays: config.RETENTION_JOB_DAYS,
+              stepDays: config.RETENTION_STEP_DAYS,
+              auditDays: config.RETENTION_AUDIT_DAYS,
+              deadLetterDays: config.RETENTION_DEAD_LETTER_DAYS,
+            },
+            l.child({ component: 'retention' }),
+          ),
       },
       {
         provide: JobRunner,
@@ -180,13 +208,31 @@ export class ServiceKitModule implements NestModule {
             retryMaxMs: config.JOB_RETRY_MAX_MS,
           }),
       },
-      { provide: OutboxWriter, inject: [UnitOfWork, OutboxRepository], useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o) },
+      {
+        provide: OutboxWriter,
+        inject: [UnitOfWork, OutboxRepository],
+        useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o),
+      },
       {
         provide: NATS_CONNECTION,
         inject: [LOGGER],
-        useFactory: (logger: Logger) => connectNats({ servers: config.NATS_URL, name: service, user: config.NATS_USER, pass: config.NATS_PASSWORD, tlsCaFile: config.NATS_TLS_CA_FILE }, logger),
+        useFactory: (logger: Logger) =>
+          connectNats(
+            {
+              servers: config.NATS_URL,
+              name: service,
+              user: config.NATS_USER,
+              pass: config.NATS_PASSWORD,
+              tlsCaFile: config.NATS_TLS_CA_FILE,
+            },
+            logger,
+          ),
       },
-      { provide: EventPublisher, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => new EventPublisher(nc) },
+      {
+        provide: EventPublisher,
+        inject: [NATS_CONNECTION],
+        useFactory: (nc: NatsConnection) => new EventPublisher(nc),
+      },
       {
         provide: OutboxRelay,
         inject: [OutboxRepository, EventPublisher, PlatformMetrics, LOGGER],
@@ -231,7 +277,8 @@ export class ServiceKitModule implements NestModule {
       {
         provide: ReplayDeadLetterUseCase,
         inject: [UnitOfWork, DeadLetterRepository, JetStreamServer, EventProcessor],
-        useFactory: (u: UnitOfWork, d: DeadLetterRepository, s: JetStreamServer, p: EventProcessor) => new ReplayDeadLetterUseCase(u, d, s, p),
+        useFactory: (u: UnitOfWork, d: DeadLetterRepository, s: JetStreamServer, p: EventProcessor) =>
+          new ReplayDeadLetterUseCase(u, d, s, p),
       },
       {
         provide: READINESS_CHECKS,
@@ -241,7 +288,9 @@ export class ServiceKitModule implements NestModule {
           {
             name: 'migrations',
             check: async () => {
-              const applied = new Set((await ds.query(`SELECT name FROM migrations`)).map((r: { name: string }) => r.name));
+              const applied = new Set(
+                (await ds.query(`SELECT name FROM migrations`)).map((r: { name: string }) => r.name),
+              );
               const pending = ds.migrations.map((m) => m.name ?? m.constructor.name).filter((n) => !applied.has(n));
               return pending.length > 0 ? `pending migrations: ${pending.join(', ')}` : undefined;
             },
@@ -256,7 +305,9 @@ export class ServiceKitModule implements NestModule {
               for (const name of server.consumerNames()) {
                 if (!(await jsm.consumers.info(config.NATS_STREAM, name).catch(() => undefined))) missing.push(name);
               }
-              return missing.length > 0 ? `missing JetStream consumers (run the bootstrap): ${missing.join(', ')}` : undefined;
+              return missing.length > 0
+                ? `missing JetStream consumers (run the bootstrap): ${missing.join(', ')}`
+                : undefined;
             },
           },
         ],
@@ -283,9 +334,29 @@ export class ServiceKitModule implements NestModule {
           }),
         ),
       ],
-      controllers: [HealthHttpController, MetricsHttpController, DeadLettersHttpController, RoutesHttpController, AuditHttpController],
+      controllers: [
+        HealthHttpController,
+        MetricsHttpController,
+        DeadLettersHttpController,
+        RoutesHttpController,
+        AuditHttpController,
+      ],
       providers,
-      exports: [SERVICE_CONFIG, LOGGER, PlatformMetrics, UnitOfWork, AuditRepository, OutboxWriter, JobRepository, JobRunner, NATS_CONNECTION, JetStreamServer, EventProcessor, OutboxRelay, TypeOrmModule],
+      exports: [
+        SERVICE_CONFIG,
+        LOGGER,
+        PlatformMetrics,
+        UnitOfWork,
+        AuditRepository,
+        OutboxWriter,
+        JobRepository,
+        JobRunner,
+        NATS_CONNECTION,
+        JetStreamServer,
+        EventProcessor,
+        OutboxRelay,
+        TypeOrmModule,
+      ],
     };
   }
 }

@@ -32,7 +32,10 @@ export class ServiceTokenError extends Error {
 }
 
 /** Verifies a service token; returns the calling service. `keyFor` answers undefined for unknown services. */
-export async function verifyServiceToken(token: string, keyFor: (service: string) => string | undefined): Promise<string> {
+export async function verifyServiceToken(
+  token: string,
+  keyFor: (service: string) => string | undefined,
+): Promise<string> {
   try {
     const { payload, protectedHeader } = await jwtVerify(
       token,
@@ -41,10 +44,16 @@ export async function verifyServiceToken(token: string, keyFor: (service: string
         if (!key) throw new ServiceTokenError('unknown service');
         return Buffer.from(key, 'utf8');
       },
-      { audience: SITE_DIRECTORY_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub', 'jti'], maxTokenAge: SERVICE_TOKEN_MAX_LIFETIME_SECONDS },
+      {
+        audience: SITE_DIRECTORY_AUDIENCE,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        maxTokenAge: SERVICE_TOKEN_MAX_LIFETIME_SECONDS,
+      },
     );
     if (payload.sub !== protectedHeader.kid) throw new ServiceTokenError('subject does not match the key id');
-    if ((payload.exp ?? 0) - (payload.iat ?? 0) > SERVICE_TOKEN_MAX_LIFETIME_SECONDS) throw new ServiceTokenError('token lifetime too long');
+    if ((payload.exp ?? 0) - (payload.iat ?? 0) > SERVICE_TOKEN_MAX_LIFETIME_SECONDS)
+      throw new ServiceTokenError('token lifetime too long');
     return payload.sub as string;
   } catch (e) {
     throw e instanceof ServiceTokenError ? e : new ServiceTokenError('invalid or expired service token');

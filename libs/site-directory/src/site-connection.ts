@@ -1,6 +1,18 @@
 import { Type } from 'class-transformer';
 import { PushInstallAccount, SiteDeployment } from './site-deployment';
-import { IsBoolean, IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsIP,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 /** How a client trusts a server certificate (see @tpo/kaspersky-http TlsTrust). */
 export class TlsTrustDto {
@@ -10,7 +22,9 @@ export class TlsTrustDto {
   caPem?: string;
 
   @IsOptional()
-  @Matches(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, { message: 'pinSha256 is a SHA-256 fingerprint (64 hex digits, colons optional)' })
+  @Matches(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, {
+    message: 'pinSha256 is a SHA-256 fingerprint (64 hex digits, colons optional)',
+  })
   pinSha256?: string;
 
   /** Lab only; logged loudly by every client. */

@@ -227,6 +227,9 @@ export class PushInstallAccount {
   password!: string;
 }
 
-export function deploymentFor(deployment: SiteDeployment | undefined, osFamily: string): OsFamilyDeployment | undefined {
+export function deploymentFor(
+  deployment: SiteDeployment | undefined,
+  osFamily: string,
+): OsFamilyDeployment | undefined {
   return deployment?.osFamilies.find((o) => o.osFamily === osFamily);
 }

@@ -3,7 +3,13 @@ import { LOGGER } from '@tpo/service-kit';
 import type { AddressClass } from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { SiteConnection } from './site-connection';
-import { KasperskyClients, RemoteSiteDirectory, RemoteSiteDirectoryOptions, SiteDirectory, StaticSiteDirectory } from './site-directory';
+import {
+  KasperskyClients,
+  RemoteSiteDirectory,
+  RemoteSiteDirectoryOptions,
+  SiteDirectory,
+  StaticSiteDirectory,
+} from './site-directory';
 
 export const SITE_DIRECTORY = Symbol('SITE_DIRECTORY');
 
@@ -19,7 +25,11 @@ class ClientsLifecycle implements OnApplicationShutdown {
 @Module({})
 export class SiteDirectoryModule {
   static register(options: RemoteSiteDirectoryOptions): DynamicModule {
-    return SiteDirectoryModule.withDirectory(new RemoteSiteDirectory(options), options.timeoutMs, options.allowAddresses);
+    return SiteDirectoryModule.withDirectory(
+      new RemoteSiteDirectory(options),
+      options.timeoutMs,
+      options.allowAddresses,
+    );
   }
 
   /** Fixed site connections, for tests against the simulator (on loopback). */
@@ -27,7 +37,11 @@ export class SiteDirectoryModule {
     return SiteDirectoryModule.withDirectory(new StaticSiteDirectory(sites), undefined, allowAddresses);
   }
 
-  private static withDirectory(directory: SiteDirectory, timeoutMs?: number, allowAddresses?: readonly AddressClass[]): DynamicModule {
+  private static withDirectory(
+    directory: SiteDirectory,
+    timeoutMs?: number,
+    allowAddresses?: readonly AddressClass[],
+  ): DynamicModule {
     return {
       module: SiteDirectoryModule,
       global: true,
@@ -36,7 +50,8 @@ export class SiteDirectoryModule {
         {
           provide: KasperskyClients,
           inject: [LOGGER],
-          useFactory: (logger: Logger) => new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), { timeoutMs, allowAddresses }),
+          useFactory: (logger: Logger) =>
+            new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), { timeoutMs, allowAddresses }),
         },
         ClientsLifecycle,
       ],

@@ -63,14 +63,20 @@ export class RemoteSiteDirectory implements SiteDirectory {
     try {
       res = await fetch(`${this.options.baseUrl}/internal/v1/sites/${encodeURIComponent(siteId)}/connection`, {
         // The trace context lets tenant-service's request span join the step's trace.
-        headers: { Authorization: `Bearer ${await mintServiceToken(this.options.service, this.options.key)}`, ...currentTraceCarrier() },
+        headers: {
+          Authorization: `Bearer ${await mintServiceToken(this.options.service, this.options.key)}`,
+          ...currentTraceCarrier(),
+        },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (e) {
-      throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory unreachable: ${(e as Error).message}`, { retryable: true });
+      throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory unreachable: ${(e as Error).message}`, {
+        retryable: true,
+      });
     }
     if (res.status === 404) throw new DomainError(SITE_UNKNOWN, `site ${siteId} is not registered`);
-    if (!res.ok) throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory answered ${res.status}`, { retryable: true });
+    if (!res.ok)
+      throw new DomainError(SITE_DIRECTORY_UNAVAILABLE, `site directory answered ${res.status}`, { retryable: true });
     const site = parseSiteConnection(await res.json());
     this.cache.set(siteId, { at: Date.now(), site });
     return site;
@@ -96,7 +102,12 @@ export class KasperskyClients {
   constructor(
     private readonly directory: SiteDirectory,
     private readonly logger: Logger,
-    private readonly tuning: { timeoutMs?: number; connections?: number; kscConnections?: number; allowAddresses?: readonly AddressClass[] } = {},
+    private readonly tuning: {
+      timeoutMs?: number;
+      connections?: number;
+      kscConnections?: number;
+      allowAddresses?: readonly AddressClass[];
+    } = {},
   ) {}
 
   async integrationServer(siteId: string): Promise<{ site: SiteConnection; client: IntegrationServerClient }> {

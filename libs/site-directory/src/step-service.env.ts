@@ -19,12 +19,14 @@ export class StepServiceEnv extends BaseServiceEnv {
 
   /** Address classes Kaspersky servers may have beyond private/public (re-checked at every connect), e.g. `loopback` for a local simulator. */
   @IsOptional()
-  @Matches(/^(loopback|link-local)(,(loopback|link-local))*$/, { message: 'SITE_URL_ALLOW is a comma list of: loopback, link-local' })
+  @Matches(/^(loopback|link-local)(,(loopback|link-local))*$/, {
+    message: 'SITE_URL_ALLOW is a comma list of: loopback, link-local',
+  })
   SITE_URL_ALLOW?: string;
 
   /** This service's own key for the internal API (derived from tenant-service's INTERNAL_API_TOKEN). */
   @ValidateIf((o: StepServiceEnv) => !o.INTERNAL_API_TOKEN)
-  @IsString({ message: 'set INTERNAL_API_KEY (this service\'s key) or, less isolated, INTERNAL_API_TOKEN' })
+  @IsString({ message: "set INTERNAL_API_KEY (this service's key) or, less isolated, INTERNAL_API_TOKEN" })
   @MinLength(32)
   INTERNAL_API_KEY?: string;
 

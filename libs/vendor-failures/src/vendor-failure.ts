@@ -7,7 +7,14 @@ import {
   XmlSafetyError,
 } from '@tpo/integration-server-client';
 import { HttpStatusError, KasperskyTransportError } from '@tpo/kaspersky-http';
-import { KscAsyncActionError, KscAuthError, KscHttpError, KscMethodError, KscProtocolError, KscTimeoutError } from '@tpo/ksc-client';
+import {
+  KscAsyncActionError,
+  KscAuthError,
+  KscHttpError,
+  KscMethodError,
+  KscProtocolError,
+  KscTimeoutError,
+} from '@tpo/ksc-client';
 import { DomainError, redactSecretsInText } from '@tpo/platform';
 
 /**
@@ -38,7 +45,12 @@ export interface ClassifyOptions {
 }
 
 const transient = (code: string, message: string): VendorFailure => ({ kind: 'transient', code, message });
-const permanent = (code: string, message: string, retryable: boolean): VendorFailure => ({ kind: 'permanent', code, message, retryable });
+const permanent = (code: string, message: string, retryable: boolean): VendorFailure => ({
+  kind: 'permanent',
+  code,
+  message,
+  retryable,
+});
 
 /** `KSC_<MODULE>_<code>`, e.g. KSC_KLSTD_1104: a KSC method error's code as a step failure code. */
 export function kscErrorCode(module: string | undefined, code: number | string): string {
@@ -78,10 +90,16 @@ function classifyRaw(e: unknown): VendorFailure {
   if (e instanceof KscMethodError) return permanent(kscErrorCode(e.module, e.code), msg, true);
   if (e instanceof KscAuthError) {
     // A refused login is never repeated automatically: KSC locks accounts after repeated failures.
-    return e.reason === 'bad_credentials' ? permanent('KSC_LOGIN_REFUSED', msg, true) : transient('KSC_SESSION_LOST', msg);
+    return e.reason === 'bad_credentials'
+      ? permanent('KSC_LOGIN_REFUSED', msg, true)
+      : transient('KSC_SESSION_LOST', msg);
   }
   if (e instanceof KscAsyncActionError) {
-    return permanent(e.errorCode === undefined ? 'KSC_ACTION_FAILED' : kscErrorCode(e.errorModule, e.errorCode), msg, true);
+    return permanent(
+      e.errorCode === undefined ? 'KSC_ACTION_FAILED' : kscErrorCode(e.errorModule, e.errorCode),
+      msg,
+      true,
+    );
   }
   if (e instanceof KscProtocolError) return permanent('KSC_PROTOCOL_ERROR', msg, true);
   if (e instanceof KscTimeoutError) return transient('KSC_TIMEOUT', msg);

@@ -2,7 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LicenseLimitReached, TenantActivated, VmsRegisteredV1 } from '@tpo/contracts';
 import { IsTaskFailedError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import {
+  LOGGER,
+  OnboardingStepJob,
+  SERVICE_CONFIG,
+  StepJobScope,
+  StepResult,
+  StepWork,
+  StepWorkRepository,
+} from '@tpo/service-kit';
 import { KasperskyClients, SiteLicense } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
@@ -38,7 +46,11 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
     super({ steps, outbox, logger, classify: classifyVendorError });
   }
 
-  protected async execute(work: StepWork<VmsRegisteredV1>, signal: AbortSignal, job: StepJobScope): Promise<StepResult> {
+  protected async execute(
+    work: StepWork<VmsRegisteredV1>,
+    signal: AbortSignal,
+    job: StepJobScope,
+  ): Promise<StepResult> {
     const { site, client } = await this.clients.integrationServer(work.siteId);
     const requested = work.input.succeeded.length;
     const output = (work.output ?? {}) as ActivationOutput;
@@ -46,7 +58,8 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
     let taskId = output.taskId;
     if (!taskId) {
       // Lookup before repeating: a call made before a crash may already have activated the tenant.
-      const alreadyActive = output.activationIntentAt !== undefined && (await client.getTenant(isTenantId)).status === 'Active';
+      const alreadyActive =
+        output.activationIntentAt !== undefined && (await client.getTenant(isTenantId)).status === 'Active';
       if (!alreadyActive) {
         // Live numbers: the main server's keys (briefly cached) and the site's limits; the count is taken under the lock.
         const live = await this.licenses.read(site.id, { signal });
@@ -64,19 +77,38 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
       } catch (e) {
         if (!(e instanceof IsTaskFailedError)) throw e;
         // The task is over: a retry starts a new one, and the VMs no longer count against the license.
-        await job.record(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId: null, activeVms: 0, activationIntentAt: null }));
+        await job.record(() =>
+          this.base.steps.mergeOutput(work.tenantId, this.step, {
+            taskId: null,
+            activeVms: 0,
+            activationIntentAt: null,
+          }),
+        );
         const c = classifyVendorError(e);
         return { ok: false, code: c.code, message: c.message, retryable: true, output: { failedTaskId: taskId } };
       }
     }
     const tenant = await client.getTenant(isTenantId);
     if (tenant.status !== 'Active') {
-      return { ok: false, code: 'NOT_ACTIVE_AFTER_ACTIVATION', message: `the Integration Server reports the tenant ${tenant.status ?? 'without a status'}`, retryable: true };
+      return {
+        ok: false,
+        code: 'NOT_ACTIVE_AFTER_ACTIVATION',
+        message: `the Integration Server reports the tenant ${tenant.status ?? 'without a status'}`,
+        retryable: true,
+      };
     }
     return {
       ok: true,
       output: { activeVms: requested, taskId, confirmedStatus: tenant.status },
-      event: { definition: TenantActivated, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId: isTenantId, activeVms: requested } },
+      event: {
+        definition: TenantActivated,
+        payload: {
+          tenantId: work.tenantId,
+          siteId: work.siteId,
+          integrationServerTenantId: isTenantId,
+          activeVms: requested,
+        },
+      },
     };
   }
 
@@ -85,14 +117,23 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
    * the check (and fenced by the job's lease), and records the intent to activate. Returns the
    * failed step when the license would be exceeded.
    */
-  private async reserveLicense(work: StepWork<VmsRegisteredV1>, license: SiteLicense | undefined, requested: number, job: StepJobScope): Promise<StepResult | undefined> {
+  private async reserveLicense(
+    work: StepWork<VmsRegisteredV1>,
+    license: SiteLicense | undefined,
+    requested: number,
+    job: StepJobScope,
+  ): Promise<StepResult | undefined> {
     let verdict: LicenseVerdict = { ok: true };
     let used = 0;
     await job.record(async () => {
       await this.base.steps.lockSite('license', work.siteId);
       used = await this.base.steps.sumOutputNumber(this.step, work.siteId, 'activeVms', work.tenantId);
       verdict = checkLicense(license, used, requested);
-      if (verdict.ok) await this.base.steps.mergeOutput(work.tenantId, this.step, { activeVms: requested, activationIntentAt: new Date().toISOString() });
+      if (verdict.ok)
+        await this.base.steps.mergeOutput(work.tenantId, this.step, {
+          activeVms: requested,
+          activationIntentAt: new Date().toISOString(),
+        });
     });
     const v = verdict as LicenseVerdict;
     if (v.ok) return undefined;
@@ -104,7 +145,15 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
       alsoEmit: [
         {
           definition: LicenseLimitReached,
-          payload: { tenantId: work.tenantId, siteId: work.siteId, reason: v.reason, licensedVms: license?.maxVms, usedVms: used, requestedVms: requested, expiresAt: license?.expiresAt },
+          payload: {
+            tenantId: work.tenantId,
+            siteId: work.siteId,
+            reason: v.reason,
+            licensedVms: license?.maxVms,
+            usedVms: used,
+            requestedVms: requested,
+            expiresAt: license?.expiresAt,
+          },
         },
       ],
     };

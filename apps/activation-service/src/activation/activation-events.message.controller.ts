@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, VmsRegistered, VmsRegisteredV1 } from '@tpo/contracts';
+import {
+  EventEnvelope,
+  OnboardingRetryRequested,
+  OnboardingRetryRequestedV1,
+  VmsRegistered,
+  VmsRegisteredV1,
+} from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/service-kit';
 

@@ -1,6 +1,7 @@
 import { SiteLicense } from '@tpo/site-directory';
 
-export type LicenseVerdict = { ok: true } | { ok: false; code: 'LICENSE_EXPIRED' | 'LICENSE_CAPACITY_EXCEEDED'; reason: string };
+export type LicenseVerdict =
+  { ok: true } | { ok: false; code: 'LICENSE_EXPIRED' | 'LICENSE_CAPACITY_EXCEEDED'; reason: string };
 
 /**
  * The provider "activates the solution and monitors license restrictions" (integration-server-api.md
@@ -8,7 +9,12 @@ export type LicenseVerdict = { ok: true } | { ok: false; code: 'LICENSE_EXPIRED'
  * count per site — VMs of tenants activated (or activating) there, against the site's configured
  * capacity and expiry.
  */
-export function checkLicense(license: SiteLicense | undefined, usedVms: number, requestedVms: number, now = new Date()): LicenseVerdict {
+export function checkLicense(
+  license: SiteLicense | undefined,
+  usedVms: number,
+  requestedVms: number,
+  now = new Date(),
+): LicenseVerdict {
   if (license?.expiresAt && new Date(license.expiresAt) < now) {
     return { ok: false, code: 'LICENSE_EXPIRED', reason: `the site's license expired on ${license.expiresAt}` };
   }

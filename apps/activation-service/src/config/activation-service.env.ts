@@ -56,7 +56,9 @@ export class ActivationServiceEnv extends StepServiceEnv {
   LICENSE_MONITOR_INTERVAL_MS = 3_600_000;
 
   /** Days before a key's KLLIC_LIMIT_DATE at which LicenseExpiring is raised (once per key and horizon), comma-separated. */
-  @Matches(/^[1-9]\d{0,3}(,[1-9]\d{0,3})*$/, { message: 'LICENSE_EXPIRY_HORIZONS_DAYS is a comma list of whole days, e.g. 30,7,1' })
+  @Matches(/^[1-9]\d{0,3}(,[1-9]\d{0,3})*$/, {
+    message: 'LICENSE_EXPIRY_HORIZONS_DAYS is a comma list of whole days, e.g. 30,7,1',
+  })
   LICENSE_EXPIRY_HORIZONS_DAYS = '30,7,1';
 
   /**

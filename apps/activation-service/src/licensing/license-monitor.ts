@@ -56,7 +56,9 @@ export class LicenseMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   async round(now = new Date()): Promise<void> {
     for (const siteId of await this.reports.sitesWithActivations()) {
       try {
-        await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:license-monitor:${siteId}`, () => this.checkSite(siteId, now));
+        await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:license-monitor:${siteId}`, () =>
+          this.checkSite(siteId, now),
+        );
       } catch (e) {
         this.logger.warn({ err: e, siteId }, 'licence monitoring round failed for the site; next interval again');
       }
@@ -67,7 +69,11 @@ export class LicenseMonitor implements OnApplicationBootstrap, OnModuleDestroy {
     const live = await this.reader.read(siteId, { fresh: true });
     for (const c of expiryCrossings(live.keys, this.horizons, now)) {
       let raised = false;
-      for (const h of c.horizons) raised = (await this.alerts.raise(siteId, 'expiring', `${c.key.serial}@${c.expiresAt.toISOString()}/${h}d`, { daysLeft: c.daysLeft })) || raised;
+      for (const h of c.horizons)
+        raised =
+          (await this.alerts.raise(siteId, 'expiring', `${c.key.serial}@${c.expiresAt.toISOString()}/${h}d`, {
+            daysLeft: c.daysLeft,
+          })) || raised;
       if (!raised) continue;
       await this.outbox.emit(LicenseExpiring, {
         siteId,
@@ -78,9 +84,13 @@ export class LicenseMonitor implements OnApplicationBootstrap, OnModuleDestroy {
         horizonDays: c.horizons[0],
         licensedCount: c.key.limit,
       });
-      this.logger.warn({ siteId, key: c.key.serial, expiresAt: c.expiresAt, daysLeft: c.daysLeft }, 'licence key expires soon');
+      this.logger.warn(
+        { siteId, key: c.key.serial, expiresAt: c.expiresAt, daysLeft: c.daysLeft },
+        'licence key expires soon',
+      );
     }
-    const activated = (await this.steps.sumOutputNumberBySite('activate', 'activeVms')).find((r) => r.siteId === siteId)?.total ?? 0;
+    const activated =
+      (await this.steps.sumOutputNumberBySite('activate', 'activeVms')).find((r) => r.siteId === siteId)?.total ?? 0;
     const reported = (await this.reports.latestUsage(siteId)).reduce((sum, t) => sum + t.protectedVms, 0);
     const used = Math.max(activated, reported);
     const { maxVms, expiresAt } = live.effective;
@@ -92,8 +102,17 @@ export class LicenseMonitor implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     if (!(await this.alerts.raise(siteId, 'limit-reached', subject, { used, maxVms }))) return;
-    const reason = expired ? `every licence key of the site expired (last on ${expiresAt})` : `the site protects ${used} VMs of ${maxVms} licensed`;
-    await this.outbox.emit(LicenseLimitReachedV2Event, { siteId, source: 'monitor', reason, licensedVms: maxVms, usedVms: used, expiresAt });
+    const reason = expired
+      ? `every licence key of the site expired (last on ${expiresAt})`
+      : `the site protects ${used} VMs of ${maxVms} licensed`;
+    await this.outbox.emit(LicenseLimitReachedV2Event, {
+      siteId,
+      source: 'monitor',
+      reason,
+      licensedVms: maxVms,
+      usedVms: used,
+      expiresAt,
+    });
     this.logger.warn({ siteId, used, maxVms, expiresAt }, 'licence limit reached');
   }
 }

@@ -33,7 +33,8 @@ export class SiteLicenseReader {
 
   async read(siteId: string, options: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<LiveSiteLicense> {
     const cached = this.cache.get(siteId);
-    if (!options.fresh && cached && Date.now() - cached.readAt.getTime() < this.config.LICENSE_KEYS_CACHE_MS) return cached;
+    if (!options.fresh && cached && Date.now() - cached.readAt.getTime() < this.config.LICENSE_KEYS_CACHE_MS)
+      return cached;
     const { site, client } = await this.clients.kscClient(siteId);
     const session = await client.startSession({ signal: options.signal });
     let keys: LicenseKeyInfo[];

@@ -2,4 +2,9 @@ import { BackbonePingHops1764201700000, StepRuns1765100000001, StepTables1764500
 import { ProtectionReports1765100000000 } from '../reports/1765100000000-protection-reports';
 
 /** This service's migrations, in order (the shared messaging and job tables come first, from the kit). */
-export const SERVICE_MIGRATIONS = [BackbonePingHops1764201700000, StepTables1764500000000, ProtectionReports1765100000000, StepRuns1765100000001];
+export const SERVICE_MIGRATIONS = [
+  BackbonePingHops1764201700000,
+  StepTables1764500000000,
+  ProtectionReports1765100000000,
+  StepRuns1765100000001,
+];

@@ -9,7 +9,10 @@ import { ProtectionReportJob, ProtectionReportJobPayload } from './protection-re
 import { ProtectionReport, ProtectionReportRepository } from './protection-report.repository';
 
 const CSV = Buffer.from(
-  Array.from({ length: 6 }, (_, i) => `t;Acme ü;00000000-0000-0000-0000-00000000000${i};vm-${i};2026-11-30T00:00:00;2026-12-01T00:00:00\r\n`).join(''),
+  Array.from(
+    { length: 6 },
+    (_, i) => `t;Acme ü;00000000-0000-0000-0000-00000000000${i};vm-${i};2026-11-30T00:00:00;2026-12-01T00:00:00\r\n`,
+  ).join(''),
 );
 
 /** In-memory stand-in for the repository (same methods the job calls). */
@@ -18,9 +21,14 @@ function memoryRepository(report: ProtectionReport) {
   const repo = {
     find: async () => ({ ...report }),
     content: async () => content ?? undefined,
-    recordGenerateIntent: async () => void Object.assign(report, { status: 'generating', generateIntentAt: new Date() }),
+    recordGenerateIntent: async () =>
+      void Object.assign(report, { status: 'generating', generateIntentAt: new Date() }),
     recordTask: async (_id: string, taskId: string) => void (report.isTaskId = taskId),
-    recordReportId: async (_id: string, id: string) => void ((content = Buffer.alloc(0)), Object.assign(report, { status: 'downloading', isReportId: id, bytesDownloaded: 0, bytesTotal: null })),
+    recordReportId: async (_id: string, id: string) =>
+      void (
+        (content = Buffer.alloc(0)),
+        Object.assign(report, { status: 'downloading', isReportId: id, bytesDownloaded: 0, bytesTotal: null })
+      ),
     appendChunk: async (_id: string, offset: number, bytes: Buffer, total: number) => {
       if (report.bytesDownloaded !== offset) return false;
       content = Buffer.concat([content ?? Buffer.alloc(0), bytes]);
@@ -28,8 +36,19 @@ function memoryRepository(report: ProtectionReport) {
       report.bytesTotal = total;
       return true;
     },
-    resetGeneration: async () => void ((content = null), Object.assign(report, { status: 'pending', isTaskId: null, isReportId: null, bytesDownloaded: 0, bytesTotal: null })),
-    markReady: async (_id: string, s: { rows: number }) => void Object.assign(report, { status: 'ready', rowCount: s.rows }),
+    resetGeneration: async () =>
+      void (
+        (content = null),
+        Object.assign(report, {
+          status: 'pending',
+          isTaskId: null,
+          isReportId: null,
+          bytesDownloaded: 0,
+          bytesTotal: null,
+        })
+      ),
+    markReady: async (_id: string, s: { rows: number }) =>
+      void Object.assign(report, { status: 'ready', rowCount: s.rows }),
     markFailed: async () => void (report.status = 'failed'),
   };
   return { repo: repo as unknown as ProtectionReportRepository, state: report, bytes: () => content };
@@ -37,9 +56,28 @@ function memoryRepository(report: ProtectionReport) {
 
 describe('ProtectionReportJob (fake Integration Server)', () => {
   const report = (): ProtectionReport => ({
-    id: randomUUID(), tenantId: randomUUID(), siteId: 'site-1', isTenantId: randomUUID(), periodFrom: new Date('2026-11-30T00:00:00Z'), periodTo: new Date('2026-12-01T00:00:00Z'),
-    trigger: 'schedule', requestedBy: null, status: 'pending', generateIntentAt: null, isTaskId: null, isReportId: null, bytesDownloaded: 0, bytesTotal: null,
-    rowCount: null, protectedVms: null, sha256: null, errorCode: null, errorMessage: null, createdAt: new Date(), updatedAt: new Date(), readyAt: null,
+    id: randomUUID(),
+    tenantId: randomUUID(),
+    siteId: 'site-1',
+    isTenantId: randomUUID(),
+    periodFrom: new Date('2026-11-30T00:00:00Z'),
+    periodTo: new Date('2026-12-01T00:00:00Z'),
+    trigger: 'schedule',
+    requestedBy: null,
+    status: 'pending',
+    generateIntentAt: null,
+    isTaskId: null,
+    isReportId: null,
+    bytesDownloaded: 0,
+    bytesTotal: null,
+    rowCount: null,
+    protectedVms: null,
+    sha256: null,
+    errorCode: null,
+    errorMessage: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    readyAt: null,
   });
 
   function setup(r: ProtectionReport, opts: { crashOnCall?: number; files?: Buffer[] } = {}) {
@@ -55,19 +93,33 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
       },
       downloadReport: async (id: string, range: { start: number; end: number }) => {
         calls.ranges.push(`${id}:${range.start}-${range.end}`);
-        if (opts.crashOnCall && calls.ranges.length === opts.crashOnCall) throw new Error('connection reset (the worker "crashes" here)');
+        if (opts.crashOnCall && calls.ranges.length === opts.crashOnCall)
+          throw new Error('connection reset (the worker "crashes" here)');
         const file = files.get(id);
         if (!file) throw new IntegrationServerError(404, undefined, 'Report not found.', 'DownloadReport');
         if (range.start >= file.length) throw new IntegrationServerError(416, undefined, '', 'DownloadReport');
         const end = Math.min(range.end, file.length - 1);
-        return { status: 206, content: '', bytes: file.subarray(range.start, end + 1), range: { start: range.start, end, total: file.length } };
+        return {
+          status: 206,
+          content: '',
+          bytes: file.subarray(range.start, end + 1),
+          range: { start: range.start, end, total: file.length },
+        };
       },
     };
     const mem = memoryRepository(r);
     const emitted: unknown[] = [];
     const outbox = { emit: async (_d: unknown, data: unknown) => void emitted.push(data) } as unknown as OutboxWriter;
-    const clients = { integrationServer: async () => ({ site: { id: 'site-1' }, client }) } as unknown as KasperskyClients;
-    const job = new ProtectionReportJob(mem.repo, outbox, clients, { REPORT_CHUNK_BYTES: 100, REPORT_TASK_DEADLINE_MS: 1000 } as ActivationServiceEnv, createLogger('test', 'silent'));
+    const clients = {
+      integrationServer: async () => ({ site: { id: 'site-1' }, client }),
+    } as unknown as KasperskyClients;
+    const job = new ProtectionReportJob(
+      mem.repo,
+      outbox,
+      clients,
+      { REPORT_CHUNK_BYTES: 100, REPORT_TASK_DEADLINE_MS: 1000 } as ActivationServiceEnv,
+      createLogger('test', 'silent'),
+    );
     const ctx: JobContext<ProtectionReportJobPayload> = {
       job: { id: 'j', payload: { reportId: r.id } } as Job<ProtectionReportJobPayload>,
       signal: new AbortController().signal,
@@ -108,7 +160,14 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
   });
 
   it('a report the server no longer has (404 after its lifetime) is generated again', async () => {
-    const r = { ...report(), status: 'downloading' as const, isTaskId: 'old', isReportId: 'expired-report', bytesDownloaded: 100, bytesTotal: 600 };
+    const r = {
+      ...report(),
+      status: 'downloading' as const,
+      isTaskId: 'old',
+      isReportId: 'expired-report',
+      bytesDownloaded: 100,
+      bytesTotal: 600,
+    };
     const { job, ctx, calls, mem } = setup(r);
     await job.run(ctx);
     expect(calls.generate).toBe(1);
@@ -119,7 +178,13 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
     const r = report();
     const { job, ctx, mem } = setup(r);
     (job as unknown as { clients: KasperskyClients }).clients = {
-      integrationServer: async () => ({ site: { id: 'site-1' }, client: { generateReport: async () => Promise.reject(new IntegrationServerError(404, undefined, 'Tenant not found.', 'CreateTenantReport')) } }),
+      integrationServer: async () => ({
+        site: { id: 'site-1' },
+        client: {
+          generateReport: async () =>
+            Promise.reject(new IntegrationServerError(404, undefined, 'Tenant not found.', 'CreateTenantReport')),
+        },
+      }),
     } as unknown as KasperskyClients;
     const err = await job.run(ctx).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TENANT_NOT_ON_INTEGRATION_SERVER', retryable: false });

@@ -49,38 +49,65 @@ export class ProtectionReportJob implements JobHandler<ProtectionReportJobPayloa
       report = (await this.reports.find(report.id))!;
       const content = await this.download(ctx, report, client, reportId);
       if (content) return this.finish(ctx, report, content);
-      await ctx.record(() => this.reports.resetGeneration(report!.id, { code: 'REPORT_GONE', message: 'the Integration Server no longer has the report file; generating it again' }));
+      await ctx.record(() =>
+        this.reports.resetGeneration(report!.id, {
+          code: 'REPORT_GONE',
+          message: 'the Integration Server no longer has the report file; generating it again',
+        }),
+      );
       report = (await this.reports.find(report.id))!;
     }
-    throw new DomainError('REPORT_GONE', 'the Integration Server lost the report file twice in a row', { retryable: true });
+    throw new DomainError('REPORT_GONE', 'the Integration Server lost the report file twice in a row', {
+      retryable: true,
+    });
   }
 
   async giveUp(ctx: JobContext<ProtectionReportJobPayload>, error: unknown): Promise<JobOutcome> {
     const c = classifyVendorError(error);
     this.logger.warn({ reportId: ctx.job.payload.reportId, code: c.code }, 'protection report failed');
-    return ctx.fail(c.message, () => this.reports.markFailed(ctx.job.payload.reportId, { code: c.code, message: c.message }));
+    return ctx.fail(c.message, () =>
+      this.reports.markFailed(ctx.job.payload.reportId, { code: c.code, message: c.message }),
+    );
   }
 
   /** Polls the stored task, or starts one (intent first), and returns the report id from its result. */
-  private async generate(ctx: JobContext<ProtectionReportJobPayload>, report: ProtectionReport, client: IntegrationServerClient): Promise<string> {
+  private async generate(
+    ctx: JobContext<ProtectionReportJobPayload>,
+    report: ProtectionReport,
+    client: IntegrationServerClient,
+  ): Promise<string> {
     let taskId = report.isTaskId;
     if (!taskId) {
       await ctx.record(() => this.reports.recordGenerateIntent(report.id));
       ctx.signal.throwIfAborted();
-      const handle = await client.generateReport({ tenantId: report.isTenantId, from: report.periodFrom, to: report.periodTo }).catch((e: unknown) => {
-        // 404: the Integration Server no longer knows the tenant (deprovisioned): no report, now or later.
-        if (e instanceof IntegrationServerError && e.status === 404) {
-          throw new DomainError(TENANT_NOT_ON_INTEGRATION_SERVER, `the Integration Server has no tenant ${report.isTenantId} any more`, { retryable: false, cause: e });
-        }
-        throw e;
-      });
+      const handle = await client
+        .generateReport({ tenantId: report.isTenantId, from: report.periodFrom, to: report.periodTo })
+        .catch((e: unknown) => {
+          // 404: the Integration Server no longer knows the tenant (deprovisioned): no report, now or later.
+          if (e instanceof IntegrationServerError && e.status === 404) {
+            throw new DomainError(
+              TENANT_NOT_ON_INTEGRATION_SERVER,
+              `the Integration Server has no tenant ${report.isTenantId} any more`,
+              { retryable: false, cause: e },
+            );
+          }
+          throw e;
+        });
       taskId = handle.taskId;
       await ctx.record(() => this.reports.recordTask(report.id, handle.taskId));
     }
     try {
-      const task = await client.waitForTask(taskId, { signal: ctx.signal, deadlineMs: this.config.REPORT_TASK_DEADLINE_MS });
+      const task = await client.waitForTask(taskId, {
+        signal: ctx.signal,
+        deadlineMs: this.config.REPORT_TASK_DEADLINE_MS,
+      });
       const reportId = task.result?.text?.trim();
-      if (!reportId) throw new DomainError('REPORT_TASK_WITHOUT_ID', `CreateTenantReport task ${taskId} completed without a report id`, { retryable: true });
+      if (!reportId)
+        throw new DomainError(
+          'REPORT_TASK_WITHOUT_ID',
+          `CreateTenantReport task ${taskId} completed without a report id`,
+          { retryable: true },
+        );
       await ctx.record(() => this.reports.recordReportId(report.id, reportId));
       return reportId;
     } catch (e) {
@@ -89,12 +116,20 @@ export class ProtectionReportJob implements JobHandler<ProtectionReportJobPayloa
       // The task is over (or unknown): the next try starts a new one.
       const c = classifyVendorError(e);
       await ctx.record(() => this.reports.resetGeneration(report.id, { code: c.code, message: c.message }));
-      throw new DomainError(c.code, c.message, { retryable: taskGone || c.kind === 'transient' || c.retryable, cause: e });
+      throw new DomainError(c.code, c.message, {
+        retryable: taskGone || c.kind === 'transient' || c.retryable,
+        cause: e,
+      });
     }
   }
 
   /** Downloads from the stored offset; undefined when the server no longer has the file. */
-  private async download(ctx: JobContext<ProtectionReportJobPayload>, report: ProtectionReport, client: IntegrationServerClient, reportId: string): Promise<Buffer | undefined> {
+  private async download(
+    ctx: JobContext<ProtectionReportJobPayload>,
+    report: ProtectionReport,
+    client: IntegrationServerClient,
+    reportId: string,
+  ): Promise<Buffer | undefined> {
     let offset = report.bytesDownloaded;
     let total = report.bytesTotal ?? undefined;
     const chunk = this.config.REPORT_CHUNK_BYTES;
@@ -115,16 +150,29 @@ export class ProtectionReportJob implements JobHandler<ProtectionReportJobPayloa
       if (part.status === 200) {
         // The server sent the whole file (it ignored the range): keep it whole.
         if (offset > 0) await ctx.record(() => this.reports.recordReportId(report.id, reportId));
-        await ctx.record(async () => void (await this.reports.appendChunk(report.id, 0, part.bytes, part.bytes.length)));
+        await ctx.record(
+          async () => void (await this.reports.appendChunk(report.id, 0, part.bytes, part.bytes.length)),
+        );
         offset = total = part.bytes.length;
         break;
       }
-      if (!part.range || part.range.start !== offset) throw new DomainError('REPORT_RANGE_MISMATCH', `asked for bytes from ${offset}, got ${part.range ? `${part.range.start}-${part.range.end}` : 'no Content-Range'}`, { retryable: true });
+      if (!part.range || part.range.start !== offset)
+        throw new DomainError(
+          'REPORT_RANGE_MISMATCH',
+          `asked for bytes from ${offset}, got ${part.range ? `${part.range.start}-${part.range.end}` : 'no Content-Range'}`,
+          { retryable: true },
+        );
       const t = part.range.total >= 0 ? part.range.total : undefined;
       const at = offset;
       let appended = false;
-      await ctx.record(async () => void (appended = await this.reports.appendChunk(report.id, at, part.bytes, t ?? at + part.bytes.length)));
-      if (!appended) throw new DomainError('REPORT_DOWNLOAD_RACED', 'the stored download moved on under this worker', { retryable: true });
+      await ctx.record(
+        async () =>
+          void (appended = await this.reports.appendChunk(report.id, at, part.bytes, t ?? at + part.bytes.length)),
+      );
+      if (!appended)
+        throw new DomainError('REPORT_DOWNLOAD_RACED', 'the stored download moved on under this worker', {
+          retryable: true,
+        });
       offset += part.bytes.length;
       total = t ?? (part.bytes.length < chunk ? offset : undefined);
       if (part.bytes.length === 0) break;
@@ -132,7 +180,11 @@ export class ProtectionReportJob implements JobHandler<ProtectionReportJobPayloa
     return (await this.reports.content(report.id)) ?? Buffer.alloc(0);
   }
 
-  private async finish(ctx: JobContext<ProtectionReportJobPayload>, report: ProtectionReport, content: Buffer): Promise<JobOutcome> {
+  private async finish(
+    ctx: JobContext<ProtectionReportJobPayload>,
+    report: ProtectionReport,
+    content: Buffer,
+  ): Promise<JobOutcome> {
     const s = summarizeReport(content);
     return ctx.succeed(async () => {
       await this.reports.markReady(report.id, s);

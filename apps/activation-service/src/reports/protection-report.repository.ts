@@ -101,28 +101,48 @@ export class ProtectionReportRepository {
 
   /** Sites with at least one activated tenant (the scheduled rounds run per site). */
   async sitesWithActivations(): Promise<string[]> {
-    const rows: { site_id: string }[] = await this.m.query(`SELECT DISTINCT site_id FROM step_work WHERE step = 'activate' AND status = 'succeeded' ORDER BY site_id`);
+    const rows: { site_id: string }[] = await this.m.query(
+      `SELECT DISTINCT site_id FROM step_work WHERE step = 'activate' AND status = 'succeeded' ORDER BY site_id`,
+    );
     return rows.map((r) => r.site_id);
   }
 
   /** Inserts a report for (tenant, period) unless one exists; returns the stored one and whether it is new. */
-  async upsert(t: ReportableTenant, period: { from: Date; to: Date }, trigger: ReportTrigger, requestedBy?: string): Promise<{ report: ProtectionReport; created: boolean }> {
+  async upsert(
+    t: ReportableTenant,
+    period: { from: Date; to: Date },
+    trigger: ReportTrigger,
+    requestedBy?: string,
+  ): Promise<{ report: ProtectionReport; created: boolean }> {
     const inserted: Record<string, unknown>[] = await this.m.query(
       `INSERT INTO protection_report (id, tenant_id, site_id, is_tenant_id, period_from, period_to, trigger, requested_by, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') ON CONFLICT (tenant_id, period_from, period_to) DO NOTHING RETURNING ${COLUMNS}`,
       [randomUUID(), t.tenantId, t.siteId, t.isTenantId, period.from, period.to, trigger, requestedBy ?? null],
     );
     if (inserted.length === 1) return { report: toReport(inserted[0]), created: true };
-    const [existing] = await this.m.query(`SELECT ${COLUMNS} FROM protection_report WHERE tenant_id = $1 AND period_from = $2 AND period_to = $3`, [t.tenantId, period.from, period.to]);
+    const [existing] = await this.m.query(
+      `SELECT ${COLUMNS} FROM protection_report WHERE tenant_id = $1 AND period_from = $2 AND period_to = $3`,
+      [t.tenantId, period.from, period.to],
+    );
     return { report: toReport(existing as Record<string, unknown>), created: false };
   }
 
   async find(id: string): Promise<ProtectionReport | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM protection_report WHERE id = $1`, [id]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM protection_report WHERE id = $1`,
+      [id],
+    );
     return rows[0] ? toReport(rows[0]) : undefined;
   }
 
-  async list(filter: { tenantId?: string; siteId?: string; status?: ReportStatus; sites?: string[]; limit: number; offset: number }): Promise<{ items: ProtectionReport[]; total: number }> {
+  async list(filter: {
+    tenantId?: string;
+    siteId?: string;
+    status?: ReportStatus;
+    sites?: string[];
+    limit: number;
+    offset: number;
+  }): Promise<{ items: ProtectionReport[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.tenantId) where.push(`tenant_id = $${params.push(filter.tenantId)}`);
@@ -134,18 +154,26 @@ export class ProtectionReportRepository {
       `SELECT ${COLUMNS} FROM protection_report ${clause} ORDER BY period_to DESC, created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
-    const [{ n }] = (await this.m.query(`SELECT count(*)::int AS n FROM protection_report ${clause}`, params)) as { n: number }[];
+    const [{ n }] = (await this.m.query(`SELECT count(*)::int AS n FROM protection_report ${clause}`, params)) as {
+      n: number;
+    }[];
     return { items: rows.map(toReport), total: n };
   }
 
   async content(id: string): Promise<Buffer | undefined> {
-    const rows: { content: Buffer | null }[] = await this.m.query(`SELECT content FROM protection_report WHERE id = $1`, [id]);
+    const rows: { content: Buffer | null }[] = await this.m.query(
+      `SELECT content FROM protection_report WHERE id = $1`,
+      [id],
+    );
     return rows[0]?.content ?? undefined;
   }
 
   /** Before CreateTenantReport: the attempt is on record (a crash after the call regenerates, which changes nothing on the server). */
   async recordGenerateIntent(id: string): Promise<void> {
-    await this.m.query(`UPDATE protection_report SET status = 'generating', generate_intent_at = now(), error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`, [id]);
+    await this.m.query(
+      `UPDATE protection_report SET status = 'generating', generate_intent_at = now(), error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1`,
+      [id],
+    );
   }
 
   async recordTask(id: string, taskId: string): Promise<void> {
@@ -153,10 +181,10 @@ export class ProtectionReportRepository {
   }
 
   async recordReportId(id: string, reportId: string): Promise<void> {
-    await this.m.query(`UPDATE protection_report SET status = 'downloading', is_report_id = $2, content = ''::bytea, bytes_downloaded = 0, bytes_total = NULL, updated_at = now() WHERE id = $1`, [
-      id,
-      reportId,
-    ]);
+    await this.m.query(
+      `UPDATE protection_report SET status = 'downloading', is_report_id = $2, content = ''::bytea, bytes_downloaded = 0, bytes_total = NULL, updated_at = now() WHERE id = $1`,
+      [id, reportId],
+    );
   }
 
   /** Appends a downloaded range at `offset` (only if nothing was appended since: a resumed download never doubles bytes). */
@@ -178,7 +206,10 @@ export class ProtectionReportRepository {
     );
   }
 
-  async markReady(id: string, summary: { rows: number; protectedVms: number; sha256: string; bytes: number }): Promise<void> {
+  async markReady(
+    id: string,
+    summary: { rows: number; protectedVms: number; sha256: string; bytes: number },
+  ): Promise<void> {
     await this.m.query(
       `UPDATE protection_report SET status = 'ready', row_count = $2, protected_vms = $3, sha256 = $4, bytes_total = $5, error_code = NULL, error_message = NULL, ready_at = now(), updated_at = now() WHERE id = $1`,
       [id, summary.rows, summary.protectedVms, summary.sha256, summary.bytes],
@@ -186,7 +217,10 @@ export class ProtectionReportRepository {
   }
 
   async markFailed(id: string, error: { code: string; message: string }): Promise<void> {
-    await this.m.query(`UPDATE protection_report SET status = 'failed', error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`, [id, error.code, error.message.slice(0, 2000)]);
+    await this.m.query(
+      `UPDATE protection_report SET status = 'failed', error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`,
+      [id, error.code, error.message.slice(0, 2000)],
+    );
   }
 
   /** A failed report asked for again: back to pending (its job is reopened by the caller). */

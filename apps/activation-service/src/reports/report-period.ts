@@ -32,5 +32,10 @@ export function summarizeReport(content: Buffer): ReportSummary {
     const vm = line.split(';')[2]?.trim();
     if (vm) vms.add(vm.toLowerCase());
   }
-  return { rows, protectedVms: vms.size, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+  return {
+    rows,
+    protectedVms: vms.size,
+    bytes: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
 }

@@ -3,7 +3,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 
 /** On-demand report: the period defaults to the last REPORT_PERIOD_SECONDS up to now (whole seconds). */
 export class RequestReportBody {
-  @ApiPropertyOptional({ format: 'date-time', description: 'Period start (UTC); default: `to` minus REPORT_PERIOD_SECONDS' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Period start (UTC); default: `to` minus REPORT_PERIOD_SECONDS',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;

@@ -8,7 +8,12 @@ import { AgentsReleaseRequestedMessageController } from '../release/agents-relea
 import { ReleaseAgentsJob } from '../release/release-agents.job';
 
 @Module({
-  controllers: [AgentInstallEventsMessageController, InstallsHttpController, AgentsInstallRequestedMessageController, AgentsReleaseRequestedMessageController],
+  controllers: [
+    AgentInstallEventsMessageController,
+    InstallsHttpController,
+    AgentsInstallRequestedMessageController,
+    AgentsReleaseRequestedMessageController,
+  ],
   providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob],
 })
 export class AgentInstallModule implements OnModuleInit {

@@ -8,10 +8,21 @@ import { completeTask, InstallContext, recordNewTask, TaskBinding } from './vm-t
 
 export const INSTALL_FAILED = 'INSTALL_FAILED';
 
-const INSTALLING: TaskBinding = { phase: 'installing', failCode: INSTALL_FAILED, hostIdOf: (vm) => vm.detail.vServerHostId! };
+const INSTALLING: TaskBinding = {
+  phase: 'installing',
+  failCode: INSTALL_FAILED,
+  hostIdOf: (vm) => vm.detail.vServerHostId!,
+};
 
 function installed(vm: TrackedVm, outcome?: HostOutcome) {
-  return { status: 'succeeded' as const, detail: { vServerHostId: vm.detail.vServerHostId, mainHostId: vm.detail.mainHostId, ...(outcome?.code ? { note: outcome.code } : {}) } };
+  return {
+    status: 'succeeded' as const,
+    detail: {
+      vServerHostId: vm.detail.vServerHostId,
+      mainHostId: vm.detail.mainHostId,
+      ...(outcome?.code ? { note: outcome.code } : {}),
+    },
+  };
 }
 
 /**
@@ -22,13 +33,26 @@ function installed(vm: TrackedVm, outcome?: HostOutcome) {
  * (ALREADY_INSTALLED): a retry installs only what is missing. Tasks recorded before a restart are
  * resumed, not created again.
  */
-export async function installLightAgent(ctx: InstallContext, placed: Map<string, KscHost>, vasPackageIds: Map<number, number>): Promise<void> {
+export async function installLightAgent(
+  ctx: InstallContext,
+  placed: Map<string, KscHost>,
+  vasPackageIds: Map<number, number>,
+): Promise<void> {
   const tasks = new TasksApi(ctx.vas, ctx.settings.remoteInstall);
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'installing')) {
-    await completeTask(ctx, new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install'), vms, INSTALLING, installed);
+    await completeTask(
+      ctx,
+      new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install'),
+      vms,
+      INSTALLING,
+      installed,
+    );
   }
   const ready = ctx.progress.vms.filter(
-    (vm) => placed.has(vm.biosUuid) && (vm.status === 'pending' || (vm.status === 'in_progress' && (vm.detail.phase === 'arriving' || vm.detail.phase === 'pushed'))),
+    (vm) =>
+      placed.has(vm.biosUuid) &&
+      (vm.status === 'pending' ||
+        (vm.status === 'in_progress' && (vm.detail.phase === 'arriving' || vm.detail.phase === 'pushed'))),
   );
   const movable = await moveToManagedDevices(ctx, ready, placed);
   const missing = await withoutLightAgent(ctx, movable, placed);
@@ -45,16 +69,26 @@ export async function installLightAgent(ctx: InstallContext, placed: Map<string,
       displayName: `TPO Light Agent (${osFamily}) for ${ctx.vServerName}`,
       reboot: ctx.reboot,
     });
-    ctx.logger.info({ tenantId: ctx.tenantId, taskId, osFamily, devices: vms.length }, 'Light Agent installation task created');
+    ctx.logger.info(
+      { tenantId: ctx.tenantId, taskId, osFamily, devices: vms.length },
+      'Light Agent installation task created',
+    );
     const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install');
     const binding: TaskBinding = { ...INSTALLING, hostIdOf: (vm) => placed.get(vm.biosUuid)!.id };
-    const attached = await recordNewTask(ctx, task, vms, binding, (vm) => ({ mainHostId: vm.detail.mainHostId, vServerHostId: placed.get(vm.biosUuid)!.id }));
+    const attached = await recordNewTask(ctx, task, vms, binding, (vm) => ({
+      mainHostId: vm.detail.mainHostId,
+      vServerHostId: placed.get(vm.biosUuid)!.id,
+    }));
     if (attached.length > 0) await completeTask(ctx, task, attached, INSTALLING, installed);
   }
 }
 
 /** Records the VMs whose device already has its OS family's Light Agent as installed; returns the others. */
-async function withoutLightAgent(ctx: InstallContext, vms: TrackedVm[], placed: Map<string, KscHost>): Promise<TrackedVm[]> {
+async function withoutLightAgent(
+  ctx: InstallContext,
+  vms: TrackedVm[],
+  placed: Map<string, KscHost>,
+): Promise<TrackedVm[]> {
   const hostGroup = new HostGroupApi(ctx.vas);
   const done: TrackedVm[] = [];
   for (const vm of vms) {
@@ -63,7 +97,11 @@ async function withoutLightAgent(ctx: InstallContext, vms: TrackedVm[], placed: 
     if (product in products) done.push(vm);
   }
   await ctx.progress.save(
-    done.map((vm) => ({ vm, status: 'succeeded' as const, detail: { mainHostId: vm.detail.mainHostId, vServerHostId: placed.get(vm.biosUuid)!.id, note: ALREADY_INSTALLED } })),
+    done.map((vm) => ({
+      vm,
+      status: 'succeeded' as const,
+      detail: { mainHostId: vm.detail.mainHostId, vServerHostId: placed.get(vm.biosUuid)!.id, note: ALREADY_INSTALLED },
+    })),
   );
   return vms.filter((vm) => !done.includes(vm));
 }
@@ -73,7 +111,11 @@ async function withoutLightAgent(ctx: InstallContext, vms: TrackedVm[], placed: 
  * devices. ASSUMPTION: a device that the vAS's move rules already put into some group stays
  * there. One call for all; if KSC refuses it, one call per device so that a bad device fails alone.
  */
-async function moveToManagedDevices(ctx: InstallContext, vms: TrackedVm[], placed: Map<string, KscHost>): Promise<TrackedVm[]> {
+async function moveToManagedDevices(
+  ctx: InstallContext,
+  vms: TrackedVm[],
+  placed: Map<string, KscHost>,
+): Promise<TrackedVm[]> {
   if (vms.length === 0) return [];
   const hostGroup = new HostGroupApi(ctx.vas);
   const root = await hostGroup.groupIdGroups();

@@ -60,7 +60,12 @@ export class DeviceTask {
    * Waits for the task and returns each device's outcome, or undefined when the task no longer
    * exists on the server (deleted behind our back, or a restart after its cleanup).
    */
-  async outcomes(hostIds: string[], startedAt: number, signal: AbortSignal, failCode = 'TASK_FAILED'): Promise<Map<string, HostOutcome> | undefined> {
+  async outcomes(
+    hostIds: string[],
+    startedAt: number,
+    signal: AbortSignal,
+    failCode = 'TASK_FAILED',
+  ): Promise<Map<string, HostOutcome> | undefined> {
     const deadline = startedAt + this.settings.taskDeadlineMs;
     const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
     for (let first = true; ; first = false) {
@@ -77,7 +82,10 @@ export class DeviceTask {
         return this.readStatuses(hostIds, false, failCode);
       }
       if (Date.now() >= deadline) {
-        this.logger.warn({ taskId: this.taskId, pending: s.pending, running: s.running }, 'KSC task past its deadline; cancelling it on the remaining devices');
+        this.logger.warn(
+          { taskId: this.taskId, pending: s.pending, running: s.running },
+          'KSC task past its deadline; cancelling it on the remaining devices',
+        );
         // Results first: the cancellation itself ends the stragglers as failed ("stopped").
         const outcomes = await this.readStatuses(hostIds, true, failCode);
         await this.tasks.cancelTask(this.taskId).catch((e: unknown) => {
@@ -85,12 +93,18 @@ export class DeviceTask {
         });
         return outcomes;
       }
-      await sleep(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), undefined, { signal });
+      await sleep(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), undefined, {
+        signal,
+      });
     }
   }
 
   /** Each device's host-status record, classified; a device without one failed with `failCode`. */
-  private async readStatuses(hostIds: string[], timedOut: boolean, failCode: string): Promise<Map<string, HostOutcome>> {
+  private async readStatuses(
+    hostIds: string[],
+    timedOut: boolean,
+    failCode: string,
+  ): Promise<Map<string, HostOutcome>> {
     const wanted = new Set(hostIds);
     const out = new Map<string, HostOutcome>();
     for (const s of await this.tasks.hostStatusList(this.taskId)) {
@@ -111,7 +125,10 @@ export class DeviceTask {
     try {
       await this.tasks.deleteTask(this.taskId);
     } catch (e) {
-      this.logger.warn({ taskId: this.taskId, err: e instanceof Error ? e.message : String(e) }, 'could not delete the KSC task');
+      this.logger.warn(
+        { taskId: this.taskId, err: e instanceof Error ? e.message : String(e) },
+        'could not delete the KSC task',
+      );
     }
   }
 }

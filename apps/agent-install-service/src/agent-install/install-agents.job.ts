@@ -58,37 +58,77 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
       } catch (e) {
         const failure = asStepFailure(e);
         if (!failure) throw e; // transient: the job runner tries again later and resumes
-        return { ok: false, code: failure.code, message: failure.message, retryable: failure.retryable, output: summary(progress) };
+        return {
+          ok: false,
+          code: failure.code,
+          message: failure.message,
+          retryable: failure.retryable,
+          output: summary(progress),
+        };
       }
     }
-    if (progress.vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) throw new Error('some VMs were left unfinished; running the step again');
-    const succeeded: VmRef[] = progress.vms.filter((vm) => vm.status === 'succeeded').map(({ biosUuid, name }) => ({ biosUuid, name }));
+    if (progress.vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress'))
+      throw new Error('some VMs were left unfinished; running the step again');
+    const succeeded: VmRef[] = progress.vms
+      .filter((vm) => vm.status === 'succeeded')
+      .map(({ biosUuid, name }) => ({ biosUuid, name }));
     const failed: VmFailure[] = progress.vms
       .filter((vm) => vm.status === 'failed')
-      .map(({ biosUuid, name, errorCode, errorMessage }) => ({ biosUuid, name, code: errorCode ?? 'UNKNOWN', message: (errorMessage ?? '').slice(0, 1000) }));
+      .map(({ biosUuid, name, errorCode, errorMessage }) => ({
+        biosUuid,
+        name,
+        code: errorCode ?? 'UNKNOWN',
+        message: (errorMessage ?? '').slice(0, 1000),
+      }));
     const output = summary(progress);
     if (succeeded.length === 0) {
       const codes = [...new Set(failed.map((f) => f.code))].join(', ');
-      return { ok: false, code: 'NO_AGENT_INSTALLED', message: `the agents could not be installed on any of the ${failed.length} VMs (${codes})`, retryable: true, output };
+      return {
+        ok: false,
+        code: 'NO_AGENT_INSTALLED',
+        message: `the agents could not be installed on any of the ${failed.length} VMs (${codes})`,
+        retryable: true,
+        output,
+      };
     }
     const { integrationServerTenantId, virtualServerName } = work.input;
     return {
       ok: true,
       output,
-      event: { definition: AgentsInstalled, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId, virtualServerName, succeeded, failed } },
+      event: {
+        definition: AgentsInstalled,
+        payload: {
+          tenantId: work.tenantId,
+          siteId: work.siteId,
+          integrationServerTenantId,
+          virtualServerName,
+          succeeded,
+          failed,
+        },
+      },
     };
   }
 
   private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<void> {
     const { site, client } = await this.clients.kscClient(work.siteId);
-    const facts = new Map<string, VmFacts>(work.input.vms.map((vm) => [vm.biosUuid, { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined }]));
+    const facts = new Map<string, VmFacts>(
+      work.input.vms.map((vm) => [
+        vm.biosUuid,
+        { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined },
+      ]),
+    );
     const sessions: KscSession[] = [];
     try {
       const main = await client.startSession({ signal });
       sessions.push(main);
       const name = work.input.virtualServerName;
       const vServer = await new VServersApi(main).findByDisplayName(name);
-      if (typeof vServer?.KLVSRV_ID !== 'number') throw new StepFailure('VSERVER_NOT_FOUND', `the Administration Server has no virtual server named "${name}"`, false);
+      if (typeof vServer?.KLVSRV_ID !== 'number')
+        throw new StepFailure(
+          'VSERVER_NOT_FOUND',
+          `the Administration Server has no virtual server named "${name}"`,
+          false,
+        );
       const vas = await client.startSession({ vserver: name, signal });
       sessions.push(vas);
       const families = await validateVms(main, progress, facts, site.deployment, site.id);
@@ -105,14 +145,30 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
         facts,
         families,
         pushInstall: site.ksc.pushInstall,
-        reboot: { mode: r?.rebootMode ?? 'never', askPeriodMinutes: r?.askForRebootPeriodMinutes, forcePeriodMinutes: r?.forceRebootPeriodMinutes },
+        reboot: {
+          mode: r?.rebootMode ?? 'never',
+          askPeriodMinutes: r?.askForRebootPeriodMinutes,
+          forcePeriodMinutes: r?.forceRebootPeriodMinutes,
+        },
       };
       await resumePlacement(ctx);
       const plan = await planPlacement(ctx);
-      const inUse = new Set(progress.vms.filter((vm) => vm.status === 'pending' || vm.status === 'in_progress').map((vm) => facts.get(vm.biosUuid)!.osFamily));
+      const inUse = new Set(
+        progress.vms
+          .filter((vm) => vm.status === 'pending' || vm.status === 'in_progress')
+          .map((vm) => facts.get(vm.biosUuid)!.osFamily),
+      );
       const lightAgents = [...inUse].map((f) => families.get(f)?.lightAgent).filter((p) => p !== undefined);
       // The first change on the KSC: only after every check above.
-      const vasPackageIds = await preparePackages(main, vas, vServer.KLVSRV_ID, lightAgents, this.settings, this.logger, signal);
+      const vasPackageIds = await preparePackages(
+        main,
+        vas,
+        vServer.KLVSRV_ID,
+        lightAgents,
+        this.settings,
+        this.logger,
+        signal,
+      );
       const placed = await executePlacement(ctx, plan);
       await installLightAgent(ctx, placed, vasPackageIds);
     } finally {
@@ -123,5 +179,9 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
 
 function summary(progress: VmProgress) {
   const count = (status: string) => progress.vms.filter((vm) => vm.status === status).length;
-  return { installed: count('succeeded'), failed: count('failed'), unfinished: count('pending') + count('in_progress') };
+  return {
+    installed: count('succeeded'),
+    failed: count('failed'),
+    unfinished: count('pending') + count('in_progress'),
+  };
 }

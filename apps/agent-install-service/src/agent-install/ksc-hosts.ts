@@ -18,7 +18,15 @@ export interface LocatableVm {
   address?: string;
 }
 
-const FIELDS = ['KLHST_WKS_HOSTNAME', 'KLHST_WKS_DN', 'KLHST_WKS_DNSNAME', 'KLHST_WKS_GROUPID', 'KLHST_WKS_IP_LONG', 'KLHST_WKS_NAG_VERSION', 'KLHST_WKS_LAST_VISIBLE'];
+const FIELDS = [
+  'KLHST_WKS_HOSTNAME',
+  'KLHST_WKS_DN',
+  'KLHST_WKS_DNSNAME',
+  'KLHST_WKS_GROUPID',
+  'KLHST_WKS_IP_LONG',
+  'KLHST_WKS_NAG_VERSION',
+  'KLHST_WKS_LAST_VISIBLE',
+];
 /** Addresses per FindHosts call, so that one filter stays a reasonable size. */
 const ADDRESSES_PER_SEARCH = 100;
 
@@ -30,7 +38,12 @@ export function ipToLong(ip: string): number | undefined {
 }
 
 function toHost(h: KscHostInfo): KscHost {
-  return { id: h.KLHST_WKS_HOSTNAME!, displayName: h.KLHST_WKS_DN ?? '', groupId: h.KLHST_WKS_GROUPID, managed: typeof h.KLHST_WKS_NAG_VERSION === 'string' && h.KLHST_WKS_NAG_VERSION !== '' };
+  return {
+    id: h.KLHST_WKS_HOSTNAME!,
+    displayName: h.KLHST_WKS_DN ?? '',
+    groupId: h.KLHST_WKS_GROUPID,
+    managed: typeof h.KLHST_WKS_NAG_VERSION === 'string' && h.KLHST_WKS_NAG_VERSION !== '',
+  };
 }
 
 /**
@@ -43,7 +56,11 @@ function toHost(h: KscHostInfo): KscHost {
  */
 export async function locateHosts(session: KscSession, vms: LocatableVm[]): Promise<Map<string, Located>> {
   const byIp = new Map<number, KscHostInfo[]>();
-  const ips = [...new Set(vms.map((vm) => (vm.address ? ipToLong(vm.address) : undefined)).filter((n): n is number => n !== undefined))];
+  const ips = [
+    ...new Set(
+      vms.map((vm) => (vm.address ? ipToLong(vm.address) : undefined)).filter((n): n is number => n !== undefined),
+    ),
+  ];
   const hostGroup = new HostGroupApi(session);
   for (let i = 0; i < ips.length; i += ADDRESSES_PER_SEARCH) {
     const terms = ips.slice(i, i + ADDRESSES_PER_SEARCH).map((n) => `(KLHST_WKS_IP_LONG = ${n})`);
@@ -58,7 +75,9 @@ export async function locateHosts(session: KscSession, vms: LocatableVm[]): Prom
     const ip = vm.address ? ipToLong(vm.address) : undefined;
     const found = ip === undefined ? [] : (byIp.get(ip) ?? []);
     const name = vm.name.toLowerCase();
-    const named = found.filter((h) => (h.KLHST_WKS_DN ?? '').toLowerCase() === name || (h.KLHST_WKS_DNSNAME ?? '').toLowerCase() === name);
+    const named = found.filter(
+      (h) => (h.KLHST_WKS_DN ?? '').toLowerCase() === name || (h.KLHST_WKS_DNSNAME ?? '').toLowerCase() === name,
+    );
     if (named.length === 0) out.set(vm.biosUuid, { missing: true });
     else if (named.length === 1) out.set(vm.biosUuid, { host: toHost(named[0]) });
     else out.set(vm.biosUuid, { ambiguous: named.map(toHost) });

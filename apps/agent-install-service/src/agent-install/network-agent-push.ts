@@ -7,7 +7,11 @@ import { completeTask, InstallContext, recordNewTask, TaskBinding } from './vm-t
 
 export const NETWORK_AGENT_INSTALL_FAILED = 'NETWORK_AGENT_INSTALL_FAILED';
 
-const PUSHING: TaskBinding = { phase: 'pushing', failCode: NETWORK_AGENT_INSTALL_FAILED, hostIdOf: (vm) => vm.detail.mainHostId! };
+const PUSHING: TaskBinding = {
+  phase: 'pushing',
+  failCode: NETWORK_AGENT_INSTALL_FAILED,
+  hostIdOf: (vm) => vm.detail.mainHostId!,
+};
 
 function pushed(vm: TrackedVm) {
   return { status: 'in_progress' as const, detail: { phase: 'pushed' as const, mainHostId: vm.detail.mainHostId } };
@@ -16,7 +20,13 @@ function pushed(vm: TrackedVm) {
 /** Network Agent pushes recorded before a restart: polled to the end, never created again. */
 export async function resumePushes(ctx: InstallContext): Promise<void> {
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'pushing')) {
-    await completeTask(ctx, new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'remote-install'), vms, PUSHING, pushed);
+    await completeTask(
+      ctx,
+      new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'remote-install'),
+      vms,
+      PUSHING,
+      pushed,
+    );
   }
 }
 
@@ -42,14 +52,25 @@ export async function pushNetworkAgent(ctx: InstallContext, items: { vm: Tracked
     }
     const facts = ctx.facts.get(vm.biosUuid)!;
     try {
-      hostIds.set(vm, await hostGroup.addHost({ displayName: vm.name, groupId: unassigned, dnsName: vm.name, ip: facts.address }));
+      hostIds.set(
+        vm,
+        await hostGroup.addHost({ displayName: vm.name, groupId: unassigned, dnsName: vm.name, ip: facts.address }),
+      );
     } catch (e) {
       if (!(e instanceof KscMethodError)) throw e;
-      await ctx.progress.fail([vm], 'pushing', NETWORK_AGENT_INSTALL_FAILED, () => `KSC refused a device record for ${facts.address}: ${hostErrorMessage(e)}`);
+      await ctx.progress.fail(
+        [vm],
+        'pushing',
+        NETWORK_AGENT_INSTALL_FAILED,
+        () => `KSC refused a device record for ${facts.address}: ${hostErrorMessage(e)}`,
+      );
     }
   }
   const tasks = new TasksApi(ctx.main);
-  const account = { user: ctx.pushInstall.username, protectedPassword: await tasks.protectPassword(ctx.pushInstall.password) };
+  const account = {
+    user: ctx.pushInstall.username,
+    protectedPassword: await tasks.protectPassword(ctx.pushInstall.password),
+  };
   const families = new Map<string, TrackedVm[]>();
   for (const vm of hostIds.keys()) {
     const f = ctx.facts.get(vm.biosUuid)!.osFamily;
@@ -65,7 +86,10 @@ export async function pushNetworkAgent(ctx: InstallContext, items: { vm: Tracked
       reboot: ctx.reboot,
       accounts: [account],
     });
-    ctx.logger.info({ tenantId: ctx.tenantId, taskId, osFamily, devices: vms.length }, 'Network Agent push task created');
+    ctx.logger.info(
+      { tenantId: ctx.tenantId, taskId, osFamily, devices: vms.length },
+      'Network Agent push task created',
+    );
     const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'remote-install');
     const binding: TaskBinding = { ...PUSHING, hostIdOf: (vm) => hostIds.get(vm) ?? vm.detail.mainHostId! };
     const attached = await recordNewTask(ctx, task, vms, binding, (vm) => ({ mainHostId: hostIds.get(vm) }));

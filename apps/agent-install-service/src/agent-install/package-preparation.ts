@@ -33,7 +33,13 @@ export function selectPackage(list: KscPackageInfo[], s: PackageSelector): MainP
 }
 
 export function describeSelector(s: PackageSelector): string {
-  return [`product ${s.productName}`, s.productVersion && `version ${s.productVersion}`, s.nameContains && `name containing "${s.nameContains}"`].filter(Boolean).join(', ');
+  return [
+    `product ${s.productName}`,
+    s.productVersion && `version ${s.productVersion}`,
+    s.nameContains && `name containing "${s.nameContains}"`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /**
@@ -54,17 +60,32 @@ export async function preparePackages(
 ): Promise<Map<number, number>> {
   const inVas = new PackagesApi(vas);
   let present = await inVas.getPackages2();
-  const copyOf = (p: MainPackage) => present.find((x) => text(x.KLPKG_NPI_NAME) === p.name && text(x.KLPKG_NPI_PRODUCT_NAME) === p.product && PackagesApi.packageId(x) !== undefined);
+  const copyOf = (p: MainPackage) =>
+    present.find(
+      (x) =>
+        text(x.KLPKG_NPI_NAME) === p.name &&
+        text(x.KLPKG_NPI_PRODUCT_NAME) === p.product &&
+        PackagesApi.packageId(x) !== undefined,
+    );
   for (const p of wanted) {
     if (copyOf(p)) continue;
     logger.info({ packageId: p.id, vServerId }, 'retranslating an installation package into the virtual server');
-    await new PackagesApi(main).retranslateToVServerAndWait(p.id, vServerId, {}, { deadline: Date.now() + settings.packageDeadlineMs, signal });
+    await new PackagesApi(main).retranslateToVServerAndWait(
+      p.id,
+      vServerId,
+      {},
+      { deadline: Date.now() + settings.packageDeadlineMs, signal },
+    );
     present = await inVas.getPackages2();
   }
   const ids = new Map<number, number>();
   for (const p of wanted) {
     const copy = copyOf(p);
-    if (!copy) throw new StepFailure('PACKAGE_NOT_IN_VSERVER', `package "${p.name}" is not in the virtual server after retranslation`);
+    if (!copy)
+      throw new StepFailure(
+        'PACKAGE_NOT_IN_VSERVER',
+        `package "${p.name}" is not in the virtual server after retranslation`,
+      );
     ids.set(p.id, PackagesApi.packageId(copy)!);
   }
   return ids;

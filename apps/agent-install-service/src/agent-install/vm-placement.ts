@@ -11,7 +11,11 @@ export const AMBIGUOUS_VM_ADDRESS = 'AMBIGUOUS_VM_ADDRESS';
 export const PUSH_INSTALL_NOT_CONFIGURED = 'PUSH_INSTALL_NOT_CONFIGURED';
 export const NETWORK_AGENT_NOT_CONNECTED = 'NETWORK_AGENT_NOT_CONNECTED';
 
-const RECONNECTING: TaskBinding = { phase: 'reconnecting', failCode: RECONNECTION_FAILED, hostIdOf: (vm) => vm.detail.mainHostId! };
+const RECONNECTING: TaskBinding = {
+  phase: 'reconnecting',
+  failCode: RECONNECTION_FAILED,
+  hostIdOf: (vm) => vm.detail.mainHostId!,
+};
 
 /** Where each VM still to place stands (read-only: nothing has changed on the KSC when this is made). */
 export interface PlacementPlan {
@@ -23,13 +27,23 @@ export interface PlacementPlan {
   push: { vm: TrackedVm; host?: KscHost }[];
 }
 
-const facts = (ctx: InstallContext, vm: TrackedVm) => ({ biosUuid: vm.biosUuid, name: vm.name, address: ctx.facts.get(vm.biosUuid)?.address });
+const facts = (ctx: InstallContext, vm: TrackedVm) => ({
+  biosUuid: vm.biosUuid,
+  name: vm.name,
+  address: ctx.facts.get(vm.biosUuid)?.address,
+});
 
 /** Recorded pushes and reconnections from before a restart are polled to the end first, never created again. */
 export async function resumePlacement(ctx: InstallContext): Promise<void> {
   await resumePushes(ctx);
   for (const [taskId, vms] of byRecordedTask(ctx.progress.vms, 'reconnecting')) {
-    await completeTask(ctx, new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'reconnection'), vms, RECONNECTING, arriving);
+    await completeTask(
+      ctx,
+      new DeviceTask(new TasksApi(ctx.main), taskId, ctx.settings, ctx.logger, 'reconnection'),
+      vms,
+      RECONNECTING,
+      arriving,
+    );
   }
 }
 
@@ -40,18 +54,38 @@ export async function resumePlacement(ctx: InstallContext): Promise<void> {
  */
 export async function planPlacement(ctx: InstallContext, onlyPushed = false): Promise<PlacementPlan> {
   const plan: PlacementPlan = { inVas: new Map(), reconnect: [], push: [] };
-  const todo = ctx.progress.vms.filter((vm) => (vm.status === 'pending' && !onlyPushed) || (vm.status === 'in_progress' && vm.detail.phase === 'pushed'));
+  const todo = ctx.progress.vms.filter(
+    (vm) => (vm.status === 'pending' && !onlyPushed) || (vm.status === 'in_progress' && vm.detail.phase === 'pushed'),
+  );
   if (todo.length === 0) return plan;
   const ambiguous = new Map<TrackedVm, KscHost[]>();
   const notConnected: TrackedVm[] = [];
-  const inVas = await locateHosts(ctx.vas, todo.map((vm) => facts(ctx, vm)));
-  const elsewhere = todo.filter((vm) => !classify(inVas.get(vm.biosUuid), (host) => plan.inVas.set(vm.biosUuid, host), (hosts) => ambiguous.set(vm, hosts)));
-  const onMain = await locateHosts(ctx.main, elsewhere.map((vm) => facts(ctx, vm)));
+  const inVas = await locateHosts(
+    ctx.vas,
+    todo.map((vm) => facts(ctx, vm)),
+  );
+  const elsewhere = todo.filter(
+    (vm) =>
+      !classify(
+        inVas.get(vm.biosUuid),
+        (host) => plan.inVas.set(vm.biosUuid, host),
+        (hosts) => ambiguous.set(vm, hosts),
+      ),
+  );
+  const onMain = await locateHosts(
+    ctx.main,
+    elsewhere.map((vm) => facts(ctx, vm)),
+  );
   for (const vm of elsewhere) {
     const found = onMain.get(vm.biosUuid);
     const placed = classify(
       found,
-      (host) => (host.managed ? plan.reconnect.push({ vm, host }) : vm.status === 'pending' ? plan.push.push({ vm, host }) : notConnected.push(vm)),
+      (host) =>
+        host.managed
+          ? plan.reconnect.push({ vm, host })
+          : vm.status === 'pending'
+            ? plan.push.push({ vm, host })
+            : notConnected.push(vm),
       (hosts) => ambiguous.set(vm, hosts),
     );
     if (!placed && vm.status === 'pending') plan.push.push({ vm });
@@ -67,13 +101,20 @@ export async function planPlacement(ctx: InstallContext, onlyPushed = false): Pr
         .map((h) => `"${h.displayName}"`)
         .join(', ')}) all named "${vm.name}"; remove the stale records`,
   );
-  await ctx.progress.fail(notConnected, 'pushed', NETWORK_AGENT_NOT_CONNECTED, (vm) => `the Network Agent was installed on ${ctx.facts.get(vm.biosUuid)?.address} but does not report to the Administration Server`);
+  await ctx.progress.fail(
+    notConnected,
+    'pushed',
+    NETWORK_AGENT_NOT_CONNECTED,
+    (vm) =>
+      `the Network Agent was installed on ${ctx.facts.get(vm.biosUuid)?.address} but does not report to the Administration Server`,
+  );
   if (!ctx.pushInstall) {
     await ctx.progress.fail(
       plan.push.map((p) => p.vm),
       'placement',
       PUSH_INSTALL_NOT_CONFIGURED,
-      (vm) => `no Network Agent reports from ${ctx.facts.get(vm.biosUuid)?.address}, and the site has no push-install account to install one; register it (ksc.pushInstall) and retry`,
+      (vm) =>
+        `no Network Agent reports from ${ctx.facts.get(vm.biosUuid)?.address}, and the site has no push-install account to install one; register it (ksc.pushInstall) and retry`,
     );
     plan.push = [];
   }
@@ -81,7 +122,11 @@ export async function planPlacement(ctx: InstallContext, onlyPushed = false): Pr
 }
 
 /** True when the locator settled the VM (found or ambiguous), false when it found nothing. */
-function classify(found: Located | undefined, onHost: (host: KscHost) => unknown, onAmbiguous: (hosts: KscHost[]) => unknown): boolean {
+function classify(
+  found: Located | undefined,
+  onHost: (host: KscHost) => unknown,
+  onAmbiguous: (hosts: KscHost[]) => unknown,
+): boolean {
   if (!found || 'missing' in found) return false;
   if ('ambiguous' in found) onAmbiguous(found.ambiguous);
   else onHost(found.host);
@@ -108,7 +153,10 @@ export async function executePlacement(ctx: InstallContext, plan: PlacementPlan)
 }
 
 function arriving(vm: TrackedVm) {
-  return { status: 'in_progress' as const, detail: { phase: 'arriving' as const, mainHostId: vm.detail.mainHostId, since: Date.now() } };
+  return {
+    status: 'in_progress' as const,
+    detail: { phase: 'arriving' as const, mainHostId: vm.detail.mainHostId, since: Date.now() },
+  };
 }
 
 async function reconnect(ctx: InstallContext, items: { vm: TrackedVm; host: KscHost }[]): Promise<void> {
@@ -123,7 +171,9 @@ async function reconnect(ctx: InstallContext, items: { vm: TrackedVm; host: KscH
   ctx.logger.info({ tenantId: ctx.tenantId, taskId, devices: items.length }, 'reconnection task created');
   const task = new DeviceTask(tasks, taskId, ctx.settings, ctx.logger, 'reconnection');
   const binding: TaskBinding = { ...RECONNECTING, hostIdOf: (vm) => hostOf.get(vm)?.id ?? vm.detail.mainHostId! };
-  const attached = await recordNewTask(ctx, task, [...hostOf.keys()], binding, (vm) => ({ mainHostId: hostOf.get(vm)!.id }));
+  const attached = await recordNewTask(ctx, task, [...hostOf.keys()], binding, (vm) => ({
+    mainHostId: hostOf.get(vm)!.id,
+  }));
   if (attached.length > 0) await completeTask(ctx, task, attached, RECONNECTING, arriving);
 }
 
@@ -136,7 +186,10 @@ async function awaitArrival(ctx: InstallContext): Promise<Map<string, KscHost>> 
   const placed = new Map<string, KscHost>();
   let waiting = ctx.progress.vms.filter((vm) => vm.status === 'in_progress' && vm.detail.phase === 'arriving');
   for (let pause = 250; waiting.length > 0; pause = Math.min(Math.round(pause * 1.5), ctx.settings.pollMaxIntervalMs)) {
-    const inVas = await locateHosts(ctx.vas, waiting.map((vm) => facts(ctx, vm)));
+    const inVas = await locateHosts(
+      ctx.vas,
+      waiting.map((vm) => facts(ctx, vm)),
+    );
     for (const vm of waiting) {
       const found = inVas.get(vm.biosUuid);
       if (found && 'host' in found) placed.set(vm.biosUuid, found.host);
@@ -144,7 +197,13 @@ async function awaitArrival(ctx: InstallContext): Promise<Map<string, KscHost>> 
     waiting = waiting.filter((vm) => !placed.has(vm.biosUuid));
     const late = waiting.filter((vm) => Date.now() >= (vm.detail.since ?? 0) + ctx.settings.arrivalDeadlineMs);
     const seconds = Math.round(ctx.settings.arrivalDeadlineMs / 1000);
-    await ctx.progress.fail(late, 'arriving', RECONNECTION_FAILED, () => `the Network Agent accepted the reconnection but the device did not appear in the virtual server within ${seconds} s`);
+    await ctx.progress.fail(
+      late,
+      'arriving',
+      RECONNECTION_FAILED,
+      () =>
+        `the Network Agent accepted the reconnection but the device did not appear in the virtual server within ${seconds} s`,
+    );
     waiting = waiting.filter((vm) => !late.includes(vm));
     if (waiting.length > 0) await sleep(pause, undefined, { signal: ctx.signal });
   }

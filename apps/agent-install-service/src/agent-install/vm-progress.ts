@@ -56,7 +56,14 @@ export class VmProgress {
 
   async load(): Promise<TrackedVm[]> {
     const rows = await this.steps.vms(this.tenantId, this.step);
-    this.list = rows.map((r) => ({ biosUuid: r.biosUuid, name: r.name, status: r.status, detail: (r.detail ?? {}) as VmDetail, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+    this.list = rows.map((r) => ({
+      biosUuid: r.biosUuid,
+      name: r.name,
+      status: r.status,
+      detail: (r.detail ?? {}) as VmDetail,
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+    }));
     return this.list;
   }
 
@@ -65,14 +72,33 @@ export class VmProgress {
     await this.uow.run(async () => {
       for (const c of changes) {
         const errorMessage = c.errorMessage?.slice(0, 1000);
-        await this.steps.setVm(this.tenantId, this.step, c.vm.biosUuid, { status: c.status, detail: c.detail, errorCode: c.errorCode, errorMessage });
+        await this.steps.setVm(this.tenantId, this.step, c.vm.biosUuid, {
+          status: c.status,
+          detail: c.detail,
+          errorCode: c.errorCode,
+          errorMessage,
+        });
       }
     });
-    for (const c of changes) Object.assign(c.vm, { status: c.status, detail: c.detail, errorCode: c.errorCode ?? null, errorMessage: c.errorMessage?.slice(0, 1000) ?? null });
+    for (const c of changes)
+      Object.assign(c.vm, {
+        status: c.status,
+        detail: c.detail,
+        errorCode: c.errorCode ?? null,
+        errorMessage: c.errorMessage?.slice(0, 1000) ?? null,
+      });
   }
 
   fail(vms: TrackedVm[], phase: VmPhase, code: string, message: (vm: TrackedVm) => string): Promise<void> {
-    return this.save(vms.map((vm) => ({ vm, status: 'failed', detail: { phase, mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId }, errorCode: code, errorMessage: message(vm) })));
+    return this.save(
+      vms.map((vm) => ({
+        vm,
+        status: 'failed',
+        detail: { phase, mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId },
+        errorCode: code,
+        errorMessage: message(vm),
+      })),
+    );
   }
 }
 

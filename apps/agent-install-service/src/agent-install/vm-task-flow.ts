@@ -55,14 +55,26 @@ export interface TaskBinding {
  * anything runs, so that a restart finds and re-polls the same task. Devices KSC refuses fail
  * alone. Returns the VMs in the task (an empty task is deleted at once).
  */
-export async function recordNewTask(ctx: InstallContext, task: DeviceTask, vms: TrackedVm[], b: TaskBinding, detailOf: (vm: TrackedVm) => VmDetail): Promise<TrackedVm[]> {
+export async function recordNewTask(
+  ctx: InstallContext,
+  task: DeviceTask,
+  vms: TrackedVm[],
+  b: TaskBinding,
+  detailOf: (vm: TrackedVm) => VmDetail,
+): Promise<TrackedVm[]> {
   const refused = await task.attach(vms.map(b.hostIdOf));
   await ctx.progress.save(
     vms.map((vm) => {
       const reason = refused.get(b.hostIdOf(vm));
       return reason === undefined
         ? { vm, status: 'in_progress', detail: { ...detailOf(vm), phase: b.phase, taskId: task.taskId } }
-        : { vm, status: 'failed', detail: { ...detailOf(vm), phase: b.phase }, errorCode: b.failCode, errorMessage: reason };
+        : {
+            vm,
+            status: 'failed',
+            detail: { ...detailOf(vm), phase: b.phase },
+            errorCode: b.failCode,
+            errorMessage: reason,
+          };
     }),
   );
   const attached = vms.filter((vm) => !refused.has(b.hostIdOf(vm)));
@@ -94,7 +106,13 @@ export async function completeTask(
     vms.map((vm) => {
       const o: HostOutcome = outcomes?.get(b.hostIdOf(vm)) ?? { ok: false, message: gone };
       if (o.ok) return { vm, ...onSuccess(vm, o) };
-      return { vm, status: 'failed', detail: { mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId, phase: b.phase }, errorCode: o.code ?? b.failCode, errorMessage: o.message };
+      return {
+        vm,
+        status: 'failed',
+        detail: { mainHostId: vm.detail.mainHostId, vServerHostId: vm.detail.vServerHostId, phase: b.phase },
+        errorCode: o.code ?? b.failCode,
+        errorMessage: o.message,
+      };
     }),
   );
   if (outcomes) await task.delete();

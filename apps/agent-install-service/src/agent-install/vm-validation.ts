@@ -24,7 +24,10 @@ export async function validateVms(
   siteId: string,
 ): Promise<Map<string, FamilyPackages>> {
   if (!deployment) {
-    throw new StepFailure(DEPLOYMENT_NOT_CONFIGURED, `site ${siteId} has no deployment configuration (packages per OS family); register it (npm run ksc:capture) and retry`);
+    throw new StepFailure(
+      DEPLOYMENT_NOT_CONFIGURED,
+      `site ${siteId} has no deployment configuration (packages per OS family); register it (npm run ksc:capture) and retry`,
+    );
   }
   const pending = () => progress.vms.filter((vm) => vm.status === 'pending');
   const factsOf = (vm: TrackedVm) => facts.get(vm.biosUuid);
@@ -33,7 +36,8 @@ export async function validateVms(
     pending().filter((vm) => !deploymentFor(deployment, factsOf(vm)?.osFamily ?? '')),
     'validation',
     OS_FAMILY_NOT_CONFIGURED,
-    (vm) => `osFamily "${factsOf(vm)?.osFamily ?? '(none)'}" is not configured for site ${siteId} (configured: ${configured})`,
+    (vm) =>
+      `osFamily "${factsOf(vm)?.osFamily ?? '(none)'}" is not configured for site ${siteId} (configured: ${configured})`,
   );
   await progress.fail(
     pending().filter((vm) => !factsOf(vm)?.address),
@@ -41,7 +45,11 @@ export async function validateVms(
     VM_ADDRESS_REQUIRED,
     () => 'the VM has no address: its device is found, and the Network Agent pushed, by IPv4 address',
   );
-  const inUse = new Set(progress.vms.filter((vm) => vm.status === 'pending' || vm.status === 'in_progress').map((vm) => factsOf(vm)?.osFamily ?? ''));
+  const inUse = new Set(
+    progress.vms
+      .filter((vm) => vm.status === 'pending' || vm.status === 'in_progress')
+      .map((vm) => factsOf(vm)?.osFamily ?? ''),
+  );
   const onMain = inUse.size === 0 ? [] : await new PackagesApi(main).getPackages2();
   const families = new Map<string, FamilyPackages>();
   for (const osFamily of inUse) {
@@ -53,13 +61,23 @@ export async function validateVms(
       families.set(osFamily, { osFamily, networkAgent, lightAgent });
       continue;
     }
-    const missing = [!networkAgent && `Network Agent (${describeSelector(d.networkAgentPackage)})`, !lightAgent && `Light Agent (${describeSelector(d.lightAgentPackage)})`].filter(Boolean).join(' and ');
+    const missing = [
+      !networkAgent && `Network Agent (${describeSelector(d.networkAgentPackage)})`,
+      !lightAgent && `Light Agent (${describeSelector(d.lightAgentPackage)})`,
+    ]
+      .filter(Boolean)
+      .join(' and ');
     // Pending VMs, and VMs between tasks (none recorded) that would need these packages next.
     await progress.fail(
-      progress.vms.filter((vm) => factsOf(vm)?.osFamily === osFamily && (vm.status === 'pending' || (vm.status === 'in_progress' && !vm.detail.taskId))),
+      progress.vms.filter(
+        (vm) =>
+          factsOf(vm)?.osFamily === osFamily &&
+          (vm.status === 'pending' || (vm.status === 'in_progress' && !vm.detail.taskId)),
+      ),
       'validation',
       PACKAGE_NOT_FOUND,
-      () => `the main Administration Server has no ${osFamily} ${missing} installation package; add it in the console or fix the site's deployment`,
+      () =>
+        `the main Administration Server has no ${osFamily} ${missing} installation package; add it in the console or fix the site's deployment`,
     );
   }
   return families;

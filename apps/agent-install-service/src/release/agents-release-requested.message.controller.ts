@@ -13,7 +13,13 @@ export class AgentsReleaseRequestedMessageController {
 
   @OnEvent(AgentsReleaseRequested)
   async onReleaseRequested(@Payload() e: EventEnvelope<AgentsReleaseRequestedV1>): Promise<void> {
-    if (!e.operationid) throw new DomainError(PlatformErrorCode.InvalidInput, 'AgentsReleaseRequested without an operation id');
-    await this.jobs.enqueue(RELEASE_AGENTS_JOB, `${e.data.tenantId}:${e.operationid}`, { tenantId: e.data.tenantId, operationId: e.operationid, input: e.data }, e.data.siteId);
+    if (!e.operationid)
+      throw new DomainError(PlatformErrorCode.InvalidInput, 'AgentsReleaseRequested without an operation id');
+    await this.jobs.enqueue(
+      RELEASE_AGENTS_JOB,
+      `${e.data.tenantId}:${e.operationid}`,
+      { tenantId: e.data.tenantId, operationId: e.operationid, input: e.data },
+      e.data.siteId,
+    );
   }
 }

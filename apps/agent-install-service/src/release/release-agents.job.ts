@@ -57,18 +57,45 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
     return this.done(ctx, input, new Map(input.vms.map((v) => [v.biosUuid, `${c.code}: ${c.message}`])));
   }
 
-  private done(ctx: JobContext<ReleaseAgentsPayload>, input: AgentsReleaseRequestedV1, failedById: Map<string, string>): Promise<JobOutcome> {
-    const succeeded: VmRef[] = input.vms.filter((v) => !failedById.has(v.biosUuid)).map(({ biosUuid, name }) => ({ biosUuid, name }));
+  private done(
+    ctx: JobContext<ReleaseAgentsPayload>,
+    input: AgentsReleaseRequestedV1,
+    failedById: Map<string, string>,
+  ): Promise<JobOutcome> {
+    const succeeded: VmRef[] = input.vms
+      .filter((v) => !failedById.has(v.biosUuid))
+      .map(({ biosUuid, name }) => ({ biosUuid, name }));
     const failed: VmFailure[] = input.vms
       .filter((v) => failedById.has(v.biosUuid))
-      .map(({ biosUuid, name }) => ({ biosUuid, name, code: RELEASE_FAILED, message: failedById.get(biosUuid)!.slice(0, 1000) }));
+      .map(({ biosUuid, name }) => ({
+        biosUuid,
+        name,
+        code: RELEASE_FAILED,
+        message: failedById.get(biosUuid)!.slice(0, 1000),
+      }));
     return ctx.succeed(async () => {
-      await this.outbox.emit(AgentsReleased, { tenantId: input.tenantId, siteId: input.siteId, succeeded, failed }, { tenantId: input.tenantId, operationId: ctx.job.payload.operationId });
-      this.logger.info({ tenantId: input.tenantId, operationId: ctx.job.payload.operationId, released: succeeded.length, failed: failed.length }, 'agents released');
+      await this.outbox.emit(
+        AgentsReleased,
+        { tenantId: input.tenantId, siteId: input.siteId, succeeded, failed },
+        { tenantId: input.tenantId, operationId: ctx.job.payload.operationId },
+      );
+      this.logger.info(
+        {
+          tenantId: input.tenantId,
+          operationId: ctx.job.payload.operationId,
+          released: succeeded.length,
+          failed: failed.length,
+        },
+        'agents released',
+      );
     });
   }
 
-  private async release(input: AgentsReleaseRequestedV1, failed: Map<string, string>, signal: AbortSignal): Promise<void> {
+  private async release(
+    input: AgentsReleaseRequestedV1,
+    failed: Map<string, string>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { client } = await this.clients.kscClient(input.siteId);
     const sessions: KscSession[] = [];
     try {
@@ -77,7 +104,10 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
       if (!(await new VServersApi(main).findByDisplayName(input.virtualServerName))) return; // no vAS: nothing is connected to it
       const vas = await client.startSession({ vserver: input.virtualServerName, signal });
       sessions.push(vas);
-      const hosts = await findHostsByName(vas, input.vms.map((v) => v.name));
+      const hosts = await findHostsByName(
+        vas,
+        input.vms.map((v) => v.name),
+      );
       const inVas = input.vms.flatMap((v) => {
         const h = hosts.get(v.name.toLowerCase());
         return h ? [{ vm: v, host: h }] : [];
@@ -88,30 +118,59 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
       // 1. Everything but the Network Agent, one Remote Deinstallation per product still installed.
       const byProduct = new Map<string, { vm: VmRef; host: KscHost }[]>();
       for (const entry of inVas) {
-        const products = Object.keys(await hostGroup.getHostProducts(entry.host.id)).filter((p) => p !== NETWORK_AGENT_PRODUCT);
+        const products = Object.keys(await hostGroup.getHostProducts(entry.host.id)).filter(
+          (p) => p !== NETWORK_AGENT_PRODUCT,
+        );
         for (const p of products) byProduct.set(p, [...(byProduct.get(p) ?? []), entry]);
       }
       for (const [product, entries] of byProduct) {
         signal.throwIfAborted();
         const live = entries.filter((e) => !failed.has(e.vm.biosUuid));
-        const taskId = await tasks.addRemoteDeinstallTask({ productName: product, target: { hostNames: [] }, displayName: `Uninstall ${product} from tenant VMs (${input.virtualServerName})` });
-        await this.runTask(new DeviceTask(tasks, taskId, this.settings, this.logger, 'remote-deinstall'), live, failed, signal, `could not uninstall ${product}`);
+        const taskId = await tasks.addRemoteDeinstallTask({
+          productName: product,
+          target: { hostNames: [] },
+          displayName: `Uninstall ${product} from tenant VMs (${input.virtualServerName})`,
+        });
+        await this.runTask(
+          new DeviceTask(tasks, taskId, this.settings, this.logger, 'remote-deinstall'),
+          live,
+          failed,
+          signal,
+          `could not uninstall ${product}`,
+        );
       }
       // 2. Back to the main server (an empty virtual server name, addendum §4.2).
       const back = inVas.filter((e) => !failed.has(e.vm.biosUuid));
       if (back.length === 0) return;
       signal.throwIfAborted();
-      const taskId = await tasks.addReconnectionTask('', { hostNames: [] }, { displayName: `Return tenant VMs to the main server (${input.virtualServerName})` });
-      await this.runTask(new DeviceTask(tasks, taskId, this.settings, this.logger, 'reconnection'), back, failed, signal, 'could not return the host to the main server');
+      const taskId = await tasks.addReconnectionTask(
+        '',
+        { hostNames: [] },
+        { displayName: `Return tenant VMs to the main server (${input.virtualServerName})` },
+      );
+      await this.runTask(
+        new DeviceTask(tasks, taskId, this.settings, this.logger, 'reconnection'),
+        back,
+        failed,
+        signal,
+        'could not return the host to the main server',
+      );
     } finally {
       await Promise.allSettled(sessions.map((s) => s.endSession()));
     }
   }
 
-  private async runTask(task: DeviceTask, entries: { vm: VmRef; host: KscHost }[], failed: Map<string, string>, signal: AbortSignal, what: string): Promise<void> {
+  private async runTask(
+    task: DeviceTask,
+    entries: { vm: VmRef; host: KscHost }[],
+    failed: Map<string, string>,
+    signal: AbortSignal,
+    what: string,
+  ): Promise<void> {
     const ids = entries.map((e) => e.host.id);
     const refused = await task.attach(ids);
-    for (const e of entries) if (refused.has(e.host.id)) failed.set(e.vm.biosUuid, `${what}: ${refused.get(e.host.id)}`);
+    for (const e of entries)
+      if (refused.has(e.host.id)) failed.set(e.vm.biosUuid, `${what}: ${refused.get(e.host.id)}`);
     const attached = ids.filter((id) => !refused.has(id));
     if (attached.length > 0) {
       const started = await task.run();

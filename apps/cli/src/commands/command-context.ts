@@ -24,10 +24,16 @@ export function action<A extends unknown[]>(run: (ctx: CommandContext, ...args: 
     const out = new Output(Boolean(flags.json));
     try {
       const config = resolveConfig(flags);
-      const code = await run({ client: new PlatformClient(config), out, services: Object.keys(config.services) }, ...(args.slice(0, -1) as A));
+      const code = await run(
+        { client: new PlatformClient(config), out, services: Object.keys(config.services) },
+        ...(args.slice(0, -1) as A),
+      );
       process.exitCode = code ?? ExitCode.Done;
     } catch (e) {
-      const error = e instanceof CliError ? e : new CliError(`unexpected: ${(e as Error).message ?? String(e)}`, ExitCode.PlatformError, 'UNEXPECTED');
+      const error =
+        e instanceof CliError
+          ? e
+          : new CliError(`unexpected: ${(e as Error).message ?? String(e)}`, ExitCode.PlatformError, 'UNEXPECTED');
       out.error(error);
       process.exitCode = error.exitCode;
     }

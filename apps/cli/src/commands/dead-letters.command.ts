@@ -20,12 +20,19 @@ interface DeadLetter {
 /** Dead letters live in each service; `--service` narrows, else every configured service is asked. */
 function servicesOf(ctx: CommandContext, service?: string): string[] {
   if (!service) return ctx.services;
-  if (!ctx.services.includes(service)) throw new CliError(`unknown service ${service}; configured: ${ctx.services.join(', ')}`, ExitCode.InvalidInput, 'UNKNOWN_SERVICE');
+  if (!ctx.services.includes(service))
+    throw new CliError(
+      `unknown service ${service}; configured: ${ctx.services.join(', ')}`,
+      ExitCode.InvalidInput,
+      'UNKNOWN_SERVICE',
+    );
   return [service];
 }
 
 export function deadLettersCommand(): Command {
-  const letters = new Command('dead-letters').description("events a service could not handle: list, replay after fixing the cause");
+  const letters = new Command('dead-letters').description(
+    'events a service could not handle: list, replay after fixing the cause',
+  );
 
   letters
     .command('list')
@@ -67,9 +74,20 @@ export function deadLettersCommand(): Command {
             }
           }
         }
-        if (!holder) throw new CliError(`dead letter ${id} not found in ${ctx.services.join(', ')}`, ExitCode.InvalidInput, 'NOT_FOUND');
-        const replayed = await ctx.client.post<DeadLetter>(`/v1/dead-letters/${encodeURIComponent(id)}/replay`, undefined, holder);
-        ctx.out.result({ ...replayed, service: holder }, () => [`replayed ${id} in ${holder}: ${replayed.status}${replayed.lastReplayError ? ` (${replayed.lastReplayError})` : ''}`]);
+        if (!holder)
+          throw new CliError(
+            `dead letter ${id} not found in ${ctx.services.join(', ')}`,
+            ExitCode.InvalidInput,
+            'NOT_FOUND',
+          );
+        const replayed = await ctx.client.post<DeadLetter>(
+          `/v1/dead-letters/${encodeURIComponent(id)}/replay`,
+          undefined,
+          holder,
+        );
+        ctx.out.result({ ...replayed, service: holder }, () => [
+          `replayed ${id} in ${holder}: ${replayed.status}${replayed.lastReplayError ? ` (${replayed.lastReplayError})` : ''}`,
+        ]);
       }),
     );
 

@@ -21,10 +21,14 @@ export function tenantsCommand(): Command {
         const order = readJsonObject(file, 'order');
         const accepted = await ctx.client.post<TenantSummary>('/v1/tenants', order);
         if (!o.watch) {
-          ctx.out.result(accepted, () => [`${accepted.duplicate ? 'already ordered' : 'ordered'}: ${accepted.name} (${accepted.id}), status ${accepted.status}, site ${accepted.siteId}`]);
+          ctx.out.result(accepted, () => [
+            `${accepted.duplicate ? 'already ordered' : 'ordered'}: ${accepted.name} (${accepted.id}), status ${accepted.status}, site ${accepted.siteId}`,
+          ]);
           return;
         }
-        ctx.out.note(`${accepted.duplicate ? 'Already ordered' : 'Ordered'}: ${accepted.name} (${accepted.id}) on ${accepted.siteId}`);
+        ctx.out.note(
+          `${accepted.duplicate ? 'Already ordered' : 'Ordered'}: ${accepted.name} (${accepted.id}) on ${accepted.siteId}`,
+        );
         return followTenant(ctx, accepted.id, o);
       }),
     );
@@ -38,12 +42,24 @@ export function tenantsCommand(): Command {
     .option('--offset <n>', 'skip this many', (v) => Number(v), 0)
     .action(
       action(async (ctx, o: { status?: string; site?: string; limit: number; offset: number }) => {
-        const q = new URLSearchParams({ limit: String(o.limit), offset: String(o.offset), ...(o.status ? { status: o.status } : {}), ...(o.site ? { siteId: o.site } : {}) });
+        const q = new URLSearchParams({
+          limit: String(o.limit),
+          offset: String(o.offset),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.site ? { siteId: o.site } : {}),
+        });
         const page = await ctx.client.get<{ items: TenantSummary[]; total: number }>(`/v1/tenants?${q}`);
         ctx.out.result(page, () => [
           ...table(
             ['id', 'name', 'site', 'status', 'step', 'failure'],
-            page.items.map((t) => [t.id, t.name, t.siteId, t.status, t.currentStep, t.failure ? `${t.failure.code}: ${t.failure.message}` : '']),
+            page.items.map((t) => [
+              t.id,
+              t.name,
+              t.siteId,
+              t.status,
+              t.currentStep,
+              t.failure ? `${t.failure.code}: ${t.failure.message}` : '',
+            ]),
           ),
           `${page.items.length} of ${page.total}`,
         ]);

@@ -3,7 +3,12 @@ import { seconds } from '../output';
 import { TimelineEntry, VmCounts } from '../tenant-view';
 import { WatchSnapshot } from './tenant-watch';
 
-const STATE: Record<TimelineEntry['status'], string> = { pending: 'pending', running: 'running', succeeded: 'done', failed: 'FAILED' };
+const STATE: Record<TimelineEntry['status'], string> = {
+  pending: 'pending',
+  running: 'running',
+  succeeded: 'done',
+  failed: 'FAILED',
+};
 
 export function vmText(c: VmCounts | undefined): string {
   if (!c) return '';
@@ -26,7 +31,9 @@ export class LineRenderer {
       this.printed.set(step.step, key);
       const time = step.status === 'running' ? '' : seconds(step.startedAt, step.endedAt);
       const failure = step.status === 'failed' ? `  ${step.errorCode}: ${step.errorMessage}` : '';
-      this.write(`[${i + 1}/${total}] ${step.step.padEnd(15)} ${STATE[step.status].padEnd(8)} ${vms.padEnd(24)} ${time}${failure}`.trimEnd());
+      this.write(
+        `[${i + 1}/${total}] ${step.step.padEnd(15)} ${STATE[step.status].padEnd(8)} ${vms.padEnd(24)} ${time}${failure}`.trimEnd(),
+      );
     });
   }
 
@@ -36,7 +43,15 @@ export class LineRenderer {
 /** A progress bar per step on a terminal (stderr), with per-VM counts and elapsed time. */
 export class BarRenderer {
   private readonly multi = new MultiBar(
-    { format: ' {step} |{bar}| {state} {vms} {elapsed}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, barsize: 16, autopadding: true, stream: process.stderr },
+    {
+      format: ' {step} |{bar}| {state} {vms} {elapsed}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      barsize: 16,
+      autopadding: true,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   private readonly bars = new Map<string, SingleBar>();
@@ -46,7 +61,12 @@ export class BarRenderer {
       const counts = s.vms[step.step];
       const total = counts?.total ?? 1;
       const value = step.status === 'succeeded' ? total : counts ? counts.succeeded + counts.failed : 0;
-      const payload = { step: step.step.padEnd(15), state: STATE[step.status].padEnd(7), vms: vmText(counts).padEnd(22), elapsed: seconds(step.startedAt, step.endedAt) };
+      const payload = {
+        step: step.step.padEnd(15),
+        state: STATE[step.status].padEnd(7),
+        vms: vmText(counts).padEnd(22),
+        elapsed: seconds(step.startedAt, step.endedAt),
+      };
       const bar = this.bars.get(step.step);
       if (!bar) this.bars.set(step.step, this.multi.create(total, value, payload));
       else {

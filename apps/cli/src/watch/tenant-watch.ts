@@ -50,7 +50,11 @@ export async function watchTenant(
     onChange(snapshot);
     if (tenant.status !== 'onboarding') return snapshot;
     if (Date.now() - started > (options.timeoutMs ?? 600_000)) {
-      throw new CliError(`tenant ${tenantId} still onboarding after ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s (at ${tenant.currentStep}); it goes on, check with tpo tenants show ${tenantId}`, ExitCode.PlatformError, 'WATCH_TIMEOUT');
+      throw new CliError(
+        `tenant ${tenantId} still onboarding after ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s (at ${tenant.currentStep}); it goes on, check with tpo tenants show ${tenantId}`,
+        ExitCode.PlatformError,
+        'WATCH_TIMEOUT',
+      );
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
   }

@@ -19,7 +19,9 @@ export class OpsConsoleEnv {
   @IsString()
   HTTP_HOST = '127.0.0.1';
 
-  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more nats:// URLs separated by commas',
+  })
   NATS_URL!: string;
 
   /** A subscribe-only user (deploy/nats: `dashboard`, publish deny ">"). */
@@ -40,7 +42,9 @@ export class OpsConsoleEnv {
   NATS_SUBJECT_PREFIX = 'tpo';
 
   /** `name=http://host:port` of every service, comma-separated; tenant-service is required. */
-  @Matches(/^([a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)(,[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)*$/, { message: 'SERVICE_URLS must be name=http(s)://host:port pairs separated by commas' })
+  @Matches(/^([a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)(,[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)*$/, {
+    message: 'SERVICE_URLS must be name=http(s)://host:port pairs separated by commas',
+  })
   @Matches(/(^|,)tenant-service=/, { message: 'SERVICE_URLS must include tenant-service' })
   SERVICE_URLS!: string;
 
@@ -62,9 +66,12 @@ export class OpsConsoleEnv {
   AUTH_JWT_AUDIENCE = 'tpo-admin';
 
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64}(,[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64})*$/, {
-    message: 'AUTH_API_KEYS entries are <name>:<viewer|operator|admin>:<sha256 hex>',
-  })
+  @Matches(
+    /^[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64}(,[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64})*$/,
+    {
+      message: 'AUTH_API_KEYS entries are <name>:<viewer|operator|admin>:<sha256 hex>',
+    },
+  )
   AUTH_API_KEYS?: string;
 
   /** Where a forwarded call to a service gives up. */
@@ -80,6 +87,10 @@ export class OpsConsoleEnv {
 
   /** The SERVICE_URLS as a map. */
   serviceUrls(): Record<string, string> {
-    return Object.fromEntries(this.SERVICE_URLS.split(',').map((pair) => pair.split('=') as [string, string]).map(([name, url]) => [name, url.replace(/\/+$/, '')]));
+    return Object.fromEntries(
+      this.SERVICE_URLS.split(',')
+        .map((pair) => pair.split('=') as [string, string])
+        .map(([name, url]) => [name, url.replace(/\/+$/, '')]),
+    );
   }
 }

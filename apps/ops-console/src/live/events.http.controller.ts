@@ -28,7 +28,12 @@ export class EventsHttpController {
   @Get()
   @SkipThrottle()
   stream(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal?: Principal): void {
-    res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.status(200).set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
     const subscription = this.live.stream.subscribe((e) => {
@@ -37,10 +42,13 @@ export class EventsHttpController {
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const expiresAt = expiryOf(req);
     const expiry = expiresAt
-      ? setTimeout(() => {
-          res.write('event: expired\ndata: {"message":"your session has expired; sign in again"}\n\n');
-          res.end();
-        }, Math.max(0, expiresAt - Date.now()))
+      ? setTimeout(
+          () => {
+            res.write('event: expired\ndata: {"message":"your session has expired; sign in again"}\n\n');
+            res.end();
+          },
+          Math.max(0, expiresAt - Date.now()),
+        )
       : undefined;
     req.on('close', () => {
       subscription.unsubscribe();

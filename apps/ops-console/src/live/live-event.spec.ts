@@ -4,11 +4,32 @@ import { toLiveEvent, visibleTo } from './live-event';
 describe('live events', () => {
   const tenantId = randomUUID();
   const envelope = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ specversion: '1.0', id: randomUUID(), type: 'com.tpo.vms-registered.v1', time: '2026-11-30T23:00:00.000Z', data, ...extra });
+    JSON.stringify({
+      specversion: '1.0',
+      id: randomUUID(),
+      type: 'com.tpo.vms-registered.v1',
+      time: '2026-11-30T23:00:00.000Z',
+      data,
+      ...extra,
+    });
 
   it('keeps the type, tenant, site and step, and drops the payload', () => {
-    const e = toLiveEvent(envelope({ tenantId, siteId: 'site-1', step: 'register-vms', vms: [{ biosUuid: randomUUID(), address: '10.0.0.1' }], password: 'x' }));
-    expect(e).toEqual({ type: 'com.tpo.vms-registered.v1', tenantId, siteId: 'site-1', step: 'register-vms', time: '2026-11-30T23:00:00.000Z' });
+    const e = toLiveEvent(
+      envelope({
+        tenantId,
+        siteId: 'site-1',
+        step: 'register-vms',
+        vms: [{ biosUuid: randomUUID(), address: '10.0.0.1' }],
+        password: 'x',
+      }),
+    );
+    expect(e).toEqual({
+      type: 'com.tpo.vms-registered.v1',
+      tenantId,
+      siteId: 'site-1',
+      step: 'register-vms',
+      time: '2026-11-30T23:00:00.000Z',
+    });
   });
 
   it('ignores messages about no tenant, malformed JSON and odd field values', () => {

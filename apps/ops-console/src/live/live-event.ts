@@ -15,7 +15,8 @@ export interface LiveEvent {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const str = (v: unknown, pattern: RegExp): string | undefined => (typeof v === 'string' && pattern.test(v) ? v : undefined);
+const str = (v: unknown, pattern: RegExp): string | undefined =>
+  typeof v === 'string' && pattern.test(v) ? v : undefined;
 
 /** The live notice of a raw stream message, or undefined when it concerns no tenant or is not an envelope. */
 export function toLiveEvent(raw: string): LiveEvent | undefined {
@@ -30,7 +31,13 @@ export function toLiveEvent(raw: string): LiveEvent | undefined {
   const tenantId = str(data.tenantId, UUID) ?? str(envelope.tenantid, UUID);
   const type = str(envelope.type, TOKEN);
   if (!tenantId || !type) return undefined;
-  return { type, tenantId, siteId: str(data.siteId, TOKEN), step: str(data.step, TOKEN), time: str(envelope.time, /^[0-9T:.+Z-]{10,40}$/) };
+  return {
+    type,
+    tenantId,
+    siteId: str(data.siteId, TOKEN),
+    step: str(data.step, TOKEN),
+    time: str(envelope.time, /^[0-9T:.+Z-]{10,40}$/),
+  };
 }
 
 /** A principal limited to some sites only hears about tenants of those sites (events without a site are withheld). */

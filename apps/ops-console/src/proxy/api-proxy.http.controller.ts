@@ -39,20 +39,36 @@ export class ApiProxyHttpController {
     const prefix = `/api/svc/${service}`;
     const path = req.path.slice(prefix.length);
     const query = req.query as Record<string, unknown>;
-    if (!base || !allowedCall(req.method, service, path, query)) throw new DomainError(PlatformErrorCode.NotFound, `${req.method} ${path} of ${service} is not available in the console`);
-    const headers: Record<string, string> = { accept: 'application/json', 'x-correlation-id': RequestContext.current()?.correlationId ?? '' };
+    if (!base || !allowedCall(req.method, service, path, query))
+      throw new DomainError(
+        PlatformErrorCode.NotFound,
+        `${req.method} ${path} of ${service} is not available in the console`,
+      );
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-correlation-id': RequestContext.current()?.correlationId ?? '',
+    };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     if (typeof req.headers['x-api-key'] === 'string') headers['x-api-key'] = req.headers['x-api-key'];
-    const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    const search = new URLSearchParams(
+      Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
     let answer: globalThis.Response;
     try {
-      answer = await fetch(`${base}${path}${search ? `?${search}` : ''}`, { method: req.method, headers, signal: AbortSignal.timeout(this.config.PROXY_TIMEOUT_MS) });
+      answer = await fetch(`${base}${path}${search ? `?${search}` : ''}`, {
+        method: req.method,
+        headers,
+        signal: AbortSignal.timeout(this.config.PROXY_TIMEOUT_MS),
+      });
     } catch (e) {
       this.logger.warn({ service, err: (e as Error).message }, 'service call failed');
       throw new DomainError(PlatformErrorCode.Unavailable, `${service} cannot be reached`);
     }
     const body = await answer.text();
-    res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').set('cache-control', 'no-store');
+    res
+      .status(answer.status)
+      .type(answer.headers.get('content-type') ?? 'application/json')
+      .set('cache-control', 'no-store');
     const auth = answer.headers.get('www-authenticate');
     if (auth) res.set('www-authenticate', auth);
     res.send(body);

@@ -25,7 +25,10 @@ describe('ops console forwarding allow-list', () => {
     ['GET', 'tenant-service', `/v1/tenants/${id}/../../internal`, {}, 'a path escaping the allow-list'],
     ['GET', 'tenant-service', '/v1/tenants', { api_key: 'x' }, 'unknown query keys'],
     ['GET', 'svm-config-service', `/v1/installs/${id}`, {}, 'a route on the wrong service'],
-  ])('refuses %s %s %s (%s)', (method: string, service: string, path: string, query: Record<string, string>, _what: string) => {
-    expect(allowedCall(method, service, path, query)).toBe(false);
-  });
+  ])(
+    'refuses %s %s %s (%s)',
+    (method: string, service: string, path: string, query: Record<string, string>, _what: string) => {
+      expect(allowedCall(method, service, path, query)).toBe(false);
+    },
+  );
 });

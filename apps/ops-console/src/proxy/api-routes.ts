@@ -30,6 +30,8 @@ const QUERY_KEYS = new Set(['status', 'siteId', 'limit', 'offset']);
 
 /** Whether the console forwards `method service path`; only known query keys pass. */
 export function allowedCall(method: string, service: string, path: string, query: Record<string, unknown>): boolean {
-  const route = API_ROUTES.find((r) => r.method === method && (r.service === '*' || r.service === service) && r.path.test(path));
+  const route = API_ROUTES.find(
+    (r) => r.method === method && (r.service === '*' || r.service === service) && r.path.test(path),
+  );
   return route !== undefined && Object.keys(query).every((k) => QUERY_KEYS.has(k));
 }

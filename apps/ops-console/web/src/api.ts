@@ -23,7 +23,9 @@ export class Api {
 
   /** A JWT goes as a bearer token, anything else as an API key. */
   headers(): Record<string, string> {
-    return this.credential.split('.').length === 3 ? { authorization: `Bearer ${this.credential}` } : { 'x-api-key': this.credential };
+    return this.credential.split('.').length === 3
+      ? { authorization: `Bearer ${this.credential}` }
+      : { 'x-api-key': this.credential };
   }
 
   get<T>(path: string): Promise<T> {
@@ -42,7 +44,11 @@ export class Api {
   private async request<T>(method: string, path: string): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(path, { method, headers: { accept: 'application/json', ...this.headers() }, cache: 'no-store' });
+      res = await fetch(path, {
+        method,
+        headers: { accept: 'application/json', ...this.headers() },
+        cache: 'no-store',
+      });
     } catch {
       throw new PlatformError('the console cannot be reached; check that the platform is running', 0, 'UNREACHABLE');
     }
@@ -56,7 +62,12 @@ export class Api {
     if (res.ok) return body as T;
     const error = (body as ErrorBody | undefined)?.error;
     const list = [error?.details?.fields, error?.details?.errors].find(Array.isArray) as unknown[] | undefined;
-    const failure = new PlatformError(error?.message ?? `${res.status} ${res.statusText}`, res.status, error?.code, (list ?? []).map(String));
+    const failure = new PlatformError(
+      error?.message ?? `${res.status} ${res.statusText}`,
+      res.status,
+      error?.code,
+      (list ?? []).map(String),
+    );
     if (res.status === 401) this.onUnauthorized(failure.message);
     throw failure;
   }

@@ -44,7 +44,11 @@ export function followLiveEvents(api: Api, handlers: LiveHandlers): () => void {
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
-        const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...api.headers() }, signal: abort.signal, cache: 'no-store' });
+        const res = await fetch('/api/events', {
+          headers: { accept: 'text/event-stream', ...api.headers() },
+          signal: abort.signal,
+          cache: 'no-store',
+        });
         if (res.status === 401) {
           const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
           return handlers.onSignedOut(body.error?.message ?? 'your session is no longer valid; sign in again');

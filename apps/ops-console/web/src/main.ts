@@ -16,10 +16,20 @@ let stopLive: (() => void) | undefined;
 /** The platform's message (code, text, field paths), never a stack trace. */
 function showError(e: unknown): void {
   if (e instanceof PlatformError && e.status === 401) return; // already back at sign-in, with the message
-  const err = e instanceof PlatformError ? e : new PlatformError('something went wrong in the page; reload it', 0, 'CONSOLE_ERROR');
+  const err =
+    e instanceof PlatformError
+      ? e
+      : new PlatformError('something went wrong in the page; reload it', 0, 'CONSOLE_ERROR');
   const close = h('button', { type: 'button', class: 'link' }, 'dismiss');
   close.addEventListener('click', () => (banner.hidden = true));
-  replace(banner, h('b', {}, err.code ?? `HTTP ${err.status}`), `: ${err.message}`, err.details.length ? h('ul', {}, ...err.details.map((d) => h('li', {}, d))) : '', ' ', close);
+  replace(
+    banner,
+    h('b', {}, err.code ?? `HTTP ${err.status}`),
+    `: ${err.message}`,
+    err.details.length ? h('ul', {}, ...err.details.map((d) => h('li', {}, d))) : '',
+    ' ',
+    close,
+  );
   banner.hidden = false;
 }
 
@@ -46,13 +56,21 @@ async function start(credential: string): Promise<void> {
   try {
     session = await api.get<Session>('/api/session');
   } catch (e) {
-    if (!(e instanceof PlatformError && e.status === 401)) signOut(e instanceof PlatformError ? e.message : 'the console cannot be reached');
+    if (!(e instanceof PlatformError && e.status === 401))
+      signOut(e instanceof PlatformError ? e.message : 'the console cannot be reached');
     return;
   }
   const live = h('span', { id: 'live', class: 'live off' }, 'connecting');
   const out = h('button', { type: 'button', class: 'link' }, 'sign out');
   out.addEventListener('click', () => signOut('Signed out.'));
-  replace(who, h('span', {}, `${session.subject} · ${session.roles.join(', ')}${session.canAct ? '' : ' (read only)'}`), ' ', live, ' ', out);
+  replace(
+    who,
+    h('span', {}, `${session.subject} · ${session.roles.join(', ')}${session.canAct ? '' : ' (read only)'}`),
+    ' ',
+    live,
+    ' ',
+    out,
+  );
   const tenants = new TenantsView(api, session, showError);
   const sites = new SitesView(api);
   const letters = new DeadLettersView(api, session, showError);

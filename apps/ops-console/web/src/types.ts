@@ -33,7 +33,12 @@ export interface Site {
   freeVirtualServers: number;
   license?: { maxVms?: number; expiresAt?: string };
   /** Present once the platform runs site preflights (issue 8). */
-  preflight?: { status?: string; state?: string; checkedAt?: string; checks?: { name?: string; ok?: boolean; status?: string; message?: string }[] } | null;
+  preflight?: {
+    status?: string;
+    state?: string;
+    checkedAt?: string;
+    checks?: { name?: string; ok?: boolean; status?: string; message?: string }[];
+  } | null;
 }
 
 export interface DeadLetter {

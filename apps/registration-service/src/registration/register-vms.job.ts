@@ -27,7 +27,11 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
     super({ steps, outbox, logger, classify: classifyVendorError });
   }
 
-  protected async execute(work: StepWork<AgentsInstalledV1>, _signal: AbortSignal, job: StepJobScope): Promise<StepResult> {
+  protected async execute(
+    work: StepWork<AgentsInstalledV1>,
+    _signal: AbortSignal,
+    job: StepJobScope,
+  ): Promise<StepResult> {
     const { client } = await this.clients.integrationServer(work.siteId);
     const isTenantId = work.input.integrationServerTenantId;
     const vms = await this.base.steps.vms(work.tenantId, this.step);
@@ -48,18 +52,40 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
       }),
     );
     const after = await this.base.steps.vms(work.tenantId, this.step);
-    const succeeded: VmRef[] = after.filter((v) => v.status === 'succeeded').map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
+    const succeeded: VmRef[] = after
+      .filter((v) => v.status === 'succeeded')
+      .map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
     const failed: VmFailure[] = after
       .filter((v) => v.status === 'failed')
-      .map((v) => ({ biosUuid: v.biosUuid, name: v.name, code: v.errorCode ?? 'UNKNOWN', message: v.errorMessage ?? '' }));
+      .map((v) => ({
+        biosUuid: v.biosUuid,
+        name: v.name,
+        code: v.errorCode ?? 'UNKNOWN',
+        message: v.errorMessage ?? '',
+      }));
     const output = { registered: succeeded.length, failed: failed.length };
     if (succeeded.length === 0) {
-      return { ok: false, code: 'NO_VM_REGISTERED', message: `none of the ${after.length} VMs could be registered`, retryable: true, output };
+      return {
+        ok: false,
+        code: 'NO_VM_REGISTERED',
+        message: `none of the ${after.length} VMs could be registered`,
+        retryable: true,
+        output,
+      };
     }
     return {
       ok: true,
       output,
-      event: { definition: VmsRegistered, payload: { tenantId: work.tenantId, siteId: work.siteId, integrationServerTenantId: isTenantId, succeeded, failed } },
+      event: {
+        definition: VmsRegistered,
+        payload: {
+          tenantId: work.tenantId,
+          siteId: work.siteId,
+          integrationServerTenantId: isTenantId,
+          succeeded,
+          failed,
+        },
+      },
     };
   }
 
@@ -78,7 +104,11 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
       if (c.kind === 'transient' || c.code === 'IS_AUTH_REFUSED') throw e;
       if (e instanceof IntegrationServerError && e.status === 409) {
         if (await ownedByTenant(vm.biosUuid)) return { status: 'succeeded', detail: { alreadyRegistered: true } };
-        return { status: 'failed', errorCode: 'VM_REGISTERED_TO_ANOTHER_TENANT', errorMessage: `BIOS id ${vm.biosUuid} is registered to another tenant on this Integration Server` };
+        return {
+          status: 'failed',
+          errorCode: 'VM_REGISTERED_TO_ANOTHER_TENANT',
+          errorMessage: `BIOS id ${vm.biosUuid} is registered to another tenant on this Integration Server`,
+        };
       }
       return { status: 'failed', errorCode: c.code, errorMessage: c.message };
     }

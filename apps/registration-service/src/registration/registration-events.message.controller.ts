@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AgentsInstalled, AgentsInstalledV1, EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1 } from '@tpo/contracts';
+import {
+  AgentsInstalled,
+  AgentsInstalledV1,
+  EventEnvelope,
+  OnboardingRetryRequested,
+  OnboardingRetryRequestedV1,
+} from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/service-kit';
 

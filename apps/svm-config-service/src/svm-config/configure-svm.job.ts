@@ -64,22 +64,38 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
     }
   }
 
-  private async apply(work: StepWork<TenantCreatedV1>, plan: SvmConfigPlan, session: KscSession, signal: AbortSignal): Promise<StepResult> {
+  private async apply(
+    work: StepWork<TenantCreatedV1>,
+    plan: SvmConfigPlan,
+    session: KscSession,
+    signal: AbortSignal,
+  ): Promise<StepResult> {
     const input = work.input;
     const vsId = Number(input.virtualServerId);
     if (!/^\d+$/.test(input.virtualServerId) || !Number.isSafeInteger(vsId)) {
       // ASSUMPTION: the stored input cannot change, so a malformed id is not worth retrying.
-      return { ok: false, code: 'VSERVER_NOT_FOUND', message: `virtual server id "${input.virtualServerId}" is not a KSC virtual server id`, retryable: false };
+      return {
+        ok: false,
+        code: 'VSERVER_NOT_FOUND',
+        message: `virtual server id "${input.virtualServerId}" is not a KSC virtual server id`,
+        retryable: false,
+      };
     }
     const dn = await vserverName(new VServersApi(session), vsId);
     if (dn === undefined) {
-      return { ok: false, code: 'VSERVER_NOT_FOUND', message: `the site's KSC has no virtual Administration Server with id ${vsId}`, retryable: true };
+      return {
+        ok: false,
+        code: 'VSERVER_NOT_FOUND',
+        message: `the site's KSC has no virtual Administration Server with id ${vsId}`,
+        retryable: true,
+      };
     }
     signal.throwIfAborted();
     const groups = new HostGroupApi(session);
     const root = await groups.groupIdGroups();
     const multitenancy = await groups.getGroupId(root, MULTITENANCY_FOLDER);
-    const tenantFolder = multitenancy === undefined ? undefined : await groups.getGroupId(multitenancy, input.tenantName);
+    const tenantFolder =
+      multitenancy === undefined ? undefined : await groups.getGroupId(multitenancy, input.tenantName);
     if (tenantFolder === undefined) {
       return {
         ok: false,
@@ -93,20 +109,40 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
       const refused = await checkReference(session, la.reference, la.overrides, `${la.osFamily} Light Agent`);
       if (refused) return { ok: false, ...refused, retryable: false };
     }
-    const psRefused = await checkReference(session, plan.protectionServer.reference, [], `protection profile "${plan.applied.protectionProfile}"`);
+    const psRefused = await checkReference(
+      session,
+      plan.protectionServer.reference,
+      [],
+      `protection profile "${plan.applied.protectionProfile}"`,
+    );
     if (psRefused) return { ok: false, ...psRefused, retryable: false };
     signal.throwIfAborted();
 
     const lightAgents: SvmConfigOutput['lightAgentPolicies'] = [];
     for (const la of plan.lightAgents) {
       const r = await ensureClone(session, tenantFolder, la, signal);
-      lightAgents.push({ osFamily: la.osFamily, policyId: r.id, referencePolicyId: la.reference.policyId, change: r.change });
+      lightAgents.push({
+        osFamily: la.osFamily,
+        policyId: r.id,
+        referencePolicyId: la.reference.policyId,
+        change: r.change,
+      });
     }
     const svmGroupId = await ensureGroupPath(groups, root, plan.protectionServer.folderPath, signal);
     const protectionServer = await ensureClone(session, svmGroupId, plan.protectionServer, signal);
-    const lightAgentChange = lightAgents.some((l) => l.change === 'created') ? 'created' : lightAgents.some((l) => l.change === 'updated') ? 'updated' : 'unchanged';
+    const lightAgentChange = lightAgents.some((l) => l.change === 'created')
+      ? 'created'
+      : lightAgents.some((l) => l.change === 'updated')
+        ? 'updated'
+        : 'unchanged';
     this.base.logger.info(
-      { tenantId: work.tenantId, virtualServerId: vsId, lightAgentPolicies: lightAgents, protectionServerPolicyId: protectionServer.id, protectionServer: protectionServer.change },
+      {
+        tenantId: work.tenantId,
+        virtualServerId: vsId,
+        lightAgentPolicies: lightAgents,
+        protectionServerPolicyId: protectionServer.id,
+        protectionServer: protectionServer.change,
+      },
       'SVM configuration applied',
     );
     const output: SvmConfigOutput = {

@@ -1,4 +1,15 @@
-import { HostGroupApi, KscMethodError, KscPolicyInfo, KscProtocolError, KscSession, PolicyApi, samePolicyValue, decodePolicySection, encodePolicySection, VServersApi } from '@tpo/ksc-client';
+import {
+  HostGroupApi,
+  KscMethodError,
+  KscPolicyInfo,
+  KscProtocolError,
+  KscSession,
+  PolicyApi,
+  samePolicyValue,
+  decodePolicySection,
+  encodePolicySection,
+  VServersApi,
+} from '@tpo/ksc-client';
 import { ReferencePolicy } from '@tpo/site-directory';
 import { ClonePlan, overridesBySection, PlanError, SettingOverride } from './svm-policy-settings';
 
@@ -22,7 +33,12 @@ export async function vserverName(api: VServersApi, id: number): Promise<string 
 }
 
 /** Walks (creating what is missing) `path` below `parentId`; a concurrent creator of the same group is tolerated. */
-export async function ensureGroupPath(groups: HostGroupApi, parentId: number, path: string[], signal: AbortSignal): Promise<number> {
+export async function ensureGroupPath(
+  groups: HostGroupApi,
+  parentId: number,
+  path: string[],
+  signal: AbortSignal,
+): Promise<number> {
   let id = parentId;
   for (const name of path) {
     signal.throwIfAborted();
@@ -62,10 +78,19 @@ export async function readPolicy(api: PolicyApi, policyId: number): Promise<KscP
  * version, and holds every captured variable the platform overrides. Read-only (the settings
  * storage is opened, read and released without Ss_Apply).
  */
-export async function checkReference(session: KscSession, ref: ReferencePolicy, overrides: SettingOverride[], what: string): Promise<PlanError | undefined> {
+export async function checkReference(
+  session: KscSession,
+  ref: ReferencePolicy,
+  overrides: SettingOverride[],
+  what: string,
+): Promise<PlanError | undefined> {
   const api = new PolicyApi(session);
   const info = await readPolicy(api, ref.policyId);
-  if (!info) return { code: 'REFERENCE_POLICY_NOT_FOUND', message: `${what}: the site's reference policy ${ref.policyId} does not exist on the main server` };
+  if (!info)
+    return {
+      code: 'REFERENCE_POLICY_NOT_FOUND',
+      message: `${what}: the site's reference policy ${ref.policyId} does not exist on the main server`,
+    };
   if (info.KLPOL_PRODUCT !== ref.product || info.KLPOL_VERSION !== ref.version) {
     return {
       code: 'REFERENCE_POLICY_WRONG_PRODUCT',
@@ -77,12 +102,18 @@ export async function checkReference(session: KscSession, ref: ReferencePolicy, 
     const sections = await c.sections(ref.product, ref.version);
     for (const [section, list] of overridesBySection(overrides)) {
       if (!sections.includes(section)) {
-        return { code: 'REFERENCE_SETTING_NOT_FOUND', message: `${what}: reference policy ${ref.policyId} has no section "${section}" (re-capture the site's settings)` };
+        return {
+          code: 'REFERENCE_SETTING_NOT_FOUND',
+          message: `${what}: reference policy ${ref.policyId} has no section "${section}" (re-capture the site's settings)`,
+        };
       }
       const vars = await c.read(ref.product, ref.version, section);
       const missing = list.filter((o) => !(o.path.variable in vars)).map((o) => o.path.variable);
       if (missing.length > 0) {
-        return { code: 'REFERENCE_SETTING_NOT_FOUND', message: `${what}: reference policy ${ref.policyId} has no variable(s) ${missing.join(', ')} in section "${section}" (re-capture the site's settings)` };
+        return {
+          code: 'REFERENCE_SETTING_NOT_FOUND',
+          message: `${what}: reference policy ${ref.policyId} has no variable(s) ${missing.join(', ')} in section "${section}" (re-capture the site's settings)`,
+        };
       }
     }
     return undefined;
@@ -97,12 +128,20 @@ export async function checkReference(session: KscSession, ref: ReferencePolicy, 
  * something differs, and the policy is made active. Other settings stay as the reference (or a
  * provider admin) left them.
  */
-export async function ensureClone(session: KscSession, groupId: number, plan: ClonePlan, signal: AbortSignal): Promise<{ id: number; change: PolicyChange }> {
+export async function ensureClone(
+  session: KscSession,
+  groupId: number,
+  plan: ClonePlan,
+  signal: AbortSignal,
+): Promise<{ id: number; change: PolicyChange }> {
   const api = new PolicyApi(session);
   const ref = plan.reference;
   const ours = async () =>
     (await api.getPoliciesForGroup(groupId))
-      .filter((p): p is KscPolicyInfo & { KLPOL_ID: number } => p.KLPOL_DN === plan.name && p.KLPOL_PRODUCT === ref.product && typeof p.KLPOL_ID === 'number')
+      .filter(
+        (p): p is KscPolicyInfo & { KLPOL_ID: number } =>
+          p.KLPOL_DN === plan.name && p.KLPOL_PRODUCT === ref.product && typeof p.KLPOL_ID === 'number',
+      )
       .map((p) => p.KLPOL_ID)
       .sort((a, b) => a - b);
   let change: PolicyChange = 'unchanged';
@@ -124,13 +163,20 @@ export async function ensureClone(session: KscSession, groupId: number, plan: Cl
     let dirty = false;
     for (const [section, list] of overridesBySection(plan.overrides)) {
       if (!sections.includes(section)) await c.createSection(ref.product, ref.version, section);
-      const current = sections.includes(section) ? decodePolicySection(await c.read(ref.product, ref.version, section)) : {};
+      const current = sections.includes(section)
+        ? decodePolicySection(await c.read(ref.product, ref.version, section))
+        : {};
       const stale = list.filter((o) => {
         const have = current[o.path.variable];
         return !have || !have.locked || !samePolicyValue(have.value, o.value);
       });
       if (stale.length === 0) continue;
-      await c.replace(ref.product, ref.version, section, encodePolicySection(Object.fromEntries(stale.map((o) => [o.path.variable, { value: o.value, locked: true }]))));
+      await c.replace(
+        ref.product,
+        ref.version,
+        section,
+        encodePolicySection(Object.fromEntries(stale.map((o) => [o.path.variable, { value: o.value, locked: true }]))),
+      );
       dirty = true;
     }
     if (dirty) await c.apply();

@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { EventEnvelope, OnboardingRetryRequested, OnboardingRetryRequestedV1, TenantCreated, TenantCreatedV1 } from '@tpo/contracts';
+import {
+  EventEnvelope,
+  OnboardingRetryRequested,
+  OnboardingRetryRequestedV1,
+  TenantCreated,
+  TenantCreatedV1,
+} from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/service-kit';
 import { CONFIGURE_SVM_STEP } from './configure-svm.job';

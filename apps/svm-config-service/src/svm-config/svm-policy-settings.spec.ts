@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { SiteDeployment } from '@tpo/site-directory';
-import { lightAgentPolicyName, overridesBySection, planSvmConfig, PROVIDER_SVM_FOLDER, SvmConfigPlan } from './svm-policy-settings';
+import {
+  lightAgentPolicyName,
+  overridesBySection,
+  planSvmConfig,
+  PROVIDER_SVM_FOLDER,
+  SvmConfigPlan,
+} from './svm-policy-settings';
 
 /** A captured deployment (names are a capture's, never the service's). */
 function family(osFamily: 'windows' | 'linux', policyId: number) {
@@ -27,7 +33,10 @@ const deployment = {
 const site = { deployment, integrationServer: { addressForAgents: '10.0.0.5', agentPort: 7300 } };
 const linux = [{ osFamily: 'linux' as const }];
 
-function plan(input: Parameters<typeof planSvmConfig>[0], s: Parameters<typeof planSvmConfig>[1] = site): SvmConfigPlan {
+function plan(
+  input: Parameters<typeof planSvmConfig>[0],
+  s: Parameters<typeof planSvmConfig>[1] = site,
+): SvmConfigPlan {
   const r = planSvmConfig(input, s);
   if ('error' in r) throw new Error(r.error.message);
   return r.plan;
@@ -38,7 +47,11 @@ describe('planSvmConfig', () => {
     const p = plan({ tenantName: 'Acme Corp', vms: linux });
     expect(p.lightAgents.map((l) => l.osFamily)).toEqual(['linux', 'windows']);
     const la = deployment.osFamilies.find((o) => o.osFamily === 'linux')!;
-    expect(p.lightAgents[0]).toMatchObject({ osFamily: 'linux', reference: la.lightAgentPolicy, name: 'TPO Light Agent Linux - Acme Corp' });
+    expect(p.lightAgents[0]).toMatchObject({
+      osFamily: 'linux',
+      reference: la.lightAgentPolicy,
+      name: 'TPO Light Agent Linux - Acme Corp',
+    });
     const values = Object.fromEntries(p.lightAgents[0].overrides.map((o) => [o.path.variable, o.value]));
     const s = la.lightAgentSettings;
     expect(values).toEqual({
@@ -63,29 +76,63 @@ describe('planSvmConfig', () => {
       protectionServerPolicy: 'TPO Protection Server - standard',
       locked: true,
     });
-    expect(p.protectionServer).toMatchObject({ folderPath: [PROVIDER_SVM_FOLDER, 'standard'], overrides: [], reference: deployment.protectionProfiles![0].referencePolicy });
+    expect(p.protectionServer).toMatchObject({
+      folderPath: [PROVIDER_SVM_FOLDER, 'standard'],
+      overrides: [],
+      reference: deployment.protectionProfiles![0].referencePolicy,
+    });
   });
 
   it('one policy per configured OS family whatever the VMs (VMs added later reuse this step); port defaults to 7271', () => {
-    const both = plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }, { osFamily: 'linux' }, { osFamily: 'linux' }] });
+    const both = plan({
+      tenantName: 'acme',
+      vms: [{ osFamily: 'windows' }, { osFamily: 'linux' }, { osFamily: 'linux' }],
+    });
     expect(both.lightAgents.map((l) => l.osFamily)).toEqual(['linux', 'windows']);
-    expect(both.applied.lightAgentPolicy).toBe(`${lightAgentPolicyName('linux', 'acme')}, ${lightAgentPolicyName('windows', 'acme')}`);
-    const none = plan({ tenantName: 'acme', vms: [] }, { deployment, integrationServer: { addressForAgents: '10.0.0.5' } });
+    expect(both.applied.lightAgentPolicy).toBe(
+      `${lightAgentPolicyName('linux', 'acme')}, ${lightAgentPolicyName('windows', 'acme')}`,
+    );
+    const none = plan(
+      { tenantName: 'acme', vms: [] },
+      { deployment, integrationServer: { addressForAgents: '10.0.0.5' } },
+    );
     expect(none.lightAgents).toHaveLength(2);
     expect(none.applied.integrationServerPort).toBe(7271);
-    const winOnly = { ...deployment, osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows') } as SiteDeployment;
-    expect(plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }] }, { ...site, deployment: winOnly }).lightAgents.map((l) => l.osFamily)).toEqual(['windows']);
+    const winOnly = {
+      ...deployment,
+      osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows'),
+    } as SiteDeployment;
+    expect(
+      plan({ tenantName: 'acme', vms: [{ osFamily: 'windows' }] }, { ...site, deployment: winOnly }).lightAgents.map(
+        (l) => l.osFamily,
+      ),
+    ).toEqual(['windows']);
   });
 
   it('the order IS address, tags and SVM path win over the defaults; overrides are grouped by section', () => {
-    const p = plan({ tenantName: 'acme', vms: linux, protection: { integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'a', 'b'], svmPathScope: 'same-cluster' } });
-    expect(p.applied).toMatchObject({ integrationServerAddress: '192.0.2.10', connectionTags: ['a', 'b'], svmPathScope: 'same-cluster' });
+    const p = plan({
+      tenantName: 'acme',
+      vms: linux,
+      protection: {
+        integrationServerAddress: '192.0.2.10',
+        connectionTags: ['a', 'a', 'b'],
+        svmPathScope: 'same-cluster',
+      },
+    });
+    expect(p.applied).toMatchObject({
+      integrationServerAddress: '192.0.2.10',
+      connectionTags: ['a', 'b'],
+      svmPathScope: 'same-cluster',
+    });
     expect([...overridesBySection(p.lightAgents[0].overrides).keys()]).toHaveLength(1);
     expect(p.lightAgents[0].osFamily).toBe('linux');
     expect(p.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('same-cluster');
     const captured = structuredClone(deployment);
     captured.osFamilies[1].lightAgentSettings.svmPathScopeValues = { 'same-cluster': '2' };
-    const q = plan({ tenantName: 'acme', vms: linux, protection: { svmPathScope: 'same-cluster' } }, { ...site, deployment: captured });
+    const q = plan(
+      { tenantName: 'acme', vms: linux, protection: { svmPathScope: 'same-cluster' } },
+      { ...site, deployment: captured },
+    );
     expect(q.lightAgents[0].overrides.find((o) => o.path.variable === 'PathScope')?.value).toBe('2');
     expect(q.applied.svmPathScope).toBe('same-cluster');
   });
@@ -95,15 +142,29 @@ describe('planSvmConfig', () => {
       const r = planSvmConfig(input, s);
       return 'error' in r ? r.error.code : 'ok';
     };
-    expect(err({ tenantName: 'a', vms: linux }, { integrationServer: site.integrationServer })).toBe('DEPLOYMENT_NOT_CONFIGURED');
-    const winOnly = { ...deployment, osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows') } as SiteDeployment;
+    expect(err({ tenantName: 'a', vms: linux }, { integrationServer: site.integrationServer })).toBe(
+      'DEPLOYMENT_NOT_CONFIGURED',
+    );
+    const winOnly = {
+      ...deployment,
+      osFamilies: deployment.osFamilies.filter((o) => o.osFamily === 'windows'),
+    } as SiteDeployment;
     expect(err({ tenantName: 'a', vms: linux }, { ...site, deployment: winOnly })).toBe('OS_FAMILY_NOT_CONFIGURED');
-    expect(err({ tenantName: 'a', vms: linux, protection: { protectionProfile: 'gold' } })).toBe('PROTECTION_PROFILE_NOT_CONFIGURED');
+    expect(err({ tenantName: 'a', vms: linux, protection: { protectionProfile: 'gold' } })).toBe(
+      'PROTECTION_PROFILE_NOT_CONFIGURED',
+    );
     const noTags = structuredClone(deployment);
     delete noTags.osFamilies[1].lightAgentSettings.connectionTags;
     delete noTags.osFamilies[1].lightAgentSettings.svmPathScope;
-    expect(err({ tenantName: 'a', vms: linux, protection: { connectionTags: ['x'] } }, { ...site, deployment: noTags })).toBe('SETTING_NOT_CONFIGURED');
-    expect(err({ tenantName: 'a', vms: linux, protection: { svmPathScope: 'same-cluster' } }, { ...site, deployment: noTags })).toBe('SETTING_NOT_CONFIGURED');
+    expect(
+      err({ tenantName: 'a', vms: linux, protection: { connectionTags: ['x'] } }, { ...site, deployment: noTags }),
+    ).toBe('SETTING_NOT_CONFIGURED');
+    expect(
+      err(
+        { tenantName: 'a', vms: linux, protection: { svmPathScope: 'same-cluster' } },
+        { ...site, deployment: noTags },
+      ),
+    ).toBe('SETTING_NOT_CONFIGURED');
     expect(err({ tenantName: 'a', vms: linux }, { ...site, deployment: noTags })).toBe('ok');
   });
 });

@@ -1,5 +1,11 @@
 import { AppliedSvmConfig, ProtectionOptions, VmSpec } from '@tpo/contracts';
-import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT, DeploymentOsFamily, ReferencePolicy, SettingPath, SiteDeployment } from '@tpo/site-directory';
+import {
+  DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+  DeploymentOsFamily,
+  ReferencePolicy,
+  SettingPath,
+  SiteDeployment,
+} from '@tpo/site-directory';
 
 /** Main-server folder the Integration Server creates for Complete tenants (integration-server-api.md §8.2, DOCUMENTED). */
 export const MULTITENANCY_FOLDER = 'Multitenancy KSV LA';
@@ -60,7 +66,14 @@ export function planSvmConfig(
   site: { deployment?: SiteDeployment; integrationServer: { addressForAgents: string; agentPort?: number } },
 ): { plan: SvmConfigPlan } | { error: PlanError } {
   const deployment = site.deployment;
-  if (!deployment) return { error: { code: 'DEPLOYMENT_NOT_CONFIGURED', message: 'the site has no deployment configuration (reference policies and captured settings); register it from `npm run ksc:capture`' } };
+  if (!deployment)
+    return {
+      error: {
+        code: 'DEPLOYMENT_NOT_CONFIGURED',
+        message:
+          'the site has no deployment configuration (reference policies and captured settings); register it from `npm run ksc:capture`',
+      },
+    };
   const p = input.protection ?? {};
   const connectionTags = [...new Set(p.connectionTags ?? [])];
   const svmPathScope = p.svmPathScope ?? 'any';
@@ -70,7 +83,12 @@ export function planSvmConfig(
 
   for (const family of new Set(input.vms.map((v) => v.osFamily))) {
     if (!deployment.osFamilies.some((o) => o.osFamily === family)) {
-      return { error: { code: 'OS_FAMILY_NOT_CONFIGURED', message: `the site's deployment configures no Light Agent reference policy for OS family "${family}"` } };
+      return {
+        error: {
+          code: 'OS_FAMILY_NOT_CONFIGURED',
+          message: `the site's deployment configures no Light Agent reference policy for OS family "${family}"`,
+        },
+      };
     }
   }
   // Every configured family, not only those among the order's VMs: VMs added later (add-vms) reuse
@@ -86,19 +104,46 @@ export function planSvmConfig(
     ];
     if (s.connectionTags) overrides.push({ path: s.connectionTags, value: connectionTags });
     else if (connectionTags.length > 0) {
-      return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for connection tags but the site's ${family} Light Agent settings name no connection-tags variable` } };
+      return {
+        error: {
+          code: 'SETTING_NOT_CONFIGURED',
+          message: `the order asks for connection tags but the site's ${family} Light Agent settings name no connection-tags variable`,
+        },
+      };
     }
     // The captured console value for the order's scope; without one, the order's value as is (ASSUMPTION until captured).
-    if (s.svmPathScope) overrides.push({ path: s.svmPathScope, value: s.svmPathScopeValues?.[svmPathScope] ?? svmPathScope });
+    if (s.svmPathScope)
+      overrides.push({ path: s.svmPathScope, value: s.svmPathScopeValues?.[svmPathScope] ?? svmPathScope });
     else if (svmPathScope !== 'any') {
-      return { error: { code: 'SETTING_NOT_CONFIGURED', message: `the order asks for SVM path scope "${svmPathScope}" but the site's ${family} Light Agent settings name no SVM-path variable` } };
+      return {
+        error: {
+          code: 'SETTING_NOT_CONFIGURED',
+          message: `the order asks for SVM path scope "${svmPathScope}" but the site's ${family} Light Agent settings name no SVM-path variable`,
+        },
+      };
     }
-    lightAgents.push({ osFamily: family, reference: d.lightAgentPolicy, name: lightAgentPolicyName(family, input.tenantName), overrides });
+    lightAgents.push({
+      osFamily: family,
+      reference: d.lightAgentPolicy,
+      name: lightAgentPolicyName(family, input.tenantName),
+      overrides,
+    });
   }
 
   const profile = deployment.protectionProfiles?.find((x) => x.id === protectionProfile);
-  if (!profile) return { error: { code: 'PROTECTION_PROFILE_NOT_CONFIGURED', message: `the site configures no Protection Server reference policy for profile "${protectionProfile}"` } };
-  const protectionServer = { reference: profile.referencePolicy, name: protectionServerPolicyName(protectionProfile), overrides: [], folderPath: [PROVIDER_SVM_FOLDER, protectionProfile] };
+  if (!profile)
+    return {
+      error: {
+        code: 'PROTECTION_PROFILE_NOT_CONFIGURED',
+        message: `the site configures no Protection Server reference policy for profile "${protectionProfile}"`,
+      },
+    };
+  const protectionServer = {
+    reference: profile.referencePolicy,
+    name: protectionServerPolicyName(protectionProfile),
+    overrides: [],
+    folderPath: [PROVIDER_SVM_FOLDER, protectionProfile],
+  };
 
   return {
     plan: {

@@ -24,7 +24,9 @@ export class TenantServiceEnv extends BaseServiceEnv {
 
   /** Address classes site URLs may use beyond private/public ranges, e.g. `loopback` for a local simulator. */
   @IsOptional()
-  @Matches(/^(loopback|link-local)(,(loopback|link-local))*$/, { message: 'SITE_URL_ALLOW is a comma list of: loopback, link-local' })
+  @Matches(/^(loopback|link-local)(,(loopback|link-local))*$/, {
+    message: 'SITE_URL_ALLOW is a comma list of: loopback, link-local',
+  })
   SITE_URL_ALLOW?: string;
 
   /** An unrevealed admin password is destroyed after this many hours (the tenant is flagged for a reset). */

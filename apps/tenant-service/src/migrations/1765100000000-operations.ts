@@ -17,7 +17,9 @@ export class Operations1765100000000 implements MigrationInterface {
           CHECK (lifecycle IN ('onboarding', 'active', 'suspended', 'deprovisioning', 'deprovisioned', 'failed')),
         ADD COLUMN lifecycle_reason text NULL,
         ADD COLUMN lifecycle_changed_at timestamptz NULL`);
-    await q.query(`UPDATE tenant SET lifecycle = CASE status WHEN 'ready' THEN 'active' WHEN 'failed' THEN 'failed' ELSE 'onboarding' END, lifecycle_changed_at = updated_at`);
+    await q.query(
+      `UPDATE tenant SET lifecycle = CASE status WHEN 'ready' THEN 'active' WHEN 'failed' THEN 'failed' ELSE 'onboarding' END, lifecycle_changed_at = updated_at`,
+    );
     await q.query(`
       CREATE TABLE operation (
         id uuid PRIMARY KEY,
@@ -40,7 +42,9 @@ export class Operations1765100000000 implements MigrationInterface {
     // One operation at a time per tenant: a second one is refused (409 with the running one's id).
     await q.query(`CREATE UNIQUE INDEX operation_one_running_uq ON operation (tenant_id) WHERE state = 'running'`);
     // An order system's request id makes a redelivered or repeated request the same operation.
-    await q.query(`CREATE UNIQUE INDEX operation_request_uq ON operation (tenant_id, kind, request_id) WHERE request_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX operation_request_uq ON operation (tenant_id, kind, request_id) WHERE request_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX operation_tenant_idx ON operation (tenant_id, created_at)`);
     await q.query(`
       CREATE TABLE operation_step (
@@ -64,13 +68,17 @@ export class Operations1765100000000 implements MigrationInterface {
              created_at, updated_at, CASE status WHEN 'ready' THEN ready_at WHEN 'failed' THEN updated_at END, order_id
       FROM tenant`);
     await q.query(`ALTER TABLE tenant_step ADD COLUMN operation_id uuid NULL`);
-    await q.query(`UPDATE tenant_step s SET operation_id = o.id FROM operation o WHERE o.tenant_id = s.tenant_id AND o.kind = 'onboard'`);
+    await q.query(
+      `UPDATE tenant_step s SET operation_id = o.id FROM operation o WHERE o.tenant_id = s.tenant_id AND o.kind = 'onboard'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tenant_step DROP COLUMN operation_id`);
     await q.query(`DROP TABLE operation_step`);
     await q.query(`DROP TABLE operation`);
-    await q.query(`ALTER TABLE tenant DROP COLUMN lifecycle, DROP COLUMN lifecycle_reason, DROP COLUMN lifecycle_changed_at`);
+    await q.query(
+      `ALTER TABLE tenant DROP COLUMN lifecycle, DROP COLUMN lifecycle_reason, DROP COLUMN lifecycle_changed_at`,
+    );
   }
 }

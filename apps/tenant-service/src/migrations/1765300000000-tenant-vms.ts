@@ -22,7 +22,9 @@ export class TenantVms1765300000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, bios_uuid)
       )`);
-    await q.query(`CREATE INDEX tenant_vm_bios_idx ON tenant_vm (bios_uuid) WHERE state IN ('active', 'adding', 'removing')`);
+    await q.query(
+      `CREATE INDEX tenant_vm_bios_idx ON tenant_vm (bios_uuid) WHERE state IN ('active', 'adding', 'removing')`,
+    );
     await q.query(`
       INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state)
       SELECT DISTINCT ON (t.id, lower(v->>'biosUuid')) t.id, (v->>'biosUuid')::uuid, v->>'name', v->>'osFamily', v->>'address', 'active'

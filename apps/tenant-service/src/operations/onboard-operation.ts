@@ -49,9 +49,13 @@ export class OnboardOperation {
     const op = await this.operations.onboarding(tenantId);
     const t = await this.tenants.findById(tenantId);
     if (t?.lifecycle === 'deprovisioning' || t?.lifecycle === 'deprovisioned') {
-      throw new DomainError(TenantErrorCode.TenantDeprovisioned, `tenant ${tenantId} is ${t.lifecycle}; its onboarding cannot be retried`);
+      throw new DomainError(
+        TenantErrorCode.TenantDeprovisioned,
+        `tenant ${tenantId} is ${t.lifecycle}; its onboarding cannot be retried`,
+      );
     }
-    if (op && op.state === 'failed' && !(await this.operations.reopen(op.id))) throw inProgress(tenantId, (await this.operations.running(tenantId))!);
+    if (op && op.state === 'failed' && !(await this.operations.reopen(op.id)))
+      throw inProgress(tenantId, (await this.operations.running(tenantId))!);
     await this.tenants.setLifecycle(tenantId, 'onboarding');
   }
 }

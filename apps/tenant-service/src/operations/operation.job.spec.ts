@@ -21,8 +21,15 @@ function harness(steps: OperationStep[], done: Partial<OperationStepRecord>[] = 
     fail: async (_: string, e: { code: string }) => void log.push(`op-failed:${e.code}`),
     succeed: async () => void log.push('op-succeeded'),
   } as unknown as OperationRepository;
-  const tenants = { findById: async () => ({ id: 't-1', siteId: 'site-1' }) as TenantRecord } as unknown as TenantRepository;
-  const handler: OperationKindHandler = { kind: 'suspend', steps, handsOff, complete: async () => (log.push('complete'), {}) };
+  const tenants = {
+    findById: async () => ({ id: 't-1', siteId: 'site-1' }) as TenantRecord,
+  } as unknown as TenantRepository;
+  const handler: OperationKindHandler = {
+    kind: 'suspend',
+    steps,
+    handsOff,
+    complete: async () => (log.push('complete'), {}),
+  };
   const kinds = { get: () => handler } as unknown as OperationKinds;
   const outbox = { emit: async (d: { name: string }) => (log.push(`emit:${d.name}`), {}) } as unknown as OutboxWriter;
   const job = new OperationJob(operations, tenants, kinds, outbox, pino({ level: 'silent' }));
@@ -40,17 +47,33 @@ function harness(steps: OperationStep[], done: Partial<OperationStepRecord>[] = 
 const step = (name: string, run: OperationStep['run'] = async () => ({})): OperationStep => ({ name, run });
 
 describe('OperationJob (issue 10)', () => {
-  it('runs the steps in order and ends the operation with its kind in the job\'s success', async () => {
+  it("runs the steps in order and ends the operation with its kind in the job's success", async () => {
     const { log, run } = harness([step('a'), step('b', async () => ({ skipped: true }))]);
     await run();
-    expect(log).toEqual(['start:a', 'succeeded:a', 'start:b', 'skipped:b', 'complete', 'op-succeeded', 'job-succeeded']);
+    expect(log).toEqual([
+      'start:a',
+      'succeeded:a',
+      'start:b',
+      'skipped:b',
+      'complete',
+      'op-succeeded',
+      'job-succeeded',
+    ]);
   });
 
   it('on a resume skips the steps already done and hands a running step its recorded progress', async () => {
     let seen: Record<string, unknown> = {};
     const { log, run } = harness(
-      [step('a', async () => { throw new Error('must not run again'); }), step('b', async (ctx) => ((seen = { ...ctx.detail }), {}))],
-      [{ step: 'a', status: 'succeeded', detail: {} }, { step: 'b', status: 'running', detail: { taskId: 'task-7' } }],
+      [
+        step('a', async () => {
+          throw new Error('must not run again');
+        }),
+        step('b', async (ctx) => ((seen = { ...ctx.detail }), {})),
+      ],
+      [
+        { step: 'a', status: 'succeeded', detail: {} },
+        { step: 'b', status: 'running', detail: { taskId: 'task-7' } },
+      ],
     );
     await run();
     expect(seen).toEqual({ taskId: 'task-7' });
@@ -58,13 +81,28 @@ describe('OperationJob (issue 10)', () => {
   });
 
   it('a permanent failure fails the operation at that step (TenantOperationFailed); later steps do not run', async () => {
-    const { log, run } = harness([step('a', async () => { throw new DomainError('IS_TENANT_MISSING', 'gone'); }), step('b')]);
+    const { log, run } = harness([
+      step('a', async () => {
+        throw new DomainError('IS_TENANT_MISSING', 'gone');
+      }),
+      step('b'),
+    ]);
     await run();
-    expect(log).toEqual(['start:a', 'failed:a:IS_TENANT_MISSING', 'op-failed:IS_TENANT_MISSING', 'emit:TenantOperationFailed', 'job-failed']);
+    expect(log).toEqual([
+      'start:a',
+      'failed:a:IS_TENANT_MISSING',
+      'op-failed:IS_TENANT_MISSING',
+      'emit:TenantOperationFailed',
+      'job-failed',
+    ]);
   });
 
   it('a transient failure goes back to the job runner (retried later), nothing ended', async () => {
-    const { log, run } = harness([step('a', async () => { throw new DomainError('OPERATION_IN_DOUBT', 'wait', { retryable: true }); })]);
+    const { log, run } = harness([
+      step('a', async () => {
+        throw new DomainError('OPERATION_IN_DOUBT', 'wait', { retryable: true });
+      }),
+    ]);
     await expect(run()).rejects.toMatchObject({ code: 'OPERATION_IN_DOUBT', retryable: true });
     expect(log).toEqual(['start:a']);
   });

@@ -36,7 +36,12 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
     if (!op || op.state !== 'running') return ctx.succeed();
     const handler = this.kinds.get(op.kind);
     const tenant = await this.tenants.findById(op.tenantId);
-    if (!handler || !tenant) return this.failOp(ctx, op, 'operation', { code: 'OPERATION_UNSUPPORTED', message: `no handler for ${op.kind}`, retryable: false });
+    if (!handler || !tenant)
+      return this.failOp(ctx, op, 'operation', {
+        code: 'OPERATION_UNSUPPORTED',
+        message: `no handler for ${op.kind}`,
+        retryable: false,
+      });
     const done = await this.operations.steps(op.id);
     for (const [seq, step] of handler.steps.entries()) {
       const rec = done.find((s) => s.step === step.name);
@@ -56,11 +61,19 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
           write: (work) => ctx.record(work),
         });
         if (out.waiting) {
-          this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name }, 'operation step waits for another service');
+          this.logger.info(
+            { tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name },
+            'operation step waits for another service',
+          );
           return ctx.succeed();
         }
-        await ctx.record(() => this.operations.stepEnded(op.id, step.name, out.skipped ? 'skipped' : 'succeeded', out.detail));
-        this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name, skipped: !!out.skipped }, 'operation step done');
+        await ctx.record(() =>
+          this.operations.stepEnded(op.id, step.name, out.skipped ? 'skipped' : 'succeeded', out.detail),
+        );
+        this.logger.info(
+          { tenantId: op.tenantId, operationId: op.id, kind: op.kind, step: step.name, skipped: !!out.skipped },
+          'operation step done',
+        );
       } catch (e) {
         if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
         const c = classifyVendorError(e);
@@ -69,7 +82,10 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
       }
     }
     if (handler.handsOff) {
-      this.logger.info({ tenantId: op.tenantId, operationId: op.id, kind: op.kind }, 'operation handed over to the step services');
+      this.logger.info(
+        { tenantId: op.tenantId, operationId: op.id, kind: op.kind },
+        'operation handed over to the step services',
+      );
       return ctx.succeed();
     }
     return ctx.succeed(async () => {
@@ -88,7 +104,12 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
     return this.failOp(ctx, op, running?.step ?? 'operation', { code: c.code, message: c.message, retryable: true });
   }
 
-  private failOp(ctx: JobContext<OperationJobPayload>, op: OperationRecord, step: string, f: { code: string; message: string; retryable: boolean }): Promise<JobOutcome> {
+  private failOp(
+    ctx: JobContext<OperationJobPayload>,
+    op: OperationRecord,
+    step: string,
+    f: { code: string; message: string; retryable: boolean },
+  ): Promise<JobOutcome> {
     const message = redactSecretsInText(f.message, [], 2000);
     return ctx.fail(`${f.code}: ${message}`, async () => {
       await this.operations.stepFailed(op.id, step, { code: f.code, message });
@@ -96,10 +117,23 @@ export class OperationJob implements JobHandler<OperationJobPayload> {
       const tenant = await this.tenants.findById(op.tenantId);
       await this.outbox.emit(
         TenantOperationFailed,
-        { tenantId: op.tenantId, siteId: tenant?.siteId ?? 'unknown', operationId: op.id, requestId: op.requestId ?? undefined, kind: op.kind, step, code: f.code, message, retryable: f.retryable },
+        {
+          tenantId: op.tenantId,
+          siteId: tenant?.siteId ?? 'unknown',
+          operationId: op.id,
+          requestId: op.requestId ?? undefined,
+          kind: op.kind,
+          step,
+          code: f.code,
+          message,
+          retryable: f.retryable,
+        },
         { tenantId: op.tenantId },
       );
-      this.logger.warn({ tenantId: op.tenantId, operationId: op.id, kind: op.kind, step, code: f.code }, 'operation failed');
+      this.logger.warn(
+        { tenantId: op.tenantId, operationId: op.id, kind: op.kind, step, code: f.code },
+        'operation failed',
+      );
     });
   }
 }

@@ -72,46 +72,70 @@ export class OperationRepository {
    * Records a new running operation; returns false when another operation of the tenant runs
    * already (the partial unique index decides, so two concurrent requests cannot both start).
    */
-  async insertRunning(op: Pick<OperationRecord, 'id' | 'tenantId' | 'kind' | 'requester' | 'correlationId' | 'requestId' | 'reason' | 'scope'>): Promise<boolean> {
+  async insertRunning(
+    op: Pick<
+      OperationRecord,
+      'id' | 'tenantId' | 'kind' | 'requester' | 'correlationId' | 'requestId' | 'reason' | 'scope'
+    >,
+  ): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
       `INSERT INTO operation (id, tenant_id, kind, requester, correlation_id, request_id, state, reason, scope)
        VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
-      [op.id, op.tenantId, op.kind, op.requester, op.correlationId, op.requestId, op.reason, op.scope ? JSON.stringify(op.scope) : null],
+      [
+        op.id,
+        op.tenantId,
+        op.kind,
+        op.requester,
+        op.correlationId,
+        op.requestId,
+        op.reason,
+        op.scope ? JSON.stringify(op.scope) : null,
+      ],
     );
     return rows.length === 1;
   }
 
   async findById(id: string, forUpdate = false): Promise<OperationRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM operation WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM operation WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
   async running(tenantId: string): Promise<OperationRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND state = 'running'`, [tenantId]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND state = 'running'`,
+      [tenantId],
+    );
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
   async byRequest(tenantId: string, kind: OperationKind, requestId: string): Promise<OperationRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND kind = $2 AND request_id = $3`, [
-      tenantId,
-      kind,
-      requestId,
-    ]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND kind = $2 AND request_id = $3`,
+      [tenantId, kind, requestId],
+    );
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
   /** The tenant's onboarding (every tenant has exactly one). */
   async onboarding(tenantId: string): Promise<OperationRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND kind = 'onboard'`, [tenantId]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 AND kind = 'onboard'`,
+      [tenantId],
+    );
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
-  async listForTenant(tenantId: string, page: { limit: number; offset: number }): Promise<{ items: OperationRecord[]; total: number }> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [
-      tenantId,
-      page.limit,
-      page.offset,
-    ]);
+  async listForTenant(
+    tenantId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: OperationRecord[]; total: number }> {
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM operation WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
+      [tenantId, page.limit, page.offset],
+    );
     const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM operation WHERE tenant_id = $1`, [tenantId]);
     return { items: rows.map(toOperation), total: n as number };
   }
@@ -124,12 +148,10 @@ export class OperationRepository {
   }
 
   async fail(id: string, error: { code: string; message: string; retryable: boolean }): Promise<void> {
-    await this.m.query(`UPDATE operation SET state = 'failed', error_code = $2, error_message = $3, retryable = $4, updated_at = now(), ended_at = now() WHERE id = $1`, [
-      id,
-      error.code,
-      error.message.slice(0, 2000),
-      error.retryable,
-    ]);
+    await this.m.query(
+      `UPDATE operation SET state = 'failed', error_code = $2, error_message = $3, retryable = $4, updated_at = now(), ended_at = now() WHERE id = $1`,
+      [id, error.code, error.message.slice(0, 2000), error.retryable],
+    );
   }
 
   /** A retry: running again, unless another operation of the tenant runs (then false). */
@@ -177,14 +199,18 @@ export class OperationRepository {
 
   /** Progress inside a step (an intent, a task id) recorded before the step ends. */
   async mergeStepDetail(operationId: string, step: string, patch: Record<string, unknown>): Promise<void> {
-    await this.m.query(`UPDATE operation_step SET detail = COALESCE(detail, '{}'::jsonb) || $3::jsonb WHERE operation_id = $1 AND step = $2`, [
-      operationId,
-      step,
-      JSON.stringify(patch),
-    ]);
+    await this.m.query(
+      `UPDATE operation_step SET detail = COALESCE(detail, '{}'::jsonb) || $3::jsonb WHERE operation_id = $1 AND step = $2`,
+      [operationId, step, JSON.stringify(patch)],
+    );
   }
 
-  async stepEnded(operationId: string, step: string, status: 'succeeded' | 'skipped', detail?: Record<string, unknown>): Promise<void> {
+  async stepEnded(
+    operationId: string,
+    step: string,
+    status: 'succeeded' | 'skipped',
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
     await this.m.query(
       `UPDATE operation_step SET status = $3, ended_at = now(), detail = COALESCE(detail, '{}'::jsonb) || COALESCE($4::jsonb, '{}'::jsonb) WHERE operation_id = $1 AND step = $2`,
       [operationId, step, status, detail ? JSON.stringify(detail) : null],
@@ -192,11 +218,9 @@ export class OperationRepository {
   }
 
   async stepFailed(operationId: string, step: string, error: { code: string; message: string }): Promise<void> {
-    await this.m.query(`UPDATE operation_step SET status = 'failed', ended_at = now(), error_code = $3, error_message = $4 WHERE operation_id = $1 AND step = $2`, [
-      operationId,
-      step,
-      error.code,
-      error.message.slice(0, 2000),
-    ]);
+    await this.m.query(
+      `UPDATE operation_step SET status = 'failed', ended_at = now(), error_code = $3, error_message = $4 WHERE operation_id = $1 AND step = $2`,
+      [operationId, step, error.code, error.message.slice(0, 2000)],
+    );
   }
 }

@@ -101,7 +101,11 @@ export class OperationsMessageController {
     return this.rejectInvalid('deprovision', p);
   }
 
-  private async handle(kind: RequestableKind, e: EventEnvelope<LifecycleRequestBase>, vms: { vms?: VmsAddRequestedV1['vms']; biosUuids?: string[] } = {}): Promise<void> {
+  private async handle(
+    kind: RequestableKind,
+    e: EventEnvelope<LifecycleRequestBase>,
+    vms: { vms?: VmsAddRequestedV1['vms']; biosUuids?: string[] } = {},
+  ): Promise<void> {
     const d = e.data;
     try {
       await this.request.execute({
@@ -118,13 +122,23 @@ export class OperationsMessageController {
       const running = error.options.details?.runningOperationId as string | undefined;
       await this.outbox.emit(
         TenantOperationRejected,
-        { tenantId: d.tenantId, requestId: d.requestId, kind, code: error.code, reason: error.message.slice(0, 1000), runningOperationId: running },
+        {
+          tenantId: d.tenantId,
+          requestId: d.requestId,
+          kind,
+          code: error.code,
+          reason: error.message.slice(0, 1000),
+          runningOperationId: running,
+        },
         { tenantId: d.tenantId },
       );
     }
   }
 
-  private async rejectInvalid(kind: RequestableKind, p: { envelope: EventEnvelope<unknown>; reasons: string[] }): Promise<void> {
+  private async rejectInvalid(
+    kind: RequestableKind,
+    p: { envelope: EventEnvelope<unknown>; reasons: string[] },
+  ): Promise<void> {
     const data = (p.envelope.data ?? {}) as { tenantId?: unknown; requestId?: unknown };
     await this.outbox.emit(TenantOperationRejected, {
       tenantId: typeof data.tenantId === 'string' ? data.tenantId.slice(0, 100) : undefined,

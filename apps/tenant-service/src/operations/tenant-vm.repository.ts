@@ -20,7 +20,12 @@ export class TenantVmRepository {
     return this.uow.manager();
   }
 
-  async insert(tenantId: string, vms: VmSpec[], state: TenantVmState, operationId: string | null = null): Promise<void> {
+  async insert(
+    tenantId: string,
+    vms: VmSpec[],
+    state: TenantVmState,
+    operationId: string | null = null,
+  ): Promise<void> {
     for (const v of vms) {
       await this.m.query(
         `INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state, operation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -55,18 +60,24 @@ export class TenantVmRepository {
     return rows.map((r) => r.bios_uuid);
   }
 
-  async setState(tenantId: string, biosUuids: string[], state: TenantVmState, operationId: string | null): Promise<void> {
+  async setState(
+    tenantId: string,
+    biosUuids: string[],
+    state: TenantVmState,
+    operationId: string | null,
+  ): Promise<void> {
     if (biosUuids.length === 0) return;
-    await this.m.query(`UPDATE tenant_vm SET state = $3, operation_id = $4, updated_at = now() WHERE tenant_id = $1 AND bios_uuid = ANY($2::uuid[])`, [
-      tenantId,
-      biosUuids,
-      state,
-      operationId,
-    ]);
+    await this.m.query(
+      `UPDATE tenant_vm SET state = $3, operation_id = $4, updated_at = now() WHERE tenant_id = $1 AND bios_uuid = ANY($2::uuid[])`,
+      [tenantId, biosUuids, state, operationId],
+    );
   }
 
   /** Everything a deprovisioned tenant held is released. */
   async releaseAll(tenantId: string): Promise<void> {
-    await this.m.query(`UPDATE tenant_vm SET state = 'removed', updated_at = now() WHERE tenant_id = $1 AND state IN ${HELD}`, [tenantId]);
+    await this.m.query(
+      `UPDATE tenant_vm SET state = 'removed', updated_at = now() WHERE tenant_id = $1 AND state IN ${HELD}`,
+      [tenantId],
+    );
   }
 }

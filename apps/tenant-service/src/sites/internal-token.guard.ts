@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { SERVICE_NAMES } from '@tpo/contracts';
 import { SERVICE_CONFIG } from '@tpo/service-kit';
 import { isLoopback, serviceKeyOf, ServiceTokenError, verifyServiceToken } from '@tpo/site-directory';
@@ -23,18 +30,24 @@ export class InternalTokenGuard implements CanActivate {
   private readonly keys: Map<string, string>;
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv) {
-    this.keys = new Map(SERVICE_NAMES.filter((s) => s !== 'tenant-service').map((s) => [s, serviceKeyOf(config.INTERNAL_API_TOKEN, s)]));
+    this.keys = new Map(
+      SERVICE_NAMES.filter((s) => s !== 'tenant-service').map((s) => [s, serviceKeyOf(config.INTERNAL_API_TOKEN, s)]),
+    );
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     if (!req.secure && !isLoopback(req.socket.remoteAddress) && this.config.INTERNAL_API_PLAINTEXT !== 'mesh-mtls') {
-      throw new ForbiddenException('site credentials are served over TLS only (or to loopback callers in local development)');
+      throw new ForbiddenException(
+        'site credentials are served over TLS only (or to loopback callers in local development)',
+      );
     }
     const m = /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '');
     if (!m) throw new UnauthorizedException('service token required');
     try {
-      (req as Request & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER] = await verifyServiceToken(m[1], (service) => this.keys.get(service));
+      (req as Request & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER] = await verifyServiceToken(m[1], (service) =>
+        this.keys.get(service),
+      );
     } catch (e) {
       if (e instanceof ServiceTokenError) throw new UnauthorizedException(`service token refused: ${e.message}`);
       throw e;

@@ -27,7 +27,11 @@ export function freeVirtualServers(c: Pick<PlacementCandidate, 'maxVirtualServer
  * sites are enabled, have their Integration Server's KSC connection configured and did not fail
  * their last preflight. Free virtual servers count those the KSC already held (not only ours).
  */
-export function chooseSite(candidates: PlacementCandidate[], preferredSiteId: string | undefined, knownSiteIds: string[]): PlacementResult {
+export function chooseSite(
+  candidates: PlacementCandidate[],
+  preferredSiteId: string | undefined,
+  knownSiteIds: string[],
+): PlacementResult {
   if (preferredSiteId && !knownSiteIds.includes(preferredSiteId)) {
     return { rejected: 'SITE_UNKNOWN', reason: `preferred site "${preferredSiteId}" is not registered` };
   }
@@ -40,9 +44,14 @@ export function chooseSite(candidates: PlacementCandidate[], preferredSiteId: st
       c.preflightFailed
         ? `${c.id} failed its last preflight (${c.preflightFailed.join(', ')})`
         : `${c.id} ${c.placed}/${c.maxVirtualServers}${c.foreign ? ` (+${c.foreign} other virtual servers on its KSC, cap ${KSC_VIRTUAL_SERVER_CAP})` : ''}`;
-    const summary = candidates.length === 0 ? 'no site is eligible (enabled, with its KSC connection configured)' : candidates.map(describe).join(', ');
+    const summary =
+      candidates.length === 0
+        ? 'no site is eligible (enabled, with its KSC connection configured)'
+        : candidates.map(describe).join(', ');
     return { rejected: 'NO_SITE_CAPACITY', reason: `no site has a free virtual Administration Server (${summary})` };
   }
-  const best = [...withRoom].sort((a, b) => freeVirtualServers(b) - freeVirtualServers(a) || a.id.localeCompare(b.id))[0];
+  const best = [...withRoom].sort(
+    (a, b) => freeVirtualServers(b) - freeVirtualServers(a) || a.id.localeCompare(b.id),
+  )[0];
   return { siteId: best.id };
 }

@@ -1,4 +1,3 @@
-
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { SiteConnection } from '@tpo/site-directory';
 
@@ -34,4 +33,3 @@ export class SetSiteFlagsCommand {
   @IsBoolean()
   kscConfigured?: boolean;
 }
-

@@ -30,7 +30,9 @@ export class SitePreflightRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
   async find(siteId: string): Promise<SitePreflightRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.uow.manager().query(`SELECT * FROM site_preflight WHERE site_id = $1`, [siteId]);
+    const rows: Record<string, unknown>[] = await this.uow
+      .manager()
+      .query(`SELECT * FROM site_preflight WHERE site_id = $1`, [siteId]);
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -45,7 +47,9 @@ export class SitePreflightRepository {
    * Returns each claimed site with whether it was ever checked.
    */
   async claimDue(intervalMs: number, limit: number): Promise<{ siteId: string; neverChecked: boolean }[]> {
-    await this.uow.manager().query(`INSERT INTO site_preflight (site_id) SELECT id FROM site WHERE enabled ON CONFLICT (site_id) DO NOTHING`);
+    await this.uow
+      .manager()
+      .query(`INSERT INTO site_preflight (site_id) SELECT id FROM site WHERE enabled ON CONFLICT (site_id) DO NOTHING`);
     const rows: { site_id: string; checked_at: Date | null }[] = await this.uow.manager().query(
       // Wrapped in a CTE so the driver returns plain rows (an UPDATE answers [rows, count]).
       `WITH claimed AS (
@@ -60,14 +64,32 @@ export class SitePreflightRepository {
     return rows.map((r) => ({ siteId: r.site_id, neverChecked: r.checked_at === null }));
   }
 
-  async record(siteId: string, r: { status: 'passed' | 'failed'; checks: PreflightCheck[]; trigger: string; kscVirtualServers?: number; foreignVirtualServers: number; intervalMs: number }): Promise<SitePreflightRecord> {
+  async record(
+    siteId: string,
+    r: {
+      status: 'passed' | 'failed';
+      checks: PreflightCheck[];
+      trigger: string;
+      kscVirtualServers?: number;
+      foreignVirtualServers: number;
+      intervalMs: number;
+    },
+  ): Promise<SitePreflightRecord> {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
       `INSERT INTO site_preflight (site_id, status, checks, trigger, ksc_virtual_servers, foreign_virtual_servers, checked_at, next_due_at)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6, now(), now() + ($7 || ' milliseconds')::interval)
        ON CONFLICT (site_id) DO UPDATE SET status = $2, checks = $3::jsonb, trigger = $4, ksc_virtual_servers = $5, foreign_virtual_servers = $6,
          checked_at = now(), next_due_at = now() + ($7 || ' milliseconds')::interval
        RETURNING *`,
-      [siteId, r.status, JSON.stringify(r.checks), r.trigger, r.kscVirtualServers ?? null, r.foreignVirtualServers, String(r.intervalMs)],
+      [
+        siteId,
+        r.status,
+        JSON.stringify(r.checks),
+        r.trigger,
+        r.kscVirtualServers ?? null,
+        r.foreignVirtualServers,
+        String(r.intervalMs),
+      ],
     );
     return toRecord(rows[0]);
   }
@@ -79,7 +101,9 @@ export class SitePreflightRepository {
 
   /** This platform's tenants on the site whose virtual server exists (the Integration Server made it). */
   async ownVirtualServers(siteId: string): Promise<number> {
-    const [{ n }] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM tenant WHERE site_id = $1 AND is_tenant_id IS NOT NULL`, [siteId]);
+    const [{ n }] = await this.uow
+      .manager()
+      .query(`SELECT count(*)::int AS n FROM tenant WHERE site_id = $1 AND is_tenant_id IS NOT NULL`, [siteId]);
     return n as number;
   }
 }

@@ -39,18 +39,23 @@ export class SitePreflightService {
 
   /** `POST /v1/sites/:id/preflight`: runs now and answers with the result (site-scoped). */
   async runForCaller(siteId: string, actor?: Principal): Promise<SitePreflightRecord> {
-    if (!inSiteScope(actor, siteId) || !(await this.sites.findById(siteId))) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
+    if (!inSiteScope(actor, siteId) || !(await this.sites.findById(siteId)))
+      throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
     return this.run(siteId, 'request');
   }
 
   /** After a registration: in the background (the answer does not wait for the vendor servers). */
   runInBackground(siteId: string, trigger: PreflightTrigger): void {
-    void this.run(siteId, trigger).catch((e: unknown) => this.logger.warn({ siteId, err: e }, 'site preflight could not be recorded'));
+    void this.run(siteId, trigger).catch((e: unknown) =>
+      this.logger.warn({ siteId, err: e }, 'site preflight could not be recorded'),
+    );
   }
 
   /** One site's check, as its own span (a root span when scheduled): its vendor calls nest under it. */
   async run(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
-    return withSpan(PREFLIGHT_SPAN, { attributes: { 'tpo.site_id': siteId, 'tpo.preflight.trigger': trigger } }, () => this.check(siteId, trigger));
+    return withSpan(PREFLIGHT_SPAN, { attributes: { 'tpo.site_id': siteId, 'tpo.preflight.trigger': trigger } }, () =>
+      this.check(siteId, trigger),
+    );
   }
 
   private async check(siteId: string, trigger: PreflightTrigger): Promise<SitePreflightRecord> {
@@ -70,11 +75,22 @@ export class SitePreflightService {
         return session;
       },
     }).finally(() => session?.endSession().catch(() => undefined));
-    const foreign = outcome.kscVirtualServers === undefined ? ((await this.preflights.find(siteId))?.foreignVirtualServers ?? 0) : Math.max(0, outcome.kscVirtualServers - own);
+    const foreign =
+      outcome.kscVirtualServers === undefined
+        ? ((await this.preflights.find(siteId))?.foreignVirtualServers ?? 0)
+        : Math.max(0, outcome.kscVirtualServers - own);
     const saved = await this.uow.run(async () => {
       // A failed site is looked at again sooner, so that it returns to placement soon after it is fixed.
-      const next = outcome.status === 'failed' ? Math.min(this.config.SITE_PREFLIGHT_FAILED_RECHECK_MS, this.config.SITE_PREFLIGHT_INTERVAL_MS) : this.config.SITE_PREFLIGHT_INTERVAL_MS;
-      const r = await this.preflights.record(siteId, { ...outcome, trigger, foreignVirtualServers: foreign, intervalMs: next });
+      const next =
+        outcome.status === 'failed'
+          ? Math.min(this.config.SITE_PREFLIGHT_FAILED_RECHECK_MS, this.config.SITE_PREFLIGHT_INTERVAL_MS)
+          : this.config.SITE_PREFLIGHT_INTERVAL_MS;
+      const r = await this.preflights.record(siteId, {
+        ...outcome,
+        trigger,
+        foreignVirtualServers: foreign,
+        intervalMs: next,
+      });
       await this.outbox.emit(SitePreflightCompleted, {
         siteId,
         status: outcome.status,
@@ -86,7 +102,8 @@ export class SitePreflightService {
       return r;
     });
     const failed = outcome.checks.filter((c) => c.status === 'failed').map((c) => c.name);
-    if (failed.length > 0) this.logger.warn({ siteId, trigger, failed }, 'site preflight failed: the site takes no new tenants');
+    if (failed.length > 0)
+      this.logger.warn({ siteId, trigger, failed }, 'site preflight failed: the site takes no new tenants');
     else this.logger.info({ siteId, trigger, kscVirtualServers: outcome.kscVirtualServers }, 'site preflight passed');
     return saved;
   }

@@ -1,6 +1,14 @@
 import type { PreflightCheckStatus } from '@tpo/contracts';
 import type { IntegrationServerClient, IsTask } from '@tpo/integration-server-client';
-import { isLicenseKeyExpired, KscPackageInfo, KscSession, LicenseKeysApi, PackagesApi, PolicyApi, VServersApi } from '@tpo/ksc-client';
+import {
+  isLicenseKeyExpired,
+  KscPackageInfo,
+  KscSession,
+  LicenseKeysApi,
+  PackagesApi,
+  PolicyApi,
+  VServersApi,
+} from '@tpo/ksc-client';
 import { PackageSelector, SiteConnection } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 
@@ -38,7 +46,12 @@ export interface PreflightInputs {
   kscSession: () => Promise<KscSession>;
 }
 
-const check = (name: string, status: PreflightCheckStatus, message: string): PreflightCheck => ({ name, status, ok: status !== 'failed', message: message.slice(0, 2000) });
+const check = (name: string, status: PreflightCheckStatus, message: string): PreflightCheck => ({
+  name,
+  status,
+  ok: status !== 'failed',
+  message: message.slice(0, 2000),
+});
 
 /** Whether a `GetPackages2` record is the one a selector names (product, optional version, optional name fragment; never a display name). */
 export function matchesPackage(p: KscPackageInfo, selector: PackageSelector): boolean {
@@ -62,7 +75,9 @@ const describeSelector = (s: PackageSelector) =>
  */
 export async function runPreflightChecks(inputs: PreflightInputs, now = new Date()): Promise<PreflightOutcome> {
   const { site } = inputs;
-  const secrets = [site.integrationServer.password, site.ksc.password, site.ksc.pushInstall?.password].filter((s): s is string => Boolean(s));
+  const secrets = [site.integrationServer.password, site.ksc.password, site.ksc.pushInstall?.password].filter(
+    (s): s is string => Boolean(s),
+  );
   const reason = (e: unknown) => {
     const c = classifyVendorError(e, { knownSecrets: secrets });
     return `${c.code}: ${c.message}`;
@@ -74,10 +89,18 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
   try {
     const is = await inputs.integrationServer();
     const tenants = await is.listTenants();
-    checks.push(check('integration-server', 'passed', `reachable as ${site.integrationServer.username} (${tenants.length} tenant(s))`));
+    checks.push(
+      check(
+        'integration-server',
+        'passed',
+        `reachable as ${site.integrationServer.username} (${tenants.length} tenant(s))`,
+      ),
+    );
     isTasks = await is.listTasks().catch(() => undefined);
   } catch (e) {
-    checks.push(check('integration-server', 'failed', `not usable as ${site.integrationServer.username}: ${reason(e)}`));
+    checks.push(
+      check('integration-server', 'failed', `not usable as ${site.integrationServer.username}: ${reason(e)}`),
+    );
   }
   checks.push(kscConnectionCheck(inputs.kscConfiguredFlag, inputs.siteUpdatedAt, isTasks));
 
@@ -92,9 +115,17 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
   const noKsc = 'not checked: the KSC is not reachable with the provider account';
   const deployment = site.deployment;
   if (!deployment || deployment.osFamilies.length === 0) {
-    checks.push(check('deployment', 'failed', 'no deployment configured: register the site with its packages, reference policies and captured setting names per OS family (docs/operations.md)'));
+    checks.push(
+      check(
+        'deployment',
+        'failed',
+        'no deployment configured: register the site with its packages, reference policies and captured setting names per OS family (docs/operations.md)',
+      ),
+    );
   } else {
-    checks.push(check('deployment', 'passed', `OS families: ${deployment.osFamilies.map((o) => o.osFamily).join(', ')}`));
+    checks.push(
+      check('deployment', 'passed', `OS families: ${deployment.osFamilies.map((o) => o.osFamily).join(', ')}`),
+    );
   }
 
   // 3. Reference policies (per OS family, and per Protection Server profile): present and of the configured product.
@@ -103,15 +134,25 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
     try {
       const p = await new PolicyApi(session).getPolicyData(ref.policyId);
       if (p.KLPOL_PRODUCT !== ref.product || p.KLPOL_VERSION !== ref.version) {
-        return check(name, 'failed', `reference policy ${ref.policyId} ("${String(p.KLPOL_DN ?? '')}") is for ${String(p.KLPOL_PRODUCT)} ${String(p.KLPOL_VERSION)}, the site expects ${ref.product} ${ref.version}`);
+        return check(
+          name,
+          'failed',
+          `reference policy ${ref.policyId} ("${String(p.KLPOL_DN ?? '')}") is for ${String(p.KLPOL_PRODUCT)} ${String(p.KLPOL_VERSION)}, the site expects ${ref.product} ${ref.version}`,
+        );
       }
-      return check(name, 'passed', `reference policy ${ref.policyId} ("${String(p.KLPOL_DN ?? '')}"), ${ref.product} ${ref.version}`);
+      return check(
+        name,
+        'passed',
+        `reference policy ${ref.policyId} ("${String(p.KLPOL_DN ?? '')}"), ${ref.product} ${ref.version}`,
+      );
     } catch (e) {
       return check(name, 'failed', `reference policy ${ref.policyId} not readable on the main server: ${reason(e)}`);
     }
   };
-  for (const o of deployment?.osFamilies ?? []) checks.push(await policy(`reference-policy/${o.osFamily}`, o.lightAgentPolicy));
-  for (const p of deployment?.protectionProfiles ?? []) checks.push(await policy(`protection-profile/${p.id}`, p.referencePolicy));
+  for (const o of deployment?.osFamilies ?? [])
+    checks.push(await policy(`reference-policy/${o.osFamily}`, o.lightAgentPolicy));
+  for (const p of deployment?.protectionProfiles ?? [])
+    checks.push(await policy(`protection-profile/${p.id}`, p.referencePolicy));
 
   // 4. Network Agent and Light Agent packages per OS family on the main server.
   if (deployment && deployment.osFamilies.length > 0) {
@@ -132,12 +173,22 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
       }
       const missing: string[] = [];
       const found: string[] = [];
-      for (const [label, selector] of [['Network Agent', o.networkAgentPackage], ['Light Agent', o.lightAgentPackage]] as const) {
+      for (const [label, selector] of [
+        ['Network Agent', o.networkAgentPackage],
+        ['Light Agent', o.lightAgentPackage],
+      ] as const) {
         const hits = packages.filter((p) => matchesPackage(p, selector));
         if (hits.length === 0) missing.push(`${label} package (${describeSelector(selector)})`);
-        else found.push(`${label}: ${hits.map((h) => `${String(h.KLPKG_NPI_NAME ?? '?')} [${String(PackagesApi.packageId(h))}]`).join(', ')}`);
+        else
+          found.push(
+            `${label}: ${hits.map((h) => `${String(h.KLPKG_NPI_NAME ?? '?')} [${String(PackagesApi.packageId(h))}]`).join(', ')}`,
+          );
       }
-      checks.push(missing.length > 0 ? check(name, 'failed', `missing on the main server: ${missing.join('; ')}`) : check(name, 'passed', found.join('; ')));
+      checks.push(
+        missing.length > 0
+          ? check(name, 'failed', `missing on the main server: ${missing.join('; ')}`)
+          : check(name, 'passed', found.join('; ')),
+      );
     }
   }
 
@@ -167,9 +218,18 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
       const expired = keys.filter((k) => isLicenseKeyExpired(k, now));
       const describe = (k: (typeof keys)[number]) =>
         `${k.serial}${k.productName ? ` (${k.productName})` : ''}${k.expiresAt ? ` until ${k.expiresAt.toISOString().slice(0, 10)}` : ''}${k.limit !== undefined ? `, ${k.inUse ?? 0}/${k.limit} in use` : ''}`;
-      if (keys.length === 0) checks.push(check('license-keys', 'failed', 'no licence key in the main server\'s key storage'));
-      else if (valid.length === 0) checks.push(check('license-keys', 'failed', `every key has expired: ${expired.map(describe).join('; ')}`));
-      else if (expired.length > 0) checks.push(check('license-keys', 'warning', `valid: ${valid.map(describe).join('; ')}; expired: ${expired.map(describe).join('; ')}`));
+      if (keys.length === 0)
+        checks.push(check('license-keys', 'failed', "no licence key in the main server's key storage"));
+      else if (valid.length === 0)
+        checks.push(check('license-keys', 'failed', `every key has expired: ${expired.map(describe).join('; ')}`));
+      else if (expired.length > 0)
+        checks.push(
+          check(
+            'license-keys',
+            'warning',
+            `valid: ${valid.map(describe).join('; ')}; expired: ${expired.map(describe).join('; ')}`,
+          ),
+        );
       else checks.push(check('license-keys', 'passed', valid.map(describe).join('; ')));
     } catch (e) {
       checks.push(check('license-keys', 'failed', `LicenseKeys.EnumKeys failed: ${reason(e)}`));
@@ -180,7 +240,11 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
   checks.push(
     site.ksc.pushInstall
       ? check('push-install-account', 'passed', `configured (${site.ksc.pushInstall.username})`)
-      : check('push-install-account', 'warning', 'none configured: VMs the KSC does not manage yet cannot get a Network Agent (register ksc.pushInstall)'),
+      : check(
+          'push-install-account',
+          'warning',
+          'none configured: VMs the KSC does not manage yet cannot get a Network Agent (register ksc.pushInstall)',
+        ),
   );
 
   return { status: checks.some((c) => c.status === 'failed') ? 'failed' : 'passed', checks, kscVirtualServers };
@@ -193,13 +257,33 @@ export async function runPreflightChecks(inputs: PreflightInputs, now = new Date
  */
 function kscConnectionCheck(flag: boolean, flagSetAt: Date, tasks: IsTask[] | undefined): PreflightCheck {
   const latest = (tasks ?? [])
-    .filter((t) => KSC_TOUCHING_TASKS.test(`${t.type ?? ''} ${t.name ?? ''}`) && (t.state === 'Completed' || t.state === 'Failed'))
-    .sort((a, b) => (b.stateChanged ?? b.created ?? new Date(0)).getTime() - (a.stateChanged ?? a.created ?? new Date(0)).getTime())[0] as IsTask | undefined;
+    .filter(
+      (t) =>
+        KSC_TOUCHING_TASKS.test(`${t.type ?? ''} ${t.name ?? ''}`) && (t.state === 'Completed' || t.state === 'Failed'),
+    )
+    .sort(
+      (a, b) =>
+        (b.stateChanged ?? b.created ?? new Date(0)).getTime() - (a.stateChanged ?? a.created ?? new Date(0)).getTime(),
+    )[0] as IsTask | undefined;
   const at = (t: IsTask) => (t.stateChanged ?? t.created ?? new Date(0)).getTime();
   if (latest?.error?.code === 'KSC_ServiceNotConfigured' && at(latest) >= flagSetAt.getTime()) {
-    return check('ksc-connection', 'failed', `the Integration Server has no KSC connection settings: its task ${latest.id} failed with KSC_ServiceNotConfigured (configure it in the Integration Server console, PATCH the site with kscConfigured=true, then run the preflight again)`);
+    return check(
+      'ksc-connection',
+      'failed',
+      `the Integration Server has no KSC connection settings: its task ${latest.id} failed with KSC_ServiceNotConfigured (configure it in the Integration Server console, PATCH the site with kscConfigured=true, then run the preflight again)`,
+    );
   }
-  if (!flag) return check('ksc-connection', 'failed', 'the site is marked as having no KSC connection on its Integration Server (kscConfigured=false); configure it, then PATCH the site');
-  if (latest?.state === 'Completed') return check('ksc-connection', 'passed', `confirmed by the Integration Server's task ${latest.id}`);
-  return check('ksc-connection', 'passed', 'declared configured (kscConfigured); not observable over the Integration Server REST API until a tenant task runs');
+  if (!flag)
+    return check(
+      'ksc-connection',
+      'failed',
+      'the site is marked as having no KSC connection on its Integration Server (kscConfigured=false); configure it, then PATCH the site',
+    );
+  if (latest?.state === 'Completed')
+    return check('ksc-connection', 'passed', `confirmed by the Integration Server's task ${latest.id}`);
+  return check(
+    'ksc-connection',
+    'passed',
+    'declared configured (kscConfigured); not observable over the Integration Server REST API until a tenant task runs',
+  );
 }

@@ -3,10 +3,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
-import { DomainError, hasPermission, inSiteScope, PERMISSION_TLS_VERIFICATION_OFF, PlatformErrorCode, Principal, RequestContext } from '@tpo/platform';
+import {
+  DomainError,
+  hasPermission,
+  inSiteScope,
+  PERMISSION_TLS_VERIFICATION_OFF,
+  PlatformErrorCode,
+  Principal,
+  RequestContext,
+} from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
-import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT, SiteConnection, SiteDeployment, SiteDirectory } from '@tpo/site-directory';
+import {
+  DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+  SiteConnection,
+  SiteDeployment,
+  SiteDirectory,
+} from '@tpo/site-directory';
 import { AuditRepository, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantErrorCode } from '../tenants/tenant-errors';
@@ -40,7 +53,8 @@ function resolveSecret(ref: unknown, where: string): string {
     if (!v) throw new Error(`${where}: environment variable ${(ref as { env: string }).env} is not set`);
     return v;
   }
-  if (typeof ref === 'object' && ref !== null && 'file' in ref) return readFileSync((ref as { file: string }).file, 'utf8').trim();
+  if (typeof ref === 'object' && ref !== null && 'file' in ref)
+    return readFileSync((ref as { file: string }).file, 'utf8').trim();
   throw new Error(`${where}: give secrets as {"env": "NAME"} or {"file": "path"}, never inline`);
 }
 
@@ -66,18 +80,41 @@ export class SiteRegistry implements SiteDirectory {
     let n = 0;
     for (const [i, entry] of (raw.sites ?? []).entries()) {
       const where = `${path} sites[${i}]`;
-      const is = entry.integrationServer as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown> };
-      const ksc = entry.ksc as Record<string, unknown> & { password: SecretRef; tls?: Record<string, unknown>; pushInstall?: { username?: unknown; password?: SecretRef } };
+      const is = entry.integrationServer as Record<string, unknown> & {
+        password: SecretRef;
+        tls?: Record<string, unknown>;
+      };
+      const ksc = entry.ksc as Record<string, unknown> & {
+        password: SecretRef;
+        tls?: Record<string, unknown>;
+        pushInstall?: { username?: unknown; password?: SecretRef };
+      };
       const withCa = (tls?: Record<string, unknown>) =>
-        tls && typeof tls.caFile === 'string' ? { ...Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'caFile')), caPem: readFileSync(tls.caFile, 'utf8') } : tls;
+        tls && typeof tls.caFile === 'string'
+          ? {
+              ...Object.fromEntries(Object.entries(tls).filter(([k]) => k !== 'caFile')),
+              caPem: readFileSync(tls.caFile, 'utf8'),
+            }
+          : tls;
       const command = {
         ...entry,
-        integrationServer: { ...is, password: resolveSecret(is?.password, `${where}.integrationServer.password`), tls: withCa(is?.tls) },
+        integrationServer: {
+          ...is,
+          password: resolveSecret(is?.password, `${where}.integrationServer.password`),
+          tls: withCa(is?.tls),
+        },
         ksc: {
           ...ksc,
           password: resolveSecret(ksc?.password, `${where}.ksc.password`),
           tls: withCa(ksc?.tls),
-          ...(ksc?.pushInstall ? { pushInstall: { ...ksc.pushInstall, password: resolveSecret(ksc.pushInstall.password, `${where}.ksc.pushInstall.password`) } } : {}),
+          ...(ksc?.pushInstall
+            ? {
+                pushInstall: {
+                  ...ksc.pushInstall,
+                  password: resolveSecret(ksc.pushInstall.password, `${where}.ksc.pushInstall.password`),
+                },
+              }
+            : {}),
         },
       };
       await this.register(command, 'config');
@@ -94,19 +131,32 @@ export class SiteRegistry implements SiteDirectory {
    */
   async register(input: unknown, source: 'config' | 'api', actor?: Principal): Promise<SiteRecord> {
     const command = plainToInstance(RegisterSiteCommand, input);
-    const errors = formatValidationErrors(validateSync(command, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
-    if (errors.length > 0) throw new DomainError('INVALID_INPUT', `invalid site: ${errors.join('; ')}`, { details: { errors } });
+    const errors = formatValidationErrors(
+      validateSync(command, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
+    );
+    if (errors.length > 0)
+      throw new DomainError('INVALID_INPUT', `invalid site: ${errors.join('; ')}`, { details: { errors } });
     const insecure = [command.integrationServer.tls?.insecure, command.ksc.tls?.insecure].some(Boolean);
     if (source === 'api') {
-      if (!inSiteScope(actor, command.id)) throw new DomainError(PlatformErrorCode.Forbidden, `site ${command.id} is outside the caller's site scope`);
+      if (!inSiteScope(actor, command.id))
+        throw new DomainError(PlatformErrorCode.Forbidden, `site ${command.id} is outside the caller's site scope`);
       if (insecure && !hasPermission(actor, PERMISSION_TLS_VERIFICATION_OFF)) {
-        throw new DomainError(PlatformErrorCode.Forbidden, `switching TLS verification off needs the ${PERMISSION_TLS_VERIFICATION_OFF} permission`);
+        throw new DomainError(
+          PlatformErrorCode.Forbidden,
+          `switching TLS verification off needs the ${PERMISSION_TLS_VERIFICATION_OFF} permission`,
+        );
       }
     }
     const allow = new Set((this.config.SITE_URL_ALLOW ?? '').split(',').filter(Boolean) as AddressClass[]);
-    for (const [field, url] of [['integrationServer.url', command.integrationServer.url], ['ksc.url', command.ksc.url]] as const) {
+    for (const [field, url] of [
+      ['integrationServer.url', command.integrationServer.url],
+      ['ksc.url', command.ksc.url],
+    ] as const) {
       const problem = await checkSiteUrl(url, allow);
-      if (problem) throw new DomainError('INVALID_INPUT', `${field}: ${problem}`, { details: { fields: [`${field}: ${problem}`] } });
+      if (problem)
+        throw new DomainError('INVALID_INPUT', `${field}: ${problem}`, {
+          details: { fields: [`${field}: ${problem}`] },
+        });
     }
     const record: Omit<SiteRecord, 'createdAt' | 'updatedAt'> = {
       id: command.id,
@@ -136,7 +186,9 @@ export class SiteRegistry implements SiteDirectory {
       credentials: {
         integrationServer: this.cipher.seal(command.integrationServer.password, aad(command.id, 'integration-server')),
         ksc: this.cipher.seal(command.ksc.password, aad(command.id, 'ksc')),
-        ...(command.ksc.pushInstall ? { pushInstall: this.cipher.seal(command.ksc.pushInstall.password, aad(command.id, 'push-install')) } : {}),
+        ...(command.ksc.pushInstall
+          ? { pushInstall: this.cipher.seal(command.ksc.pushInstall.password, aad(command.id, 'push-install')) }
+          : {}),
       },
       source,
     };
@@ -145,7 +197,10 @@ export class SiteRegistry implements SiteDirectory {
       // A changed site is checked again soon (a REST registration is also checked right away).
       await this.preflights.markDue(command.id);
       if (insecure) {
-        this.logger.warn({ siteId: command.id, actor: actor?.subject ?? source }, 'site registered with TLS verification switched off');
+        this.logger.warn(
+          { siteId: command.id, actor: actor?.subject ?? source },
+          'site registered with TLS verification switched off',
+        );
         await this.audit.record({
           actor: actor?.subject ?? `config:${source}`,
           roles: actor?.roles ?? [],
@@ -165,16 +220,17 @@ export class SiteRegistry implements SiteDirectory {
   async connection(siteId: string, reader?: { service: string; sourceIp: string | null }): Promise<SiteConnection> {
     const s = await this.sites.findById(siteId);
     // Reads by another service are audited; this service's own clients read in-process.
-    if (reader) await this.audit.record({
-      actor: `service:${reader?.service ?? 'unknown'}`,
-      roles: [],
-      via: 'service-token',
-      action: 'site.credentials.read',
-      target: siteId,
-      outcome: s ? 200 : 404,
-      sourceIp: reader?.sourceIp ?? null,
-      correlationId: RequestContext.current()?.correlationId ?? null,
-    });
+    if (reader)
+      await this.audit.record({
+        actor: `service:${reader?.service ?? 'unknown'}`,
+        roles: [],
+        via: 'service-token',
+        action: 'site.credentials.read',
+        target: siteId,
+        outcome: s ? 200 : 404,
+        sourceIp: reader?.sourceIp ?? null,
+        correlationId: RequestContext.current()?.correlationId ?? null,
+      });
     if (!s) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${siteId} is not registered`);
     return {
       id: s.id,
@@ -191,7 +247,10 @@ export class SiteRegistry implements SiteDirectory {
         password: this.cipher.open(s.credentials.ksc, aad(s.id, 'ksc')),
         pushInstall:
           s.connection.ksc.pushInstall && s.credentials.pushInstall
-            ? { username: s.connection.ksc.pushInstall.username, password: this.cipher.open(s.credentials.pushInstall, aad(s.id, 'push-install')) }
+            ? {
+                username: s.connection.ksc.pushInstall.username,
+                password: this.cipher.open(s.credentials.pushInstall, aad(s.id, 'push-install')),
+              }
             : undefined,
       },
     } as SiteConnection;
@@ -200,40 +259,42 @@ export class SiteRegistry implements SiteDirectory {
   /** What admins see: everything but credentials, plus how many virtual servers are taken (within the caller's sites). */
   async list(viewer?: Principal) {
     const preflights = await this.preflights.all();
-    return (await this.sites.list()).filter((s) => inSiteScope(viewer, s.id)).map((s) => {
-      const p = preflights.get(s.id);
-      const foreign = p?.foreignVirtualServers ?? 0;
-      const free = freeVirtualServers({ maxVirtualServers: s.maxVirtualServers, placed: s.placedTenants, foreign });
-      return {
-        id: s.id,
-        name: s.name,
-        enabled: s.enabled,
-        kscConfigured: s.kscConfigured,
-        eligible: s.enabled && s.kscConfigured && p?.status !== 'failed' && free > 0,
-        maxVirtualServers: s.maxVirtualServers,
-        placedTenants: s.placedTenants,
-        freeVirtualServers: free,
-        otherVirtualServers: foreign,
-        integrationServer: {
-          url: s.connection.integrationServer.url,
-          username: s.connection.integrationServer.username,
-          addressForAgents: s.connection.integrationServer.addressForAgents,
-          agentPort: s.connection.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
-        },
-        ksc: {
-          url: s.connection.ksc.url,
-          username: s.connection.ksc.username,
-          publicAddress: s.connection.ksc.publicAddress,
-          // The account's name only: its password is write-only, like the other site credentials.
-          pushInstall: s.connection.ksc.pushInstall ? { username: s.connection.ksc.pushInstall.username } : undefined,
-        },
-        license: s.connection.license,
-        deployment: s.connection.deployment,
-        preflight: p?.status ? toPreflightView(p) : null,
-        source: s.source,
-        updatedAt: s.updatedAt,
-      };
-    });
+    return (await this.sites.list())
+      .filter((s) => inSiteScope(viewer, s.id))
+      .map((s) => {
+        const p = preflights.get(s.id);
+        const foreign = p?.foreignVirtualServers ?? 0;
+        const free = freeVirtualServers({ maxVirtualServers: s.maxVirtualServers, placed: s.placedTenants, foreign });
+        return {
+          id: s.id,
+          name: s.name,
+          enabled: s.enabled,
+          kscConfigured: s.kscConfigured,
+          eligible: s.enabled && s.kscConfigured && p?.status !== 'failed' && free > 0,
+          maxVirtualServers: s.maxVirtualServers,
+          placedTenants: s.placedTenants,
+          freeVirtualServers: free,
+          otherVirtualServers: foreign,
+          integrationServer: {
+            url: s.connection.integrationServer.url,
+            username: s.connection.integrationServer.username,
+            addressForAgents: s.connection.integrationServer.addressForAgents,
+            agentPort: s.connection.integrationServer.agentPort ?? DEFAULT_INTEGRATION_SERVER_AGENT_PORT,
+          },
+          ksc: {
+            url: s.connection.ksc.url,
+            username: s.connection.ksc.username,
+            publicAddress: s.connection.ksc.publicAddress,
+            // The account's name only: its password is write-only, like the other site credentials.
+            pushInstall: s.connection.ksc.pushInstall ? { username: s.connection.ksc.pushInstall.username } : undefined,
+          },
+          license: s.connection.license,
+          deployment: s.connection.deployment,
+          preflight: p?.status ? toPreflightView(p) : null,
+          source: s.source,
+          updatedAt: s.updatedAt,
+        };
+      });
   }
 
   /** One site as admins see it (NOT_FOUND outside the caller's sites, as for an unknown id). */
@@ -243,8 +304,13 @@ export class SiteRegistry implements SiteDirectory {
     return site;
   }
 
-  async setFlags(id: string, flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number }, actor?: Principal): Promise<void> {
-    if (!(await this.sites.findById(id)) || !inSiteScope(actor, id)) throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
+  async setFlags(
+    id: string,
+    flags: { enabled?: boolean; kscConfigured?: boolean; maxVirtualServers?: number },
+    actor?: Principal,
+  ): Promise<void> {
+    if (!(await this.sites.findById(id)) || !inSiteScope(actor, id))
+      throw new DomainError(TenantErrorCode.SiteUnknown, `site ${id} is not registered`);
     await this.uow.run(async () => {
       if (flags.enabled !== undefined) await this.sites.setEnabled(id, flags.enabled);
       if (flags.kscConfigured !== undefined) await this.sites.setKscConfigured(id, flags.kscConfigured);

@@ -1,7 +1,10 @@
 import { checkSiteUrl, classify } from './site-url-policy';
 
 const none = new Set<never>();
-const resolveTo = (...ips: string[]) => async () => ips;
+const resolveTo =
+  (...ips: string[]) =>
+  async () =>
+    ips;
 
 describe('API7: site URL policy (SSRF)', () => {
   it('classifies addresses', () => {
@@ -25,7 +28,9 @@ describe('API7: site URL policy (SSRF)', () => {
   });
 
   it('refuses a host name that resolves to a forbidden address (DNS rebinding at registration)', async () => {
-    expect(await checkSiteUrl('https://is.attacker.example', none, resolveTo('10.0.0.5', '169.254.169.254'))).toMatch(/metadata/);
+    expect(await checkSiteUrl('https://is.attacker.example', none, resolveTo('10.0.0.5', '169.254.169.254'))).toMatch(
+      /metadata/,
+    );
   });
 
   it('accepts private and public addresses, and loopback only when allowed', async () => {

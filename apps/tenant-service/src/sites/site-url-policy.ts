@@ -15,7 +15,11 @@ const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instanc
  * link-local, cloud-metadata, unspecified or multicast address. Loopback is refused unless allowed
  * (the local platform's simulator); private ranges are where KSC servers normally live.
  */
-export async function checkSiteUrl(raw: string, allow: ReadonlySet<AddressClass>, resolve: (host: string) => Promise<string[]> = defaultResolve): Promise<string | undefined> {
+export async function checkSiteUrl(
+  raw: string,
+  allow: ReadonlySet<AddressClass>,
+  resolve: (host: string) => Promise<string[]> = defaultResolve,
+): Promise<string | undefined> {
   let url: URL;
   try {
     url = new URL(raw);

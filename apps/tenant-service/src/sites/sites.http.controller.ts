@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiSecurity, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiSecurity,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, ErrorBody, Principal, Public, RequireRole, SiteScoped } from '@tpo/platform';
 import type { Request } from 'express';
 import { SiteListResponse, SitePreflightResponse, SiteResponse } from './site.response';
@@ -21,14 +29,20 @@ export class SitesHttpController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ type: SiteListResponse, description: 'Every registered site with capacity and placement eligibility' })
+  @ApiOkResponse({
+    type: SiteListResponse,
+    description: 'Every registered site with capacity and placement eligibility',
+  })
   async list(@CurrentPrincipal() principal?: Principal) {
     return { items: await this.registry.list(principal) };
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: SiteResponse, description: 'One site with capacity, placement eligibility, deployment and last preflight' })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no such site in the caller\'s sites' })
+  @ApiOkResponse({
+    type: SiteResponse,
+    description: 'One site with capacity, placement eligibility, deployment and last preflight',
+  })
+  @ApiNotFoundResponse({ type: ErrorBody, description: "NOT_FOUND: no such site in the caller's sites" })
   async get(@Param('id') id: string, @CurrentPrincipal() principal?: Principal) {
     return this.registry.view(id, principal);
   }
@@ -49,7 +63,10 @@ export class SitesHttpController {
   @Post(':id/preflight')
   @HttpCode(200)
   @RequireRole('operator')
-  @ApiOkResponse({ type: SitePreflightResponse, description: 'The preflight just run: passed or failed, with every item' })
+  @ApiOkResponse({
+    type: SitePreflightResponse,
+    description: 'The preflight just run: passed or failed, with every item',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
   async runPreflight(@Param('id') id: string, @CurrentPrincipal() principal?: Principal) {
     return toPreflightView(await this.preflight.runForCaller(id, principal));
@@ -59,7 +76,11 @@ export class SitesHttpController {
   @RequireRole('admin')
   @ApiOkResponse({ type: SiteResponse, description: 'The site after the change' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
-  async setFlags(@Param('id') id: string, @Body() command: SetSiteFlagsCommand, @CurrentPrincipal() principal?: Principal) {
+  async setFlags(
+    @Param('id') id: string,
+    @Body() command: SetSiteFlagsCommand,
+    @CurrentPrincipal() principal?: Principal,
+  ) {
     await this.registry.setFlags(id, command, principal);
     return (await this.registry.list(principal)).find((s) => s.id === id);
   }
@@ -76,7 +97,11 @@ export class InternalSitesHttpController {
 
   @Get(':id/connection')
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN' })
-  @ApiOkResponse({ description: 'The site connection with credentials (step services only, with a short-lived token signed with the service\'s own key; every read audited)', schema: { $ref: getSchemaPath('SiteConnection') } })
+  @ApiOkResponse({
+    description:
+      "The site connection with credentials (step services only, with a short-lived token signed with the service's own key; every read audited)",
+    schema: { $ref: getSchemaPath('SiteConnection') },
+  })
   connection(@Param('id') id: string, @Req() req: Request): Promise<SiteConnection> {
     return this.registry.connection(id, { service: internalCallerOf(req) ?? 'unknown', sourceIp: req.ip ?? null });
   }

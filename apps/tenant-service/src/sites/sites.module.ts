@@ -43,7 +43,10 @@ export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModu
         {
           provide: KasperskyClients,
           inject: [SiteRegistry, LOGGER],
-          useFactory: (r: SiteRegistry, l: Logger) => new KasperskyClients(r, l.child({ component: 'kaspersky' }), { allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW) }),
+          useFactory: (r: SiteRegistry, l: Logger) =>
+            new KasperskyClients(r, l.child({ component: 'kaspersky' }), {
+              allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW),
+            }),
         },
         InternalTokenGuard,
         SitePreflightRepository,

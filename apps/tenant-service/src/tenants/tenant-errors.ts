@@ -57,7 +57,8 @@ export class DuplicateOrderError extends Error {
   }
 }
 
-export const tenantNameTaken = (name: string): DomainError => new DomainError(TenantErrorCode.TenantNameTaken, `a tenant named "${name}" already exists`);
+export const tenantNameTaken = (name: string): DomainError =>
+  new DomainError(TenantErrorCode.TenantNameTaken, `a tenant named "${name}" already exists`);
 
 export const adminAccountTaken = (account: string): DomainError =>
   new DomainError(

@@ -19,7 +19,12 @@ export class TenantSecretRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
   async insert(tenantId: string, sealed: SealedSecret): Promise<void> {
-    await this.uow.manager().query(`INSERT INTO tenant_secret (tenant_id, sealed) VALUES ($1, $2::jsonb)`, [tenantId, JSON.stringify(sealed)]);
+    await this.uow
+      .manager()
+      .query(`INSERT INTO tenant_secret (tenant_id, sealed) VALUES ($1, $2::jsonb)`, [
+        tenantId,
+        JSON.stringify(sealed),
+      ]);
   }
 
   async find(tenantId: string, forUpdate = false): Promise<TenantSecretRecord | undefined> {
@@ -45,17 +50,22 @@ export class TenantSecretRepository {
   }
 
   async startRevealWindow(tenantId: string, hours: number): Promise<void> {
-    await this.uow.manager().query(`UPDATE tenant_secret SET reveal_expires_at = now() + ($2 || ' hours')::interval WHERE tenant_id = $1`, [tenantId, String(hours)]);
+    await this.uow
+      .manager()
+      .query(`UPDATE tenant_secret SET reveal_expires_at = now() + ($2 || ' hours')::interval WHERE tenant_id = $1`, [
+        tenantId,
+        String(hours),
+      ]);
   }
 
   /** Crypto-shreds: the sealed value is gone for good; the audit columns stay. */
   async markRevealed(tenantId: string, actor: string): Promise<void> {
     await this.uow
       .manager()
-      .query(`UPDATE tenant_secret SET sealed = NULL, revealed_at = now(), revealed_by = $2, destroyed_at = now(), destroy_reason = 'revealed' WHERE tenant_id = $1`, [
-        tenantId,
-        actor,
-      ]);
+      .query(
+        `UPDATE tenant_secret SET sealed = NULL, revealed_at = now(), revealed_by = $2, destroyed_at = now(), destroy_reason = 'revealed' WHERE tenant_id = $1`,
+        [tenantId, actor],
+      );
   }
 
   /** Returns whether this call destroyed it (false: already destroyed, e.g. by another replica). */
@@ -73,7 +83,10 @@ export class TenantSecretRepository {
   async expired(limit: number): Promise<string[]> {
     const rows: { tenant_id: string }[] = await this.uow
       .manager()
-      .query(`SELECT tenant_id FROM tenant_secret WHERE destroyed_at IS NULL AND reveal_expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+      .query(
+        `SELECT tenant_id FROM tenant_secret WHERE destroyed_at IS NULL AND reveal_expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
     return rows.map((r) => r.tenant_id);
   }
 }

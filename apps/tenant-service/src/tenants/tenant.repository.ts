@@ -94,7 +94,9 @@ export class TenantRepository {
    * Records a new tenant. A lost race on a unique index comes back as a domain error: DuplicateOrderError
    * (order id), TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN, or CONFLICT for any other unique key.
    */
-  async insert(t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>): Promise<void> {
+  async insert(
+    t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>,
+  ): Promise<void> {
     try {
       await this.m.query(
         `INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
@@ -104,16 +106,24 @@ export class TenantRepository {
     } catch (e) {
       throw translateInsertError(e, t);
     }
-    await this.m.query(`INSERT INTO tenant_step (tenant_id, step, status, started_at) VALUES ($1, 'create-tenant', 'running', now())`, [t.id]);
+    await this.m.query(
+      `INSERT INTO tenant_step (tenant_id, step, status, started_at) VALUES ($1, 'create-tenant', 'running', now())`,
+      [t.id],
+    );
   }
 
   async findById(id: string, forUpdate = false): Promise<TenantRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${COLUMNS} FROM tenant WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
   async findByOrderId(orderId: string): Promise<TenantRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE order_id = $1`, [orderId]);
+    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE order_id = $1`, [
+      orderId,
+    ]);
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
@@ -128,10 +138,20 @@ export class TenantRepository {
 
   /** Sets the lifecycle status with its reason (suspend, resume, deprovision, onboarding's end). */
   async setLifecycle(id: string, lifecycle: TenantLifecycle, reason?: string | null): Promise<void> {
-    await this.m.query(`UPDATE tenant SET lifecycle = $2, lifecycle_reason = $3, lifecycle_changed_at = now(), updated_at = now() WHERE id = $1`, [id, lifecycle, reason ?? null]);
+    await this.m.query(
+      `UPDATE tenant SET lifecycle = $2, lifecycle_reason = $3, lifecycle_changed_at = now(), updated_at = now() WHERE id = $1`,
+      [id, lifecycle, reason ?? null],
+    );
   }
 
-  async list(filter: { status?: TenantStatus; lifecycle?: TenantLifecycle; siteId?: string; sites?: string[]; limit: number; offset: number }): Promise<{ items: TenantRecord[]; total: number }> {
+  async list(filter: {
+    status?: TenantStatus;
+    lifecycle?: TenantLifecycle;
+    siteId?: string;
+    sites?: string[];
+    limit: number;
+    offset: number;
+  }): Promise<{ items: TenantRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
@@ -147,7 +167,23 @@ export class TenantRepository {
     return { items: rows.map(toTenant), total: n };
   }
 
-  async update(id: string, patch: Partial<Pick<TenantRecord, 'status' | 'currentStep' | 'isTenantId' | 'virtualServerId' | 'virtualServerName' | 'createTaskId' | 'createIntentAt' | 'failure' | 'vmSummary'>> & { ready?: boolean }): Promise<void> {
+  async update(
+    id: string,
+    patch: Partial<
+      Pick<
+        TenantRecord,
+        | 'status'
+        | 'currentStep'
+        | 'isTenantId'
+        | 'virtualServerId'
+        | 'virtualServerName'
+        | 'createTaskId'
+        | 'createIntentAt'
+        | 'failure'
+        | 'vmSummary'
+      >
+    > & { ready?: boolean },
+  ): Promise<void> {
     const columns: Record<string, string> = {
       status: 'status',
       currentStep: 'current_step',
@@ -165,7 +201,9 @@ export class TenantRepository {
       if (!(key in patch)) continue;
       const value = (patch as Record<string, unknown>)[key];
       const isJson = column === 'failure' || column === 'vm_summary';
-      sets.push(`${column} = $${params.push(isJson && value !== null ? JSON.stringify(value) : value)}${isJson ? '::jsonb' : ''}`);
+      sets.push(
+        `${column} = $${params.push(isJson && value !== null ? JSON.stringify(value) : value)}${isJson ? '::jsonb' : ''}`,
+      );
     }
     if (patch.ready) sets.push('ready_at = now()');
     await this.m.query(`UPDATE tenant SET ${sets.join(', ')} WHERE id = $1`, params);

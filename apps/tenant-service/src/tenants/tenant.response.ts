@@ -18,18 +18,33 @@ export class TenantSummaryResponse {
   @ApiProperty() name: string;
   @ApiProperty() siteId: string;
   @ApiProperty({ enum: ['onboarding', 'failed', 'ready'], description: 'Progress of the onboarding' }) status: string;
-  @ApiProperty({ enum: TENANT_LIFECYCLES, description: 'Lifecycle status, apart from any operation\'s progress (GET /v1/tenants/{id}/operations)' }) lifecycle: string;
-  @ApiProperty({ nullable: true, type: 'string', description: 'Why the lifecycle last changed (e.g. the suspend reason)' }) lifecycleReason: string | null;
+  @ApiProperty({
+    enum: TENANT_LIFECYCLES,
+    description: "Lifecycle status, apart from any operation's progress (GET /v1/tenants/{id}/operations)",
+  })
+  lifecycle: string;
+  @ApiProperty({
+    nullable: true,
+    type: 'string',
+    description: 'Why the lifecycle last changed (e.g. the suspend reason)',
+  })
+  lifecycleReason: string | null;
   @ApiProperty({ enum: ONBOARDING_STEPS }) currentStep: string;
   @ApiProperty() adminAccountName: string;
-  @ApiProperty({ nullable: true, allOf: [{ $ref: getSchemaPath(StepFailureResponse) }], description: 'Why onboarding stopped (status failed)' }) failure: StepFailureResponse | null;
+  @ApiProperty({
+    nullable: true,
+    allOf: [{ $ref: getSchemaPath(StepFailureResponse) }],
+    description: 'Why onboarding stopped (status failed)',
+  })
+  failure: StepFailureResponse | null;
   @ApiProperty(dateTime) createdAt: Date;
   @ApiProperty(dateTime) updatedAt: Date;
   @ApiProperty({ ...dateTime, ...nullable }) readyAt: Date | null;
 }
 
 export class TenantCreatedResponse extends TenantSummaryResponse {
-  @ApiProperty({ description: 'true when the order id was already known (200) — the same tenant is returned' }) duplicate: boolean;
+  @ApiProperty({ description: 'true when the order id was already known (200) — the same tenant is returned' })
+  duplicate: boolean;
 }
 
 export class TenantPageResponse {
@@ -58,7 +73,11 @@ class VmCountsResponse {
 }
 
 class PasswordStateResponse {
-  @ApiProperty({ enum: ['not-created', 'available', 'revealed', 'reset-required'], description: 'Where the initial admin password stands; never the password' }) state: string;
+  @ApiProperty({
+    enum: ['not-created', 'available', 'revealed', 'reset-required'],
+    description: 'Where the initial admin password stands; never the password',
+  })
+  state: string;
   @ApiPropertyOptional(dateTime) revealExpiresAt?: Date;
   @ApiPropertyOptional(dateTime) revealedAt?: Date;
   @ApiPropertyOptional() revealedBy?: string;
@@ -72,20 +91,28 @@ class TimelineStepResponse {
   @ApiPropertyOptional({ type: 'integer' }) attempt?: number;
   @ApiPropertyOptional({ ...dateTime, ...nullable }) startedAt?: Date | null;
   @ApiPropertyOptional({ ...dateTime, ...nullable }) endedAt?: Date | null;
-  @ApiPropertyOptional({ type: 'string', isArray: true, description: 'Kaspersky task ids of this step' }) externalTaskIds?: string[];
+  @ApiPropertyOptional({ type: 'string', isArray: true, description: 'Kaspersky task ids of this step' })
+  externalTaskIds?: string[];
   @ApiPropertyOptional({ type: 'string', ...nullable }) errorCode?: string | null;
   @ApiPropertyOptional({ type: 'string', ...nullable }) errorMessage?: string | null;
   @ApiPropertyOptional({ type: 'boolean', ...nullable }) retryable?: boolean | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, ...nullable }) details?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, ...nullable }) details?: Record<
+    string,
+    unknown
+  > | null;
 }
 
 export class TenantDetailResponse extends TenantSummaryResponse {
   @ApiPropertyOptional() description?: string;
-  @ApiProperty({ type: 'string', ...nullable, description: 'The tenant id in the Integration Server' }) integrationServerTenantId: string | null;
-  @ApiPropertyOptional({ type: VirtualAdministrationServerResponse, description: 'Present once the vAS exists' }) virtualAdministrationServer?: VirtualAdministrationServerResponse;
-  @ApiProperty({ type: VmCountsResponse, description: 'Requested VMs, and per-step counts and failures once known' }) vms: VmCountsResponse;
+  @ApiProperty({ type: 'string', ...nullable, description: 'The tenant id in the Integration Server' })
+  integrationServerTenantId: string | null;
+  @ApiPropertyOptional({ type: VirtualAdministrationServerResponse, description: 'Present once the vAS exists' })
+  virtualAdministrationServer?: VirtualAdministrationServerResponse;
+  @ApiProperty({ type: VmCountsResponse, description: 'Requested VMs, and per-step counts and failures once known' })
+  vms: VmCountsResponse;
   @ApiProperty({ type: PasswordStateResponse }) initialAdminPassword: PasswordStateResponse;
-  @ApiProperty({ type: TimelineStepResponse, isArray: true, description: 'Every onboarding step in order' }) timeline: TimelineStepResponse[];
+  @ApiProperty({ type: TimelineStepResponse, isArray: true, description: 'Every onboarding step in order' })
+  timeline: TimelineStepResponse[];
 }
 
 class AdministrationServerResponse {
@@ -97,7 +124,8 @@ class AdministrationServerResponse {
 export class RevealedCredentialsResponse {
   @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty() adminAccountName: string;
-  @ApiProperty({ format: 'password', description: 'The initial password — shown once, then destroyed' }) password: string;
+  @ApiProperty({ format: 'password', description: 'The initial password — shown once, then destroyed' })
+  password: string;
   @ApiProperty({ type: AdministrationServerResponse }) administrationServer: AdministrationServerResponse;
   @ApiProperty() advice: string;
 }

@@ -24,12 +24,19 @@ export function tenantSummary(t: TenantRecord) {
 /** Where the initial admin password stands — never the password itself. */
 function passwordState(secret: TenantSecretRecord | undefined) {
   if (!secret) return { state: 'not-created' as const };
-  if (secret.revealedAt) return { state: 'revealed' as const, revealedAt: secret.revealedAt, revealedBy: secret.revealedBy };
-  if (secret.destroyedAt) return { state: 'reset-required' as const, reason: secret.destroyReason, destroyedAt: secret.destroyedAt };
+  if (secret.revealedAt)
+    return { state: 'revealed' as const, revealedAt: secret.revealedAt, revealedBy: secret.revealedBy };
+  if (secret.destroyedAt)
+    return { state: 'reset-required' as const, reason: secret.destroyReason, destroyedAt: secret.destroyedAt };
   return { state: 'available' as const, revealExpiresAt: secret.revealExpiresAt };
 }
 
-export function tenantDetail(t: TenantRecord, steps: StepRecord[], kscPublicAddress: string | undefined, secret?: TenantSecretRecord) {
+export function tenantDetail(
+  t: TenantRecord,
+  steps: StepRecord[],
+  kscPublicAddress: string | undefined,
+  secret?: TenantSecretRecord,
+) {
   const vasName = t.virtualServerName ?? undefined;
   return {
     ...tenantSummary(t),
@@ -37,10 +44,17 @@ export function tenantDetail(t: TenantRecord, steps: StepRecord[], kscPublicAddr
     integrationServerTenantId: t.isTenantId,
     virtualAdministrationServer:
       t.virtualServerId && kscPublicAddress
-        ? { id: t.virtualServerId, name: vasName, address: kscPublicAddress, connectionString: vasName ? `${kscPublicAddress}/${vasName}` : undefined }
+        ? {
+            id: t.virtualServerId,
+            name: vasName,
+            address: kscPublicAddress,
+            connectionString: vasName ? `${kscPublicAddress}/${vasName}` : undefined,
+          }
         : undefined,
     vms: { requested: t.request.vms.length, ...(t.vmSummary ?? {}) },
     initialAdminPassword: passwordState(secret),
-    timeline: ONBOARDING_STEPS.map((step) => steps.find((s) => s.step === step) ?? { step, status: 'pending' as const }),
+    timeline: ONBOARDING_STEPS.map(
+      (step) => steps.find((s) => s.step === step) ?? { step, status: 'pending' as const },
+    ),
   };
 }

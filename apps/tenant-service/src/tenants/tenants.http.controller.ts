@@ -2,9 +2,23 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res
 import { Throttle } from '@nestjs/throttler';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { OnboardingRequest, SITE_ID_PATTERN } from '@tpo/contracts';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiGoneResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, DomainError, ErrorBody, PageQuery, Principal, RequireRole, SiteScoped } from '@tpo/platform';
-import { RevealedCredentialsResponse, TenantCreatedResponse, TenantDetailResponse, TenantPageResponse, TenantSummaryResponse } from './tenant.response';
+import {
+  RevealedCredentialsResponse,
+  TenantCreatedResponse,
+  TenantDetailResponse,
+  TenantPageResponse,
+  TenantSummaryResponse,
+} from './tenant.response';
 import type { Response } from 'express';
 import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
@@ -46,11 +60,21 @@ export class TenantsHttpController {
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
   @Post()
   @RequireRole('admin')
-  @ApiAcceptedResponse({ type: TenantCreatedResponse, description: 'A new order: onboarding starts (Location: /v1/tenants/{id})' })
-  @ApiOkResponse({ type: TenantCreatedResponse, description: 'The order id is already known: the same tenant (duplicate: true)' })
+  @ApiAcceptedResponse({
+    type: TenantCreatedResponse,
+    description: 'A new order: onboarding starts (Location: /v1/tenants/{id})',
+  })
+  @ApiOkResponse({
+    type: TenantCreatedResponse,
+    description: 'The order id is already known: the same tenant (duplicate: true)',
+  })
   @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NAME_TAKEN, ADMIN_ACCOUNT_TAKEN or NO_SITE_CAPACITY' })
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN (siteId names no registered site)' })
-  async create(@Body() command: OnboardingRequest, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+  async create(
+    @Body() command: OnboardingRequest,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() principal?: Principal,
+  ) {
     const result = await this.requestOnboarding.execute(command, { requester: 'order:rest', sites: principal?.sites });
     res.status(result.outcome === 'accepted' ? 202 : 200);
     res.setHeader('Location', `/v1/tenants/${result.tenant.id}`);
@@ -61,22 +85,42 @@ export class TenantsHttpController {
   @ApiOkResponse({ type: TenantPageResponse, description: 'Tenants visible to the caller, newest first' })
   async list(@Query() q: ListTenantsQuery, @CurrentPrincipal() principal?: Principal) {
     if (q.siteId && !inScope(principal, q.siteId)) return { items: [], total: 0, limit: q.limit, offset: q.offset };
-    const page = await this.tenants.list({ status: q.status, siteId: q.siteId, sites: principal?.sites, limit: q.limit, offset: q.offset });
+    const page = await this.tenants.list({
+      status: q.status,
+      siteId: q.siteId,
+      sites: principal?.sites,
+      limit: q.limit,
+      offset: q.offset,
+    });
     return { items: page.items.map(tenantSummary), total: page.total, limit: q.limit, offset: q.offset };
   }
 
   @Get(':id')
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
-  @ApiOkResponse({ type: TenantDetailResponse, description: 'The tenant with its step timeline, vAS and password state' })
+  @ApiNotFoundResponse({
+    type: ErrorBody,
+    description: "TENANT_NOT_FOUND (also for a tenant of a site outside the caller's scope)",
+  })
+  @ApiOkResponse({
+    type: TenantDetailResponse,
+    description: 'The tenant with its step timeline, vAS and password state',
+  })
   async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
     const t = await this.visible(id, principal);
     const site = await this.sites.findById(t.siteId);
-    return tenantDetail(t, await this.tenants.steps(id), site?.connection.ksc.publicAddress, await this.secrets.find(id));
+    return tenantDetail(
+      t,
+      await this.tenants.steps(id),
+      site?.connection.ksc.publicAddress,
+      await this.secrets.find(id),
+    );
   }
 
   /** Resumes a failed tenant at its failed step (202). */
   @Post(':id/retry')
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
+  @ApiNotFoundResponse({
+    type: ErrorBody,
+    description: "TENANT_NOT_FOUND (also for a tenant of a site outside the caller's scope)",
+  })
   @HttpCode(202)
   @RequireRole('operator')
   @ApiAcceptedResponse({ type: TenantSummaryResponse, description: 'Resumed at the failed step' })
@@ -88,14 +132,24 @@ export class TenantsHttpController {
 
   /** Returns the initial admin password exactly once (then 410 Gone), with the advice to change it. Audited. */
   @Post(':id/credentials/reveal')
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'TENANT_NOT_FOUND (also for a tenant of a site outside the caller\'s scope)' })
+  @ApiNotFoundResponse({
+    type: ErrorBody,
+    description: "TENANT_NOT_FOUND (also for a tenant of a site outside the caller's scope)",
+  })
   @HttpCode(200)
   @RequireRole('admin')
   @Throttle({ default: { limit: 10, ttl: 60_000 } })
-  @ApiOkResponse({ type: RevealedCredentialsResponse, description: 'The initial password, once (Cache-Control: no-store)' })
+  @ApiOkResponse({
+    type: RevealedCredentialsResponse,
+    description: 'The initial password, once (Cache-Control: no-store)',
+  })
   @ApiConflictResponse({ type: ErrorBody, description: 'TENANT_NOT_READY' })
   @ApiGoneResponse({ type: ErrorBody, description: 'CREDENTIALS_GONE: already revealed, or the reveal window expired' })
-  async reveal(@Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal?: Principal) {
+  async reveal(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() principal?: Principal,
+  ) {
     await this.visible(id, principal);
     res.setHeader('Cache-Control', 'no-store');
     return this.revealCredentials.execute(id, principal?.subject ?? 'unknown');
@@ -103,7 +157,8 @@ export class TenantsHttpController {
 
   private async visible(id: string, principal: Principal | undefined): Promise<TenantRecord> {
     const t = await this.tenants.findById(id);
-    if (!t || !inScope(principal, t.siteId)) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
+    if (!t || !inScope(principal, t.siteId))
+      throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
     return t;
   }
 }

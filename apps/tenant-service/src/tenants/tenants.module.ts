@@ -47,7 +47,12 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
     return {
       module: TenantsModule,
       imports: [SitesModule.register(config)],
-      controllers: [TenantsHttpController, TenantEventsMessageController, OperationsHttpController, OperationsMessageController],
+      controllers: [
+        TenantsHttpController,
+        TenantEventsMessageController,
+        OperationsHttpController,
+        OperationsMessageController,
+      ],
       providers: [
         { provide: TENANTS_CONFIG, useValue: config },
         TenantRepository,
@@ -89,7 +94,10 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
       await runExclusiveRound(this.uow, `${this.config.DATABASE_SCHEMA}:secret-sweep`, async () => {
         for (const tenantId of await this.secrets.expired(100)) {
           if (!(await this.secrets.destroy(tenantId, 'reveal window expired'))) continue;
-          this.logger.warn({ tenantId }, 'unrevealed admin password destroyed after its reveal window; the tenant needs a password reset');
+          this.logger.warn(
+            { tenantId },
+            'unrevealed admin password destroyed after its reveal window; the tenant needs a password reset',
+          );
         }
       });
     } catch (e) {

@@ -73,4 +73,3 @@ export class EventEnvelope<T = unknown> {
 export function isPlatformService(source: string): source is ServiceName {
   return (SERVICE_NAMES as readonly string[]).includes(source);
 }
-

@@ -60,7 +60,9 @@ export class ProtectionOptions {
 
   /** Protection Server settings profile configured per site (e.g. `standard`). */
   @IsOptional()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'protectionProfile is a profile id: lower-case letters, digits and hyphens' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    message: 'protectionProfile is a profile id: lower-case letters, digits and hyphens',
+  })
   protectionProfile?: string;
 
   /** Integration Server address the tenant's Light Agents use (preferredViisAddress); IPv4. */
@@ -80,7 +82,8 @@ export class OnboardingRequest {
 
   @MaxLength(64)
   @Matches(TENANT_NAME_PATTERN, {
-    message: 'tenantName is 1-64 letters, digits, spaces, . _ - (starting and ending with a letter or digit); no markup or control characters',
+    message:
+      'tenantName is 1-64 letters, digits, spaces, . _ - (starting and ending with a letter or digit); no markup or control characters',
   })
   tenantName!: string;
 
@@ -102,7 +105,9 @@ export class OnboardingRequest {
   preferredSiteId?: string;
 
   /** The tenant administrator's account on the virtual Administration Server. */
-  @Matches(ACCOUNT_NAME_PATTERN, { message: 'adminAccountName is 3-64 ASCII letters, digits, . _ - (starting and ending with a letter or digit)' })
+  @Matches(ACCOUNT_NAME_PATTERN, {
+    message: 'adminAccountName is 3-64 ASCII letters, digits, . _ - (starting and ending with a letter or digit)',
+  })
   adminAccountName!: string;
 
   @IsArray()

@@ -35,7 +35,13 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     res.json(endpoints());
   });
   app.get('/assumptions', (_req, res) => {
-    res.json(Object.entries(DEFAULT_ASSUMPTIONS).map(([key, value]) => ({ key, default: value, source: ASSUMPTION_SOURCES[key as keyof SimulatorAssumptions] })));
+    res.json(
+      Object.entries(DEFAULT_ASSUMPTIONS).map(([key, value]) => ({
+        key,
+        default: value,
+        source: ASSUMPTION_SOURCES[key as keyof SimulatorAssumptions],
+      })),
+    );
   });
   app.get('/sites/:siteId/state', (req, res) => {
     const s = site(req, res);
@@ -102,8 +108,13 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     if (!s) return;
     const hosts = (req.body.hosts ?? []) as SeededHost[];
     // The platform finds a VM's device by its address: a seeded VM without one could never be found.
-    const bad = hosts.find((h) => !h.biosId || !h.name || !h.ip || !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily ?? ''));
-    if (bad) return res.status(400).json({ error: `host ${JSON.stringify(bad)}: biosId, name, ip and osFamily (${SEED_OS_FAMILIES.join(', ')}) are required` });
+    const bad = hosts.find(
+      (h) => !h.biosId || !h.name || !h.ip || !(SEED_OS_FAMILIES as readonly string[]).includes(h.osFamily ?? ''),
+    );
+    if (bad)
+      return res.status(400).json({
+        error: `host ${JSON.stringify(bad)}: biosId, name, ip and osFamily (${SEED_OS_FAMILIES.join(', ')}) are required`,
+      });
     const created = hosts.map((h) => {
       const fqdn = h.fqdn ?? `${h.name}.tenant.local`;
       const biosId = h.biosId.toLowerCase();
@@ -138,7 +149,8 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
   app.delete('/sites/:siteId/ksc/policies/:policyId', (req, res) => {
     const s = site(req, res);
     if (!s) return;
-    if (!s.ksc.policies.delete(Number(req.params.policyId))) return res.status(404).json({ error: `no policy ${req.params.policyId}` });
+    if (!s.ksc.policies.delete(Number(req.params.policyId)))
+      return res.status(404).json({ error: `no policy ${req.params.policyId}` });
     res.status(204).end();
   });
   /**
@@ -178,7 +190,10 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
   /** Body `{ "at"?: ISO date }` (default: a day ago). */
   app.post('/sites/:siteId/ksc/license-keys/:serial/expire', (req, res) => {
     const s = site(req, res);
-    if (s) res.json(s.ksc.licenseKeys.expire(String(req.params.serial), req.body?.at ? new Date(String(req.body.at)) : undefined));
+    if (s)
+      res.json(
+        s.ksc.licenseKeys.expire(String(req.params.serial), req.body?.at ? new Date(String(req.body.at)) : undefined),
+      );
   });
   app.delete('/sites/:siteId/ksc/license-keys/:serial', (req, res) => {
     const s = site(req, res);
@@ -201,7 +216,8 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const s = site(req, res);
     if (!s) return;
     const count = Number(req.body?.count ?? 1);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) return res.status(400).json({ error: 'count is an integer 1..1000' });
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      return res.status(400).json({ error: 'count is an integer 1..1000' });
     const prefix = typeof req.body?.namePrefix === 'string' ? req.body.namePrefix : 'Existing vAS';
     const created = Array.from({ length: count }, (_, i) => s.ksc.addVServer(`${prefix} ${i + 1}`, 0));
     res.status(201).json({ created: created.length, total: s.ksc.vservers.size });
@@ -214,8 +230,22 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
   app.post('/sites/:siteId/is/protection-periods', (req, res) => {
     const s = site(req, res);
     if (!s) return;
-    const periods = (req.body.periods ?? []) as { biosId: string; vmName?: string; tenantId?: string; from: string; to?: string }[];
-    s.is.seedPeriods(periods.map((p) => ({ biosId: p.biosId, vmName: p.vmName, tenantId: p.tenantId, from: new Date(p.from), to: p.to ? new Date(p.to) : undefined })));
+    const periods = (req.body.periods ?? []) as {
+      biosId: string;
+      vmName?: string;
+      tenantId?: string;
+      from: string;
+      to?: string;
+    }[];
+    s.is.seedPeriods(
+      periods.map((p) => ({
+        biosId: p.biosId,
+        vmName: p.vmName,
+        tenantId: p.tenantId,
+        from: new Date(p.from),
+        to: p.to ? new Date(p.to) : undefined,
+      })),
+    );
     res.status(201).json({ seeded: periods.length });
   });
   /** Every generated report file expires now (downloads answer 404, as after the lifetime of §6.2). */

@@ -118,14 +118,16 @@ export const ASSUMPTION_SOURCES: Record<keyof SimulatorAssumptions, string> = {
   isUserExistsCode: 'integration-server-api.md §12.5 (invented code)',
   isReportsEnabled: 'integration-server-api.md §6.1, §12.25',
   isReportLifetimeHours: 'integration-server-api.md §6.2, §12.24',
-  isReportGenerateRequiresCsvAccept: 'integration-server-api.md §1.3 (415 documented for the download only; assumed for generation too)',
+  isReportGenerateRequiresCsvAccept:
+    'integration-server-api.md §1.3 (415 documented for the download only; assumed for generation too)',
   isTaskRetentionHours: 'integration-server-api.md §12.18',
   isVirtualServerNameFormat: 'not documented: vAS display name of a Complete tenant',
   kscPxgErrorHttpStatus: 'ksc-openapi.md §1.4, Q1',
   kscSessionIdleTimeoutSeconds: 'ksc-openapi.md §2.5, Q2',
   kscUniqueAccountNames: 'ksc-openapi.md §3.8 (S19 note)',
   kscDuplicateVServerNameSuffix: 'ksc-openapi.md §3.1 (suffix format unknown)',
-  kscRemoteInstallPackagesKey: 'ksc-openapi-addendum.md §1.2 (DOCUMENTED for CreateExecutablePkgAsync; in the task ASSUMPTION)',
+  kscRemoteInstallPackagesKey:
+    'ksc-openapi-addendum.md §1.2 (DOCUMENTED for CreateExecutablePkgAsync; in the task ASSUMPTION)',
   kscRemoteInstallMoveGroupKey: 'ksc-openapi-addendum.md §1.2 (DOCUMENTED in the RI option set)',
   kscRemoteInstallLoginListKey: 'ksc-openapi-addendum.md §1.2 (ASSUMPTION: old header KLTSK_RI_LOGIN_LIST)',
   kscRemoteInstallLoginUserKey: 'ksc-openapi-addendum.md §1.2 (ASSUMPTION: old header KLTSK_RI_USER_NAME)',

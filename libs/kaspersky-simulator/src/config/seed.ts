@@ -21,14 +21,30 @@ export const SEED_NETWORK_AGENT_VERSION = '1.0.0.0';
 
 /** Simulator stand-ins (ASSUMPTION): Light Agent product ids per OS family as a console-made package reports them. */
 export const SEED_LIGHT_AGENT = {
-  windows: { product: 'KSVLA_WIN', version: '6.2.0.0', packageName: 'Kaspersky Security for Virtualization Light Agent for Windows (6.2)' },
-  linux: { product: 'KESL', version: '12.2.0.0', packageName: 'Kaspersky Endpoint Security for Linux (12.2) Light Agent' },
+  windows: {
+    product: 'KSVLA_WIN',
+    version: '6.2.0.0',
+    packageName: 'Kaspersky Security for Virtualization Light Agent for Windows (6.2)',
+  },
+  linux: {
+    product: 'KESL',
+    version: '12.2.0.0',
+    packageName: 'Kaspersky Endpoint Security for Linux (12.2) Light Agent',
+  },
 } as const;
 
 /** Network Agent packages per OS family; both report product 1103, told apart by package name. */
 export const SEED_NETWORK_AGENT_PACKAGES = {
-  windows: { packageName: 'Kaspersky Security Center Network Agent for Windows (15.1.0)', version: '15.1.0.20748', nameContains: 'for Windows' },
-  linux: { packageName: 'Kaspersky Security Center Network Agent for Linux (15.1.0)', version: '15.1.0.12345', nameContains: 'for Linux' },
+  windows: {
+    packageName: 'Kaspersky Security Center Network Agent for Windows (15.1.0)',
+    version: '15.1.0.20748',
+    nameContains: 'for Windows',
+  },
+  linux: {
+    packageName: 'Kaspersky Security Center Network Agent for Linux (15.1.0)',
+    version: '15.1.0.12345',
+    nameContains: 'for Linux',
+  },
 } as const;
 
 /** Simulator stand-ins (ASSUMPTION): Protection Server (SVM) policy product. */
@@ -72,7 +88,11 @@ export interface SimulatorSiteDeployment {
     };
   }[];
   protectionProfiles?: { id: string; referencePolicy: { policyId: number; product: string; version: string } }[];
-  remoteInstall?: { rebootMode?: 'never' | 'ask' | 'force'; askForRebootPeriodMinutes?: number; forceRebootPeriodMinutes?: number };
+  remoteInstall?: {
+    rebootMode?: 'never' | 'ask' | 'force';
+    askForRebootPeriodMinutes?: number;
+    forceRebootPeriodMinutes?: number;
+  };
   [more: string]: unknown;
 }
 
@@ -87,8 +107,14 @@ export function simulatorSiteDeployment(): SimulatorSiteDeployment {
   });
   const family = (osFamily: 'windows' | 'linux') => ({
     osFamily,
-    networkAgentPackage: { productName: SEED_NETWORK_AGENT_PRODUCT, nameContains: SEED_NETWORK_AGENT_PACKAGES[osFamily].nameContains },
-    lightAgentPackage: { productName: SEED_LIGHT_AGENT[osFamily].product, productVersion: SEED_LIGHT_AGENT[osFamily].version },
+    networkAgentPackage: {
+      productName: SEED_NETWORK_AGENT_PRODUCT,
+      nameContains: SEED_NETWORK_AGENT_PACKAGES[osFamily].nameContains,
+    },
+    lightAgentPackage: {
+      productName: SEED_LIGHT_AGENT[osFamily].product,
+      productVersion: SEED_LIGHT_AGENT[osFamily].version,
+    },
     lightAgentPolicy: {
       policyId: SEED_REFERENCE_POLICY_IDS[osFamily],
       product: SEED_LIGHT_AGENT[osFamily].product,
@@ -99,7 +125,10 @@ export function simulatorSiteDeployment(): SimulatorSiteDeployment {
   return {
     osFamilies: [family('windows'), family('linux')],
     protectionProfiles: [
-      { id: 'standard', referencePolicy: { policyId: SEED_REFERENCE_POLICY_IDS.protectionStandard, ...SEED_PROTECTION_SERVER } },
+      {
+        id: 'standard',
+        referencePolicy: { policyId: SEED_REFERENCE_POLICY_IDS.protectionStandard, ...SEED_PROTECTION_SERVER },
+      },
     ],
     remoteInstall: { rebootMode: 'never' as const },
   };
@@ -111,7 +140,10 @@ export function simulatorSiteDeployment(): SimulatorSiteDeployment {
  * its admin and is registered as the site's sealed `ksc.pushInstall`). Overridable per site
  * (`SiteOptions.pushInstallAccount`, `SIM_PUSH_INSTALL_USER` / `SIM_PUSH_INSTALL_PASSWORD`).
  */
-export const SEED_PUSH_INSTALL_ACCOUNT = { username: 'TPO-LAB\\push-install', password: 'Sim-Push-Install-Pa55!' } as const;
+export const SEED_PUSH_INSTALL_ACCOUNT = {
+  username: 'TPO-LAB\\push-install',
+  password: 'Sim-Push-Install-Pa55!',
+} as const;
 
 /**
  * Main-server folder (under Managed devices) where the seeded reference policies live: a provider
@@ -134,9 +166,15 @@ export const SEED_LA_REFERENCE_VALUES = {
   ConnectionProtection: true,
 } as const;
 export const SEED_LA_OTHER_SECTION = 'KSVLA_GENERAL';
-export const SEED_LA_OTHER_VALUES = { ShowTrayIcon: { value: true, locked: false }, EventRetentionDays: { value: 30, locked: true } } as const;
+export const SEED_LA_OTHER_VALUES = {
+  ShowTrayIcon: { value: true, locked: false },
+  EventRetentionDays: { value: 30, locked: true },
+} as const;
 export const SEED_PS_SECTION = 'KSVSVM_PROTECTION';
-export const SEED_PS_VALUES = { ScanArchives: { value: false, locked: true }, HeuristicLevel: { value: 'medium', locked: false } } as const;
+export const SEED_PS_VALUES = {
+  ScanArchives: { value: false, locked: true },
+  HeuristicLevel: { value: 'medium', locked: false },
+} as const;
 
 /**
  * The licence key a seeded site's main server holds (key storage, ksc-openapi-addendum.md §3.1/§3.2):

@@ -154,7 +154,9 @@ export class FaultController {
       const echoed = c.failNext.echoRequest && typeof req.body === 'string' ? ` Request: ${req.body}` : '';
       const code = c.failNext.code ? `<code>${xmlEscape(c.failNext.code)}</code>` : '';
       res.status(c.failNext.status).type('application/xml; charset=utf-8');
-      res.send(`<?xml version="1.0" encoding="utf-8"?><error>${code}<message>${xmlEscape(`Simulated rejection.${echoed}`)}</message></error>`);
+      res.send(
+        `<?xml version="1.0" encoding="utf-8"?><error>${code}<message>${xmlEscape(`Simulated rejection.${echoed}`)}</message></error>`,
+      );
       return true;
     }
     const rate = c.errorRate[method] ?? c.errorRate['*'] ?? 0;

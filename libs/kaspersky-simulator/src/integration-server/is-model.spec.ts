@@ -10,20 +10,33 @@ describe('simulated Integration Server: activation, deletion and reports', () =>
     return t;
   };
   const report = async (tenantId?: string) => {
-    const t = await done(site.is.createReport({ tenantId, from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) }));
+    const t = await done(
+      site.is.createReport({ tenantId, from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) }),
+    );
     return site.is.reports.get((t.result as { value: string }).value)!;
   };
   const tenant = async (name: string, type: 'Complete' | 'Simple' = 'Complete') => {
-    const t = await done(site.is.createTenant({ name, type, vKsc: type === 'Complete' ? { name: `${name}-adm`, password: 'Pa55-word!x' } : undefined }));
+    const t = await done(
+      site.is.createTenant({
+        name,
+        type,
+        vKsc: type === 'Complete' ? { name: `${name}-adm`, password: 'Pa55-word!x' } : undefined,
+      }),
+    );
     return (t.result as { tenant: { id: string } }).tenant.id;
   };
 
   beforeEach(() => {
-    site = new Site({ id: 's', isPassword: 'x', kscAccount: { name: 'a', password: 'b' }, faults: { taskDurationsMs: { '*': 0 } } });
+    site = new Site({
+      id: 's',
+      isPassword: 'x',
+      kscAccount: { name: 'a', password: 'b' },
+      faults: { taskDurationsMs: { '*': 0 } },
+    });
   });
   afterEach(() => site.is.stop());
 
-  it('a Complete tenant\'s VMs are protected while it is Active (report rows), no longer after deactivation', async () => {
+  it("a Complete tenant's VMs are protected while it is Active (report rows), no longer after deactivation", async () => {
     const id = await tenant('acme');
     site.is.registerVms(id, [{ biosId: '11111111-1111-1111-1111-111111111111', name: 'web' }]);
     expect((await report(id)).csv).toBe('');
@@ -36,7 +49,7 @@ describe('simulated Integration Server: activation, deletion and reports', () =>
     expect(rows).toHaveLength(1); // the closed period, no new one
   });
 
-  it('a Simple tenant\'s status changes nothing about protection (§2.5)', async () => {
+  it("a Simple tenant's status changes nothing about protection (§2.5)", async () => {
     const id = await tenant('simple', 'Simple');
     site.is.registerVms(id, [{ biosId: '22222222-2222-2222-2222-222222222222' }]);
     await done(site.is.changeActivation(id, true));

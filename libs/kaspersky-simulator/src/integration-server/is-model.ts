@@ -4,7 +4,8 @@ import { FaultController } from '../faults/faults';
 import { KscModel, KscModelError, MAIN_SERVER } from '../ksc/ksc-model';
 
 export type TenantType = 'Complete' | 'Simple';
-export type TaskState = 'Created' | 'Queued' | 'Starting' | 'Running' | 'Completed' | 'Stopping' | 'Failed' | 'Canceled';
+export type TaskState =
+  'Created' | 'Queued' | 'Starting' | 'Running' | 'Completed' | 'Stopping' | 'Failed' | 'Canceled';
 export type TaskType = 'CreateTenant' | 'ChangeTenantActivation' | 'DeleteTenant' | 'CreateTenantReport';
 
 export interface IsTenant {
@@ -29,7 +30,8 @@ export interface IsVm {
   userData?: string;
 }
 
-export type TaskResult = { kind: 'tenant'; tenant: IsTenant } | { kind: 'bool'; value: boolean } | { kind: 'text'; value: string };
+export type TaskResult =
+  { kind: 'tenant'; tenant: IsTenant } | { kind: 'bool'; value: boolean } | { kind: 'text'; value: string };
 
 export interface IsTask {
   id: string;
@@ -111,7 +113,17 @@ export class IntegrationServerModel {
    */
   startTask(type: TaskType, serialKey: string, work: () => TaskResult): IsTask {
     const now = new Date(Date.now() + (this.faults.current.clockSkewMs ?? 0));
-    const task: IsTask = { id: randomUUID(), type, state: 'Queued', created: now, stateChanged: now, changed: now, stage: '', progress: 0, cancelRequested: false };
+    const task: IsTask = {
+      id: randomUUID(),
+      type,
+      state: 'Queued',
+      created: now,
+      stateChanged: now,
+      changed: now,
+      stage: '',
+      progress: 0,
+      cancelRequested: false,
+    };
     this.tasks.set(task.id, task);
     const previous = this.queues.get(serialKey) ?? Promise.resolve();
     const run = previous.then(() => this.execute(task, work));
@@ -127,12 +139,19 @@ export class IntegrationServerModel {
     this.setState(task, 'Starting', 'Starting');
     const duration = this.faults.taskDuration(task.type);
     await this.sleep(Math.round(duration / 4));
-    if (task.cancelRequested) return this.setState(task, 'Canceled', 'Canceled by user', { code: 'Canceled', message: 'The task was canceled; all changes were rolled back.' });
+    if (task.cancelRequested)
+      return this.setState(task, 'Canceled', 'Canceled by user', {
+        code: 'Canceled',
+        message: 'The task was canceled; all changes were rolled back.',
+      });
     this.setState(task, 'Running', 'Processing');
     for (const progress of [25, 50, 75]) {
       await this.sleep(Math.round(duration / 4));
       if (task.cancelRequested) {
-        return this.setState(task, 'Canceled', 'Canceled by user', { code: 'Canceled', message: 'The task was canceled; all changes were rolled back.' });
+        return this.setState(task, 'Canceled', 'Canceled by user', {
+          code: 'Canceled',
+          message: 'The task was canceled; all changes were rolled back.',
+        });
       }
       task.progress = progress;
       task.changed = new Date();
@@ -144,7 +163,10 @@ export class IntegrationServerModel {
       task.progress = 100;
       this.setState(task, 'Completed', 'Done');
     } catch (e) {
-      const err = e instanceof IsTaskError ? { code: e.code, message: e.message } : { code: 'VIRMT_InternalError', message: (e as Error).message };
+      const err =
+        e instanceof IsTaskError
+          ? { code: e.code, message: e.message }
+          : { code: 'VIRMT_InternalError', message: (e as Error).message };
       this.setState(task, 'Failed', 'Failed', err);
     }
   }
@@ -165,7 +187,10 @@ export class IntegrationServerModel {
     if (['Completed', 'Failed', 'Canceled', 'Stopping'].includes(task.state)) return 409;
     task.cancelRequested = true;
     if (task.state === 'Queued' || task.state === 'Created') {
-      this.setState(task, 'Canceled', 'Canceled by user', { code: 'Canceled', message: 'The task was canceled before it started.' });
+      this.setState(task, 'Canceled', 'Canceled by user', {
+        code: 'Canceled',
+        message: 'The task was canceled before it started.',
+      });
       return 200;
     }
     this.setState(task, 'Stopping', 'Stopping');
@@ -174,7 +199,12 @@ export class IntegrationServerModel {
 
   listTasks(filter: { createdFrom?: Date; state?: string; type?: string }): IsTask[] {
     return [...this.tasks.values()]
-      .filter((t) => (!filter.createdFrom || t.created >= filter.createdFrom) && (!filter.state || t.state === filter.state) && (!filter.type || t.type === filter.type))
+      .filter(
+        (t) =>
+          (!filter.createdFrom || t.created >= filter.createdFrom) &&
+          (!filter.state || t.state === filter.state) &&
+          (!filter.type || t.type === filter.type),
+      )
       .sort((a, b) => a.created.getTime() - b.created.getTime());
   }
 
@@ -182,18 +212,33 @@ export class IntegrationServerModel {
 
   private requireKsc(type: TenantType): void {
     if (!this.kscConfigured() && (type === 'Complete' || this.assumptions().isKscNotConfiguredAffectsSimple)) {
-      throw new IsTaskError('KSC_ServiceNotConfigured', 'Kaspersky Security Center connection settings are not specified.');
+      throw new IsTaskError(
+        'KSC_ServiceNotConfigured',
+        'Kaspersky Security Center connection settings are not specified.',
+      );
     }
   }
 
   createTenant(input: CreateTenantInput): IsTask {
     return this.startTask('CreateTenant', `name:${input.name}`, () => {
       this.requireKsc(input.type);
-      if (this.assumptions().isStrictTenantNameUniqueness && [...this.tenants.values()].some((t) => t.name === input.name)) {
+      if (
+        this.assumptions().isStrictTenantNameUniqueness &&
+        [...this.tenants.values()].some((t) => t.name === input.name)
+      ) {
         throw new IsTaskError('VIRMT_TenantGroupAlreadyExists', `A tenant named "${input.name}" already exists.`);
       }
       const now = new Date();
-      const tenant: IsTenant = { id: randomUUID(), created: now, updated: now, name: input.name, description: input.description, userData: input.userData, type: input.type, status: 'Inactive' };
+      const tenant: IsTenant = {
+        id: randomUUID(),
+        created: now,
+        updated: now,
+        name: input.name,
+        description: input.description,
+        userData: input.userData,
+        type: input.type,
+        status: 'Inactive',
+      };
       if (input.type === 'Complete') tenant.vKsc = this.createKscArtifacts(input);
       this.tenants.set(tenant.id, tenant);
       return { kind: 'tenant', tenant: { ...tenant } };
@@ -204,11 +249,17 @@ export class IntegrationServerModel {
   private createKscArtifacts(input: CreateTenantInput): IsTenant['vKsc'] {
     const folder = this.ksc.childGroup(MAIN_SERVER, 0, MULTITENANCY_FOLDER);
     if (folder && this.ksc.childGroup(MAIN_SERVER, folder.id, input.name)) {
-      throw new IsTaskError('VIRMT_TenantGroupAlreadyExists', `An administration group with a name matching the tenant name "${input.name}" already exists.`);
+      throw new IsTaskError(
+        'VIRMT_TenantGroupAlreadyExists',
+        `An administration group with a name matching the tenant name "${input.name}" already exists.`,
+      );
     }
     const a = this.assumptions();
     if (this.ksc.vservers.size >= a.kscMaxVirtualServers) {
-      throw new IsTaskError(a.isVirtualServerLimitCode, `The Administration Server already hosts ${this.ksc.vservers.size} virtual Administration Servers (limit ${a.kscMaxVirtualServers}).`);
+      throw new IsTaskError(
+        a.isVirtualServerLimitCode,
+        `The Administration Server already hosts ${this.ksc.vservers.size} virtual Administration Servers (limit ${a.kscMaxVirtualServers}).`,
+      );
     }
     const createdFolder = folder ? undefined : this.ksc.addGroup(MAIN_SERVER, MULTITENANCY_FOLDER, 0);
     const parent = folder ?? createdFolder!;
@@ -224,8 +275,10 @@ export class IntegrationServerModel {
       if (vsId !== undefined) this.ksc.deleteVServer(vsId);
       this.ksc.removeGroup(MAIN_SERVER, tenantGroup.id, 3);
       if (createdFolder) this.ksc.removeGroup(MAIN_SERVER, createdFolder.id, 3);
-      if (e instanceof KscModelError && e.code === 'KLSPL_USER_EXISTS') throw new IsTaskError(a.isUserExistsCode, e.message);
-      if (e instanceof KscModelError && e.code === 'KLSRV_VS_LIMIT') throw new IsTaskError(a.isVirtualServerLimitCode, e.message);
+      if (e instanceof KscModelError && e.code === 'KLSPL_USER_EXISTS')
+        throw new IsTaskError(a.isUserExistsCode, e.message);
+      if (e instanceof KscModelError && e.code === 'KLSRV_VS_LIMIT')
+        throw new IsTaskError(a.isVirtualServerLimitCode, e.message);
       throw e;
     }
   }
@@ -233,7 +286,11 @@ export class IntegrationServerModel {
   changeActivation(tenantId: string, activate: boolean): IsTask {
     return this.startTask('ChangeTenantActivation', `tenant:${tenantId}`, () => {
       const tenant = this.tenants.get(tenantId);
-      if (!tenant) throw new IsTaskError('VIRMT_TenantWithSpecifiedIdNotFound', 'Tenant with the specified identifier is not found.');
+      if (!tenant)
+        throw new IsTaskError(
+          'VIRMT_TenantWithSpecifiedIdNotFound',
+          'Tenant with the specified identifier is not found.',
+        );
       this.requireKsc(tenant.type);
       const next = activate ? 'Active' : 'Inactive';
       if (tenant.status !== next) {
@@ -255,7 +312,11 @@ export class IntegrationServerModel {
   deleteTenant(tenantId: string, removeArtifacts: boolean): IsTask {
     return this.startTask('DeleteTenant', `tenant:${tenantId}`, () => {
       const tenant = this.tenants.get(tenantId);
-      if (!tenant) throw new IsTaskError('VIRMT_TenantWithSpecifiedIdNotFound', 'Tenant with the specified identifier is not found.');
+      if (!tenant)
+        throw new IsTaskError(
+          'VIRMT_TenantWithSpecifiedIdNotFound',
+          'Tenant with the specified identifier is not found.',
+        );
       if (tenant.type === 'Complete' && removeArtifacts) {
         this.requireKsc(tenant.type);
         if (tenant.vKsc) {
@@ -263,7 +324,8 @@ export class IntegrationServerModel {
           if (this.ksc.groups.has(tenant.vKsc.groupId)) this.ksc.removeGroup(MAIN_SERVER, tenant.vKsc.groupId, 3);
         }
         const folder = this.ksc.childGroup(MAIN_SERVER, 0, MULTITENANCY_FOLDER);
-        if (folder && this.ksc.groupsOf(MAIN_SERVER).every((g) => g.parentId !== folder.id)) this.ksc.removeGroup(MAIN_SERVER, folder.id, 3);
+        if (folder && this.ksc.groupsOf(MAIN_SERVER).every((g) => g.parentId !== folder.id))
+          this.ksc.removeGroup(MAIN_SERVER, folder.id, 3);
       }
       for (const vm of this.vmsOf(tenantId)) {
         // Deleting does not switch protection off (§3.9): a running period goes on without a tenant.
@@ -282,7 +344,10 @@ export class IntegrationServerModel {
   }
 
   /** All-or-nothing registration; returns the conflicting BIOS id on a duplicate. */
-  registerVms(tenantId: string, vms: { biosId: string; name?: string; userData?: string }[]): { ok: IsVm[] } | { conflict: string } {
+  registerVms(
+    tenantId: string,
+    vms: { biosId: string; name?: string; userData?: string }[],
+  ): { ok: IsVm[] } | { conflict: string } {
     const seen = new Set<string>();
     for (const v of vms) {
       const key = v.biosId.toLowerCase();
@@ -292,7 +357,15 @@ export class IntegrationServerModel {
     const tenant = this.tenants.get(tenantId)!;
     const now = new Date();
     const stored = vms.map((v) => {
-      const vm: IsVm = { id: randomUUID(), biosId: v.biosId.toLowerCase(), tenantId, created: now, updated: now, name: v.name, userData: v.userData };
+      const vm: IsVm = {
+        id: randomUUID(),
+        biosId: v.biosId.toLowerCase(),
+        tenantId,
+        created: now,
+        updated: now,
+        name: v.name,
+        userData: v.userData,
+      };
       this.vms.set(vm.biosId, vm);
       if (tenant.status === 'Active') this.startPeriod(vm, tenant);
       return vm;
@@ -301,7 +374,9 @@ export class IntegrationServerModel {
   }
 
   unregisterVm(tenantId: string, by: { vmId?: string; biosId?: string }): boolean {
-    const vm = by.vmId ? [...this.vms.values()].find((v) => v.id === by.vmId?.toLowerCase()) : this.vms.get((by.biosId ?? '').toLowerCase());
+    const vm = by.vmId
+      ? [...this.vms.values()].find((v) => v.id === by.vmId?.toLowerCase())
+      : this.vms.get((by.biosId ?? '').toLowerCase());
     if (!vm || vm.tenantId !== tenantId) return false;
     this.vms.delete(vm.biosId);
     // Unregistering never changes protection (§3.8): the period is only re-attributed to "no tenant".
@@ -340,7 +415,8 @@ export class IntegrationServerModel {
   // ---- reports -------------------------------------------------------------------------------
 
   private startPeriod(vm: IsVm, tenant: IsTenant): void {
-    if (!this.periods.some((p) => p.biosId === vm.biosId && !p.to)) this.periods.push({ biosId: vm.biosId, vmName: vm.name, tenantId: tenant.id, from: new Date() });
+    if (!this.periods.some((p) => p.biosId === vm.biosId && !p.to))
+      this.periods.push({ biosId: vm.biosId, vmName: vm.name, tenantId: tenant.id, from: new Date() });
   }
 
   private endPeriod(biosId: string): void {
@@ -358,12 +434,24 @@ export class IntegrationServerModel {
               const tenant = p.tenantId ? this.tenants.get(p.tenantId) : undefined;
               const start = p.from < from ? from : p.from;
               const end = !p.to || p.to > to ? to : p.to;
-              return [tenant?.id ?? '', tenant?.name ?? '', p.biosId, p.vmName ?? '', isTimestamp(start), isTimestamp(end)].join(';');
+              return [
+                tenant?.id ?? '',
+                tenant?.name ?? '',
+                p.biosId,
+                p.vmName ?? '',
+                isTimestamp(start),
+                isTimestamp(end),
+              ].join(';');
             })
         : [];
       const now = new Date();
       const lifetimeMs = this.assumptions().isReportLifetimeHours * 3600_000;
-      const report: Report = { id: randomUUID(), created: now, expiresAt: new Date(now.getTime() + lifetimeMs), csv: rows.map((r) => `${r}\r\n`).join('') };
+      const report: Report = {
+        id: randomUUID(),
+        created: now,
+        expiresAt: new Date(now.getTime() + lifetimeMs),
+        csv: rows.map((r) => `${r}\r\n`).join(''),
+      };
       this.reports.set(report.id, report);
       return { kind: 'text', value: report.id };
     });

@@ -108,7 +108,8 @@ export function taskNode(t: IsTask): XmlNode {
     if (t.result.kind === 'tenant') node.result = { tenant: tenantNode(t.result.tenant) };
     else node.result = String(t.result.value);
   }
-  if (t.error && (t.state === 'Failed' || t.state === 'Canceled')) node.error = { code: t.error.code, message: t.error.message };
+  if (t.error && (t.state === 'Failed' || t.state === 'Canceled'))
+    node.error = { code: t.error.code, message: t.error.message };
   return node;
 }
 

@@ -45,7 +45,17 @@ export class KscActions {
     const guid = randomBytes(16).toString('hex').toUpperCase();
     const delay = this.faults.taskDuration(method);
     const injected = this.faults.takeTaskFailure(method);
-    const action: SimAction = { guid, method, sessionToken, created: new Date(), finishesAt: Date.now() + delay, done: false, success: false, stateCode: 0, stateData: {} };
+    const action: SimAction = {
+      guid,
+      method,
+      sessionToken,
+      created: new Date(),
+      finishesAt: Date.now() + delay,
+      done: false,
+      success: false,
+      stateCode: 0,
+      stateData: {},
+    };
     this.actions.set(guid, action);
     action.timer = setTimeout(() => this.finish(action, injected, work), delay);
     return guid;
@@ -67,12 +77,19 @@ export class KscActions {
   }
 
   private fail(action: SimAction, code: string, message: string): void {
-    const n = errorNumbers(code) ?? (/^\d+$/.test(code) ? { code: Number(code), module: 'KLSTD' } : { code: 1, module: 'KLSTD' });
+    const n =
+      errorNumbers(code) ??
+      (/^\d+$/.test(code) ? { code: Number(code), module: 'KLSTD' } : { code: 1, module: 'KLSTD' });
     action.success = false;
     action.stateCode = 0;
     action.stateData = {
       GNRL_EA_DESCRIPTION: message,
-      KLBLAG_ERROR_INFO: { KLBLAG_ERROR_CODE: n.code, KLBLAG_ERROR_SUBCODE: 0, KLBLAG_ERROR_MODULE: n.module, KLBLAG_ERROR_MSG: message },
+      KLBLAG_ERROR_INFO: {
+        KLBLAG_ERROR_CODE: n.code,
+        KLBLAG_ERROR_SUBCODE: 0,
+        KLBLAG_ERROR_MODULE: n.module,
+        KLBLAG_ERROR_MSG: message,
+      },
     };
   }
 
@@ -80,10 +97,14 @@ export class KscActions {
   check(guid: string, sessionToken: string): ActionState {
     const a = this.actions.get(guid);
     if (!a) throw new KscWireError('STDE_NOTFOUND', `action ${guid} not found (unknown or already finalized)`);
-    if (a.sessionToken !== sessionToken) throw new KscWireError('STDE_NOACCESS', `action ${guid} was started by another session`);
+    if (a.sessionToken !== sessionToken)
+      throw new KscWireError('STDE_NOACCESS', `action ${guid} was started by another session`);
     const now = Date.now();
     if (this.assumptions().kscEnforceCheckDelay && a.nextCheckAt !== undefined && now < a.nextCheckAt) {
-      throw new KscWireError('STDE_UNAVAIL', `action ${guid} checked ${a.nextCheckAt - now} ms before lNextCheckDelay elapsed`);
+      throw new KscWireError(
+        'STDE_UNAVAIL',
+        `action ${guid} checked ${a.nextCheckAt - now} ms before lNextCheckDelay elapsed`,
+      );
     }
     if (!a.done) {
       const delay = this.assumptions().kscAsyncCheckDelayMs;
@@ -91,7 +112,13 @@ export class KscActions {
       return { bFinalized: false, bSuccededFinalized: false, lStateCode: 0, pStateData: {}, lNextCheckDelay: delay };
     }
     this.actions.delete(guid);
-    return { bFinalized: true, bSuccededFinalized: a.success, lStateCode: a.stateCode, pStateData: a.stateData, lNextCheckDelay: 0 };
+    return {
+      bFinalized: true,
+      bSuccededFinalized: a.success,
+      lStateCode: a.stateCode,
+      pStateData: a.stateData,
+      lNextCheckDelay: 0,
+    };
   }
 
   snapshot() {

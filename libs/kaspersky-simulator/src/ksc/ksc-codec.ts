@@ -13,7 +13,18 @@ export class KscLong {
 export type KscIn = null | boolean | number | string | Date | Buffer | KscIn[] | { [key: string]: KscIn };
 export type KscArgs = Record<string, KscIn>;
 
-const WRAPPER_TYPES = new Set(['params', 'long', 'int', 'datetime', 'date', 'binary', 'float', 'double', 'string', 'bool']);
+const WRAPPER_TYPES = new Set([
+  'params',
+  'long',
+  'int',
+  'datetime',
+  'date',
+  'binary',
+  'float',
+  'double',
+  'string',
+  'bool',
+]);
 
 function isWrapper(v: object): v is { type: string; value: unknown } {
   const keys = Object.keys(v);
@@ -34,7 +45,9 @@ export function decodeValue(v: unknown): KscIn {
 function decodeWrapped(type: string, value: unknown): KscIn {
   switch (type) {
     case 'params':
-      return value && typeof value === 'object' && !Array.isArray(value) ? decodeParams(value as Record<string, unknown>) : {};
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? decodeParams(value as Record<string, unknown>)
+        : {};
     case 'long':
     case 'int':
     case 'float':
@@ -61,7 +74,14 @@ export function kscDateTimeText(d: Date): string {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v) && !(v instanceof KscLong);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !Buffer.isBuffer(v) &&
+    !(v instanceof KscLong)
+  );
 }
 
 /** Nested value: everything typed is wrapped. */

@@ -58,7 +58,11 @@ describe('wstrFilter evaluator', () => {
     expect(matches('(&(KLHST_WKS_GROUPID=231)(KLHST_WKS_DN="globex-*"))')).toBe(false);
     expect(matches('(|(KLHST_WKS_GROUPID=1)(KLHST_WKS_DN="acme-*"))')).toBe(true);
     expect(matches('(!(KLHST_WKS_DN="acme-*"))')).toBe(false);
-    expect(matches('(& (KLHST_WKS_GROUPID >= 200) (!(KLHST_WKS_GROUPID = 232)) (|(KLHST_WKS_DN="x")(KLHST_WKS_FQDN="acme*")))')).toBe(true);
+    expect(
+      matches(
+        '(& (KLHST_WKS_GROUPID >= 200) (!(KLHST_WKS_GROUPID = 232)) (|(KLHST_WKS_DN="x")(KLHST_WKS_FQDN="acme*")))',
+      ),
+    ).toBe(true);
   });
 
   it('supports the bit test form', () => {
@@ -76,7 +80,14 @@ describe('wstrFilter evaluator', () => {
   });
 
   it('rejects malformed filters', () => {
-    for (const bad of ['KLHST_WKS_DN="x"', '(KLHST_WKS_DN="x"', '(KLHST_WKS_DN "x")', '(&)', '(a="x")junk', '(a="unterminated)']) {
+    for (const bad of [
+      'KLHST_WKS_DN="x"',
+      '(KLHST_WKS_DN="x"',
+      '(KLHST_WKS_DN "x")',
+      '(&)',
+      '(a="x")junk',
+      '(a="unterminated)',
+    ]) {
       expect(() => compileFilter(bad)).toThrow(KscFilterError);
     }
   });

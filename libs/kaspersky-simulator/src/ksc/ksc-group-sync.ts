@@ -54,7 +54,12 @@ export class KscGroupSyncIterators {
 
   snapshot() {
     this.prune();
-    return [...this.iterators.values()].map((it) => ({ id: it.id, items: it.items.length, position: it.position, expiresAt: new Date(it.expiresAt) }));
+    return [...this.iterators.values()].map((it) => ({
+      id: it.id,
+      items: it.items.length,
+      position: it.position,
+      expiresAt: new Date(it.expiresAt),
+    }));
   }
 
   clear(): void {

@@ -39,8 +39,12 @@ export function createKscApp(site: Site): Express {
     }
   };
   // ASSUMPTION (ksc-openapi.md §1.4 / Q1): the HTTP status of a PxgError is kscPxgErrorHttpStatus (default 200).
-  const methodError = (req: Request, res: Response, e: KscWireError | KscModelError, status = site.assumptions.kscPxgErrorHttpStatus): void =>
-    send(req, res, status, pxgErrorBody(e));
+  const methodError = (
+    req: Request,
+    res: Response,
+    e: KscWireError | KscModelError,
+    status = site.assumptions.kscPxgErrorHttpStatus,
+  ): void => send(req, res, status, pxgErrorBody(e));
 
   const resolveSession = (req: Request): SimSession | 401 | 403 => {
     const header = req.headers['x-ksc-session'];
@@ -58,7 +62,8 @@ export function createKscApp(site: Site): Express {
   app.use(async (req: Request, res: Response) => {
     const m = ROUTE.exec(req.path);
     if (!m) return res.status(404).type('text/plain').send('Not Found');
-    if (req.method !== 'POST') return res.status(405).setHeader('Allow', 'POST').type('text/plain').send('Method Not Allowed');
+    if (req.method !== 'POST')
+      return res.status(405).setHeader('Allow', 'POST').type('text/plain').send('Method Not Allowed');
     const method = m[1] ? 'login' : `${m[2]}.${m[3]}`;
     site.counters.hit(method);
     if (await site.faults.apply(method, req, res)) return;
@@ -70,11 +75,17 @@ export function createKscApp(site: Site): Express {
     }
     let args: KscArgs;
     try {
-      const raw: unknown = Buffer.isBuffer(req.body) && req.body.length > 0 ? JSON.parse(req.body.toString('utf8')) : {};
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('the body must be a JSON object');
+      const raw: unknown =
+        Buffer.isBuffer(req.body) && req.body.length > 0 ? JSON.parse(req.body.toString('utf8')) : {};
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new Error('the body must be a JSON object');
       args = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, decodeValue(v)]));
     } catch (e) {
-      return methodError(req, res, new KscWireError('STDE_BADPARAM', `malformed request body: ${(e as Error).message}`));
+      return methodError(
+        req,
+        res,
+        new KscWireError('STDE_BADPARAM', `malformed request body: ${(e as Error).message}`),
+      );
     }
 
     if (method === 'login' || method === 'Session.StartSession') {

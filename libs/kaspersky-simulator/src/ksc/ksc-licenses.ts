@@ -28,7 +28,10 @@ export interface LicenseKey {
   subscription: boolean;
 }
 
-export type LicenseKeyInput = Partial<Omit<LicenseKey, 'limitDate' | 'creationDate'>> & { limitDate?: Date | string | null; creationDate?: Date | string };
+export type LicenseKeyInput = Partial<Omit<LicenseKey, 'limitDate' | 'creationDate'>> & {
+  limitDate?: Date | string | null;
+  creationDate?: Date | string;
+};
 
 const DAY_MS = 86_400_000;
 
@@ -52,7 +55,9 @@ export class KscLicenseKeys {
   }
 
   install(input: LicenseKeyInput): LicenseKey {
-    const serial = input.serial ?? `SIM${randomBytes(2).toString('hex').toUpperCase().slice(0, 1)}-${randomBytes(3).toString('hex').toUpperCase()}-${randomBytes(4).toString('hex').toUpperCase()}`;
+    const serial =
+      input.serial ??
+      `SIM${randomBytes(2).toString('hex').toUpperCase().slice(0, 1)}-${randomBytes(3).toString('hex').toUpperCase()}-${randomBytes(4).toString('hex').toUpperCase()}`;
     if (this.keys.has(serial)) throw new KscModelError('STDE_EXIST', `key ${serial} is already installed`);
     const date = (d: Date | string | null | undefined, fallback: Date | null): Date | null => {
       if (d === undefined) return fallback;

@@ -10,7 +10,12 @@ import { SimSession } from './ksc-sessions';
  * plus the optional X-KSC-VServer selecting the vAS. The provider account may enter any vAS; an
  * internal user only the server it was created on. Undefined = 401.
  */
-export function authenticateLogin(site: Site, protocol: KscProtocol, req: Request, style: SimSession['style']): SimSession | undefined {
+export function authenticateLogin(
+  site: Site,
+  protocol: KscProtocol,
+  req: Request,
+  style: SimSession['style'],
+): SimSession | undefined {
   const creds = parseKscBasic(req.headers.authorization);
   if (!creds) return undefined;
   // ASSUMPTION (ksc-openapi.md §2.1): internal="0" (domain accounts) is checked against the same

@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SimulatorAssumptions } from '../config/assumptions';
-import { SEED_LIGHT_AGENT, SEED_NETWORK_AGENT_PACKAGES, SEED_NETWORK_AGENT_PRODUCT, SEED_OS_FAMILIES, SeedOsFamily } from '../config/seed';
+import {
+  SEED_LIGHT_AGENT,
+  SEED_NETWORK_AGENT_PACKAGES,
+  SEED_NETWORK_AGENT_PRODUCT,
+  SEED_OS_FAMILIES,
+  SeedOsFamily,
+} from '../config/seed';
 import { KscLicenseKeys } from './ksc-licenses';
 import { emptyStorage, SettingsStorage, SsContentsStore } from './ksc-settings-storage';
 
@@ -203,23 +209,52 @@ export class KscModel {
   /** AddVServerInfo: never fails on a taken name, it makes the name unique (ksc-openapi §3.1). */
   addVServer(displayName: string, parentGroupId: number): VServer {
     if (this.vservers.size >= this.assumptions().kscMaxVirtualServers) {
-      throw new KscModelError('KLSRV_VS_LIMIT', `the Administration Server already has ${this.vservers.size} virtual servers (limit ${this.assumptions().kscMaxVirtualServers})`);
+      throw new KscModelError(
+        'KLSRV_VS_LIMIT',
+        `the Administration Server already has ${this.vservers.size} virtual servers (limit ${this.assumptions().kscMaxVirtualServers})`,
+      );
     }
     if (!this.groups.has(parentGroupId) || this.groups.get(parentGroupId)!.vsId !== MAIN_SERVER) {
       throw new KscModelError('STDE_NOTFOUND', `group ${parentGroupId} not found on the main server`);
     }
     let dn = displayName;
-    for (let n = 1; this.findVServerByDn(dn); n++) dn = `${displayName}${this.assumptions().kscDuplicateVServerNameSuffix.replace('{n}', String(n))}`;
+    for (let n = 1; this.findVServerByDn(dn); n++)
+      dn = `${displayName}${this.assumptions().kscDuplicateVServerNameSuffix.replace('{n}', String(n))}`;
     const id = this.nextVsId++;
     const uid = `VSRV${randomUUID()}`;
     const superId = this.nextGroupId++;
     const groupsId = this.nextGroupId++;
     const unassignedId = this.nextGroupId++;
-    const vs: VServer = { id, uid, dn, parentGroupId, groupsId, superId, unassignedId, hostUid: uid, enabled: true, licEnabled: true, created: new Date(), description: '' };
+    const vs: VServer = {
+      id,
+      uid,
+      dn,
+      parentGroupId,
+      groupsId,
+      superId,
+      unassignedId,
+      hostUid: uid,
+      enabled: true,
+      licEnabled: true,
+      created: new Date(),
+      description: '',
+    };
     this.vservers.set(id, vs);
-    this.groups.set(superId, { id: superId, vsId: id, name: 'Administration Server', parentId: -1, created: new Date() });
+    this.groups.set(superId, {
+      id: superId,
+      vsId: id,
+      name: 'Administration Server',
+      parentId: -1,
+      created: new Date(),
+    });
     this.groups.set(groupsId, { id: groupsId, vsId: id, name: 'Managed devices', parentId: -1, created: new Date() });
-    this.groups.set(unassignedId, { id: unassignedId, vsId: id, name: 'Unassigned devices', parentId: -1, created: new Date() });
+    this.groups.set(unassignedId, {
+      id: unassignedId,
+      vsId: id,
+      name: 'Unassigned devices',
+      parentId: -1,
+      created: new Date(),
+    });
     return vs;
   }
 
@@ -240,7 +275,8 @@ export class KscModel {
   addGroup(vsId: number, name: string, parentId: number): Group {
     const parent = this.groups.get(parentId);
     if (!parent || parent.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `parent group ${parentId} not found`);
-    if (this.childGroup(vsId, parentId, name)) throw new KscModelError('STDE_EXIST', `group "${name}" already exists in group ${parentId}`);
+    if (this.childGroup(vsId, parentId, name))
+      throw new KscModelError('STDE_EXIST', `group "${name}" already exists in group ${parentId}`);
     const g: Group = { id: this.nextGroupId++, vsId, name, parentId, created: new Date() };
     this.groups.set(g.id, g);
     return g;
@@ -270,7 +306,10 @@ export class KscModel {
 
   // ---- hosts -------------------------------------------------------------------------------
 
-  addHost(vsId: number, h: Omit<Host, 'hostName' | 'vsId' | 'products' | 'lastVisible'> & { products?: string[] }): Host {
+  addHost(
+    vsId: number,
+    h: Omit<Host, 'hostName' | 'vsId' | 'products' | 'lastVisible'> & { products?: string[] },
+  ): Host {
     const group = this.groups.get(h.groupId);
     if (!group || group.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', `group ${h.groupId} not found`);
     // A record made for an address (HostGroup.AddHost with KLHST_WKS_IP) is that machine on the network.
@@ -347,11 +386,27 @@ export class KscModel {
   // ---- users -------------------------------------------------------------------------------
 
   addUser(vsId: number, name: string, password: string): User {
-    const clash = [...this.users.values()].find((u) => u.name.toLowerCase() === name.toLowerCase() && (this.assumptions().kscUniqueAccountNames || u.vsId === vsId));
-    if (clash || (this.assumptions().kscUniqueAccountNames && name.toLowerCase() === this.providerAccount.name.toLowerCase())) {
-      throw new KscModelError('KLSPL_USER_EXISTS', `an account named "${name}" already exists on this Administration Server or one of its virtual servers`);
+    const clash = [...this.users.values()].find(
+      (u) =>
+        u.name.toLowerCase() === name.toLowerCase() && (this.assumptions().kscUniqueAccountNames || u.vsId === vsId),
+    );
+    if (
+      clash ||
+      (this.assumptions().kscUniqueAccountNames && name.toLowerCase() === this.providerAccount.name.toLowerCase())
+    ) {
+      throw new KscModelError(
+        'KLSPL_USER_EXISTS',
+        `an account named "${name}" already exists on this Administration Server or one of its virtual servers`,
+      );
     }
-    const user: User = { id: this.nextUserId++, vsId, name, passwordSha256: sha256(password), enabled: true, securityGroups: [] };
+    const user: User = {
+      id: this.nextUserId++,
+      vsId,
+      name,
+      passwordSha256: sha256(password),
+      enabled: true,
+      securityGroups: [],
+    };
     this.users.set(user.id, user);
     return user;
   }
@@ -383,13 +438,21 @@ export class KscModel {
   addUserToSecurityGroup(vsId: number, userId: number, groupId: number): void {
     const u = this.users.get(userId);
     const g = this.securityGroups.get(groupId);
-    if (!u || u.vsId !== vsId || !g || g.vsId !== vsId) throw new KscModelError('STDE_NOTFOUND', 'user and security group must exist on the same server');
+    if (!u || u.vsId !== vsId || !g || g.vsId !== vsId)
+      throw new KscModelError('STDE_NOTFOUND', 'user and security group must exist on the same server');
     if (!u.securityGroups.includes(groupId)) u.securityGroups.push(groupId);
   }
 
   // ---- packages and policies ---------------------------------------------------------------
 
-  addPackage(vsId: number, name: string, productName: string, productVersion: string, retranslatedFrom?: number, osFamily?: SeedOsFamily): Package {
+  addPackage(
+    vsId: number,
+    name: string,
+    productName: string,
+    productVersion: string,
+    retranslatedFrom?: number,
+    osFamily?: SeedOsFamily,
+  ): Package {
     const p = { id: this.nextPackageId++, vsId, name, productName, productVersion, osFamily, retranslatedFrom };
     this.packages.set(p.id, p);
     return p;
@@ -402,16 +465,21 @@ export class KscModel {
   /** RetranslateToVServerAsync: the vAS gets its own copy (a new id) unless it already has one. */
   retranslatePackage(packageId: number, vsId: number): Package {
     const source = this.packages.get(packageId);
-    if (!source || source.vsId !== MAIN_SERVER) throw new KscModelError('STDE_NOTFOUND', `package ${packageId} not found on the main server`);
+    if (!source || source.vsId !== MAIN_SERVER)
+      throw new KscModelError('STDE_NOTFOUND', `package ${packageId} not found on the main server`);
     this.requireVServer(vsId);
     const existing = this.packagesOf(vsId).find((p) => p.retranslatedFrom === packageId);
-    return existing ?? this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId, source.osFamily);
+    return (
+      existing ??
+      this.addPackage(vsId, source.name, source.productName, source.productVersion, packageId, source.osFamily)
+    );
   }
 
   /** A policy with the documented defaults (inactive, accepts parent) and an empty settings storage for its product/version. */
   addPolicy(
     vsId: number,
-    p: Pick<Policy, 'groupId' | 'name' | 'productName' | 'productVersion'> & Partial<Omit<Policy, 'id' | 'vsId' | 'created' | 'modified'>>,
+    p: Pick<Policy, 'groupId' | 'name' | 'productName' | 'productVersion'> &
+      Partial<Omit<Policy, 'id' | 'vsId' | 'created' | 'modified'>>,
     id?: number,
   ): Policy {
     const g = this.groups.get(p.groupId);

@@ -14,7 +14,9 @@ import { KscModel, MAIN_SERVER, Policy } from './ksc-model';
 import { SettingsSection } from './ksc-settings-storage';
 
 function section(values: Record<string, { value: unknown; locked: boolean }>): SettingsSection {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { KLPRSS_Val: structuredClone(v.value), KLPRSS_Mnd: v.locked }]));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, { KLPRSS_Val: structuredClone(v.value), KLPRSS_Mnd: v.locked }]),
+  );
 }
 
 /**
@@ -23,8 +25,12 @@ function section(values: Record<string, { value: unknown; locked: boolean }>): S
  * `Managed devices / TPO Reference Policies`, inactive (they are templates, not applied to anyone).
  */
 export function seedReferencePolicies(ksc: KscModel): Policy[] {
-  const folder = ksc.childGroup(MAIN_SERVER, 0, SEED_REFERENCE_POLICY_FOLDER) ?? ksc.addGroup(MAIN_SERVER, SEED_REFERENCE_POLICY_FOLDER, 0);
-  const la = Object.fromEntries(Object.entries(SEED_LA_REFERENCE_VALUES).map(([k, v]) => [k, { value: v, locked: false }]));
+  const folder =
+    ksc.childGroup(MAIN_SERVER, 0, SEED_REFERENCE_POLICY_FOLDER) ??
+    ksc.addGroup(MAIN_SERVER, SEED_REFERENCE_POLICY_FOLDER, 0);
+  const la = Object.fromEntries(
+    Object.entries(SEED_LA_REFERENCE_VALUES).map(([k, v]) => [k, { value: v, locked: false }]),
+  );
   const made: Policy[] = [];
   for (const family of ['windows', 'linux'] as const) {
     const { product, version } = SEED_LIGHT_AGENT[family];
@@ -36,7 +42,11 @@ export function seedReferencePolicies(ksc: KscModel): Policy[] {
           name: `Light Agent for ${family === 'windows' ? 'Windows' : 'Linux'} - reference`,
           productName: product,
           productVersion: version,
-          settings: { [product]: { [version]: { [SEED_LA_SECTION]: section(la), [SEED_LA_OTHER_SECTION]: section(SEED_LA_OTHER_VALUES) } } },
+          settings: {
+            [product]: {
+              [version]: { [SEED_LA_SECTION]: section(la), [SEED_LA_OTHER_SECTION]: section(SEED_LA_OTHER_VALUES) },
+            },
+          },
         },
         SEED_REFERENCE_POLICY_IDS[family],
       ),

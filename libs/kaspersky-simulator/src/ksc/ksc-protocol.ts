@@ -28,7 +28,13 @@ export class KscProtocol implements KscProtocolState {
   constructor(readonly site: Site) {
     this.sessions = new KscSessions(() => site.assumptions.kscSessionIdleTimeoutSeconds);
     this.actions = new KscActions(site.faults, () => site.assumptions);
-    this.tasks = new KscTasks(site.ksc, site.faults, () => site.assumptions, this.vault, (u, p) => site.acceptsPushInstall(u, p));
+    this.tasks = new KscTasks(
+      site.ksc,
+      site.faults,
+      () => site.assumptions,
+      this.vault,
+      (u, p) => site.acceptsPushInstall(u, p),
+    );
   }
 
   /** What goes with a deleted vAS on the wire side: its sessions, tasks and extra attributes. */

@@ -51,7 +51,12 @@ export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
     KLHST_WKS_WINDOMAIN: '',
     KLHST_WKS_IP_LONG: ipToLong(h.ip),
     // ASSUMPTION: OS names as a console shows them; only the attribute name is documented (§3.2).
-    KLHST_WKS_OS_NAME: h.osFamily === 'windows' ? 'Microsoft Windows Server 2022' : h.osFamily === 'linux' ? 'Ubuntu 22.04 LTS' : undefined,
+    KLHST_WKS_OS_NAME:
+      h.osFamily === 'windows'
+        ? 'Microsoft Windows Server 2022'
+        : h.osFamily === 'linux'
+          ? 'Ubuntu 22.04 LTS'
+          : undefined,
     KLHST_WKS_STATUS: status,
     KLHST_WKS_NAG_VERSION: h.nagentVersion,
     KLHST_WKS_LAST_VISIBLE: h.lastVisible,
@@ -64,7 +69,8 @@ export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
 
 export function groupRecord(ksc: KscModel, g: Group): Record<string, unknown> {
   const all = [...ksc.groups.values()];
-  const descendants = (id: number): Group[] => all.filter((x) => x.parentId === id).flatMap((x) => [x, ...descendants(x.id)]);
+  const descendants = (id: number): Group[] =>
+    all.filter((x) => x.parentId === id).flatMap((x) => [x, ...descendants(x.id)]);
   const subtree = [g, ...descendants(g.id)];
   const ids = new Set(subtree.map((x) => x.id));
   const hosts = [...ksc.hosts.values()];
@@ -121,7 +127,13 @@ function packageSize(p: Package): number {
 
 /** ASSUMPTION (ksc-openapi.md §3.8): GetUsers attribute names follow the AddUser input names. */
 export function userRecord(u: User, extras: Record<string, unknown> = {}): Record<string, unknown> {
-  return { KLSPL_USER_ID: u.id, KLSPL_USER_NAME: u.name, KLSPL_USER_ENABLED: u.enabled, KLSPL_USER_GROUPS: u.securityGroups, ...extras };
+  return {
+    KLSPL_USER_ID: u.id,
+    KLSPL_USER_NAME: u.name,
+    KLSPL_USER_ENABLED: u.enabled,
+    KLSPL_USER_GROUPS: u.securityGroups,
+    ...extras,
+  };
 }
 
 /** Common policy attributes (ksc-openapi-addendum.md §2.1, DOCUMENTED KSC15/a00112). Settings are not attributes. */

@@ -38,7 +38,10 @@ export class KscResultSets {
     const s = this.sets.get(id);
     if (!s || s.kind !== kind || s.sessionToken !== sessionToken || s.expiresAt <= Date.now()) {
       if (s && s.expiresAt <= Date.now()) this.sets.delete(id);
-      throw new KscWireError('STDE_NOTFOUND', `${kind === 'chunk' ? 'accessor' : 'iterator'} "${id}" not found or expired`);
+      throw new KscWireError(
+        'STDE_NOTFOUND',
+        `${kind === 'chunk' ? 'accessor' : 'iterator'} "${id}" not found or expired`,
+      );
     }
     return s.items;
   }
@@ -55,7 +58,13 @@ export class KscResultSets {
 
   snapshot() {
     this.prune();
-    return [...this.sets.values()].map((s) => ({ id: s.id, kind: s.kind, items: s.items.length, created: s.created, expiresAt: new Date(s.expiresAt) }));
+    return [...this.sets.values()].map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      items: s.items.length,
+      created: s.created,
+      expiresAt: new Date(s.expiresAt),
+    }));
   }
 
   clear(): void {

@@ -18,7 +18,11 @@ export type SettingsStorage = Record<string, Record<string, Record<string, Setti
 export const SS_NAME = /^[^/\\:*?"<>]{1,31}$/;
 
 export function checkSsName(kind: string, v: string): void {
-  if (!SS_NAME.test(v)) throw new KscModelError('STDE_BADPARAM', `${kind} "${v}" is not a valid settings-storage name (1-31 characters, none of / \\ : * ? " < >)`);
+  if (!SS_NAME.test(v))
+    throw new KscModelError(
+      'STDE_BADPARAM',
+      `${kind} "${v}" is not a valid settings-storage name (1-31 characters, none of / \\ : * ? " < >)`,
+    );
 }
 
 /** ASSUMPTION (addendum §2.4: "whether a fresh policy already has the section is ASSUMPTION"): a new policy has its product/version and no section. */
@@ -31,7 +35,13 @@ export function cloneStorage(s: SettingsStorage): SettingsStorage {
 }
 
 /** Writable keys of a policy variable; the `KLPRSS_ValLck*` ones are read-only information (addendum §2.3). */
-const VARIABLE_KEYS = new Set(['KLPRSS_Val', 'KLPRSS_Mnd', 'KLPRSS_ValLck', 'KLPRSS_ValLckPolicy', 'KLPRSS_ValLckGroup']);
+const VARIABLE_KEYS = new Set([
+  'KLPRSS_Val',
+  'KLPRSS_Mnd',
+  'KLPRSS_ValLck',
+  'KLPRSS_ValLckPolicy',
+  'KLPRSS_ValLckGroup',
+]);
 
 function isContainer(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v);
@@ -45,7 +55,8 @@ export function policyVariables(data: Record<string, unknown>): SettingsSection 
       throw new KscModelError('STDE_BADPARAM', `variable ${name} is not a policy value {KLPRSS_Val, KLPRSS_Mnd}`);
     }
     const unknown = Object.keys(raw).filter((k) => !VARIABLE_KEYS.has(k));
-    if (unknown.length > 0) throw new KscModelError('STDE_BADPARAM', `variable ${name} has unknown keys: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new KscModelError('STDE_BADPARAM', `variable ${name} has unknown keys: ${unknown.join(', ')}`);
     out[name] = { KLPRSS_Val: raw.KLPRSS_Val, KLPRSS_Mnd: raw.KLPRSS_Mnd };
   }
   return out;
@@ -72,7 +83,14 @@ export class SsContentsStore {
   openFor(policyId: number, vsId: number, settings: SettingsStorage, lifetimeMs: number): OpenContents {
     this.sweep();
     const life = lifetimeMs > 0 ? lifetimeMs : this.defaultLifetimeMs;
-    const c: OpenContents = { id: `SS-${randomUUID()}`, policyId, vsId, working: cloneStorage(settings), lifetimeMs: life, expiresAt: Date.now() + life };
+    const c: OpenContents = {
+      id: `SS-${randomUUID()}`,
+      policyId,
+      vsId,
+      working: cloneStorage(settings),
+      lifetimeMs: life,
+      expiresAt: Date.now() + life,
+    };
     this.open.set(c.id, c);
     return c;
   }
@@ -103,6 +121,11 @@ export class SsContentsStore {
   }
 }
 
-export function section(storage: SettingsStorage, product: string, version: string, name: string): SettingsSection | undefined {
+export function section(
+  storage: SettingsStorage,
+  product: string,
+  version: string,
+  name: string,
+): SettingsSection | undefined {
   return storage[product]?.[version]?.[name];
 }

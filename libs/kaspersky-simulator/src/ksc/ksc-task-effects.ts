@@ -37,7 +37,8 @@ export interface HostOutcome {
 export const RI_TEXT = {
   noPackage: 'The package is absent on the Administration server.',
   unreachable: 'Host seems to be offline or hidden by firewall.',
-  accessDenied: 'Access denied. The specified account has no permissions for the operation, or invalid account password specified.',
+  accessDenied:
+    'Access denied. The specified account has no permissions for the operation, or invalid account password specified.',
   noNetworkAgent: "Can't upload the package using Network agent since it is not installed yet.",
   wrongOs: 'Operating system on the target computer is not supported by the product to be installed.',
   alreadyInstalled: 'The application is already installed on the device.',
@@ -50,9 +51,20 @@ export function checkTaskType(data: TaskData): void {
   const name = String(data.TASK_NAME ?? '');
   const type = TASK_TYPES[name];
   if (!type) throw new KscWireError('STDE_BADPARAM', `unknown task type "${name}"`);
-  const given = { product: data.TASKID_PRODUCT_NAME, version: data.TASKID_VERSION, component: data.TASKID_COMPONENT_NAME };
-  if (String(given.product) !== type.product || String(given.version ?? '') !== type.version || (given.component !== undefined && String(given.component) !== type.component)) {
-    throw new KscWireError('STDE_BADPARAM', `task type "${name}" belongs to ${type.product} / ${type.version} / ${type.component}`);
+  const given = {
+    product: data.TASKID_PRODUCT_NAME,
+    version: data.TASKID_VERSION,
+    component: data.TASKID_COMPONENT_NAME,
+  };
+  if (
+    String(given.product) !== type.product ||
+    String(given.version ?? '') !== type.version ||
+    (given.component !== undefined && String(given.component) !== type.component)
+  ) {
+    throw new KscWireError(
+      'STDE_BADPARAM',
+      `task type "${name}" belongs to ${type.product} / ${type.version} / ${type.component}`,
+    );
   }
 }
 
@@ -148,9 +160,11 @@ function remoteInstall(c: EffectContext, vsId: number, data: TaskData, host: Hos
     const accounts = accountsOf(c, data);
     if (accounts === undefined) return { state: 16, descr: RI_TEXT.accessDenied };
     if (accounts.length === 0) return { state: 16, descr: RI_TEXT.noNetworkAgent };
-    if (fault === 'access-denied' || !accounts.some((x) => c.acceptsPush(x.user, x.password))) return { state: 16, descr: RI_TEXT.accessDenied };
+    if (fault === 'access-denied' || !accounts.some((x) => c.acceptsPush(x.user, x.password)))
+      return { state: 16, descr: RI_TEXT.accessDenied };
   }
-  if (packages.some((p) => p!.osFamily && host.osFamily && p!.osFamily !== host.osFamily)) return { state: 16, descr: RI_TEXT.wrongOs };
+  if (packages.some((p) => p!.osFamily && host.osFamily && p!.osFamily !== host.osFamily))
+    return { state: 16, descr: RI_TEXT.wrongOs };
   const skip = params.KLTSK_RI_SKIP_PRESENT_PRODS !== false;
   const missing = packages.filter((p) => !skip || !host.products.includes(p!.productName));
   if (missing.length === 0) return { state: 4, descr: RI_TEXT.alreadyInstalled };
@@ -162,11 +176,15 @@ function remoteInstall(c: EffectContext, vsId: number, data: TaskData, host: Hos
   const target = params[a.kscRemoteInstallMoveGroupKey];
   if (typeof target === 'number' && missing.some((p) => p!.productName === NETWORK_AGENT_PRODUCT)) {
     const g = c.ksc.groups.get(target);
-    if (!g || g.vsId !== vsId) return { state: 8, descr: `${RI_TEXT.installed} The group ${target} to move the device to does not exist.` };
+    if (!g || g.vsId !== vsId)
+      return { state: 8, descr: `${RI_TEXT.installed} The group ${target} to move the device to does not exist.` };
     host.groupId = target;
   }
   if (fault === 'reboot-required') {
-    if (params.KLTSK_RU_REBOOT_IMMEDIATELY === true || (typeof params.KLTSK_RU_REBOOT_FORCE_REBOOT_PERIOD === 'number' && params.KLTSK_RU_REBOOT_ASK_FOR_REBOOT !== true)) {
+    if (
+      params.KLTSK_RU_REBOOT_IMMEDIATELY === true ||
+      (typeof params.KLTSK_RU_REBOOT_FORCE_REBOOT_PERIOD === 'number' && params.KLTSK_RU_REBOOT_ASK_FOR_REBOOT !== true)
+    ) {
       host.reboots = (host.reboots ?? 0) + 1;
       return { state: 4, descr: `${RI_TEXT.installed} The device was restarted.` };
     }
@@ -178,7 +196,8 @@ function remoteInstall(c: EffectContext, vsId: number, data: TaskData, host: Hos
 /** Remote Deinstallation of the product the task names (ASSUMPTION: key kscRemoteDeinstallProductKey); needs a Network Agent. */
 function remoteDeinstall(c: EffectContext, data: TaskData, host: Host): HostOutcome {
   if (!hasNetworkAgent(host)) return { state: 16, descr: RI_TEXT.noNetworkAgent };
-  if (c.faults.hostFault(host.ip, host.dn, host.biosId, host.hostName) === 'unreachable') return { state: 16, descr: RI_TEXT.unreachable };
+  if (c.faults.hostFault(host.ip, host.dn, host.biosId, host.hostName) === 'unreachable')
+    return { state: 16, descr: RI_TEXT.unreachable };
   const product = String(additionalParams(data)[c.assumptions.kscRemoteDeinstallProductKey] ?? '');
   if (product === '') return { state: 16, descr: 'No product to uninstall is specified.' };
   if (!host.products.includes(product)) return { state: 4, descr: 'The application is not installed on the device.' };

@@ -4,7 +4,16 @@ import { FaultController } from '../faults/faults';
 import { KscModel } from './ksc-model';
 import { KscLong } from './ksc-codec';
 import { KscPasswordVault } from './ksc-password-vault';
-import { applyTaskEffect, checkTaskType, hasNetworkAgent, HostTaskState, infoParams, needsNetworkAgent, RI_TEXT, TaskData } from './ksc-task-effects';
+import {
+  applyTaskEffect,
+  checkTaskType,
+  hasNetworkAgent,
+  HostTaskState,
+  infoParams,
+  needsNetworkAgent,
+  RI_TEXT,
+  TaskData,
+} from './ksc-task-effects';
 import { KscWireError } from './ksc-wire-error';
 
 /** Per-device task states (ksc-openapi.md §3.6, addendum §1.5): 1 pending, 2 running, 4 OK, 8 warning, 16 failed. */
@@ -66,17 +75,31 @@ export class KscTasks {
   ) {}
 
   add(vsId: number, data: TaskData): string {
-    if (typeof data.TASK_NAME !== 'string' || data.TASK_NAME === '') throw new KscWireError('STDE_BADPARAM', 'TASK_NAME is required');
-    if (data.TASKID_PRODUCT_NAME === undefined) throw new KscWireError('STDE_BADPARAM', 'TASKID_PRODUCT_NAME is required');
+    if (typeof data.TASK_NAME !== 'string' || data.TASK_NAME === '')
+      throw new KscWireError('STDE_BADPARAM', 'TASK_NAME is required');
+    if (data.TASKID_PRODUCT_NAME === undefined)
+      throw new KscWireError('STDE_BADPARAM', 'TASKID_PRODUCT_NAME is required');
     checkTaskType(data);
     const displayName = String(infoParams(data).DisplayName ?? '');
     if (displayName.length > 100) throw new KscWireError('STDE_BADPARAM', 'DisplayName is longer than 100 characters');
     this.validateGroup(vsId, data);
-    const custom = typeof data.TASK_UNIQUE_ID === 'string' && data.TASK_UNIQUE_ID !== '' ? data.TASK_UNIQUE_ID : undefined;
-    if (custom && (custom.length > 50 || this.tasks.has(custom))) throw new KscWireError('STDE_BADPARAM', 'TASK_UNIQUE_ID is too long or already used');
+    const custom =
+      typeof data.TASK_UNIQUE_ID === 'string' && data.TASK_UNIQUE_ID !== '' ? data.TASK_UNIQUE_ID : undefined;
+    if (custom && (custom.length > 50 || this.tasks.has(custom)))
+      throw new KscWireError('STDE_BADPARAM', 'TASK_UNIQUE_ID is too long or already used');
     // ASSUMPTION (ksc-openapi.md §3.3): task id format is unknown; `_LOCAL_<hex>` mimics the example.
     const id = custom ?? `_LOCAL_${randomBytes(12).toString('hex')}`;
-    this.tasks.set(id, { id, vsId, data: { ...data, TASK_UNIQUE_ID: id }, hostNames: [], created: new Date(), runs: 0, hosts: new Map(), timers: [], events: [] });
+    this.tasks.set(id, {
+      id,
+      vsId,
+      data: { ...data, TASK_UNIQUE_ID: id },
+      hostNames: [],
+      created: new Date(),
+      runs: 0,
+      hosts: new Map(),
+      timers: [],
+      events: [],
+    });
     return id;
   }
 
@@ -136,7 +159,7 @@ export class KscTasks {
     const gid = groupIdOf(t.data);
     if (gid === undefined) return t.hostNames.filter((n) => this.ksc.hosts.get(n)?.vsId === t.vsId);
     const groups = new Set([gid]);
-    for (let grown = true; grown; ) {
+    for (let grown = true; grown;) {
       grown = false;
       for (const g of this.ksc.groups.values()) {
         if (g.vsId === t.vsId && groups.has(g.parentId) && !groups.has(g.id)) {
@@ -145,7 +168,10 @@ export class KscTasks {
         }
       }
     }
-    return this.ksc.hostsOf(t.vsId).filter((h) => groups.has(h.groupId)).map((h) => h.hostName);
+    return this.ksc
+      .hostsOf(t.vsId)
+      .filter((h) => groups.has(h.groupId))
+      .map((h) => h.hostName);
   }
 
   /** RunTask returns at once; devices go 1 → 2 → 4/16 over the fault controller's duration for TASK_NAME. */
@@ -155,7 +181,12 @@ export class KscTasks {
     t.timers = [];
     t.runs++;
     const tries = new Map([...t.hosts].map(([n, h]) => [n, h.tries]));
-    t.hosts = new Map(this.targets(t).map((n) => [n, { dn: this.ksc.hosts.get(n)!.dn, state: 1 as HostTaskState, descr: '', tries: (tries.get(n) ?? 0) + 1 }]));
+    t.hosts = new Map(
+      this.targets(t).map((n) => [
+        n,
+        { dn: this.ksc.hosts.get(n)!.dn, state: 1 as HostTaskState, descr: '', tries: (tries.get(n) ?? 0) + 1 },
+      ]),
+    );
     const name = String(t.data.TASK_NAME);
     const duration = this.faults.taskDuration(name);
     const injected = this.faults.takeTaskFailure(name);
@@ -194,10 +225,23 @@ export class KscTasks {
   private finishHost(t: SimTask, hostName: string, injectedError: string | undefined): void {
     const host = this.ksc.hosts.get(hostName);
     let error = injectedError;
-    if (!error && (!host || host.vsId !== t.vsId)) error = 'The device is no longer managed by this Administration Server';
-    if (!error && this.faults.isFailingHost(host!.dn, host!.biosId, host!.hostName)) error = 'Simulated failure on this device';
+    if (!error && (!host || host.vsId !== t.vsId))
+      error = 'The device is no longer managed by this Administration Server';
+    if (!error && this.faults.isFailingHost(host!.dn, host!.biosId, host!.hostName))
+      error = 'Simulated failure on this device';
     if (error) return this.setState(t, hostName, 16, error);
-    const outcome = applyTaskEffect({ ksc: this.ksc, assumptions: this.assumptions(), faults: this.faults, vault: this.vault, acceptsPush: this.acceptsPush }, t.vsId, t.data, host!);
+    const outcome = applyTaskEffect(
+      {
+        ksc: this.ksc,
+        assumptions: this.assumptions(),
+        faults: this.faults,
+        vault: this.vault,
+        acceptsPush: this.acceptsPush,
+      },
+      t.vsId,
+      t.data,
+      host!,
+    );
     this.setState(t, hostName, outcome.state, outcome.descr);
   }
 
@@ -242,7 +286,11 @@ export class KscTasks {
     for (const h of t.hosts.values()) counts[String(h.state)]++;
     const done = counts['4'] + counts['8'] + counts['16'];
     const needReboot = [...t.hosts.values()].filter((h) => h.state === 8 && h.descr === RI_TEXT.rebootRequired).length;
-    return { ...counts, GNRL_COMPLETED_PERCENT: t.hosts.size === 0 ? 0 : Math.round((done * 100) / t.hosts.size), KLTSK_NEED_RBT_CNT: needReboot };
+    return {
+      ...counts,
+      GNRL_COMPLETED_PERCENT: t.hosts.size === 0 ? 0 : Math.round((done * 100) / t.hosts.size),
+      KLTSK_NEED_RBT_CNT: needReboot,
+    };
   }
 
   /** Host status records (addendum §1.5, field names DOCUMENTED KSC16/a00182) of the devices whose state is in `mask`. */

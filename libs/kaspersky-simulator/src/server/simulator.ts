@@ -35,7 +35,13 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-async function listen(app: Express, host: string, port: number, tls: TlsMaterial | undefined, sockets: Set<Socket>): Promise<Server> {
+async function listen(
+  app: Express,
+  host: string,
+  port: number,
+  tls: TlsMaterial | undefined,
+  sockets: Set<Socket>,
+): Promise<Server> {
   const server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, app) : createHttpServer(app);
   server.keepAliveTimeout = 30_000;
   server.on('connection', (s) => {
@@ -60,8 +66,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const endpoints: SiteEndpoints[] = [];
   try {
     for (const [k, site] of sites.entries()) {
-      const isServer = await listen(createIntegrationServerApp(site), host, options.integrationServerPortBase ? options.integrationServerPortBase + k : 0, tls, sockets);
-      const kscServer = await listen(createKscApp(site), host, options.kscPortBase ? options.kscPortBase + k : 0, tls, sockets);
+      const isServer = await listen(
+        createIntegrationServerApp(site),
+        host,
+        options.integrationServerPortBase ? options.integrationServerPortBase + k : 0,
+        tls,
+        sockets,
+      );
+      const kscServer = await listen(
+        createKscApp(site),
+        host,
+        options.kscPortBase ? options.kscPortBase + k : 0,
+        tls,
+        sockets,
+      );
       servers.push(isServer, kscServer);
       endpoints.push({
         siteId: site.id,
@@ -71,7 +89,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     let adminUrl: string | undefined;
     if (options.adminPort !== undefined) {
-      const admin = await listen(createAdminApp(sites, () => endpoints), host, options.adminPort, undefined, sockets);
+      const admin = await listen(
+        createAdminApp(sites, () => endpoints),
+        host,
+        options.adminPort,
+        undefined,
+        sockets,
+      );
       servers.push(admin);
       adminUrl = `http://${host}:${(admin.address() as AddressInfo).port}`;
     }

@@ -50,7 +50,12 @@ export class Site {
     this.faults = new FaultController(options.faults);
     this.ksc = new KscModel(() => this.assumptions, options.kscAccount);
     if (options.seedReferencePolicies !== false) seedReferencePolicies(this.ksc);
-    this.is = new IntegrationServerModel(this.ksc, this.faults, () => this.assumptions, () => this.kscConfigured);
+    this.is = new IntegrationServerModel(
+      this.ksc,
+      this.faults,
+      () => this.assumptions,
+      () => this.kscConfigured,
+    );
   }
 
   /** Whether a push install with these credentials would be let in by the site's VMs (exact user, exact password). */

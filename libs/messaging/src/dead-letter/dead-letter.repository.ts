@@ -20,7 +20,10 @@ export interface DeadLetter {
   lastReplayError: string | null;
 }
 
-export type NewDeadLetter = Pick<DeadLetter, 'consumer' | 'subject' | 'streamSeq' | 'eventId' | 'eventType' | 'tenantId' | 'reason' | 'deliveries' | 'payload'>;
+export type NewDeadLetter = Pick<
+  DeadLetter,
+  'consumer' | 'subject' | 'streamSeq' | 'eventId' | 'eventType' | 'tenantId' | 'reason' | 'deliveries' | 'payload'
+>;
 
 const COLUMNS = `id, consumer, subject, stream_seq, event_id, event_type, tenant_id, reason, deliveries, payload, status, created_at,
   replayed_at, replay_attempts, last_replay_error`;
@@ -53,11 +56,25 @@ export class DeadLetterRepository {
     await this.uow.manager().query(
       `INSERT INTO dead_letter (consumer, subject, stream_seq, event_id, event_type, tenant_id, reason, deliveries, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-      [d.consumer, d.subject, d.streamSeq, d.eventId, d.eventType, d.tenantId, d.reason.slice(0, 4000), d.deliveries, d.payload],
+      [
+        d.consumer,
+        d.subject,
+        d.streamSeq,
+        d.eventId,
+        d.eventType,
+        d.tenantId,
+        d.reason.slice(0, 4000),
+        d.deliveries,
+        d.payload,
+      ],
     );
   }
 
-  async list(filter: { status?: DeadLetterStatus; limit: number; offset: number }): Promise<{ items: DeadLetter[]; total: number }> {
+  async list(filter: {
+    status?: DeadLetterStatus;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: DeadLetter[]; total: number }> {
     const where = filter.status ? 'WHERE status = $1' : '';
     const params: unknown[] = filter.status ? [filter.status] : [];
     const m = this.uow.manager();
@@ -81,17 +98,27 @@ export class DeadLetterRepository {
   }
 
   async markReplayed(id: string): Promise<void> {
-    await this.uow.manager().query(`UPDATE dead_letter SET status = 'replayed', replayed_at = now(), replay_attempts = replay_attempts + 1 WHERE id = $1`, [id]);
+    await this.uow
+      .manager()
+      .query(
+        `UPDATE dead_letter SET status = 'replayed', replayed_at = now(), replay_attempts = replay_attempts + 1 WHERE id = $1`,
+        [id],
+      );
   }
 
   async recordReplayFailure(id: string, error: string): Promise<void> {
     await this.uow
       .manager()
-      .query(`UPDATE dead_letter SET replay_attempts = replay_attempts + 1, last_replay_error = $2 WHERE id = $1`, [id, error.slice(0, 4000)]);
+      .query(`UPDATE dead_letter SET replay_attempts = replay_attempts + 1, last_replay_error = $2 WHERE id = $1`, [
+        id,
+        error.slice(0, 4000),
+      ]);
   }
 
   async countPending(): Promise<number> {
-    const [{ n }] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM dead_letter WHERE status = 'pending'`);
+    const [{ n }] = await this.uow
+      .manager()
+      .query(`SELECT count(*)::int AS n FROM dead_letter WHERE status = 'pending'`);
     return n;
   }
 }

@@ -6,7 +6,8 @@ const nullable = { nullable: true } as const;
 /** A dead-lettered event as REST shows it (the same shape as the repository's DeadLetter). */
 export class DeadLetterResponse implements DeadLetter {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'The durable consumer that gave up', example: 'tenant-service--step-completed' }) consumer: string;
+  @ApiProperty({ description: 'The durable consumer that gave up', example: 'tenant-service--step-completed' })
+  consumer: string;
   @ApiProperty({ example: 'tpo.evt.step-completed.v1' }) subject: string;
   @ApiProperty({ type: 'integer', ...nullable }) streamSeq: number | null;
   @ApiProperty({ type: 'string', format: 'uuid', ...nullable }) eventId: string | null;

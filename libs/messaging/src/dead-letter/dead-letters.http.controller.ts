@@ -23,7 +23,9 @@ export class DeadLettersHttpController {
 
   @Get()
   @ApiPageResponse(DeadLetterResponse, 'Dead letters of this service, newest first')
-  async list(@Query() q: ListDeadLettersQuery): Promise<{ items: DeadLetter[]; total: number; limit: number; offset: number }> {
+  async list(
+    @Query() q: ListDeadLettersQuery,
+  ): Promise<{ items: DeadLetter[]; total: number; limit: number; offset: number }> {
     const page = await this.deadLetters.list({ status: q.status, limit: q.limit, offset: q.offset });
     return { ...page, limit: q.limit, offset: q.offset };
   }
@@ -40,7 +42,11 @@ export class DeadLettersHttpController {
   @Post(':id/replay')
   @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND' })
   @ApiOkResponse({ type: DeadLetterResponse, description: 'The dead letter, now replayed' })
-  @ApiConflictResponse({ type: ErrorBody, description: 'Not pending (already replayed or discarded), no handler, or the replay failed (details.reason; recorded as lastReplayError)' })
+  @ApiConflictResponse({
+    type: ErrorBody,
+    description:
+      'Not pending (already replayed or discarded), no handler, or the replay failed (details.reason; recorded as lastReplayError)',
+  })
   @HttpCode(200)
   @RequireRole('operator')
   replay(@Param('id', new ParseUUIDPipe()) id: string): Promise<DeadLetter> {

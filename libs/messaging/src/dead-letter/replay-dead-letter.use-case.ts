@@ -19,21 +19,33 @@ export class ReplayDeadLetterUseCase {
   async execute(id: string): Promise<DeadLetter> {
     const letter = await this.deadLetters.findById(id);
     if (!letter) throw new DomainError(PlatformErrorCode.NotFound, `dead letter ${id} not found`);
-    if (letter.status !== 'pending') throw new DomainError(PlatformErrorCode.InvalidState, `dead letter ${id} is already ${letter.status}`);
+    if (letter.status !== 'pending')
+      throw new DomainError(PlatformErrorCode.InvalidState, `dead letter ${id} is already ${letter.status}`);
     const key = letter.subject.split('.evt.')[1] ?? '';
     const entry = this.server.handlerFor(key);
     if (!entry || entry.consumer !== letter.consumer) {
-      throw new DomainError(PlatformErrorCode.InvalidState, `no handler for ${letter.subject} in consumer ${letter.consumer}`);
+      throw new DomainError(
+        PlatformErrorCode.InvalidState,
+        `no handler for ${letter.subject} in consumer ${letter.consumer}`,
+      );
     }
-    const outcome = await this.processor.replay(entry.consumer, entry.definition, async (envelope) => {
-      const locked = await this.deadLetters.findForUpdate(id);
-      if (locked?.status !== 'pending') throw new DomainError(PlatformErrorCode.InvalidState, `dead letter ${id} was replayed concurrently`);
-      await entry.fn(envelope);
-      await this.deadLetters.markReplayed(id);
-    }, { subject: letter.subject, data: letter.payload, deliveryCount: 1, streamSeq: null });
+    const outcome = await this.processor.replay(
+      entry.consumer,
+      entry.definition,
+      async (envelope) => {
+        const locked = await this.deadLetters.findForUpdate(id);
+        if (locked?.status !== 'pending')
+          throw new DomainError(PlatformErrorCode.InvalidState, `dead letter ${id} was replayed concurrently`);
+        await entry.fn(envelope);
+        await this.deadLetters.markReplayed(id);
+      },
+      { subject: letter.subject, data: letter.payload, deliveryCount: 1, streamSeq: null },
+    );
     if (!outcome.ok) {
       await this.uow.run(() => this.deadLetters.recordReplayFailure(id, outcome.reason));
-      throw new DomainError(PlatformErrorCode.InvalidState, `replay failed: ${outcome.reason}`, { details: { reason: outcome.reason } });
+      throw new DomainError(PlatformErrorCode.InvalidState, `replay failed: ${outcome.reason}`, {
+        details: { reason: outcome.reason },
+      });
     }
     if (outcome.duplicate) await this.uow.run(() => this.deadLetters.markReplayed(id));
     return (await this.deadLetters.findById(id)) as DeadLetter;

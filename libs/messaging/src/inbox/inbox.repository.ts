@@ -11,16 +11,17 @@ export class InboxRepository {
   async claim(consumer: string, eventId: string, eventType: string): Promise<boolean> {
     const rows: unknown[] = await this.uow
       .manager()
-      .query(`INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`, [
-        consumer,
-        eventId,
-        eventType,
-      ]);
+      .query(
+        `INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+        [consumer, eventId, eventType],
+      );
     return rows.length === 1;
   }
 
   async count(consumer: string, eventId: string): Promise<number> {
-    const [row] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+    const [row] = await this.uow
+      .manager()
+      .query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
     return row.n;
   }
 

@@ -16,7 +16,12 @@ export class EventPublisher {
     this.js = nc.jetstream({ timeout: timeoutMs });
   }
 
-  async publish(subject: string, eventId: string, body: string | Uint8Array, extraHeaders: Record<string, string> = {}): Promise<PublishResult> {
+  async publish(
+    subject: string,
+    eventId: string,
+    body: string | Uint8Array,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<PublishResult> {
     const h = headers();
     for (const [k, v] of Object.entries(extraHeaders)) h.set(k, v);
     const ack = await this.js.publish(subject, body, { msgID: eventId, headers: h, timeout: this.timeoutMs });

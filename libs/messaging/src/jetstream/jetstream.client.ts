@@ -44,7 +44,10 @@ export class JetStreamClient extends ClientProxy {
   }
 
   protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    callback({ err: new Error('JetStreamClient supports events only (emit), not request/response (send)'), isDisposed: true });
+    callback({
+      err: new Error('JetStreamClient supports events only (emit), not request/response (send)'),
+      isDisposed: true,
+    });
     return () => undefined;
   }
 

@@ -55,7 +55,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   /** The handler for an event key, wrapped so that domain errors reach the processor intact. */
-  handlerFor(key: string): { definition: EventDefinition; consumer: string; fn: EventHandlerFn; onInvalid?: InvalidEventHandlerFn } | undefined {
+  handlerFor(
+    key: string,
+  ):
+    | { definition: EventDefinition; consumer: string; fn: EventHandlerFn; onInvalid?: InvalidEventHandlerFn }
+    | undefined {
     const handler = this.messageHandlers.get(key);
     const invalid = this.messageHandlers.get(`${key}#invalid`);
     const definition = this.options.definitions.find((d) => d.key === key);
@@ -79,7 +83,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       for (const key of this.eventKeys()) {
         const entry = this.handlerFor(key);
         if (!entry) throw new Error(`no event definition for handler pattern "${key}"`);
-        const consumer = await this.whenAvailable(entry.consumer, () => js.consumers.get(this.options.stream, entry.consumer));
+        const consumer = await this.whenAvailable(entry.consumer, () =>
+          js.consumers.get(this.options.stream, entry.consumer),
+        );
         const messages = await consumer.consume({ max_messages: Math.max(2, this.options.concurrency * 2) });
         const loop = this.pump(entry.consumer, entry, messages);
         this.subscriptions.push({ key, consumer: entry.consumer, messages, loop });
@@ -103,13 +109,20 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         return await lookup();
       } catch (e) {
         if (/not found/i.test((e as Error).message) || Date.now() + wait > deadline) throw e;
-        this.log.warn({ err: e, consumer, retryInMs: wait }, 'JetStream not answering (cluster election?); retrying consumer lookup');
+        this.log.warn(
+          { err: e, consumer, retryInMs: wait },
+          'JetStream not answering (cluster election?); retrying consumer lookup',
+        );
         await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
 
-  private async pump(consumer: string, entry: NonNullable<ReturnType<JetStreamServer['handlerFor']>>, messages: ConsumerMessages): Promise<void> {
+  private async pump(
+    consumer: string,
+    entry: NonNullable<ReturnType<JetStreamServer['handlerFor']>>,
+    messages: ConsumerMessages,
+  ): Promise<void> {
     for await (const msg of messages) {
       if (this.closing) {
         msg.nak(); // hand it back at once; another replica (or our restart) takes it
@@ -119,17 +132,27 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  private async handle(consumer: string, entry: NonNullable<ReturnType<JetStreamServer['handlerFor']>>, msg: JsMsg): Promise<void> {
+  private async handle(
+    consumer: string,
+    entry: NonNullable<ReturnType<JetStreamServer['handlerFor']>>,
+    msg: JsMsg,
+  ): Promise<void> {
     // Long handlers keep the message theirs instead of letting it be redelivered mid-work.
     const keepAlive = setInterval(() => msg.working(), Math.max(1000, Math.floor(this.options.ackWaitMs / 3)));
     try {
-      const outcome = await this.processor.process(consumer, entry.definition, entry.fn, {
-        subject: msg.subject,
-        data: msg.data,
-        deliveryCount: msg.info.redeliveryCount,
-        streamSeq: msg.seq,
-        traceContext: traceHeaders(msg),
-      }, entry.onInvalid);
+      const outcome = await this.processor.process(
+        consumer,
+        entry.definition,
+        entry.fn,
+        {
+          subject: msg.subject,
+          data: msg.data,
+          deliveryCount: msg.info.redeliveryCount,
+          streamSeq: msg.seq,
+          traceContext: traceHeaders(msg),
+        },
+        entry.onInvalid,
+      );
       switch (outcome.action) {
         case 'ack':
           msg.ack();

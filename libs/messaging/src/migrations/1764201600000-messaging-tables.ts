@@ -29,7 +29,9 @@ export class MessagingTables1764201600000 implements MigrationInterface {
         PERFORM pg_notify(TG_TABLE_SCHEMA || '_outbox', '');
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`);
+    await q.query(
+      `CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`,
+    );
     await q.query(`
       CREATE TABLE inbox (
         consumer text NOT NULL,
@@ -58,7 +60,9 @@ export class MessagingTables1764201600000 implements MigrationInterface {
         last_replay_error text NULL
       )`);
     // A redelivery between writing the row and terminating the message must not add a second row.
-    await q.query(`CREATE UNIQUE INDEX dead_letter_delivery_uq ON dead_letter (consumer, stream_seq) WHERE stream_seq IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX dead_letter_delivery_uq ON dead_letter (consumer, stream_seq) WHERE stream_seq IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX dead_letter_status_idx ON dead_letter (status, created_at)`);
   }
 

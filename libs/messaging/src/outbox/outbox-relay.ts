@@ -120,10 +120,19 @@ export class OutboxRelay {
           try {
             const subject = subjectOf({ key: row.eventKey }, this.options.subjectPrefix);
             // A PRODUCER span in the emitting work's trace; its context travels in the message headers.
-            const ack = await withSpan(`${subject} publish`, { kind: SpanKind.PRODUCER, parent: row.traceContext, attributes: publishAttributes(subject, row) }, () =>
-              this.publisher.publish(subject, row.id, JSON.stringify(row.envelope), currentTraceCarrier() ?? row.traceContext ?? {}),
+            const ack = await withSpan(
+              `${subject} publish`,
+              { kind: SpanKind.PRODUCER, parent: row.traceContext, attributes: publishAttributes(subject, row) },
+              () =>
+                this.publisher.publish(
+                  subject,
+                  row.id,
+                  JSON.stringify(row.envelope),
+                  currentTraceCarrier() ?? row.traceContext ?? {},
+                ),
             );
-            if (ack.duplicate) this.logger.info({ eventId: row.id }, 'JetStream reported duplicate publish; marking as published');
+            if (ack.duplicate)
+              this.logger.info({ eventId: row.id }, 'JetStream reported duplicate publish; marking as published');
             published.push(row.id);
           } catch (e) {
             failed = e as Error;
@@ -137,7 +146,10 @@ export class OutboxRelay {
   }
 
   private async tryBecomeLeader(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `outbox-relay:${this.options.schema}` });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: `outbox-relay:${this.options.schema}`,
+    });
     client.on('error', (e) => {
       this.logger.warn({ err: e }, 'outbox relay lock connection lost');
       this.leader = false;
@@ -145,7 +157,9 @@ export class OutboxRelay {
       this.wakeUp();
     });
     await client.connect();
-    const [{ locked }] = (await client.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`outbox-relay:${this.options.schema}`])).rows;
+    const [{ locked }] = (
+      await client.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`outbox-relay:${this.options.schema}`])
+    ).rows;
     if (!locked) {
       await client.end();
       return;

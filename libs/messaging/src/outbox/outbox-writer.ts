@@ -31,14 +31,24 @@ export class OutboxWriter {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async emit<T extends object>(definition: EventDefinition<T>, data: T, options: EmitOptions = {}): Promise<EventEnvelope<T>> {
+  async emit<T extends object>(
+    definition: EventDefinition<T>,
+    data: T,
+    options: EmitOptions = {},
+  ): Promise<EventEnvelope<T>> {
     const payload = plainToInstance(definition.payload, data);
-    const errors = formatValidationErrors(validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
+    const errors = formatValidationErrors(
+      validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
+    );
     if (errors.length > 0) {
       // A producer bug, never a consumer's problem: refuse before anything is written.
-      throw new DomainError(INVALID_OUTGOING_EVENT, `refusing to emit invalid ${definition.name}: ${errors.join('; ')}`, {
-        details: { errors },
-      });
+      throw new DomainError(
+        INVALID_OUTGOING_EVENT,
+        `refusing to emit invalid ${definition.name}: ${errors.join('; ')}`,
+        {
+          details: { errors },
+        },
+      );
     }
     const ctx = RequestContext.current();
     const envelope: EventEnvelope<T> = {
@@ -54,7 +64,17 @@ export class OutboxWriter {
       ...((options.operationId ?? ctx?.operationId) ? { operationid: options.operationId ?? ctx?.operationId } : {}),
       data: { ...payload },
     };
-    await this.uow.run(() => this.outbox.insert([{ id: envelope.id, eventKey: definition.key, tenantId: envelope.tenantid, envelope, traceContext: currentTraceCarrier() }]));
+    await this.uow.run(() =>
+      this.outbox.insert([
+        {
+          id: envelope.id,
+          eventKey: definition.key,
+          tenantId: envelope.tenantid,
+          envelope,
+          traceContext: currentTraceCarrier(),
+        },
+      ]),
+    );
     return envelope;
   }
 }

@@ -16,21 +16,51 @@ export interface PendingOutboxRow {
 export class OutboxRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async insert(rows: { id: string; eventKey: string; tenantId?: string; envelope: EventEnvelope; traceContext?: TraceCarrier }[]): Promise<void> {
+  async insert(
+    rows: { id: string; eventKey: string; tenantId?: string; envelope: EventEnvelope; traceContext?: TraceCarrier }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const values: unknown[] = [];
     const tuples = rows.map((r, i) => {
-      values.push(r.id, r.eventKey, r.tenantId ?? null, JSON.stringify(r.envelope), r.traceContext ? JSON.stringify(r.traceContext) : null);
+      values.push(
+        r.id,
+        r.eventKey,
+        r.tenantId ?? null,
+        JSON.stringify(r.envelope),
+        r.traceContext ? JSON.stringify(r.traceContext) : null,
+      );
       return `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb)`;
     });
-    await this.uow.manager().query(`INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context) VALUES ${tuples.join(', ')}`, values);
+    await this.uow
+      .manager()
+      .query(
+        `INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context) VALUES ${tuples.join(', ')}`,
+        values,
+      );
   }
 
   async fetchPending(limit: number): Promise<PendingOutboxRow[]> {
-    const rows: { id: string; seq: string; event_key: string; tenant_id: string | null; envelope: EventEnvelope; trace_context: TraceCarrier | null }[] = await this.uow
+    const rows: {
+      id: string;
+      seq: string;
+      event_key: string;
+      tenant_id: string | null;
+      envelope: EventEnvelope;
+      trace_context: TraceCarrier | null;
+    }[] = await this.uow
       .manager()
-      .query(`SELECT id, seq, event_key, tenant_id, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
-    return rows.map((r) => ({ id: r.id, seq: r.seq, eventKey: r.event_key, tenantId: r.tenant_id, envelope: r.envelope, traceContext: r.trace_context }));
+      .query(
+        `SELECT id, seq, event_key, tenant_id, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        [limit],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      eventKey: r.event_key,
+      tenantId: r.tenant_id,
+      envelope: r.envelope,
+      traceContext: r.trace_context,
+    }));
   }
 
   async markPublished(ids: string[]): Promise<void> {
@@ -39,13 +69,17 @@ export class OutboxRepository {
   }
 
   async recordFailure(id: string, error: string): Promise<void> {
-    await this.uow.manager().query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
+    await this.uow
+      .manager()
+      .query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
   }
 
   async backlog(): Promise<{ count: number; oldestAgeSeconds: number }> {
     const [row] = await this.uow
       .manager()
-      .query(`SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM outbox WHERE published_at IS NULL`);
+      .query(
+        `SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM outbox WHERE published_at IS NULL`,
+      );
     return { count: row.count, oldestAgeSeconds: row.age };
   }
 

@@ -25,7 +25,9 @@ function setup(options: { deadLetterFails?: boolean } = {}) {
       }
     },
   } as unknown as UnitOfWork;
-  const inbox = { claim: async (c: string, id: string) => !claimed.has(`${c}/${id}`) && !!claimed.add(`${c}/${id}`) } as unknown as InboxRepository;
+  const inbox = {
+    claim: async (c: string, id: string) => !claimed.has(`${c}/${id}`) && !!claimed.add(`${c}/${id}`),
+  } as unknown as InboxRepository;
   const deadLetters = {
     record: async (d: NewDeadLetter) => {
       if (options.deadLetterFails) throw new Error('db down');
@@ -56,24 +58,41 @@ const ping = (data: Record<string, unknown> = {}): EventEnvelope => ({
   data: { pingId: randomUUID(), route: ['tenant-service'], hop: 0, ...data },
 });
 
-const deliver = (e: unknown, deliveryCount = 1) => ({ subject: 'tpo.evt.backbone-ping.v1', data: typeof e === 'string' ? e : JSON.stringify(e), deliveryCount, streamSeq: 7 });
+const deliver = (e: unknown, deliveryCount = 1) => ({
+  subject: 'tpo.evt.backbone-ping.v1',
+  data: typeof e === 'string' ? e : JSON.stringify(e),
+  deliveryCount,
+  streamSeq: 7,
+});
 
 describe('EventProcessor', () => {
   it('applies an event once and acks its duplicate without calling the handler', async () => {
     const { processor } = setup();
     const handler = jest.fn(async () => undefined);
     const e = ping();
-    expect(await processor.process('c1', BackbonePing, handler, deliver(e))).toEqual({ action: 'ack', result: 'applied' });
-    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 2))).toEqual({ action: 'ack', result: 'duplicate' });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(e))).toEqual({
+      action: 'ack',
+      result: 'applied',
+    });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 2))).toEqual({
+      action: 'ack',
+      result: 'duplicate',
+    });
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
   it('terminates and dead-letters malformed or invalid events without calling the handler', async () => {
     const { processor, letters } = setup();
     const handler = jest.fn(async () => undefined);
-    expect(await processor.process('c1', BackbonePing, handler, deliver('{not json'))).toMatchObject({ action: 'term' });
-    expect(await processor.process('c1', BackbonePing, handler, deliver(ping({ hop: -1 })))).toMatchObject({ action: 'term' });
-    expect(await processor.process('c1', BackbonePing, handler, deliver(ping({ note: 'x'.repeat(3000) })))).toMatchObject({ action: 'term' });
+    expect(await processor.process('c1', BackbonePing, handler, deliver('{not json'))).toMatchObject({
+      action: 'term',
+    });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(ping({ hop: -1 })))).toMatchObject({
+      action: 'term',
+    });
+    expect(
+      await processor.process('c1', BackbonePing, handler, deliver(ping({ note: 'x'.repeat(3000) }))),
+    ).toMatchObject({ action: 'term' });
     expect(handler).not.toHaveBeenCalled();
     expect(letters.map((l) => l.reason)).toEqual([
       expect.stringMatching(/malformed JSON/),
@@ -89,9 +108,20 @@ describe('EventProcessor', () => {
       throw new Error('connection reset');
     });
     const e = ping();
-    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 1))).toEqual({ action: 'retry', delayMs: 100, reason: 'connection reset' });
-    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 2))).toEqual({ action: 'retry', delayMs: 200, reason: 'connection reset' });
-    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 3))).toMatchObject({ action: 'term', result: 'dead_lettered' });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 1))).toEqual({
+      action: 'retry',
+      delayMs: 100,
+      reason: 'connection reset',
+    });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 2))).toEqual({
+      action: 'retry',
+      delayMs: 200,
+      reason: 'connection reset',
+    });
+    expect(await processor.process('c1', BackbonePing, handler, deliver(e, 3))).toMatchObject({
+      action: 'term',
+      result: 'dead_lettered',
+    });
     expect(letters[0].reason).toMatch(/gave up after 3 deliveries: connection reset/);
   });
 
@@ -103,7 +133,10 @@ describe('EventProcessor', () => {
     const transient = async () => {
       throw new DomainError('KSC_BUSY', 'try later', { retryable: true });
     };
-    expect(await processor.process('c1', BackbonePing, permanent, deliver(ping()))).toMatchObject({ action: 'term', reason: 'TENANT_UNKNOWN: no such tenant' });
+    expect(await processor.process('c1', BackbonePing, permanent, deliver(ping()))).toMatchObject({
+      action: 'term',
+      reason: 'TENANT_UNKNOWN: no such tenant',
+    });
     expect(await processor.process('c1', BackbonePing, transient, deliver(ping()))).toMatchObject({ action: 'retry' });
   });
 

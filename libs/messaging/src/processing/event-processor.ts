@@ -55,7 +55,9 @@ export function classifyHandlerError(error: unknown): Classified {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof PoisonEventError) return { kind: 'poison', reason: message };
   if (error instanceof DomainError) {
-    return error.retryable ? { kind: 'transient', reason: `${error.code}: ${message}` } : { kind: 'poison', reason: `${error.code}: ${message}` };
+    return error.retryable
+      ? { kind: 'transient', reason: `${error.code}: ${message}` }
+      : { kind: 'poison', reason: `${error.code}: ${message}` };
   }
   // Unknown errors (database down, timeouts, bugs) are retried with backoff, then dead-lettered.
   return { kind: 'transient', reason: message };
@@ -69,7 +71,13 @@ export class EventProcessor {
   constructor(private readonly deps: EventProcessorDeps) {}
 
   /** One CONSUMER span per delivery, in the publisher's trace. */
-  process(consumer: string, definition: EventDefinition, handler: EventHandlerFn, msg: DeliveredEvent, onInvalid?: InvalidEventHandlerFn): Promise<ProcessOutcome> {
+  process(
+    consumer: string,
+    definition: EventDefinition,
+    handler: EventHandlerFn,
+    msg: DeliveredEvent,
+    onInvalid?: InvalidEventHandlerFn,
+  ): Promise<ProcessOutcome> {
     const attributes = {
       'messaging.system': 'nats',
       'messaging.operation.type': 'process',
@@ -78,11 +86,15 @@ export class EventProcessor {
       'tpo.service': this.deps.service,
       'tpo.delivery': msg.deliveryCount,
     };
-    return withSpan(`${msg.subject} process`, { kind: SpanKind.CONSUMER, parent: msg.traceContext ?? null, attributes }, async (span) => {
-      const outcome = await this.processDelivery(consumer, definition, handler, msg, onInvalid);
-      span?.setAttribute('tpo.outcome', outcome.action === 'retry' ? 'retry' : outcome.result);
-      return outcome;
-    });
+    return withSpan(
+      `${msg.subject} process`,
+      { kind: SpanKind.CONSUMER, parent: msg.traceContext ?? null, attributes },
+      async (span) => {
+        const outcome = await this.processDelivery(consumer, definition, handler, msg, onInvalid);
+        span?.setAttribute('tpo.outcome', outcome.action === 'retry' ? 'retry' : outcome.result);
+        return outcome;
+      },
+    );
   }
 
   private async processDelivery(
@@ -97,11 +109,17 @@ export class EventProcessor {
     const parsed = this.parse(raw, definition);
     if (!parsed.ok) {
       this.deps.metrics.eventsFailed.inc({ subject: msg.subject, reason: 'invalid' });
-      if (onInvalid && parsed.envelope) return this.reject(consumer, msg, raw, parsed.envelope, parsed.reasons ?? [parsed.reason], onInvalid);
+      if (onInvalid && parsed.envelope)
+        return this.reject(consumer, msg, raw, parsed.envelope, parsed.reasons ?? [parsed.reason], onInvalid);
       return this.deadLetter(consumer, msg, raw, parsed.reason, parsed.eventId, parsed.tenantId, 'term');
     }
     const envelope = parsed.envelope;
-    const context = { correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid, operationId: envelope.operationid };
+    const context = {
+      correlationId: envelope.correlationid,
+      causationId: envelope.id,
+      tenantId: envelope.tenantid,
+      operationId: envelope.operationid,
+    };
     return RequestContext.run(context, async () => {
       try {
         const applied = await this.deps.uow.run(async () => {
@@ -112,7 +130,10 @@ export class EventProcessor {
         await this.deps.afterCommit?.(envelope);
         const result = applied ? 'applied' : 'duplicate';
         this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: result });
-        this.deps.metrics.handlerDuration.observe({ subject: msg.subject }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.deps.metrics.handlerDuration.observe(
+          { subject: msg.subject },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
         if (!applied) this.deps.logger.info({ eventId: envelope.id, consumer }, 'duplicate event skipped');
         return { action: 'ack', result };
       } catch (error) {
@@ -121,11 +142,17 @@ export class EventProcessor {
           const delayMs = this.deps.retry.delayAfter(msg.deliveryCount);
           this.deps.metrics.eventsFailed.inc({ subject: msg.subject, reason: 'transient' });
           this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: 'retry' });
-          this.deps.logger.warn({ eventId: envelope.id, consumer, delivery: msg.deliveryCount, delayMs, reason: c.reason }, 'handler failed; retrying later');
+          this.deps.logger.warn(
+            { eventId: envelope.id, consumer, delivery: msg.deliveryCount, delayMs, reason: c.reason },
+            'handler failed; retrying later',
+          );
           return { action: 'retry', delayMs, reason: c.reason };
         }
         const reason = c.kind === 'transient' ? `gave up after ${msg.deliveryCount} deliveries: ${c.reason}` : c.reason;
-        this.deps.metrics.eventsFailed.inc({ subject: msg.subject, reason: c.kind === 'poison' ? 'permanent' : 'exhausted' });
+        this.deps.metrics.eventsFailed.inc({
+          subject: msg.subject,
+          reason: c.kind === 'poison' ? 'permanent' : 'exhausted',
+        });
         return this.deadLetter(consumer, msg, raw, reason, envelope.id, envelope.tenantid, 'term');
       }
     });
@@ -142,20 +169,28 @@ export class EventProcessor {
     const parsed = this.parse(raw, definition);
     if (!parsed.ok) return { ok: false, reason: parsed.reason };
     const envelope = parsed.envelope;
-    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id, tenantId: envelope.tenantid, operationId: envelope.operationid }, async () => {
-      try {
-        const applied = await this.deps.uow.run(async () => {
-          if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
-          await handler(envelope);
-          return true;
-        });
-        this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: applied ? 'replayed' : 'duplicate' });
-        this.deps.logger.info({ eventId: envelope.id, consumer, applied }, 'dead letter replayed');
-        return { ok: true, duplicate: !applied };
-      } catch (error) {
-        return { ok: false, reason: classifyHandlerError(error).reason };
-      }
-    });
+    return RequestContext.run(
+      {
+        correlationId: envelope.correlationid,
+        causationId: envelope.id,
+        tenantId: envelope.tenantid,
+        operationId: envelope.operationid,
+      },
+      async () => {
+        try {
+          const applied = await this.deps.uow.run(async () => {
+            if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
+            await handler(envelope);
+            return true;
+          });
+          this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: applied ? 'replayed' : 'duplicate' });
+          this.deps.logger.info({ eventId: envelope.id, consumer, applied }, 'dead letter replayed');
+          return { ok: true, duplicate: !applied };
+        } catch (error) {
+          return { ok: false, reason: classifyHandlerError(error).reason };
+        }
+      },
+    );
   }
 
   /** A well-formed event with an invalid payload, handed to the consumer's rejection handler. */
@@ -167,29 +202,56 @@ export class EventProcessor {
     reasons: string[],
     onInvalid: InvalidEventHandlerFn,
   ): Promise<ProcessOutcome> {
-    return RequestContext.run({ correlationId: envelope.correlationid, causationId: envelope.id, operationId: envelope.operationid }, async () => {
-      try {
-        await this.deps.uow.run(async () => {
-          if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return;
-          await onInvalid(envelope, reasons);
-        });
-        this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: 'rejected' });
-        this.deps.logger.warn({ eventId: envelope.id, consumer, reasons }, 'event rejected: payload failed its contract');
-        return { action: 'ack', result: 'rejected' };
-      } catch (error) {
-        const delayMs = this.deps.retry.delayAfter(msg.deliveryCount);
-        if (this.deps.retry.exhausted(msg.deliveryCount)) return this.deadLetter(consumer, msg, raw, `rejection handler failed: ${(error as Error).message}`, envelope.id, undefined, 'term');
-        return { action: 'retry', delayMs, reason: (error as Error).message };
-      }
-    });
+    return RequestContext.run(
+      { correlationId: envelope.correlationid, causationId: envelope.id, operationId: envelope.operationid },
+      async () => {
+        try {
+          await this.deps.uow.run(async () => {
+            if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return;
+            await onInvalid(envelope, reasons);
+          });
+          this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: 'rejected' });
+          this.deps.logger.warn(
+            { eventId: envelope.id, consumer, reasons },
+            'event rejected: payload failed its contract',
+          );
+          return { action: 'ack', result: 'rejected' };
+        } catch (error) {
+          const delayMs = this.deps.retry.delayAfter(msg.deliveryCount);
+          if (this.deps.retry.exhausted(msg.deliveryCount))
+            return this.deadLetter(
+              consumer,
+              msg,
+              raw,
+              `rejection handler failed: ${(error as Error).message}`,
+              envelope.id,
+              undefined,
+              'term',
+            );
+          return { action: 'retry', delayMs, reason: (error as Error).message };
+        }
+      },
+    );
   }
 
   private parse(
     raw: string,
     definition: EventDefinition,
-  ): { ok: true; envelope: EventEnvelope } | { ok: false; reason: string; reasons?: string[]; eventId?: string; tenantId?: string; envelope?: EventEnvelope<unknown> } {
+  ):
+    | { ok: true; envelope: EventEnvelope }
+    | {
+        ok: false;
+        reason: string;
+        reasons?: string[];
+        eventId?: string;
+        tenantId?: string;
+        envelope?: EventEnvelope<unknown>;
+      } {
     if (Buffer.byteLength(raw) > this.deps.maxMessageBytes) {
-      return { ok: false, reason: `message of ${Buffer.byteLength(raw)} bytes exceeds the ${this.deps.maxMessageBytes}-byte limit` };
+      return {
+        ok: false,
+        reason: `message of ${Buffer.byteLength(raw)} bytes exceeds the ${this.deps.maxMessageBytes}-byte limit`,
+      };
     }
     let json: unknown;
     try {
@@ -199,8 +261,18 @@ export class EventProcessor {
     }
     const result = validateEvent(json, definition);
     if (result.ok) return { ok: true, envelope: result.envelope };
-    const tenantId = typeof (json as { tenantid?: unknown }).tenantid === 'string' ? (json as { tenantid: string }).tenantid : undefined;
-    return { ok: false, reason: `invalid ${definition.name}: ${result.reasons.join('; ')}`, reasons: result.reasons, eventId: result.eventId, tenantId, envelope: result.envelope };
+    const tenantId =
+      typeof (json as { tenantid?: unknown }).tenantid === 'string'
+        ? (json as { tenantid: string }).tenantid
+        : undefined;
+    return {
+      ok: false,
+      reason: `invalid ${definition.name}: ${result.reasons.join('; ')}`,
+      reasons: result.reasons,
+      eventId: result.eventId,
+      tenantId,
+      envelope: result.envelope,
+    };
   }
 
   private async deadLetter(
@@ -231,7 +303,10 @@ export class EventProcessor {
       return { action: 'retry', delayMs, reason: `dead-letter store unavailable: ${(e as Error).message}` };
     }
     this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: 'dead_lettered' });
-    this.deps.logger.error({ eventId, consumer, subject: msg.subject, delivery: msg.deliveryCount, reason }, 'event dead-lettered');
+    this.deps.logger.error(
+      { eventId, consumer, subject: msg.subject, delivery: msg.deliveryCount, reason },
+      'event dead-lettered',
+    );
     return { action, result: 'dead_lettered', reason };
   }
 }

@@ -3,11 +3,15 @@ import { resolve } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
 import { consumerConfigsOf, replicasFor, streamConfigOf, Topology } from './topology';
 
-const topology = JSON.parse(readFileSync(resolve(__dirname, '../../../../deploy/nats/topology.json'), 'utf8')) as Topology;
+const topology = JSON.parse(
+  readFileSync(resolve(__dirname, '../../../../deploy/nats/topology.json'), 'utf8'),
+) as Topology;
 
 describe('deploy/nats/topology.json', () => {
   it('declares exactly the consumers the contracts catalog names', () => {
-    const declared = Object.entries(topology.consumers).flatMap(([svc, keys]) => keys.map((k) => `${svc}:${k}`)).sort();
+    const declared = Object.entries(topology.consumers)
+      .flatMap(([svc, keys]) => keys.map((k) => `${svc}:${k}`))
+      .sort();
     const expected = EVENT_CATALOG.flatMap((d) => d.consumers.map((svc) => `${svc}:${d.key}`)).sort();
     expect(declared).toEqual(expected);
   });

@@ -53,7 +53,8 @@ export interface TopologyTarget {
 export function replicasFor(setting: string | undefined, serverCluster: string | undefined): number {
   if (setting === undefined || setting === '' || setting === 'auto') return serverCluster ? 3 : 1;
   const n = Number(setting);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new Error(`JetStream replicas must be 1-5 or "auto", got "${setting}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 5)
+    throw new Error(`JetStream replicas must be 1-5 or "auto", got "${setting}"`);
   return n;
 }
 
@@ -90,7 +91,11 @@ export function consumerConfigsOf(t: Topology, target: TopologyTarget): Partial<
 }
 
 /** Creates or updates the stream and every consumer. Running it twice changes nothing. */
-export async function applyTopology(jsm: JetStreamManager, t: Topology, target: TopologyTarget): Promise<{ stream: string; consumers: string[] }> {
+export async function applyTopology(
+  jsm: JetStreamManager,
+  t: Topology,
+  target: TopologyTarget,
+): Promise<{ stream: string; consumers: string[] }> {
   const stream = streamConfigOf(t, target);
   const name = stream.name as string;
   const existing = await jsm.streams.info(name).catch(() => undefined);
@@ -106,7 +111,13 @@ export async function applyTopology(jsm: JetStreamManager, t: Topology, target: 
     if (info) {
       // Filter subject and delivery policy are fixed at creation; the rest may change.
       const { ack_wait, backoff, max_deliver, max_ack_pending, num_replicas } = c;
-      await jsm.consumers.update(name, c.durable_name as string, { ack_wait, backoff, max_deliver, max_ack_pending, num_replicas });
+      await jsm.consumers.update(name, c.durable_name as string, {
+        ack_wait,
+        backoff,
+        max_deliver,
+        max_ack_pending,
+        num_replicas,
+      });
     } else {
       await jsm.consumers.add(name, c);
     }

@@ -25,10 +25,16 @@ export class AdminAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: Principal }>();
     try {
-      if (QUERY_CREDENTIALS.some((k) => k in (req.query ?? {}))) throw new AuthError(401, 'credentials in the query string are refused; use the Authorization or X-API-Key header');
+      if (QUERY_CREDENTIALS.some((k) => k in (req.query ?? {})))
+        throw new AuthError(
+          401,
+          'credentials in the query string are refused; use the Authorization or X-API-Key header',
+        );
       const principal = await this.authenticate(req);
       req[PRINCIPAL_KEY] = principal;
-      const required = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, targets) ?? (['GET', 'HEAD'].includes(req.method) ? 'viewer' : undefined);
+      const required =
+        this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, targets) ??
+        (['GET', 'HEAD'].includes(req.method) ? 'viewer' : undefined);
       if (!required) throw new AuthError(403, 'this route has no role policy');
       if (!roleSatisfies(principal.roles, required)) throw new AuthError(403, `requires the ${required} role`);
       if (principal.sites && !this.reflector.getAllAndOverride<boolean>(SITE_SCOPED_KEY, targets)) {
@@ -37,7 +43,8 @@ export class AdminAuthGuard implements CanActivate {
       return true;
     } catch (e) {
       if (!(e instanceof AuthError)) throw e;
-      if (e.status === 401) context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="tpo-admin"');
+      if (e.status === 401)
+        context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="tpo-admin"');
       throw new HttpException(e.message, e.status);
     }
   }

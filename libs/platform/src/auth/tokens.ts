@@ -51,7 +51,8 @@ export class CredentialVerifier {
       .filter(Boolean)
       .map((entry) => {
         const [name, role, hash] = entry.split(':');
-        if (!name || !ROLES.includes(role as Role) || !/^[0-9a-f]{64}$/.test(hash ?? '')) throw new Error('AUTH_API_KEYS entries must be <name>:<viewer|operator|admin>:<sha256 hex of the key>');
+        if (!name || !ROLES.includes(role as Role) || !/^[0-9a-f]{64}$/.test(hash ?? ''))
+          throw new Error('AUTH_API_KEYS entries must be <name>:<viewer|operator|admin>:<sha256 hex of the key>');
         return { name, role: role as Role, hash: Buffer.from(hash, 'hex') };
       });
   }
@@ -67,10 +68,17 @@ export class CredentialVerifier {
         // `maxTokenAge` checks iat against now; the lifetime itself (exp - iat) is checked below.
         maxTokenAge: this.maxLifetime,
       });
-      if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.maxLifetime) throw new AuthError(401, 'token lifetime exceeds the maximum');
-      const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is Role => ROLES.includes(r as Role));
-      const sites = Array.isArray(payload.sites) ? payload.sites.filter((s): s is string => typeof s === 'string') : undefined;
-      const permissions = Array.isArray(payload.permissions) ? payload.permissions.filter((p): p is string => typeof p === 'string') : undefined;
+      if ((payload.exp ?? 0) - (payload.iat ?? 0) > this.maxLifetime)
+        throw new AuthError(401, 'token lifetime exceeds the maximum');
+      const roles = (Array.isArray(payload.roles) ? payload.roles : []).filter((r): r is Role =>
+        ROLES.includes(r as Role),
+      );
+      const sites = Array.isArray(payload.sites)
+        ? payload.sites.filter((s): s is string => typeof s === 'string')
+        : undefined;
+      const permissions = Array.isArray(payload.permissions)
+        ? payload.permissions.filter((p): p is string => typeof p === 'string')
+        : undefined;
       return { subject: String(payload.sub), roles, via: 'jwt', sites, permissions };
     } catch (e) {
       if (e instanceof AuthError) throw e;
@@ -89,9 +97,21 @@ export class CredentialVerifier {
 /** Mints a token for local use (demo, tests, `npm run token`): HS256 with the shared secret. */
 export async function mintToken(
   secret: string,
-  claims: { subject: string; roles: Role[]; sites?: string[]; permissions?: string[]; ttlSeconds?: number; issuer?: string; audience?: string },
+  claims: {
+    subject: string;
+    roles: Role[];
+    sites?: string[];
+    permissions?: string[];
+    ttlSeconds?: number;
+    issuer?: string;
+    audience?: string;
+  },
 ): Promise<string> {
-  return new SignJWT({ roles: claims.roles, ...(claims.sites ? { sites: claims.sites } : {}), ...(claims.permissions ? { permissions: claims.permissions } : {}) })
+  return new SignJWT({
+    roles: claims.roles,
+    ...(claims.sites ? { sites: claims.sites } : {}),
+    ...(claims.permissions ? { permissions: claims.permissions } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.subject)
     .setIssuer(claims.issuer ?? 'tpo')

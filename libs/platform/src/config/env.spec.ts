@@ -29,15 +29,23 @@ describe('validateEnv', () => {
 
   it('names invalid variables', () => {
     expect(() => validateEnv(BaseServiceEnv, { ...valid, HTTP_PORT: '99999' })).toThrow(/HTTP_PORT is invalid/);
-    expect(() => validateEnv(BaseServiceEnv, { ...valid, DATABASE_SCHEMA: 'Drop Table' })).toThrow(/DATABASE_SCHEMA is invalid/);
-    expect(() => validateEnv(BaseServiceEnv, { ...valid, EVENT_MAX_ATTEMPTS: '500' })).toThrow(/EVENT_MAX_ATTEMPTS is invalid/);
+    expect(() => validateEnv(BaseServiceEnv, { ...valid, DATABASE_SCHEMA: 'Drop Table' })).toThrow(
+      /DATABASE_SCHEMA is invalid/,
+    );
+    expect(() => validateEnv(BaseServiceEnv, { ...valid, EVENT_MAX_ATTEMPTS: '500' })).toThrow(
+      /EVENT_MAX_ATTEMPTS is invalid/,
+    );
   });
 
   it('requires an admin credential source and names it', () => {
     const { AUTH_JWT_SECRET: _s, ...withoutAuth } = valid;
     expect(() => validateEnv(BaseServiceEnv, withoutAuth)).toThrow(/AUTH_JWT_SECRET is missing/);
-    expect(() => validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
-    expect(() => validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_API_KEYS: `ops:admin:${'a'.repeat(64)}` })).not.toThrow();
+    expect(() => validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_JWT_SECRET: 'short' })).toThrow(
+      /at least 32 characters/,
+    );
+    expect(() =>
+      validateEnv(BaseServiceEnv, { ...withoutAuth, AUTH_API_KEYS: `ops:admin:${'a'.repeat(64)}` }),
+    ).not.toThrow();
   });
 
   it('reads only declared variables', () => {

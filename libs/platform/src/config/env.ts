@@ -1,5 +1,17 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import {
+  getMetadataStorage,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -34,7 +46,9 @@ export class BaseServiceEnv {
   DATABASE_POOL_SIZE = 10;
 
   /** Comma-separated nats:// URLs. */
-  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more nats:// URLs separated by commas',
+  })
   NATS_URL!: string;
 
   @IsOptional()
@@ -157,9 +171,12 @@ export class BaseServiceEnv {
 
   /** API keys as `<name>:<viewer|operator|admin>:<sha256 hex of the key>`, comma-separated; keys are never stored. */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64}(,[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64})*$/, {
-    message: 'AUTH_API_KEYS entries are <name>:<viewer|operator|admin>:<sha256 hex>',
-  })
+  @Matches(
+    /^[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64}(,[A-Za-z0-9_-]+:(viewer|operator|admin):[0-9a-f]{64})*$/,
+    {
+      message: 'AUTH_API_KEYS entries are <name>:<viewer|operator|admin>:<sha256 hex>',
+    },
+  )
   AUTH_API_KEYS?: string;
 
   /**
@@ -216,7 +233,9 @@ export class BaseServiceEnv {
    * exported only when it is set; unset (the default) tracing is off and costs nothing.
    */
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// base URL (without /v1/traces)' })
+  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, {
+    message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// base URL (without /v1/traces)',
+  })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
   /** Milliseconds between two exports of batched spans. */

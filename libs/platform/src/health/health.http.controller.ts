@@ -25,7 +25,10 @@ export class HealthHttpController {
   /** Postgres and NATS reachable, migrations applied, consumers present. */
   @Get('ready')
   @ApiOkResponse({ type: ReadinessResponse, description: 'Every dependency is ready' })
-  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'At least one dependency is not ready (see checks)' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponse,
+    description: 'At least one dependency is not ready (see checks)',
+  })
   async ready(@Res({ passthrough: true }) res: Response) {
     const report = await runReadinessChecks(this.checks);
     res.status(report.status === 'ready' ? 200 : 503);

@@ -17,7 +17,11 @@ export class ReadinessResponse {
   @ApiProperty({ enum: ['ready', 'not_ready'] })
   status: 'ready' | 'not_ready';
 
-  @ApiProperty({ description: 'One result per dependency (postgres, migrations, nats)', type: 'object', additionalProperties: { $ref: getSchemaPath(CheckResult) } })
+  @ApiProperty({
+    description: 'One result per dependency (postgres, migrations, nats)',
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(CheckResult) },
+  })
   checks: Record<string, CheckResult>;
 }
 

@@ -29,20 +29,32 @@ export class DomainErrorHttpFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const correlationId = RequestContext.current()?.correlationId;
     if (exception instanceof DomainError) {
-      const status = this.statusByCode[exception.code] ?? PLATFORM_STATUS[exception.code as PlatformErrorCode] ?? HttpStatus.UNPROCESSABLE_ENTITY;
-      res.status(status).json({ error: { code: exception.code, message: exception.message, details: exception.options.details }, correlationId });
+      const status =
+        this.statusByCode[exception.code] ??
+        PLATFORM_STATUS[exception.code as PlatformErrorCode] ??
+        HttpStatus.UNPROCESSABLE_ENTITY;
+      res.status(status).json({
+        error: { code: exception.code, message: exception.message, details: exception.options.details },
+        correlationId,
+      });
       return;
     }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       res.status(exception.getStatus()).json({
-        error: { code: HttpStatus[exception.getStatus()] ?? 'HTTP_ERROR', message: Array.isArray(message) ? 'Validation failed' : message, details: Array.isArray(message) ? { fields: message } : undefined },
+        error: {
+          code: HttpStatus[exception.getStatus()] ?? 'HTTP_ERROR',
+          message: Array.isArray(message) ? 'Validation failed' : message,
+          details: Array.isArray(message) ? { fields: message } : undefined,
+        },
         correlationId,
       });
       return;
     }
     this.logger.error({ err: exception }, 'unhandled error');
-    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ error: { code: 'INTERNAL', message: 'Internal error' }, correlationId });
+    res
+      .status(HttpStatus.INTERNAL_SERVER_ERROR)
+      .json({ error: { code: 'INTERNAL', message: 'Internal error' }, correlationId });
   }
 }

@@ -33,6 +33,12 @@ describe('createLogger', () => {
     const { lines, logger } = captured();
     RequestContext.run({ correlationId: 'corr-42', causationId: 'evt-1' }, () => logger.info('inside'));
     const line = JSON.parse(lines[0]);
-    expect(line).toMatchObject({ service: 'test-service', correlationId: 'corr-42', causationId: 'evt-1', level: 'info', msg: 'inside' });
+    expect(line).toMatchObject({
+      service: 'test-service',
+      correlationId: 'corr-42',
+      causationId: 'evt-1',
+      level: 'info',
+      msg: 'inside',
+    });
   });
 });

@@ -33,19 +33,23 @@ export const REDACT_PATHS = [
   '*.err.body',
 ];
 
-export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level: LoggerOptions['level'] = 'info',
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
-    level,
-    base: { service },
-    messageKey: 'msg',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    formatters: { level: (label) => ({ level: label }) },
-    mixin() {
-      const ctx = RequestContext.current();
-      return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId, tenantId: ctx.tenantId } : {};
-    },
+      level,
+      base: { service },
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
+      mixin() {
+        const ctx = RequestContext.current();
+        return ctx ? { correlationId: ctx.correlationId, causationId: ctx.causationId, tenantId: ctx.tenantId } : {};
+      },
     },
     destination ?? pino.destination(1),
   );

@@ -23,7 +23,11 @@ export function redactSecretsInText(text: string, knownSecrets: readonly string[
     for (const form of [s, Buffer.from(s, 'utf8').toString('base64')]) out = out.split(form).join('[REDACTED]');
   }
   out = out
-    .replace(PASSWORD_ELEMENT, (_m, open: string, tag: string, close: string, open2: string, close2: string) => `${open}${tag}${close}[REDACTED]${open2}/${tag}${close2}`)
+    .replace(
+      PASSWORD_ELEMENT,
+      (_m, open: string, tag: string, close: string, open2: string, close2: string) =>
+        `${open}${tag}${close}[REDACTED]${open2}/${tag}${close2}`,
+    )
     .replace(PASSWORD_PAIR, (_m, key: string) => `${key}[REDACTED]`)
     .replace(OPAQUE_TOKEN, (t) => (looksSecret(t) ? '[REDACTED]' : t));
   return out.length > max ? `${out.slice(0, max)}…` : out;

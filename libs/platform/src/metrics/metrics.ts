@@ -38,15 +38,29 @@ export class PlatformMetrics {
     });
     // Read from the database when scraped, not on a timer: an idle platform issues no queries.
     const collect = () => this.refreshForScrape();
-    this.deadLetters = new Gauge({ name: 'tpo_dead_letters', help: 'Dead-lettered events awaiting replay', registers: [this.registry], collect });
-    this.outboxBacklog = new Gauge({ name: 'tpo_outbox_backlog', help: 'Outbox rows not yet acknowledged by JetStream', registers: [this.registry], collect });
+    this.deadLetters = new Gauge({
+      name: 'tpo_dead_letters',
+      help: 'Dead-lettered events awaiting replay',
+      registers: [this.registry],
+      collect,
+    });
+    this.outboxBacklog = new Gauge({
+      name: 'tpo_outbox_backlog',
+      help: 'Outbox rows not yet acknowledged by JetStream',
+      registers: [this.registry],
+      collect,
+    });
     this.outboxOldestAge = new Gauge({
       name: 'tpo_outbox_oldest_age_seconds',
       help: 'Age of the oldest unpublished outbox row (0 when empty)',
       registers: [this.registry],
       collect,
     });
-    this.outboxPublished = new Counter({ name: 'tpo_outbox_published_total', help: 'Outbox rows published', registers: [this.registry] });
+    this.outboxPublished = new Counter({
+      name: 'tpo_outbox_published_total',
+      help: 'Outbox rows published',
+      registers: [this.registry],
+    });
   }
 
   /** Registers a refresh of database-backed gauges, run once per scrape (errors leave the last values). */

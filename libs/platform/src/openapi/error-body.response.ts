@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 class ErrorDetail {
-  @ApiProperty({ description: 'Stable machine-readable code: a domain code (e.g. TENANT_NOT_FOUND) or the HTTP status name (e.g. BAD_REQUEST, UNAUTHORIZED)', example: 'TENANT_NOT_FOUND' })
+  @ApiProperty({
+    description:
+      'Stable machine-readable code: a domain code (e.g. TENANT_NOT_FOUND) or the HTTP status name (e.g. BAD_REQUEST, UNAUTHORIZED)',
+    example: 'TENANT_NOT_FOUND',
+  })
   code: string;
 
   @ApiProperty({ description: 'Human-readable message; never a stack trace', example: 'tenant 6d0f… not found' })
@@ -21,6 +25,6 @@ export class ErrorBody {
   @ApiProperty({ type: ErrorDetail })
   error: ErrorDetail;
 
-  @ApiPropertyOptional({ description: 'The request\'s correlation id (also in the X-Correlation-Id response header)' })
+  @ApiPropertyOptional({ description: "The request's correlation id (also in the X-Correlation-Id response header)" })
   correlationId?: string;
 }

@@ -14,7 +14,9 @@ export function ApiPageResponse(item: Type<unknown>, description: string, option
         properties: {
           items: { type: 'array', items: { $ref: getSchemaPath(item) } },
           total: { type: 'integer', minimum: 0 },
-          ...(paging ? { limit: { type: 'integer', minimum: 1, maximum: 100 }, offset: { type: 'integer', minimum: 0 } } : {}),
+          ...(paging
+            ? { limit: { type: 'integer', minimum: 1, maximum: 100 }, offset: { type: 'integer', minimum: 0 } }
+            : {}),
         },
       },
     }),

@@ -28,8 +28,14 @@ export function initTracing(settings: TracingSettings): TracingShutdown {
   if (!settings.otlpEndpoint && !settings.exporter) return async () => undefined;
   const processor = settings.exporter
     ? new SimpleSpanProcessor({ exporter: settings.exporter })
-    : new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint!.replace(/\/+$/, '')}/v1/traces` }), scheduledDelayMillis: settings.exportDelayMs });
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': settings.service }), spanProcessors: [processor] });
+    : new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${settings.otlpEndpoint!.replace(/\/+$/, '')}/v1/traces` }),
+        scheduledDelayMillis: settings.exportDelayMs,
+      });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.service }),
+    spanProcessors: [processor],
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);

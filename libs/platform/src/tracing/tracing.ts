@@ -1,4 +1,14 @@
-import { Attributes, context, Context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  Attributes,
+  context,
+  Context,
+  propagation,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 
 /** W3C trace context as stored in the outbox and job tables and sent as NATS headers. */
 export type TraceCarrier = Record<string, string>;
@@ -29,24 +39,33 @@ export interface SpanOptions {
 export async function withSpan<T>(name: string, options: SpanOptions, fn: (span?: Span) => Promise<T>): Promise<T> {
   if (!enabled) return fn();
   const parent = options.parent ? extractTraceContext(options.parent) : context.active();
-  return trace.getTracer(TRACER).startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      span.recordException(e instanceof Error ? e : String(e));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+  return trace
+    .getTracer(TRACER)
+    .startActiveSpan(
+      name,
+      { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+      parent,
+      async (span) => {
+        try {
+          return await fn(span);
+        } catch (e) {
+          span.recordException(e instanceof Error ? e : String(e));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+          throw e;
+        } finally {
+          span.end();
+        }
+      },
+    );
 }
 
 /** Starts a span the caller ends (e.g. an HTTP request ended on the response's `finish`). */
 export function startSpan(name: string, options: SpanOptions): { span: Span; ctx: Context } | undefined {
   if (!enabled) return undefined;
   const parent = options.parent ? extractTraceContext(options.parent) : context.active();
-  const span = trace.getTracer(TRACER).startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+  const span = trace
+    .getTracer(TRACER)
+    .startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
 

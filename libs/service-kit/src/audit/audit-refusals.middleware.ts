@@ -25,7 +25,11 @@ export class AuditRefusalsMiddleware implements NestMiddleware {
       const status = res.statusCode;
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
       if (!REFUSALS.has(status) && !(mutating && status >= 400)) return;
-      this.audit.record(auditEntryOf(req, status)).catch((e: unknown) => this.logger.error({ err: e, status, path: req.path }, 'audit row of a refused request could not be written'));
+      this.audit
+        .record(auditEntryOf(req, status))
+        .catch((e: unknown) =>
+          this.logger.error({ err: e, status, path: req.path }, 'audit row of a refused request could not be written'),
+        );
     });
     next();
   }

@@ -28,22 +28,19 @@ export class AuditRepository {
   async record(e: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
     await this.uow
       .manager()
-      .query(`INSERT INTO audit_log (actor, roles, via, action, target, outcome, source_ip, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        e.actor,
-        e.roles,
-        e.via,
-        e.action,
-        e.target,
-        e.outcome,
-        e.sourceIp,
-        e.correlationId,
-      ]);
+      .query(
+        `INSERT INTO audit_log (actor, roles, via, action, target, outcome, source_ip, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [e.actor, e.roles, e.via, e.action, e.target, e.outcome, e.sourceIp, e.correlationId],
+      );
   }
 
   async list(limit: number, offset: number): Promise<{ items: AuditEntry[]; total: number }> {
     const rows: Record<string, unknown>[] = await this.uow
       .manager()
-      .query(`SELECT id, at, actor, roles, via, action, target, outcome, source_ip, correlation_id FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2`, [limit, offset]);
+      .query(
+        `SELECT id, at, actor, roles, via, action, target, outcome, source_ip, correlation_id FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      );
     const [{ n }] = await this.uow.manager().query(`SELECT count(*)::int AS n FROM audit_log`);
     return {
       items: rows.map((r) => ({

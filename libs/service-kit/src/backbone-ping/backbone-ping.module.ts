@@ -18,7 +18,12 @@ export { BackbonePingHops1764201700000 } from './1764201700000-backbone-ping-hop
 export class BackbonePingModule {
   static forService(service: string, options: { enabled?: boolean } = {}): DynamicModule {
     // Not given: the same rule from the (boot-validated) environment.
-    const enabled = options.enabled ?? backbonePingEnabled({ BACKBONE_PING: envFlag(process.env.BACKBONE_PING), NODE_ENV: process.env.NODE_ENV as BaseServiceEnv['NODE_ENV'] });
+    const enabled =
+      options.enabled ??
+      backbonePingEnabled({
+        BACKBONE_PING: envFlag(process.env.BACKBONE_PING),
+        NODE_ENV: process.env.NODE_ENV as BaseServiceEnv['NODE_ENV'],
+      });
     if (!enabled) return { module: BackbonePingModule };
     return {
       module: BackbonePingModule,

@@ -14,14 +14,20 @@ export class BackbonePingsHttpController {
   /** Starts a ping (202: accepted into the outbox; it travels asynchronously). */
   @Post()
   @RequireRole('operator')
-  @ApiCreatedResponse({ type: PingStartedResponse, description: 'The ping was written to the outbox; it travels the route asynchronously' })
+  @ApiCreatedResponse({
+    type: PingStartedResponse,
+    description: 'The ping was written to the outbox; it travels the route asynchronously',
+  })
   start(@Body() command: StartPingCommand) {
     return this.useCases.start(command);
   }
 
   /** The hops of a ping recorded by this service. */
   @Get(':pingId')
-  @ApiOkResponse({ type: PingHopsResponse, description: 'Hops this service recorded (empty when the ping has not reached it)' })
+  @ApiOkResponse({
+    type: PingHopsResponse,
+    description: 'Hops this service recorded (empty when the ping has not reached it)',
+  })
   async hops(@Param('pingId', new ParseUUIDPipe()) pingId: string): Promise<{ pingId: string; hops: PingHop[] }> {
     return { pingId, hops: await this.useCases.hopsOf(pingId) };
   }

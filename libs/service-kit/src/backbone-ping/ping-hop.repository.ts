@@ -17,13 +17,22 @@ export class PingHopRepository {
   async insert(h: Omit<PingHop, 'recordedAt'>): Promise<void> {
     await this.uow
       .manager()
-      .query(`INSERT INTO backbone_ping_hop (ping_id, hop, event_id, route, note) VALUES ($1, $2, $3, $4, $5)`, [h.pingId, h.hop, h.eventId, h.route, h.note]);
+      .query(`INSERT INTO backbone_ping_hop (ping_id, hop, event_id, route, note) VALUES ($1, $2, $3, $4, $5)`, [
+        h.pingId,
+        h.hop,
+        h.eventId,
+        h.route,
+        h.note,
+      ]);
   }
 
   async findByPing(pingId: string): Promise<PingHop[]> {
     const rows: Record<string, unknown>[] = await this.uow
       .manager()
-      .query(`SELECT ping_id, hop, event_id, route, note, recorded_at FROM backbone_ping_hop WHERE ping_id = $1 ORDER BY hop`, [pingId]);
+      .query(
+        `SELECT ping_id, hop, event_id, route, note, recorded_at FROM backbone_ping_hop WHERE ping_id = $1 ORDER BY hop`,
+        [pingId],
+      );
     return rows.map((r) => ({
       pingId: r.ping_id as string,
       hop: r.hop as number,

@@ -29,7 +29,9 @@ export class JobTable1764300000000 implements MigrationInterface {
         PERFORM pg_notify(TG_TABLE_SCHEMA || '_job', '');
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH STATEMENT EXECUTE FUNCTION job_notify()`);
+    await q.query(
+      `CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH STATEMENT EXECUTE FUNCTION job_notify()`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -13,11 +13,15 @@ export class JobNotifyOnPending1764711000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER job_notify ON job`);
     // Row level, filtered by WHEN: claims (-> running) and completions never notify. NOTIFY with the
     // same channel and payload is folded into one per transaction, so a batch still wakes once.
-    await q.query(`CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION job_notify()`);
+    await q.query(
+      `CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION job_notify()`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER job_notify ON job`);
-    await q.query(`CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH STATEMENT EXECUTE FUNCTION job_notify()`);
+    await q.query(
+      `CREATE TRIGGER job_notify AFTER INSERT OR UPDATE OF status, run_at ON job FOR EACH STATEMENT EXECUTE FUNCTION job_notify()`,
+    );
   }
 }

@@ -11,7 +11,9 @@ export class JobFencing1764900000000 implements MigrationInterface {
   name = 'JobFencing1764900000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE job ADD COLUMN fence bigint NOT NULL DEFAULT 0, ADD COLUMN correlation_id text NULL, ADD COLUMN causation_id text NULL`);
+    await q.query(
+      `ALTER TABLE job ADD COLUMN fence bigint NOT NULL DEFAULT 0, ADD COLUMN correlation_id text NULL, ADD COLUMN causation_id text NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

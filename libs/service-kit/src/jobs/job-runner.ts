@@ -13,7 +13,13 @@ export class LeaseLostError extends Error {
   }
 }
 
-const jobAttributes = (job: Job) => ({ 'tpo.job.id': job.id, 'tpo.job.kind': job.kind, 'tpo.job.attempt': job.attempt, 'tpo.job.try': job.tries, 'tpo.tenant_id': job.key });
+const jobAttributes = (job: Job) => ({
+  'tpo.job.id': job.id,
+  'tpo.job.kind': job.kind,
+  'tpo.job.attempt': job.attempt,
+  'tpo.job.try': job.tries,
+  'tpo.tenant_id': job.key,
+});
 
 export interface JobOutcome {
   readonly settled: true;
@@ -113,7 +119,10 @@ export class JobRunner {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `job-runner:${this.options.schema}` });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: `job-runner:${this.options.schema}`,
+    });
     client.on('notification', () => this.wakeUp());
     client.on('error', (e) => {
       this.logger.warn({ err: e }, 'job listener connection lost; polling until it is back');
@@ -151,7 +160,13 @@ export class JobRunner {
         this.notified = false;
         if (!this.listener) await this.listen();
         const free = this.options.concurrency - this.running.size;
-        const claimed = free > 0 ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, { limit: this.options.perSiteConcurrency, running: this.runningPerSite() }) : [];
+        const claimed =
+          free > 0
+            ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
+                limit: this.options.perSiteConcurrency,
+                running: this.runningPerSite(),
+              })
+            : [];
         for (const job of claimed) this.dispatch(job);
         let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
         const next = await this.jobs.nextDueInMs(kinds);
@@ -177,7 +192,9 @@ export class JobRunner {
       // Site busy: hand it back for a moment without counting a failure.
       void this.handBack
         .execute(() => this.jobs.release(job, 200))
-        .catch((e: unknown) => this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'));
+        .catch((e: unknown) =>
+          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
+        );
       return;
     }
     // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
@@ -196,10 +213,19 @@ export class JobRunner {
       this.logger.error({ jobId: job.id, kind: job.kind }, 'no handler for job kind; handing it back');
       await this.handBack
         .execute(() => this.jobs.release(job, 60_000))
-        .catch((e: unknown) => this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'));
+        .catch((e: unknown) =>
+          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
+        );
       return;
     }
-    const log = this.logger.child({ jobId: job.id, kind: job.kind, key: job.key, attempt: job.attempt, try: job.tries, fence: job.fence });
+    const log = this.logger.child({
+      jobId: job.id,
+      kind: job.kind,
+      key: job.key,
+      attempt: job.attempt,
+      try: job.tries,
+      fence: job.fence,
+    });
     const leaseLost = new AbortController();
     const lease = this.keepLease(job, leaseLost, log);
     const fenced = async (write: () => Promise<boolean>) => {
@@ -239,8 +265,10 @@ export class JobRunner {
     };
     try {
       // One span per run, in the trace of the work that enqueued the job; vendor calls and emitted events nest under it.
-      await withSpan(`job ${job.kind}`, { kind: SpanKind.CONSUMER, parent: job.traceContext, attributes: jobAttributes(job) }, () =>
-        RequestContext.run(context, () => handler.run(ctx)),
+      await withSpan(
+        `job ${job.kind}`,
+        { kind: SpanKind.CONSUMER, parent: job.traceContext, attributes: jobAttributes(job) },
+        () => RequestContext.run(context, () => handler.run(ctx)),
       );
     } catch (error) {
       await RequestContext.run(context, () => this.afterError(job, handler, ctx, error, leaseLost.signal, log));
@@ -249,27 +277,45 @@ export class JobRunner {
     }
   }
 
-  private async afterError(job: Job, handler: JobHandler, ctx: JobContext, error: unknown, leaseLost: AbortSignal, log: Logger): Promise<void> {
+  private async afterError(
+    job: Job,
+    handler: JobHandler,
+    ctx: JobContext,
+    error: unknown,
+    leaseLost: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
     if (error instanceof LeaseLostError || leaseLost.aborted) {
       log.warn({ err: error }, 'job abandoned: its lease was lost to another worker');
       return;
     }
     if (this.abort.signal.aborted) {
-      await this.jobs.reschedule(job, 0, 'interrupted by shutdown').catch((e: unknown) => log.warn({ err: e }, 'could not hand the job back'));
+      await this.jobs
+        .reschedule(job, 0, 'interrupted by shutdown')
+        .catch((e: unknown) => log.warn({ err: e }, 'could not hand the job back'));
       return;
     }
     const permanent = error instanceof DomainError && !error.retryable;
     if (permanent || job.tries >= this.options.maxTries) {
       log.error({ err: error }, permanent ? 'job failed permanently' : 'job gave up after repeated failures');
-      await handler.giveUp(ctx, error).catch((e: unknown) => log.error({ err: e }, 'giveUp failed; job will be retried'));
+      await handler
+        .giveUp(ctx, error)
+        .catch((e: unknown) => log.error({ err: e }, 'giveUp failed; job will be retried'));
       return;
     }
-    const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
+    const delay =
+      Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (job.tries - 1)) * (0.8 + Math.random() * 0.4);
     log.warn({ err: error, delayMs: Math.round(delay) }, 'job failed; retrying later');
     const message = error instanceof Error ? error.message : String(error);
     const rescheduled = await this.handBack
-      .execute(({ signal }) => (signal.aborted || leaseLost.aborted ? Promise.resolve(false) : this.jobs.reschedule(job, Math.round(delay), message)))
-      .catch((e: unknown) => (log.error({ err: e }, 'could not reschedule; the job waits for its lease to expire'), true));
+      .execute(({ signal }) =>
+        signal.aborted || leaseLost.aborted
+          ? Promise.resolve(false)
+          : this.jobs.reschedule(job, Math.round(delay), message),
+      )
+      .catch(
+        (e: unknown) => (log.error({ err: e }, 'could not reschedule; the job waits for its lease to expire'), true),
+      );
     if (!rescheduled) {
       log.warn('job not rescheduled: its lease was lost to another worker');
     }
@@ -282,24 +328,27 @@ export class JobRunner {
    */
   private keepLease(job: Job, leaseLost: AbortController, log: Logger): NodeJS.Timeout {
     let lastRenewed = Date.now();
-    const timer = setInterval(() => {
-      this.jobs.renewLease(job, this.options.leaseMs).then(
-        (held) => {
-          if (held) lastRenewed = Date.now();
-          else if (!leaseLost.signal.aborted) {
-            log.warn('lease lost: the job was taken over; stopping');
-            leaseLost.abort(new LeaseLostError(job.id));
-          }
-        },
-        (e: unknown) => {
-          log.warn({ err: e }, 'lease renewal failed');
-          if (Date.now() - lastRenewed >= this.options.leaseMs && !leaseLost.signal.aborted) {
-            log.warn('lease not renewed for a whole lease period; stopping the job');
-            leaseLost.abort(new LeaseLostError(job.id));
-          }
-        },
-      );
-    }, Math.max(1000, this.options.leaseMs / 3));
+    const timer = setInterval(
+      () => {
+        this.jobs.renewLease(job, this.options.leaseMs).then(
+          (held) => {
+            if (held) lastRenewed = Date.now();
+            else if (!leaseLost.signal.aborted) {
+              log.warn('lease lost: the job was taken over; stopping');
+              leaseLost.abort(new LeaseLostError(job.id));
+            }
+          },
+          (e: unknown) => {
+            log.warn({ err: e }, 'lease renewal failed');
+            if (Date.now() - lastRenewed >= this.options.leaseMs && !leaseLost.signal.aborted) {
+              log.warn('lease not renewed for a whole lease period; stopping the job');
+              leaseLost.abort(new LeaseLostError(job.id));
+            }
+          },
+        );
+      },
+      Math.max(1000, this.options.leaseMs / 3),
+    );
     return timer;
   }
 

@@ -50,7 +50,8 @@ function toJob(r: Record<string, unknown>): Job {
   };
 }
 
-const COLUMNS = 'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at, fence, correlation_id, causation_id, trace_context';
+const COLUMNS =
+  'id, kind, key, site_id, payload, status, attempt, tries, run_at, last_error, created_at, updated_at, fence, correlation_id, causation_id, trace_context';
 
 const affected = (r: unknown): number => (Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0);
 
@@ -73,7 +74,16 @@ export class JobRepository {
       .manager()
       .query(
         `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb) ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
-        [randomUUID(), kind, key, siteId ?? null, JSON.stringify(payload), ctx?.correlationId ?? null, ctx?.causationId ?? null, traceJson()],
+        [
+          randomUUID(),
+          kind,
+          key,
+          siteId ?? null,
+          JSON.stringify(payload),
+          ctx?.correlationId ?? null,
+          ctx?.causationId ?? null,
+          traceJson(),
+        ],
       );
     return rows.length === 1;
   }
@@ -84,7 +94,12 @@ export class JobRepository {
    * (`perSite.running`), so a busy site's jobs stay pending for others instead of being claimed
    * and handed back over and over.
    */
-  async claimDue(limit: number, leaseMs: number, kinds: string[], perSite?: { limit: number; running: Record<string, number> }): Promise<Job[]> {
+  async claimDue(
+    limit: number,
+    leaseMs: number,
+    kinds: string[],
+    perSite?: { limit: number; running: Record<string, number> },
+  ): Promise<Job[]> {
     if (limit <= 0 || kinds.length === 0) return [];
     const due = `status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)`;
     const candidates = perSite
@@ -114,11 +129,10 @@ export class JobRepository {
   async renewLease(lease: JobLease, leaseMs: number): Promise<boolean> {
     const r = await this.uow
       .manager()
-      .query(`UPDATE job SET lease_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND fence = $2 AND status = 'running'`, [
-        lease.id,
-        lease.fence,
-        String(leaseMs),
-      ]);
+      .query(
+        `UPDATE job SET lease_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND fence = $2 AND status = 'running'`,
+        [lease.id, lease.fence, String(leaseMs)],
+      );
     return affected(r) === 1;
   }
 
@@ -130,7 +144,10 @@ export class JobRepository {
   async holdsLease(lease: JobLease): Promise<boolean> {
     const rows: unknown[] = await this.uow
       .manager()
-      .query(`SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR UPDATE`, [lease.id, lease.fence]);
+      .query(`SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR UPDATE`, [
+        lease.id,
+        lease.fence,
+      ]);
     return rows.length === 1;
   }
 
@@ -148,21 +165,20 @@ export class JobRepository {
   async markSucceeded(lease: JobLease): Promise<boolean> {
     const r = await this.uow
       .manager()
-      .query(`UPDATE job SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`, [
-        lease.id,
-        lease.fence,
-      ]);
+      .query(
+        `UPDATE job SET status = 'succeeded', lease_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`,
+        [lease.id, lease.fence],
+      );
     return affected(r) === 1;
   }
 
   async markFailed(lease: JobLease, error: string): Promise<boolean> {
     const r = await this.uow
       .manager()
-      .query(`UPDATE job SET status = 'failed', lease_until = NULL, last_error = $3, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`, [
-        lease.id,
-        lease.fence,
-        error.slice(0, 2000),
-      ]);
+      .query(
+        `UPDATE job SET status = 'failed', lease_until = NULL, last_error = $3, updated_at = now() WHERE id = $1 AND fence = $2 AND status = 'running'`,
+        [lease.id, lease.fence, error.slice(0, 2000)],
+      );
     return affected(r) === 1;
   }
 
@@ -200,13 +216,22 @@ export class JobRepository {
            trace_context = COALESCE($6::jsonb, trace_context)
          WHERE kind = $1 AND key = $2 AND status = 'failed' RETURNING ${COLUMNS})
        SELECT * FROM reopened`,
-      [kind, key, payload ? JSON.stringify(payload) : null, RequestContext.current()?.correlationId ?? null, RequestContext.current()?.causationId ?? null, traceJson()],
+      [
+        kind,
+        key,
+        payload ? JSON.stringify(payload) : null,
+        RequestContext.current()?.correlationId ?? null,
+        RequestContext.current()?.causationId ?? null,
+        traceJson(),
+      ],
     );
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
   async find(kind: string, key: string): Promise<Job | undefined> {
-    const rows: Record<string, unknown>[] = await this.uow.manager().query(`SELECT ${COLUMNS} FROM job WHERE kind = $1 AND key = $2`, [kind, key]);
+    const rows: Record<string, unknown>[] = await this.uow
+      .manager()
+      .query(`SELECT ${COLUMNS} FROM job WHERE kind = $1 AND key = $2`, [kind, key]);
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
@@ -222,7 +247,9 @@ export class JobRepository {
   }
 
   async counts(): Promise<Record<JobStatus, number>> {
-    const rows: { status: JobStatus; n: number }[] = await this.uow.manager().query(`SELECT status, count(*)::int AS n FROM job GROUP BY status`);
+    const rows: { status: JobStatus; n: number }[] = await this.uow
+      .manager()
+      .query(`SELECT status, count(*)::int AS n FROM job GROUP BY status`);
     const out: Record<JobStatus, number> = { pending: 0, running: 0, succeeded: 0, failed: 0 };
     for (const r of rows) out[r.status] = r.n;
     return out;

@@ -35,7 +35,8 @@ export function securityHeaders(): RequestHandler {
       },
     },
   });
-  return (req: Request, res: Response, next: NextFunction) => (isDocsPath(req.path) ? docs(req, res, next) : api(req, res, next));
+  return (req: Request, res: Response, next: NextFunction) =>
+    isDocsPath(req.path) ? docs(req, res, next) : api(req, res, next);
 }
 
 /**
@@ -53,7 +54,12 @@ export function setupApiDocs(app: INestApplication, options: OpenApiOptions): Op
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     raw: ['json'],
     customSiteTitle: `${options.service} API`,
-    swaggerOptions: { url: OPENAPI_JSON_PATH, persistAuthorization: false, tryItOutEnabled: false, displayOperationId: false },
+    swaggerOptions: {
+      url: OPENAPI_JSON_PATH,
+      persistAuthorization: false,
+      tryItOutEnabled: false,
+      displayOperationId: false,
+    },
   });
   return document;
 }

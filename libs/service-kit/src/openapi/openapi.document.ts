@@ -2,7 +2,13 @@ import { INestApplication, ParseUUIDPipe, Type } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { OperationObject, ParameterObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type {
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
 import { ErrorBody } from '@tpo/platform';
 import { RouteEntry, RoutePolicies } from '../routes/route-policies';
@@ -15,7 +21,10 @@ export interface OpenApiOptions {
 }
 
 const ERROR_REF = { $ref: `${SCHEMA_PREFIX}${ErrorBody.name}` };
-const errorResponse = (description: string): ResponseObject => ({ description, content: { 'application/json': { schema: ERROR_REF } } });
+const errorResponse = (description: string): ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: ERROR_REF } },
+});
 
 /** `/v1/tenants/:id` (Express) → `/v1/tenants/{id}` (OpenAPI). */
 export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -29,10 +38,30 @@ export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g,
 export function buildOpenApiDocument(app: INestApplication, options: OpenApiOptions): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(`Tenant Protection Orchestrator — ${options.service}`)
-    .setDescription(options.description ?? `Admin REST API of ${options.service}. Errors always have the body \`{ error: { code, message, details? }, correlationId }\`.`)
+    .setDescription(
+      options.description ??
+        `Admin REST API of ${options.service}. Errors always have the body \`{ error: { code, message, details? }, correlationId }\`.`,
+    )
     .setVersion(options.version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Platform JWT with `roles` (viewer < operator < admin); `npm run token -- --role <role>` mints one locally' }, 'bearer')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key configured (hashed) in AUTH_API_KEYS with one role' }, 'api-key')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'Platform JWT with `roles` (viewer < operator < admin); `npm run token -- --role <role>` mints one locally',
+      },
+      'bearer',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'An API key configured (hashed) in AUTH_API_KEYS with one role',
+      },
+      'api-key',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorBody],
@@ -48,14 +77,19 @@ export function buildOpenApiDocument(app: INestApplication, options: OpenApiOpti
 
 function operationOf(document: OpenAPIObject, route: RouteEntry): OperationObject {
   const op = document.paths[toOpenApiPath(route.path)]?.[route.method.toLowerCase() as 'get'];
-  if (!op) throw new Error(`OpenAPI: ${route.method} ${route.path} is missing from the document (excluded controller?)`);
+  if (!op)
+    throw new Error(`OpenAPI: ${route.method} ${route.path} is missing from the document (excluded controller?)`);
   return op;
 }
 
 /** The class of a whole-object `@Query()` / `@Body()` argument of the handler, if any. */
 function argumentClass(route: RouteEntry, kind: RouteParamtypes): Type<unknown> | undefined {
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, route.controller, route.methodName) ?? {}) as Record<string, { index: number; data?: unknown }>;
-  const types = (Reflect.getMetadata('design:paramtypes', route.controller.prototype as object, route.methodName) ?? []) as Type<unknown>[];
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, route.controller, route.methodName) ?? {}) as Record<
+    string,
+    { index: number; data?: unknown }
+  >;
+  const types = (Reflect.getMetadata('design:paramtypes', route.controller.prototype as object, route.methodName) ??
+    []) as Type<unknown>[];
   const arg = Object.entries(args).find(([key, a]) => key.split(':')[0] === String(kind) && a.data === undefined)?.[1];
   return arg ? types[arg.index] : undefined;
 }
@@ -63,7 +97,8 @@ function argumentClass(route: RouteEntry, kind: RouteParamtypes): Type<unknown> 
 function enrichOperation(document: OpenAPIObject, route: RouteEntry, schemas: Record<string, SchemaObject>): void {
   const op = operationOf(document, route);
   const query = argumentClass(route, RouteParamtypes.QUERY);
-  if (query && schemas[query.name]) op.parameters = [...withoutQuery(op.parameters), ...queryParameters(schemas[query.name])];
+  if (query && schemas[query.name])
+    op.parameters = [...withoutQuery(op.parameters), ...queryParameters(schemas[query.name])];
   markUuidParameters(op, route);
   const hasInput = (op.parameters ?? []).length > 0 || op.requestBody !== undefined;
   const responses = op.responses;
@@ -73,35 +108,52 @@ function enrichOperation(document: OpenAPIObject, route: RouteEntry, schemas: Re
   } else {
     op.security = [{ bearer: [] }, { 'api-key': [] }];
     (op as OperationObject & { 'x-required-role'?: string })['x-required-role'] = route.access;
-    op.description = [`Requires the **${route.access}** role (or higher).`, op.description].filter(Boolean).join('\n\n');
+    op.description = [`Requires the **${route.access}** role (or higher).`, op.description]
+      .filter(Boolean)
+      .join('\n\n');
     add('401', 'UNAUTHORIZED: no, malformed, invalid or expired credentials (WWW-Authenticate: Bearer)');
     add('403', `FORBIDDEN: the caller lacks the ${route.access} role`);
   }
-  if (hasInput) add('400', 'BAD_REQUEST / INVALID_INPUT / MALFORMED_JSON: details.fields lists each invalid field path');
+  if (hasInput)
+    add('400', 'BAD_REQUEST / INVALID_INPUT / MALFORMED_JSON: details.fields lists each invalid field path');
   if (op.requestBody) add('413', 'PAYLOAD_TOO_LARGE: the body exceeds 256 KB');
-  const skip = Reflect.getMetadata(`${THROTTLER_SKIP}default`, route.handler) ?? Reflect.getMetadata(`${THROTTLER_SKIP}default`, route.controller);
+  const skip =
+    Reflect.getMetadata(`${THROTTLER_SKIP}default`, route.handler) ??
+    Reflect.getMetadata(`${THROTTLER_SKIP}default`, route.controller);
   if (!skip) add('429', 'TOO_MANY_REQUESTS: rate limit exceeded (per caller and minute)');
   add('500', 'INTERNAL: unexpected failure; the body has no internals (see the log line with the correlation id)');
 }
 
 /** Path parameters parsed by ParseUUIDPipe are documented as UUIDs. */
 function markUuidParameters(op: OperationObject, route: RouteEntry): void {
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, route.controller, route.methodName) ?? {}) as Record<string, { data?: unknown; pipes?: unknown[] }>;
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, route.controller, route.methodName) ?? {}) as Record<
+    string,
+    { data?: unknown; pipes?: unknown[] }
+  >;
   for (const [key, arg] of Object.entries(args)) {
     if (key.split(':')[0] !== String(RouteParamtypes.PARAM) || typeof arg.data !== 'string') continue;
     if (!(arg.pipes ?? []).some((p) => p instanceof ParseUUIDPipe)) continue;
-    const param = (op.parameters ?? []).find((p): p is ParameterObject => 'in' in p && p.in === 'path' && p.name === arg.data);
+    const param = (op.parameters ?? []).find(
+      (p): p is ParameterObject => 'in' in p && p.in === 'path' && p.name === arg.data,
+    );
     if (param) param.schema = { type: 'string', format: 'uuid' };
   }
 }
 
-function withoutQuery(parameters: (ParameterObject | ReferenceObject)[] | undefined): (ParameterObject | ReferenceObject)[] {
+function withoutQuery(
+  parameters: (ParameterObject | ReferenceObject)[] | undefined,
+): (ParameterObject | ReferenceObject)[] {
   return (parameters ?? []).filter((p) => !('in' in p) || p.in !== 'query');
 }
 
 function queryParameters(schema: SchemaObject): ParameterObject[] {
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: required.has(name), schema: s }));
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: s,
+  }));
 }
 
 /**
@@ -111,9 +163,10 @@ function queryParameters(schema: SchemaObject): ParameterObject[] {
 function fillSchemas(document: OpenAPIObject, schemas: Record<string, SchemaObject>): void {
   const components = (document.components ??= {});
   const own = (components.schemas ??= {}) as Record<string, SchemaObject>;
-  const isEmpty = (s: SchemaObject | undefined) => !s || (Object.keys(s.properties ?? {}).length === 0 && !s.allOf && !s.oneOf && !s.additionalProperties);
+  const isEmpty = (s: SchemaObject | undefined) =>
+    !s || (Object.keys(s.properties ?? {}).length === 0 && !s.allOf && !s.oneOf && !s.additionalProperties);
   // Until nothing changes: a filled schema may reference further request classes (nested DTOs).
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const name of referencedSchemaNames(document.paths, own)) {
       if (schemas[name] && isEmpty(own[name])) {
@@ -127,7 +180,14 @@ function fillSchemas(document: OpenAPIObject, schemas: Record<string, SchemaObje
 }
 
 function addInternalScheme(document: OpenAPIObject): void {
-  const used = Object.values(document.paths).some((item) => Object.values(item).some((op) => (op as OperationObject).security?.some((s) => 'internal-token' in s)));
+  const used = Object.values(document.paths).some((item) =>
+    Object.values(item).some((op) => (op as OperationObject).security?.some((s) => 'internal-token' in s)),
+  );
   if (!used) return;
-  document.components!.securitySchemes!['internal-token'] = { type: 'http', scheme: 'bearer', description: 'The shared internal service token (INTERNAL_API_TOKEN) — for the platform\'s step services, not for admins' };
+  document.components!.securitySchemes!['internal-token'] = {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "The shared internal service token (INTERNAL_API_TOKEN) — for the platform's step services, not for admins",
+  };
 }

@@ -16,7 +16,11 @@ export class AuditEntryResponse {
   @ApiProperty(dateTime) at: Date;
   @ApiProperty({ description: 'JWT subject or api-key:<name>' }) actor: string;
   @ApiProperty({ enum: ROLES, isArray: true }) roles: string[];
-  @ApiProperty({ enum: ['jwt', 'api-key', 'none', 'config', 'service-token'], description: 'none: a refused anonymous request; service-token: a step service reading site credentials' }) via: string;
+  @ApiProperty({
+    enum: ['jwt', 'api-key', 'none', 'config', 'service-token'],
+    description: 'none: a refused anonymous request; service-token: a step service reading site credentials',
+  })
+  via: string;
   @ApiProperty({ example: 'POST /v1/tenants/:id/retry' }) action: string;
   @ApiProperty({ type: 'string', ...nullable }) target: string | null;
   @ApiProperty({ type: 'integer', description: 'HTTP status of the answer' }) outcome: number;
@@ -51,12 +55,21 @@ export class PingHopsResponse {
 /** One onboarding step's work record in a step service (the step's input is never shown). */
 export class StepWorkResponse {
   @ApiProperty({ format: 'uuid' }) tenantId: string;
-  @ApiProperty({ description: "'' for the tenant's onboarding; the operation id for a later operation's run (e.g. add-vms)" }) runId: string;
+  @ApiProperty({
+    description: "'' for the tenant's onboarding; the operation id for a later operation's run (e.g. add-vms)",
+  })
+  runId: string;
   @ApiProperty({ enum: ONBOARDING_STEPS }) step: OnboardingStep;
   @ApiProperty() siteId: string;
   @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed'] }) status: string;
   @ApiProperty({ type: 'integer' }) attempt: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, ...nullable, description: 'What the step produced (ids on the Kaspersky side)' }) output: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    ...nullable,
+    description: 'What the step produced (ids on the Kaspersky side)',
+  })
+  output: Record<string, unknown> | null;
   @ApiProperty({ type: 'string', ...nullable }) errorCode: string | null;
   @ApiProperty({ type: 'string', ...nullable }) errorMessage: string | null;
   @ApiProperty({ type: 'boolean', ...nullable }) retryable: boolean | null;

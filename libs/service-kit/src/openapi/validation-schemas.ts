@@ -4,7 +4,9 @@ import { targetConstructorToSchema, validationMetadatasToSchemas } from 'class-v
 
 // class-transformer keeps its @Type metadata in an untyped internal module; the schemas need it for nested classes.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: MetadataStorage };
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: MetadataStorage;
+};
 
 export const SCHEMA_PREFIX = '#/components/schemas/';
 
@@ -14,16 +16,26 @@ export const SCHEMA_PREFIX = '#/components/schemas/';
  * service refuses is what the schema says.
  */
 export function validationSchemas(refPointerPrefix = SCHEMA_PREFIX): Record<string, SchemaObject> {
-  return validationMetadatasToSchemas({ refPointerPrefix, classTransformerMetadataStorage: defaultMetadataStorage }) as Record<string, SchemaObject>;
+  return validationMetadatasToSchemas({
+    refPointerPrefix,
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  }) as Record<string, SchemaObject>;
 }
 
 /** The schema of one class, including what it inherits (also for a subclass without decorators of its own). */
 export function validationSchemaOf(type: new () => object, refPointerPrefix = SCHEMA_PREFIX): SchemaObject {
-  return targetConstructorToSchema(type, { refPointerPrefix, classTransformerMetadataStorage: defaultMetadataStorage }) as SchemaObject;
+  return targetConstructorToSchema(type, {
+    refPointerPrefix,
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  }) as SchemaObject;
 }
 
 /** Names of the schemas `root` references, transitively through `pool` (`#/…/Name` refs). */
-export function referencedSchemaNames(root: unknown, pool: Record<string, unknown>, prefix = SCHEMA_PREFIX): Set<string> {
+export function referencedSchemaNames(
+  root: unknown,
+  pool: Record<string, unknown>,
+  prefix = SCHEMA_PREFIX,
+): Set<string> {
   const seen = new Set<string>();
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);

@@ -53,7 +53,10 @@ export class RetentionSweeper {
       for (;;) {
         const res = await this.uow
           .manager()
-          .query(`DELETE FROM ${rule.table} WHERE ctid IN (SELECT ctid FROM ${rule.table} WHERE ${rule.where} LIMIT ${BATCH})`, [cutoff]);
+          .query(
+            `DELETE FROM ${rule.table} WHERE ctid IN (SELECT ctid FROM ${rule.table} WHERE ${rule.where} LIMIT ${BATCH})`,
+            [cutoff],
+          );
         const n = Array.isArray(res) ? Number(res[1] ?? 0) : 0;
         total += n;
         if (n < BATCH) break;

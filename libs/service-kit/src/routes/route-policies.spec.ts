@@ -10,7 +10,9 @@ function policiesServing(paths: string[]): RoutePolicies {
 
 describe('RoutePolicies: routes served outside the controllers', () => {
   it('refuses to boot when the HTTP server routes something the table does not know', () => {
-    expect(() => policiesServing(['/openapi.json']).onApplicationBootstrap()).toThrow('routes served without a policy: GET /openapi.json');
+    expect(() => policiesServing(['/openapi.json']).onApplicationBootstrap()).toThrow(
+      'routes served without a policy: GET /openapi.json',
+    );
   });
 
   it('boots once the route is declared public, and lists it in the table; a /* entry covers a subtree only', () => {

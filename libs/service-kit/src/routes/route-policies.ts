@@ -25,10 +25,15 @@ export interface ExtraPublicRoute {
   reason: string;
 }
 
-const join = (...parts: string[]) => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]) =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 const covers = (policy: RoutePolicy, method: string, path: string) =>
-  policy.method === method && (policy.path === path || (policy.path.endsWith('/*') && path.startsWith(policy.path.slice(0, -1))));
+  policy.method === method &&
+  (policy.path === path || (policy.path.endsWith('/*') && path.startsWith(policy.path.slice(0, -1))));
 
 /**
  * The service's HTTP route table with each route's access policy, built from the controllers'
@@ -57,9 +62,13 @@ export class RoutePolicies implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.table = this.build();
     const unguarded = this.table.filter((r) => r.method !== 'GET' && r.access === 'viewer');
-    if (unguarded.length > 0) throw new Error(`mutating routes without a role policy: ${unguarded.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    if (unguarded.length > 0)
+      throw new Error(
+        `mutating routes without a role policy: ${unguarded.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+      );
     const unknown = this.servedRoutes().filter((s) => !this.routes().some((p) => covers(p, s.method, s.path)));
-    if (unknown.length > 0) throw new Error(`routes served without a policy: ${unknown.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`routes served without a policy: ${unknown.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   }
 
   routes(): RoutePolicy[] {
@@ -89,7 +98,14 @@ export class RoutePolicies implements OnApplicationBootstrap {
         const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, type]);
         const role = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, [handler, type]);
         // A mutating route without a role is recorded as 'viewer' here only to be caught at boot.
-        out.push({ method: RequestMethod[method], path: join(base, path), access: isPublic ? 'public' : (role ?? 'viewer'), controller: type, methodName: name, handler });
+        out.push({
+          method: RequestMethod[method],
+          path: join(base, path),
+          access: isPublic ? 'public' : (role ?? 'viewer'),
+          controller: type,
+          methodName: name,
+          handler,
+        });
       }
     }
     return out.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
@@ -101,7 +117,8 @@ export class RoutePolicies implements OnApplicationBootstrap {
     const out: { method: string; path: string }[] = [];
     for (const layer of instance?.router?.stack ?? []) {
       if (!layer.route || typeof layer.route.path !== 'string') continue;
-      for (const [m, on] of Object.entries(layer.route.methods ?? {})) if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: layer.route.path });
+      for (const [m, on] of Object.entries(layer.route.methods ?? {}))
+        if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: layer.route.path });
     }
     return out;
   }
@@ -119,7 +136,11 @@ export class RoutesHttpController {
 
   @Get()
   @RequireRole('admin')
-  @ApiOkResponse({ type: RoutePolicyResponse, isArray: true, description: 'Every HTTP route of this service with its access policy' })
+  @ApiOkResponse({
+    type: RoutePolicyResponse,
+    isArray: true,
+    description: 'Every HTTP route of this service with its access policy',
+  })
   list(): RoutePolicy[] {
     return this.policies.routes();
   }

@@ -9,7 +9,9 @@ import { UnitOfWork } from '@tpo/persistence';
  */
 export function runExclusiveRound(uow: UnitOfWork, name: string, work: () => Promise<void>): Promise<boolean> {
   return uow.run(async () => {
-    const [{ locked }] = (await uow.manager().query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [name])) as { locked: boolean }[];
+    const [{ locked }] = (await uow
+      .manager()
+      .query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [name])) as { locked: boolean }[];
     if (!locked) return false;
     await work();
     return true;

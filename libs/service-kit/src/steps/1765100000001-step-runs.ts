@@ -17,7 +17,9 @@ export class StepRuns1765100000001 implements MigrationInterface {
     await q.query(`ALTER TABLE step_vm ADD COLUMN run_id text NOT NULL DEFAULT ''`);
     await q.query(`ALTER TABLE step_work ADD PRIMARY KEY (tenant_id, step, run_id)`);
     await q.query(`ALTER TABLE step_vm ADD PRIMARY KEY (tenant_id, step, run_id, bios_uuid)`);
-    await q.query(`ALTER TABLE step_vm ADD CONSTRAINT step_vm_work_fkey FOREIGN KEY (tenant_id, step, run_id) REFERENCES step_work (tenant_id, step, run_id) ON DELETE CASCADE`);
+    await q.query(
+      `ALTER TABLE step_vm ADD CONSTRAINT step_vm_work_fkey FOREIGN KEY (tenant_id, step, run_id) REFERENCES step_work (tenant_id, step, run_id) ON DELETE CASCADE`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -29,6 +31,8 @@ export class StepRuns1765100000001 implements MigrationInterface {
     await q.query(`ALTER TABLE step_work DROP COLUMN run_id`);
     await q.query(`ALTER TABLE step_work ADD PRIMARY KEY (tenant_id, step)`);
     await q.query(`ALTER TABLE step_vm ADD PRIMARY KEY (tenant_id, step, bios_uuid)`);
-    await q.query(`ALTER TABLE step_vm ADD CONSTRAINT step_vm_tenant_id_step_fkey FOREIGN KEY (tenant_id, step) REFERENCES step_work (tenant_id, step) ON DELETE CASCADE`);
+    await q.query(
+      `ALTER TABLE step_vm ADD CONSTRAINT step_vm_tenant_id_step_fkey FOREIGN KEY (tenant_id, step) REFERENCES step_work (tenant_id, step) ON DELETE CASCADE`,
+    );
   }
 }

@@ -7,7 +7,14 @@ import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
   | { ok: true; output: object; event: { definition: EventDefinition<T>; payload: T } }
-  | { ok: false; code: string; message: string; retryable: boolean; output?: object; alsoEmit?: { definition: EventDefinition<object>; payload: object }[] };
+  | {
+      ok: false;
+      code: string;
+      message: string;
+      retryable: boolean;
+      output?: object;
+      alsoEmit?: { definition: EventDefinition<object>; payload: object }[];
+    };
 
 /**
  * What an error thrown by a step means: `transient` is retried with backoff by the job runner;
@@ -90,17 +97,35 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
     if (!work) return ctx.fail('step record missing');
     const code = error instanceof DomainError ? error.code : 'STEP_UNAVAILABLE';
     const retryable = error instanceof DomainError ? error.retryable : true;
-    return this.failStep(ctx, work, { ok: false, code, message: error instanceof Error ? error.message : String(error), retryable });
+    return this.failStep(ctx, work, {
+      ok: false,
+      code,
+      message: error instanceof Error ? error.message : String(error),
+      retryable,
+    });
   }
 
-  private failStep(ctx: JobContext<{ tenantId: string }>, work: StepWork<I>, failed: Extract<StepResult, { ok: false }>): Promise<JobOutcome> {
+  private failStep(
+    ctx: JobContext<{ tenantId: string }>,
+    work: StepWork<I>,
+    failed: Extract<StepResult, { ok: false }>,
+  ): Promise<JobOutcome> {
     const result = { ...failed, message: redactSecretsInText(failed.message, [], 2000) };
     return ctx.fail(`${result.code}: ${result.message}`, async () => {
       await this.base.steps.fail(work.tenantId, this.step, result, result.output);
-      for (const extra of result.alsoEmit ?? []) await this.base.outbox.emit(extra.definition, extra.payload, { tenantId: work.tenantId });
+      for (const extra of result.alsoEmit ?? [])
+        await this.base.outbox.emit(extra.definition, extra.payload, { tenantId: work.tenantId });
       await this.base.outbox.emit(
         OnboardingStepFailed,
-        { tenantId: work.tenantId, siteId: work.siteId, step: this.step, code: result.code, message: result.message, retryable: result.retryable, attempt: work.attempt },
+        {
+          tenantId: work.tenantId,
+          siteId: work.siteId,
+          step: this.step,
+          code: result.code,
+          message: result.message,
+          retryable: result.retryable,
+          attempt: work.attempt,
+        },
         { tenantId: work.tenantId },
       );
       this.base.logger.warn({ tenantId: work.tenantId, step: this.step, code: result.code }, 'step failed');

@@ -6,7 +6,9 @@ import { currentRunId, StepWorkRepository } from './step-work.repository';
 /** A step's job: keyed by tenant for the onboarding, by tenant and operation for a later operation's run. */
 function jobOf(tenantId: string): { key: string; payload: { tenantId: string; operationId?: string } } {
   const run = currentRunId();
-  return run ? { key: `${tenantId}:${run}`, payload: { tenantId, operationId: run } } : { key: tenantId, payload: { tenantId } };
+  return run
+    ? { key: `${tenantId}:${run}`, payload: { tenantId, operationId: run } }
+    : { key: tenantId, payload: { tenantId } };
 }
 
 /** Starts a step from its triggering event, and re-opens it on an admin retry. Runs in the inbox transaction. */
@@ -17,9 +19,16 @@ export class StepIntake {
     private readonly jobs: JobRepository,
   ) {}
 
-  async start(step: OnboardingStep, tenantId: string, siteId: string, input: object, vms: { biosUuid: string; name: string }[] = []): Promise<void> {
+  async start(
+    step: OnboardingStep,
+    tenantId: string,
+    siteId: string,
+    input: object,
+    vms: { biosUuid: string; name: string }[] = [],
+  ): Promise<void> {
     const job = jobOf(tenantId);
-    if (await this.steps.create(tenantId, step, siteId, input, vms)) await this.jobs.enqueue(step, job.key, job.payload, siteId);
+    if (await this.steps.create(tenantId, step, siteId, input, vms))
+      await this.jobs.enqueue(step, job.key, job.payload, siteId);
   }
 
   /** Only for this service's step, only when it failed; failed VMs are retried, succeeded ones kept. */

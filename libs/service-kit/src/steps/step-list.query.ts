@@ -15,5 +15,10 @@ export class StepListQuery extends PageQuery {
 
 /** A page of step records as REST shows it: like the detail view, without the step's input. */
 export function stepListPage(page: { items: StepWork[]; total: number }, q: StepListQuery) {
-  return { items: page.items.map(({ input: _input, ...rest }) => rest), total: page.total, limit: q.limit, offset: q.offset };
+  return {
+    items: page.items.map(({ input: _input, ...rest }) => rest),
+    total: page.total,
+    limit: q.limit,
+    offset: q.offset,
+  };
 }

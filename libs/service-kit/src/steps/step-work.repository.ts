@@ -33,7 +33,8 @@ export interface StepVm {
   updatedAt: Date;
 }
 
-const WORK = 'tenant_id, run_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
+const WORK =
+  'tenant_id, run_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
 
 function toWork(r: Record<string, unknown>): StepWork {
   return {
@@ -72,35 +73,40 @@ export class StepWorkRepository {
   }
 
   /** Records a step's input once; false when it was already recorded (a redelivered event). */
-  async create(tenantId: string, step: OnboardingStep, siteId: string, input: object, vms: { biosUuid: string; name: string }[] = []): Promise<boolean> {
+  async create(
+    tenantId: string,
+    step: OnboardingStep,
+    siteId: string,
+    input: object,
+    vms: { biosUuid: string; name: string }[] = [],
+  ): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
       `INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id) VALUES ($1, $2, $3, 'pending', $4::jsonb, $5) ON CONFLICT DO NOTHING RETURNING tenant_id`,
       [tenantId, step, siteId, JSON.stringify(input), currentRunId()],
     );
     if (rows.length === 0) return false;
     for (const vm of vms) {
-      await this.m.query(`INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING`, [
-        tenantId,
-        step,
-        vm.biosUuid,
-        vm.name,
-        currentRunId(),
-      ]);
+      await this.m.query(
+        `INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING`,
+        [tenantId, step, vm.biosUuid, vm.name, currentRunId()],
+      );
     }
     return true;
   }
 
   async find<I, O>(tenantId: string, step: OnboardingStep, forUpdate = false): Promise<StepWork<I, O> | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${WORK} FROM step_work WHERE tenant_id = $1 AND step = $2 AND run_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`, [
-      tenantId,
-      step,
-      currentRunId(),
-    ]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${WORK} FROM step_work WHERE tenant_id = $1 AND step = $2 AND run_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [tenantId, step, currentRunId()],
+    );
     return rows[0] ? (toWork(rows[0]) as StepWork<I, O>) : undefined;
   }
 
   /** `sites`: only these sites (a site-scoped caller); undefined = every site. */
-  async list(step: OnboardingStep, filter: { status?: StepWorkStatus; siteId?: string; sites?: string[]; limit: number; offset: number }) {
+  async list(
+    step: OnboardingStep,
+    filter: { status?: StepWorkStatus; siteId?: string; sites?: string[]; limit: number; offset: number },
+  ) {
     const where = ['step = $1'];
     const params: unknown[] = [step];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
@@ -115,17 +121,18 @@ export class StepWorkRepository {
   }
 
   async setRunning(tenantId: string, step: OnboardingStep): Promise<void> {
-    await this.m.query(`UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`, [tenantId, step, currentRunId()]);
+    await this.m.query(
+      `UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`,
+      [tenantId, step, currentRunId()],
+    );
   }
 
   /** Records progress (e.g. an external task id before polling it) without changing the status. */
   async mergeOutput(tenantId: string, step: OnboardingStep, patch: object): Promise<void> {
-    await this.m.query(`UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`, [
-      tenantId,
-      step,
-      JSON.stringify(patch),
-      currentRunId(),
-    ]);
+    await this.m.query(
+      `UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`,
+      [tenantId, step, JSON.stringify(patch), currentRunId()],
+    );
   }
 
   /**
@@ -169,13 +176,10 @@ export class StepWorkRepository {
     for (const r of rows) {
       const take = Math.min(left, r.n);
       if (take <= 0) break;
-      await this.m.query(`UPDATE step_work SET output = output || jsonb_build_object($4::text, $5::int), updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`, [
-        tenantId,
-        step,
-        r.run_id,
-        key,
-        r.n - take,
-      ]);
+      await this.m.query(
+        `UPDATE step_work SET output = output || jsonb_build_object($4::text, $5::int), updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`,
+        [tenantId, step, r.run_id, key, r.n - take],
+      );
       left -= take;
       released += take;
     }
@@ -189,11 +193,24 @@ export class StepWorkRepository {
     );
   }
 
-  async fail(tenantId: string, step: OnboardingStep, error: { code: string; message: string; retryable: boolean }, output?: object): Promise<void> {
+  async fail(
+    tenantId: string,
+    step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    output?: object,
+  ): Promise<void> {
     await this.m.query(
       `UPDATE step_work SET status = 'failed', error_code = $3, error_message = $4, retryable = $5, output = COALESCE($6::jsonb, output), updated_at = now()
        WHERE tenant_id = $1 AND step = $2 AND run_id = $7`,
-      [tenantId, step, error.code, error.message.slice(0, 2000), error.retryable, output ? JSON.stringify(output) : null, currentRunId()],
+      [
+        tenantId,
+        step,
+        error.code,
+        error.message.slice(0, 2000),
+        error.retryable,
+        output ? JSON.stringify(output) : null,
+        currentRunId(),
+      ],
     );
   }
 
@@ -230,11 +247,25 @@ export class StepWorkRepository {
     }));
   }
 
-  async setVm(tenantId: string, step: OnboardingStep, biosUuid: string, state: { status: VmStatus; detail?: object; errorCode?: string; errorMessage?: string }): Promise<void> {
+  async setVm(
+    tenantId: string,
+    step: OnboardingStep,
+    biosUuid: string,
+    state: { status: VmStatus; detail?: object; errorCode?: string; errorMessage?: string },
+  ): Promise<void> {
     await this.m.query(
       `UPDATE step_vm SET status = $4, detail = COALESCE($5::jsonb, detail), error_code = $6, error_message = $7, updated_at = now()
        WHERE tenant_id = $1 AND step = $2 AND run_id = $8 AND bios_uuid = $3`,
-      [tenantId, step, biosUuid, state.status, state.detail ? JSON.stringify(state.detail) : null, state.errorCode ?? null, state.errorMessage?.slice(0, 2000) ?? null, currentRunId()],
+      [
+        tenantId,
+        step,
+        biosUuid,
+        state.status,
+        state.detail ? JSON.stringify(state.detail) : null,
+        state.errorCode ?? null,
+        state.errorMessage?.slice(0, 2000) ?? null,
+        currentRunId(),
+      ],
     );
   }
 }

@@ -14,10 +14,23 @@ export class DeadLettersView {
 
   async load(): Promise<void> {
     const pages = await Promise.all(
-      this.session.services.map(async (service) => ({ service, page: await this.api.get<Page<DeadLetter>>(this.api.svc(service, '/v1/dead-letters?status=pending&limit=100')) })),
+      this.session.services.map(async (service) => ({
+        service,
+        page: await this.api.get<Page<DeadLetter>>(this.api.svc(service, '/v1/dead-letters?status=pending&limit=100')),
+      })),
     );
     const letters = pages.flatMap(({ service, page }) => page.items.map((d) => ({ ...d, service })));
-    const head = h('tr', {}, h('th', {}, 'Service'), h('th', {}, 'Event'), h('th', {}, 'Tenant'), h('th', {}, 'Reason'), h('th', {}, 'Deliveries'), h('th', {}, 'Since'), h('th', {}, ''));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Service'),
+      h('th', {}, 'Event'),
+      h('th', {}, 'Tenant'),
+      h('th', {}, 'Reason'),
+      h('th', {}, 'Deliveries'),
+      h('th', {}, 'Since'),
+      h('th', {}, ''),
+    );
     const rows = letters.map((d) => {
       let action: HTMLElement | string = '';
       if (this.session.canAct) {
@@ -31,13 +44,20 @@ export class DeadLettersView {
         h('td', {}, d.service),
         h('td', {}, d.subject),
         h('td', { class: 'small' }, d.tenantId ?? ''),
-        h('td', {}, d.reason, d.lastReplayError ? h('div', { class: 'failure small' }, `last replay: ${d.lastReplayError}`) : ''),
+        h(
+          'td',
+          {},
+          d.reason,
+          d.lastReplayError ? h('div', { class: 'failure small' }, `last replay: ${d.lastReplayError}`) : '',
+        ),
         h('td', {}, d.deliveries),
         h('td', {}, new Date(d.createdAt).toLocaleString()),
         h('td', {}, action),
       );
     });
-    const body = rows.length ? rows : [h('tr', {}, h('td', { colspan: '7', class: 'muted' }, 'No pending dead letters.'))];
+    const body = rows.length
+      ? rows
+      : [h('tr', {}, h('td', { colspan: '7', class: 'muted' }, 'No pending dead letters.'))];
     replace(this.element, h('h2', {}, 'Dead letters'), h('table', {}, h('thead', {}, head), h('tbody', {}, ...body)));
   }
 

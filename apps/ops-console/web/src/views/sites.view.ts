@@ -25,7 +25,11 @@ export class SitesView {
   async load(): Promise<void> {
     const [sites, usage] = await Promise.all([
       this.api.get<Page<Site>>(this.api.svc('tenant-service', '/v1/sites')),
-      this.api.get<Page<{ siteId: string; usedVms: number }>>(this.api.svc('activation-service', '/v1/activations/license-usage')).catch(() => undefined),
+      this.api
+        .get<Page<{ siteId: string; usedVms: number }>>(
+          this.api.svc('activation-service', '/v1/activations/license-usage'),
+        )
+        .catch(() => undefined),
     ]);
     const withPreflight = sites.items.some((s) => 'preflight' in s);
     const headroom = (s: Site) => {
@@ -34,7 +38,16 @@ export class SitesView {
       const used = usage.items.find((u) => u.siteId === s.id)?.usedVms ?? 0;
       return `${s.license.maxVms - used} of ${s.license.maxVms} VMs`;
     };
-    const head = h('tr', {}, h('th', {}, 'Site'), h('th', {}, 'State'), h('th', {}, 'Free vAS'), h('th', {}, 'License headroom'), h('th', {}, 'License expires'), withPreflight && h('th', {}, 'Preflight'));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Site'),
+      h('th', {}, 'State'),
+      h('th', {}, 'Free vAS'),
+      h('th', {}, 'License headroom'),
+      h('th', {}, 'License expires'),
+      withPreflight && h('th', {}, 'Preflight'),
+    );
     const rows = sites.items.map((s) =>
       h(
         'tr',
@@ -44,7 +57,8 @@ export class SitesView {
         h('td', {}, `${s.freeVirtualServers} of ${s.maxVirtualServers}`),
         h('td', { 'data-headroom': '' }, headroom(s)),
         h('td', {}, s.license?.expiresAt ? new Date(s.license.expiresAt).toLocaleDateString() : '—'),
-        withPreflight && h('td', { 'data-preflight': s.preflight?.status ?? s.preflight?.state ?? 'not-run' }, preflight(s.preflight)),
+        withPreflight &&
+          h('td', { 'data-preflight': s.preflight?.status ?? s.preflight?.state ?? 'not-run' }, preflight(s.preflight)),
       ),
     );
     replace(this.element, h('h2', {}, 'Sites'), h('table', {}, h('thead', {}, head), h('tbody', {}, ...rows)));

@@ -21,7 +21,16 @@ export class TenantsView {
     private readonly session: Session,
     private readonly showError: (e: unknown) => void,
   ) {
-    const head = h('tr', {}, h('th', {}, 'Tenant'), h('th', {}, 'Site'), h('th', {}, 'Status'), ...STEPS.map((s) => h('th', { class: 'step' }, s)), h('th', {}, 'Failure'), h('th', {}, ''));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Tenant'),
+      h('th', {}, 'Site'),
+      h('th', {}, 'Status'),
+      ...STEPS.map((s) => h('th', { class: 'step' }, s)),
+      h('th', {}, 'Failure'),
+      h('th', {}, ''),
+    );
     replace(this.element, h('h2', {}, 'Tenants in flight'), h('table', {}, h('thead', {}, head), this.body));
     this.ticker = window.setInterval(() => this.tick(), 1000);
   }
@@ -32,10 +41,17 @@ export class TenantsView {
   }
 
   async load(): Promise<void> {
-    const list = (q: string) => this.api.get<{ items: { id: string }[] }>(this.api.svc('tenant-service', `/v1/tenants?${q}`));
-    const pages = await Promise.all([list('status=onboarding&limit=100'), list('status=failed&limit=100'), list('limit=10')]);
+    const list = (q: string) =>
+      this.api.get<{ items: { id: string }[] }>(this.api.svc('tenant-service', `/v1/tenants?${q}`));
+    const pages = await Promise.all([
+      list('status=onboarding&limit=100'),
+      list('status=failed&limit=100'),
+      list('limit=10'),
+    ]);
     const ids = [...new Set(pages.flatMap((p) => p.items.map((t) => t.id)))];
-    const details = await Promise.all(ids.map((id) => this.api.get<Tenant>(this.api.svc('tenant-service', `/v1/tenants/${id}`))));
+    const details = await Promise.all(
+      ids.map((id) => this.api.get<Tenant>(this.api.svc('tenant-service', `/v1/tenants/${id}`))),
+    );
     this.tenants.clear();
     for (const t of details) this.tenants.set(t.id, t);
     this.render();
@@ -75,7 +91,11 @@ export class TenantsView {
 
   private render(): void {
     const rows = [...this.tenants.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    if (rows.length === 0) return replace(this.body, h('tr', {}, h('td', { colspan: String(STEPS.length + 5), class: 'muted' }, 'No tenants yet.')));
+    if (rows.length === 0)
+      return replace(
+        this.body,
+        h('tr', {}, h('td', { colspan: String(STEPS.length + 5), class: 'muted' }, 'No tenants yet.')),
+      );
     replace(this.body, ...rows.map((t) => this.row(t)));
   }
 
@@ -83,10 +103,26 @@ export class TenantsView {
     const cells = STEPS.map((name) => {
       const s = t.timeline.find((x) => x.step === name);
       const status = s?.status ?? 'pending';
-      const time = h('span', { class: 'elapsed', 'data-started': status === 'running' ? (s?.startedAt ?? undefined) : undefined }, elapsed(s?.startedAt, status === 'running' ? null : s?.endedAt));
-      return h('td', { class: `step ${status}`, 'data-step': name, 'data-step-status': status, title: s?.errorCode ? `${s.errorCode}: ${s.errorMessage}` : status }, `${MARK[status]} `, time);
+      const time = h(
+        'span',
+        { class: 'elapsed', 'data-started': status === 'running' ? (s?.startedAt ?? undefined) : undefined },
+        elapsed(s?.startedAt, status === 'running' ? null : s?.endedAt),
+      );
+      return h(
+        'td',
+        {
+          class: `step ${status}`,
+          'data-step': name,
+          'data-step-status': status,
+          title: s?.errorCode ? `${s.errorCode}: ${s.errorMessage}` : status,
+        },
+        `${MARK[status]} `,
+        time,
+      );
     });
-    const failure = t.failure ? h('span', { class: 'failure' }, h('b', {}, t.failure.code), `: ${t.failure.message} (at ${t.failure.step})`) : '';
+    const failure = t.failure
+      ? h('span', { class: 'failure' }, h('b', {}, t.failure.code), `: ${t.failure.message} (at ${t.failure.step})`)
+      : '';
     let action: HTMLElement | string = '';
     if (t.status === 'failed' && this.session.canAct) {
       const button = h('button', { type: 'button', 'data-action': 'retry' }, 'Retry');
@@ -107,6 +143,8 @@ export class TenantsView {
 
   /** Running steps' elapsed time moves on every second. */
   private tick(): void {
-    this.element.querySelectorAll<HTMLElement>('[data-started]').forEach((el) => (el.textContent = elapsed(el.dataset.started)));
+    this.element
+      .querySelectorAll<HTMLElement>('[data-started]')
+      .forEach((el) => (el.textContent = elapsed(el.dataset.started)));
   }
 }

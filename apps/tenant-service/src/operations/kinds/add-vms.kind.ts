@@ -35,18 +35,32 @@ export class AddVmsKind implements OperationKindHandler {
         run: async (ctx) => {
           if (ctx.detail.requestedAt) return { detail: {} }; // the request committed with its marker: never twice
           const t = ctx.tenant;
-          const applied = (await this.tenants.step(t.id, 'configure-svm'))?.details?.applied as AppliedSvmConfig | undefined;
+          const applied = (await this.tenants.step(t.id, 'configure-svm'))?.details?.applied as
+            AppliedSvmConfig | undefined;
           if (!applied || !t.isTenantId || !t.virtualServerId || !t.virtualServerName) {
-            throw new DomainError('TENANT_NOT_CONFIGURED', `tenant ${t.id} has no recorded virtual server or applied settings to install new VMs with`);
+            throw new DomainError(
+              'TENANT_NOT_CONFIGURED',
+              `tenant ${t.id} has no recorded virtual server or applied settings to install new VMs with`,
+            );
           }
           const vms = (ctx.op.scope?.vms ?? []) as VmSpec[];
           await ctx.write(async () => {
             await this.outbox.emit(
               AgentsInstallRequested,
-              { tenantId: t.id, siteId: t.siteId, integrationServerTenantId: t.isTenantId!, virtualServerId: t.virtualServerId!, virtualServerName: t.virtualServerName!, vms, applied },
+              {
+                tenantId: t.id,
+                siteId: t.siteId,
+                integrationServerTenantId: t.isTenantId!,
+                virtualServerId: t.virtualServerId!,
+                virtualServerName: t.virtualServerName!,
+                vms,
+                applied,
+              },
               { tenantId: t.id, operationId: ctx.op.id },
             );
-            await this.operations.mergeStepDetail(ctx.op.id, 'request-install', { requestedAt: new Date().toISOString() });
+            await this.operations.mergeStepDetail(ctx.op.id, 'request-install', {
+              requestedAt: new Date().toISOString(),
+            });
           });
           return { detail: { vms: vms.length } };
         },
@@ -55,21 +69,50 @@ export class AddVmsKind implements OperationKindHandler {
   }
 
   /** Ends the operation from the pipeline's last event: per-VM results, inventory, VmsAdded. */
-  async complete(op: OperationRecord, tenant: TenantRecord, steps: OperationStepRecord[]): Promise<Record<string, unknown>> {
+  async complete(
+    op: OperationRecord,
+    tenant: TenantRecord,
+    steps: OperationStepRecord[],
+  ): Promise<Record<string, unknown>> {
     const scope = (op.scope?.vms ?? []) as VmSpec[];
-    const installFailed = (steps.find((s) => s.step === 'install-agents')?.detail.failed as VmFailure[] | undefined) ?? [];
+    const installFailed =
+      (steps.find((s) => s.step === 'install-agents')?.detail.failed as VmFailure[] | undefined) ?? [];
     const register = steps.find((s) => s.step === 'register-vms')?.detail;
     const registered = (register?.registered as VmRef[] | undefined) ?? [];
     const failed: VmFailure[] = [...installFailed, ...((register?.failed as VmFailure[] | undefined) ?? [])];
     const ok = new Set(registered.map((v) => v.biosUuid.toLowerCase()));
     const notOk = scope.filter((v) => !ok.has(v.biosUuid.toLowerCase()));
     for (const v of notOk) {
-      if (!failed.some((f) => f.biosUuid.toLowerCase() === v.biosUuid.toLowerCase())) failed.push({ biosUuid: v.biosUuid, name: v.name, code: 'NOT_REGISTERED', message: 'the VM did not reach registration' });
+      if (!failed.some((f) => f.biosUuid.toLowerCase() === v.biosUuid.toLowerCase()))
+        failed.push({
+          biosUuid: v.biosUuid,
+          name: v.name,
+          code: 'NOT_REGISTERED',
+          message: 'the VM did not reach registration',
+        });
     }
     await this.vms.setState(tenant.id, [...ok], 'active', op.id);
-    await this.vms.setState(tenant.id, notOk.map((v) => v.biosUuid), 'failed', op.id);
-    const succeeded = scope.filter((v) => ok.has(v.biosUuid.toLowerCase())).map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
-    await this.outbox.emit(VmsAdded, { tenantId: tenant.id, siteId: tenant.siteId, operationId: op.id, requestId: op.requestId ?? undefined, succeeded, failed }, { tenantId: tenant.id });
+    await this.vms.setState(
+      tenant.id,
+      notOk.map((v) => v.biosUuid),
+      'failed',
+      op.id,
+    );
+    const succeeded = scope
+      .filter((v) => ok.has(v.biosUuid.toLowerCase()))
+      .map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
+    await this.outbox.emit(
+      VmsAdded,
+      {
+        tenantId: tenant.id,
+        siteId: tenant.siteId,
+        operationId: op.id,
+        requestId: op.requestId ?? undefined,
+        succeeded,
+        failed,
+      },
+      { tenantId: tenant.id },
+    );
     return { added: succeeded, failed };
   }
 }

@@ -47,8 +47,13 @@ export class DeprovisionKind implements OperationKindHandler {
     ];
   }
 
-  async complete(op: OperationRecord, tenant: TenantRecord, steps: OperationStepRecord[]): Promise<Record<string, unknown>> {
-    const unregistered = (steps.find((s) => s.step === 'unregister-vms')?.detail.unregistered as string[] | undefined) ?? [];
+  async complete(
+    op: OperationRecord,
+    tenant: TenantRecord,
+    steps: OperationStepRecord[],
+  ): Promise<Record<string, unknown>> {
+    const unregistered =
+      (steps.find((s) => s.step === 'unregister-vms')?.detail.unregistered as string[] | undefined) ?? [];
     // Belt and braces: the secret is destroyed in this transaction too (idempotent).
     await this.secrets.destroy(tenant.id, 'deprovisioned');
     await this.tenants.setLifecycle(tenant.id, 'deprovisioned', op.reason);

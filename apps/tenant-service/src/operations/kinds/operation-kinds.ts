@@ -12,8 +12,16 @@ import { SuspendKind } from './suspend.kind';
 export class OperationKinds {
   private readonly byKind: Map<OperationKind, OperationKindHandler>;
 
-  constructor(suspend: SuspendKind, resume: ResumeKind, deprovision: DeprovisionKind, addVms: AddVmsKind, removeVms: RemoveVmsKind) {
-    this.byKind = new Map<OperationKind, OperationKindHandler>([suspend, resume, deprovision, addVms, removeVms].map((k) => [k.kind, k]));
+  constructor(
+    suspend: SuspendKind,
+    resume: ResumeKind,
+    deprovision: DeprovisionKind,
+    addVms: AddVmsKind,
+    removeVms: RemoveVmsKind,
+  ) {
+    this.byKind = new Map<OperationKind, OperationKindHandler>(
+      [suspend, resume, deprovision, addVms, removeVms].map((k) => [k.kind, k]),
+    );
   }
 
   get(kind: OperationKind): OperationKindHandler | undefined {
@@ -21,4 +29,11 @@ export class OperationKinds {
   }
 }
 
-export const OPERATION_KIND_PROVIDERS = [SuspendKind, ResumeKind, DeprovisionKind, AddVmsKind, RemoveVmsKind, OperationKinds];
+export const OPERATION_KIND_PROVIDERS = [
+  SuspendKind,
+  ResumeKind,
+  DeprovisionKind,
+  AddVmsKind,
+  RemoveVmsKind,
+  OperationKinds,
+];

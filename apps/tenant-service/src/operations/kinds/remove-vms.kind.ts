@@ -29,16 +29,42 @@ export class RemoveVmsKind implements OperationKindHandler {
     ];
   }
 
-  async complete(op: OperationRecord, tenant: TenantRecord, steps: OperationStepRecord[]): Promise<Record<string, unknown>> {
+  async complete(
+    op: OperationRecord,
+    tenant: TenantRecord,
+    steps: OperationStepRecord[],
+  ): Promise<Record<string, unknown>> {
     const scope = (op.scope?.vms ?? []) as VmRef[];
-    const unregistered = new Set(((steps.find((s) => s.step === 'unregister-vms')?.detail.unregistered as string[] | undefined) ?? []).map((b) => b.toLowerCase()));
+    const unregistered = new Set(
+      ((steps.find((s) => s.step === 'unregister-vms')?.detail.unregistered as string[] | undefined) ?? []).map((b) =>
+        b.toLowerCase(),
+      ),
+    );
     const release = steps.find((s) => s.step === 'release-agents')?.detail;
     const releaseFailed = (release?.failed as VmFailure[] | undefined) ?? [];
     const agentFailed = new Set(releaseFailed.map((f) => f.biosUuid.toLowerCase()));
     // Every listed VM leaves the tenant (unregistered); one whose agents could not be taken off is reported as failed.
-    const succeeded = scope.filter((v) => !agentFailed.has(v.biosUuid.toLowerCase())).map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
-    await this.vms.setState(tenant.id, scope.map((v) => v.biosUuid), 'removed', op.id);
-    await this.outbox.emit(VmsRemoved, { tenantId: tenant.id, siteId: tenant.siteId, operationId: op.id, requestId: op.requestId ?? undefined, succeeded, failed: releaseFailed }, { tenantId: tenant.id });
+    const succeeded = scope
+      .filter((v) => !agentFailed.has(v.biosUuid.toLowerCase()))
+      .map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
+    await this.vms.setState(
+      tenant.id,
+      scope.map((v) => v.biosUuid),
+      'removed',
+      op.id,
+    );
+    await this.outbox.emit(
+      VmsRemoved,
+      {
+        tenantId: tenant.id,
+        siteId: tenant.siteId,
+        operationId: op.id,
+        requestId: op.requestId ?? undefined,
+        succeeded,
+        failed: releaseFailed,
+      },
+      { tenantId: tenant.id },
+    );
     return {
       removed: scope.map((v) => ({
         ...v,

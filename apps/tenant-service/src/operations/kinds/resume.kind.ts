@@ -25,7 +25,17 @@ export class ResumeKind implements OperationKindHandler {
 
   async complete(op: OperationRecord, tenant: TenantRecord): Promise<Record<string, unknown>> {
     await this.tenants.setLifecycle(tenant.id, 'active', op.reason);
-    await this.outbox.emit(TenantResumed, { tenantId: tenant.id, siteId: tenant.siteId, operationId: op.id, requestId: op.requestId ?? undefined, reason: op.reason ?? undefined }, { tenantId: tenant.id });
+    await this.outbox.emit(
+      TenantResumed,
+      {
+        tenantId: tenant.id,
+        siteId: tenant.siteId,
+        operationId: op.id,
+        requestId: op.requestId ?? undefined,
+        reason: op.reason ?? undefined,
+      },
+      { tenantId: tenant.id },
+    );
     return { lifecycle: 'active' };
   }
 }

@@ -22,7 +22,17 @@ export class SuspendKind implements OperationKindHandler {
 
   async complete(op: OperationRecord, tenant: TenantRecord): Promise<Record<string, unknown>> {
     await this.tenants.setLifecycle(tenant.id, 'suspended', op.reason);
-    await this.outbox.emit(TenantSuspended, { tenantId: tenant.id, siteId: tenant.siteId, operationId: op.id, requestId: op.requestId ?? undefined, reason: op.reason ?? undefined }, { tenantId: tenant.id });
+    await this.outbox.emit(
+      TenantSuspended,
+      {
+        tenantId: tenant.id,
+        siteId: tenant.siteId,
+        operationId: op.id,
+        requestId: op.requestId ?? undefined,
+        reason: op.reason ?? undefined,
+      },
+      { tenantId: tenant.id },
+    );
     return { lifecycle: 'suspended' };
   }
 }

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentsReleaseRequested, VmRef } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { IntegrationServerClient, IntegrationServerError, TaskHandle, TERMINAL_STATES } from '@tpo/integration-server-client';
+import {
+  IntegrationServerClient,
+  IntegrationServerError,
+  TaskHandle,
+  TERMINAL_STATES,
+} from '@tpo/integration-server-client';
 import { VServersApi } from '@tpo/ksc-client';
 import { DomainError } from '@tpo/platform';
 import { SERVICE_CONFIG } from '@tpo/service-kit';
@@ -13,7 +18,8 @@ import { OperationRepository } from '../operation.repository';
 import { TenantVmRepository } from '../tenant-vm.repository';
 import { OperationStep, OperationStepContext, OperationStepOutcome } from './operation-kind';
 
-const notFound = (e: unknown, code?: string) => e instanceof IntegrationServerError && e.status === 404 && (!code || e.code === code);
+const notFound = (e: unknown, code?: string) =>
+  e instanceof IntegrationServerError && e.status === 404 && (!code || e.code === code);
 
 /**
  * The vendor calls lifecycle operations are made of, each idempotent with a lookup before any
@@ -43,14 +49,24 @@ export class TenantVendorSteps {
       run: async (ctx) => {
         if (ctx.detail.requestedAt) return { waiting: true };
         const t = ctx.tenant;
-        if (!t.virtualServerName) return { skipped: true, detail: { reason: 'no virtual server recorded: no agent was moved into one' } };
+        if (!t.virtualServerName)
+          return { skipped: true, detail: { reason: 'no virtual server recorded: no agent was moved into one' } };
         const vms = only
           ? only(ctx)
-          : (await this.vms.ofTenant(t.id)).filter((v) => ['active', 'adding', 'removing'].includes(v.state)).map(({ biosUuid, name: vmName }) => ({ biosUuid, name: vmName }));
+          : (await this.vms.ofTenant(t.id))
+              .filter((v) => ['active', 'adding', 'removing'].includes(v.state))
+              .map(({ biosUuid, name: vmName }) => ({ biosUuid, name: vmName }));
         if (vms.length === 0) return { skipped: true, detail: { reason: 'no VMs' } };
         await ctx.write(async () => {
-          await this.outbox.emit(AgentsReleaseRequested, { tenantId: t.id, siteId: t.siteId, virtualServerName: t.virtualServerName!, vms }, { tenantId: t.id, operationId: ctx.op.id });
-          await this.operations.mergeStepDetail(ctx.op.id, name, { requestedAt: new Date().toISOString(), vms: vms.length });
+          await this.outbox.emit(
+            AgentsReleaseRequested,
+            { tenantId: t.id, siteId: t.siteId, virtualServerName: t.virtualServerName!, vms },
+            { tenantId: t.id, operationId: ctx.op.id },
+          );
+          await this.operations.mergeStepDetail(ctx.op.id, name, {
+            requestedAt: new Date().toISOString(),
+            vms: vms.length,
+          });
         });
         return { waiting: true };
       },
@@ -60,7 +76,9 @@ export class TenantVendorSteps {
   /** The tenant's id on the Integration Server; after a step-1 crash in doubt, found by our order marker. */
   async isTenantId(client: IntegrationServerClient, tenant: TenantRecord): Promise<string | undefined> {
     if (tenant.isTenantId) return tenant.isTenantId;
-    const ours = (await client.listTenants()).find((t) => t.name === tenant.name && (t.userData ?? '').includes(orderMarker(tenant.orderId)));
+    const ours = (await client.listTenants()).find(
+      (t) => t.name === tenant.name && (t.userData ?? '').includes(orderMarker(tenant.orderId)),
+    );
     return ours?.id;
   }
 
@@ -72,19 +90,28 @@ export class TenantVendorSteps {
         const { client } = await this.clients.integrationServer(ctx.tenant.siteId);
         const id = await this.isTenantId(client, ctx.tenant);
         const absent = (): OperationStepOutcome => {
-          if (missing === 'skip') return { skipped: true, detail: { reason: 'no such tenant on the Integration Server' } };
+          if (missing === 'skip')
+            return { skipped: true, detail: { reason: 'no such tenant on the Integration Server' } };
           throw new DomainError('IS_TENANT_MISSING', `the Integration Server has no tenant ${id ?? ctx.tenant.name}`);
         };
         if (!id) return absent();
         const target = active ? 'Active' : 'Inactive';
-        return this.task(ctx, client, 'ChangeTenantActivation', async () => {
-          try {
-            return (await client.getTenant(id)).status === target;
-          } catch (e) {
-            if (notFound(e)) return 'absent';
-            throw e;
-          }
-        }, () => (active ? client.activateTenant(id) : client.deactivateTenant(id)), absent, { integrationServerTenantId: id, status: target });
+        return this.task(
+          ctx,
+          client,
+          'ChangeTenantActivation',
+          async () => {
+            try {
+              return (await client.getTenant(id)).status === target;
+            } catch (e) {
+              if (notFound(e)) return 'absent';
+              throw e;
+            }
+          },
+          () => (active ? client.activateTenant(id) : client.deactivateTenant(id)),
+          absent,
+          { integrationServerTenantId: id, status: target },
+        );
       },
     };
   }
@@ -96,12 +123,14 @@ export class TenantVendorSteps {
       run: async (ctx) => {
         const { client } = await this.clients.integrationServer(ctx.tenant.siteId);
         const id = await this.isTenantId(client, ctx.tenant);
-        if (!id) return { skipped: true, detail: { reason: 'no such tenant on the Integration Server', unregistered: [] } };
+        if (!id)
+          return { skipped: true, detail: { reason: 'no such tenant on the Integration Server', unregistered: [] } };
         let present: string[];
         try {
           present = (await client.listTenantVms(id)).map((v) => v.biosId.toLowerCase());
         } catch (e) {
-          if (notFound(e)) return { skipped: true, detail: { reason: 'no such tenant on the Integration Server', unregistered: [] } };
+          if (notFound(e))
+            return { skipped: true, detail: { reason: 'no such tenant on the Integration Server', unregistered: [] } };
           throw e;
         }
         const wanted = only ? only(ctx).map((b) => b.toLowerCase()) : undefined;
@@ -132,15 +161,23 @@ export class TenantVendorSteps {
         const { client } = await this.clients.integrationServer(ctx.tenant.siteId);
         const id = await this.isTenantId(client, ctx.tenant);
         if (!id) return { skipped: true, detail: { reason: 'no such tenant on the Integration Server' } };
-        return this.task(ctx, client, 'DeleteTenant', async () => {
-          try {
-            await client.getTenant(id);
-            return false;
-          } catch (e) {
-            if (notFound(e)) return true;
-            throw e;
-          }
-        }, () => client.deleteTenant(id, { removeTenantArtifacts: true }), () => ({ detail: { integrationServerTenantId: id } }), { integrationServerTenantId: id, removeTenantArtifacts: true });
+        return this.task(
+          ctx,
+          client,
+          'DeleteTenant',
+          async () => {
+            try {
+              await client.getTenant(id);
+              return false;
+            } catch (e) {
+              if (notFound(e)) return true;
+              throw e;
+            }
+          },
+          () => client.deleteTenant(id, { removeTenantArtifacts: true }),
+          () => ({ detail: { integrationServerTenantId: id } }),
+          { integrationServerTenantId: id, removeTenantArtifacts: true },
+        );
       },
     };
   }
@@ -151,12 +188,14 @@ export class TenantVendorSteps {
       name,
       run: async (ctx) => {
         const vsId = Number(ctx.tenant.virtualServerId);
-        if (!ctx.tenant.virtualServerId || !Number.isSafeInteger(vsId)) return { skipped: true, detail: { reason: 'no virtual server recorded' } };
+        if (!ctx.tenant.virtualServerId || !Number.isSafeInteger(vsId))
+          return { skipped: true, detail: { reason: 'no virtual server recorded' } };
         const { client } = await this.clients.kscClient(ctx.tenant.siteId);
         const session = await client.startSession({ signal: ctx.signal });
         try {
           const api = new VServersApi(session);
-          if (!(await api.getVServers()).some((v) => v.KLVSRV_ID === vsId)) return { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
+          if (!(await api.getVServers()).some((v) => v.KLVSRV_ID === vsId))
+            return { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
           ctx.signal.throwIfAborted();
           await api.delVServerAndWait(vsId, { signal: ctx.signal });
           return { detail: { virtualServerId: vsId, deleted: true } };
@@ -188,8 +227,15 @@ export class TenantVendorSteps {
       const intentAt = ctx.detail.intentAt as string | undefined;
       if (intentAt) {
         const since = new Date(Date.parse(intentAt) - this.config.CREATE_INTENT_CLOCK_SKEW_MS);
-        const open = (await client.listTasks({ type, createdFrom: since })).filter((t) => !TERMINAL_STATES.has(t.state));
-        if (open.length > 0) throw new DomainError('OPERATION_IN_DOUBT', `${open.length} ${type} task(s) started since this step's call are still running; deciding once they end`, { retryable: true });
+        const open = (await client.listTasks({ type, createdFrom: since })).filter(
+          (t) => !TERMINAL_STATES.has(t.state),
+        );
+        if (open.length > 0)
+          throw new DomainError(
+            'OPERATION_IN_DOUBT',
+            `${open.length} ${type} task(s) started since this step's call are still running; deciding once they end`,
+            { retryable: true },
+          );
         const again = await done();
         if (again === 'absent') return absent();
         if (again) return { detail: { ...detail, alreadyDone: true } };

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentsInstalledV1, AgentsReleasedV1, OnboardingStepFailedV1, TenantActivatedV1, TenantOperationFailed, VmsRegisteredV1 } from '@tpo/contracts';
+import {
+  AgentsInstalledV1,
+  AgentsReleasedV1,
+  OnboardingStepFailedV1,
+  TenantActivatedV1,
+  TenantOperationFailed,
+  VmsRegisteredV1,
+} from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { JobRepository, LOGGER } from '@tpo/service-kit';
@@ -53,7 +60,10 @@ export class OperationProgressUseCase {
     if (!step || step.status !== 'running') return; // already recorded (a redelivery)
     await this.operations.stepEnded(op.id, 'release-agents', 'succeeded', { released: e.succeeded, failed: e.failed });
     // The job that asked may still be committing its hand-over: then try again shortly (the event is redelivered).
-    if (!(await this.jobs.requeue(OPERATION_JOB, op.id))) throw new DomainError('OPERATION_JOB_BUSY', `operation ${op.id} is still handing over; retrying`, { retryable: true });
+    if (!(await this.jobs.requeue(OPERATION_JOB, op.id)))
+      throw new DomainError('OPERATION_JOB_BUSY', `operation ${op.id} is still handing over; retrying`, {
+        retryable: true,
+      });
   }
 
   async stepFailed(operationId: string, e: OnboardingStepFailedV1): Promise<void> {
@@ -66,10 +76,23 @@ export class OperationProgressUseCase {
     await this.operations.fail(op.id, { code: e.code, message: e.message, retryable: e.retryable });
     await this.outbox.emit(
       TenantOperationFailed,
-      { tenantId: op.tenantId, siteId: e.siteId ?? (await this.tenants.findById(op.tenantId))?.siteId ?? 'unknown', operationId: op.id, requestId: op.requestId ?? undefined, kind: op.kind, step: e.step, code: e.code, message: e.message, retryable: e.retryable },
+      {
+        tenantId: op.tenantId,
+        siteId: e.siteId ?? (await this.tenants.findById(op.tenantId))?.siteId ?? 'unknown',
+        operationId: op.id,
+        requestId: op.requestId ?? undefined,
+        kind: op.kind,
+        step: e.step,
+        code: e.code,
+        message: e.message,
+        retryable: e.retryable,
+      },
       { tenantId: op.tenantId },
     );
-    this.logger.warn({ tenantId: op.tenantId, operationId: op.id, step: e.step, code: e.code }, 'operation failed at a step service');
+    this.logger.warn(
+      { tenantId: op.tenantId, operationId: op.id, step: e.step, code: e.code },
+      'operation failed at a step service',
+    );
   }
 
   private async running(operationId: string): Promise<OperationRecord | undefined> {
@@ -81,7 +104,11 @@ export class OperationProgressUseCase {
     return op;
   }
 
-  private async stepDone(operationId: string, step: string, detail: Record<string, unknown>): Promise<OperationRecord | undefined> {
+  private async stepDone(
+    operationId: string,
+    step: string,
+    detail: Record<string, unknown>,
+  ): Promise<OperationRecord | undefined> {
     const op = await this.running(operationId);
     if (!op) return undefined;
     await this.operations.stepStarted(op.id, step, seqOf(step));

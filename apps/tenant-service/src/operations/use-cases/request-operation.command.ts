@@ -1,9 +1,27 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_VMS_PER_TENANT, OperationKind, VmSpec } from '@tpo/contracts';
 
 /** The lifecycle operations a caller may request (onboarding has its own intake). */
-export const REQUESTABLE_KINDS = ['suspend', 'resume', 'deprovision', 'add-vms', 'remove-vms'] as const satisfies readonly OperationKind[];
+export const REQUESTABLE_KINDS = [
+  'suspend',
+  'resume',
+  'deprovision',
+  'add-vms',
+  'remove-vms',
+] as const satisfies readonly OperationKind[];
 export type RequestableKind = (typeof REQUESTABLE_KINDS)[number];
 
 /** Validated input of RequestOperationUseCase, whoever calls it (REST or an order system's event). */

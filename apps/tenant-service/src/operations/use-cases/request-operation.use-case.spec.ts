@@ -10,11 +10,19 @@ import { RequestOperationUseCase } from './request-operation.use-case';
 
 const vm = () => ({ biosUuid: randomUUID(), name: 'vm1', osFamily: 'linux' as const, address: '10.0.0.1' });
 
-function setup(tenant: Partial<TenantRecord> | undefined, opts: { running?: Partial<OperationRecord>; inventory?: Partial<TenantVm>[]; elsewhere?: string[] } = {}) {
-  const t = tenant ? ({ id: randomUUID(), siteId: 'site-1', lifecycle: 'active', lifecycleReason: null, ...tenant } as TenantRecord) : undefined;
+function setup(
+  tenant: Partial<TenantRecord> | undefined,
+  opts: { running?: Partial<OperationRecord>; inventory?: Partial<TenantVm>[]; elsewhere?: string[] } = {},
+) {
+  const t = tenant
+    ? ({ id: randomUUID(), siteId: 'site-1', lifecycle: 'active', lifecycleReason: null, ...tenant } as TenantRecord)
+    : undefined;
   const writes: string[] = [];
   const uow = { runIsolated: <T>(w: () => Promise<T>) => w() } as unknown as UnitOfWork;
-  const tenants = { findById: async () => t, setLifecycle: async (_: string, l: string) => void writes.push(`lifecycle:${l}`) } as unknown as TenantRepository;
+  const tenants = {
+    findById: async () => t,
+    setLifecycle: async (_: string, l: string) => void writes.push(`lifecycle:${l}`),
+  } as unknown as TenantRepository;
   const operations = {
     byRequest: async () => undefined,
     running: async () => opts.running,
@@ -29,7 +37,13 @@ function setup(tenant: Partial<TenantRecord> | undefined, opts: { running?: Part
     setState: async (_: string, __: string[], s: string) => void writes.push(`vms:${s}`),
   } as unknown as TenantVmRepository;
   const useCase = new RequestOperationUseCase(uow, tenants, operations, jobs, vms);
-  const run = (c: Partial<RequestOperationCommand>) => useCase.execute({ tenantId: t?.id ?? randomUUID(), requester: 'user:test', kind: 'suspend', ...c } as RequestOperationCommand);
+  const run = (c: Partial<RequestOperationCommand>) =>
+    useCase.execute({
+      tenantId: t?.id ?? randomUUID(),
+      requester: 'user:test',
+      kind: 'suspend',
+      ...c,
+    } as RequestOperationCommand);
   return { t, writes, run };
 }
 
@@ -52,13 +66,43 @@ describe('RequestOperationUseCase (issue 10): refusals change nothing', () => {
 
   it.each([
     ['unknown tenant', undefined, { kind: 'suspend' }, {}, 'TENANT_NOT_FOUND'],
-    ['anything on a deprovisioned tenant', { lifecycle: 'deprovisioned' }, { kind: 'deprovision' }, {}, 'TENANT_DEPROVISIONED'],
-    ['a second operation while one runs', {}, { kind: 'deprovision' }, { running: { id: randomUUID(), kind: 'suspend' } }, 'OPERATION_IN_PROGRESS'],
-    ['suspend of a suspended tenant', { lifecycle: 'suspended', lifecycleReason: 'unpaid' }, { kind: 'suspend' }, {}, 'TENANT_SUSPENDED'],
+    [
+      'anything on a deprovisioned tenant',
+      { lifecycle: 'deprovisioned' },
+      { kind: 'deprovision' },
+      {},
+      'TENANT_DEPROVISIONED',
+    ],
+    [
+      'a second operation while one runs',
+      {},
+      { kind: 'deprovision' },
+      { running: { id: randomUUID(), kind: 'suspend' } },
+      'OPERATION_IN_PROGRESS',
+    ],
+    [
+      'suspend of a suspended tenant',
+      { lifecycle: 'suspended', lifecycleReason: 'unpaid' },
+      { kind: 'suspend' },
+      {},
+      'TENANT_SUSPENDED',
+    ],
     ['resume of an active tenant', {}, { kind: 'resume' }, {}, 'TENANT_NOT_SUSPENDED'],
-    ['add-vms on a suspended tenant', { lifecycle: 'suspended' }, { kind: 'add-vms', vms: [vm()] }, {}, 'TENANT_SUSPENDED'],
+    [
+      'add-vms on a suspended tenant',
+      { lifecycle: 'suspended' },
+      { kind: 'add-vms', vms: [vm()] },
+      {},
+      'TENANT_SUSPENDED',
+    ],
     ['add-vms with an empty list', {}, { kind: 'add-vms', vms: [] }, {}, 'INVALID_INPUT'],
-    ['remove-vms of a VM that is not the tenant\'s', {}, { kind: 'remove-vms', biosUuids: [randomUUID()] }, { inventory: [] }, 'VM_NOT_IN_TENANT'],
+    [
+      "remove-vms of a VM that is not the tenant's",
+      {},
+      { kind: 'remove-vms', biosUuids: [randomUUID()] },
+      { inventory: [] },
+      'VM_NOT_IN_TENANT',
+    ],
   ] as const)('refuses %s', async (_name, tenant, command, opts, expected) => {
     const { writes, run } = setup(tenant as Partial<TenantRecord> | undefined, opts as never);
     expect(await code(run(command as Partial<RequestOperationCommand>))).toBe(expected);
@@ -69,7 +113,10 @@ describe('RequestOperationUseCase (issue 10): refusals change nothing', () => {
     const theirs = vm();
     const { writes, run } = setup({}, { elsewhere: [theirs.biosUuid.toLowerCase()] });
     const p = run({ kind: 'add-vms', vms: [vm(), theirs] });
-    await expect(p).rejects.toMatchObject({ code: 'VM_OWNED_BY_ANOTHER_TENANT', options: { details: { biosUuids: [theirs.biosUuid.toLowerCase()] } } });
+    await expect(p).rejects.toMatchObject({
+      code: 'VM_OWNED_BY_ANOTHER_TENANT',
+      options: { details: { biosUuids: [theirs.biosUuid.toLowerCase()] } },
+    });
     expect(writes).toEqual([]);
   });
 

@@ -18,23 +18,53 @@ export type OperationRequestOutcome = { outcome: 'accepted' | 'duplicate'; opera
 
 /** Which lifecycle states accept which operation; the refusal explains why. */
 function refusal(kind: RequestableKind, t: TenantRecord): DomainError | undefined {
-  if (t.lifecycle === 'deprovisioned') return new DomainError(TenantErrorCode.TenantDeprovisioned, `tenant ${t.id} is deprovisioned; no operation can run on it`);
+  if (t.lifecycle === 'deprovisioned')
+    return new DomainError(
+      TenantErrorCode.TenantDeprovisioned,
+      `tenant ${t.id} is deprovisioned; no operation can run on it`,
+    );
   switch (kind) {
     case 'suspend':
-      if (t.lifecycle === 'suspended') return new DomainError(TenantErrorCode.TenantSuspended, `tenant ${t.id} is already suspended${t.lifecycleReason ? ` (${t.lifecycleReason})` : ''}`);
-      return t.lifecycle === 'active' ? undefined : new DomainError(TenantErrorCode.TenantNotActive, `tenant ${t.id} is ${t.lifecycle}; only an active tenant can be suspended`);
+      if (t.lifecycle === 'suspended')
+        return new DomainError(
+          TenantErrorCode.TenantSuspended,
+          `tenant ${t.id} is already suspended${t.lifecycleReason ? ` (${t.lifecycleReason})` : ''}`,
+        );
+      return t.lifecycle === 'active'
+        ? undefined
+        : new DomainError(
+            TenantErrorCode.TenantNotActive,
+            `tenant ${t.id} is ${t.lifecycle}; only an active tenant can be suspended`,
+          );
     case 'resume':
-      return t.lifecycle === 'suspended' ? undefined : new DomainError(TenantErrorCode.TenantNotSuspended, `tenant ${t.id} is ${t.lifecycle}; only a suspended tenant can be resumed`);
+      return t.lifecycle === 'suspended'
+        ? undefined
+        : new DomainError(
+            TenantErrorCode.TenantNotSuspended,
+            `tenant ${t.id} is ${t.lifecycle}; only a suspended tenant can be resumed`,
+          );
     case 'deprovision':
       // A tenant still onboarding has its onboarding running (refused below as in progress); a failed one is cleaned.
       return undefined;
     case 'add-vms':
-      if (t.lifecycle === 'suspended') return new DomainError(TenantErrorCode.TenantSuspended, `tenant ${t.id} is suspended${t.lifecycleReason ? ` (${t.lifecycleReason})` : ''}; it takes no new VMs`);
-      return t.lifecycle === 'active' ? undefined : new DomainError(TenantErrorCode.TenantNotActive, `tenant ${t.id} is ${t.lifecycle}; VMs are added to an active tenant only`);
+      if (t.lifecycle === 'suspended')
+        return new DomainError(
+          TenantErrorCode.TenantSuspended,
+          `tenant ${t.id} is suspended${t.lifecycleReason ? ` (${t.lifecycleReason})` : ''}; it takes no new VMs`,
+        );
+      return t.lifecycle === 'active'
+        ? undefined
+        : new DomainError(
+            TenantErrorCode.TenantNotActive,
+            `tenant ${t.id} is ${t.lifecycle}; VMs are added to an active tenant only`,
+          );
     case 'remove-vms':
       return t.lifecycle === 'active' || t.lifecycle === 'suspended'
         ? undefined
-        : new DomainError(TenantErrorCode.TenantNotActive, `tenant ${t.id} is ${t.lifecycle}; VMs are removed from an active or suspended tenant only`);
+        : new DomainError(
+            TenantErrorCode.TenantNotActive,
+            `tenant ${t.id} is ${t.lifecycle}; VMs are removed from an active or suspended tenant only`,
+          );
     default: {
       const never: never = kind;
       return never;
@@ -61,7 +91,10 @@ export class RequestOperationUseCase {
   async execute(input: RequestOperationCommand): Promise<OperationRequestOutcome> {
     const command = plainToInstance(RequestOperationCommand, input);
     const errors = formatValidationErrors(validateSync(command, { whitelist: true, forbidNonWhitelisted: true }));
-    if (errors.length > 0) throw new DomainError(PlatformErrorCode.InvalidInput, 'invalid operation request', { details: { fields: errors } });
+    if (errors.length > 0)
+      throw new DomainError(PlatformErrorCode.InvalidInput, 'invalid operation request', {
+        details: { fields: errors },
+      });
     return this.uow.runIsolated(() => this.start(command));
   }
 
@@ -92,7 +125,10 @@ export class RequestOperationUseCase {
     if (!inserted) {
       const now = await this.operations.running(t.id);
       if (now) throw inProgress(t.id, now);
-      throw new DomainError(PlatformErrorCode.Conflict, `operation request ${c.requestId ?? ''} conflicts with an existing one`);
+      throw new DomainError(
+        PlatformErrorCode.Conflict,
+        `operation request ${c.requestId ?? ''} conflicts with an existing one`,
+      );
     }
     if (c.kind === 'deprovision') await this.tenants.setLifecycle(t.id, 'deprovisioning', c.reason);
     if (c.kind === 'add-vms') await this.vms.insert(t.id, c.vms!, 'adding', id);
@@ -103,25 +139,48 @@ export class RequestOperationUseCase {
 
   /** The VMs an add-vms / remove-vms operation is about, checked against the inventory: no partial change on a refusal. */
   private async vmScope(c: RequestOperationCommand, t: TenantRecord): Promise<Record<string, unknown> | null> {
-    const invalid = (message: string, fields: string[]) => new DomainError(PlatformErrorCode.InvalidInput, message, { details: { fields } });
+    const invalid = (message: string, fields: string[]) =>
+      new DomainError(PlatformErrorCode.InvalidInput, message, { details: { fields } });
     if (c.kind === 'add-vms') {
       if (!c.vms?.length) throw invalid('add-vms needs at least one VM', ['vms: vms must contain at least 1 elements']);
       const ids = c.vms.map((v) => v.biosUuid.toLowerCase());
       const dup = ids.find((b, i) => ids.indexOf(b) !== i);
       if (dup) throw invalid(`VM ${dup} is listed twice`, [`vms: BIOS id ${dup} is listed twice`]);
-      const held = new Set((await this.vms.ofTenant(t.id)).filter((v) => ['active', 'adding', 'removing'].includes(v.state)).map((v) => v.biosUuid.toLowerCase()));
+      const held = new Set(
+        (await this.vms.ofTenant(t.id))
+          .filter((v) => ['active', 'adding', 'removing'].includes(v.state))
+          .map((v) => v.biosUuid.toLowerCase()),
+      );
       const already = ids.filter((b) => held.has(b));
-      if (already.length) throw new DomainError(TenantErrorCode.VmAlreadyInTenant, `VM(s) ${already.join(', ')} already belong to tenant ${t.id}`, { details: { biosUuids: already } });
+      if (already.length)
+        throw new DomainError(
+          TenantErrorCode.VmAlreadyInTenant,
+          `VM(s) ${already.join(', ')} already belong to tenant ${t.id}`,
+          { details: { biosUuids: already } },
+        );
       const elsewhere = await this.vms.heldElsewhere(t.id, ids);
-      if (elsewhere.length) throw new DomainError(TenantErrorCode.VmOwnedByAnotherTenant, `VM(s) ${elsewhere.join(', ')} belong to another tenant`, { details: { biosUuids: elsewhere } });
+      if (elsewhere.length)
+        throw new DomainError(
+          TenantErrorCode.VmOwnedByAnotherTenant,
+          `VM(s) ${elsewhere.join(', ')} belong to another tenant`,
+          { details: { biosUuids: elsewhere } },
+        );
       return { vms: c.vms };
     }
     if (c.kind === 'remove-vms') {
-      if (!c.biosUuids?.length) throw invalid('remove-vms needs at least one VM', ['biosUuids: biosUuids must contain at least 1 elements']);
+      if (!c.biosUuids?.length)
+        throw invalid('remove-vms needs at least one VM', ['biosUuids: biosUuids must contain at least 1 elements']);
       const ids = [...new Set(c.biosUuids.map((b) => b.toLowerCase()))];
-      const mine = new Map((await this.vms.ofTenant(t.id)).filter((v) => v.state === 'active').map((v) => [v.biosUuid.toLowerCase(), v]));
+      const mine = new Map(
+        (await this.vms.ofTenant(t.id)).filter((v) => v.state === 'active').map((v) => [v.biosUuid.toLowerCase(), v]),
+      );
       const foreign = ids.filter((b) => !mine.has(b));
-      if (foreign.length) throw new DomainError(TenantErrorCode.VmNotInTenant, `VM(s) ${foreign.join(', ')} are not VMs of tenant ${t.id}`, { details: { biosUuids: foreign } });
+      if (foreign.length)
+        throw new DomainError(
+          TenantErrorCode.VmNotInTenant,
+          `VM(s) ${foreign.join(', ')} are not VMs of tenant ${t.id}`,
+          { details: { biosUuids: foreign } },
+        );
       return { biosUuids: ids, vms: ids.map((b) => ({ biosUuid: b, name: mine.get(b)!.name })) };
     }
     return null;

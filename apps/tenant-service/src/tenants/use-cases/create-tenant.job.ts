@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OnboardingStepFailed, TenantCreated } from '@tpo/contracts';
-import { IntegrationServerClient, IntegrationServerError, IsTaskFailedError, IsTenant, TERMINAL_STATES } from '@tpo/integration-server-client';
+import {
+  IntegrationServerClient,
+  IntegrationServerError,
+  IsTaskFailedError,
+  IsTenant,
+  TERMINAL_STATES,
+} from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
@@ -59,7 +65,9 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     let taskId = tenant.createTaskId;
     try {
       if (!taskId) {
-        const existing = tenant.createIntentAt ? await this.resolveInDoubt(client, tenant) : await this.findOurs(client, tenant);
+        const existing = tenant.createIntentAt
+          ? await this.resolveInDoubt(client, tenant)
+          : await this.findOurs(client, tenant);
         if (existing) return this.completed(ctx, tenant, existing);
         password = await this.passwordFor(ctx, tenant);
         await ctx.record(() => this.tenants.update(tenant.id, { createIntentAt: new Date() }));
@@ -80,9 +88,15 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
         });
       }
       phase = 'poll';
-      const task = await client.waitForTask(taskId, { signal: ctx.signal, deadlineMs: this.config.CREATE_TASK_DEADLINE_MS });
+      const task = await client.waitForTask(taskId, {
+        signal: ctx.signal,
+        deadlineMs: this.config.CREATE_TASK_DEADLINE_MS,
+      });
       const created = task.result?.tenant ?? (await this.findOurs(client, tenant));
-      if (!created) throw new DomainError('CREATE_RESULT_MISSING', `CreateTenant task ${taskId} completed without a tenant`, { retryable: true });
+      if (!created)
+        throw new DomainError('CREATE_RESULT_MISSING', `CreateTenant task ${taskId} completed without a tenant`, {
+          retryable: true,
+        });
       return this.completed(ctx, tenant, created);
     } catch (e) {
       if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
@@ -94,7 +108,8 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
           const ours = await this.findOurs(client, tenant);
           if (ours) return this.completed(ctx, tenant, ours);
         }
-        if (c.code === 'KSC_ServiceNotConfigured') await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
+        if (c.code === 'KSC_ServiceNotConfigured')
+          await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
         // The task is over and rolled back: a retry must create again.
         return this.fail(ctx, tenant, c, taskId ?? undefined, 'task-over');
       }
@@ -109,7 +124,13 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     if (!tenant) return ctx.fail('tenant vanished');
     const c = classifyVendorError(error);
     // The task (if any) may still run: keep its id, so a retry polls it instead of creating again.
-    return this.fail(ctx, tenant, { code: c.code, message: c.message, retryable: true }, tenant.createTaskId ?? undefined, 'keep');
+    return this.fail(
+      ctx,
+      tenant,
+      { code: c.code, message: c.message, retryable: true },
+      tenant.createTaskId ?? undefined,
+      'keep',
+    );
   }
 
   /**
@@ -124,10 +145,17 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     if (done?.result?.tenant) return done.result.tenant;
     const open = tasks.filter((t) => !TERMINAL_STATES.has(t.state));
     if (open.length > 0) {
-      this.logger.info({ tenantId: tenant.id, open: open.map((t) => t.id) }, 'create attempt in doubt: waiting for running CreateTenant tasks before deciding');
-      throw new DomainError('CREATE_IN_DOUBT', `${open.length} CreateTenant task(s) started since this tenant's create attempt are still running; deciding once they end`, {
-        retryable: true,
-      });
+      this.logger.info(
+        { tenantId: tenant.id, open: open.map((t) => t.id) },
+        'create attempt in doubt: waiting for running CreateTenant tasks before deciding',
+      );
+      throw new DomainError(
+        'CREATE_IN_DOUBT',
+        `${open.length} CreateTenant task(s) started since this tenant's create attempt are still running; deciding once they end`,
+        {
+          retryable: true,
+        },
+      );
     }
     return this.findOurs(client, tenant);
   }
@@ -136,7 +164,8 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
   private async passwordFor(ctx: JobContext<{ tenantId: string }>, tenant: TenantRecord): Promise<string> {
     const secret = await this.secrets.find(tenant.id);
     if (secret?.sealed) return this.cipher.open(secret.sealed, secretAad(tenant.id));
-    if (secret) throw new DomainError('ADMIN_SECRET_DESTROYED', 'the admin password was destroyed before the tenant existed');
+    if (secret)
+      throw new DomainError('ADMIN_SECRET_DESTROYED', 'the admin password was destroyed before the tenant existed');
     const password = generateAdminPassword();
     await ctx.record(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
     return password;
@@ -148,16 +177,34 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     const sameName = all.filter((t) => t.name === tenant.name);
     const ours = sameName.find((t) => (t.userData ?? '').includes(orderMarker(tenant.orderId)));
     if (!ours && sameName.length > 0 && tenant.createTaskId === null) {
-      throw new DomainError('TENANT_NAME_TAKEN_ON_SITE', `the Integration Server already has a tenant named "${tenant.name}" that this platform did not create`);
+      throw new DomainError(
+        'TENANT_NAME_TAKEN_ON_SITE',
+        `the Integration Server already has a tenant named "${tenant.name}" that this platform did not create`,
+      );
     }
     return ours;
   }
 
-  private completed(ctx: JobContext<{ tenantId: string }>, tenant: TenantRecord, created: IsTenant): Promise<JobOutcome> {
-    if (!created.vKsc?.id) throw new DomainError('VKSC_MISSING', `tenant ${created.id} has no virtual Administration Server`, { retryable: true });
+  private completed(
+    ctx: JobContext<{ tenantId: string }>,
+    tenant: TenantRecord,
+    created: IsTenant,
+  ): Promise<JobOutcome> {
+    if (!created.vKsc?.id)
+      throw new DomainError('VKSC_MISSING', `tenant ${created.id} has no virtual Administration Server`, {
+        retryable: true,
+      });
     return ctx.succeed(async () => {
-      await this.tenants.update(tenant.id, { isTenantId: created.id, virtualServerId: created.vKsc!.id!, currentStep: 'configure-svm', failure: null });
-      await this.tenants.stepSucceeded(tenant.id, 'create-tenant', { integrationServerTenantId: created.id, virtualServerId: created.vKsc!.id });
+      await this.tenants.update(tenant.id, {
+        isTenantId: created.id,
+        virtualServerId: created.vKsc!.id!,
+        currentStep: 'configure-svm',
+        failure: null,
+      });
+      await this.tenants.stepSucceeded(tenant.id, 'create-tenant', {
+        integrationServerTenantId: created.id,
+        virtualServerId: created.vKsc!.id,
+      });
       await this.tenants.stepStarted(tenant.id, 'configure-svm');
       await this.outbox.emit(
         TenantCreated,
@@ -200,7 +247,16 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
       await this.onboard.failed(tenant.id, failure);
       await this.outbox.emit(
         OnboardingStepFailed,
-        { tenantId: tenant.id, siteId: tenant.siteId, step: 'create-tenant', code, message: message.slice(0, 2000), retryable, attempt: step?.attempt ?? 1, externalTaskIds: taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined },
+        {
+          tenantId: tenant.id,
+          siteId: tenant.siteId,
+          step: 'create-tenant',
+          code,
+          message: message.slice(0, 2000),
+          retryable,
+          attempt: step?.attempt ?? 1,
+          externalTaskIds: taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined,
+        },
         { tenantId: tenant.id },
       );
       this.logger.warn({ tenantId: tenant.id, code, retryable }, 'create-tenant step failed');

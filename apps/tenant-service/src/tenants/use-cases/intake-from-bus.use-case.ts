@@ -7,7 +7,13 @@ import type { Logger } from 'pino';
 import { RequestOnboardingUseCase } from './request-onboarding.use-case';
 
 /** Rejections an upstream system can act on; anything else is a transient failure (retried). */
-const REJECTIONS = new Set(['INVALID_INPUT', 'TENANT_NAME_TAKEN', 'ADMIN_ACCOUNT_TAKEN', 'NO_SITE_CAPACITY', 'SITE_UNKNOWN']);
+const REJECTIONS = new Set([
+  'INVALID_INPUT',
+  'TENANT_NAME_TAKEN',
+  'ADMIN_ACCOUNT_TAKEN',
+  'NO_SITE_CAPACITY',
+  'SITE_UNKNOWN',
+]);
 
 /** `TenantRequested` from an upstream order system: the same intake, its outcomes answered with events. */
 @Injectable()
@@ -23,9 +29,16 @@ export class IntakeFromBusUseCase {
       const result = await this.intake.execute(e.data, { requester: 'order:bus' });
       // Always announced on the bus, whichever way the duplicate was detected; in the consumer's transaction.
       if (result.outcome === 'duplicate') {
-        await this.outbox.emit(TenantRequestDuplicate, { orderId: e.data.orderId, tenantId: result.tenant.id }, { tenantId: result.tenant.id });
+        await this.outbox.emit(
+          TenantRequestDuplicate,
+          { orderId: e.data.orderId, tenantId: result.tenant.id },
+          { tenantId: result.tenant.id },
+        );
       }
-      this.logger.info({ orderId: e.data.orderId, tenantId: result.tenant.id, outcome: result.outcome }, 'tenant order taken');
+      this.logger.info(
+        { orderId: e.data.orderId, tenantId: result.tenant.id, outcome: result.outcome },
+        'tenant order taken',
+      );
     } catch (error) {
       if (!(error instanceof DomainError) || !REJECTIONS.has(error.code)) throw error;
       const fields = (error.options.details?.fields as string[] | undefined) ?? [];
@@ -52,5 +65,7 @@ export class IntakeFromBusUseCase {
 /** `vms.0.biosUuid: biosUuid must be a UUID` -> { path, message } */
 function toReason(line: string): { path: string; message: string } {
   const sep = line.indexOf(': ');
-  return sep > 0 ? { path: line.slice(0, sep).slice(0, 200), message: line.slice(sep + 2).slice(0, 1000) } : { path: '', message: line.slice(0, 1000) };
+  return sep > 0
+    ? { path: line.slice(0, sep).slice(0, 200), message: line.slice(sep + 2).slice(0, 1000) }
+    : { path: '', message: line.slice(0, 1000) };
 }

@@ -12,7 +12,18 @@ import { RecordProgressUseCase } from './record-progress.use-case';
 
 /** In-memory stand-ins for the repositories (the real ones run in the end-to-end suite). */
 function setup(currentStep: OnboardingStep) {
-  const tenant = { id: randomUUID(), siteId: 'site-1', orderId: 'o-1', name: 'Acme', adminAccountName: 'acme-admin', status: 'onboarding', currentStep, request: { vms: [{}, {}] }, vmSummary: null, virtualServerName: 'Acme' } as unknown as TenantRecord;
+  const tenant = {
+    id: randomUUID(),
+    siteId: 'site-1',
+    orderId: 'o-1',
+    name: 'Acme',
+    adminAccountName: 'acme-admin',
+    status: 'onboarding',
+    currentStep,
+    request: { vms: [{}, {}] },
+    vmSummary: null,
+    virtualServerName: 'Acme',
+  } as unknown as TenantRecord;
   const steps = new Map<string, string>();
   const emitted: string[] = [];
   const tenants = {
@@ -25,7 +36,11 @@ function setup(currentStep: OnboardingStep) {
     tenants,
     { startRevealWindow: async () => undefined } as unknown as TenantSecretRepository,
     { emit: async (d: { name: string }) => void emitted.push(d.name) } as unknown as OutboxWriter,
-    { findById: async () => ({ connection: { ksc: { publicAddress: 'ksc.example', url: 'https://ksc.example:13299' } } }) } as unknown as SiteRepository,
+    {
+      findById: async () => ({
+        connection: { ksc: { publicAddress: 'ksc.example', url: 'https://ksc.example:13299' } },
+      }),
+    } as unknown as SiteRepository,
     { succeeded: async () => undefined, failed: async () => undefined } as unknown as OnboardOperation,
     {} as OperationProgressUseCase,
     { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
@@ -39,10 +54,25 @@ const env = <T>(data: T) => ({ id: randomUUID(), data }) as EventEnvelope<T>;
 describe('RecordProgressUseCase', () => {
   it('hands over when TenantActivated is handled before VmsRegistered (events of different consumers), and never moves back', async () => {
     const { tenant, steps, emitted, useCase } = setup('register-vms');
-    await useCase.tenantActivated(env({ tenantId: tenant.id, siteId: 'site-1', integrationServerTenantId: 'is-1', activeVms: 2 } as TenantActivatedV1));
+    await useCase.tenantActivated(
+      env({
+        tenantId: tenant.id,
+        siteId: 'site-1',
+        integrationServerTenantId: 'is-1',
+        activeVms: 2,
+      } as TenantActivatedV1),
+    );
     expect(tenant).toMatchObject({ status: 'ready', currentStep: 'handover' });
     expect(emitted).toEqual(['TenantReady']);
-    await useCase.vmsRegistered(env({ tenantId: tenant.id, siteId: 'site-1', integrationServerTenantId: 'is-1', succeeded: [], failed: [] } as VmsRegisteredV1));
+    await useCase.vmsRegistered(
+      env({
+        tenantId: tenant.id,
+        siteId: 'site-1',
+        integrationServerTenantId: 'is-1',
+        succeeded: [],
+        failed: [],
+      } as VmsRegisteredV1),
+    );
     expect(tenant).toMatchObject({ status: 'ready', currentStep: 'handover' });
     expect(steps.get('register-vms')).toBe('succeeded');
     expect(emitted).toEqual(['TenantReady']);
@@ -50,7 +80,12 @@ describe('RecordProgressUseCase', () => {
 
   it('a replayed TenantActivated does not hand over twice', async () => {
     const { tenant, emitted, useCase } = setup('activate');
-    const e = env({ tenantId: tenant.id, siteId: 'site-1', integrationServerTenantId: 'is-1', activeVms: 2 } as TenantActivatedV1);
+    const e = env({
+      tenantId: tenant.id,
+      siteId: 'site-1',
+      integrationServerTenantId: 'is-1',
+      activeVms: 2,
+    } as TenantActivatedV1);
     await useCase.tenantActivated(e);
     await useCase.tenantActivated(e);
     expect(emitted).toEqual(['TenantReady']);

@@ -44,14 +44,29 @@ export class RecordProgressUseCase {
 
   async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
     if (e.operationid) return this.operations.agentsInstalled(e.operationid, e.data);
-    const r = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', { installed: e.data.succeeded.length, failed: e.data.failed });
-    if (r) await this.mergeVmSummary(r.tenant.id, { requested: r.tenant.request.vms.length, installed: e.data.succeeded.length, installFailed: e.data.failed });
+    const r = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', {
+      installed: e.data.succeeded.length,
+      failed: e.data.failed,
+    });
+    if (r)
+      await this.mergeVmSummary(r.tenant.id, {
+        requested: r.tenant.request.vms.length,
+        installed: e.data.succeeded.length,
+        installFailed: e.data.failed,
+      });
   }
 
   async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
     if (e.operationid) return this.operations.vmsRegistered(e.operationid, e.data);
-    const r = await this.advance(e.data.tenantId, 'register-vms', 'activate', { registered: e.data.succeeded.length, failed: e.data.failed });
-    if (r) await this.mergeVmSummary(r.tenant.id, { registered: e.data.succeeded.length, registrationFailed: e.data.failed });
+    const r = await this.advance(e.data.tenantId, 'register-vms', 'activate', {
+      registered: e.data.succeeded.length,
+      failed: e.data.failed,
+    });
+    if (r)
+      await this.mergeVmSummary(r.tenant.id, {
+        registered: e.data.succeeded.length,
+        registrationFailed: e.data.failed,
+      });
   }
 
   /** Step 7, handover: the tenant is ready; its password can be revealed once (for a limited time). */
@@ -75,7 +90,12 @@ export class RecordProgressUseCase {
         siteId: t.siteId,
         orderId: t.orderId,
         adminAccountName: t.adminAccountName,
-        administrationServer: { address, port: portOf(site?.connection.ksc.url), virtualServerName: vasName, connectionString: `${address}/${vasName}` },
+        administrationServer: {
+          address,
+          port: portOf(site?.connection.ksc.url),
+          virtualServerName: vasName,
+          connectionString: `${address}/${vasName}`,
+        },
       },
       { tenantId: t.id },
     );
@@ -115,7 +135,8 @@ export class RecordProgressUseCase {
       return undefined;
     }
     await this.tenants.stepSucceeded(t.id, done, details);
-    if (t.status === 'ready' || ONBOARDING_STEPS.indexOf(t.currentStep) > ONBOARDING_STEPS.indexOf(done)) return { tenant: t, advanced: false };
+    if (t.status === 'ready' || ONBOARDING_STEPS.indexOf(t.currentStep) > ONBOARDING_STEPS.indexOf(done))
+      return { tenant: t, advanced: false };
     await this.tenants.stepStarted(t.id, next);
     await this.tenants.update(t.id, { currentStep: next, status: 'onboarding', failure: null });
     return { tenant: t, advanced: true };

@@ -36,11 +36,16 @@ describe('RequestOnboardingUseCase: concurrent duplicate orders (issue 9)', () =
   const winner = { id: randomUUID(), orderId: 'o', siteId: 'site-1' } as TenantRecord;
 
   it('answers `duplicate` with the winner when the order was lost to a concurrent intake on the unique order id', async () => {
-    await expect(losingRace(winner).execute(request(), { requester: 'order:rest' })).resolves.toEqual({ outcome: 'duplicate', tenant: winner });
+    await expect(losingRace(winner).execute(request(), { requester: 'order:rest' })).resolves.toEqual({
+      outcome: 'duplicate',
+      tenant: winner,
+    });
   });
 
-  it('refuses a duplicate of an order placed on a site outside the caller\'s scope, without the tenant', async () => {
-    await expect(losingRace(winner).execute(request(), { requester: 'order:rest', sites: ['site-2'] })).rejects.toMatchObject({ code: 'CONFLICT' });
+  it("refuses a duplicate of an order placed on a site outside the caller's scope, without the tenant", async () => {
+    await expect(
+      losingRace(winner).execute(request(), { requester: 'order:rest', sites: ['site-2'] }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('other errors pass through unchanged', async () => {
@@ -61,10 +66,16 @@ describe('IntakeFromBusUseCase: a duplicate order from the bus is always announc
   it('emits TenantRequestDuplicate also when the duplicate was detected by losing the unique-index race', async () => {
     const winner = { id: randomUUID(), orderId: 'o', siteId: 'site-1' } as TenantRecord;
     const emitted: { name: string; payload: unknown }[] = [];
-    const outbox = { emit: async (d: { name: string }, payload: unknown) => void emitted.push({ name: d.name, payload }) } as unknown as OutboxWriter;
+    const outbox = {
+      emit: async (d: { name: string }, payload: unknown) => void emitted.push({ name: d.name, payload }),
+    } as unknown as OutboxWriter;
     const logger = { info: () => undefined, warn: () => undefined } as unknown as Logger;
     const r = request();
-    await new IntakeFromBusUseCase(losingRace(winner), outbox, logger).accept({ data: r } as EventEnvelope<TenantRequestedV1>);
-    expect(emitted).toEqual([{ name: TenantRequestDuplicate.name, payload: { orderId: r.orderId, tenantId: winner.id } }]);
+    await new IntakeFromBusUseCase(losingRace(winner), outbox, logger).accept({
+      data: r,
+    } as EventEnvelope<TenantRequestedV1>);
+    expect(emitted).toEqual([
+      { name: TenantRequestDuplicate.name, payload: { orderId: r.orderId, tenantId: winner.id } },
+    ]);
   });
 });

@@ -42,8 +42,13 @@ export class RequestOnboardingUseCase {
 
   async execute(input: OnboardingRequest, caller: OnboardingCaller): Promise<OnboardingOutcome> {
     const request = plainToInstance(OnboardingRequest, input);
-    const errors = formatValidationErrors(validateSync(request, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
-    if (errors.length > 0) throw new DomainError(PlatformErrorCode.InvalidInput, 'invalid onboarding request', { details: { fields: errors } });
+    const errors = formatValidationErrors(
+      validateSync(request, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
+    );
+    if (errors.length > 0)
+      throw new DomainError(PlatformErrorCode.InvalidInput, 'invalid onboarding request', {
+        details: { fields: errors },
+      });
     try {
       return await this.uow.runIsolated(() => this.accept(request, caller));
     } catch (e) {
@@ -67,15 +72,31 @@ export class RequestOnboardingUseCase {
     // Sites outside the caller's scope are as good as unknown to it.
     const known = (await this.sites.list()).map((s) => s.id).filter(inScope);
     const placement = chooseSite(
-      candidates.map((c) => ({ id: c.site.id, maxVirtualServers: c.site.maxVirtualServers, placed: c.placed, foreign: c.foreign, preflightFailed: c.preflightFailed })),
+      candidates.map((c) => ({
+        id: c.site.id,
+        maxVirtualServers: c.site.maxVirtualServers,
+        placed: c.placed,
+        foreign: c.foreign,
+        preflightFailed: c.preflightFailed,
+      })),
       request.preferredSiteId,
       known,
     );
     if ('rejected' in placement) {
-      throw new DomainError(placement.rejected === 'SITE_UNKNOWN' ? TenantErrorCode.SiteUnknown : TenantErrorCode.NoSiteCapacity, placement.reason);
+      throw new DomainError(
+        placement.rejected === 'SITE_UNKNOWN' ? TenantErrorCode.SiteUnknown : TenantErrorCode.NoSiteCapacity,
+        placement.reason,
+      );
     }
     const id = randomUUID();
-    await this.tenants.insert({ id, orderId: request.orderId, name: request.tenantName, adminAccountName: request.adminAccountName, siteId: placement.siteId, request });
+    await this.tenants.insert({
+      id,
+      orderId: request.orderId,
+      name: request.tenantName,
+      adminAccountName: request.adminAccountName,
+      siteId: placement.siteId,
+      request,
+    });
     await this.onboard.started(id, request.orderId, caller.requester);
     await this.vms.insert(id, request.vms, 'active');
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
@@ -85,7 +106,8 @@ export class RequestOnboardingUseCase {
   /** The order is known already (a lookup, or losing the race on the unique order id). */
   private duplicate(orderId: string, tenant: TenantRecord, caller: OnboardingCaller): OnboardingOutcome {
     // An order id already used on a site the caller cannot see: a conflict, without the tenant.
-    if (caller.sites && !caller.sites.includes(tenant.siteId)) throw new DomainError(PlatformErrorCode.Conflict, `order id ${orderId} is already in use`);
+    if (caller.sites && !caller.sites.includes(tenant.siteId))
+      throw new DomainError(PlatformErrorCode.Conflict, `order id ${orderId} is already in use`);
     return { outcome: 'duplicate', tenant };
   }
 }

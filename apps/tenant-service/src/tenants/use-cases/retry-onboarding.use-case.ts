@@ -27,14 +27,19 @@ export class RetryOnboardingUseCase {
     return this.uow.run(async () => {
       const t = await this.tenants.findById(tenantId, true);
       if (!t) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${tenantId} not found`);
-      if (t.status !== 'failed' || !t.failure) throw new DomainError(TenantErrorCode.TenantNotFailed, `tenant ${tenantId} is ${t.status}; only a failed tenant can be retried`);
+      if (t.status !== 'failed' || !t.failure)
+        throw new DomainError(
+          TenantErrorCode.TenantNotFailed,
+          `tenant ${tenantId} is ${t.status}; only a failed tenant can be retried`,
+        );
       await this.onboard.reopened(t.id);
       const step = t.failure.step;
       const attempt = ((await this.tenants.step(t.id, step))?.attempt ?? 1) + 1;
       await this.tenants.stepStarted(t.id, step, attempt);
       await this.tenants.update(t.id, { status: 'onboarding', currentStep: step, failure: null });
       if (step === 'create-tenant') {
-        if (!(await this.jobs.reopen(CREATE_TENANT_JOB, t.id))) await this.jobs.enqueue(CREATE_TENANT_JOB, t.id, { tenantId: t.id }, t.siteId);
+        if (!(await this.jobs.reopen(CREATE_TENANT_JOB, t.id)))
+          await this.jobs.enqueue(CREATE_TENANT_JOB, t.id, { tenantId: t.id }, t.siteId);
       } else {
         await this.outbox.emit(OnboardingRetryRequested, { tenantId: t.id, step, attempt }, { tenantId: t.id });
       }

@@ -38,9 +38,17 @@ export class RevealCredentialsUseCase {
     const result = await this.uow.run(async (): Promise<RevealedCredentials | 'expired'> => {
       const t = await this.tenants.findById(tenantId);
       if (!t) throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${tenantId} not found`);
-      if (t.status !== 'ready') throw new DomainError(TenantErrorCode.TenantNotReady, `tenant ${tenantId} is not ready yet (${t.status}, step ${t.currentStep})`);
+      if (t.status !== 'ready')
+        throw new DomainError(
+          TenantErrorCode.TenantNotReady,
+          `tenant ${tenantId} is not ready yet (${t.status}, step ${t.currentStep})`,
+        );
       const secret = await this.secrets.find(t.id, true);
-      if (!secret?.sealed) throw new DomainError(TenantErrorCode.CredentialsGone, `the initial password of tenant ${tenantId} was already revealed or destroyed`);
+      if (!secret?.sealed)
+        throw new DomainError(
+          TenantErrorCode.CredentialsGone,
+          `the initial password of tenant ${tenantId} was already revealed or destroyed`,
+        );
       if (secret.revealExpiresAt && secret.revealExpiresAt < new Date()) {
         await this.secrets.destroy(t.id, 'reveal window expired');
         return 'expired'; // committed before answering 410
@@ -59,7 +67,10 @@ export class RevealCredentialsUseCase {
       };
     });
     if (result === 'expired') {
-      throw new DomainError(TenantErrorCode.CredentialsGone, `the reveal window of tenant ${tenantId} expired; the password was destroyed and must be reset`);
+      throw new DomainError(
+        TenantErrorCode.CredentialsGone,
+        `the reveal window of tenant ${tenantId} expired; the password was destroyed and must be reset`,
+      );
     }
     return result;
   }

@@ -15,5 +15,6 @@ export const AgentsInstallRequested = defineEvent({
   payload: AgentsInstallRequestedV1,
   producers: ['tenant-service'],
   consumers: ['agent-install-service'],
-  description: 'Add-VMs: install the agents on the new VMs of a configured tenant (then registration and activation run for the operation).',
+  description:
+    'Add-VMs: install the agents on the new VMs of a configured tenant (then registration and activation run for the operation).',
 });

@@ -28,5 +28,6 @@ export const AgentsReleaseRequested = defineEvent({
   payload: AgentsReleaseRequestedV1,
   producers: ['tenant-service'],
   consumers: ['agent-install-service'],
-  description: 'Remove-VMs / deprovision: uninstall the Light Agent (Remote Deinstallation) and hand the hosts back to the main server (reconnection with an empty virtual server name).',
+  description:
+    'Remove-VMs / deprovision: uninstall the Light Agent (Remote Deinstallation) and hand the hosts back to the main server (reconnection with an empty virtual server name).',
 });

@@ -25,5 +25,6 @@ export const AgentsReleased = defineEvent({
   payload: AgentsReleasedV1,
   producers: ['agent-install-service'],
   consumers: ['tenant-service'],
-  description: 'Agents taken off the VMs of a remove-vms or deprovision operation (per VM: Light Agent uninstalled and host back on the main server, or why not).',
+  description:
+    'Agents taken off the VMs of a remove-vms or deprovision operation (per VM: Light Agent uninstalled and host back on the main server, or why not).',
 });

@@ -6,7 +6,14 @@ export const OPERATION_KINDS = ['onboard', 'add-vms', 'remove-vms', 'suspend', '
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** A tenant's lifecycle status, apart from the progress of any operation on it. */
-export const TENANT_LIFECYCLES = ['onboarding', 'active', 'suspended', 'deprovisioning', 'deprovisioned', 'failed'] as const;
+export const TENANT_LIFECYCLES = [
+  'onboarding',
+  'active',
+  'suspended',
+  'deprovisioning',
+  'deprovisioned',
+  'failed',
+] as const;
 export type TenantLifecycle = (typeof TENANT_LIFECYCLES)[number];
 
 /** What an order system sends to change a tenant after day one. */

@@ -9,5 +9,6 @@ export const TenantDeprovisionRequested = defineEvent({
   payload: TenantDeprovisionRequestedV1,
   producers: ['upstream-order-system'],
   consumers: ['tenant-service'],
-  description: 'An order system asks to take a tenant down for good (reverse saga, no orphans). Refusals: TenantOperationRejected.',
+  description:
+    'An order system asks to take a tenant down for good (reverse saga, no orphans). Refusals: TenantOperationRejected.',
 });

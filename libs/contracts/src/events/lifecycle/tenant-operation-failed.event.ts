@@ -28,5 +28,6 @@ export const TenantOperationFailed = defineEvent({
   payload: TenantOperationFailedV1,
   producers: ['tenant-service'],
   consumers: [],
-  description: 'A lifecycle operation (suspend, resume, deprovision, ...) stopped at a step; an operator retries it (POST /v1/operations/:id/retry).',
+  description:
+    'A lifecycle operation (suspend, resume, deprovision, ...) stopped at a step; an operator retries it (POST /v1/operations/:id/retry).',
 });

@@ -9,5 +9,6 @@ export const TenantResumeRequested = defineEvent({
   payload: TenantResumeRequestedV1,
   producers: ['upstream-order-system'],
   consumers: ['tenant-service'],
-  description: 'An order system asks to resume a suspended tenant: the Integration Server activates it again. Refusals: TenantOperationRejected.',
+  description:
+    'An order system asks to resume a suspended tenant: the Integration Server activates it again. Refusals: TenantOperationRejected.',
 });

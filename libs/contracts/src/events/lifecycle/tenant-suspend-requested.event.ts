@@ -9,5 +9,6 @@ export const TenantSuspendRequested = defineEvent({
   payload: TenantSuspendRequestedV1,
   producers: ['upstream-order-system'],
   consumers: ['tenant-service'],
-  description: 'An order system asks to suspend a tenant (e.g. unpaid): the Integration Server deactivates it, its VMs lose protection. Refusals: TenantOperationRejected.',
+  description:
+    'An order system asks to suspend a tenant (e.g. unpaid): the Integration Server deactivates it, its VMs lose protection. Refusals: TenantOperationRejected.',
 });

@@ -15,5 +15,6 @@ export const TenantSuspended = defineEvent({
   payload: TenantSuspendedV1,
   producers: ['tenant-service'],
   consumers: [],
-  description: 'The tenant is deactivated on its Integration Server (its Light Agents get no SVM: protection stops); no add-VMs while suspended.',
+  description:
+    'The tenant is deactivated on its Integration Server (its Light Agents get no SVM: protection stops); no add-VMs while suspended.',
 });

@@ -20,5 +20,6 @@ export const VmsAddRequested = defineEvent({
   payload: VmsAddRequestedV1,
   producers: ['upstream-order-system'],
   consumers: ['tenant-service'],
-  description: 'An order system adds VMs to an active tenant: agents installed, moved into its vAS and registered for the new VMs only. Refusals: TenantOperationRejected.',
+  description:
+    'An order system adds VMs to an active tenant: agents installed, moved into its vAS and registered for the new VMs only. Refusals: TenantOperationRejected.',
 });

@@ -9,5 +9,6 @@ export const VmsAdded = defineEvent({
   payload: VmsAddedV1,
   producers: ['tenant-service'],
   consumers: [],
-  description: 'An add-vms operation ended: the VMs protected now (installed, registered, activated) and those that failed, with code and reason.',
+  description:
+    'An add-vms operation ended: the VMs protected now (installed, registered, activated) and those that failed, with code and reason.',
 });

@@ -17,5 +17,6 @@ export const VmsRemoveRequested = defineEvent({
   payload: VmsRemoveRequestedV1,
   producers: ['upstream-order-system'],
   consumers: ['tenant-service'],
-  description: 'An order system removes VMs from a tenant (unregistered from the Integration Server). A VM that is not the tenant\'s is refused: TenantOperationRejected.',
+  description:
+    "An order system removes VMs from a tenant (unregistered from the Integration Server). A VM that is not the tenant's is refused: TenantOperationRejected.",
 });

@@ -9,5 +9,6 @@ export const VmsRemoved = defineEvent({
   payload: VmsRemovedV1,
   producers: ['tenant-service'],
   consumers: ['activation-service'],
-  description: 'A remove-vms operation ended: VMs unregistered from the Integration Server (per-VM results); activation-service releases their license count.',
+  description:
+    'A remove-vms operation ended: VMs unregistered from the Integration Server (per-VM results); activation-service releases their license count.',
 });

@@ -52,5 +52,6 @@ export const LicenseLimitReachedV2Event = defineEvent({
   payload: LicenseLimitReachedV2,
   producers: ['activation-service'],
   consumers: [],
-  description: 'Alert: the site uses all of its licensed VMs (or its keys expired); raised by the monitoring round once per crossing.',
+  description:
+    'Alert: the site uses all of its licensed VMs (or its keys expired); raised by the monitoring round once per crossing.',
 });

@@ -54,5 +54,6 @@ export const ProtectionReportReady = defineEvent({
   payload: ProtectionReportReadyV1,
   producers: ['activation-service'],
   consumers: [],
-  description: 'A tenant protection report for a period is stored and downloadable (figures only; the content never travels on the bus).',
+  description:
+    'A tenant protection report for a period is stored and downloadable (figures only; the content never travels on the bus).',
 });

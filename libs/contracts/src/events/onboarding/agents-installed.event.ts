@@ -15,5 +15,6 @@ export const AgentsInstalled = defineEvent({
   payload: AgentsInstalledV1,
   producers: ['agent-install-service'],
   consumers: ['registration-service', 'tenant-service'],
-  description: 'Step 4 completed for at least one VM: `succeeded` VMs are in the vAS with agents; `failed` VMs with code and reason.',
+  description:
+    'Step 4 completed for at least one VM: `succeeded` VMs are in the vAS with agents; `failed` VMs with code and reason.',
 });

@@ -30,5 +30,6 @@ export const LicenseLimitReached = defineEvent({
   payload: LicenseLimitReachedV1,
   producers: ['activation-service'],
   consumers: [],
-  description: 'Alert: activating the tenant would exceed the site license (VM capacity or expiry); the tenant is held.',
+  description:
+    'Alert: activating the tenant would exceed the site license (VM capacity or expiry); the tenant is held.',
 });

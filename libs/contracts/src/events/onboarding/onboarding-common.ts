@@ -2,7 +2,14 @@ import { IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { SITE_ID_PATTERN } from '../../onboarding/naming-rules';
 
 /** The onboarding steps, in order (the vendor's procedure, integration-server-api.md §8). */
-export const ONBOARDING_STEPS = ['create-tenant', 'configure-svm', 'install-agents', 'register-vms', 'activate', 'handover'] as const;
+export const ONBOARDING_STEPS = [
+  'create-tenant',
+  'configure-svm',
+  'install-agents',
+  'register-vms',
+  'activate',
+  'handover',
+] as const;
 export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
 
 /** Fields every onboarding step event carries. */

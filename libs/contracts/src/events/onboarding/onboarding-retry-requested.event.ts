@@ -20,5 +20,6 @@ export const OnboardingRetryRequested = defineEvent({
   payload: OnboardingRetryRequestedV1,
   producers: ['tenant-service'],
   consumers: ['svm-config-service', 'agent-install-service', 'registration-service', 'activation-service'],
-  description: 'An admin asked to resume a failed tenant at its failed step; the owning service re-runs it from its stored input.',
+  description:
+    'An admin asked to resume a failed tenant at its failed step; the owning service re-runs it from its stored input.',
 });

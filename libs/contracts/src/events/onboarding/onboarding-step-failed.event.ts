@@ -39,7 +39,13 @@ export const OnboardingStepFailed = defineEvent({
   name: 'OnboardingStepFailed',
   version: 1,
   payload: OnboardingStepFailedV1,
-  producers: ['tenant-service', 'svm-config-service', 'agent-install-service', 'registration-service', 'activation-service'],
+  producers: [
+    'tenant-service',
+    'svm-config-service',
+    'agent-install-service',
+    'registration-service',
+    'activation-service',
+  ],
   consumers: ['tenant-service'],
   description: 'A step ended in failure with a code, a message and whether a retry can help.',
 });

@@ -42,5 +42,6 @@ export const TenantReady = defineEvent({
   payload: TenantReadyV1,
   producers: ['tenant-service'],
   consumers: [],
-  description: 'Onboarding finished: vAS address and admin account name (no secret). The password is revealed once over REST.',
+  description:
+    'Onboarding finished: vAS address and admin account name (no secret). The password is revealed once over REST.',
 });

@@ -37,5 +37,6 @@ export const TenantRequestRejected = defineEvent({
   payload: TenantRequestRejectedV1,
   producers: ['tenant-service'],
   consumers: [],
-  description: 'An order was refused at intake (invalid fields with their paths, name taken, or no site with capacity). Nothing was created.',
+  description:
+    'An order was refused at intake (invalid fields with their paths, name taken, or no site with capacity). Nothing was created.',
 });

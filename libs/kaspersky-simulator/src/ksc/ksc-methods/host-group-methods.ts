@@ -2,7 +2,17 @@ import { compileFilter, KscFilterError } from '../ksc-filter';
 import { MAIN_SERVER } from '../ksc-model';
 import { groupRecord, hostRecord } from '../ksc-records';
 import { KscWireError } from '../ksc-wire-error';
-import { argArray, argInt, argParams, argString, argStrings, KscCallContext, KscHandlers, project, sortRecords } from './method-types';
+import {
+  argArray,
+  argInt,
+  argParams,
+  argString,
+  argStrings,
+  KscCallContext,
+  KscHandlers,
+  project,
+  sortRecords,
+} from './method-types';
 import { KscArgs } from '../ksc-codec';
 
 /** Servers a Find* call searches: the session's own, plus every vAS from the main server unless KLGRP_FIND_FROM_CUR_VS_ONLY. */
@@ -13,16 +23,24 @@ function searchScope(ctx: KscCallContext, args: KscArgs): (vsId: number) => bool
   return own === MAIN_SERVER && !curOnly ? () => true : (vsId) => vsId === own;
 }
 
-function find(ctx: KscCallContext, args: KscArgs, records: Record<string, unknown>[]): { strAccessor: string; PxgRetVal: number } {
+function find(
+  ctx: KscCallContext,
+  args: KscArgs,
+  records: Record<string, unknown>[],
+): { strAccessor: string; PxgRetVal: number } {
   let predicate;
   try {
-    predicate = compileFilter(argString(args, 'wstrFilter', ''), { caseInsensitive: ctx.site.assumptions.kscFilterCaseInsensitive });
+    predicate = compileFilter(argString(args, 'wstrFilter', ''), {
+      caseInsensitive: ctx.site.assumptions.kscFilterCaseInsensitive,
+    });
   } catch (e) {
     if (e instanceof KscFilterError) throw new KscWireError('STDE_BADPARAM', `wstrFilter: ${e.message}`);
     throw e;
   }
   const fields = argStrings(args, 'vecFieldsToReturn');
-  const rows = sortRecords(records.filter(predicate), argArray(args, 'vecFieldsToOrder')).map((r) => project(r, fields));
+  const rows = sortRecords(records.filter(predicate), argArray(args, 'vecFieldsToOrder')).map((r) =>
+    project(r, fields),
+  );
   const accessor = ctx.protocol.resultSets.create('chunk', ctx.session.token, rows, argInt(args, 'lMaxLifeTime', 0));
   return { strAccessor: accessor, PxgRetVal: rows.length };
 }
@@ -38,7 +56,9 @@ export const hostGroupMethods: KscHandlers = {
   'HostGroup.GroupIdGroups': (ctx) => ({ PxgRetVal: ctx.site.ksc.rootGroupOf(ctx.session.vsId) }),
   'HostGroup.GroupIdUnassigned': (ctx) => ({ PxgRetVal: ctx.site.ksc.unassignedGroupOf(ctx.session.vsId) }),
   // ASSUMPTION (ksc-openapi.md §3.2): the main server has no "master server" group in the model; -1 there.
-  'HostGroup.GroupIdSuper': (ctx) => ({ PxgRetVal: ctx.session.vsId === MAIN_SERVER ? -1 : ctx.site.ksc.requireVServer(ctx.session.vsId).superId }),
+  'HostGroup.GroupIdSuper': (ctx) => ({
+    PxgRetVal: ctx.session.vsId === MAIN_SERVER ? -1 : ctx.site.ksc.requireVServer(ctx.session.vsId).superId,
+  }),
   'HostGroup.GetGroupId': (ctx, args) => {
     const g = ctx.site.ksc.childGroup(ctx.session.vsId, argInt(args, 'nParent'), argString(args, 'strName'));
     return { PxgRetVal: g ? g.id : -1 };
@@ -50,7 +70,8 @@ export const hostGroupMethods: KscHandlers = {
   },
   'HostGroup.AddGroup': (ctx, args) => {
     const info = argParams(args, 'pInfo', true);
-    if (typeof info.name !== 'string' || info.name.trim() === '') throw new KscWireError('STDE_BADPARAM', 'pInfo.name is required');
+    if (typeof info.name !== 'string' || info.name.trim() === '')
+      throw new KscWireError('STDE_BADPARAM', 'pInfo.name is required');
     const parent = typeof info.parentId === 'number' ? info.parentId : ctx.site.ksc.rootGroupOf(ctx.session.vsId);
     return { PxgRetVal: ctx.site.ksc.addGroup(ctx.session.vsId, info.name, parent).id };
   },
@@ -59,16 +80,26 @@ export const hostGroupMethods: KscHandlers = {
     const flags = argInt(args, 'nFlags', 1);
     const vsId = ctx.session.vsId;
     requireGroup(ctx, id);
-    const guid = ctx.protocol.actions.start(ctx.method, ctx.session.token, () => ctx.site.ksc.removeGroup(vsId, id, flags));
+    const guid = ctx.protocol.actions.start(ctx.method, ctx.session.token, () =>
+      ctx.site.ksc.removeGroup(vsId, id, flags),
+    );
     return { strActionGuid: guid };
   },
   'HostGroup.FindHosts': (ctx, args) => {
     const inScope = searchScope(ctx, args);
-    return find(ctx, args, [...ctx.site.ksc.hosts.values()].filter((h) => inScope(h.vsId)).map((h) => hostRecord(ctx.site.ksc, h)));
+    return find(
+      ctx,
+      args,
+      [...ctx.site.ksc.hosts.values()].filter((h) => inScope(h.vsId)).map((h) => hostRecord(ctx.site.ksc, h)),
+    );
   },
   'HostGroup.FindGroups': (ctx, args) => {
     const inScope = searchScope(ctx, args);
-    return find(ctx, args, [...ctx.site.ksc.groups.values()].filter((g) => inScope(g.vsId)).map((g) => groupRecord(ctx.site.ksc, g)));
+    return find(
+      ctx,
+      args,
+      [...ctx.site.ksc.groups.values()].filter((g) => inScope(g.vsId)).map((g) => groupRecord(ctx.site.ksc, g)),
+    );
   },
   'HostGroup.GetHostInfo': (ctx, args) => {
     const h = ctx.site.ksc.requireHost(ctx.session.vsId, argString(args, 'strHostName'));
@@ -83,7 +114,12 @@ export const hostGroupMethods: KscHandlers = {
     const products: Record<string, unknown> = {};
     for (const p of h.products) {
       const pkg = [...ctx.site.ksc.packages.values()].find((x) => x.productName === p);
-      products[p] = { '1.0.0.0': { DisplayName: pkg?.name.replace(/\s*\([^)]*\)$/, '') ?? p, ProdVersion: p === '1103' ? (h.nagentVersion ?? '') : (pkg?.productVersion ?? '') } };
+      products[p] = {
+        '1.0.0.0': {
+          DisplayName: pkg?.name.replace(/\s*\([^)]*\)$/, '') ?? p,
+          ProdVersion: p === '1103' ? (h.nagentVersion ?? '') : (pkg?.productVersion ?? ''),
+        },
+      };
     }
     return { PxgRetVal: products };
   },
@@ -91,8 +127,10 @@ export const hostGroupMethods: KscHandlers = {
     const info = argParams(args, 'pInfo', true);
     const dn = info.KLHST_WKS_DN;
     const groupId = info.KLHST_WKS_GROUPID;
-    if (typeof dn !== 'string' || dn === '' || typeof groupId !== 'number') throw new KscWireError('STDE_BADPARAM', 'KLHST_WKS_DN and KLHST_WKS_GROUPID are required');
-    const dnsName = typeof info.KLHST_WKS_DNSNAME === 'string' && info.KLHST_WKS_DNSNAME !== '' ? info.KLHST_WKS_DNSNAME : dn;
+    if (typeof dn !== 'string' || dn === '' || typeof groupId !== 'number')
+      throw new KscWireError('STDE_BADPARAM', 'KLHST_WKS_DN and KLHST_WKS_GROUPID are required');
+    const dnsName =
+      typeof info.KLHST_WKS_DNSNAME === 'string' && info.KLHST_WKS_DNSNAME !== '' ? info.KLHST_WKS_DNSNAME : dn;
     const dnsDomain = typeof info.KLHST_WKS_DNSDOMAIN === 'string' ? info.KLHST_WKS_DNSDOMAIN : '';
     const h = ctx.site.ksc.addHost(ctx.session.vsId, {
       groupId,

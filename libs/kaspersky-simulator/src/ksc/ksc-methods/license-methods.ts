@@ -6,7 +6,8 @@ import { argArray, argInt, argParams, argString, argStrings, KscHandlers, projec
 /** A real server refuses parameters a method does not take (e.g. an invented name); so does the simulator. */
 function onlyParams(method: string, args: KscArgs, allowed: string[]): void {
   const unknown = Object.keys(args).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new KscWireError('STDE_BADPARAM', `${method}: unknown parameter(s) ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new KscWireError('STDE_BADPARAM', `${method}: unknown parameter(s) ${unknown.join(', ')}`);
 }
 
 /**
@@ -19,8 +20,15 @@ export const licenseMethods: KscHandlers = {
     const fields = argStrings(args, 'pFields');
     if (fields.length === 0) throw new KscWireError('STDE_BADPARAM', 'pFields must name the attributes to return');
     argParams(args, 'pOptions');
-    const records = sortRecords(ctx.site.ksc.licenseKeys.of(ctx.session.vsId).map(licenseKeyRecord), argArray(args, 'pFieldsToOrder')).map((r) => project(r, fields));
-    const iterator = ctx.protocol.groupSyncIterators.create(ctx.session.token, records, argInt(args, 'lTimeoutSec', 900));
+    const records = sortRecords(
+      ctx.site.ksc.licenseKeys.of(ctx.session.vsId).map(licenseKeyRecord),
+      argArray(args, 'pFieldsToOrder'),
+    ).map((r) => project(r, fields));
+    const iterator = ctx.protocol.groupSyncIterators.create(
+      ctx.session.token,
+      records,
+      argInt(args, 'lTimeoutSec', 900),
+    );
     return { lKeyCount: records.length, wstrIterator: iterator };
   },
   /** `pKeyInfo` names the key (KLLIC_SERIAL) and every attribute wanted; the key body needs the ExportLicense right. */
@@ -29,7 +37,8 @@ export const licenseMethods: KscHandlers = {
     const info = argParams(args, 'pKeyInfo', true);
     const serial = typeof info.KLLIC_SERIAL === 'string' ? info.KLLIC_SERIAL : '';
     if (!serial) throw new KscWireError('STDE_BADPARAM', 'pKeyInfo.KLLIC_SERIAL is required');
-    if ('KLLICSRV_KEYDATA' in info) throw new KscWireError('STDE_NOACCESS', 'KLLICSRV_KEYDATA needs the ExportLicense right');
+    if ('KLLICSRV_KEYDATA' in info)
+      throw new KscWireError('STDE_NOACCESS', 'KLLICSRV_KEYDATA needs the ExportLicense right');
     const key = ctx.site.ksc.licenseKeys.of(ctx.session.vsId).find((k) => k.serial === serial);
     if (!key) throw new KscWireError('STDE_NOTFOUND', `key ${serial} not found`);
     return { PxgRetVal: project(licenseKeyRecord(key), Object.keys(info)) };
@@ -38,7 +47,11 @@ export const licenseMethods: KscHandlers = {
     onlyParams(ctx.method, args, ['szwIterator', 'nCount']);
     const count = argInt(args, 'nCount');
     if (count < 1) throw new KscWireError('STDE_BADPARAM', 'nCount must be positive');
-    const { items, eof } = ctx.protocol.groupSyncIterators.next(argString(args, 'szwIterator'), ctx.session.token, count);
+    const { items, eof } = ctx.protocol.groupSyncIterators.next(
+      argString(args, 'szwIterator'),
+      ctx.session.token,
+      count,
+    );
     return { bEOF: eof, pData: { KLCSP_ITERATOR_ARRAY: items }, PxgRetVal: items.length > 0 };
   },
   'GroupSyncIterator.ReleaseIterator': (ctx, args) => {

@@ -62,7 +62,8 @@ export function argParams(args: KscArgs, name: string, required = false): Record
     if (required) throw bad(name, 'is required');
     return {};
   }
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Date || Buffer.isBuffer(v)) throw bad(name, 'must be a params container');
+  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Date || Buffer.isBuffer(v))
+    throw bad(name, 'must be a params container');
   return v;
 }
 
@@ -79,7 +80,10 @@ export function project(record: Record<string, unknown>, fields: string[]): Reco
 /** `vecFieldsToOrder` / `pSortFields`: `[{Name, Asc}]`. */
 export function sortRecords(records: Record<string, unknown>[], order: KscIn[]): Record<string, unknown>[] {
   const keys = order
-    .filter((o): o is Record<string, KscIn> => typeof o === 'object' && o !== null && !Array.isArray(o) && !(o instanceof Date) && !Buffer.isBuffer(o))
+    .filter(
+      (o): o is Record<string, KscIn> =>
+        typeof o === 'object' && o !== null && !Array.isArray(o) && !(o instanceof Date) && !Buffer.isBuffer(o),
+    )
     .map((o) => ({ name: String(o.Name ?? ''), asc: o.Asc !== false }));
   if (keys.length === 0) return records;
   return [...records].sort((a, b) => {
@@ -104,7 +108,8 @@ function sortable(v: unknown): string | number | undefined {
 
 /** Methods of main-server-only classes (VServers) refuse vAS sessions. */
 export function requireMainServer(ctx: KscCallContext): void {
-  if (ctx.session.vsId !== 0) throw new KscWireError('STDE_NOACCESS', `${ctx.method} is available on the main Administration Server only`);
+  if (ctx.session.vsId !== 0)
+    throw new KscWireError('STDE_NOACCESS', `${ctx.method} is available on the main Administration Server only`);
 }
 
 /**
@@ -113,5 +118,6 @@ export function requireMainServer(ctx: KscCallContext): void {
  */
 export function onlyParams(ctx: KscCallContext, args: KscArgs, allowed: readonly string[]): void {
   const unknown = Object.keys(args).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new KscWireError('STDE_BADPARAM', `${ctx.method}: unknown parameter(s) ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new KscWireError('STDE_BADPARAM', `${ctx.method}: unknown parameter(s) ${unknown.join(', ')}`);
 }

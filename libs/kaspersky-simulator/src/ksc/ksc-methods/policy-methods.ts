@@ -7,15 +7,31 @@ import { argBool, argInt, argParams, KscCallContext, KscHandlers, onlyParams } f
 
 /** AddPolicy attributes (ksc-openapi-addendum.md §2.1, DOCUMENTED KSC14/a00556_a0876a19…): the first four mandatory. */
 const ADD_MANDATORY = ['KLPOL_DN', 'KLPOL_PRODUCT', 'KLPOL_VERSION', 'KLPOL_GROUP_ID'] as const;
-const ADD_OPTIONAL = ['KLPOL_ACTIVE', 'KLPOL_ROAMING', 'KLPOL_ACCEPT_PARENT', 'KLPOL_FORCE_DISTRIB2CHILDREN', 'KLPOL_HIDE_ON_SLAVES'] as const;
+const ADD_OPTIONAL = [
+  'KLPOL_ACTIVE',
+  'KLPOL_ROAMING',
+  'KLPOL_ACCEPT_PARENT',
+  'KLPOL_FORCE_DISTRIB2CHILDREN',
+  'KLPOL_HIDE_ON_SLAVES',
+] as const;
 /** The only attributes UpdatePolicyData changes (DOCUMENTED KSC15.1/a00570_a6998cc…). */
-const CHANGEABLE = ['KLPOL_DN', 'KLPOL_ACTIVE', 'KLPOL_ROAMING', 'KLPOL_ACCEPT_PARENT', 'KLPOL_FORCE_DISTRIB2CHILDREN'] as const;
+const CHANGEABLE = [
+  'KLPOL_DN',
+  'KLPOL_ACTIVE',
+  'KLPOL_ROAMING',
+  'KLPOL_ACCEPT_PARENT',
+  'KLPOL_FORCE_DISTRIB2CHILDREN',
+] as const;
 /** CopyOrMovePolicy pExtraData (DOCUMENTED addendum §2.1). */
 const COPY_EXTRA = ['KLPOL_DN', 'KLPOL_ACTIVE'] as const;
 
 function onlyAttributes(data: Record<string, KscIn>, allowed: readonly string[], method: string): void {
   const unknown = Object.keys(data).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new KscWireError('STDE_BADPARAM', `${method}: attribute(s) ${unknown.join(', ')} not accepted (allowed: ${allowed.join(', ')})`);
+  if (unknown.length > 0)
+    throw new KscWireError(
+      'STDE_BADPARAM',
+      `${method}: attribute(s) ${unknown.join(', ')} not accepted (allowed: ${allowed.join(', ')})`,
+    );
 }
 
 function optBool(data: Record<string, KscIn>, key: string): boolean | undefined {
@@ -31,7 +47,8 @@ function requirePolicy(ctx: KscCallContext, id: number): Policy {
 
 function applyChangeable(p: Policy, d: Record<string, KscIn>): void {
   if (d.KLPOL_DN !== undefined) {
-    if (typeof d.KLPOL_DN !== 'string' || d.KLPOL_DN.trim() === '') throw new KscWireError('STDE_BADPARAM', 'KLPOL_DN must be a non-empty string');
+    if (typeof d.KLPOL_DN !== 'string' || d.KLPOL_DN.trim() === '')
+      throw new KscWireError('STDE_BADPARAM', 'KLPOL_DN must be a non-empty string');
     p.name = d.KLPOL_DN;
   }
   p.active = optBool(d, 'KLPOL_ACTIVE') ?? p.active;
@@ -54,7 +71,9 @@ export const policyMethods: KscHandlers = {
       const g = ctx.site.ksc.groups.get(groupId);
       if (!g || g.vsId !== ctx.session.vsId) throw new KscWireError('STDE_NOTFOUND', `group ${groupId} not found`);
     }
-    const list = [...ctx.site.ksc.policies.values()].filter((p) => p.vsId === ctx.session.vsId && (groupId === -1 || p.groupId === groupId));
+    const list = [...ctx.site.ksc.policies.values()].filter(
+      (p) => p.vsId === ctx.session.vsId && (groupId === -1 || p.groupId === groupId),
+    );
     return { PxgRetVal: list.map(policyRecord) };
   },
   'Policy.AddPolicy': (ctx, args) => {
@@ -62,9 +81,18 @@ export const policyMethods: KscHandlers = {
     const d = argParams(args, 'pPolicyData', true);
     onlyAttributes(d, [...ADD_MANDATORY, ...ADD_OPTIONAL], ctx.method);
     const missing = ADD_MANDATORY.filter((k) => d[k] === undefined || d[k] === null || d[k] === '');
-    if (missing.length > 0) throw new KscWireError('STDE_BADPARAM', `Policy.AddPolicy: mandatory attribute(s) ${missing.join(', ')} missing`);
-    if (typeof d.KLPOL_DN !== 'string' || typeof d.KLPOL_PRODUCT !== 'string' || typeof d.KLPOL_VERSION !== 'string' || typeof d.KLPOL_GROUP_ID !== 'number') {
-      throw new KscWireError('STDE_BADPARAM', 'KLPOL_DN, KLPOL_PRODUCT and KLPOL_VERSION are strings, KLPOL_GROUP_ID an integer');
+    if (missing.length > 0)
+      throw new KscWireError('STDE_BADPARAM', `Policy.AddPolicy: mandatory attribute(s) ${missing.join(', ')} missing`);
+    if (
+      typeof d.KLPOL_DN !== 'string' ||
+      typeof d.KLPOL_PRODUCT !== 'string' ||
+      typeof d.KLPOL_VERSION !== 'string' ||
+      typeof d.KLPOL_GROUP_ID !== 'number'
+    ) {
+      throw new KscWireError(
+        'STDE_BADPARAM',
+        'KLPOL_DN, KLPOL_PRODUCT and KLPOL_VERSION are strings, KLPOL_GROUP_ID an integer',
+      );
     }
     checkSsName('KLPOL_PRODUCT', d.KLPOL_PRODUCT);
     checkSsName('KLPOL_VERSION', d.KLPOL_VERSION);
@@ -103,7 +131,10 @@ export const policyMethods: KscHandlers = {
     onlyAttributes(extra, COPY_EXTRA, ctx.method);
     const g = ctx.site.ksc.groups.get(groupId);
     if (!g || g.vsId !== ctx.session.vsId) throw new KscWireError('STDE_NOTFOUND', `group ${groupId} not found`);
-    ctx.site.calls.record('Policy.CopyOrMovePolicy', `${ctx.session.vsId}/${groupId}/${typeof extra.KLPOL_DN === 'string' ? extra.KLPOL_DN : src.name}`);
+    ctx.site.calls.record(
+      'Policy.CopyOrMovePolicy',
+      `${ctx.session.vsId}/${groupId}/${typeof extra.KLPOL_DN === 'string' ? extra.KLPOL_DN : src.name}`,
+    );
     const { id: _id, vsId: _vs, created: _c, modified: _m, ...rest } = src;
     const copy = ctx.site.ksc.addPolicy(ctx.session.vsId, { ...rest, groupId, settings: cloneStorage(src.settings) });
     applyChangeable(copy, extra);
@@ -114,7 +145,8 @@ export const policyMethods: KscHandlers = {
   'Policy.MakePolicyActive': (ctx, args) => {
     onlyParams(ctx, args, ['nPolicy', 'bActive']);
     const p = requirePolicy(ctx, argInt(args, 'nPolicy'));
-    if (typeof args.bActive !== 'boolean') throw new KscWireError('STDE_BADPARAM', 'parameter bActive is required (boolean)');
+    if (typeof args.bActive !== 'boolean')
+      throw new KscWireError('STDE_BADPARAM', 'parameter bActive is required (boolean)');
     ctx.site.calls.record('Policy.MakePolicyActive', `${ctx.session.vsId}/${p.id}`);
     p.active = args.bActive;
     p.modified = new Date();

@@ -12,7 +12,11 @@ function passwordOf(ctx: KscCallContext, user: Record<string, KscIn>): string {
   if (enc !== undefined && enc !== null) {
     const blob = Buffer.isBuffer(enc) ? enc : typeof enc === 'string' ? Buffer.from(enc, 'base64') : undefined;
     const plain = blob ? ctx.protocol.vault.unprotect(blob) : undefined;
-    if (plain === undefined) throw new KscWireError('STDE_BADPARAM', 'KLSPL_USER_PWD_ENCRYPTED was not produced by this Administration Server');
+    if (plain === undefined)
+      throw new KscWireError(
+        'STDE_BADPARAM',
+        'KLSPL_USER_PWD_ENCRYPTED was not produced by this Administration Server',
+      );
     return plain;
   }
   if (typeof user.KLSPL_USER_PWD === 'string' && user.KLSPL_USER_PWD !== '') return user.KLSPL_USER_PWD;
@@ -27,14 +31,19 @@ function requireUser(ctx: KscCallContext, id: number) {
 
 /** DataProtectionApi, SecurityPolicy and SecurityPolicy3 (ksc-openapi.md §3.8), scoped to the session's server. */
 export const securityMethods: KscHandlers = {
-  'DataProtectionApi.ProtectUtf16StringGlobally': (ctx, args) => ({ PxgRetVal: ctx.protocol.vault.protect(argString(args, 'szwPlainText')) }),
+  'DataProtectionApi.ProtectUtf16StringGlobally': (ctx, args) => ({
+    PxgRetVal: ctx.protocol.vault.protect(argString(args, 'szwPlainText')),
+  }),
   'SecurityPolicy.AddUser': (ctx, args) => {
     const pUser = argParams(args, 'pUser', true);
     const name = pUser.KLSPL_USER_NAME;
-    if (typeof name !== 'string' || name.trim() === '') throw new KscWireError('STDE_BADPARAM', 'KLSPL_USER_NAME is required');
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new KscWireError('STDE_BADPARAM', 'KLSPL_USER_NAME is required');
     const user = ctx.site.ksc.addUser(ctx.session.vsId, name, passwordOf(ctx, pUser));
     if (pUser.KLSPL_USER_ENABLED === false) user.enabled = false;
-    const extras = Object.fromEntries(USER_EXTRAS.filter((k) => typeof pUser[k] === 'string').map((k) => [k, pUser[k]]));
+    const extras = Object.fromEntries(
+      USER_EXTRAS.filter((k) => typeof pUser[k] === 'string').map((k) => [k, pUser[k]]),
+    );
     ctx.protocol.userExtras.set(user.id, extras);
     return { PxgRetVal: user.id };
   },
@@ -60,10 +69,18 @@ export const securityMethods: KscHandlers = {
   'SecurityPolicy3.AddSecurityGroup': (ctx, args) => {
     const p = argParams(args, 'pGrpParams', true);
     const name = p.KLSPL_SEC_GRP_NAME;
-    if (typeof name !== 'string' || name.trim() === '') throw new KscWireError('STDE_BADPARAM', 'KLSPL_SEC_GRP_NAME is required');
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new KscWireError('STDE_BADPARAM', 'KLSPL_SEC_GRP_NAME is required');
     const requested = argInt(args, 'lVsId', -1);
-    const vsId = ctx.session.vsId !== MAIN_SERVER || requested <= 0 ? ctx.session.vsId : ctx.site.ksc.requireVServer(requested).id;
-    return { PxgRetVal: ctx.site.ksc.addSecurityGroup(vsId, name, typeof p.KLSPL_SEC_GRP_DESC === 'string' ? p.KLSPL_SEC_GRP_DESC : '').id };
+    const vsId =
+      ctx.session.vsId !== MAIN_SERVER || requested <= 0 ? ctx.session.vsId : ctx.site.ksc.requireVServer(requested).id;
+    return {
+      PxgRetVal: ctx.site.ksc.addSecurityGroup(
+        vsId,
+        name,
+        typeof p.KLSPL_SEC_GRP_DESC === 'string' ? p.KLSPL_SEC_GRP_DESC : '',
+      ).id,
+    };
   },
   'SecurityPolicy3.AddUserIntoSecurityGroup': (ctx, args) => {
     ctx.site.ksc.addUserToSecurityGroup(ctx.session.vsId, argInt(args, 'lUserId'), argInt(args, 'lGrpId'));

@@ -24,7 +24,11 @@ function names(args: KscArgs): { product: string; version: string; section: stri
 function existingSection(c: OpenContents, args: KscArgs): SettingsSection {
   const { product, version, section } = names(args);
   const s = c.working[product]?.[version]?.[section];
-  if (!s) throw new KscModelError('STDE_NOTFOUND', `section ${product}/${version}/${section} not found in the settings storage`);
+  if (!s)
+    throw new KscModelError(
+      'STDE_NOTFOUND',
+      `section ${product}/${version}/${section} not found in the settings storage`,
+    );
   return s;
 }
 
@@ -55,7 +59,11 @@ export const ssContentsMethods: KscHandlers = {
     const s = existingSection(open(ctx, args), args);
     const vars = policyVariables(argParams(args, DATA, true));
     const missing = Object.keys(vars).filter((k) => !(k in s));
-    if (missing.length > 0) throw new KscModelError('STDE_NOTFOUND', `Ss_Update: variable(s) ${missing.join(', ')} not in the section (Ss_Add or Ss_Replace adds)`);
+    if (missing.length > 0)
+      throw new KscModelError(
+        'STDE_NOTFOUND',
+        `Ss_Update: variable(s) ${missing.join(', ')} not in the section (Ss_Add or Ss_Replace adds)`,
+      );
     Object.assign(s, vars);
     return {};
   },
@@ -64,7 +72,8 @@ export const ssContentsMethods: KscHandlers = {
     const s = existingSection(open(ctx, args), args);
     const vars = policyVariables(argParams(args, DATA, true));
     const present = Object.keys(vars).filter((k) => k in s);
-    if (present.length > 0) throw new KscModelError('STDE_EXIST', `Ss_Add: variable(s) ${present.join(', ')} already exist`);
+    if (present.length > 0)
+      throw new KscModelError('STDE_EXIST', `Ss_Add: variable(s) ${present.join(', ')} already exist`);
     Object.assign(s, vars);
     return {};
   },

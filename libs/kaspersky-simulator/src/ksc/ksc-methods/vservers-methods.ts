@@ -1,9 +1,28 @@
 import { MAIN_SERVER } from '../ksc-model';
 import { vserverRecord } from '../ksc-records';
 import { KscWireError } from '../ksc-wire-error';
-import { argInt, argParams, argString, argStrings, KscCallContext, KscHandlers, project, requireMainServer } from './method-types';
+import {
+  argInt,
+  argParams,
+  argString,
+  argStrings,
+  KscCallContext,
+  KscHandlers,
+  project,
+  requireMainServer,
+} from './method-types';
 
-const READ_ONLY = new Set(['KLVSRV_ID', 'KLVSRV_UID', 'KLVSRV_GRP', 'KLVSRV_GROUPS', 'KLVSRV_SUPER', 'KLVSRV_UNASSIGNED', 'KLVSRV_HST_UID', 'KLVSRV_CREATED', 'KLVSRV_TOO_MUCH_HOSTS']);
+const READ_ONLY = new Set([
+  'KLVSRV_ID',
+  'KLVSRV_UID',
+  'KLVSRV_GRP',
+  'KLVSRV_GROUPS',
+  'KLVSRV_SUPER',
+  'KLVSRV_UNASSIGNED',
+  'KLVSRV_HST_UID',
+  'KLVSRV_CREATED',
+  'KLVSRV_TOO_MUCH_HOSTS',
+]);
 const EXTRA_LIMITS: Record<string, number> = { KLVSRV_CUSTOM_INFO: Infinity, KLVSRV_NF_CUSTOM_URL: 1024 };
 
 function record(ctx: KscCallContext, id: number): Record<string, unknown> {
@@ -39,14 +58,16 @@ export const vserversMethods: KscHandlers = {
     if (typeof info.KLVSRV_DN === 'string') {
       const clash = ctx.site.ksc.findVServerByDn(info.KLVSRV_DN);
       // ASSUMPTION (ksc-openapi.md §3.1): a rename onto another vAS's name fails rather than being made unique.
-      if (clash && clash.id !== vs.id) throw new KscWireError('STDE_EXIST', `a virtual server named "${info.KLVSRV_DN}" already exists`);
+      if (clash && clash.id !== vs.id)
+        throw new KscWireError('STDE_EXIST', `a virtual server named "${info.KLVSRV_DN}" already exists`);
       if (info.KLVSRV_DN.trim() === '') throw new KscWireError('STDE_BADPARAM', 'KLVSRV_DN must not be empty');
       vs.dn = info.KLVSRV_DN;
     }
     if (typeof info.KLVSRV_ENABLED === 'boolean') vs.enabled = info.KLVSRV_ENABLED;
     if (typeof info.KLVSRV_LIC_ENABLED === 'boolean') vs.licEnabled = info.KLVSRV_LIC_ENABLED;
     if (typeof info.KLVSRV_VS_DESCR === 'string') {
-      if (info.KLVSRV_VS_DESCR.length > 512) throw new KscWireError('STDE_BADPARAM', 'KLVSRV_VS_DESCR is longer than 512 characters');
+      if (info.KLVSRV_VS_DESCR.length > 512)
+        throw new KscWireError('STDE_BADPARAM', 'KLVSRV_VS_DESCR is longer than 512 characters');
       vs.description = info.KLVSRV_VS_DESCR;
     }
     const extras = { ...ctx.protocol.vserverExtras.get(vs.id) };
@@ -56,7 +77,8 @@ export const vserversMethods: KscHandlers = {
       if (v.length > limit) throw new KscWireError('STDE_BADPARAM', `${k} is longer than ${limit} characters`);
       extras[k] = v;
     }
-    if (typeof info.KLVSRV_NEW_HOSTS_PROHIBITED === 'boolean') extras.KLVSRV_NEW_HOSTS_PROHIBITED = info.KLVSRV_NEW_HOSTS_PROHIBITED;
+    if (typeof info.KLVSRV_NEW_HOSTS_PROHIBITED === 'boolean')
+      extras.KLVSRV_NEW_HOSTS_PROHIBITED = info.KLVSRV_NEW_HOSTS_PROHIBITED;
     ctx.protocol.vserverExtras.set(vs.id, extras);
     return {};
   },
