@@ -62,7 +62,7 @@ export class SsContentsApi {
     section: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await this.session.call('SsContents.Ss_Update', { ...this.target(id, product, version, section), pNewData: data });
+    await this.write('SsContents.Ss_Update', id, product, version, section, data);
   }
 
   /** New variables only. */
@@ -73,7 +73,7 @@ export class SsContentsApi {
     section: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await this.session.call('SsContents.Ss_Add', { ...this.target(id, product, version, section), pNewData: data });
+    await this.write('SsContents.Ss_Add', id, product, version, section, data);
   }
 
   /** Add or update. */
@@ -84,7 +84,19 @@ export class SsContentsApi {
     section: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await this.session.call('SsContents.Ss_Replace', { ...this.target(id, product, version, section), pNewData: data });
+    await this.write('SsContents.Ss_Replace', id, product, version, section, data);
+  }
+
+  /** The three writes differ only in the method: same target, variables in `pNewData`. */
+  private async write(
+    method: string,
+    id: string,
+    product: string,
+    version: string,
+    section: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.session.call(method, { ...this.target(id, product, version, section), pNewData: data });
   }
 
   async createSection(id: string, product: string, version: string, section: string): Promise<void> {

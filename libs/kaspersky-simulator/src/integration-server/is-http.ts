@@ -29,6 +29,10 @@ function sendError(res: Response, status: number, code: string | undefined, mess
   res.status(status).type('application/xml; charset=utf-8').send(errorXml(code, message));
 }
 
+function tenantNotFound(res: Response): void {
+  sendError(res, 404, 'VIRMT_TenantWithSpecifiedIdNotFound', 'Tenant with the specified identifier is not found.');
+}
+
 function sendTask(res: Response, task: ReturnType<Site['is']['createTenant']>): void {
   res.setHeader('Location', `${BASE}/tasks/${task.id}`);
   sendXml(res, 202, { task: taskNode(task) });
@@ -70,13 +74,7 @@ export function createIntegrationServerApp(site: Site): Express {
     `${BASE}/tenants/:id`,
     op('GetTenant', (req, res) => {
       const t = site.is.tenants.get(String(req.params.id));
-      if (!t)
-        return sendError(
-          res,
-          404,
-          'VIRMT_TenantWithSpecifiedIdNotFound',
-          'Tenant with the specified identifier is not found.',
-        );
+      if (!t) return tenantNotFound(res);
       sendXml(res, 200, { tenant: tenantNode(t) });
     }),
   );
@@ -85,13 +83,7 @@ export function createIntegrationServerApp(site: Site): Express {
     `${BASE}/tenants/:id/vms`,
     op('ListTenantVms', (req, res) => {
       const id = String(req.params.id);
-      if (!site.is.tenants.has(id))
-        return sendError(
-          res,
-          404,
-          'VIRMT_TenantWithSpecifiedIdNotFound',
-          'Tenant with the specified identifier is not found.',
-        );
+      if (!site.is.tenants.has(id)) return tenantNotFound(res);
       sendXml(res, 200, { vms: { vm: site.is.vmsOf(id).map(vmNode) } });
     }),
   );
@@ -132,13 +124,7 @@ export function createIntegrationServerApp(site: Site): Express {
     `${BASE}/tenants/:id/vms/register`,
     op('RegisterVm', (req, res) => {
       const id = String(req.params.id);
-      if (!site.is.tenants.has(id))
-        return sendError(
-          res,
-          404,
-          'VIRMT_TenantWithSpecifiedIdNotFound',
-          'Tenant with the specified identifier is not found.',
-        );
+      if (!site.is.tenants.has(id)) return tenantNotFound(res);
       const doc = parseXmlBody(String(req.body ?? ''));
       const list =
         doc.vms && site.assumptions.isAcceptVmsListOnRegister
@@ -174,13 +160,7 @@ export function createIntegrationServerApp(site: Site): Express {
     `${BASE}/tenants/:id/vms/unregister`,
     op('UnregisterVm', (req, res) => {
       const id = String(req.params.id);
-      if (!site.is.tenants.has(id))
-        return sendError(
-          res,
-          404,
-          'VIRMT_TenantWithSpecifiedIdNotFound',
-          'Tenant with the specified identifier is not found.',
-        );
+      if (!site.is.tenants.has(id)) return tenantNotFound(res);
       const vmId = req.query.vmId ? String(req.query.vmId) : undefined;
       const biosId = req.query.biosId ? String(req.query.biosId) : undefined;
       if (!vmId && !biosId)

@@ -61,7 +61,7 @@ function applyChangeable(p: Policy, d: Record<string, KscIn>): void {
 /**
  * The `Policy` class (ksc-openapi-addendum.md §2.1, DOCUMENTED): only the documented attributes;
  * settings live in the policy's settings storage (GetPolicyContents + SsContents, see
- * ss-contents-methods.ts). Refuses the invented KLPOL_SETTINGS / KLPOL_LOCKED and `pData`.
+ * ss-contents-methods.ts). Every attribute or parameter outside the documented lists is refused.
  */
 export const policyMethods: KscHandlers = {
   'Policy.GetPoliciesForGroup': (ctx, args) => {
