@@ -83,6 +83,14 @@ describe('traces: one onboarding is one trace across the five services (OTLP exp
       10_000,
       100,
     );
+    // Each service exports its spans in batches on its own schedule: a job span ended just before the
+    // tenant became ready (activation's) may arrive a moment after tenant-service's last hop.
+    await eventually(
+      async () =>
+        services.every((service) => inTrace().some((s) => s.service === service && s.name.startsWith('job '))),
+      10_000,
+      100,
+    ).catch(() => undefined); // the assertions below say which service is missing
     const trace = inTrace();
     const describe = (s: CollectedSpan) => `${s.service}: ${s.name}`;
 
