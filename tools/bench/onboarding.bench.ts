@@ -143,7 +143,10 @@ const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
 /** Vendor methods the two sides call a different number of times per tenant: platform minus direct. */
 function methodDifferences(platform: RunFigures, direct: RunFigures): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of new Set([...Object.keys(platform.callsPerTenantByMethod), ...Object.keys(direct.callsPerTenantByMethod)])) {
+  for (const k of new Set([
+    ...Object.keys(platform.callsPerTenantByMethod),
+    ...Object.keys(direct.callsPerTenantByMethod),
+  ])) {
     const d = round((platform.callsPerTenantByMethod[k] ?? 0) - (direct.callsPerTenantByMethod[k] ?? 0), 2);
     if (Math.abs(d) >= 0.05) out[k] = d;
   }
