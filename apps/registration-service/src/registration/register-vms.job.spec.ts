@@ -1,7 +1,8 @@
 import { AgentsInstalledV1 } from '@tpo/contracts';
 import { IntegrationServerClient, IntegrationServerError, IsVm } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { JobContext, StepVm, StepWork, StepWorkRepository, VmStatus } from '@tpo/service-kit';
+import { JobContext } from '@tpo/jobs';
+import { StepVm, StepWork, StepWorkRepository, VmStatus } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import pino from 'pino';
 import { RegisterVmsJob } from './register-vms.job';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
-import { StepStore, StepWork } from '@tpo/service-kit';
+import { StepStore, StepWork } from '@tpo/steps';
 import { OnboardOperation } from '../operations/onboard-operation';
 import { TenantRecord, TenantRepository } from './tenant.repository';
 

@@ -12,7 +12,7 @@ import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, SealedSecret } from '@tpo/secrets';
-import { JobContext, JobOutcome } from '@tpo/service-kit';
+import { JobContext, JobOutcome } from '@tpo/jobs';
 import { KasperskyClients } from '@tpo/site-directory';
 import pino from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';

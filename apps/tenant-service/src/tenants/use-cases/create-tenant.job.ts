@@ -8,18 +8,11 @@ import {
   TERMINAL_STATES,
 } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError } from '@tpo/platform';
+import { DomainError, LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, generateAdminPassword } from '@tpo/secrets';
-import {
-  LeaseLostError,
-  LOGGER,
-  OnboardingStepJob,
-  SERVICE_CONFIG,
-  StepJobScope,
-  StepResult,
-  StepWork,
-} from '@tpo/service-kit';
+import { LeaseLostError } from '@tpo/jobs';
+import { OnboardingStepJob, StepJobScope, StepResult, StepWork } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError, VendorFailure } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
