@@ -193,7 +193,7 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
     expect(h.server.calls).toHaveLength(1);
     const call = h.server.calls[0];
     expect(call).toMatchObject({ name: 'Acme', type: 'Complete', vKsc: { name: 'acme-admin' } });
-    expect(call.vKsc.password).toBe(h.openPassword());
+    expect(call.vKsc?.password).toBe(h.openPassword());
     expect(call.userData).toContain(orderMarker('order-1'));
     const created = h.server.tenants[0];
     expect(h.emitted).toEqual([
@@ -209,7 +209,7 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
         }),
       },
     ]);
-    expect(JSON.stringify(h.emitted)).not.toContain(call.vKsc.password);
+    expect(JSON.stringify(h.emitted)).not.toContain(h.openPassword());
     expect(h.store.tenant).toMatchObject({
       isTenantId: created.id,
       virtualServerId: '17',
