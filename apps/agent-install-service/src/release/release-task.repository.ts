@@ -94,7 +94,7 @@ export class ReleaseTaskRepository {
         patch.hosts === undefined ? null : JSON.stringify(patch.hosts),
         patch.attached ?? null,
         patch.startedAt ?? null,
-        patch.outcomes == null ? null : JSON.stringify(patch.outcomes),
+        patch.outcomes === undefined || patch.outcomes === null ? null : JSON.stringify(patch.outcomes),
       ],
     );
   }
