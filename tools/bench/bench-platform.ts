@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,11 +57,9 @@ export async function withBenchPlatform<T>(
   const layout = benchLayout();
   // Stream, subjects and durable consumers are per bench database: two benches on their own databases
   // (TPO_BENCH_DATABASE) must not delete each other's stream or share consumers on the shared NATS server.
-  // The subject prefix must match /^[a-z][a-z0-9-]{0,31}$/ (env.ts): a short hash of the database name.
-  const own =
-    layout.database === 'tpo_bench' ? '' : createHash('sha256').update(layout.database).digest('hex').slice(0, 8);
-  const stream = `BENCH_${name}${own && `_${own}`}`.toUpperCase();
-  const prefix = `bench${name}${own && `-${own}`}`.toLowerCase();
+  const own = layout.database === 'tpo_bench' ? '' : layout.database.toLowerCase().replace(/[^a-z0-9]/g, '-');
+  const stream = `BENCH_${name}${own ? `_${own}` : ''}`.toUpperCase().replace(/-/g, '_');
+  const prefix = `bench${name}${own ? `-${own}` : ''}`.toLowerCase().slice(0, 32); // NATS_SUBJECT_PREFIX's pattern
   if (!options.keepDatabase) await resetLocalState(layout, stream);
   await bootstrapDatabase(layout);
   await migrateAll(layout);

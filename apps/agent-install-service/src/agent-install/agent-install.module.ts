@@ -1,11 +1,13 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
+import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { AgentInstallEventsMessageController } from './agent-install-events.message.controller';
 import { InstallAgentsJob } from './install-agents.job';
 import { InstallsHttpController } from './installs.http.controller';
 import { AgentsInstallRequestedMessageController } from '../lifecycle/agents-install-requested.message.controller';
 import { AgentsReleaseRequestedMessageController } from '../release/agents-release-requested.message.controller';
 import { ReleaseAgentsJob } from '../release/release-agents.job';
+import { ReleaseTaskRepository } from '../release/release-task.repository';
 
 @Module({
   controllers: [
@@ -14,7 +16,7 @@ import { ReleaseAgentsJob } from '../release/release-agents.job';
     AgentsInstallRequestedMessageController,
     AgentsReleaseRequestedMessageController,
   ],
-  providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob],
+  providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob, ReleaseTaskRepository],
 })
 export class AgentInstallModule implements OnModuleInit {
   constructor(
