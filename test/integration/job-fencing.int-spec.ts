@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
-import { createLogger, RequestContext } from '@tpo/platform';
+import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
 import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
@@ -55,6 +55,39 @@ class FailOnceHandler implements JobHandler<{ n: number }> {
   runs = 0;
   async run(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
     if (++this.runs === 1) throw new Error('vendor unavailable');
+    return ctx.succeed();
+  }
+
+  async giveUp(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    return ctx.fail('gave up');
+  }
+}
+
+/** A step that calls the vendor, waits for its task (`waitMs`), then calls again; counts calls in flight. */
+class VendorTaskHandler implements JobHandler<{ n: number }> {
+  readonly kind = KIND;
+  calling = 0;
+  maxCalling = 0;
+  waiting = 0;
+  maxWaiting = 0;
+  done = 0;
+  constructor(private readonly waitMs: number) {}
+
+  private async call(): Promise<void> {
+    this.maxCalling = Math.max(this.maxCalling, ++this.calling);
+    await new Promise((r) => setTimeout(r, 20));
+    this.calling--;
+  }
+
+  async run(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
+    const correlationId = RequestContext.current()?.correlationId;
+    await this.call();
+    this.maxWaiting = Math.max(this.maxWaiting, ++this.waiting);
+    await waitForVendor(this.waitMs, ctx.signal);
+    this.waiting--;
+    await this.call();
+    expect(RequestContext.current()?.correlationId).toBe(correlationId);
+    this.done++;
     return ctx.succeed();
   }
 
@@ -230,4 +263,35 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     );
     expect(n).toBe(3);
   });
+
+  it('a job only waiting for a vendor task lends its slot out: 6 jobs of one site with 1 slot wait together, never 2 calls at once', async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const handler = new VendorTaskHandler(1500);
+    const runner = new JobRunner(new JobRepository(uow), uow, logger, {
+      ...options,
+      concurrency: 1,
+      perSiteConcurrency: 1,
+      leaseMs: 60_000,
+    });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(async () => {
+      const jobs = new JobRepository(uow);
+      for (let i = 0; i < 6; i++) await jobs.enqueue(KIND, `w-${i}`, { n: i }, 'site-1');
+    });
+    const started = Date.now();
+    await runner.start();
+    await eventually(async () => (handler.done === 6 ? true : undefined), 20_000, 50);
+    // Holding the slot through each wait would take 6 x 1.5 s; lent out, the waits overlap.
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(handler.maxWaiting).toBeGreaterThanOrEqual(4);
+    expect(handler.maxCalling).toBe(1);
+    const rows = await sql<{ status: string; tries: number }>(
+      SERVICE,
+      `SELECT status, tries FROM job WHERE kind = $1`,
+      [KIND],
+    );
+    expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(6).fill('succeeded:1'));
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_CATALOG } from '@tpo/contracts';
+import { REMOTE_INSTALLATION_TASK } from '@tpo/kaspersky-simulator';
 import { applyTopology } from '@tpo/messaging';
 import { mintToken } from '@tpo/platform';
 import { connect } from 'nats';
@@ -25,7 +26,8 @@ export function realisticSite(): SimulatorSite {
         '*': ms(200),
         CreateTenant: ms(5000),
         ChangeTenantActivation: ms(2000),
-        KLRI_TASK_REMOTE_INSTALL: ms(10_000),
+        // The KSC task type the Light Agent installation runs as (the simulator times tasks by TASK_NAME).
+        [REMOTE_INSTALLATION_TASK]: ms(10_000),
       },
     },
   };
@@ -96,8 +98,11 @@ export async function withBenchPlatform<T>(
       NATS_STREAM: stream,
       NATS_SUBJECT_PREFIX: prefix,
       LOG_LEVEL: process.env.TPO_BENCH_LOG_LEVEL ?? 'warn',
-      JOB_CONCURRENCY: '128',
-      JOB_SITE_CONCURRENCY: '128',
+      // Job slots: the services' defaults unless set (TPO_BENCH_JOB_CONCURRENCY, TPO_BENCH_JOB_SITE_CONCURRENCY).
+      ...(process.env.TPO_BENCH_JOB_CONCURRENCY ? { JOB_CONCURRENCY: process.env.TPO_BENCH_JOB_CONCURRENCY } : {}),
+      ...(process.env.TPO_BENCH_JOB_SITE_CONCURRENCY
+        ? { JOB_SITE_CONCURRENCY: process.env.TPO_BENCH_JOB_SITE_CONCURRENCY }
+        : {}),
       EVENT_CONCURRENCY: '32',
       RATE_LIMIT_PER_MINUTE: '100000000',
       // The small runs in the test suite share the Postgres server's connections with everything else.

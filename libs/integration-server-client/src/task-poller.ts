@@ -1,4 +1,5 @@
 import { PollSchedule, TaskDurations } from '@tpo/kaspersky-http';
+import { waitForVendor } from '@tpo/platform';
 import { IsTaskFailedError, IsTaskTimeoutError } from './errors';
 import { IsTask, TERMINAL_STATES } from './model';
 
@@ -47,7 +48,7 @@ export async function waitForTask(
     const tuning = { firstMs: options.initialDelayMs, maxMs: options.maxDelayMs };
     schedule ??=
       options.durations && task.type ? options.durations.schedule(task.type, tuning) : new PollSchedule(tuning);
-    await sleep(Math.min(schedule.next(Date.now() - since), remaining), options.signal);
+    await waitForVendor(Math.min(schedule.next(Date.now() - since), remaining), options.signal);
   }
 }
 
@@ -57,19 +58,4 @@ function runningSince(task: IsTask, fallback: number): number {
   return created !== undefined && created <= Date.now() + 1000 && created > fallback - 86_400_000
     ? Math.min(created, Date.now())
     : fallback;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

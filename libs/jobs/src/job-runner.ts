@@ -1,4 +1,4 @@
-import { DomainError, RequestContext, SpanKind, withSpan } from '@tpo/platform';
+import { DomainError, RequestContext, runWithWaitSlot, SpanKind, WaitSlot, withSpan } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { ExponentialBackoff, handleAll, retry, RetryPolicy } from 'cockatiel';
 import { Client } from 'pg';
@@ -67,6 +67,18 @@ export interface JobRunnerOptions {
   idlePollMs?: number;
   /** Tries of a failed hand-back (release, reschedule) before the lease is left to expire (default 5). */
   handBackAttempts?: number;
+  /**
+   * Jobs held at once (claimed, lease kept), counting those only waiting for a vendor task, which
+   * do not take a concurrency slot meanwhile (default 8 x concurrency).
+   */
+  maxHeld?: number;
+}
+
+/** One claim this runner holds; `waiting` while it lends its slot out (waitForVendor). */
+interface Held {
+  siteId: string | null;
+  promise: Promise<void>;
+  waiting: boolean;
 }
 
 const SETTLED: JobOutcome = { settled: true };
@@ -81,12 +93,16 @@ const SETTLED: JobOutcome = { settled: true };
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
-  private readonly running = new Map<string, { siteId: string | null; promise: Promise<void> }>();
+  private readonly running = new Map<string, Held>();
+  /** Jobs whose vendor wait is over, waiting for a slot again (first come, first served; before new claims). */
+  private readonly resuming: { held: Held; resume: () => void }[] = [];
   private readonly abort = new AbortController();
   private listener?: Client;
   private loop?: Promise<void>;
   private wake?: () => void;
   private notified = false;
+  /** A claim is under way: jobs back from a vendor wait queue for a slot until it is dispatched. */
+  private claiming = false;
   private active = false;
   /**
    * Handing a job back (release, reschedule) is retried a few times: if it failed once and was
@@ -153,21 +169,103 @@ export class JobRunner {
     return this.running.size;
   }
 
+  /** Jobs holding a concurrency slot (running, not just waiting for a vendor task). */
+  get activeCount(): number {
+    let n = 0;
+    for (const r of this.running.values()) if (!r.waiting) n++;
+    return n;
+  }
+
+  private activeAt(siteId: string): number {
+    let n = 0;
+    for (const r of this.running.values()) if (!r.waiting && r.siteId === siteId) n++;
+    return n;
+  }
+
+  private hasSlot(held: Held): boolean {
+    return (
+      this.activeCount < this.options.concurrency &&
+      (!held.siteId || this.activeAt(held.siteId) < this.options.perSiteConcurrency)
+    );
+  }
+
+  /** Gives freed slots to jobs back from a vendor wait, in order (a busy site's job lets others pass). */
+  private grant(): void {
+    if (this.claiming) return; // after the claim: its jobs are counted first
+    for (let i = 0; i < this.resuming.length;) {
+      const r = this.resuming[i];
+      if (!this.hasSlot(r.held)) {
+        i++;
+        continue;
+      }
+      this.resuming.splice(i, 1);
+      r.held.waiting = false;
+      r.resume();
+    }
+  }
+
+  /** The slot a job lends out while it waits for a vendor task (see waitForVendor). */
+  private slotOf(held: Held): WaitSlot {
+    return {
+      release: () => {
+        if (held.waiting) return;
+        held.waiting = true;
+        this.grant();
+        this.wakeUp(); // a slot is free: claim more
+      },
+      reacquire: (signal) => {
+        if (!held.waiting) return Promise.resolve();
+        // Aborted (shutdown, lost lease): no slot needed to hand the job back.
+        if (signal?.aborted || (!this.claiming && this.resuming.length === 0 && this.hasSlot(held))) {
+          held.waiting = false;
+          return Promise.resolve();
+        }
+        return new Promise<void>((resolve) => {
+          const entry = { held, resume: resolve };
+          this.resuming.push(entry);
+          signal?.addEventListener(
+            'abort',
+            () => {
+              const i = this.resuming.indexOf(entry);
+              if (i < 0) return;
+              this.resuming.splice(i, 1);
+              held.waiting = false;
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      },
+    };
+  }
+
   private async run(): Promise<void> {
     const kinds = [...this.handlers.keys()];
     while (this.active) {
       try {
         this.notified = false;
         if (!this.listener) await this.listen();
-        const free = this.options.concurrency - this.running.size;
-        const claimed =
-          free > 0
-            ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
-                limit: this.options.perSiteConcurrency,
-                running: this.runningPerSite(),
-              })
-            : [];
-        for (const job of claimed) this.dispatch(job);
+        this.grant();
+        // Slots not taken by running jobs or by jobs back from a vendor wait; and a bound on held jobs.
+        const free = Math.min(
+          this.options.concurrency - this.activeCount - this.resuming.length,
+          (this.options.maxHeld ?? 8 * this.options.concurrency) - this.running.size,
+        );
+        this.claiming = true;
+        let claimed: Job[] = [];
+        try {
+          claimed =
+            free > 0
+              ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
+                  limit: this.options.perSiteConcurrency,
+                  running: this.runningPerSite(),
+                })
+              : [];
+          for (const job of claimed) this.dispatch(job);
+        } finally {
+          this.claiming = false;
+          this.grant();
+        }
         let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
         const next = await this.jobs.nextDueInMs(kinds);
         if (next !== undefined) wait = Math.min(wait, Math.max(10, next));
@@ -180,15 +278,16 @@ export class JobRunner {
     }
   }
 
+  /** Slots taken per site: running jobs and jobs back from a vendor wait (not those still waiting). */
   private runningPerSite(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.running.values()) if (r.siteId) out[r.siteId] = (out[r.siteId] ?? 0) + 1;
+    for (const r of this.running.values()) if (r.siteId && !r.waiting) out[r.siteId] = (out[r.siteId] ?? 0) + 1;
+    for (const { held } of this.resuming) if (held.siteId) out[held.siteId] = (out[held.siteId] ?? 0) + 1;
     return out;
   }
 
   private dispatch(job: Job): void {
-    const perSite = job.siteId ? [...this.running.values()].filter((r) => r.siteId === job.siteId).length : 0;
-    if (job.siteId && perSite >= this.options.perSiteConcurrency) {
+    if (job.siteId && this.runningPerSite()[job.siteId] >= this.options.perSiteConcurrency) {
       // Site busy: hand it back for a moment without counting a failure.
       void this.handBack
         .execute(() => this.jobs.release(job, 200))
@@ -200,14 +299,16 @@ export class JobRunner {
     // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
     // tracked (the older one holds a superseded fence and can no longer write).
     const claim = `${job.id}:${job.fence}`;
-    const promise = this.execute(job).finally(() => {
+    const held: Held = { siteId: job.siteId, promise: Promise.resolve(), waiting: false };
+    this.running.set(claim, held);
+    held.promise = this.execute(job, this.slotOf(held)).finally(() => {
       this.running.delete(claim);
+      this.grant();
       this.wakeUp();
     });
-    this.running.set(claim, { siteId: job.siteId, promise });
   }
 
-  private async execute(job: Job): Promise<void> {
+  private async execute(job: Job, slot: WaitSlot): Promise<void> {
     const handler = this.handlers.get(job.kind);
     if (!handler) {
       this.logger.error({ jobId: job.id, kind: job.kind }, 'no handler for job kind; handing it back');
@@ -268,7 +369,7 @@ export class JobRunner {
       await withSpan(
         `job ${job.kind}`,
         { kind: SpanKind.CONSUMER, parent: job.traceContext, attributes: jobAttributes(job) },
-        () => RequestContext.run(context, () => handler.run(ctx)),
+        () => RequestContext.run(context, () => runWithWaitSlot(slot, () => handler.run(ctx))),
       );
     } catch (error) {
       await RequestContext.run(context, () => this.afterError(job, handler, ctx, error, leaseLost.signal, log));

@@ -3,6 +3,7 @@ export * from './faults/faults';
 export * from './site/call-counters';
 export * from './site/site';
 export * from './ksc/ksc-model';
+export { REMOTE_INSTALLATION_TASK } from './ksc/ksc-task-effects';
 export * from './integration-server/is-model';
 export * from './server/simulator';
 export * from './server/tls-material';

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForVendor } from '@tpo/platform';
 import { KscValue } from './ksc-codec';
 import { KscAsyncActionError, KscTimeoutError } from './errors';
 import { asRecord, KscRecord } from './ksc-records';
@@ -51,7 +51,7 @@ export class AsyncActions {
       }
       const delay = Math.min(MAX_CHECK_DELAY_MS, Math.max(MIN_CHECK_DELAY_MS, s.nextCheckDelayMs));
       if (Date.now() + delay > deadline) throw new KscTimeoutError(`KSC action ${guid} still running at the deadline`);
-      await sleep(delay, undefined, { signal: opts.signal });
+      await waitForVendor(delay, opts.signal);
     }
   }
 }

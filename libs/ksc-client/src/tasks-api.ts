@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForVendor } from '@tpo/platform';
 import { KscProtocolError, KscTimeoutError } from './errors';
 import { kscParams, KscTyped, KscValue } from './ksc-codec';
 import { asRecord, asRecords, KscRecord, KscTaskEvent, requireNumber, requireString } from './ksc-records';
@@ -262,7 +262,7 @@ export class TasksApi {
       if (s.pending + s.running === 0 && finished >= (opts.expectedDevices ?? 1)) return s;
       if (Date.now() >= deadline)
         throw new KscTimeoutError(`task ${taskId} not finished: ${s.pending} pending, ${s.running} running`);
-      await sleep(opts.intervalMs ?? 2000, undefined, { signal: opts.signal });
+      await waitForVendor(opts.intervalMs ?? 2000, opts.signal);
     }
   }
 

@@ -1,4 +1,5 @@
 export * from './context/request-context';
+export * from './context/vendor-wait';
 export * from './errors/domain-error';
 export * from './config/env';
 export * from './logging/logger';

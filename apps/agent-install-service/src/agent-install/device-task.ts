@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskDurations } from '@tpo/kaspersky-http';
 import { KscMethodError, TasksApi } from '@tpo/ksc-client';
+import { waitForVendor } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { classifyHostStatus, HostOutcome } from './host-outcome';
 import { InstallSettings } from './install-settings';
@@ -93,9 +93,7 @@ export class DeviceTask {
         });
         return outcomes;
       }
-      await sleep(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), undefined, {
-        signal,
-      });
+      await waitForVendor(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), signal);
     }
   }
 

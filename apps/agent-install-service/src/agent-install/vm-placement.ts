@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TasksApi } from '@tpo/ksc-client';
+import { waitForVendor } from '@tpo/platform';
 import { DeviceTask } from './device-task';
 import { KscHost, Located, locateHosts } from './ksc-hosts';
 import { pushNetworkAgent, resumePushes } from './network-agent-push';
@@ -205,7 +205,7 @@ async function awaitArrival(ctx: InstallContext): Promise<Map<string, KscHost>> 
         `the Network Agent accepted the reconnection but the device did not appear in the virtual server within ${seconds} s`,
     );
     waiting = waiting.filter((vm) => !late.includes(vm));
-    if (waiting.length > 0) await sleep(pause, undefined, { signal: ctx.signal });
+    if (waiting.length > 0) await waitForVendor(pause, ctx.signal);
   }
   return placed;
 }
