@@ -16,6 +16,7 @@ import { OperationProgressUseCase } from '../operations/use-cases/operation-prog
 import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
+import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantSecretRepository } from './tenant-secret.repository';
 import { TenantRepository } from './tenant.repository';
 import { TenantsHttpController } from './tenants.http.controller';
@@ -57,6 +58,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         { provide: TENANTS_CONFIG, useValue: config },
         TenantRepository,
         TenantSecretRepository,
+        TenantDetailQuery,
         RequestOnboardingUseCase,
         IntakeFromBusUseCase,
         RecordProgressUseCase,
