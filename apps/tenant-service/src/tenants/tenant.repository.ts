@@ -205,8 +205,7 @@ export class TenantRepository {
 
   /**
    * A page of tenants for REST, newest first, with the summary columns only (not the order itself or
-   * the VM summary) and the total in the same query (a second count only for a page past the end).
-   * Unfiltered and by site, it walks `tenant_created_idx` / `tenant_site_created_idx` and stops after
+   * the VM summary) and the total. Unfiltered and by site, it walks `tenant_created_idx` / `tenant_site_created_idx` and stops after
    * the page instead of sorting every tenant.
    */
   async list(filter: {
@@ -225,14 +224,14 @@ export class TenantRepository {
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total FROM tenant ${clause}
+      `SELECT ${SUMMARY_COLUMNS} FROM tenant ${clause}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
-    if (rows.length > 0) return { items: rows.map(toTenantSummary), total: Number(rows[0].total) };
-    if (filter.offset === 0) return { items: [], total: 0 };
+    // Not count(*) OVER () in the page query: that makes the page read every matching row through
+    // the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for this count).
     const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM tenant ${clause}`, params);
-    return { items: [], total: n };
+    return { items: rows.map(toTenantSummary), total: n };
   }
 
   async update(
