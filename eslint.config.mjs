@@ -59,12 +59,31 @@ export default tseslint.config(
             { sourceTag: 'scope:activation', onlyDependOnLibsWithTags: ['scope:activation', 'scope:shared'] },
             // Shared libraries in layers: each may use only the layers below it (and its own), so a
             // lower library can never reach up into wiring, steps or clients (house-style "tags too coarse").
+            // base < infra < jobs < steps < feature, and base < infra < client < feature (clients and the
+            // job/step machinery never see each other). Diagnostics sit aside: no library may import them,
+            // only a service that opts in.
             { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
             { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra'] },
+            { sourceTag: 'layer:jobs', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:jobs'] },
+            {
+              sourceTag: 'layer:steps',
+              onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:jobs', 'layer:steps'],
+            },
             { sourceTag: 'layer:client', onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client'] },
             {
               sourceTag: 'layer:feature',
-              onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:client', 'layer:feature'],
+              onlyDependOnLibsWithTags: [
+                'layer:base',
+                'layer:infra',
+                'layer:jobs',
+                'layer:steps',
+                'layer:client',
+                'layer:feature',
+              ],
+            },
+            {
+              sourceTag: 'layer:diagnostics',
+              onlyDependOnLibsWithTags: ['layer:base', 'layer:infra', 'layer:diagnostics'],
             },
             // The CLI is a REST client of the platform: it may share contracts, never a service's or the platform's internals.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:contracts'] },

@@ -1,5 +1,5 @@
 import { serviceDataSourceOptions, UnitOfWork } from '@tpo/persistence';
-import { runExclusiveRound } from '@tpo/service-kit';
+import { runExclusiveRound } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { serviceLayout, testDatabaseUrl } from '../support/test-env';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext } from '@tpo/platform';
-import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/service-kit';
+import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';

@@ -72,7 +72,7 @@ describe('Nx module boundaries (enforced by lint)', () => {
       );
     // type:platform libs may use each other, but only downwards
     expect((await probe('persistence', 'messaging', 'OutboxWriter')).join()).toMatch(/layer:base/);
-    expect((await probe('messaging', 'service-kit', 'JobRunner')).join()).toMatch(/layer:infra/);
+    expect((await probe('messaging', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:infra/);
     // type:client libs likewise
     expect((await probe('kaspersky-http', 'ksc-client', 'KscClient')).join()).toMatch(/layer:infra/);
     expect((await probe('integration-server-client', 'site-directory', 'parseSiteConnection')).join()).toMatch(
@@ -80,6 +80,34 @@ describe('Nx module boundaries (enforced by lint)', () => {
     );
     // downwards is fine
     expect(await probe('service-kit', 'messaging', 'OutboxWriter')).toEqual([]);
+  });
+
+  it('jobs < steps < wiring, and no library imports the opt-in diagnostics', async () => {
+    const probe = (lib: string, pkg: string, name: string) =>
+      lintProbe(
+        `libs/${lib}/src/boundary-probe.ts`,
+        `import { ${name} } from '@tpo/${pkg}';\nexport const probe = ${name};\n`,
+      );
+    // the job machinery knows nothing of steps or of the wiring; steps know nothing of the wiring
+    expect((await probe('jobs', 'steps', 'StepWorkRepository')).join()).toMatch(/layer:jobs/);
+    expect((await probe('jobs', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:jobs/);
+    expect((await probe('steps', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:steps/);
+    // lower layers cannot reach up into jobs or steps, nor can a Kaspersky client
+    expect((await probe('messaging', 'jobs', 'JobRunner')).join()).toMatch(/layer:infra/);
+    expect((await probe('ksc-client', 'steps', 'StepWorkRepository')).join()).toMatch(/layer:client/);
+    // the production wiring cannot pull in the diagnostic ping
+    expect((await probe('service-kit', 'diagnostics', 'BackbonePingModule')).join()).toMatch(/layer:feature/);
+    // downwards is fine
+    expect(await probe('steps', 'jobs', 'JobRunner')).toEqual([]);
+    expect(await probe('service-kit', 'jobs', 'JobRunner')).toEqual([]);
+  });
+
+  it('a service may import the opt-in diagnostics', async () => {
+    const errors = await lintProbe(
+      'apps/activation-service/src/boundary-probe.ts',
+      "import { BackbonePingModule } from '@tpo/diagnostics';\nexport const probe = BackbonePingModule;\n",
+    );
+    expect(errors).toEqual([]);
   });
 
   it('a service may use the shared libraries', async () => {

@@ -16,7 +16,7 @@ import {
   VmsRegistered,
 } from '@tpo/contracts';
 import { EventPublisher, inboxPrefixOf, JetStreamClient } from '@tpo/messaging';
-import { BackbonePingModule } from '@tpo/service-kit';
+import { BackbonePingModule } from '@tpo/diagnostics';
 import { loadTopology } from '@tpo/tools';
 import { SiteDirectoryModule } from '@tpo/site-directory';
 import { connect, Empty, ErrorCode, JetStreamManager, NatsConnection, NatsError, StringCodec } from 'nats';

@@ -1,5 +1,5 @@
 import { serviceDataSourceOptions, UnitOfWork } from '@tpo/persistence';
-import { runExclusiveRound } from '@tpo/service-kit';
+import { runExclusiveRound } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the repository whose claims are under test, run on two pools like two replicas
 import { SitePreflightRepository } from '../../apps/tenant-service/src/sites/site-preflight.repository';

@@ -1,5 +1,5 @@
 import { initTracing, TracingShutdown } from '@tpo/platform';
-import { BackbonePingModule } from '@tpo/service-kit';
+import { BackbonePingModule } from '@tpo/diagnostics';
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpanKind } from '@opentelemetry/api';
 import { NatsConnection } from 'nats';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
+import { BackbonePingModule } from '@tpo/diagnostics';
+import { ServiceKitModule } from '@tpo/service-kit';
 import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
 import { AgentInstallModule } from './agent-install/agent-install.module';
 import { AgentInstallServiceEnv } from './config/agent-install-service.env';

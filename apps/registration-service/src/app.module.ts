@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { backbonePingEnabled } from '@tpo/platform';
-import { BackbonePingModule, ServiceKitModule } from '@tpo/service-kit';
+import { BackbonePingModule } from '@tpo/diagnostics';
+import { ServiceKitModule } from '@tpo/service-kit';
 import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
 import { RegistrationServiceEnv } from './config/registration-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';

@@ -15,3 +15,4 @@ export * from './openapi/error-body.response';
 export * from './openapi/page.response';
 export * from './tracing/tracing';
 export * from './tracing/tracing.init';
+export * from './tokens';

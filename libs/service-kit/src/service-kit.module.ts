@@ -52,7 +52,7 @@ import {
   JobRunner,
   JobTable1764300000000,
   JobTraceContext1764950000001,
-} from './jobs';
+} from '@tpo/jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
 import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
 import { AuditRefusalsMiddleware } from './audit/audit-refusals.middleware';

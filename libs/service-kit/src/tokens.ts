@@ -1,3 +1,3 @@
-export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
-export const LOGGER = Symbol('LOGGER');
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+// LOGGER and SERVICE_CONFIG live in @tpo/platform; re-exported so older imports keep working.
+export { LOGGER, SERVICE_CONFIG } from '@tpo/platform';

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { LOGGER } from '@tpo/service-kit';
+import { LOGGER } from '@tpo/platform';
 import type { AddressClass } from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { SiteConnection } from './site-connection';

@@ -2,15 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LicenseLimitReached, TenantActivated, VmsRegisteredV1 } from '@tpo/contracts';
 import { IsTaskFailedError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import {
-  LOGGER,
-  OnboardingStepJob,
-  SERVICE_CONFIG,
-  StepJobScope,
-  StepResult,
-  StepWork,
-  StepWorkRepository,
-} from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
+import { OnboardingStepJob, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/steps';
 import { KasperskyClients, SiteLicense } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';

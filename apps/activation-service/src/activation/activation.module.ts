@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
+import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { LicensingModule } from '../licensing/licensing.module';
 import { ActivateTenantJob } from './activate-tenant.job';
 import { ActivationEventsMessageController } from './activation-events.message.controller';

@@ -2,7 +2,9 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { LicenseExpiring, LicenseLimitReachedV2Event } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { LOGGER, runExclusiveRound, SERVICE_CONFIG, StepWorkRepository } from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
+import { runExclusiveRound } from '@tpo/jobs';
+import { StepWorkRepository } from '@tpo/steps';
 import type { Logger } from 'pino';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { ProtectionReportRepository } from '../reports/protection-report.repository';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { StepWorkRepository } from '@tpo/service-kit';
+import { StepWorkRepository } from '@tpo/steps';
 import { ReportsModule } from '../reports/reports.module';
 import { LicenseAlertRepository } from './license-alert.repository';
 import { LicenseMonitor } from './license-monitor';

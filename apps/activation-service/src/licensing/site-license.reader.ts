@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LicenseKeyInfo, LicenseKeysApi } from '@tpo/ksc-client';
-import { SERVICE_CONFIG } from '@tpo/service-kit';
+import { SERVICE_CONFIG } from '@tpo/platform';
 import { KasperskyClients, SiteLicense } from '@tpo/site-directory';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { effectiveLicense, productKeys } from './license-numbers';

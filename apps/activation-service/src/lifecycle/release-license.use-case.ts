@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEnvelope, TenantDeprovisionedV1, VmsRemovedV1 } from '@tpo/contracts';
-import { LOGGER, StepWorkRepository } from '@tpo/service-kit';
+import { LOGGER } from '@tpo/platform';
+import { StepWorkRepository } from '@tpo/steps';
 import type { Logger } from 'pino';
 
 /**

@@ -1,4 +1,5 @@
-import { BackbonePingHops1764201700000, StepRuns1765100000001, StepTables1764500000000 } from '@tpo/service-kit';
+import { BackbonePingHops1764201700000 } from '@tpo/diagnostics';
+import { StepRuns1765100000001, StepTables1764500000000 } from '@tpo/steps';
 import { ProtectionReports1765100000000 } from '../reports/1765100000000-protection-reports';
 
 /** This service's migrations, in order (the shared messaging and job tables come first, from the kit). */

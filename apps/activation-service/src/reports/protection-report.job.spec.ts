@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IntegrationServerError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { createLogger } from '@tpo/platform';
-import { Job, JobContext, JobOutcome } from '@tpo/service-kit';
+import { Job, JobContext, JobOutcome } from '@tpo/jobs';
 import { KasperskyClients } from '@tpo/site-directory';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { ProtectionReportJob, ProtectionReportJobPayload } from './protection-report.job';

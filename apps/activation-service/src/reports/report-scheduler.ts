@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
-import { LOGGER, runExclusiveRound, SERVICE_CONFIG } from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
+import { runExclusiveRound } from '@tpo/jobs';
 import type { Logger } from 'pino';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { ProtectionReportRepository } from './protection-report.repository';

@@ -1,5 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
 import { ProtectionReportJob } from './protection-report.job';
 import { ProtectionReportRepository } from './protection-report.repository';
 import { ReportScheduler } from './report-scheduler';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
-import { DomainError, inSiteScope, PlatformErrorCode, Principal } from '@tpo/platform';
-import { JobRepository, SERVICE_CONFIG } from '@tpo/service-kit';
+import { DomainError, inSiteScope, PlatformErrorCode, Principal, SERVICE_CONFIG } from '@tpo/platform';
+import { JobRepository } from '@tpo/jobs';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { latestClosedPeriod } from './report-period';
 import { PROTECTION_REPORT_JOB } from './protection-report.job';

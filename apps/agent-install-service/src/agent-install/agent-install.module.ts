@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
+import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { AgentInstallEventsMessageController } from './agent-install-events.message.controller';
 import { InstallAgentsJob } from './install-agents.job';
 import { InstallsHttpController } from './installs.http.controller';

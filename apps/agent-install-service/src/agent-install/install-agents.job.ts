@@ -3,7 +3,8 @@ import { AgentsInstalled, SvmConfiguredV1, VmFailure, VmRef } from '@tpo/contrac
 import { KscSession, VServersApi } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { LOGGER, OnboardingStepJob, SERVICE_CONFIG, StepResult, StepWork, StepWorkRepository } from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
+import { OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';

@@ -10,13 +10,8 @@ import {
   Principal,
   SiteScoped,
 } from '@tpo/platform';
-import {
-  StepDetailResponse,
-  stepListPage,
-  StepListQuery,
-  StepWorkRepository,
-  StepWorkResponse,
-} from '@tpo/service-kit';
+import { StepDetailResponse, StepWorkResponse } from '@tpo/service-kit';
+import { stepListPage, StepListQuery, StepWorkRepository } from '@tpo/steps';
 
 /** Agent installations per tenant: status, attempt, and each VM's state (pending, installing, installed, failed with reason). */
 @ApiTags('agent installations')

@@ -1,6 +1,6 @@
 import { OnboardingStep } from '@tpo/contracts';
 import { UnitOfWork } from '@tpo/persistence';
-import { StepWorkRepository, VmStatus } from '@tpo/service-kit';
+import { StepWorkRepository, VmStatus } from '@tpo/steps';
 
 /** Where a VM is while in progress (`in_progress`), or where it failed (`failed`). */
 export type VmPhase = 'validation' | 'placement' | 'pushing' | 'pushed' | 'reconnecting' | 'arriving' | 'installing';

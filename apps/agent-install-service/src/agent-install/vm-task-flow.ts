@@ -1,6 +1,6 @@
 import { KscSession, RebootOptions } from '@tpo/ksc-client';
 import { PushInstallAccount } from '@tpo/site-directory';
-import { VmStatus } from '@tpo/service-kit';
+import { VmStatus } from '@tpo/steps';
 import type { Logger } from 'pino';
 import { DeviceTask, HostOutcome } from './device-task';
 import { MainPackage } from './package-preparation';

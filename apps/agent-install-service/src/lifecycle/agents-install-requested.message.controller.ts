@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { AgentsInstallRequested, AgentsInstallRequestedV1, EventEnvelope } from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
-import { StepIntake } from '@tpo/service-kit';
+import { StepIntake } from '@tpo/steps';
 
 /**
  * Add-VMs (issue 10): the install step for the new VMs of a configured tenant. The same step and

@@ -3,7 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import { AgentsReleaseRequested, AgentsReleaseRequestedV1, EventEnvelope } from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { RELEASE_AGENTS_JOB } from './release-agents.job';
 
 /** Thin transport: one release job per operation (the inbox and the job key make a redelivery start nothing new). */

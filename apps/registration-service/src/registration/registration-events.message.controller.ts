@@ -8,7 +8,7 @@ import {
   OnboardingRetryRequestedV1,
 } from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
-import { StepIntake } from '@tpo/service-kit';
+import { StepIntake } from '@tpo/steps';
 
 @Controller()
 export class RegistrationEventsMessageController {

@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
+import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { RegisterVmsJob } from './register-vms.job';
 import { RegistrationEventsMessageController } from './registration-events.message.controller';
 import { RegistrationsHttpController } from './registrations.http.controller';

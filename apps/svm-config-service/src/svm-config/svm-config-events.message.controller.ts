@@ -8,7 +8,7 @@ import {
   TenantCreatedV1,
 } from '@tpo/contracts';
 import { OnEvent } from '@tpo/messaging';
-import { StepIntake } from '@tpo/service-kit';
+import { StepIntake } from '@tpo/steps';
 import { CONFIGURE_SVM_STEP } from './configure-svm.job';
 
 @Controller()

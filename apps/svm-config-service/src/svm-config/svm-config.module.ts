@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { JobRunner, StepIntake, StepWorkRepository } from '@tpo/service-kit';
+import { JobRunner } from '@tpo/jobs';
+import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { ConfigureSvmJob } from './configure-svm.job';
 import { SvmConfigEventsMessageController } from './svm-config-events.message.controller';
 import { SvmConfigsHttpController } from './svm-configs.http.controller';

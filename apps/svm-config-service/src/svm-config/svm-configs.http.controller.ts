@@ -10,7 +10,8 @@ import {
   Principal,
   SiteScoped,
 } from '@tpo/platform';
-import { stepListPage, StepListQuery, StepWorkRepository, StepWorkResponse } from '@tpo/service-kit';
+import { stepListPage, StepListQuery, StepWorkRepository } from '@tpo/steps';
+import { StepWorkResponse } from '@tpo/service-kit';
 import { CONFIGURE_SVM_STEP, SvmConfigOutput } from './configure-svm.job';
 
 class SvmConfigDetailResponse extends StepWorkResponse {

@@ -1,4 +1,4 @@
-import { BackbonePingHops1764201700000 } from '@tpo/service-kit';
+import { BackbonePingHops1764201700000 } from '@tpo/diagnostics';
 import { TenantOnboarding1764400000000 } from './1764400000000-tenant-onboarding';
 import { CreateIntent1764900100000 } from './1764900100000-create-intent';
 import { Operations1765100000000 } from './1765100000000-operations';

@@ -1,6 +1,6 @@
 import { DomainError } from '@tpo/platform';
 import { OutboxWriter } from '@tpo/messaging';
-import { JobContext, JobOutcome } from '@tpo/service-kit';
+import { JobContext, JobOutcome } from '@tpo/jobs';
 import pino from 'pino';
 import { TenantRecord, TenantRepository } from '../tenants/tenant.repository';
 import { OperationKindHandler, OperationStep } from './kinds/operation-kind';

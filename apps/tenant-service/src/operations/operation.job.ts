@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantOperationFailed } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError, redactSecretsInText } from '@tpo/platform';
-import { JobContext, JobHandler, JobOutcome, LeaseLostError, LOGGER } from '@tpo/service-kit';
+import { DomainError, LOGGER, redactSecretsInText } from '@tpo/platform';
+import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { TenantRepository } from '../tenants/tenant.repository';

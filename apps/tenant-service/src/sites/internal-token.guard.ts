@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { SERVICE_NAMES } from '@tpo/contracts';
-import { SERVICE_CONFIG } from '@tpo/service-kit';
+import { SERVICE_CONFIG } from '@tpo/platform';
 import { isLoopback, serviceKeyOf, ServiceTokenError, verifyServiceToken } from '@tpo/site-directory';
 import type { Request } from 'express';
 import { TenantServiceEnv } from '../config/tenant-service.env';

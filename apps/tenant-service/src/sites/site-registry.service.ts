@@ -7,10 +7,12 @@ import {
   DomainError,
   hasPermission,
   inSiteScope,
+  LOGGER,
   PERMISSION_TLS_VERIFICATION_OFF,
   PlatformErrorCode,
   Principal,
   RequestContext,
+  SERVICE_CONFIG,
 } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher } from '@tpo/secrets';
@@ -20,7 +22,7 @@ import {
   SiteDeployment,
   SiteDirectory,
 } from '@tpo/site-directory';
-import { AuditRepository, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import { AuditRepository } from '@tpo/service-kit';
 import type { Logger } from 'pino';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantServiceEnv } from '../config/tenant-service.env';

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EnvelopeCipher } from '@tpo/secrets';
-import { LOGGER } from '@tpo/service-kit';
+import { LOGGER } from '@tpo/platform';
 import { allowedAddressClasses, KasperskyClients } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';

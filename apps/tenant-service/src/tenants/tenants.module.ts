@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRunner, LOGGER, runExclusiveRound } from '@tpo/service-kit';
+import { JobRunner, runExclusiveRound } from '@tpo/jobs';
+import { LOGGER } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { OPERATION_KIND_PROVIDERS } from '../operations/kinds/operation-kinds';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ONBOARDING_STEPS, OnboardingStep, SERVICE_NAMES } from '@tpo/contracts';
+import { ONBOARDING_STEPS, OnboardingStep } from '@tpo/contracts';
 import { ROLES } from '@tpo/platform';
 
 const nullable = { nullable: true } as const;
@@ -31,25 +31,6 @@ export class AuditEntryResponse {
 export class AuditPageResponse {
   @ApiProperty({ type: AuditEntryResponse, isArray: true }) items: AuditEntryResponse[];
   @ApiProperty({ type: 'integer' }) total: number;
-}
-
-export class PingStartedResponse {
-  @ApiProperty({ format: 'uuid' }) pingId: string;
-  @ApiProperty({ enum: SERVICE_NAMES, isArray: true }) route: string[];
-}
-
-class PingHopResponse {
-  @ApiProperty({ format: 'uuid' }) pingId: string;
-  @ApiProperty({ type: 'integer', description: '-1 is the start' }) hop: number;
-  @ApiProperty({ type: 'string', format: 'uuid', ...nullable }) eventId: string | null;
-  @ApiProperty({ type: 'string', isArray: true }) route: string[];
-  @ApiProperty({ type: 'string', ...nullable }) note: string | null;
-  @ApiProperty(dateTime) recordedAt: Date;
-}
-
-export class PingHopsResponse {
-  @ApiProperty({ format: 'uuid' }) pingId: string;
-  @ApiProperty({ type: PingHopResponse, isArray: true }) hops: PingHopResponse[];
 }
 
 /** One onboarding step's work record in a step service (the step's input is never shown). */

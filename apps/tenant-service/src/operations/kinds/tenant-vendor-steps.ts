@@ -8,8 +8,7 @@ import {
   TERMINAL_STATES,
 } from '@tpo/integration-server-client';
 import { VServersApi } from '@tpo/ksc-client';
-import { DomainError } from '@tpo/platform';
-import { SERVICE_CONFIG } from '@tpo/service-kit';
+import { DomainError, SERVICE_CONFIG } from '@tpo/platform';
 import { KasperskyClients } from '@tpo/site-directory';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { TenantRecord } from '../../tenants/tenant.repository';

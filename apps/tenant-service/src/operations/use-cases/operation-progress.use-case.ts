@@ -8,8 +8,8 @@ import {
   VmsRegisteredV1,
 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError } from '@tpo/platform';
-import { JobRepository, LOGGER } from '@tpo/service-kit';
+import { DomainError, LOGGER } from '@tpo/platform';
+import { JobRepository } from '@tpo/jobs';
 import type { Logger } from 'pino';
 import { TenantRepository } from '../../tenants/tenant.repository';
 import { ADD_VMS_PIPELINE } from '../kinds/add-vms.kind';

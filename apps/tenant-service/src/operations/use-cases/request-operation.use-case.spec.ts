@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { TenantRecord, TenantRepository } from '../../tenants/tenant.repository';
 import { OperationRecord, OperationRepository } from '../operation.repository';
 import { TenantVm, TenantVmRepository } from '../tenant-vm.repository';

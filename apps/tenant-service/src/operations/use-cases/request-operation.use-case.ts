@@ -5,7 +5,7 @@ import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { TenantErrorCode } from '../../tenants/tenant-errors';
 import { TenantRecord, TenantRepository } from '../../tenants/tenant.repository';
 import { OPERATION_JOB } from '../operation.job';

@@ -3,7 +3,7 @@ import { OnboardingRetryRequested, OnboardingStep } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { TenantErrorCode } from '../../tenants/tenant-errors';
 import { TenantRepository } from '../../tenants/tenant.repository';
 import { ADD_VMS_PIPELINE } from '../kinds/add-vms.kind';

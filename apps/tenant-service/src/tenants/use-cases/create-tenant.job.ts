@@ -8,10 +8,10 @@ import {
   TERMINAL_STATES,
 } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError } from '@tpo/platform';
+import { DomainError, LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, generateAdminPassword } from '@tpo/secrets';
-import { JobContext, JobHandler, JobOutcome, LeaseLostError, LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEnvelope, TenantRequestDuplicate, TenantRequestedV1, TenantRequestRejected } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { DomainError } from '@tpo/platform';
-import { LOGGER } from '@tpo/service-kit';
+import { DomainError, LOGGER } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { RequestOnboardingUseCase } from './request-onboarding.use-case';
 

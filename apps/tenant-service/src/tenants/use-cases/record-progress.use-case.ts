@@ -11,7 +11,7 @@ import {
   VmsRegisteredV1,
 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
-import { LOGGER, SERVICE_CONFIG } from '@tpo/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEnvelope, OnboardingRequest, TenantRequestDuplicate, TenantRequestedV1 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import type { Logger } from 'pino';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';

@@ -5,7 +5,7 @@ import { validateSync } from 'class-validator';
 import { formatValidationErrors, OnboardingRequest } from '@tpo/contracts';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';

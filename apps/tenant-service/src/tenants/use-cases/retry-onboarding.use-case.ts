@@ -3,7 +3,7 @@ import { OnboardingRetryRequested } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/service-kit';
+import { JobRepository } from '@tpo/jobs';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantErrorCode } from '../tenant-errors';
 import { TenantRecord, TenantRepository } from '../tenant.repository';

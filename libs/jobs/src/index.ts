@@ -4,3 +4,4 @@ export * from './1764900000000-job-fencing';
 export * from './1764950000001-job-trace-context';
 export * from './job.repository';
 export * from './job-runner';
+export * from './exclusive-round';

@@ -2,7 +2,7 @@ import { EventDefinition, OnboardingStep, OnboardingStepFailed } from '@tpo/cont
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, redactSecretsInText } from '@tpo/platform';
 import type { Logger } from 'pino';
-import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '../jobs/job-runner';
+import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '@tpo/platform';
-import { PingHopsResponse, PingStartedResponse } from '../openapi/service-kit.responses';
+import { PingHopsResponse, PingStartedResponse } from './ping.responses';
 import { BackbonePingUseCases } from './backbone-ping.use-cases';
 import { StartPingCommand } from './ping.commands';
 import { PingHop } from './ping-hop.repository';

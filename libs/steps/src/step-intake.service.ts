@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
-import { JobRepository } from '../jobs/job.repository';
+import { JobRepository } from '@tpo/jobs';
 import { currentRunId, StepWorkRepository } from './step-work.repository';
 
 /** A step's job: keyed by tenant for the onboarding, by tenant and operation for a later operation's run. */
