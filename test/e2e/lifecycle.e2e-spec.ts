@@ -43,6 +43,8 @@ interface Operation {
   steps?: { step: string; status: string; detail: Record<string, unknown> }[];
 }
 
+const NETWORK_AGENT = '1103';
+
 const vmsFor = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({
     biosUuid: randomUUID(),
@@ -404,6 +406,60 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     240_000,
   );
 
+  it('kill -9 of agent-install-service while its Remote Deinstallation task runs: the deprovision finishes, one deinstallation and one reconnection task created and run, no agent left', async () => {
+    const t = await onboard('crash-release', 2);
+    const ready = await waitLifecycle(t.id, 'active');
+    const isId = ready.integrationServerTenantId!;
+    const vsId = Number(ready.virtualAdministrationServer!.id);
+    let sim = await simState();
+    const ours = (h: { biosId?: string }) => t.vms.some((v) => v.biosUuid === h.biosId);
+    // the products the agent-removal job must uninstall: all but the Network Agent, one task per product
+    const products = new Set(sim.ksc.hosts.filter(ours).flatMap((h) => h.products.filter((p) => p !== NETWORK_AGENT)));
+    expect(products.size).toBeGreaterThanOrEqual(1);
+    expect(sim.ksc.hosts.filter(ours).every((h) => h.vsId === vsId)).toBe(true);
+    const before = sim.counters;
+    const delta = (after: Record<string, number>, k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    // The deinstallation runs 12 s on the KSC: the service is killed in the middle of it.
+    await faults({ taskDurationsMs: { '*': 30, 'Remote Deinstallation': 12_000 } });
+    const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test (release)' });
+    expect(res.status).toBe(202);
+    const op = (await res.json()) as Operation;
+    await eventually(
+      async () => (delta((await simState()).counters, 'Tasks.RunTask:Remote Deinstallation') > 0 ? true : undefined),
+      60_000,
+      20,
+    );
+    await platform.crashAndRestart('agent-install-service');
+    await waitOp(op.id, 'succeeded', 120_000);
+    await faults({ taskDurationsMs: { '*': 30 } });
+    expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
+    sim = await simState();
+    expect(delta(sim.counters, 'Tasks.AddTask:Remote Deinstallation')).toBe(products.size);
+    expect(delta(sim.counters, 'Tasks.RunTask:Remote Deinstallation')).toBe(products.size);
+    expect(delta(sim.counters, 'Tasks.AddTask:KLNAG_TASK_RECONNECTION')).toBe(1);
+    expect(delta(sim.counters, 'Tasks.RunTask:KLNAG_TASK_RECONNECTION')).toBe(1);
+    // no agent left: every VM back on the main server with its Network Agent only
+    for (const v of t.vms)
+      expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({ vsId: 0, products: [NETWORK_AGENT] });
+    // the job's recorded tasks: each ended with every device succeeded
+    expect(
+      await sql(
+        'agent-install-service',
+        `SELECT task_key, outcomes FROM release_task WHERE operation_id = $1 ORDER BY task_key`,
+        [op.id],
+      ),
+    ).toEqual(
+      [...[...products].map((p) => `deinstall:${p}`), 'reconnection']
+        .sort()
+        .map((k) => ({ task_key: k, outcomes: {} })),
+    );
+    // nothing of the tenant left on the simulated IS and KSC
+    expect(sim.integrationServer.tenants.some((x) => x.id === isId)).toBe(false);
+    expect(sim.integrationServer.vms.filter(ours)).toEqual([]);
+    expect(sim.ksc.virtualServers.some((v) => v.id === vsId)).toBe(false);
+    expect((await getOp(op.id)).steps!.find((x) => x.step === 'release-agents')?.status).toBe('succeeded');
+  }, 240_000);
+
   it('deprovision of a tenant whose onboarding failed after step 1 removes the tenant and the virtual server', async () => {
     // Its VMs are unknown to the KSC: agent installation fails for all of them, after the tenant and vAS exist.
     const t = await onboard('halfway', 1, false);
@@ -455,6 +511,56 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     expect((await simState()).ksc.virtualServers.some((v) => v.id === orphan.id)).toBe(false);
     expect((await calls('VServers.DelVServer')) - before).toBe(1);
   }, 180_000);
+
+  it("kill -9 of tenant-service around the leftover virtual server's VServers.DelVServer: the deprovision finishes, the vAS is gone, DelVServer called once", async () => {
+    const t = await onboard('crash-orphan', 1, false);
+    const failed = await eventually(
+      async () => {
+        const v = await getTenant(t.id);
+        return v.status === 'failed' ? v : undefined;
+      },
+      90_000,
+      200,
+    );
+    const isId = failed.integrationServerTenantId!;
+    const ownVsId = Number(failed.virtualAdministrationServer!.id);
+    const prefix = `CrashOrphan ${randomUUID().slice(0, 8)}`;
+    expect(
+      (
+        await fetch(`${admin()}/sites/site-1/ksc/vservers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ count: 1, namePrefix: prefix }),
+        })
+      ).status,
+    ).toBe(201);
+    const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
+    await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [String(orphan.id), t.id]);
+    const before = await calls('VServers.DelVServer');
+    // DelVServer acts at once but its answer is held 8 s, and the deletion itself takes 15 s: the
+    // service is killed after the KSC took the call and restarted while the vAS is still there.
+    await faults({
+      holdAnswer: { remaining: 1, ms: 8000, methods: ['VServers.DelVServer'] },
+      taskDurationsMs: { '*': 30, 'VServers.DelVServer': 15_000 },
+    });
+    const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test (vAS)' });
+    expect(res.status).toBe(202);
+    const op = (await res.json()) as Operation;
+    await eventually(async () => ((await calls('VServers.DelVServer')) > before ? true : undefined), 60_000, 20);
+    await platform.crashAndRestart('tenant-service');
+    const done = await waitOp(op.id, 'succeeded', 120_000);
+    await faults({ taskDurationsMs: { '*': 30 } });
+    expect(done.steps!.find((x) => x.step === 'delete-virtual-server')).toMatchObject({
+      status: 'succeeded',
+      detail: { virtualServerId: orphan.id, deleted: true },
+    });
+    expect((await calls('VServers.DelVServer')) - before).toBe(1);
+    expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
+    const sim = await simState();
+    expect(sim.ksc.virtualServers.some((v) => v.id === orphan.id || v.id === ownVsId)).toBe(false);
+    expect(sim.integrationServer.tenants.some((x) => x.id === isId)).toBe(false);
+    expect(sim.integrationServer.vms.filter((v) => t.vms.some((m) => m.biosUuid === v.biosId))).toEqual([]);
+  }, 240_000);
 
   it('a suspend whose deactivation task fails ends failed (TenantOperationFailed, lifecycle unchanged); a retry completes it', async () => {
     const t = await onboard('retry', 1);

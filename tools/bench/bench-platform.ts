@@ -55,16 +55,20 @@ export async function withBenchPlatform<T>(
   options: BenchPlatformOptions = {},
 ): Promise<T> {
   const layout = benchLayout();
-  if (!options.keepDatabase) await resetLocalState(layout, `BENCH_${name}`);
+  // Stream, subjects and durable consumers are per bench database: two benches on their own databases
+  // (TPO_BENCH_DATABASE) must not delete each other's stream or share consumers on the shared NATS server.
+  const own = layout.database === 'tpo_bench' ? '' : layout.database.toLowerCase().replace(/[^a-z0-9]/g, '-');
+  const stream = `BENCH_${name}${own ? `_${own}` : ''}`.toUpperCase().replace(/-/g, '_');
+  const prefix = `bench${name}${own ? `-${own}` : ''}`.toLowerCase().slice(0, 32); // NATS_SUBJECT_PREFIX's pattern
+  if (!options.keepDatabase) await resetLocalState(layout, stream);
   await bootstrapDatabase(layout);
   await migrateAll(layout);
-  const prefix = `bench${name.toLowerCase()}`;
   const nc = await connect({ servers: layout.natsUrl });
   const jsm = await nc.jetstreamManager();
-  await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
+  await jsm.streams.delete(stream).catch(() => undefined);
   await applyTopology(jsm, loadTopology(), {
     prefix,
-    streamName: `BENCH_${name}`,
+    streamName: stream,
     eventKeys: EVENT_CATALOG.map((d) => d.key),
   });
   const dir = mkdtempSync(join(tmpdir(), 'tpo-bench-'));
@@ -89,9 +93,9 @@ export async function withBenchPlatform<T>(
     simulatorPorts: { integrationServer: is, ksc, admin },
     ports: Object.fromEntries(layout.services.map((s, i) => [s.name, servicePorts[i]])),
     extraEnv: {
-      NATS_STREAM: `BENCH_${name}`,
+      NATS_STREAM: stream,
       NATS_SUBJECT_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.TPO_BENCH_LOG_LEVEL ?? 'warn',
       JOB_CONCURRENCY: '128',
       JOB_SITE_CONCURRENCY: '128',
       EVENT_CONCURRENCY: '32',

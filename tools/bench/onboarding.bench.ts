@@ -44,6 +44,8 @@ interface RunFigures {
   /** Simulator calls per tenant (IS / KSC), to show both sides did the same vendor work. */
   integrationServerCallsPerTenant: number;
   kscCallsPerTenant: number;
+  /** Simulator calls per tenant, per vendor method (for comparing the two sides method by method). */
+  callsPerTenantByMethod: Record<string, number>;
 }
 
 async function counters(p: LocalPlatform): Promise<Record<string, number>> {
@@ -62,10 +64,13 @@ async function measure(
   const after = await counters(p);
   let is = 0;
   let ksc = 0;
+  const byMethod: Record<string, number> = {};
   for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d > 0) byMethod[k] = round(d / tenants, 2);
     // KSC methods are `Class.Method`; Integration Server operations have no dot.
-    if (k.includes('.')) ksc += v - (before[k] ?? 0);
-    else is += v - (before[k] ?? 0);
+    if (k.includes('.')) ksc += d;
+    else is += d;
   }
   return {
     tenants,
@@ -76,6 +81,7 @@ async function measure(
     p99Ms: Math.round(percentile(r.latenciesMs, 99)),
     integrationServerCallsPerTenant: round(is / tenants, 1),
     kscCallsPerTenant: round(ksc / tenants, 1),
+    callsPerTenantByMethod: byMethod,
   };
 }
 
@@ -134,6 +140,19 @@ async function transactions<T>(work: () => Promise<T>): Promise<{ result: T; tra
 
 const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
 
+/** Vendor methods the two sides call a different number of times per tenant: platform minus direct. */
+function methodDifferences(platform: RunFigures, direct: RunFigures): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of new Set([
+    ...Object.keys(platform.callsPerTenantByMethod),
+    ...Object.keys(direct.callsPerTenantByMethod),
+  ])) {
+    const d = round((platform.callsPerTenantByMethod[k] ?? 0) - (direct.callsPerTenantByMethod[k] ?? 0), 2);
+    if (Math.abs(d) >= 0.05) out[k] = d;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const machine = await describeMachine();
 
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
         atOnce: C,
         platform: { ...platform, postgresTransactionsPerTenant: round(tx / N, 1) },
         direct: directRun,
+        callsPerTenantPlatformMinusDirect: methodDifferences(platform, directRun),
         throughputPlatformOverDirect: ratio(platform.tenantsPerSecond, directRun.tenantsPerSecond),
         p50LatencyPlatformOverDirect: ratio(platform.p50Ms, directRun.p50Ms),
         singleTenant: {

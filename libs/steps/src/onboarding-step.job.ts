@@ -14,6 +14,8 @@ export type StepResult<T extends object = object> =
       retryable: boolean;
       output?: object;
       alsoEmit?: { definition: EventDefinition<object>; payload: object }[];
+      /** Vendor task ids to name in OnboardingStepFailed (e.g. the CreateTenant task that failed). */
+      externalTaskIds?: string[];
     };
 
 /**
@@ -35,8 +37,26 @@ export const classifyDomainError: FailureClassifier = (e) =>
     ? { kind: e.retryable ? 'transient' : 'permanent', code: e.code, message: e.message, retryable: false }
     : { kind: 'transient', code: 'STEP_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) };
 
-export interface OnboardingStepDeps {
-  steps: StepWorkRepository;
+/**
+ * Where a step's record lives and what commits with its end. The downstream services keep theirs in
+ * `step_work` (StepWorkRepository); tenant-service keeps step 1 on the tenant and its timeline and
+ * adapts them to this shape. `succeed` and `fail` run inside the transaction that ends the job, with
+ * the step's event.
+ */
+export interface StepStore<I> {
+  find(tenantId: string, step: OnboardingStep): Promise<StepWork<I> | undefined>;
+  setRunning(tenantId: string, step: OnboardingStep): Promise<void>;
+  succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void>;
+  fail(
+    tenantId: string,
+    step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    output?: object,
+  ): Promise<void>;
+}
+
+export interface OnboardingStepDeps<S = StepWorkRepository> {
+  steps: S;
   outbox: OutboxWriter;
   logger: Logger;
   classify?: FailureClassifier;
@@ -56,10 +76,12 @@ export interface StepJobScope {
  * are classified once, here: permanent vendor answers fail the step at once with the vendor's code,
  * transient ones go back to the job runner's backoff.
  */
-export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: string }> {
+export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepository> implements JobHandler<{
+  tenantId: string;
+}> {
   abstract readonly step: OnboardingStep;
 
-  constructor(protected readonly base: OnboardingStepDeps) {}
+  constructor(protected readonly base: OnboardingStepDeps<S>) {}
 
   get kind(): string {
     return this.step;
@@ -67,8 +89,13 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
 
   protected abstract execute(work: StepWork<I>, signal: AbortSignal, job: StepJobScope): Promise<StepResult>;
 
+  /** Vendor task ids a give-up names in OnboardingStepFailed: a task may still run, a retry resumes it. */
+  protected recordedTaskIds(_work: StepWork<I>): string[] | undefined {
+    return undefined;
+  }
+
   async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
-    const work = await this.base.steps.find<I, Record<string, unknown>>(ctx.job.payload.tenantId, this.step);
+    const work = await this.base.steps.find(ctx.job.payload.tenantId, this.step);
     if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
     if (work.status === 'pending') await ctx.record(() => this.base.steps.setRunning(work.tenantId, this.step));
     let result: StepResult;
@@ -93,7 +120,7 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
   }
 
   async giveUp(ctx: JobContext<{ tenantId: string }>, error: unknown): Promise<JobOutcome> {
-    const work = await this.base.steps.find<I, Record<string, unknown>>(ctx.job.payload.tenantId, this.step);
+    const work = await this.base.steps.find(ctx.job.payload.tenantId, this.step);
     if (!work) return ctx.fail('step record missing');
     const code = error instanceof DomainError ? error.code : 'STEP_UNAVAILABLE';
     const retryable = error instanceof DomainError ? error.retryable : true;
@@ -102,6 +129,7 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
       code,
       message: error instanceof Error ? error.message : String(error),
       retryable,
+      externalTaskIds: this.recordedTaskIds(work),
     });
   }
 
@@ -125,6 +153,7 @@ export abstract class OnboardingStepJob<I> implements JobHandler<{ tenantId: str
           message: result.message,
           retryable: result.retryable,
           attempt: work.attempt,
+          externalTaskIds: result.externalTaskIds?.length ? result.externalTaskIds : undefined,
         },
         { tenantId: work.tenantId },
       );

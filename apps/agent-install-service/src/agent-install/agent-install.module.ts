@@ -7,6 +7,7 @@ import { InstallsHttpController } from './installs.http.controller';
 import { AgentsInstallRequestedMessageController } from '../lifecycle/agents-install-requested.message.controller';
 import { AgentsReleaseRequestedMessageController } from '../release/agents-release-requested.message.controller';
 import { ReleaseAgentsJob } from '../release/release-agents.job';
+import { ReleaseTaskRepository } from '../release/release-task.repository';
 
 @Module({
   controllers: [
@@ -15,7 +16,7 @@ import { ReleaseAgentsJob } from '../release/release-agents.job';
     AgentsInstallRequestedMessageController,
     AgentsReleaseRequestedMessageController,
   ],
-  providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob],
+  providers: [StepWorkRepository, StepIntake, InstallAgentsJob, ReleaseAgentsJob, ReleaseTaskRepository],
 })
 export class AgentInstallModule implements OnModuleInit {
   constructor(

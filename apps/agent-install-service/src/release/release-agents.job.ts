@@ -11,6 +11,7 @@ import { DeviceTask } from '../agent-install/device-task';
 import { InstallSettings, installSettingsFrom } from '../agent-install/install-settings';
 import { findHostsByName, KscHost } from '../agent-install/ksc-hosts';
 import { AgentInstallServiceEnv } from '../config/agent-install-service.env';
+import { ReleaseTask, ReleaseTaskRepository } from './release-task.repository';
 
 export const RELEASE_AGENTS_JOB = 'release-agents';
 export interface ReleaseAgentsPayload {
@@ -26,8 +27,10 @@ export const RELEASE_FAILED = 'AGENT_RELEASE_FAILED';
  * (ksc-openapi-addendum.md §4): first every product but the Network Agent is uninstalled
  * (`Remote Deinstallation`, one task per product), then the hosts are handed back to the main
  * server (`KLNAG_TASK_RECONNECTION` with an empty `KLNAG_VS_NAME`), so they stay manageable.
- * Idempotent by looking first: a product no longer on a host is not uninstalled again, a host no
- * longer in the vAS is not handed back again (also after a crash between a task and its commit).
+ * Every task it creates is recorded (`release_task`, through ReleaseTaskRepository, fenced by the
+ * job's lease) right after Tasks.AddTask, so a re-run after a crash waits for and reads the same
+ * task instead of creating another; beyond that it looks first: a product no longer on a host is
+ * not uninstalled again, a host no longer in the vAS is not handed back again.
  * Per-VM results go out with AgentsReleased; a VM that fails does not stop the others.
  */
 @Injectable()
@@ -38,6 +41,7 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
   constructor(
     private readonly outbox: OutboxWriter,
     private readonly clients: KasperskyClients,
+    private readonly releaseTasks: ReleaseTaskRepository,
     @Inject(SERVICE_CONFIG) config: Partial<AgentInstallServiceEnv>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -48,7 +52,7 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
     const input = ctx.job.payload.input;
     const failed = new Map<string, string>();
     // A vendor error here goes back to the job runner: it backs off and looks again, or gives up (every VM failed).
-    await this.release(input, failed, ctx.signal);
+    await this.release(ctx, input, failed);
     return this.done(ctx, input, failed);
   }
 
@@ -93,10 +97,16 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
   }
 
   private async release(
+    ctx: JobContext<ReleaseAgentsPayload>,
     input: AgentsReleaseRequestedV1,
     failed: Map<string, string>,
-    signal: AbortSignal,
   ): Promise<void> {
+    const { signal } = ctx;
+    const { tenantId, operationId } = ctx.job.payload;
+    // Tasks this release created before a restart: their results count, unfinished ones are resumed.
+    const recorded = await this.releaseTasks.ofRelease(tenantId, operationId);
+    for (const r of recorded.values())
+      for (const [biosUuid, message] of Object.entries(r.outcomes ?? {})) failed.set(biosUuid, message);
     const { client } = await this.clients.kscClient(input.siteId);
     const sessions: KscSession[] = [];
     try {
@@ -105,6 +115,10 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
       if (!(await new VServersApi(main).findByDisplayName(input.virtualServerName))) return; // no vAS: nothing is connected to it
       const vas = await client.startSession({ vserver: input.virtualServerName, signal });
       sessions.push(vas);
+      const tasks = new TasksApi(vas, this.settings.remoteInstall);
+      const run = new RecordedTasks(ctx, this.releaseTasks, tasks, this.settings, this.logger, recorded, failed);
+      // 0. A task recorded but not finished before a restart is looked up and waited for, never created again.
+      for (const r of recorded.values()) if (!r.outcomes && r.key !== RECONNECTION) await run.finish(r);
       const hosts = await findHostsByName(
         vas,
         input.vms.map((v) => v.name),
@@ -113,8 +127,6 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
         const h = hosts.get(v.name.toLowerCase());
         return h ? [{ vm: v, host: h }] : [];
       });
-      if (inVas.length === 0) return;
-      const tasks = new TasksApi(vas, this.settings.remoteInstall);
       const hostGroup = new HostGroupApi(vas);
       // 1. Everything but the Network Agent, one Remote Deinstallation per product still installed.
       const byProduct = new Map<string, { vm: VmRef; host: KscHost }[]>();
@@ -125,62 +137,124 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
         for (const p of products) byProduct.set(p, [...(byProduct.get(p) ?? []), entry]);
       }
       for (const [product, entries] of byProduct) {
-        signal.throwIfAborted();
-        const live = entries.filter((e) => !failed.has(e.vm.biosUuid));
-        const taskId = await tasks.addRemoteDeinstallTask({
-          productName: product,
-          target: { hostNames: [] },
-          displayName: `Uninstall ${product} from tenant VMs (${input.virtualServerName})`,
-        });
-        await this.runTask(
-          new DeviceTask(tasks, taskId, this.settings, this.logger, 'remote-deinstall'),
-          live,
-          failed,
-          signal,
-          `could not uninstall ${product}`,
+        if (recorded.has(`${DEINSTALL}${product}`)) continue; // this release's task for it already ran
+        await run.create(`${DEINSTALL}${product}`, entries, () =>
+          tasks.addRemoteDeinstallTask({
+            productName: product,
+            target: { hostNames: [] },
+            displayName: `Uninstall ${product} from tenant VMs (${input.virtualServerName})`,
+          }),
         );
       }
       // 2. Back to the main server (an empty virtual server name, addendum §4.2).
-      const back = inVas.filter((e) => !failed.has(e.vm.biosUuid));
-      if (back.length === 0) return;
-      signal.throwIfAborted();
-      const taskId = await tasks.addReconnectionTask(
-        '',
-        { hostNames: [] },
-        { displayName: `Return tenant VMs to the main server (${input.virtualServerName})` },
-      );
-      await this.runTask(
-        new DeviceTask(tasks, taskId, this.settings, this.logger, 'reconnection'),
-        back,
-        failed,
-        signal,
-        'could not return the host to the main server',
+      const reconnection = recorded.get(RECONNECTION);
+      if (reconnection) {
+        if (!reconnection.outcomes) await run.finish(reconnection);
+        return;
+      }
+      await run.create(RECONNECTION, inVas, () =>
+        tasks.addReconnectionTask(
+          '',
+          { hostNames: [] },
+          { displayName: `Return tenant VMs to the main server (${input.virtualServerName})` },
+        ),
       );
     } finally {
       await Promise.allSettled(sessions.map((s) => s.endSession()));
     }
   }
+}
 
-  private async runTask(
-    task: DeviceTask,
-    entries: { vm: VmRef; host: KscHost }[],
-    failed: Map<string, string>,
-    signal: AbortSignal,
-    what: string,
-  ): Promise<void> {
-    const ids = entries.map((e) => e.host.id);
-    const refused = await task.attach(ids);
-    for (const e of entries)
-      if (refused.has(e.host.id)) failed.set(e.vm.biosUuid, `${what}: ${refused.get(e.host.id)}`);
-    const attached = ids.filter((id) => !refused.has(id));
+const DEINSTALL = 'deinstall:';
+const RECONNECTION = 'reconnection';
+
+/** What a device's failure in a task says (the task's key says which task). */
+const whatOf = (key: string) =>
+  key === RECONNECTION
+    ? 'could not return the host to the main server'
+    : `could not uninstall ${key.slice(DEINSTALL.length)}`;
+const kindOf = (key: string) => (key === RECONNECTION ? 'reconnection' : 'remote-deinstall');
+
+/**
+ * The release's KSC tasks, each recorded (fenced by the job's lease) at every point a restart must
+ * not repeat: its id right after Tasks.AddTask, the devices added, RunTask's time, the per-device
+ * results before the task is deleted. A crash between AddTask and its record leaves an empty task
+ * that never runs (the re-run creates another): no device is acted on twice.
+ */
+class RecordedTasks {
+  constructor(
+    private readonly ctx: JobContext<ReleaseAgentsPayload>,
+    private readonly repo: ReleaseTaskRepository,
+    private readonly tasks: TasksApi,
+    private readonly settings: InstallSettings,
+    private readonly logger: Logger,
+    private readonly recorded: Map<string, ReleaseTask>,
+    private readonly failed: Map<string, string>,
+  ) {}
+
+  private save(key: string, patch: Partial<ReleaseTask>): Promise<void> {
+    const { tenantId, operationId } = this.ctx.job.payload;
+    return this.ctx.record(() => this.repo.update(tenantId, operationId, key, patch));
+  }
+
+  /** Creates the task for the devices not failed so far, records it at once, then runs it to the end. */
+  async create(key: string, entries: { vm: VmRef; host: KscHost }[], add: () => Promise<string>): Promise<void> {
+    const live = entries.filter((e) => !this.failed.has(e.vm.biosUuid));
+    if (live.length === 0) return;
+    this.ctx.signal.throwIfAborted(); // a lost lease or shutdown: never create after it
+    const taskId = await add();
+    const task: ReleaseTask = {
+      key,
+      taskId,
+      hosts: live.map((e) => ({ biosUuid: e.vm.biosUuid, name: e.vm.name, hostId: e.host.id })),
+      attached: false,
+      startedAt: null,
+      outcomes: null,
+    };
+    const { tenantId, operationId } = this.ctx.job.payload;
+    await this.ctx.record(() => this.repo.created(tenantId, operationId, task));
+    this.recorded.set(key, task);
+    this.logger.info({ tenantId, operationId, taskId, key, devices: live.length }, 'release task created');
+    await this.finish(task);
+  }
+
+  /**
+   * Takes a recorded task from where it stopped: adds the devices (unless recorded as added; a
+   * device already in the task stays in it once), runs it unless it already ran, waits for it,
+   * records each device's result, then deletes it.
+   */
+  async finish(r: ReleaseTask): Promise<void> {
+    const what = whatOf(r.key);
+    const task = new DeviceTask(this.tasks, r.taskId, this.settings, this.logger, kindOf(r.key));
+    if (!r.attached) {
+      const refused = await task.attach(r.hosts.map((h) => h.hostId));
+      r.hosts = r.hosts.map((h) => (refused.has(h.hostId) ? { ...h, refused: refused.get(h.hostId) } : h));
+      r.attached = true;
+      await this.save(r.key, { hosts: r.hosts, attached: true });
+    }
+    const outcomes: Record<string, string> = {};
+    for (const h of r.hosts) if (h.refused !== undefined) outcomes[h.biosUuid] = `${what}: ${h.refused}`;
+    const attached = r.hosts.filter((h) => h.refused === undefined);
     if (attached.length > 0) {
-      const started = await task.run();
-      const outcomes = await task.outcomes(attached, started, signal);
-      for (const e of entries) {
-        const o = outcomes?.get(e.host.id);
-        if (o && !o.ok) failed.set(e.vm.biosUuid, `${what}: ${o.message}`);
+      if (r.startedAt === null) {
+        this.ctx.signal.throwIfAborted();
+        r.startedAt = await task.run(); // RunTask only if the task never ran (a crash before this record)
+        await this.save(r.key, { startedAt: r.startedAt });
+      }
+      const results = await task.outcomes(
+        attached.map((h) => h.hostId),
+        r.startedAt,
+        this.ctx.signal,
+      );
+      const gone = `the KSC task ${r.taskId} no longer exists, so its result is unknown`;
+      for (const h of attached) {
+        const o = results?.get(h.hostId) ?? { ok: false, message: gone };
+        if (!o.ok) outcomes[h.biosUuid] = `${what}: ${o.message}`;
       }
     }
-    await task.delete();
+    r.outcomes = outcomes;
+    await this.save(r.key, { outcomes });
+    for (const [biosUuid, message] of Object.entries(outcomes)) this.failed.set(biosUuid, message);
+    await task.delete(); // after its results are stored (ksc-openapi.md §5 C10)
   }
 }

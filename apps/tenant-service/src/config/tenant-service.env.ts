@@ -44,6 +44,17 @@ export class TenantServiceEnv extends BaseServiceEnv {
   CREATE_TASK_DEADLINE_MS = 900_000;
 
   /**
+   * How long a deprovision waits for a leftover virtual server's deletion (VServers.DelVServer):
+   * after a crash between the call and its answer, the vAS is looked up until this long after the
+   * call before it would be deleted again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  VSERVER_DELETE_DEADLINE_MS = 600_000;
+
+  /**
    * After a create attempt whose outcome is unknown (crash between the call and recording its task
    * id), CreateTenant tasks started this long before the recorded intent are inspected too: allows
    * for the Integration Server's clock being behind ours.

@@ -16,6 +16,7 @@ import { RetryOperationUseCase } from '../operations/use-cases/retry-operation.u
 import { OperationProgressUseCase } from '../operations/use-cases/operation-progress.use-case';
 import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
+import { CreateTenantStepRepository } from './create-tenant-step.repository';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
 import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantSecretRepository } from './tenant-secret.repository';
@@ -65,6 +66,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         RecordProgressUseCase,
         RetryOnboardingUseCase,
         RevealCredentialsUseCase,
+        CreateTenantStepRepository,
         CreateTenantJob,
         // Lifecycle operations (src/operations): one folder, one file per kind under kinds/.
         OperationRepository,

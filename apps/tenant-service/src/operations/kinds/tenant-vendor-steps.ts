@@ -7,7 +7,7 @@ import {
   TaskHandle,
   TERMINAL_STATES,
 } from '@tpo/integration-server-client';
-import { VServersApi } from '@tpo/ksc-client';
+import { KscAsyncActionError, VServersApi } from '@tpo/ksc-client';
 import { DomainError, SERVICE_CONFIG } from '@tpo/platform';
 import { KasperskyClients } from '@tpo/site-directory';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
@@ -181,7 +181,13 @@ export class TenantVendorSteps {
     };
   }
 
-  /** Deletes the tenant's virtual Administration Server where the IS left it (looked up first; usually gone already). */
+  /**
+   * Deletes the tenant's virtual Administration Server where the IS left it (looked up first; usually
+   * gone already). The intent is recorded before VServers.DelVServer: its action runs on the KSC
+   * whatever happens to us, and can only be polled on the session that started it, so after a crash
+   * (or a lost answer) the step looks for the vAS again and waits for it to go, until the deadline
+   * counted from the intent, before it would call DelVServer a second time.
+   */
   deleteVirtualServer(name: string): OperationStep {
     return {
       name,
@@ -189,14 +195,31 @@ export class TenantVendorSteps {
         const vsId = Number(ctx.tenant.virtualServerId);
         if (!ctx.tenant.virtualServerId || !Number.isSafeInteger(vsId))
           return { skipped: true, detail: { reason: 'no virtual server recorded' } };
+        const intentAt = ctx.detail.intentAt as string | undefined;
         const { client } = await this.clients.kscClient(ctx.tenant.siteId);
         const session = await client.startSession({ signal: ctx.signal });
         try {
           const api = new VServersApi(session);
           if (!(await api.getVServers()).some((v) => v.KLVSRV_ID === vsId))
-            return { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
-          ctx.signal.throwIfAborted();
-          await api.delVServerAndWait(vsId, { signal: ctx.signal });
+            return intentAt
+              ? { detail: { virtualServerId: vsId, deleted: true, intentAt } } // our earlier call did it
+              : { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
+          const deadline = this.config.VSERVER_DELETE_DEADLINE_MS;
+          if (intentAt && Date.parse(intentAt) + deadline > Date.now())
+            throw new DomainError(
+              'OPERATION_IN_DOUBT',
+              `a VServers.DelVServer of virtual server ${vsId} was started at ${intentAt} (its answer was not recorded); waiting for the virtual server to go`,
+              { retryable: true },
+            );
+          await ctx.record({ intentAt: new Date().toISOString() });
+          ctx.signal.throwIfAborted(); // a lost lease or shutdown: never call after it
+          try {
+            await api.delVServerAndWait(vsId, { signal: ctx.signal, deadline: Date.now() + deadline });
+          } catch (e) {
+            // The action ended and said it failed: nothing in doubt, a retry may call again at once.
+            if (e instanceof KscAsyncActionError) await ctx.record({ intentAt: null });
+            throw e;
+          }
           return { detail: { virtualServerId: vsId, deleted: true } };
         } finally {
           await session.endSession().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OnboardingStepFailed, TenantCreated } from '@tpo/contracts';
+import { TenantCreated } from '@tpo/contracts';
 import {
   IntegrationServerClient,
   IntegrationServerError,
@@ -11,16 +11,21 @@ import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, generateAdminPassword } from '@tpo/secrets';
-import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
+import { LeaseLostError } from '@tpo/jobs';
+import { OnboardingStepJob, StepJobScope, StepResult, StepWork } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
-import { classifyVendorError } from '@tpo/vendor-failures';
+import { classifyVendorError, VendorFailure } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
-import { OnboardOperation } from '../../operations/onboard-operation';
 import { SiteRepository } from '../../sites/site.repository';
+import {
+  CREATE_TENANT_STEP,
+  CreateTenantOutput,
+  CreateTenantProgressReset,
+  CreateTenantStepRepository,
+} from '../create-tenant-step.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
-import { CREATE_TENANT_JOB } from './request-onboarding.use-case';
 
 /** Marker written into the tenant's userData: how a lookup recognises a tenant we created. */
 export function orderMarker(orderId: string): string {
@@ -29,36 +34,42 @@ export function orderMarker(orderId: string): string {
 
 export const secretAad = (tenantId: string) => `tenant:${tenantId}:admin-password`;
 
+/** The CreateTenant task id as OnboardingStepFailed names it (only a vendor task id, a UUID). */
+const taskIds = (taskId: string | null | undefined) =>
+  taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined;
+
 /**
- * Step 1: the tenant, its virtual Administration Server and the admin account, through the site's
- * Integration Server (type Complete). Exactly once across crashes and takeovers: the password is
- * sealed and stored before the call; the intent to call is recorded (fenced by the job's lease)
- * before the call and the task id right after it; before any create the Integration Server is
- * searched for a tenant carrying this order's marker, and after an intent without a task id (a
- * crash between the call and its commit) every CreateTenant task started since then must have
- * ended first. Vendor errors go through the shared classifier: a permanent answer (e.g. a 400 with
- * a vendor code) fails the step at once with that code; transient ones back off.
+ * Step 1 on the shared step machinery: the tenant, its virtual Administration Server and the admin
+ * account, through the site's Integration Server (type Complete). Exactly once across crashes and
+ * takeovers: the password is sealed and stored before the call; the intent to call is recorded
+ * (fenced by the job's lease) before the call and the task id right after it; before any create
+ * the Integration Server is searched for a tenant carrying this order's marker, and after an intent
+ * without a task id (a crash between the call and its commit) every CreateTenant task started since
+ * then must have ended first. Vendor errors go through the shared classifier (with the password as
+ * a known secret): a permanent answer (e.g. a 400 with a vendor code) fails the step at once with
+ * that code; transient ones back off. The step record is the tenant (CreateTenantStepRepository).
  */
 @Injectable()
-export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
-  readonly kind = CREATE_TENANT_JOB;
+export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenantStepRepository> {
+  readonly step = CREATE_TENANT_STEP;
 
   constructor(
+    steps: CreateTenantStepRepository,
+    outbox: OutboxWriter,
+    @Inject(LOGGER) logger: Logger,
     private readonly uow: UnitOfWork,
     private readonly tenants: TenantRepository,
     private readonly secrets: TenantSecretRepository,
     private readonly sites: SiteRepository,
-    private readonly outbox: OutboxWriter,
     private readonly cipher: EnvelopeCipher,
     private readonly clients: KasperskyClients,
-    private readonly onboard: OnboardOperation,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    super({ steps, outbox, logger, classify: classifyVendorError });
+  }
 
-  async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
-    const tenant = await this.tenants.findById(ctx.job.payload.tenantId);
-    if (!tenant || tenant.status !== 'onboarding' || tenant.currentStep !== 'create-tenant') return ctx.succeed();
+  protected async execute(work: StepWork<TenantRecord>, signal: AbortSignal, job: StepJobScope): Promise<StepResult> {
+    const tenant = work.input;
     const { client } = await this.clients.integrationServer(tenant.siteId);
     let password: string | undefined;
     let phase: 'lookup' | 'create-call' | 'poll' = 'lookup';
@@ -68,10 +79,10 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
         const existing = tenant.createIntentAt
           ? await this.resolveInDoubt(client, tenant)
           : await this.findOurs(client, tenant);
-        if (existing) return this.completed(ctx, tenant, existing);
-        password = await this.passwordFor(ctx, tenant);
-        await ctx.record(() => this.tenants.update(tenant.id, { createIntentAt: new Date() }));
-        ctx.signal.throwIfAborted(); // a lost lease or shutdown: never call after it
+        if (existing) return this.created(tenant, existing);
+        password = await this.passwordFor(job, tenant);
+        await job.record(() => this.tenants.update(tenant.id, { createIntentAt: new Date() }));
+        signal.throwIfAborted(); // a lost lease or shutdown: never call after it
         phase = 'create-call';
         const handle = await client.createTenant({
           name: tenant.name,
@@ -82,55 +93,42 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
           vKsc: { name: tenant.adminAccountName, password },
         });
         taskId = handle.taskId;
-        await ctx.record(async () => {
+        await job.record(async () => {
           await this.tenants.update(tenant.id, { createTaskId: handle.taskId });
-          await this.tenants.addExternalTask(tenant.id, 'create-tenant', handle.taskId);
+          await this.tenants.addExternalTask(tenant.id, CREATE_TENANT_STEP, handle.taskId);
         });
       }
       phase = 'poll';
-      const task = await client.waitForTask(taskId, {
-        signal: ctx.signal,
-        deadlineMs: this.config.CREATE_TASK_DEADLINE_MS,
-      });
+      const task = await client.waitForTask(taskId, { signal, deadlineMs: this.config.CREATE_TASK_DEADLINE_MS });
       const created = task.result?.tenant ?? (await this.findOurs(client, tenant));
       if (!created)
         throw new DomainError('CREATE_RESULT_MISSING', `CreateTenant task ${taskId} completed without a tenant`, {
           retryable: true,
         });
-      return this.completed(ctx, tenant, created);
+      return this.created(tenant, created);
     } catch (e) {
-      if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
+      if (signal.aborted || e instanceof LeaseLostError) throw e;
       const c = classifyVendorError(e, { knownSecrets: password ? [password] : [] });
       // Transient: the job backs off and resumes (same task id, or the in-doubt lookup); redacted text only.
       if (c.kind === 'transient') throw new DomainError(c.code, c.message, { retryable: true });
       if (e instanceof IsTaskFailedError) {
         if (c.code === 'VIRMT_TenantGroupAlreadyExists') {
           const ours = await this.findOurs(client, tenant);
-          if (ours) return this.completed(ctx, tenant, ours);
+          if (ours) return this.created(tenant, ours);
         }
         if (c.code === 'KSC_ServiceNotConfigured')
           await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
         // The task is over and rolled back: a retry must create again.
-        return this.fail(ctx, tenant, c, taskId ?? undefined, 'task-over');
+        return failed(c, taskId, true);
       }
       // Refused at the create call itself (e.g. 400 with a vendor code): no task exists, the intent is void.
-      const refused = phase === 'create-call' && e instanceof IntegrationServerError;
-      return this.fail(ctx, tenant, c, taskId ?? undefined, refused ? 'call-refused' : 'keep');
+      return failed(c, taskId, phase === 'create-call' && e instanceof IntegrationServerError);
     }
   }
 
-  async giveUp(ctx: JobContext<{ tenantId: string }>, error: unknown): Promise<JobOutcome> {
-    const tenant = await this.tenants.findById(ctx.job.payload.tenantId);
-    if (!tenant) return ctx.fail('tenant vanished');
-    const c = classifyVendorError(error);
-    // The task (if any) may still run: keep its id, so a retry polls it instead of creating again.
-    return this.fail(
-      ctx,
-      tenant,
-      { code: c.code, message: c.message, retryable: true },
-      tenant.createTaskId ?? undefined,
-      'keep',
-    );
+  /** A give-up keeps the task id (the task may still run): a retry polls it instead of creating again. */
+  protected override recordedTaskIds(work: StepWork<TenantRecord>): string[] | undefined {
+    return taskIds(work.input.createTaskId);
   }
 
   /**
@@ -145,7 +143,7 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     if (done?.result?.tenant) return done.result.tenant;
     const open = tasks.filter((t) => !TERMINAL_STATES.has(t.state));
     if (open.length > 0) {
-      this.logger.info(
+      this.base.logger.info(
         { tenantId: tenant.id, open: open.map((t) => t.id) },
         'create attempt in doubt: waiting for running CreateTenant tasks before deciding',
       );
@@ -161,13 +159,13 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
   }
 
   /** Sealed before the first call and reused after a crash: the vAS account always matches it. */
-  private async passwordFor(ctx: JobContext<{ tenantId: string }>, tenant: TenantRecord): Promise<string> {
+  private async passwordFor(job: StepJobScope, tenant: TenantRecord): Promise<string> {
     const secret = await this.secrets.find(tenant.id);
     if (secret?.sealed) return this.cipher.open(secret.sealed, secretAad(tenant.id));
     if (secret)
       throw new DomainError('ADMIN_SECRET_DESTROYED', 'the admin password was destroyed before the tenant existed');
     const password = generateAdminPassword();
-    await ctx.record(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
+    await job.record(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
     return password;
   }
 
@@ -185,81 +183,54 @@ export class CreateTenantJob implements JobHandler<{ tenantId: string }> {
     return ours;
   }
 
-  private completed(
-    ctx: JobContext<{ tenantId: string }>,
-    tenant: TenantRecord,
-    created: IsTenant,
-  ): Promise<JobOutcome> {
-    if (!created.vKsc?.id)
+  private created(tenant: TenantRecord, created: IsTenant): StepResult {
+    const virtualServerId = created.vKsc?.id;
+    if (!virtualServerId)
       throw new DomainError('VKSC_MISSING', `tenant ${created.id} has no virtual Administration Server`, {
         retryable: true,
       });
-    return ctx.succeed(async () => {
-      await this.tenants.update(tenant.id, {
-        isTenantId: created.id,
-        virtualServerId: created.vKsc!.id!,
-        currentStep: 'configure-svm',
-        failure: null,
-      });
-      await this.tenants.stepSucceeded(tenant.id, 'create-tenant', {
-        integrationServerTenantId: created.id,
-        virtualServerId: created.vKsc!.id,
-      });
-      await this.tenants.stepStarted(tenant.id, 'configure-svm');
-      await this.outbox.emit(
-        TenantCreated,
-        {
+    this.base.logger.info({ tenantId: tenant.id, isTenantId: created.id }, 'tenant created on the Integration Server');
+    const output: CreateTenantOutput = { integrationServerTenantId: created.id, virtualServerId };
+    return {
+      ok: true,
+      output,
+      event: {
+        definition: TenantCreated,
+        payload: {
           tenantId: tenant.id,
           siteId: tenant.siteId,
           orderId: tenant.orderId,
           tenantName: tenant.name,
           integrationServerTenantId: created.id,
-          virtualServerId: created.vKsc!.id!,
+          virtualServerId,
           adminAccountName: tenant.adminAccountName,
           vms: tenant.request.vms,
           protection: tenant.request.protection,
         },
-        { tenantId: tenant.id },
-      );
-      this.logger.info({ tenantId: tenant.id, isTenantId: created.id }, 'tenant created on the Integration Server');
-    });
+      },
+    };
   }
+}
 
-  /**
-   * Ends step 1 as failed. `task-over`: the task ended (rolled back), so its id and the intent are
-   * cleared and a retry creates again; `call-refused`: the server refused the call, no task exists;
-   * `keep`: a task may still run, its id and the intent stay for the next attempt to resume.
-   */
-  private fail(
-    ctx: JobContext<{ tenantId: string }>,
-    tenant: TenantRecord,
-    f: { code: string; message: string; retryable: boolean },
-    taskId: string | undefined,
-    task: 'task-over' | 'call-refused' | 'keep',
-  ): Promise<JobOutcome> {
-    const { code, message, retryable } = f;
-    return ctx.fail(`${code}: ${message}`, async () => {
-      const step = await this.tenants.step(tenant.id, 'create-tenant');
-      const failure = { step: 'create-tenant' as const, code, message, retryable };
-      const clear = task === 'keep' ? {} : { createTaskId: null, createIntentAt: null };
-      await this.tenants.update(tenant.id, { status: 'failed', failure, ...clear });
-      await this.tenants.stepFailed(tenant.id, failure, step?.attempt ?? 1);
-      await this.onboard.failed(tenant.id, failure);
-      await this.outbox.emit(
-        OnboardingStepFailed,
-        {
-          tenantId: tenant.id,
-          siteId: tenant.siteId,
-          step: 'create-tenant',
-          code,
-          message: message.slice(0, 2000),
-          retryable,
-          attempt: step?.attempt ?? 1,
-          externalTaskIds: taskId && /^[0-9a-f-]{36}$/i.test(taskId) ? [taskId] : undefined,
-        },
-        { tenantId: tenant.id },
-      );
-      this.logger.warn({ tenantId: tenant.id, code, retryable }, 'create-tenant step failed');
-    });
-  }
+/**
+ * Ends step 1 as failed. With `taskOver` (the task ended and rolled back, or the server refused the
+ * call so none exists) the task id and the intent are cleared with the failure and a retry creates
+ * again; otherwise they stay for the next attempt to resume.
+ */
+function failed(
+  c: Extract<VendorFailure, { kind: 'permanent' }>,
+  taskId: string | null,
+  taskOver: boolean,
+): StepResult {
+  const reset: CreateTenantProgressReset | undefined = taskOver
+    ? { createTaskId: null, createIntentAt: null }
+    : undefined;
+  return {
+    ok: false,
+    code: c.code,
+    message: c.message,
+    retryable: c.retryable,
+    output: reset,
+    externalTaskIds: taskIds(taskId),
+  };
 }

@@ -10,10 +10,12 @@ import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';
 import { SiteRepository } from '../../sites/site.repository';
+import { CREATE_TENANT_STEP } from '../create-tenant-step.repository';
 import { adminAccountTaken, DuplicateOrderError, TenantErrorCode, tenantNameTaken } from '../tenant-errors';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
 
-export const CREATE_TENANT_JOB = 'create-tenant';
+/** Step 1's job kind: the step's name, as for every step job (OnboardingStepJob.kind). */
+export const CREATE_TENANT_JOB = CREATE_TENANT_STEP;
 
 export type OnboardingOutcome = { outcome: 'accepted' | 'duplicate'; tenant: TenantRecord };
 

@@ -4,9 +4,12 @@ import { KscWireError } from '../ksc-wire-error';
 
 /** Tasks (ksc-openapi.md §3.6); history goes through an EventProcessing iterator. */
 export const tasksMethods: KscHandlers = {
-  'Tasks.AddTask': (ctx, args) => ({
-    PxgRetVal: ctx.protocol.tasks.add(ctx.session.vsId, argParams(args, 'pData', true)),
-  }),
+  'Tasks.AddTask': (ctx, args) => {
+    const data = argParams(args, 'pData', true);
+    const id = ctx.protocol.tasks.add(ctx.session.vsId, data);
+    ctx.site.counters.hit(`Tasks.AddTask:${String(data.TASK_NAME)}`); // per task type, for tests (admin counters)
+    return { PxgRetVal: id };
+  },
   'Tasks.GetTask': (ctx, args) => ({
     PxgRetVal: ctx.protocol.tasks.summary(ctx.session.vsId, argString(args, 'strTask')),
   }),
@@ -18,7 +21,9 @@ export const tasksMethods: KscHandlers = {
     return {};
   },
   'Tasks.RunTask': (ctx, args) => {
-    ctx.protocol.tasks.run(ctx.session.vsId, argString(args, 'strTask'));
+    const id = argString(args, 'strTask');
+    ctx.protocol.tasks.run(ctx.session.vsId, id);
+    ctx.site.counters.hit(`Tasks.RunTask:${String(ctx.protocol.tasks.require(ctx.session.vsId, id).data.TASK_NAME)}`);
     return {};
   },
   'Tasks.CancelTask': (ctx, args) => {

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { OnboardingStep } from '@tpo/contracts';
+import { StepStore, StepWork } from '@tpo/steps';
+import { OnboardOperation } from '../operations/onboard-operation';
+import { TenantRecord, TenantRepository } from './tenant.repository';
+
+export const CREATE_TENANT_STEP = 'create-tenant' as const;
+
+/** What step 1 records with its success: the tenant's ids on the Integration Server. */
+export interface CreateTenantOutput {
+  integrationServerTenantId: string;
+  virtualServerId: string;
+}
+
+/** Progress step 1 clears with its failure when the CreateTenant task is over (a retry creates again). */
+export interface CreateTenantProgressReset {
+  createTaskId: null;
+  createIntentAt: null;
+}
+
+/**
+ * Step 1's record for the shared step machinery (OnboardingStepJob). Unlike the downstream steps
+ * (`step_work`), step 1 lives on the tenant (its create intent and task id) and its timeline
+ * (`tenant_step`); step 1 belongs to the onboarding only, so its run is always ''. Ending the step
+ * moves the tenant's timeline and the onboard operation on, in the job's final transaction.
+ */
+@Injectable()
+export class CreateTenantStepRepository implements StepStore<TenantRecord> {
+  constructor(
+    private readonly tenants: TenantRepository,
+    private readonly onboard: OnboardOperation,
+  ) {}
+
+  async find(tenantId: string): Promise<StepWork<TenantRecord> | undefined> {
+    const t = await this.tenants.findById(tenantId);
+    if (!t) return undefined;
+    const record = await this.tenants.step(t.id, CREATE_TENANT_STEP);
+    const atStep1 = t.currentStep === CREATE_TENANT_STEP;
+    return {
+      tenantId: t.id,
+      runId: '',
+      step: CREATE_TENANT_STEP,
+      siteId: t.siteId,
+      // Step 1 runs while the tenant is onboarding at it; anything else means it has ended.
+      status:
+        atStep1 && t.status === 'onboarding' ? 'running' : atStep1 && t.status === 'failed' ? 'failed' : 'succeeded',
+      attempt: record?.attempt ?? 1,
+      input: t,
+      output: null,
+      errorCode: record?.errorCode ?? null,
+      errorMessage: record?.errorMessage ?? null,
+      retryable: record?.retryable ?? null,
+      createdAt: t.createdAt,
+      updatedAt: t.updatedAt,
+    };
+  }
+
+  /** The timeline row is written as running with the tenant (intake) and by a retry. */
+  async setRunning(): Promise<void> {}
+
+  /** The tenant moves on to step 2 (configure-svm), whose service starts on TenantCreated. */
+  async succeed(tenantId: string, _step: OnboardingStep, output: CreateTenantOutput): Promise<void> {
+    await this.tenants.update(tenantId, {
+      isTenantId: output.integrationServerTenantId,
+      virtualServerId: output.virtualServerId,
+      currentStep: 'configure-svm',
+      failure: null,
+    });
+    await this.tenants.stepSucceeded(tenantId, CREATE_TENANT_STEP, { ...output });
+    await this.tenants.stepStarted(tenantId, 'configure-svm');
+  }
+
+  async fail(
+    tenantId: string,
+    _step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    reset?: CreateTenantProgressReset,
+  ): Promise<void> {
+    // Only these four: the caller's error object may carry more (the whole step result).
+    const failure = { step: CREATE_TENANT_STEP, code: error.code, message: error.message, retryable: error.retryable };
+    const attempt = (await this.tenants.step(tenantId, CREATE_TENANT_STEP))?.attempt ?? 1;
+    await this.tenants.update(tenantId, { status: 'failed', failure, ...(reset ?? {}) });
+    await this.tenants.stepFailed(tenantId, failure, attempt);
+    await this.onboard.failed(tenantId, failure);
+  }
+}
