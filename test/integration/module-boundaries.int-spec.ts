@@ -3,118 +3,146 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ROOT_DIR } from '@tpo/tools';
 
-/** Writes a probe file into a project, lints it with the repo's config, removes it. */
-async function lintProbe(relativePath: string, source: string): Promise<string[]> {
-  const file = resolve(ROOT_DIR, relativePath);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, source);
+interface Probe {
+  file: string;
+  source: string;
+}
+
+/**
+ * Every probe of this file: one source file placed inside a project, importing something it may or
+ * may not use. All of them are written first and linted by ONE eslint process with the repo's config
+ * (eslint runs as its own process: its config loader needs native ESM, which Jest's VM lacks; one run
+ * instead of one per probe keeps this spec at seconds, not minutes, on a loaded machine).
+ */
+const probes: Probe[] = [];
+let lintMessages: Map<string, string[]> | undefined;
+
+function importProbe(project: string, from: string, name: string): Probe {
+  const probe = {
+    file: resolve(ROOT_DIR, `${project}/src/boundary-probe-${probes.length}.ts`),
+    source: `import { ${name} } from '${from}';\nexport const probe = ${name};\n`,
+  };
+  probes.push(probe);
+  return probe;
+}
+const lib = (dir: string, pkg: string, name: string) => importProbe(`libs/${dir}`, `@tpo/${pkg}`, name);
+
+function lintAll(): Map<string, string[]> {
+  for (const p of probes) {
+    mkdirSync(dirname(p.file), { recursive: true });
+    writeFileSync(p.file, p.source);
+  }
   try {
-    // ESLint runs as its own process (its config loader needs native ESM, which Jest's VM lacks).
-    const run = spawnSync(resolve(ROOT_DIR, 'node_modules/.bin/eslint'), ['--format', 'json', file], {
+    // The boundary rule reads Nx's cached project graph and is skipped (with a warning) without one:
+    // compute it first, so this spec never depends on a lint having run before it.
+    const graph = spawnSync(resolve(ROOT_DIR, 'node_modules/.bin/nx'), ['show', 'projects'], {
       cwd: ROOT_DIR,
       encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
     });
-    const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; message: string }[] }[];
-    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+    if (graph.status !== 0) throw new Error(`nx could not compute the project graph: ${graph.stderr}`);
+    const run = spawnSync(
+      resolve(ROOT_DIR, 'node_modules/.bin/eslint'),
+      ['--format', 'json', ...probes.map((p) => p.file)],
+      { cwd: ROOT_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    const results = JSON.parse(run.stdout) as { filePath: string; messages: { ruleId: string; message: string }[] }[];
+    return new Map(
+      results.map((r) => [
+        r.filePath,
+        r.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message),
+      ]),
+    );
   } finally {
-    rmSync(file);
+    for (const p of probes) rmSync(p.file, { force: true });
   }
 }
 
+/** The boundary-rule messages eslint gave for a probe. */
+function errorsOf(probe: Probe): string[] {
+  lintMessages ??= lintAll();
+  const messages = lintMessages.get(probe.file);
+  if (!messages) throw new Error(`eslint did not lint ${probe.file}`);
+  return messages;
+}
+
+const fromTenantService = '../../tenant-service/src/app.module';
+
 describe('Nx module boundaries (enforced by lint)', () => {
-  it("a service cannot import another service's internals", async () => {
-    const errors = await lintProbe(
-      'apps/activation-service/src/boundary-probe.ts',
-      "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n",
-    );
-    expect(errors.length).toBeGreaterThan(0);
+  // Declared at collection time, so the single eslint run sees them all.
+  const serviceIntoService = importProbe('apps/activation-service', fromTenantService, 'SERVICE');
+  const contractsIntoPersistence = lib('contracts', 'persistence', 'UnitOfWork');
+  const cliIntoPersistence = importProbe('apps/cli', '@tpo/persistence', 'UnitOfWork');
+  const cliIntoService = importProbe('apps/cli', fromTenantService, 'SERVICE');
+  const consoleIntoService = importProbe('apps/ops-console', fromTenantService, 'SERVICE');
+  const layered = {
+    persistenceIntoMessaging: lib('persistence', 'messaging', 'OutboxWriter'),
+    messagingIntoServiceKit: lib('messaging', 'service-kit', 'ServiceKitModule'),
+    httpIntoKscClient: lib('kaspersky-http', 'ksc-client', 'KscClient'),
+    isClientIntoSiteDirectory: lib('integration-server-client', 'site-directory', 'parseSiteConnection'),
+    serviceKitIntoMessaging: lib('service-kit', 'messaging', 'OutboxWriter'),
+  };
+  const jobsAndSteps = {
+    jobsIntoSteps: lib('jobs', 'steps', 'StepWorkRepository'),
+    jobsIntoServiceKit: lib('jobs', 'service-kit', 'ServiceKitModule'),
+    stepsIntoServiceKit: lib('steps', 'service-kit', 'ServiceKitModule'),
+    messagingIntoJobs: lib('messaging', 'jobs', 'JobRunner'),
+    kscClientIntoSteps: lib('ksc-client', 'steps', 'StepWorkRepository'),
+    serviceKitIntoDiagnostics: lib('service-kit', 'diagnostics', 'BackbonePingModule'),
+    stepsIntoJobs: lib('steps', 'jobs', 'JobRunner'),
+    serviceKitIntoJobs: lib('service-kit', 'jobs', 'JobRunner'),
+  };
+  const serviceIntoDiagnostics = importProbe('apps/activation-service', '@tpo/diagnostics', 'BackbonePingModule');
+  const serviceIntoMessaging = importProbe('apps/activation-service', '@tpo/messaging', 'OutboxWriter');
+
+  it("a service cannot import another service's internals", () => {
+    expect(errorsOf(serviceIntoService).length).toBeGreaterThan(0);
   });
 
-  it('the contracts lib cannot depend on platform libraries', async () => {
-    const errors = await lintProbe(
-      'libs/contracts/src/boundary-probe.ts',
-      "import { UnitOfWork } from '@tpo/persistence';\nexport const probe = UnitOfWork;\n",
-    );
-    expect(errors.join()).toMatch(/type:contracts/);
+  it('the contracts lib cannot depend on platform libraries', () => {
+    expect(errorsOf(contractsIntoPersistence).join()).toMatch(/type:contracts/);
   });
 
-  it('the CLI is a REST client: it cannot import platform libraries or a service', async () => {
-    expect(
-      (
-        await lintProbe(
-          'apps/cli/src/boundary-probe.ts',
-          "import { UnitOfWork } from '@tpo/persistence';\nexport const probe = UnitOfWork;\n",
-        )
-      ).join(),
-    ).toMatch(/scope:cli/);
-    expect(
-      await lintProbe(
-        'apps/cli/src/boundary-probe.ts',
-        "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n",
-      ),
-    ).not.toEqual([]);
+  it('the CLI is a REST client: it cannot import platform libraries or a service', () => {
+    expect(errorsOf(cliIntoPersistence).join()).toMatch(/scope:cli/);
+    expect(errorsOf(cliIntoService)).not.toEqual([]);
   });
 
-  it("the ops console cannot import a service's internals", async () => {
-    expect(
-      await lintProbe(
-        'apps/ops-console/src/boundary-probe.ts',
-        "import { SERVICE } from '../../tenant-service/src/app.module';\nexport const probe = SERVICE;\n",
-      ),
-    ).not.toEqual([]);
+  it("the ops console cannot import a service's internals", () => {
+    expect(errorsOf(consoleIntoService)).not.toEqual([]);
   });
 
-  it('shared libraries are layered: a lower layer cannot import a higher one of the same type', async () => {
-    const probe = (lib: string, pkg: string, name: string) =>
-      lintProbe(
-        `libs/${lib}/src/boundary-probe.ts`,
-        `import { ${name} } from '@tpo/${pkg}';\nexport const probe = ${name};\n`,
-      );
+  it('shared libraries are layered: a lower layer cannot import a higher one of the same type', () => {
     // type:platform libs may use each other, but only downwards
-    expect((await probe('persistence', 'messaging', 'OutboxWriter')).join()).toMatch(/layer:base/);
-    expect((await probe('messaging', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:infra/);
+    expect(errorsOf(layered.persistenceIntoMessaging).join()).toMatch(/layer:base/);
+    expect(errorsOf(layered.messagingIntoServiceKit).join()).toMatch(/layer:infra/);
     // type:client libs likewise
-    expect((await probe('kaspersky-http', 'ksc-client', 'KscClient')).join()).toMatch(/layer:infra/);
-    expect((await probe('integration-server-client', 'site-directory', 'parseSiteConnection')).join()).toMatch(
-      /layer:client/,
-    );
+    expect(errorsOf(layered.httpIntoKscClient).join()).toMatch(/layer:infra/);
+    expect(errorsOf(layered.isClientIntoSiteDirectory).join()).toMatch(/layer:client/);
     // downwards is fine
-    expect(await probe('service-kit', 'messaging', 'OutboxWriter')).toEqual([]);
+    expect(errorsOf(layered.serviceKitIntoMessaging)).toEqual([]);
   });
 
-  it('jobs < steps < wiring, and no library imports the opt-in diagnostics', async () => {
-    const probe = (lib: string, pkg: string, name: string) =>
-      lintProbe(
-        `libs/${lib}/src/boundary-probe.ts`,
-        `import { ${name} } from '@tpo/${pkg}';\nexport const probe = ${name};\n`,
-      );
+  it('jobs < steps < wiring, and no library imports the opt-in diagnostics', () => {
     // the job machinery knows nothing of steps or of the wiring; steps know nothing of the wiring
-    expect((await probe('jobs', 'steps', 'StepWorkRepository')).join()).toMatch(/layer:jobs/);
-    expect((await probe('jobs', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:jobs/);
-    expect((await probe('steps', 'service-kit', 'ServiceKitModule')).join()).toMatch(/layer:steps/);
+    expect(errorsOf(jobsAndSteps.jobsIntoSteps).join()).toMatch(/layer:jobs/);
+    expect(errorsOf(jobsAndSteps.jobsIntoServiceKit).join()).toMatch(/layer:jobs/);
+    expect(errorsOf(jobsAndSteps.stepsIntoServiceKit).join()).toMatch(/layer:steps/);
     // lower layers cannot reach up into jobs or steps, nor can a Kaspersky client
-    expect((await probe('messaging', 'jobs', 'JobRunner')).join()).toMatch(/layer:infra/);
-    expect((await probe('ksc-client', 'steps', 'StepWorkRepository')).join()).toMatch(/layer:client/);
+    expect(errorsOf(jobsAndSteps.messagingIntoJobs).join()).toMatch(/layer:infra/);
+    expect(errorsOf(jobsAndSteps.kscClientIntoSteps).join()).toMatch(/layer:client/);
     // the production wiring cannot pull in the diagnostic ping
-    expect((await probe('service-kit', 'diagnostics', 'BackbonePingModule')).join()).toMatch(/layer:feature/);
+    expect(errorsOf(jobsAndSteps.serviceKitIntoDiagnostics).join()).toMatch(/layer:feature/);
     // downwards is fine
-    expect(await probe('steps', 'jobs', 'JobRunner')).toEqual([]);
-    expect(await probe('service-kit', 'jobs', 'JobRunner')).toEqual([]);
+    expect(errorsOf(jobsAndSteps.stepsIntoJobs)).toEqual([]);
+    expect(errorsOf(jobsAndSteps.serviceKitIntoJobs)).toEqual([]);
   });
 
-  it('a service may import the opt-in diagnostics', async () => {
-    const errors = await lintProbe(
-      'apps/activation-service/src/boundary-probe.ts',
-      "import { BackbonePingModule } from '@tpo/diagnostics';\nexport const probe = BackbonePingModule;\n",
-    );
-    expect(errors).toEqual([]);
+  it('a service may import the opt-in diagnostics', () => {
+    expect(errorsOf(serviceIntoDiagnostics)).toEqual([]);
   });
 
-  it('a service may use the shared libraries', async () => {
-    const errors = await lintProbe(
-      'apps/activation-service/src/boundary-probe.ts',
-      "import { OutboxWriter } from '@tpo/messaging';\nexport const probe = OutboxWriter;\n",
-    );
-    expect(errors).toEqual([]);
+  it('a service may use the shared libraries', () => {
+    expect(errorsOf(serviceIntoMessaging)).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ const AT_ONCE = 4;
 
 /** Columns whose values must stay unique across copies (besides uuids). */
 const UNIQUE_TEXT = new Set(['order_id', 'name', 'admin_account_name', 'key']);
-const NOT_CLONED = new Set(['migrations', 'site', 'dead_letter', 'backbone_ping_hop']);
+const NOT_CLONED = new Set(['migrations', 'site', 'site_preflight', 'dead_letter', 'backbone_ping_hop']);
 /** Sites the seeded tenants are spread over (rows only; the simulator serves site-1). */
 const SEED_SITES = 25;
 

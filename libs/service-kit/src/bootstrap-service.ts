@@ -13,9 +13,9 @@ import {
   validateEnv,
 } from '@tpo/platform';
 import { httpTracingMiddleware } from './tracing/http-tracing.middleware';
+import { accessLogMiddleware } from './http/access-log.middleware';
 import { json, NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { setupApiDocs, securityHeaders } from './openapi/api-docs.setup';
 import { PinoNestLogger } from './pino-nest-logger';
 import { LOGGER } from './tokens';
@@ -55,27 +55,7 @@ export async function createServiceApp(
     app.useLogger(new PinoNestLogger(logger));
     app.use(correlationMiddleware);
     app.use(httpTracingMiddleware);
-    app.use(
-      pinoHttp({
-        logger,
-        autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
-        // Reads are the hot path (dashboards, pollers): debug. Changes stay at info (they are audited
-        // too); client errors warn, server errors error.
-        customLogLevel: (req, res, err) =>
-          err || res.statusCode >= 500
-            ? 'error'
-            : res.statusCode >= 400
-              ? 'warn'
-              : req.method === 'GET' || req.method === 'HEAD'
-                ? 'debug'
-                : 'info',
-        // Bodies are never logged; headers only through the redaction list.
-        serializers: {
-          req: (req) => ({ method: req.method, url: req.url }),
-          res: (res) => ({ statusCode: res.statusCode }),
-        },
-      }),
-    );
+    app.use(accessLogMiddleware(logger));
     app.use(securityHeaders());
     app.use(json({ limit: '256kb' }));
     // Body-parser failures (413 too large, 400 malformed JSON) answered as JSON, without internals.

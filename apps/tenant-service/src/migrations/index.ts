@@ -4,6 +4,7 @@ import { CreateIntent1764900100000 } from './1764900100000-create-intent';
 import { Operations1765100000000 } from './1765100000000-operations';
 import { SitePreflight1765200000000 } from './1765200000000-site-preflight';
 import { TenantVms1765300000000 } from './1765300000000-tenant-vms';
+import { TenantListIndexes1765400000000 } from './1765400000000-tenant-list-indexes';
 
 /** This service's migrations, in order (the shared messaging and job tables come first, from the kit). */
 export const SERVICE_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const SERVICE_MIGRATIONS = [
   Operations1765100000000,
   SitePreflight1765200000000,
   TenantVms1765300000000,
+  TenantListIndexes1765400000000,
 ];

@@ -52,10 +52,10 @@ export interface StepRecord {
   details: Record<string, unknown> | null;
 }
 
-const COLUMNS = `id, order_id, name, admin_account_name, site_id, status, current_step, request, is_tenant_id, virtual_server_id,
+export const TENANT_COLUMNS = `id, order_id, name, admin_account_name, site_id, status, current_step, request, is_tenant_id, virtual_server_id,
   virtual_server_name, create_task_id, create_intent_at, failure, vm_summary, created_at, updated_at, ready_at, lifecycle, lifecycle_reason, lifecycle_changed_at`;
 
-function toTenant(r: Record<string, unknown>): TenantRecord {
+export function toTenant(r: Record<string, unknown>): TenantRecord {
   return {
     id: r.id as string,
     orderId: r.order_id as string,
@@ -81,7 +81,65 @@ function toTenant(r: Record<string, unknown>): TenantRecord {
   };
 }
 
-/** The only code that touches `tenant` and `tenant_step`. */
+/** What a tenant list shows (REST summaries). */
+export type TenantSummaryRecord = Pick<
+  TenantRecord,
+  | 'id'
+  | 'orderId'
+  | 'name'
+  | 'adminAccountName'
+  | 'siteId'
+  | 'status'
+  | 'lifecycle'
+  | 'lifecycleReason'
+  | 'currentStep'
+  | 'failure'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'readyAt'
+>;
+
+const SUMMARY_COLUMNS = `id, order_id, name, admin_account_name, site_id, status, lifecycle, lifecycle_reason, current_step, failure,
+  created_at, updated_at, ready_at`;
+
+function toTenantSummary(r: Record<string, unknown>): TenantSummaryRecord {
+  return {
+    id: r.id as string,
+    orderId: r.order_id as string,
+    name: r.name as string,
+    adminAccountName: r.admin_account_name as string,
+    siteId: r.site_id as string,
+    status: r.status as TenantStatus,
+    lifecycle: r.lifecycle as TenantLifecycle,
+    lifecycleReason: (r.lifecycle_reason as string | null) ?? null,
+    currentStep: r.current_step as OnboardingStep,
+    failure: r.failure as StepFailure | null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    readyAt: r.ready_at as Date | null,
+  };
+}
+
+export const STEP_COLUMNS =
+  'step, status, attempt, started_at, ended_at, external_task_ids, error_code, error_message, retryable, details';
+
+export function toStep(r: Record<string, unknown>): StepRecord {
+  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string));
+  return {
+    step: r.step as OnboardingStep,
+    status: r.status as StepStatus,
+    attempt: r.attempt as number,
+    startedAt: date(r.started_at),
+    endedAt: date(r.ended_at),
+    externalTaskIds: r.external_task_ids as string[],
+    errorCode: r.error_code as string | null,
+    errorMessage: r.error_message as string | null,
+    retryable: r.retryable as boolean | null,
+    details: r.details as Record<string, unknown> | null,
+  };
+}
+
+/** The only code that writes `tenant` and `tenant_step` (TenantDetailQuery reads them for REST). */
 @Injectable()
 export class TenantRepository {
   constructor(private readonly uow: UnitOfWork) {}
@@ -114,16 +172,17 @@ export class TenantRepository {
 
   async findById(id: string, forUpdate = false): Promise<TenantRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT ${COLUMNS} FROM tenant WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      `SELECT ${TENANT_COLUMNS} FROM tenant WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [id],
     );
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
   async findByOrderId(orderId: string): Promise<TenantRecord | undefined> {
-    const rows: Record<string, unknown>[] = await this.m.query(`SELECT ${COLUMNS} FROM tenant WHERE order_id = $1`, [
-      orderId,
-    ]);
+    const rows: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${TENANT_COLUMNS} FROM tenant WHERE order_id = $1`,
+      [orderId],
+    );
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
@@ -144,6 +203,11 @@ export class TenantRepository {
     );
   }
 
+  /**
+   * A page of tenants for REST, newest first, with the summary columns only (not the order itself or
+   * the VM summary) and the total. Unfiltered and by site, it walks `tenant_created_idx` / `tenant_site_created_idx` and stops after
+   * the page instead of sorting every tenant.
+   */
   async list(filter: {
     status?: TenantStatus;
     lifecycle?: TenantLifecycle;
@@ -151,7 +215,7 @@ export class TenantRepository {
     sites?: string[];
     limit: number;
     offset: number;
-  }): Promise<{ items: TenantRecord[]; total: number }> {
+  }): Promise<{ items: TenantSummaryRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
@@ -160,11 +224,14 @@ export class TenantRepository {
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT ${COLUMNS} FROM tenant ${clause} ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT ${SUMMARY_COLUMNS} FROM tenant ${clause}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
+    // Not count(*) OVER () in the page query: that makes the page read every matching row through
+    // the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for this count).
     const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM tenant ${clause}`, params);
-    return { items: rows.map(toTenant), total: n };
+    return { items: rows.map(toTenantSummary), total: n };
   }
 
   async update(
@@ -213,22 +280,10 @@ export class TenantRepository {
 
   async steps(tenantId: string): Promise<StepRecord[]> {
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT step, status, attempt, started_at, ended_at, external_task_ids, error_code, error_message, retryable, details
-       FROM tenant_step WHERE tenant_id = $1`,
+      `SELECT ${STEP_COLUMNS} FROM tenant_step WHERE tenant_id = $1`,
       [tenantId],
     );
-    return rows.map((r) => ({
-      step: r.step as OnboardingStep,
-      status: r.status as StepStatus,
-      attempt: r.attempt as number,
-      startedAt: r.started_at as Date | null,
-      endedAt: r.ended_at as Date | null,
-      externalTaskIds: r.external_task_ids as string[],
-      errorCode: r.error_code as string | null,
-      errorMessage: r.error_message as string | null,
-      retryable: r.retryable as boolean | null,
-      details: r.details as Record<string, unknown> | null,
-    }));
+    return rows.map(toStep);
   }
 
   async step(tenantId: string, step: OnboardingStep): Promise<StepRecord | undefined> {

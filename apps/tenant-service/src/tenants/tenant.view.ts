@@ -1,9 +1,9 @@
 import { ONBOARDING_STEPS } from '@tpo/contracts';
 import { TenantSecretRecord } from './tenant-secret.repository';
-import { StepRecord, TenantRecord } from './tenant.repository';
+import { StepRecord, TenantRecord, TenantSummaryRecord } from './tenant.repository';
 
 /** What REST shows of a tenant: never a password, never site credentials. */
-export function tenantSummary(t: TenantRecord) {
+export function tenantSummary(t: TenantSummaryRecord) {
   return {
     id: t.id,
     orderId: t.orderId,
@@ -22,7 +22,7 @@ export function tenantSummary(t: TenantRecord) {
 }
 
 /** Where the initial admin password stands — never the password itself. */
-function passwordState(secret: TenantSecretRecord | undefined) {
+function passwordState(secret: Omit<TenantSecretRecord, 'sealed'> | undefined) {
   if (!secret) return { state: 'not-created' as const };
   if (secret.revealedAt)
     return { state: 'revealed' as const, revealedAt: secret.revealedAt, revealedBy: secret.revealedBy };
@@ -35,7 +35,7 @@ export function tenantDetail(
   t: TenantRecord,
   steps: StepRecord[],
   kscPublicAddress: string | undefined,
-  secret?: TenantSecretRecord,
+  secret?: Omit<TenantSecretRecord, 'sealed'>,
 ) {
   const vasName = t.virtualServerName ?? undefined;
   return {

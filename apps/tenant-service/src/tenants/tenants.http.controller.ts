@@ -20,9 +20,8 @@ import {
   TenantSummaryResponse,
 } from './tenant.response';
 import type { Response } from 'express';
-import { SiteRepository } from '../sites/site.repository';
 import { TenantErrorCode } from './tenant-errors';
-import { TenantSecretRepository } from './tenant-secret.repository';
+import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantRecord, TenantRepository, TenantStatus } from './tenant.repository';
 import { tenantDetail, tenantSummary } from './tenant.view';
 import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-case';
@@ -53,8 +52,7 @@ export class TenantsHttpController {
     private readonly retryOnboarding: RetryOnboardingUseCase,
     private readonly revealCredentials: RevealCredentialsUseCase,
     private readonly tenants: TenantRepository,
-    private readonly sites: SiteRepository,
-    private readonly secrets: TenantSecretRepository,
+    private readonly detail: TenantDetailQuery,
   ) {}
 
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
@@ -105,14 +103,10 @@ export class TenantsHttpController {
     description: 'The tenant with its step timeline, vAS and password state',
   })
   async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
-    const t = await this.visible(id, principal);
-    const site = await this.sites.findById(t.siteId);
-    return tenantDetail(
-      t,
-      await this.tenants.steps(id),
-      site?.connection.ksc.publicAddress,
-      await this.secrets.find(id),
-    );
+    const d = await this.detail.find(id);
+    if (!d || !inScope(principal, d.tenant.siteId))
+      throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
+    return tenantDetail(d.tenant, d.steps, d.kscPublicAddress, d.secret);
   }
 
   /** Resumes a failed tenant at its failed step (202). */

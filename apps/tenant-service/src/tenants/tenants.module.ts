@@ -18,6 +18,7 @@ import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
 import { CreateTenantStepRepository } from './create-tenant-step.repository';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
+import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantSecretRepository } from './tenant-secret.repository';
 import { TenantRepository } from './tenant.repository';
 import { TenantsHttpController } from './tenants.http.controller';
@@ -59,6 +60,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         { provide: TENANTS_CONFIG, useValue: config },
         TenantRepository,
         TenantSecretRepository,
+        TenantDetailQuery,
         RequestOnboardingUseCase,
         IntakeFromBusUseCase,
         RecordProgressUseCase,

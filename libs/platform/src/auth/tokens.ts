@@ -27,8 +27,20 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** Verifies bearer JWTs (HS256 with a secret, or RS256/ES256 with a public key) and hashed API keys. */
+/** Most verified tokens remembered at once (the oldest go first). */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+/**
+ * Verifies bearer JWTs (HS256 with a secret, or RS256/ES256 with a public key) and hashed API keys.
+ *
+ * A token that verified is remembered, keyed by its SHA-256, until it stops being acceptable (its
+ * `exp`, or `iat` + the maximum lifetime, whichever is first): the same bearer token on the next
+ * request is the same bytes, so the signature, claims and lifetime checks would give the same answer
+ * until then. Every request is still authenticated; only the repeated signature work is skipped.
+ * Failures are never remembered.
+ */
 export class CredentialVerifier {
+  private readonly verified = new Map<string, { principal: Principal; validUntilMs: number }>();
   private readonly key?: KeyObject;
   private readonly algorithms: string[];
   private readonly apiKeys: { name: string; role: Role; hash: Buffer }[];
@@ -59,6 +71,32 @@ export class CredentialVerifier {
 
   async verifyJwt(token: string): Promise<Principal> {
     if (!this.key) throw new AuthError(401, 'bearer tokens are not accepted by this service');
+    const digest = sha256Hex(token);
+    const known = this.verified.get(digest);
+    if (known) {
+      if (Date.now() < known.validUntilMs) return { ...known.principal };
+      this.verified.delete(digest);
+    }
+    const { principal, validUntilMs } = await this.verifyJwtSignature(token);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.forgetOldest();
+    this.verified.set(digest, { principal, validUntilMs });
+    return { ...principal };
+  }
+
+  /** Drops expired entries; if none was expired, the oldest tenth (insertion order). */
+  private forgetOldest(): void {
+    const now = Date.now();
+    for (const [k, v] of this.verified) if (v.validUntilMs <= now) this.verified.delete(k);
+    if (this.verified.size < VERIFIED_TOKENS_MAX) return;
+    let drop = Math.ceil(VERIFIED_TOKENS_MAX / 10);
+    for (const k of this.verified.keys()) {
+      if (drop-- <= 0) break;
+      this.verified.delete(k);
+    }
+  }
+
+  private async verifyJwtSignature(token: string): Promise<{ principal: Principal; validUntilMs: number }> {
+    if (!this.key) throw new AuthError(401, 'bearer tokens are not accepted by this service');
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: this.settings.issuer,
@@ -79,7 +117,16 @@ export class CredentialVerifier {
       const permissions = Array.isArray(payload.permissions)
         ? payload.permissions.filter((p): p is string => typeof p === 'string')
         : undefined;
-      return { subject: String(payload.sub), roles, via: 'jwt', sites, permissions };
+      const principal: Principal = Object.freeze({
+        subject: String(payload.sub),
+        roles: Object.freeze(roles) as Role[],
+        via: 'jwt' as const,
+        sites: sites && (Object.freeze(sites) as string[]),
+        permissions: permissions && (Object.freeze(permissions) as string[]),
+      });
+      // Acceptable until exp and until iat + the maximum lifetime (maxTokenAge), whichever is first.
+      const validUntilMs = Math.min((payload.exp ?? 0) * 1000, ((payload.iat ?? 0) + this.maxLifetime) * 1000);
+      return { principal, validUntilMs };
     } catch (e) {
       if (e instanceof AuthError) throw e;
       throw new AuthError(401, 'invalid or expired token');

@@ -17,7 +17,7 @@ const isDocsPath = (path: string) => path === DOCS_PATH || path.startsWith(`${DO
  * network (the API itself never needed it: JSON is not upgraded).
  */
 export function securityHeaders(): RequestHandler {
-  const api = helmet();
+  const api = replayed(helmet());
   const docs = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -37,6 +37,46 @@ export function securityHeaders(): RequestHandler {
   });
   return (req: Request, res: Response, next: NextFunction) =>
     isDocsPath(req.path) ? docs(req, res, next) : api(req, res, next);
+}
+
+/**
+ * helmet's default headers do not depend on the request: they are recorded once (helmet run against a
+ * recording response) and replayed on each answer, instead of running helmet's thirteen middlewares
+ * per request. Should helmet do anything but set and remove headers, it is used as it is.
+ */
+function replayed(middleware: RequestHandler): RequestHandler {
+  const operations: { name: string; value?: number | string | readonly string[] }[] = [];
+  let recorded = true;
+  const recorder = {
+    setHeader: (name: string, value: number | string | readonly string[]) => operations.push({ name, value }),
+    removeHeader: (name: string) => operations.push({ name }),
+  };
+  let nextCalled = false;
+  try {
+    void middleware(
+      new Proxy({} as Request, { get: () => undefined }),
+      new Proxy(recorder, {
+        get: (target, key) => {
+          if (key in target) return target[key as keyof typeof target];
+          recorded = false; // anything else: not a plain header set
+          return undefined;
+        },
+      }) as unknown as Response,
+      (err?: unknown) => {
+        nextCalled = err === undefined;
+      },
+    );
+  } catch {
+    recorded = false;
+  }
+  if (!recorded || !nextCalled) return middleware;
+  return (_req: Request, res: Response, next: NextFunction) => {
+    for (const op of operations) {
+      if (op.value === undefined) res.removeHeader(op.name);
+      else res.setHeader(op.name, op.value);
+    }
+    next();
+  };
 }
 
 /**
