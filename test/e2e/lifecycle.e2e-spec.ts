@@ -406,59 +406,75 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     240_000,
   );
 
-  it('kill -9 of agent-install-service while its Remote Deinstallation task runs: the deprovision finishes, one deinstallation and one reconnection task created and run, no agent left', async () => {
-    const t = await onboard('crash-release', 2);
-    const ready = await waitLifecycle(t.id, 'active');
-    const isId = ready.integrationServerTenantId!;
-    const vsId = Number(ready.virtualAdministrationServer!.id);
-    let sim = await simState();
-    const ours = (h: { biosId?: string }) => t.vms.some((v) => v.biosUuid === h.biosId);
-    // the products the agent-removal job must uninstall: all but the Network Agent, one task per product
-    const products = new Set(sim.ksc.hosts.filter(ours).flatMap((h) => h.products.filter((p) => p !== NETWORK_AGENT)));
-    expect(products.size).toBeGreaterThanOrEqual(1);
-    expect(sim.ksc.hosts.filter(ours).every((h) => h.vsId === vsId)).toBe(true);
-    const before = sim.counters;
-    const delta = (after: Record<string, number>, k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-    // The deinstallation runs 12 s on the KSC: the service is killed in the middle of it.
-    await faults({ taskDurationsMs: { '*': 30, 'Remote Deinstallation': 12_000 } });
-    const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test (release)' });
-    expect(res.status).toBe(202);
-    const op = (await res.json()) as Operation;
-    await eventually(
-      async () => (delta((await simState()).counters, 'Tasks.RunTask:Remote Deinstallation') > 0 ? true : undefined),
-      60_000,
-      20,
-    );
-    await platform.crashAndRestart('agent-install-service');
-    await waitOp(op.id, 'succeeded', 120_000);
-    await faults({ taskDurationsMs: { '*': 30 } });
-    expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
-    sim = await simState();
-    expect(delta(sim.counters, 'Tasks.AddTask:Remote Deinstallation')).toBe(products.size);
-    expect(delta(sim.counters, 'Tasks.RunTask:Remote Deinstallation')).toBe(products.size);
-    expect(delta(sim.counters, 'Tasks.AddTask:KLNAG_TASK_RECONNECTION')).toBe(1);
-    expect(delta(sim.counters, 'Tasks.RunTask:KLNAG_TASK_RECONNECTION')).toBe(1);
-    // no agent left: every VM back on the main server with its Network Agent only
-    for (const v of t.vms)
-      expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({ vsId: 0, products: [NETWORK_AGENT] });
-    // the job's recorded tasks: each ended with every device succeeded
-    expect(
-      await sql(
-        'agent-install-service',
-        `SELECT task_key, outcomes FROM release_task WHERE operation_id = $1 ORDER BY task_key`,
-        [op.id],
-      ),
-    ).toEqual(
-      [...[...products].map((p) => `deinstall:${p}`), 'reconnection']
-        .sort()
-        .map((k) => ({ task_key: k, outcomes: {} })),
-    );
-    // nothing of the tenant left on the simulated IS and KSC
-    expect(sim.integrationServer.tenants.some((x) => x.id === isId)).toBe(false);
-    expect(sim.integrationServer.vms.filter(ours)).toEqual([]);
-    expect(sim.ksc.virtualServers.some((v) => v.id === vsId)).toBe(false);
-    expect((await getOp(op.id)).steps!.find((x) => x.step === 'release-agents')?.status).toBe('succeeded');
-  }, 240_000);
+  it.each([
+    ['while its Remote Deinstallation task runs', {}],
+    [
+      'between RunTask (answer held) and its commit',
+      { holdAnswer: { remaining: 1, ms: 8000, methods: ['Tasks.RunTask'] } },
+    ],
+  ])(
+    'kill -9 of agent-install-service %s: the deprovision finishes, one deinstallation and one reconnection task created and run, no agent left',
+    async (_when, fault) => {
+      const t = await onboard('crash-release', 2);
+      const ready = await waitLifecycle(t.id, 'active');
+      const isId = ready.integrationServerTenantId!;
+      const vsId = Number(ready.virtualAdministrationServer!.id);
+      let sim = await simState();
+      const ours = (h: { biosId?: string }) => t.vms.some((v) => v.biosUuid === h.biosId);
+      // the products the agent-removal job must uninstall: all but the Network Agent, one task per product
+      const products = new Set(
+        sim.ksc.hosts.filter(ours).flatMap((h) => h.products.filter((p) => p !== NETWORK_AGENT)),
+      );
+      expect(products.size).toBeGreaterThanOrEqual(1);
+      expect(sim.ksc.hosts.filter(ours).every((h) => h.vsId === vsId)).toBe(true);
+      const before = sim.counters;
+      const delta = (after: Record<string, number>, k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+      // The deinstallation runs 12 s on the KSC: the service is killed in the middle of it (or while
+      // the answer to its RunTask is held: the task runs, its start is not recorded yet).
+      await faults({ ...fault, taskDurationsMs: { '*': 30, 'Remote Deinstallation': 12_000 } });
+      const res = await post(`/v1/tenants/${t.id}/deprovision`, { reason: 'crash test (release)' });
+      expect(res.status).toBe(202);
+      const op = (await res.json()) as Operation;
+      await eventually(
+        async () => (delta((await simState()).counters, 'Tasks.RunTask:Remote Deinstallation') > 0 ? true : undefined),
+        60_000,
+        20,
+      );
+      await platform.crashAndRestart('agent-install-service');
+      await waitOp(op.id, 'succeeded', 120_000);
+      await faults({ taskDurationsMs: { '*': 30 } });
+      expect((await getTenant(t.id)).lifecycle).toBe('deprovisioned');
+      sim = await simState();
+      expect(delta(sim.counters, 'Tasks.AddTask:Remote Deinstallation')).toBe(products.size);
+      expect(delta(sim.counters, 'Tasks.RunTask:Remote Deinstallation')).toBe(products.size);
+      expect(delta(sim.counters, 'Tasks.AddTask:KLNAG_TASK_RECONNECTION')).toBe(1);
+      expect(delta(sim.counters, 'Tasks.RunTask:KLNAG_TASK_RECONNECTION')).toBe(1);
+      // no agent left: every VM back on the main server with its Network Agent only
+      for (const v of t.vms)
+        expect(sim.ksc.hosts.find((h) => h.biosId === v.biosUuid)).toMatchObject({
+          vsId: 0,
+          products: [NETWORK_AGENT],
+        });
+      // the job's recorded tasks: each ended with every device succeeded
+      expect(
+        await sql(
+          'agent-install-service',
+          `SELECT task_key, outcomes FROM release_task WHERE operation_id = $1 ORDER BY task_key`,
+          [op.id],
+        ),
+      ).toEqual(
+        [...[...products].map((p) => `deinstall:${p}`), 'reconnection']
+          .sort()
+          .map((k) => ({ task_key: k, outcomes: {} })),
+      );
+      // nothing of the tenant left on the simulated IS and KSC
+      expect(sim.integrationServer.tenants.some((x) => x.id === isId)).toBe(false);
+      expect(sim.integrationServer.vms.filter(ours)).toEqual([]);
+      expect(sim.ksc.virtualServers.some((v) => v.id === vsId)).toBe(false);
+      expect((await getOp(op.id)).steps!.find((x) => x.step === 'release-agents')?.status).toBe('succeeded');
+    },
+    240_000,
+  );
 
   it('deprovision of a tenant whose onboarding failed after step 1 removes the tenant and the virtual server', async () => {
     // Its VMs are unknown to the KSC: agent installation fails for all of them, after the tenant and vAS exist.
