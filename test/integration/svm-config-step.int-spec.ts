@@ -461,6 +461,22 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     site.ksc.policies.set(windowsRef.id, windowsRef);
   });
 
+  it('a reference policy re-saved without a captured variable fails the next tenant with REFERENCE_SETTING_NOT_FOUND, though earlier tenants passed', async () => {
+    // Earlier tenants passed the Linux reference's settings check; the step remembers that until the policy is modified.
+    const reference = site.ksc.policies.get(SEED_REFERENCE_POLICY_IDS.linux)!;
+    const saved = structuredClone(reference.settings);
+    delete reference.settings[LINUX.product][LINUX.version][SEED_LA_SECTION][V.integrationServerPort];
+    reference.modified = new Date(reference.modified.getTime() + 1000); // what a console save does to KLPOL_MODIFIED
+    const eta = await completeTenant('Eta Ltd');
+    await publishCreated(eta);
+    const [failed] = await firstEvent<OnboardingStepFailedV1>('onboarding-step-failed.v1', eta.tenantId);
+    expect(failed.data).toMatchObject({ step: 'configure-svm', code: 'REFERENCE_SETTING_NOT_FOUND', retryable: false });
+    expect(failed.data.message).toContain(V.integrationServerPort);
+    expect(policiesIn(tenantFolder('Eta Ltd').id)).toHaveLength(0);
+    reference.settings = saved;
+    reference.modified = new Date(reference.modified.getTime() + 1000);
+  });
+
   it('a protection profile the site does not configure fails before any KSC call (not retryable)', async () => {
     const zeta = await completeTenant('Zeta Oy', { protectionProfile: 'gold' });
     const before = site.calls.snapshot().length;

@@ -44,11 +44,25 @@ export class DeviceTask {
     return refused;
   }
 
+  /** Set when this process created the task and has not run it yet: `run` needs no statistics check then. */
+  private createdHere = false;
+
+  /** The task was created by this execution (AddTask just now), so it cannot have run. */
+  markCreatedHere(): void {
+    this.createdHere = true;
+  }
+
   /**
    * RunTask unless the task already ran (a crash between RunTask and recording its start): a task
-   * that ran has per-device states, one never run has none. Returns the start time to record.
+   * that ran has per-device states, one never run has none. A task this execution created itself
+   * is run without that check. Returns the start time to record.
    */
   async run(): Promise<number> {
+    if (this.createdHere) {
+      this.createdHere = false;
+      await this.tasks.runTask(this.taskId);
+      return Date.now();
+    }
     const s = await this.tasks.statistics(this.taskId);
     const seen = s.pending + s.running + s.completed + s.completedWithWarning + s.failed + s.scheduled + s.paused;
     if (seen === 0) await this.tasks.runTask(this.taskId);

@@ -62,6 +62,7 @@ export async function recordNewTask(
   b: TaskBinding,
   detailOf: (vm: TrackedVm) => VmDetail,
 ): Promise<TrackedVm[]> {
+  task.markCreatedHere();
   const refused = await task.attach(vms.map(b.hostIdOf));
   await ctx.progress.save(
     vms.map((vm) => {

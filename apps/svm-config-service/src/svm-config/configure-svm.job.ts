@@ -7,7 +7,14 @@ import { OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tp
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
-import { checkReference, ensureClone, ensureGroupPath, PolicyChange, vserverName } from './ksc-policies';
+import {
+  checkReference,
+  ensureClone,
+  ensureGroupPath,
+  PolicyChange,
+  ReferenceSettingsChecks,
+  vserverName,
+} from './ksc-policies';
 import { MULTITENANCY_FOLDER, planSvmConfig, SvmConfigPlan } from './svm-policy-settings';
 
 export const CONFIGURE_SVM_STEP = 'configure-svm' as const;
@@ -39,6 +46,8 @@ export interface SvmConfigOutput {
 @Injectable()
 export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
   readonly step = CONFIGURE_SVM_STEP;
+  /** Reference settings found complete, per site, until the reference policy is modified. */
+  private readonly referenceChecks = new ReferenceSettingsChecks();
 
   constructor(
     steps: StepWorkRepository,
@@ -107,7 +116,10 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
     }
     // Reference policies: present, of the configured product, holding the captured variables — before any change.
     for (const la of plan.lightAgents) {
-      const refused = await checkReference(session, la.reference, la.overrides, `${la.osFamily} Light Agent`);
+      const refused = await checkReference(session, la.reference, la.overrides, `${la.osFamily} Light Agent`, {
+        checks: this.referenceChecks,
+        siteId: work.siteId,
+      });
       if (refused) return { ok: false, ...refused, retryable: false };
     }
     const psRefused = await checkReference(

@@ -74,15 +74,52 @@ export async function readPolicy(api: PolicyApi, policyId: number): Promise<KscP
 }
 
 /**
+ * Settings checks of reference policies that passed, per site and policy, remembered with the
+ * policy's modification time (`KLPOL_MODIFIED`, ksc-openapi-addendum.md §2.1; ASSUMPTION: KSC
+ * moves it whenever the policy is saved, e.g. by `Ss_Apply`, as the simulator does). A reference
+ * whose modification time is unchanged since its settings were found complete is not read again:
+ * onboarding a bulk of tenants reads each reference's settings once instead of once per tenant.
+ * Existence, product and version are still read per tenant (`GetPolicyData`, one call).
+ */
+export class ReferenceSettingsChecks {
+  private readonly passed = new Map<string, string>();
+
+  constructor(private readonly max = 1000) {}
+
+  key(siteId: string, ref: ReferencePolicy, overrides: SettingOverride[]): string {
+    const vars = [...new Set(overrides.map((o) => `${o.path.section}/${o.path.variable}`))].sort().join(',');
+    return `${siteId}|${ref.policyId}|${ref.product}|${ref.version}|${vars}`;
+  }
+
+  isPassed(key: string, modified: string | undefined): boolean {
+    return modified !== undefined && this.passed.get(key) === modified;
+  }
+
+  remember(key: string, modified: string | undefined): void {
+    if (modified === undefined) return;
+    if (this.passed.size >= this.max) this.passed.clear();
+    this.passed.set(key, modified);
+  }
+}
+
+function modifiedStamp(info: KscPolicyInfo): string | undefined {
+  const m = (info as Record<string, unknown>).KLPOL_MODIFIED;
+  if (m === undefined || m === null || m === '') return undefined;
+  return m instanceof Date ? m.toISOString() : JSON.stringify(m);
+}
+
+/**
  * Checks, before any change, that a reference policy exists, is of the configured product and
  * version, and holds every captured variable the platform overrides. Read-only (the settings
- * storage is opened, read and released without Ss_Apply).
+ * storage is opened, read and released without Ss_Apply). With `remembered` (and the site id), a
+ * settings check that passed for the same unmodified policy is not repeated.
  */
 export async function checkReference(
   session: KscSession,
   ref: ReferencePolicy,
   overrides: SettingOverride[],
   what: string,
+  remembered?: { checks: ReferenceSettingsChecks; siteId: string },
 ): Promise<PlanError | undefined> {
   const api = new PolicyApi(session);
   const info = await readPolicy(api, ref.policyId);
@@ -98,7 +135,10 @@ export async function checkReference(
     };
   }
   if (overrides.length === 0) return undefined;
-  return api.withPolicyContents(ref.policyId, async (c) => {
+  const key = remembered?.checks.key(remembered.siteId, ref, overrides);
+  const modified = modifiedStamp(info);
+  if (key !== undefined && remembered!.checks.isPassed(key, modified)) return undefined;
+  const refused = await api.withPolicyContents(ref.policyId, async (c): Promise<PlanError | undefined> => {
     const sections = await c.sections(ref.product, ref.version);
     for (const [section, list] of overridesBySection(overrides)) {
       if (!sections.includes(section)) {
@@ -118,6 +158,8 @@ export async function checkReference(
     }
     return undefined;
   });
+  if (!refused && key !== undefined) remembered!.checks.remember(key, modified);
+  return refused;
 }
 
 /**
@@ -142,48 +184,55 @@ export async function ensureClone(
         (p): p is KscPolicyInfo & { KLPOL_ID: number } =>
           p.KLPOL_DN === plan.name && p.KLPOL_PRODUCT === ref.product && typeof p.KLPOL_ID === 'number',
       )
-      .map((p) => p.KLPOL_ID)
-      .sort((a, b) => a - b);
+      .sort((a, b) => a.KLPOL_ID - b.KLPOL_ID);
   let change: PolicyChange = 'unchanged';
-  let ids = await ours();
-  if (ids.length === 0) {
+  let listed = await ours();
+  let id: number;
+  if (listed.length === 0) {
     signal.throwIfAborted();
     const created = await api.copyOrMovePolicy(ref.policyId, groupId, false, { name: plan.name, active: true });
     change = 'created';
-    ids = await ours();
-    if (ids.length > 0 && ids[0] !== created) {
+    listed = await ours();
+    if (listed.length > 0 && listed[0].KLPOL_ID !== created) {
       await api.deletePolicy(created); // lost a race: keep the older copy, brought in line below
       change = 'unchanged';
-    } else if (ids.length === 0) ids = [created];
-  }
-  signal.throwIfAborted();
-  const id = ids[0];
-  const changed = await api.withPolicyContents(id, async (c) => {
-    const sections = await c.sections(ref.product, ref.version);
-    let dirty = false;
-    for (const [section, list] of overridesBySection(plan.overrides)) {
-      if (!sections.includes(section)) await c.createSection(ref.product, ref.version, section);
-      const current = sections.includes(section)
-        ? decodePolicySection(await c.read(ref.product, ref.version, section))
-        : {};
-      const stale = list.filter((o) => {
-        const have = current[o.path.variable];
-        return !have || !have.locked || !samePolicyValue(have.value, o.value);
-      });
-      if (stale.length === 0) continue;
-      await c.replace(
-        ref.product,
-        ref.version,
-        section,
-        encodePolicySection(Object.fromEntries(stale.map((o) => [o.path.variable, { value: o.value, locked: true }]))),
-      );
-      dirty = true;
     }
-    if (dirty) await c.apply();
-    return dirty;
-  });
-  const info = await api.getPolicyData(id);
-  if (info.KLPOL_ACTIVE !== true) {
+    id = listed[0]?.KLPOL_ID ?? created;
+  } else id = listed[0].KLPOL_ID;
+  signal.throwIfAborted();
+  // Without overrides there is nothing to compare in the settings storage (the clone keeps the reference's settings).
+  const changed =
+    plan.overrides.length > 0 &&
+    (await api.withPolicyContents(id, async (c) => {
+      const sections = await c.sections(ref.product, ref.version);
+      let dirty = false;
+      for (const [section, list] of overridesBySection(plan.overrides)) {
+        if (!sections.includes(section)) await c.createSection(ref.product, ref.version, section);
+        const current = sections.includes(section)
+          ? decodePolicySection(await c.read(ref.product, ref.version, section))
+          : {};
+        const stale = list.filter((o) => {
+          const have = current[o.path.variable];
+          return !have || !have.locked || !samePolicyValue(have.value, o.value);
+        });
+        if (stale.length === 0) continue;
+        await c.replace(
+          ref.product,
+          ref.version,
+          section,
+          encodePolicySection(
+            Object.fromEntries(stale.map((o) => [o.path.variable, { value: o.value, locked: true }])),
+          ),
+        );
+        dirty = true;
+      }
+      if (dirty) await c.apply();
+      return dirty;
+    }));
+  // The group listing carries the common attributes (KLPOL_ACTIVE included); GetPolicyData only when it did not.
+  const fromListing = listed.find((p) => p.KLPOL_ID === id)?.KLPOL_ACTIVE;
+  const active = typeof fromListing === 'boolean' ? fromListing : (await api.getPolicyData(id)).KLPOL_ACTIVE;
+  if (active !== true) {
     await api.makePolicyActive(id, true);
     if (change === 'unchanged') change = 'updated';
   }
