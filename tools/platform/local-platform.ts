@@ -161,7 +161,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     }
     const crashed = new Set<string>();
     await Promise.all(
-      o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 60_000, s.name)),
+      o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 120_000, s.name)),
     );
     let consoleUrl: string | undefined;
     if (o.consolePort) {
@@ -199,7 +199,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
             nodeArgs: o.serviceNodeArgs,
           }),
         );
-        await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 60_000, service);
+        await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 120_000, service);
       },
       stop: async () => {
         stopping = true;
