@@ -103,6 +103,7 @@ export async function withBenchPlatform<T>(
       ...(process.env.TPO_BENCH_JOB_SITE_CONCURRENCY
         ? { JOB_SITE_CONCURRENCY: process.env.TPO_BENCH_JOB_SITE_CONCURRENCY }
         : {}),
+      ...(process.env.TPO_BENCH_JOB_MAX_HELD ? { JOB_MAX_HELD: process.env.TPO_BENCH_JOB_MAX_HELD } : {}),
       EVENT_CONCURRENCY: '32',
       RATE_LIMIT_PER_MINUTE: '100000000',
       // The small runs in the test suite share the Postgres server's connections with everything else.

@@ -202,6 +202,7 @@ export class ServiceKitModule implements NestModule {
             schema: config.DATABASE_SCHEMA,
             concurrency: config.JOB_CONCURRENCY,
             perSiteConcurrency: config.JOB_SITE_CONCURRENCY,
+            maxHeld: config.JOB_MAX_HELD,
             leaseMs: config.JOB_LEASE_MS,
             maxTries: config.JOB_MAX_TRIES,
             retryBaseMs: config.JOB_RETRY_BASE_MS,

@@ -115,6 +115,18 @@ export class BaseServiceEnv {
   @Max(512)
   JOB_SITE_CONCURRENCY = 16;
 
+  /**
+   * Jobs a replica holds at once (claimed, lease kept), counting those only waiting for a vendor
+   * task, which lend their concurrency slot out meanwhile. Unset: 8 x JOB_CONCURRENCY. Bounds the
+   * memory a replica spends on waiting jobs.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  JOB_MAX_HELD?: number;
+
   /** A job's lease; a crashed worker's job is taken over after it expires. */
   @Transform(toInt)
   @IsInt()
