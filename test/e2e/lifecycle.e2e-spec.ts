@@ -131,6 +131,29 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     return r.items.find((s) => s.id === 'site-1')!.placedTenants;
   };
 
+  /**
+   * A virtual server that exists on the KSC only, recorded as the tenant's: what the Integration
+   * Server leaves behind when it does not delete the vAS with the tenant.
+   */
+  async function leaveOrphanVirtualServer(tenantId: string, label: string) {
+    const prefix = `${label} ${randomUUID().slice(0, 8)}`;
+    expect(
+      (
+        await fetch(`${admin()}/sites/site-1/ksc/vservers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ count: 1, namePrefix: prefix }),
+        })
+      ).status,
+    ).toBe(201);
+    const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
+    await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [
+      String(orphan.id),
+      tenantId,
+    ]);
+    return orphan;
+  }
+
   async function onboard(
     tag: string,
     vmCount: number,
@@ -505,18 +528,7 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     // (made here by pointing the record at a virtual server that exists on the KSC only).
     const t = await onboard('orphan', 1, false);
     await eventually(async () => ((await getTenant(t.id)).status === 'failed' ? true : undefined), 90_000, 200);
-    const prefix = `Orphan ${randomUUID().slice(0, 8)}`;
-    expect(
-      (
-        await fetch(`${admin()}/sites/site-1/ksc/vservers`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ count: 1, namePrefix: prefix }),
-        })
-      ).status,
-    ).toBe(201);
-    const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
-    await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [String(orphan.id), t.id]);
+    const orphan = await leaveOrphanVirtualServer(t.id, 'Orphan');
     const before = await calls('VServers.DelVServer');
     const res = await post(`/v1/tenants/${t.id}/deprovision`, {});
     const op = await waitOp(((await res.json()) as Operation).id);
@@ -540,18 +552,7 @@ describe('issue 10: lifecycle operations — suspend, resume, deprovision (proce
     );
     const isId = failed.integrationServerTenantId!;
     const ownVsId = Number(failed.virtualAdministrationServer!.id);
-    const prefix = `CrashOrphan ${randomUUID().slice(0, 8)}`;
-    expect(
-      (
-        await fetch(`${admin()}/sites/site-1/ksc/vservers`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ count: 1, namePrefix: prefix }),
-        })
-      ).status,
-    ).toBe(201);
-    const orphan = (await simState()).ksc.virtualServers.find((v) => v.dn.startsWith(prefix))!;
-    await sql('tenant-service', `UPDATE tenant SET virtual_server_id = $1 WHERE id = $2`, [String(orphan.id), t.id]);
+    const orphan = await leaveOrphanVirtualServer(t.id, 'CrashOrphan');
     const before = await calls('VServers.DelVServer');
     // DelVServer acts at once but its answer is held 8 s, and the deletion itself takes 15 s: the
     // service is killed after the KSC took the call and restarted while the vAS is still there.

@@ -57,27 +57,15 @@ export const TENANT_COLUMNS = `id, order_id, name, admin_account_name, site_id, 
 
 export function toTenant(r: Record<string, unknown>): TenantRecord {
   return {
-    id: r.id as string,
-    orderId: r.order_id as string,
-    name: r.name as string,
-    adminAccountName: r.admin_account_name as string,
-    siteId: r.site_id as string,
-    status: r.status as TenantStatus,
-    lifecycle: r.lifecycle as TenantLifecycle,
-    lifecycleReason: (r.lifecycle_reason as string | null) ?? null,
+    ...toTenantSummary(r),
     lifecycleChangedAt: (r.lifecycle_changed_at as Date | null) ?? null,
-    currentStep: r.current_step as OnboardingStep,
     request: r.request as OnboardingRequest,
     isTenantId: r.is_tenant_id as string | null,
     virtualServerId: r.virtual_server_id as string | null,
     virtualServerName: r.virtual_server_name as string | null,
     createTaskId: r.create_task_id as string | null,
     createIntentAt: (r.create_intent_at as Date | null) ?? null,
-    failure: r.failure as StepFailure | null,
     vmSummary: r.vm_summary as Record<string, unknown> | null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-    readyAt: r.ready_at as Date | null,
   };
 }
 
