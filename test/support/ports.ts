@@ -14,7 +14,9 @@ function free(port: number): Promise<boolean> {
  */
 export async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    // Below the kernel's ephemeral range (32768+), where an outgoing connection could take a port
+    // between this check and the service's bind.
+    const base = 10000 + Math.floor(Math.random() * 220) * 100;
     const ports = [
       ...Array.from({ length: 10 }, (_, i) => base + i),
       ...[20, 21, 22, 23, 40, 41, 42, 43, 60].map((d) => base + d),

@@ -161,7 +161,14 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
     }
     const crashed = new Set<string>();
     await Promise.all(
-      o.layout.services.map((s) => waitHttpOk(`http://127.0.0.1:${portOf(s.name)}/health/ready`, 120_000, s.name)),
+      o.layout.services.map((s) =>
+        waitHttpOk(
+          `http://127.0.0.1:${portOf(s.name)}/health/ready`,
+          120_000,
+          s.name,
+          processes.find((p) => p.name === s.name),
+        ),
+      ),
     );
     let consoleUrl: string | undefined;
     if (o.consolePort) {
@@ -191,15 +198,14 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         processes[i].child.kill('SIGKILL');
         await processes[i].exit;
         await beforeRestart?.();
-        processes.push(
-          startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, {
-            echo: o.echo,
-            logDir: o.logDir,
-            onExit: onExit(service),
-            nodeArgs: o.serviceNodeArgs,
-          }),
-        );
-        await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 120_000, service);
+        const restarted = startNodeProcess(service, `dist/apps/${service}/src/main.js`, envs.get(service)!, {
+          echo: o.echo,
+          logDir: o.logDir,
+          onExit: onExit(service),
+          nodeArgs: o.serviceNodeArgs,
+        });
+        processes.push(restarted);
+        await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 120_000, service, restarted);
       },
       stop: async () => {
         stopping = true;

@@ -70,10 +70,30 @@ export function startNodeProcess(
   return { name, child, output, exit };
 }
 
-export async function waitHttpOk(url: string, timeoutMs: number, label: string): Promise<void> {
+/**
+ * Polls `url` until it answers 2xx. With `process`, fails at once when that process has exited, and
+ * any failure carries the process's exit code and the end of its output (a failed start says why).
+ */
+export async function waitHttpOk(
+  url: string,
+  timeoutMs: number,
+  label: string,
+  process?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  const why = (reason: string) => {
+    if (!process) return new Error(`${label} ${reason}: ${last}`);
+    const exited = process.child.exitCode ?? process.child.signalCode;
+    const tail = process.output.join('').slice(-3000);
+    return new Error(
+      `${label} ${reason}: ${last}${exited !== null ? ` (process exited: ${exited})` : ''}\n--- last output of ${label} ---\n${tail}`,
+    );
+  };
   while (Date.now() < deadline) {
+    if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {
+      throw why('exited before it was ready');
+    }
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -83,7 +103,7 @@ export async function waitHttpOk(url: string, timeoutMs: number, label: string):
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${label} not ready after ${timeoutMs} ms: ${last}`);
+  throw why(`not ready after ${timeoutMs} ms`);
 }
 
 export async function stopAll(processes: ManagedProcess[], graceMs = 15_000): Promise<void> {
@@ -95,15 +115,29 @@ export async function stopAll(processes: ManagedProcess[], graceMs = 15_000): Pr
   for (const p of alive) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 }
 
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** Ports this process has handed out (two calls never give the same one). */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, below the kernel's ephemeral range (32768-60999 on Linux): a port
+ * from that range (what `listen(0)` gives) can be taken by any outgoing connection (Postgres, NATS,
+ * HTTP) between this check and the server's own bind, and the server then fails to start.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (handedOut.has(port) || !(await portIsFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port found below 32000');
+}
+
+/** Whether 127.0.0.1:port can be bound now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
   });
 }
