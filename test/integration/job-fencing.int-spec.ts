@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
 import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
@@ -293,5 +294,25 @@ describe('job leases with fencing tokens (real Postgres)', () => {
       [KIND],
     );
     expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(6).fill('succeeded:1'));
+  }, 30_000);
+  it("finished jobs leave nothing on the runner's shutdown signal (no per-job reference kept for the life of the process)", async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const handler = new ProbeHandler('leak-probe', uow);
+    const runner = new JobRunner(new JobRepository(uow), uow, logger, { ...options, concurrency: 8 });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(async () => {
+      const jobs = new JobRepository(uow);
+      for (let i = 0; i < 20; i++) await jobs.enqueue(KIND, `l-${i}`, { n: i });
+    });
+    await runner.start();
+    await eventually(async () => (handler.started.length === 20 && runner.inFlight === 0 ? true : undefined), 20_000, 50);
+    const shutdown = (runner as unknown as { abort: AbortController }).abort.signal;
+    // AbortSignal.any would have added one WeakRef per job to this set, never removed on Node 20.
+    const key = Object.getOwnPropertySymbols(shutdown).find((k) => k.description === 'kDependantSignals');
+    const dependants = key ? ((shutdown as unknown as Record<symbol, Set<unknown> | undefined>)[key]?.size ?? 0) : 0;
+    expect(dependants).toBe(0);
+    expect(getEventListeners(shutdown, 'abort')).toHaveLength(0);
   }, 30_000);
 });

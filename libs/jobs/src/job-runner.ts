@@ -1,4 +1,4 @@
-import { DomainError, RequestContext, runWithWaitSlot, SpanKind, WaitSlot, withSpan } from '@tpo/platform';
+import { DomainError, linkSignals, RequestContext, runWithWaitSlot, SpanKind, WaitSlot, withSpan } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import { ExponentialBackoff, handleAll, retry, RetryPolicy } from 'cockatiel';
 import { Client } from 'pg';
@@ -329,12 +329,15 @@ export class JobRunner {
     });
     const leaseLost = new AbortController();
     const lease = this.keepLease(job, leaseLost, log);
+    // Not AbortSignal.any: with the runner's own signal (alive as long as the process) as a source,
+    // every job run would leave a reference on it for good (linkSignals; docs/performance.md, fix 9).
+    const stopOrLeaseLost = linkSignals([this.abort.signal, leaseLost.signal]);
     const fenced = async (write: () => Promise<boolean>) => {
       if (!(await write())) throw new LeaseLostError(job.id);
     };
     const ctx: JobContext = {
       job,
-      signal: AbortSignal.any([this.abort.signal, leaseLost.signal]),
+      signal: stopOrLeaseLost.signal,
       record: (work) =>
         this.uow.run(async () => {
           await fenced(() => this.jobs.holdsLease(job));
@@ -375,6 +378,7 @@ export class JobRunner {
       await RequestContext.run(context, () => this.afterError(job, handler, ctx, error, leaseLost.signal, log));
     } finally {
       clearInterval(lease);
+      stopOrLeaseLost.dispose();
     }
   }
 

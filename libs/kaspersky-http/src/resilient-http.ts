@@ -9,7 +9,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import { SpanKind, withSpan } from '@tpo/platform';
+import { linkSignals, SpanKind, withSpan } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { Agent, Dispatcher, errors as undiciErrors } from 'undici';
 import { HttpStatusError, KasperskyTransportError, parseRetryAfter } from './errors';
@@ -193,25 +193,31 @@ export class ResilientHttp {
   private async once(req: HttpRequest, policySignal: AbortSignal): Promise<HttpResponse> {
     const started = performance.now();
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    const signals = [AbortSignal.timeout(timeoutMs), policySignal, ...(req.signal ? [req.signal] : [])];
+    // Not AbortSignal.any: policySignal is cockatiel's shared never-aborted signal, and every call
+    // would leave a reference on it for the life of the process (linkSignals, docs/performance.md fix 9).
+    const deadline = linkSignals([policySignal, req.signal], timeoutMs);
     let res: Dispatcher.ResponseData;
-    try {
-      res = await this.agent.request({
-        origin: this.options.baseUrl,
-        path: req.path,
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal: AbortSignal.any(signals),
-      });
-    } catch (e) {
-      throw this.transportError(e, req, timeoutMs);
-    }
     let bytes: Buffer;
     try {
-      bytes = await this.readBody(res, req);
-    } catch (e) {
-      throw e instanceof KasperskyTransportError ? e : this.transportError(e, req, timeoutMs);
+      try {
+        res = await this.agent.request({
+          origin: this.options.baseUrl,
+          path: req.path,
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          signal: deadline.signal,
+        });
+      } catch (e) {
+        throw this.transportError(e, req, timeoutMs);
+      }
+      try {
+        bytes = await this.readBody(res, req);
+      } catch (e) {
+        throw e instanceof KasperskyTransportError ? e : this.transportError(e, req, timeoutMs);
+      }
+    } finally {
+      deadline.dispose();
     }
     const body = bytes.toString('utf8');
     const ms = Math.round(performance.now() - started);

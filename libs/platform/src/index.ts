@@ -1,5 +1,6 @@
 export * from './context/request-context';
 export * from './context/vendor-wait';
+export * from './context/linked-signal';
 export * from './errors/domain-error';
 export * from './config/env';
 export * from './logging/logger';
