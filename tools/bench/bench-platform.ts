@@ -10,7 +10,7 @@ import { connect } from 'nats';
 import { bootstrapDatabase, loadTopology, migrateAll, resetLocalState } from '../bootstrap/bootstrap';
 import { devSecrets } from '../bootstrap/local-layout';
 import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
-import { benchLayout, benchPorts } from './bench-support';
+import { benchLayout, benchPorts, round } from './bench-support';
 
 /** A simulated site's config for the simulator (`faults.taskDurationsMs` sets task durations). */
 export type SimulatorSite = { id: string; faults?: { taskDurationsMs?: Record<string, number> } };
@@ -258,6 +258,58 @@ export function serviceRssMb(p: LocalPlatform): Record<string, number> {
       out[proc.name] = Math.round(kb / 1024);
     } catch {
       out[proc.name] = -1;
+    }
+  }
+  return out;
+}
+
+/** One service's memory as it reports it on `/metrics` (prom-client's default process and heap metrics), MB. */
+export interface ServiceMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  /** Used bytes of V8's old space alone (long-lived objects: what a leak would grow). */
+  oldSpaceUsed: number;
+  /** Reserved bytes of V8's new (young) space: two semi-spaces. */
+  newSpaceTotal: number;
+  /** Seconds spent in garbage collection since the process started (all kinds). */
+  gcSeconds: number;
+}
+
+/**
+ * Each running service's memory breakdown, read from its `/metrics` (no debug route): RSS, V8 heap
+ * reserved (`heapTotal`) vs used, off-heap (`external`, Buffers included). RSS far above heapTotal +
+ * external is the allocator's and the code's share; heapTotal far above heapUsed is heap V8 keeps
+ * after a peak.
+ */
+export async function serviceMemoryMb(p: LocalPlatform): Promise<Record<string, ServiceMemory>> {
+  const out: Record<string, ServiceMemory> = {};
+  const mb = (text: string, metric: string) => {
+    const m = new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text);
+    return m ? round(Number(m[1]) / 2 ** 20, 1) : -1;
+  };
+  for (const proc of p.processes) {
+    if (proc.name === 'kaspersky-simulator' || proc.name === 'ops-console' || proc.child.exitCode !== null) continue;
+    try {
+      const text = await (await fetch(`${p.url(proc.name)}/metrics`)).text();
+      out[proc.name] = {
+        rss: mb(text, 'process_resident_memory_bytes'),
+        heapTotal: mb(text, 'nodejs_heap_size_total_bytes'),
+        heapUsed: mb(text, 'nodejs_heap_size_used_bytes'),
+        external: mb(text, 'nodejs_external_memory_bytes'),
+        oldSpaceUsed: mb(text, 'nodejs_heap_space_size_used_bytes\\{[^}]*space="old"[^}]*\\}'),
+        newSpaceTotal: mb(text, 'nodejs_heap_space_size_total_bytes\\{[^}]*space="new"[^}]*\\}'),
+        gcSeconds: round(
+          [...text.matchAll(/^nodejs_gc_duration_seconds_sum(?:\{[^}]*\})? ([0-9.e+-]+)/gm)].reduce(
+            (a, m) => a + Number(m[1]),
+            0,
+          ),
+          2,
+        ),
+      };
+    } catch {
+      // A service that stopped answering has no breakdown; its RSS still shows in serviceRssMb.
     }
   }
   return out;

@@ -8,6 +8,7 @@ import {
   Order,
   realisticSite,
   seedHosts,
+  serviceMemoryMb,
   serviceRssMb,
   withBenchPlatform,
   ZERO_LATENCY_SITE,
@@ -205,6 +206,8 @@ async function main(): Promise<void> {
           p50Seconds: round(percentile(bulk.latenciesMs, 50) / 1000, 1),
           p99Seconds: round(percentile(bulk.latenciesMs, 99) / 1000, 1),
           serviceRssMbAtEnd: serviceRssMb(p),
+          // RSS = the node binary's mapped code (~50 MB) + V8 heap reserved (heapTotal) + off-heap.
+          serviceMemoryMbAtEnd: await serviceMemoryMb(p),
         };
       },
       profile,

@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import { describeMachine, printResult, round, runBench } from './bench-support';
-import { adminAuth, makeOrders, seedHosts, serviceRssMb, withBenchPlatform, ZERO_LATENCY_SITE } from './bench-platform';
+import {
+  adminAuth,
+  makeOrders,
+  seedHosts,
+  serviceMemoryMb,
+  serviceRssMb,
+  ServiceMemory,
+  withBenchPlatform,
+  ZERO_LATENCY_SITE,
+} from './bench-platform';
 
 /**
  * Memory soak (issue 11, P5): continuous onboarding against the zero-latency simulator for D
@@ -30,10 +39,14 @@ async function main(): Promise<void> {
       const sampleEveryMs = Math.max(1000, (SECONDS * 1000) / 20);
       let ready = 0;
       let failed = 0;
-      const sampler = setInterval(
-        () => samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) }),
-        sampleEveryMs,
-      );
+      // The heap breakdown (from each service's /metrics) after warm-up and at the end.
+      let memoryAfterWarmUp: Record<string, ServiceMemory> | undefined;
+      const sampler = setInterval(() => {
+        const atSeconds = round((Date.now() - started) / 1000, 0);
+        samples.push({ atSeconds, rssMb: serviceRssMb(p) });
+        if (!memoryAfterWarmUp && atSeconds >= SECONDS / 5)
+          void serviceMemoryMb(p).then((m) => (memoryAfterWarmUp ??= m));
+      }, sampleEveryMs);
       const worker = async () => {
         while (Date.now() < deadline) {
           const [order] = makeOrders(1, VMS, 'soak');
@@ -66,6 +79,7 @@ async function main(): Promise<void> {
         clearInterval(sampler);
       }
       samples.push({ atSeconds: round((Date.now() - started) / 1000, 0), rssMb: serviceRssMb(p) });
+      const memoryAtEnd = await serviceMemoryMb(p);
       const warm = samples.find((s) => s.atSeconds >= SECONDS / 5) ?? samples[0];
       const last = samples[samples.length - 1];
       const growthPercent = Object.fromEntries(
@@ -84,6 +98,8 @@ async function main(): Promise<void> {
         rssMbAtEnd: last.rssMb,
         rssGrowthPercent: growthPercent,
         maxRssMb: Math.max(...samples.flatMap((s) => Object.values(s.rssMb))),
+        memoryMbAfterWarmUp: memoryAfterWarmUp ?? null,
+        memoryMbAtEnd: memoryAtEnd,
         samples,
       };
     },
