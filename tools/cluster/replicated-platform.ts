@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LocalLayout } from '../bootstrap/local-layout';
 import { LocalPlatform, startLocalPlatform } from '../platform/local-platform';
-import { freePort, ManagedProcess, startNodeProcess, waitHttpOk } from '../platform/processes';
+import { freePort, ManagedProcess, SERVICE_NODE_FLAGS, startNodeProcess, waitHttpOk } from '../platform/processes';
 import { RoundRobinProxy } from './round-robin-proxy';
 
 export interface Replica {
@@ -153,7 +153,9 @@ export class ReplicatedPlatform {
 
   private spawn(service: string, index: number, port: number): ManagedProcess {
     const env = { ...this.base.envOf(service), HTTP_PORT: String(port) };
-    const p = startNodeProcess(index === 0 ? service : `${service}#${index}`, ENTRY(service), env);
+    const p = startNodeProcess(index === 0 ? service : `${service}#${index}`, ENTRY(service), env, {
+      nodeArgs: [...SERVICE_NODE_FLAGS],
+    });
     this.base.processes.push(p);
     return p;
   }

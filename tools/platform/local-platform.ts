@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
 import { SEED_PUSH_INSTALL_ACCOUNT, simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
 import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT } from '@tpo/site-directory';
-import { ManagedProcess, startNodeProcess, stopAll, waitHttpOk } from './processes';
+import { ManagedProcess, SERVICE_NODE_FLAGS, startNodeProcess, stopAll, waitHttpOk } from './processes';
 
 export interface SimulatorEndpoints {
   endpoints: { siteId: string; integrationServerUrl: string; kscUrl: string }[];
@@ -155,7 +155,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
           echo: o.echo,
           logDir: o.logDir,
           onExit: onExit(s.name),
-          nodeArgs: o.serviceNodeArgs,
+          nodeArgs: [...SERVICE_NODE_FLAGS, ...(o.serviceNodeArgs ?? [])],
         }),
       );
     }
@@ -202,7 +202,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
           echo: o.echo,
           logDir: o.logDir,
           onExit: onExit(service),
-          nodeArgs: o.serviceNodeArgs,
+          nodeArgs: [...SERVICE_NODE_FLAGS, ...(o.serviceNodeArgs ?? [])],
         });
         processes.push(restarted);
         await waitHttpOk(`http://127.0.0.1:${portOf(service)}/health/ready`, 120_000, service, restarted);
