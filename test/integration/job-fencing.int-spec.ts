@@ -307,7 +307,11 @@ describe('job leases with fencing tokens (real Postgres)', () => {
       for (let i = 0; i < 20; i++) await jobs.enqueue(KIND, `l-${i}`, { n: i });
     });
     await runner.start();
-    await eventually(async () => (handler.started.length === 20 && runner.inFlight === 0 ? true : undefined), 20_000, 50);
+    await eventually(
+      async () => (handler.started.length === 20 && runner.inFlight === 0 ? true : undefined),
+      20_000,
+      50,
+    );
     const shutdown = (runner as unknown as { abort: AbortController }).abort.signal;
     // AbortSignal.any would have added one WeakRef per job to this set, never removed on Node 20.
     const key = Object.getOwnPropertySymbols(shutdown).find((k) => k.description === 'kDependantSignals');

@@ -73,7 +73,9 @@ async function main(): Promise<void> {
       const mark = async (tag: string, snap: boolean) => {
         const memory = await serviceMemoryMb(p);
         const split = Object.fromEntries(
-          p.processes.filter((x) => x.child.exitCode === null && x.child.pid).map((x) => [x.name, rssSplit(x.child.pid!)]),
+          p.processes
+            .filter((x) => x.child.exitCode === null && x.child.pid)
+            .map((x) => [x.name, rssSplit(x.child.pid!)]),
         );
         console.log(tag, JSON.stringify({ rss: serviceRssMb(p), memory, split, peak }));
         out.push({ tag, memory });

@@ -39,7 +39,8 @@ describe('ResilientHttp deadlines and signals (docs/performance.md, fix 9)', () 
   it('leaves nothing on long-lived signals after a call (the policy signal, the caller signal)', async () => {
     const job = new AbortController();
     const before = dependants(neverAbortedSignal);
-    for (let i = 0; i < 50; i++) expect((await http.request({ method: 'GET', path: '/', signal: job.signal })).body).toBe('ok');
+    for (let i = 0; i < 50; i++)
+      expect((await http.request({ method: 'GET', path: '/', signal: job.signal })).body).toBe('ok');
     expect(dependants(neverAbortedSignal) - before).toBe(0);
     expect(dependants(job.signal)).toBe(0);
     expect(getEventListeners(neverAbortedSignal, 'abort')).toHaveLength(0);
