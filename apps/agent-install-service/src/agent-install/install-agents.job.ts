@@ -118,12 +118,12 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
         { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined },
       ]),
     );
-    // The main-server session comes from the site's pool (this job's alone until it returns); the
-    // session inside the tenant's vAS is this job's own and ends with it.
-    await sessions.use(
-      async (main) => {
-        let vas: KscSession | undefined;
-        try {
+    // The main-server session comes from the site's pool (this job's alone until it returns) and goes
+    // back once the VMs are in the vAS; the session inside the tenant's vAS is this job's own and ends with it.
+    let vas: KscSession | undefined;
+    try {
+      const { ctx, placed, vasPackageIds } = await sessions.use(
+        async (main) => {
           const name = work.input.virtualServerName;
           const vServer = await new VServersApi(main).findByDisplayName(name);
           if (typeof vServer?.KLVSRV_ID !== 'number')
@@ -172,13 +172,15 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
             signal,
           );
           const placed = await executePlacement(ctx, plan);
-          await installLightAgent(ctx, placed, vasPackageIds);
-        } finally {
-          await vas?.endSession().catch(() => undefined);
-        }
-      },
-      { signal },
-    );
+          return { ctx, placed, vasPackageIds };
+        },
+        { signal },
+      );
+      // Inside the vAS only (ctx.main is back in the pool: a call on it would throw).
+      await installLightAgent(ctx, placed, vasPackageIds);
+    } finally {
+      await vas?.endSession().catch(() => undefined);
+    }
   }
 }
 
