@@ -23,6 +23,8 @@ import { OnboardOperation } from '../../apps/tenant-service/src/operations/onboa
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { OperationRepository } from '../../apps/tenant-service/src/operations/operation.repository';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
+import { TenantVmRepository } from '../../apps/tenant-service/src/operations/tenant-vm.repository';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { OperationProgressUseCase } from '../../apps/tenant-service/src/operations/use-cases/operation-progress.use-case';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { TenantSecretRepository } from '../../apps/tenant-service/src/tenants/tenant-secret.repository';
@@ -72,8 +74,8 @@ describe('tenant timeline from step events (real Postgres)', () => {
     );
     await sql(
       SERVICE,
-      `INSERT INTO site (id, name, max_virtual_servers, connection, credentials, source)
-       VALUES ($1, $1, 100, $2::jsonb, '{}'::jsonb, 'api') ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO site (id, name, enabled, max_virtual_servers, connection, credentials, source)
+       VALUES ($1, $1, false, 100, $2::jsonb, '{}'::jsonb, 'api') ON CONFLICT (id) DO NOTHING`,
       [
         SITE,
         JSON.stringify({ ksc: { url: 'https://ksc.timeline.example:13291', publicAddress: 'ksc.timeline.example' } }),
@@ -82,6 +84,11 @@ describe('tenant timeline from step events (real Postgres)', () => {
   });
 
   afterAll(async () => {
+    // Nothing of this file stays for the next (disabled site: never a placement candidate meanwhile).
+    await sql(SERVICE, `DELETE FROM outbox WHERE tenant_id IN (SELECT id FROM tenant WHERE site_id = $1)`, [SITE]);
+    await sql(SERVICE, `DELETE FROM inbox WHERE consumer LIKE 'timeline-test-%'`);
+    await sql(SERVICE, `DELETE FROM tenant WHERE site_id = $1`, [SITE]);
+    await sql(SERVICE, `DELETE FROM site WHERE id = $1`, [SITE]);
     await ds?.destroy();
   });
 
@@ -272,6 +279,33 @@ describe('tenant timeline from step events (real Postgres)', () => {
     expect(s.steps.find((r) => r.step === 'register-vms')).toMatchObject({ status: 'succeeded' });
     expect(s.steps.find((r) => r.step === 'activate')).toMatchObject({ status: 'succeeded' });
     expect(s.ready).toHaveLength(1);
+  });
+
+  it('intake writes: the tenant with its running step-1 row in one statement, and every VM in one upsert (a repeated BIOS id keeps its last entry)', async () => {
+    const id = await tenantAtStep2();
+    const [tenant] = await sql(SERVICE, `SELECT status, current_step, lifecycle FROM tenant WHERE id = $1`, [id]);
+    expect(tenant).toEqual({ status: 'onboarding', current_step: 'configure-svm', lifecycle: 'onboarding' });
+
+    const repo = new TenantVmRepository(uow);
+    const [a, b] = vms();
+    await uow.run(() => repo.insert(id, [a, b], 'active'));
+    const operationId = randomUUID();
+    await uow.run(() =>
+      repo.insert(
+        id,
+        [
+          { ...a, name: 'first' },
+          { ...a, biosUuid: a.biosUuid.toUpperCase(), name: 'renamed' },
+        ],
+        'adding',
+        operationId,
+      ),
+    );
+    const rows = await repo.ofTenant(id);
+    expect(rows.map((r) => [r.biosUuid, r.name, r.state, r.operationId])).toEqual([
+      [a.biosUuid, 'renamed', 'adding', operationId],
+      [b.biosUuid, 'vm2', 'active', null],
+    ]);
   });
 
   it('an event for an unknown tenant writes nothing', async () => {

@@ -321,6 +321,18 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
     expect(h.emitted.map((e) => e.name)).toEqual(['TenantCreated']);
   });
 
+  it('a crash before the sealed password and the intent commit (one record) makes no call; the next run creates once with a stored password', async () => {
+    const h = harness();
+    await expect(h.run(1)).rejects.toThrow('worker killed');
+    expect(h.server.calls).toHaveLength(0);
+    expect(h.hasSecret()).toBe(false);
+    expect(h.store.tenant.createIntentAt).toBeNull();
+
+    expect(await h.run()).toEqual(['succeeded']);
+    expect(h.server.calls).toHaveLength(1);
+    expect(h.server.calls[0].vKsc?.password).toBe(h.openPassword());
+  });
+
   it('after a crash between the call and its commit, the in-doubt lookup finds the tenant: CreateTenant exactly once', async () => {
     const h = harness();
     // The call reached the server, the worker died before recording the task id.
