@@ -11,6 +11,7 @@ import {
 } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
 import { LIGHT_AGENT_PRODUCTS, NETWORK_AGENT_PRODUCT, SEED_LIGHT_AGENT, Site } from '@tpo/kaspersky-simulator';
+import { KasperskyClients } from '@tpo/site-directory';
 import { NatsConnection } from 'nats';
 import request from 'supertest';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's feature module, run in-process like main.ts does
@@ -221,11 +222,18 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       ).toBe(true);
     });
 
-    it('deletes the KSC tasks it created once their results are read, and ends its sessions', () => {
-      const snapshot = site.kscProtocol!.snapshot() as { tasks: { displayName?: string }[]; sessions: unknown[] };
+    it('deletes the KSC tasks it created once their results are read, ends its vAS session and returns the main one to the pool', async () => {
+      const snapshot = site.kscProtocol!.snapshot() as {
+        tasks: { displayName?: string }[];
+        sessions: { vsId: number }[];
+      };
       expect(snapshot.tasks.filter((task) => String(task.displayName ?? '').includes(t.vServerName))).toEqual([]);
       expect(site.counters.get('Tasks.DeleteTask')).toBeGreaterThanOrEqual(3);
-      expect(site.counters.get('Session.EndSession')).toBe(site.counters.get('Session.StartSession'));
+      // Only the pool's idle main-server sessions are still open; nothing inside the tenant's vAS.
+      const { sessions } = await svc.app.get(KasperskyClients).kscClient(site.id);
+      expect(sessions.size).toEqual({ idle: 1, lent: 0 });
+      expect(snapshot.sessions.map((s) => s.vsId)).toEqual([0]);
+      expect(site.counters.get('Session.StartSession') - site.counters.get('Session.EndSession')).toBe(1);
     });
 
     it('shows each VM as installed over REST, with its device id in the virtual server', async () => {

@@ -46,6 +46,14 @@ interface RunFigures {
   kscCallsPerTenant: number;
   /** Simulator calls per tenant, per vendor method (for comparing the two sides method by method). */
   callsPerTenantByMethod: Record<string, number>;
+  /** New connections the simulator accepted during the run (each a TLS handshake with TLS on): few means keep-alive holds. */
+  connectionsDuringRun: { integrationServer: number; ksc: number };
+}
+
+async function connections(p: LocalPlatform): Promise<{ integrationServer: number; ksc: number }> {
+  return (await (
+    await fetch(`${p.simulator.adminUrl}/sites/${p.simulator.endpoints[0].siteId}/connections`)
+  ).json()) as { integrationServer: number; ksc: number };
 }
 
 async function counters(p: LocalPlatform): Promise<Record<string, number>> {
@@ -60,8 +68,10 @@ async function measure(
   run: () => Promise<{ latenciesMs: number[]; totalMs: number; failed: number }>,
 ): Promise<RunFigures> {
   const before = await counters(p);
+  const connectionsBefore = await connections(p);
   const r = await run();
   const after = await counters(p);
+  const connectionsAfter = await connections(p);
   let is = 0;
   let ksc = 0;
   const byMethod: Record<string, number> = {};
@@ -82,6 +92,10 @@ async function measure(
     integrationServerCallsPerTenant: round(is / tenants, 1),
     kscCallsPerTenant: round(ksc / tenants, 1),
     callsPerTenantByMethod: byMethod,
+    connectionsDuringRun: {
+      integrationServer: connectionsAfter.integrationServer - connectionsBefore.integrationServer,
+      ksc: connectionsAfter.ksc - connectionsBefore.ksc,
+    },
   };
 }
 

@@ -1,7 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BackbonePingModule } from '@tpo/diagnostics';
 import { ServiceKitModule } from '@tpo/service-kit';
-import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
+import {
+  allowedAddressClasses,
+  kscSessionPoolTuning,
+  serviceKeyFromEnv,
+  SiteDirectoryModule,
+} from '@tpo/site-directory';
 import { AgentInstallModule } from './agent-install/agent-install.module';
 import { AgentInstallServiceEnv } from './config/agent-install-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
@@ -21,6 +26,7 @@ export class AppModule {
           key: serviceKeyFromEnv(config, SERVICE),
           plaintext: config.SITE_DIRECTORY_PLAINTEXT,
           allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW),
+          kscSessionPool: kscSessionPoolTuning(config),
         }),
         BackbonePingModule.forService(SERVICE),
         AgentInstallModule,

@@ -2,7 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { backbonePingEnabled } from '@tpo/platform';
 import { BackbonePingModule } from '@tpo/diagnostics';
 import { ServiceKitModule } from '@tpo/service-kit';
-import { allowedAddressClasses, serviceKeyFromEnv, SiteDirectoryModule } from '@tpo/site-directory';
+import {
+  allowedAddressClasses,
+  kscSessionPoolTuning,
+  serviceKeyFromEnv,
+  SiteDirectoryModule,
+} from '@tpo/site-directory';
 import { RegistrationServiceEnv } from './config/registration-service.env';
 import { SERVICE_MIGRATIONS } from './migrations';
 import { RegistrationModule } from './registration/registration.module';
@@ -22,6 +27,7 @@ export class AppModule {
           key: serviceKeyFromEnv(config, SERVICE),
           plaintext: config.SITE_DIRECTORY_PLAINTEXT,
           allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW),
+          kscSessionPool: kscSessionPoolTuning(config),
         }),
         BackbonePingModule.forService(SERVICE, { enabled: backbonePingEnabled(config) }),
         RegistrationModule,

@@ -6,6 +6,7 @@ export * from './method-names';
 export * from './method-catalog';
 export * from './ksc-client';
 export * from './ksc-session';
+export * from './ksc-session-pool';
 export * from './async-actions';
 export * from './chunk-accessor';
 export * from './vservers-api';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { SiteConnection } from './site-connection';
 import {
   KasperskyClients,
+  KscSessionPoolTuning,
   RemoteSiteDirectory,
   RemoteSiteDirectoryOptions,
   SiteDirectory,
@@ -14,6 +15,7 @@ import {
 export const SITE_DIRECTORY = Symbol('SITE_DIRECTORY');
 
 @Injectable()
+/** After the job runner stopped (beforeApplicationShutdown): pooled KSC sessions end, connections close. */
 class ClientsLifecycle implements OnApplicationShutdown {
   constructor(@Inject(KasperskyClients) private readonly clients: KasperskyClients) {}
   async onApplicationShutdown(): Promise<void> {
@@ -24,23 +26,29 @@ class ClientsLifecycle implements OnApplicationShutdown {
 /** Site connections from tenant-service's registry, and Kaspersky clients built from them. */
 @Module({})
 export class SiteDirectoryModule {
-  static register(options: RemoteSiteDirectoryOptions): DynamicModule {
+  static register(options: RemoteSiteDirectoryOptions & { kscSessionPool?: KscSessionPoolTuning }): DynamicModule {
     return SiteDirectoryModule.withDirectory(
       new RemoteSiteDirectory(options),
       options.timeoutMs,
       options.allowAddresses,
+      options.kscSessionPool,
     );
   }
 
   /** Fixed site connections, for tests against the simulator (on loopback). */
-  static forStatic(sites: SiteConnection[], allowAddresses: readonly AddressClass[] = ['loopback']): DynamicModule {
-    return SiteDirectoryModule.withDirectory(new StaticSiteDirectory(sites), undefined, allowAddresses);
+  static forStatic(
+    sites: SiteConnection[],
+    allowAddresses: readonly AddressClass[] = ['loopback'],
+    kscSessionPool?: KscSessionPoolTuning,
+  ): DynamicModule {
+    return SiteDirectoryModule.withDirectory(new StaticSiteDirectory(sites), undefined, allowAddresses, kscSessionPool);
   }
 
   private static withDirectory(
     directory: SiteDirectory,
     timeoutMs?: number,
     allowAddresses?: readonly AddressClass[],
+    sessionPool?: KscSessionPoolTuning,
   ): DynamicModule {
     return {
       module: SiteDirectoryModule,
@@ -51,7 +59,11 @@ export class SiteDirectoryModule {
           provide: KasperskyClients,
           inject: [LOGGER],
           useFactory: (logger: Logger) =>
-            new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), { timeoutMs, allowAddresses }),
+            new KasperskyClients(directory, logger.child({ component: 'kaspersky' }), {
+              timeoutMs,
+              allowAddresses,
+              sessionPool,
+            }),
         },
         ClientsLifecycle,
       ],

@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { formatValidationErrors } from '@tpo/contracts';
 import { IntegrationServerClient } from '@tpo/integration-server-client';
-import { KscClient } from '@tpo/ksc-client';
+import { KscClient, KscSessionPool } from '@tpo/ksc-client';
 import { currentTraceCarrier, DomainError } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { fetch } from 'undici';
@@ -104,10 +104,25 @@ export class StaticSiteDirectory implements SiteDirectory {
   }
 }
 
-/** Kaspersky clients per site, built from the directory and rebuilt when credentials change. */
+/** Reuse of main-server KSC sessions (KSC_SESSION_IDLE_MAX_MS, KSC_SESSION_POOL_IDLE). */
+export interface KscSessionPoolTuning {
+  idleMaxMs?: number;
+  maxIdle?: number;
+}
+
+/** The pool settings of a service's validated environment. */
+export function kscSessionPoolTuning(env: { KSC_SESSION_IDLE_MAX_MS: number; KSC_SESSION_POOL_IDLE: number }) {
+  return { idleMaxMs: env.KSC_SESSION_IDLE_MAX_MS, maxIdle: env.KSC_SESSION_POOL_IDLE };
+}
+
+/**
+ * Kaspersky clients per site, built from the directory and rebuilt when credentials change. Each
+ * site's clients keep their HTTP keep-alive connections across jobs, and its KSC client comes with
+ * a pool of main-server sessions (`sessions`) that jobs borrow instead of logging in each time.
+ */
 export class KasperskyClients {
   private readonly is = new Map<string, { fingerprint: string; client: IntegrationServerClient }>();
-  private readonly ksc = new Map<string, { fingerprint: string; client: KscClient }>();
+  private readonly ksc = new Map<string, { fingerprint: string; client: KscClient; sessions: KscSessionPool }>();
 
   constructor(
     private readonly directory: SiteDirectory,
@@ -117,6 +132,7 @@ export class KasperskyClients {
       connections?: number;
       kscConnections?: number;
       allowAddresses?: readonly AddressClass[];
+      sessionPool?: KscSessionPoolTuning;
     } = {},
   ) {}
 
@@ -145,33 +161,43 @@ export class KasperskyClients {
     return { site, client: entry.client };
   }
 
-  async kscClient(siteId: string): Promise<{ site: SiteConnection; client: KscClient }> {
+  /** The site's KSC client and its pool of main-server sessions (vAS sessions are the caller's own). */
+  async kscClient(siteId: string): Promise<{ site: SiteConnection; client: KscClient; sessions: KscSessionPool }> {
     const site = await this.directory.connection(siteId);
     const c = site.ksc;
     const fingerprint = JSON.stringify([c.url, c.username, c.password, c.tls]);
     let entry = this.ksc.get(siteId);
     if (!entry || entry.fingerprint !== fingerprint) {
-      void entry?.client.close();
+      if (entry) {
+        const old = entry;
+        // The old account's idle sessions end, then its connections close (as before: a job still on them
+        // fails and is retried; sessions it held expire on the server).
+        void old.sessions.close().finally(() => old.client.close());
+      }
+      const client = new KscClient({
+        baseUrl: c.url,
+        credentials: { user: c.username, password: c.password },
+        tls: c.tls,
+        allowAddresses: this.tuning.allowAddresses ?? [],
+        timeoutMs: this.tuning.timeoutMs ?? 30_000,
+        connections: this.tuning.kscConnections ?? 8,
+        logger: this.logger,
+      });
       entry = {
         fingerprint,
         // Several connections: each carries one request at a time (ksc-openapi §1.1), and token
         // sessions work across connections, so concurrent tenants do not queue behind each other.
-        client: new KscClient({
-          baseUrl: c.url,
-          credentials: { user: c.username, password: c.password },
-          tls: c.tls,
-          allowAddresses: this.tuning.allowAddresses ?? [],
-          timeoutMs: this.tuning.timeoutMs ?? 30_000,
-          connections: this.tuning.kscConnections ?? 8,
-          logger: this.logger,
-        }),
+        client,
+        sessions: new KscSessionPool(client, { ...this.tuning.sessionPool, logger: this.logger }),
       };
       this.ksc.set(siteId, entry);
     }
-    return { site, client: entry.client };
+    return { site, client: entry.client, sessions: entry.sessions };
   }
 
+  /** Ends the pooled KSC sessions (Session.EndSession), then closes every connection. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.ksc.values()].map((e) => e.sessions.close()));
     await Promise.allSettled([...this.is.values()].map((e) => e.client.close()));
     await Promise.allSettled([...this.ksc.values()].map((e) => e.client.close()));
   }

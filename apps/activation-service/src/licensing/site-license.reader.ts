@@ -35,14 +35,11 @@ export class SiteLicenseReader {
     const cached = this.cache.get(siteId);
     if (!options.fresh && cached && Date.now() - cached.readAt.getTime() < this.config.LICENSE_KEYS_CACHE_MS)
       return cached;
-    const { site, client } = await this.clients.kscClient(siteId);
-    const session = await client.startSession({ signal: options.signal });
-    let keys: LicenseKeyInfo[];
-    try {
-      keys = productKeys(await new LicenseKeysApi(session).enumKeys(), this.product);
-    } finally {
-      await session.endSession().catch(() => undefined);
-    }
+    const { site, sessions } = await this.clients.kscClient(siteId);
+    const keys = await sessions.use(
+      async (session) => productKeys(await new LicenseKeysApi(session).enumKeys(), this.product),
+      { signal: options.signal },
+    );
     const now = new Date();
     const live = { keys, effective: effectiveLicense(site.license, keys, now), readAt: now };
     this.cache.set(siteId, live);

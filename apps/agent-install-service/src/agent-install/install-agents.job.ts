@@ -111,70 +111,74 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
   }
 
   private async installAll(work: StepWork<SvmConfiguredV1>, progress: VmProgress, signal: AbortSignal): Promise<void> {
-    const { site, client } = await this.clients.kscClient(work.siteId);
+    const { site, client, sessions } = await this.clients.kscClient(work.siteId);
     const facts = new Map<string, VmFacts>(
       work.input.vms.map((vm) => [
         vm.biosUuid,
         { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined },
       ]),
     );
-    const sessions: KscSession[] = [];
-    try {
-      const main = await client.startSession({ signal });
-      sessions.push(main);
-      const name = work.input.virtualServerName;
-      const vServer = await new VServersApi(main).findByDisplayName(name);
-      if (typeof vServer?.KLVSRV_ID !== 'number')
-        throw new StepFailure(
-          'VSERVER_NOT_FOUND',
-          `the Administration Server has no virtual server named "${name}"`,
-          false,
-        );
-      const vas = await client.startSession({ vserver: name, signal });
-      sessions.push(vas);
-      const families = await validateVms(main, progress, facts, site.deployment, site.id);
-      const r = site.deployment?.remoteInstall;
-      const ctx: InstallContext = {
-        tenantId: work.tenantId,
-        vServerName: name,
-        main,
-        vas,
-        progress,
-        settings: this.settings,
-        logger: this.logger,
-        signal,
-        facts,
-        families,
-        pushInstall: site.ksc.pushInstall,
-        reboot: {
-          mode: r?.rebootMode ?? 'never',
-          askPeriodMinutes: r?.askForRebootPeriodMinutes,
-          forcePeriodMinutes: r?.forceRebootPeriodMinutes,
-        },
-      };
-      await resumePlacement(ctx);
-      const plan = await planPlacement(ctx);
-      const inUse = new Set(
-        progress.vms
-          .filter((vm) => vm.status === 'pending' || vm.status === 'in_progress')
-          .map((vm) => facts.get(vm.biosUuid)!.osFamily),
-      );
-      const lightAgents = [...inUse].map((f) => families.get(f)?.lightAgent).filter((p) => p !== undefined);
-      // The first change on the KSC: only after every check above.
-      const vasPackageIds = await preparePackages(
-        main,
-        vas,
-        vServer.KLVSRV_ID,
-        lightAgents,
-        this.settings,
-        this.logger,
-        signal,
-      );
-      const placed = await executePlacement(ctx, plan);
-      await installLightAgent(ctx, placed, vasPackageIds);
-    } finally {
-      await Promise.allSettled(sessions.map((s) => s.endSession()));
-    }
+    // The main-server session comes from the site's pool (this job's alone until it returns); the
+    // session inside the tenant's vAS is this job's own and ends with it.
+    await sessions.use(
+      async (main) => {
+        let vas: KscSession | undefined;
+        try {
+          const name = work.input.virtualServerName;
+          const vServer = await new VServersApi(main).findByDisplayName(name);
+          if (typeof vServer?.KLVSRV_ID !== 'number')
+            throw new StepFailure(
+              'VSERVER_NOT_FOUND',
+              `the Administration Server has no virtual server named "${name}"`,
+              false,
+            );
+          vas = await client.startSession({ vserver: name, signal });
+          const families = await validateVms(main, progress, facts, site.deployment, site.id);
+          const r = site.deployment?.remoteInstall;
+          const ctx: InstallContext = {
+            tenantId: work.tenantId,
+            vServerName: name,
+            main,
+            vas,
+            progress,
+            settings: this.settings,
+            logger: this.logger,
+            signal,
+            facts,
+            families,
+            pushInstall: site.ksc.pushInstall,
+            reboot: {
+              mode: r?.rebootMode ?? 'never',
+              askPeriodMinutes: r?.askForRebootPeriodMinutes,
+              forcePeriodMinutes: r?.forceRebootPeriodMinutes,
+            },
+          };
+          await resumePlacement(ctx);
+          const plan = await planPlacement(ctx);
+          const inUse = new Set(
+            progress.vms
+              .filter((vm) => vm.status === 'pending' || vm.status === 'in_progress')
+              .map((vm) => facts.get(vm.biosUuid)!.osFamily),
+          );
+          const lightAgents = [...inUse].map((f) => families.get(f)?.lightAgent).filter((p) => p !== undefined);
+          // The first change on the KSC: only after every check above.
+          const vasPackageIds = await preparePackages(
+            main,
+            vas,
+            vServer.KLVSRV_ID,
+            lightAgents,
+            this.settings,
+            this.logger,
+            signal,
+          );
+          const placed = await executePlacement(ctx, plan);
+          await installLightAgent(ctx, placed, vasPackageIds);
+        } finally {
+          await vas?.endSession().catch(() => undefined);
+        }
+      },
+      { signal },
+    );
   }
 }
 

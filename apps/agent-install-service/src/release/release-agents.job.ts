@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentsReleased, AgentsReleaseRequestedV1, VmFailure, VmRef } from '@tpo/contracts';
-import { HostGroupApi, KscSession, TasksApi, VServersApi } from '@tpo/ksc-client';
+import { HostGroupApi, TasksApi, VServersApi } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { JobContext, JobHandler, JobOutcome } from '@tpo/jobs';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
@@ -107,14 +107,14 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
     const recorded = await this.releaseTasks.ofRelease(tenantId, operationId);
     for (const r of recorded.values())
       for (const [biosUuid, message] of Object.entries(r.outcomes ?? {})) failed.set(biosUuid, message);
-    const { client } = await this.clients.kscClient(input.siteId);
-    const sessions: KscSession[] = [];
+    const { client, sessions } = await this.clients.kscClient(input.siteId);
+    // Main-server session from the site's pool, only to look the vAS up; the vAS session is this job's own.
+    const found = await sessions.use((main) => new VServersApi(main).findByDisplayName(input.virtualServerName), {
+      signal,
+    });
+    if (!found) return; // no vAS: nothing is connected to it
+    const vas = await client.startSession({ vserver: input.virtualServerName, signal });
     try {
-      const main = await client.startSession({ signal });
-      sessions.push(main);
-      if (!(await new VServersApi(main).findByDisplayName(input.virtualServerName))) return; // no vAS: nothing is connected to it
-      const vas = await client.startSession({ vserver: input.virtualServerName, signal });
-      sessions.push(vas);
       const tasks = new TasksApi(vas, this.settings.remoteInstall);
       const run = new RecordedTasks(ctx, this.releaseTasks, tasks, this.settings, this.logger, recorded, failed);
       // 0. A task recorded but not finished before a restart is looked up and waited for, never created again.
@@ -160,7 +160,7 @@ export class ReleaseAgentsJob implements JobHandler<ReleaseAgentsPayload> {
         ),
       );
     } finally {
-      await Promise.allSettled(sessions.map((s) => s.endSession()));
+      await vas.endSession().catch(() => undefined);
     }
   }
 }

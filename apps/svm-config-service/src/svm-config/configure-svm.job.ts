@@ -59,19 +59,14 @@ export class ConfigureSvmJob extends OnboardingStepJob<TenantCreatedV1> {
   }
 
   protected async execute(work: StepWork<TenantCreatedV1>, signal: AbortSignal): Promise<StepResult> {
-    const { site, client } = await this.clients.kscClient(work.siteId);
+    const { site, sessions } = await this.clients.kscClient(work.siteId);
     const planned = planSvmConfig(work.input, site);
     // Decided from the order and the site configuration alone: an admin fixes the site, then retries.
     if ('error' in planned) return { ok: false, ...planned.error, retryable: false };
     const plan = planned.plan;
-    let session: KscSession | undefined;
-    try {
-      session = await client.startSession({ signal });
-      // Errors are classified by the step base with the shared vendor classifier.
-      return await this.apply(work, plan, session, signal);
-    } finally {
-      await session?.endSession().catch(() => undefined);
-    }
+    // A main-server session of the site's pool, this job's alone until it returns. Errors are
+    // classified by the step base with the shared vendor classifier.
+    return await sessions.use((session) => this.apply(work, plan, session, signal), { signal });
   }
 
   private async apply(

@@ -70,6 +70,7 @@ export class SitePreflightService {
       siteUpdatedAt: record.updatedAt,
       ownVirtualServers: own,
       integrationServer: async () => (await this.clients.integrationServer(siteId)).client,
+      // A login of its own, not a pooled session: the 'ksc' check is that the account can log in now.
       kscSession: async () => {
         session = await (await this.clients.kscClient(siteId)).client.startSession();
         return session;

@@ -1,7 +1,15 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { EnvelopeCipher } from '@tpo/secrets';
 import { LOGGER } from '@tpo/platform';
-import { allowedAddressClasses, KasperskyClients } from '@tpo/site-directory';
+import { allowedAddressClasses, KasperskyClients, kscSessionPoolTuning } from '@tpo/site-directory';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 import { InternalTokenGuard } from './internal-token.guard';
@@ -19,7 +27,7 @@ const SITES_CONFIG = Symbol('SITES_CONFIG');
  * tenants module uses it for placement and for step 1's calls; it knows nothing of tenants.
  */
 @Module({})
-export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private preflightTimer?: NodeJS.Timeout;
   private preflightRound?: Promise<unknown>;
 
@@ -46,6 +54,7 @@ export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModu
           useFactory: (r: SiteRegistry, l: Logger) =>
             new KasperskyClients(r, l.child({ component: 'kaspersky' }), {
               allowAddresses: allowedAddressClasses(config.SITE_URL_ALLOW),
+              sessionPool: kscSessionPoolTuning(config),
             }),
         },
         InternalTokenGuard,
@@ -79,6 +88,10 @@ export class SitesModule implements OnModuleInit, OnApplicationBootstrap, OnModu
     this.preflight.stop();
     // A site being checked may wait on a vendor server's timeout: give it a moment, not the whole shutdown budget.
     await Promise.race([this.preflightRound, new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  /** After the job runner stopped (beforeApplicationShutdown): pooled KSC sessions end, connections close. */
+  async onApplicationShutdown(): Promise<void> {
     await this.clients.close();
   }
 }

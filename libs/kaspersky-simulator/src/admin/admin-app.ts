@@ -55,6 +55,10 @@ export function createAdminApp(sites: Site[], endpoints: () => SiteEndpoints[]):
     const s = site(req, res);
     if (s) res.json(s.counters.snapshot());
   });
+  app.get('/sites/:siteId/connections', (req, res) => {
+    const s = site(req, res);
+    if (s) res.json(s.connections);
+  });
   app.delete('/sites/:siteId/counters', (req, res) => {
     const s = site(req, res);
     if (s) {

@@ -41,10 +41,12 @@ async function listen(
   port: number,
   tls: TlsMaterial | undefined,
   sockets: Set<Socket>,
+  onConnection?: () => void,
 ): Promise<Server> {
   const server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, app) : createHttpServer(app);
   server.keepAliveTimeout = 30_000;
   server.on('connection', (s) => {
+    onConnection?.();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -72,6 +74,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         options.integrationServerPortBase ? options.integrationServerPortBase + k : 0,
         tls,
         sockets,
+        () => site.connections.integrationServer++,
       );
       const kscServer = await listen(
         createKscApp(site),
@@ -79,6 +82,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         options.kscPortBase ? options.kscPortBase + k : 0,
         tls,
         sockets,
+        () => site.connections.ksc++,
       );
       servers.push(isServer, kscServer);
       endpoints.push({

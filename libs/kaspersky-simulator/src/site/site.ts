@@ -32,6 +32,8 @@ export interface KscProtocolState {
 /** A "site": one KSC Administration Server and the Integration Server connected to it. */
 export class Site {
   readonly counters = new CallCounters();
+  /** Connections accepted per listener (each one a TLS handshake when TLS is on): shows whether clients keep them alive. */
+  readonly connections = { integrationServer: 0, ksc: 0 };
   /** State-changing calls accepted, per resource (GET /sites/:id/calls). */
   readonly calls = new CallLog();
   readonly faults: FaultController;

@@ -37,6 +37,19 @@ describe('validateEnv', () => {
     );
   });
 
+  it('pools KSC sessions with a bounded idle time and idle count', () => {
+    const config = validateEnv(BaseServiceEnv, valid);
+    expect(config.KSC_SESSION_IDLE_MAX_MS).toBe(300_000);
+    expect(config.KSC_SESSION_POOL_IDLE).toBe(16);
+    expect(validateEnv(BaseServiceEnv, { ...valid, KSC_SESSION_POOL_IDLE: '0' }).KSC_SESSION_POOL_IDLE).toBe(0);
+    expect(() => validateEnv(BaseServiceEnv, { ...valid, KSC_SESSION_IDLE_MAX_MS: '500' })).toThrow(
+      /KSC_SESSION_IDLE_MAX_MS is invalid/,
+    );
+    expect(() => validateEnv(BaseServiceEnv, { ...valid, KSC_SESSION_POOL_IDLE: 'many' })).toThrow(
+      /KSC_SESSION_POOL_IDLE is invalid/,
+    );
+  });
+
   it('requires an admin credential source and names it', () => {
     const { AUTH_JWT_SECRET: _s, ...withoutAuth } = valid;
     expect(() => validateEnv(BaseServiceEnv, withoutAuth)).toThrow(/AUTH_JWT_SECRET is missing/);

@@ -153,6 +153,25 @@ export class BaseServiceEnv {
   JOB_RETRY_MAX_MS = 60_000;
 
   /**
+   * A pooled main-server KSC session idle longer than this is ended, never lent again. ASSUMPTION
+   * (ksc-openapi.md §2.5 / Q2): KSC's own idle timeout is not documented (the simulator assumes
+   * 30 minutes); keep this well below the real server's. A session that went stale anyway is
+   * logged in again on its first call.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  KSC_SESSION_IDLE_MAX_MS = 300_000;
+
+  /** Idle main-server KSC sessions kept per site for reuse by the next job; 0 ends each after its job. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(512)
+  KSC_SESSION_POOL_IDLE = 16;
+
+  /**
    * Safety-net poll of the outbox relay (and how often a standby replica tries to take over); the
    * normal wake-up is Postgres LISTEN/NOTIFY on commit. Each poll is a query, also at idle.
    */

@@ -196,34 +196,35 @@ export class TenantVendorSteps {
         if (!ctx.tenant.virtualServerId || !Number.isSafeInteger(vsId))
           return { skipped: true, detail: { reason: 'no virtual server recorded' } };
         const intentAt = ctx.detail.intentAt as string | undefined;
-        const { client } = await this.clients.kscClient(ctx.tenant.siteId);
-        const session = await client.startSession({ signal: ctx.signal });
-        try {
-          const api = new VServersApi(session);
-          if (!(await api.getVServers()).some((v) => v.KLVSRV_ID === vsId))
-            return intentAt
-              ? { detail: { virtualServerId: vsId, deleted: true, intentAt } } // our earlier call did it
-              : { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
-          const deadline = this.config.VSERVER_DELETE_DEADLINE_MS;
-          if (intentAt && Date.parse(intentAt) + deadline > Date.now())
-            throw new DomainError(
-              'OPERATION_IN_DOUBT',
-              `a VServers.DelVServer of virtual server ${vsId} was started at ${intentAt} (its answer was not recorded); waiting for the virtual server to go`,
-              { retryable: true },
-            );
-          await ctx.record({ intentAt: new Date().toISOString() });
-          ctx.signal.throwIfAborted(); // a lost lease or shutdown: never call after it
-          try {
-            await api.delVServerAndWait(vsId, { signal: ctx.signal, deadline: Date.now() + deadline });
-          } catch (e) {
-            // The action ended and said it failed: nothing in doubt, a retry may call again at once.
-            if (e instanceof KscAsyncActionError) await ctx.record({ intentAt: null });
-            throw e;
-          }
-          return { detail: { virtualServerId: vsId, deleted: true } };
-        } finally {
-          await session.endSession().catch(() => undefined);
-        }
+        const { sessions } = await this.clients.kscClient(ctx.tenant.siteId);
+        // A pooled main-server session, this step's alone until it returns (DelVServer is polled on it).
+        return await sessions.use(
+          async (session) => {
+            const api = new VServersApi(session);
+            if (!(await api.getVServers()).some((v) => v.KLVSRV_ID === vsId))
+              return intentAt
+                ? { detail: { virtualServerId: vsId, deleted: true, intentAt } } // our earlier call did it
+                : { skipped: true, detail: { virtualServerId: vsId, reason: 'already gone' } };
+            const deadline = this.config.VSERVER_DELETE_DEADLINE_MS;
+            if (intentAt && Date.parse(intentAt) + deadline > Date.now())
+              throw new DomainError(
+                'OPERATION_IN_DOUBT',
+                `a VServers.DelVServer of virtual server ${vsId} was started at ${intentAt} (its answer was not recorded); waiting for the virtual server to go`,
+                { retryable: true },
+              );
+            await ctx.record({ intentAt: new Date().toISOString() });
+            ctx.signal.throwIfAborted(); // a lost lease or shutdown: never call after it
+            try {
+              await api.delVServerAndWait(vsId, { signal: ctx.signal, deadline: Date.now() + deadline });
+            } catch (e) {
+              // The action ended and said it failed: nothing in doubt, a retry may call again at once.
+              if (e instanceof KscAsyncActionError) await ctx.record({ intentAt: null });
+              throw e;
+            }
+            return { detail: { virtualServerId: vsId, deleted: true } };
+          },
+          { signal: ctx.signal },
+        );
       },
     };
   }
