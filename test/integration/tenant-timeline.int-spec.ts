@@ -93,7 +93,7 @@ describe('tenant timeline from step events (real Postgres)', () => {
   });
 
   const vms = () =>
-    [1, 2].map((n) => ({ biosUuid: randomUUID(), name: `vm${n}`, osFamily: 'linux', address: `10.9.0.${n}` }));
+    [1, 2].map((n) => ({ biosUuid: randomUUID(), name: `vm${n}`, osFamily: 'linux' as const, address: `10.9.0.${n}` }));
 
   /** A tenant as intake and a successful step 1 leave it: onboarding at configure-svm, its secret stored. */
   async function tenantAtStep2(): Promise<string> {
