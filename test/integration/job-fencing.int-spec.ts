@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
-import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
+import { ClaimResult, Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
 import { testDatabaseUrl } from '../support/test-env';
@@ -19,11 +19,11 @@ class StalledRepository extends JobRepository {
     leaseMs: number,
     kinds: string[],
     perSite?: { limit: number; running: Record<string, number> },
-  ): Promise<Job[]> {
-    if (this.claimed) return [];
-    const jobs = await super.claimDue(limit, leaseMs, kinds, perSite);
-    this.claimed = jobs.length > 0;
-    return jobs;
+  ): Promise<ClaimResult> {
+    if (this.claimed) return { jobs: [], nextDueMs: undefined };
+    const r = await super.claimDue(limit, leaseMs, kinds, perSite);
+    this.claimed = r.jobs.length > 0;
+    return r;
   }
 
   override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
@@ -208,9 +208,13 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     for (const r of runners.splice(0)) await r.stop();
     await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
     await uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 2 }));
-    const [first] = await jobs.claimDue(1, 1, [KIND]);
+    const {
+      jobs: [first],
+    } = await jobs.claimDue(1, 1, [KIND]);
     await new Promise((r) => setTimeout(r, 20));
-    const [second] = await jobs.claimDue(1, 60_000, [KIND]);
+    const {
+      jobs: [second],
+    } = await jobs.claimDue(1, 60_000, [KIND]);
     expect(second.fence).toBe(first.fence + 1);
     const stale: Job = first;
     expect(await jobs.renewLease(stale, 60_000)).toBe(false);
@@ -253,9 +257,15 @@ describe('job leases with fencing tokens (real Postgres)', () => {
       for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `s2-${i}`, { n: i }, 'site-2');
       for (let i = 0; i < 2; i++) await jobs.enqueue(KIND, `none-${i}`, { n: i });
     });
-    const claimed = await jobs.claimDue(32, 60_000, [KIND], { limit: 3, running: { 'site-1': 1 } });
+    const { jobs: claimed, nextDueMs } = await jobs.claimDue(32, 60_000, [KIND], {
+      limit: 3,
+      running: { 'site-1': 1 },
+    });
     const bySite = (site: string | null) => claimed.filter((j) => j.siteId === site).length;
     expect([bySite('site-1'), bySite('site-2'), bySite(null)]).toEqual([2, 2, 2]);
+    // site-1's other due jobs wait for this worker's own slots there (a job ending wakes it): they
+    // do not make the claim report work due now, which would have a full runner poll in a loop.
+    expect(nextDueMs === undefined || nextDueMs > 1000).toBe(true);
     // the rest of site-1 stays pending for other workers (nothing claimed and handed back)
     const [{ n }] = await sql<{ n: number }>(
       SERVICE,

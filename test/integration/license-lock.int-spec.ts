@@ -88,6 +88,11 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       job: { id: randomUUID(), payload: { tenantId } } as Job<{ tenantId: string }>,
       signal: new AbortController().signal,
       record: (w) => uow.run(w),
+      // No job row here (the lease itself is not under test): the statement runs unfenced.
+      write: async (st) => {
+        const r: unknown = await uow.manager().query(st.text('TRUE'), st.params);
+        return Array.isArray(r) ? Number(r[1] ?? 0) : 0;
+      },
       succeed: async (w) => (await uow.run(async () => void (await w?.())), settled),
       fail: async (_e, w) => (await uow.run(async () => void (await w?.())), settled),
     });

@@ -130,8 +130,61 @@ async function direct(p: LocalPlatform, orders: Order[], concurrency: number) {
   return { latenciesMs, totalMs: Date.now() - started, failed };
 }
 
-/** Postgres transactions of the bench database during `work` (pg_stat_database; reported up to ~1 s late). */
-async function transactions<T>(work: () => Promise<T>): Promise<{ result: T; transactions: number }> {
+interface StatementCount {
+  calls: number;
+  query: string;
+}
+
+/**
+ * Statements per (role, query) of the bench database from pg_stat_statements (in the admin
+ * database), or undefined when the extension is not loaded there. Deltas, so other databases'
+ * work on a shared server does not count, and nothing is reset.
+ */
+async function statements(pg: Client, database: string): Promise<Map<string, StatementCount> | undefined> {
+  try {
+    const { rows } = await pg.query<{ k: string; calls: string; query: string }>(
+      `SELECT s.userid::text || ':' || s.queryid::text AS k, s.calls::text AS calls, s.query
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1`,
+      [database],
+    );
+    return new Map(rows.map((r) => [r.k, { calls: Number(r.calls), query: r.query }]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Statement calls per tenant, total and the most frequent ones (query text shortened). */
+function statementsPerTenant(
+  before: Map<string, StatementCount> | undefined,
+  after: Map<string, StatementCount> | undefined,
+  tenants: number,
+) {
+  if (!before || !after) return { postgresStatementsPerTenant: null, topStatementsPerTenant: null };
+  const byText = new Map<string, number>();
+  let total = 0;
+  for (const [k, a] of after) {
+    const d = a.calls - (before.get(k)?.calls ?? 0);
+    if (d <= 0) continue;
+    total += d;
+    const text = a.query.replace(/\s+/g, ' ').slice(0, 110);
+    byText.set(text, (byText.get(text) ?? 0) + d);
+  }
+  const top = [...byText.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 25)
+    .map(([query, n]) => ({ perTenant: round(n / tenants, 1), query }));
+  return { postgresStatementsPerTenant: round(total / tenants, 1), topStatementsPerTenant: top };
+}
+
+/**
+ * Postgres transactions (pg_stat_database) and statements (pg_stat_statements) of the bench
+ * database during `work`, both reported up to ~1 s late.
+ */
+async function transactions<T>(work: () => Promise<T>): Promise<{
+  result: T;
+  transactions: number;
+  statements: [Map<string, StatementCount> | undefined, Map<string, StatementCount> | undefined];
+}> {
   const layout = benchLayout();
   const pg = new Client({ connectionString: layout.adminUrl });
   await pg.connect();
@@ -145,9 +198,11 @@ async function transactions<T>(work: () => Promise<T>): Promise<{ result: T; tra
     );
   try {
     const before = await read();
+    const stmtsBefore = await statements(pg, layout.database);
     const result = await work();
     await new Promise((r) => setTimeout(r, 1500));
-    return { result, transactions: (await read()) - before };
+    const tx = (await read()) - before;
+    return { result, transactions: tx, statements: [stmtsBefore, await statements(pg, layout.database)] };
   } finally {
     await pg.end();
   }
@@ -175,9 +230,11 @@ async function main(): Promise<void> {
     'ZERO',
     ZERO_LATENCY_SITE,
     async (p) => {
-      const { result: platform, transactions: tx } = await transactions(() =>
-        measure(p, N, () => onboard(p, makeOrders(N, M), C)),
-      );
+      const {
+        result: platform,
+        transactions: tx,
+        statements: [stmtsBefore, stmtsAfter],
+      } = await transactions(() => measure(p, N, () => onboard(p, makeOrders(N, M), C)));
       const directRun = await measure(p, N, () => direct(p, makeOrders(N, M, 'direct'), C));
       const single = await measure(p, 1, () => onboard(p, makeOrders(1, M), 1));
       const singleDirect = await measure(p, 1, () => direct(p, makeOrders(1, M, 'direct'), 1));
@@ -185,7 +242,11 @@ async function main(): Promise<void> {
         tenants: N,
         vmsPerTenant: M,
         atOnce: C,
-        platform: { ...platform, postgresTransactionsPerTenant: round(tx / N, 1) },
+        platform: {
+          ...platform,
+          postgresTransactionsPerTenant: round(tx / N, 1),
+          ...statementsPerTenant(stmtsBefore, stmtsAfter, N),
+        },
         direct: directRun,
         callsPerTenantPlatformMinusDirect: methodDifferences(platform, directRun),
         throughputPlatformOverDirect: ratio(platform.tenantsPerSecond, directRun.tenantsPerSecond),

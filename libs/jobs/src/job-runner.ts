@@ -3,7 +3,7 @@ import { UnitOfWork } from '@tpo/persistence';
 import { ExponentialBackoff, handleAll, retry, RetryPolicy } from 'cockatiel';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { Job, JobRepository } from './job.repository';
+import { FencedStatement, Job, JobRepository } from './job.repository';
 
 /** The job was taken over by another worker (its lease expired): this holder must stop writing. */
 export class LeaseLostError extends Error {
@@ -38,6 +38,13 @@ export interface JobContext<P = Record<string, unknown>> {
    * row lock); throws LeaseLostError, writing nothing, after a takeover.
    */
   record(work: () => Promise<void>): Promise<void>;
+  /**
+   * Runs one data-modifying statement only while this worker holds the job's lease, in a single
+   * round trip (the lease check and the write are one statement, no BEGIN/COMMIT; inside `record`
+   * it joins that transaction). Returns the rows written; throws LeaseLostError, writing nothing,
+   * after a takeover. For hot progress writes (e.g. a VM's state); `record` for anything else.
+   */
+  write(statement: FencedStatement): Promise<number>;
   /** Commits `work` (state, outbox events) and the job's success in one transaction. */
   succeed(work?: () => Promise<void>): Promise<JobOutcome>;
   /** Commits `work` (failure state, failure event) and the job's failure in one transaction. */
@@ -253,21 +260,24 @@ export class JobRunner {
         );
         this.claiming = true;
         let claimed: Job[] = [];
+        let next: number | undefined;
         try {
-          claimed =
-            free > 0
-              ? await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
-                  limit: this.options.perSiteConcurrency,
-                  running: this.runningPerSite(),
-                })
-              : [];
+          if (free > 0) {
+            const r = await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
+              limit: this.options.perSiteConcurrency,
+              running: this.runningPerSite(),
+            });
+            claimed = r.jobs;
+            next = r.nextDueMs;
+          }
           for (const job of claimed) this.dispatch(job);
         } finally {
           this.claiming = false;
           this.grant();
         }
+        // Without a free slot nothing can be claimed: a job that ends (or lends its slot out) wakes the
+        // runner, so it sleeps until then (safety-net poll) instead of polling for due jobs.
         let wait = this.listener ? (this.options.idlePollMs ?? 30_000) : (this.options.pollIntervalMs ?? 1000);
-        const next = await this.jobs.nextDueInMs(kinds);
         if (next !== undefined) wait = Math.min(wait, Math.max(10, next));
         if (claimed.length === free && free > 0) wait = 0; // maybe more due right now
         await this.sleep(wait);
@@ -343,20 +353,31 @@ export class JobRunner {
           await fenced(() => this.jobs.holdsLease(job));
           await work();
         }),
+      write: async (statement) => {
+        const r = await this.jobs.writeFenced(job, statement);
+        if (!r.held) throw new LeaseLostError(job.id);
+        return r.written;
+      },
+      // The job's end is written first: its fenced UPDATE both checks the lease and locks the row
+      // (a takeover's claim skips it) until the work commits with it, one round trip less than a
+      // separate check. A lost lease rolls back before any of the work is written. Without work
+      // the UPDATE alone is the whole (single-statement) transaction.
       succeed: async (work) => {
-        await this.uow.run(async () => {
-          await fenced(() => this.jobs.holdsLease(job));
-          await work?.();
-          await fenced(() => this.jobs.markSucceeded(job));
-        });
+        if (!work) await fenced(() => this.jobs.markSucceeded(job));
+        else
+          await this.uow.run(async () => {
+            await fenced(() => this.jobs.markSucceeded(job));
+            await work();
+          });
         return SETTLED;
       },
       fail: async (error, work) => {
-        await this.uow.run(async () => {
-          await fenced(() => this.jobs.holdsLease(job));
-          await work?.();
-          await fenced(() => this.jobs.markFailed(job, error));
-        });
+        if (!work) await fenced(() => this.jobs.markFailed(job, error));
+        else
+          await this.uow.run(async () => {
+            await fenced(() => this.jobs.markFailed(job, error));
+            await work();
+          });
         return SETTLED;
       },
     };

@@ -29,6 +29,31 @@ export interface Job<P = Record<string, unknown>> {
 /** A claimed job as its holder knows it: the id and the fencing token of its claim. */
 export type JobLease = Pick<Job, 'id' | 'fence'>;
 
+/**
+ * One data-modifying statement (a single INSERT ... SELECT, UPDATE or DELETE, without RETURNING)
+ * that may apply only while a job's lease holds. `text(held)` returns the statement with `held`, a
+ * boolean SQL expression, ANDed into its WHERE; `held` is true only while the job's current claim
+ * is the writer's (fencing token), with the job row locked until the statement commits. Parameters
+ * are `$1`..`$n` of `params`.
+ */
+export interface FencedStatement {
+  text(held: string): string;
+  params: unknown[];
+}
+
+/**
+ * Runs a FencedStatement as the current holder of a job (JobContext.write): one round trip, no
+ * transaction of its own; returns the rows written, throws LeaseLostError after a takeover.
+ */
+export type FencedWriter = (statement: FencedStatement) => Promise<number>;
+
+/** The claimed jobs, and until when the runner may sleep (see claimDue). */
+export interface ClaimResult {
+  jobs: Job[];
+  /** Until the next job is due or the next lease expires, if any (rows just claimed left out). */
+  nextDueMs: number | undefined;
+}
+
 function toJob(r: Record<string, unknown>): Job {
   return {
     id: r.id as string,
@@ -93,14 +118,20 @@ export class JobRepository {
    * claims at most `perSite.limit` jobs of a site minus those this worker already runs there
    * (`perSite.running`), so a busy site's jobs stay pending for others instead of being claimed
    * and handed back over and over.
+   *
+   * The same statement tells until when nothing else is due (`nextDueMs`): the earliest run_at or
+   * lease expiry among the other pending or running jobs of these kinds. It leaves out the rows
+   * it claims (its snapshot still shows them pending) and, with `perSite`, the due jobs of sites
+   * this worker is now full at: it cannot take those before one of its own jobs there ends, which
+   * wakes the runner anyway (counting them would make a saturated runner poll every few ms).
    */
   async claimDue(
     limit: number,
     leaseMs: number,
     kinds: string[],
     perSite?: { limit: number; running: Record<string, number> },
-  ): Promise<Job[]> {
-    if (limit <= 0 || kinds.length === 0) return [];
+  ): Promise<ClaimResult> {
+    if (limit <= 0 || kinds.length === 0) return { jobs: [], nextDueMs: undefined };
     const due = `status IN ('pending', 'running') AND run_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($3)`;
     const candidates = perSite
       ? `SELECT id FROM job WHERE id IN (
@@ -111,18 +142,29 @@ export class JobRepository {
            ORDER BY run_at LIMIT $1)
          ORDER BY run_at FOR UPDATE SKIP LOCKED`
       : `SELECT id FROM job WHERE ${due} ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED`;
+    // A due job of a site this worker is full at (after this claim) waits for one of its own jobs there.
+    const siteFull = perSite
+      ? `AND NOT (j.site_id IS NOT NULL AND j.run_at <= now() AND (j.lease_until IS NULL OR j.lease_until < now())
+           AND COALESCE(($4::jsonb ->> j.site_id)::int, 0) + (SELECT count(*) FROM claimed c WHERE c.site_id = j.site_id) >= $5::int)`
+      : '';
     const params: unknown[] = [limit, String(leaseMs), kinds];
     if (perSite) params.push(JSON.stringify(perSite.running), perSite.limit);
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
-      // Wrapped in a CTE so the driver returns plain rows (an UPDATE answers [rows, count]).
       `WITH claimed AS (
          UPDATE job SET status = 'running', lease_until = now() + ($2 || ' milliseconds')::interval, tries = tries + 1, fence = fence + 1, updated_at = now()
          WHERE id IN (${candidates})
-         RETURNING ${COLUMNS})
-       SELECT * FROM claimed`,
+         RETURNING ${COLUMNS}),
+       next AS (
+         SELECT EXTRACT(EPOCH FROM (min(GREATEST(j.run_at, COALESCE(j.lease_until, j.run_at))) - now())) * 1000 AS next_due_ms
+         FROM job j WHERE j.status IN ('pending', 'running') AND j.kind = ANY($3) AND j.id NOT IN (SELECT id FROM claimed) ${siteFull})
+       SELECT next.next_due_ms, claimed.* FROM next LEFT JOIN claimed ON true`,
       params,
     );
-    return rows.map(toJob);
+    const ms = rows[0]?.next_due_ms;
+    return {
+      jobs: rows.filter((r) => r.id !== null && r.id !== undefined).map(toJob),
+      nextDueMs: ms === null || ms === undefined ? undefined : Math.max(0, Number(ms)),
+    };
   }
 
   /** Extends the lease; false when the claim is no longer this holder's (taken over or finished). */
@@ -140,15 +182,41 @@ export class JobRepository {
    * Locks the job row for the current transaction if `lease` is still the current claim; false
    * otherwise. Called first in every transaction that records a job's progress, so a stalled former
    * holder cannot write after a takeover (the claim query skips the locked row meanwhile).
+   *
+   * FOR SHARE, not FOR UPDATE: the holder's parallel progress writes (e.g. one per VM) do not
+   * queue behind each other, while every change of the row still waits for the transaction: the
+   * takeover's claim (`FOR UPDATE SKIP LOCKED`, then `fence = fence + 1`) skips the row, and any
+   * plain UPDATE of it (renewal, hand-back, end) waits. FOR KEY SHARE would not do: it blocks only
+   * FOR UPDATE and key changes, so an UPDATE that moved the fence or the status without an explicit
+   * FOR UPDATE first (a non-key change takes FOR NO KEY UPDATE) would pass it and let a write
+   * commit after the job changed hands. FOR SHARE holds whatever form such an UPDATE takes.
    */
   async holdsLease(lease: JobLease): Promise<boolean> {
     const rows: unknown[] = await this.uow
       .manager()
-      .query(`SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR UPDATE`, [
+      .query(`SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR SHARE`, [
         lease.id,
         lease.fence,
       ]);
     return rows.length === 1;
+  }
+
+  /**
+   * Runs `statement` only if `lease` is the job's current claim, in one statement: the job row is
+   * locked FOR SHARE (as in holdsLease) and the write applies only when that lock found the row
+   * with the lease's fencing token, so both commit together with no BEGIN/COMMIT round trips (or
+   * join the transaction in scope). `held` is false when the lease is gone; nothing was written then.
+   */
+  async writeFenced(lease: JobLease, statement: FencedStatement): Promise<{ held: boolean; written: number }> {
+    const n = statement.params.length;
+    const [row]: { held: number; written: number }[] = await this.uow.manager().query(
+      `WITH lease AS MATERIALIZED (
+         SELECT id FROM job WHERE id = $${n + 1} AND fence = $${n + 2} AND status = 'running' FOR SHARE),
+       written AS (${statement.text('EXISTS (SELECT 1 FROM lease)')} RETURNING 1)
+       SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM written)::int AS written`,
+      [...statement.params, lease.id, lease.fence],
+    );
+    return { held: row.held === 1, written: row.written };
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */
@@ -233,17 +301,6 @@ export class JobRepository {
       .manager()
       .query(`SELECT ${COLUMNS} FROM job WHERE kind = $1 AND key = $2`, [kind, key]);
     return rows[0] ? toJob(rows[0]) : undefined;
-  }
-
-  /** Until the next pending job is due or the next lease expires (a crashed worker's job), if any. */
-  async nextDueInMs(kinds: string[]): Promise<number | undefined> {
-    const [row] = await this.uow
-      .manager()
-      .query(
-        `SELECT EXTRACT(EPOCH FROM (min(GREATEST(run_at, COALESCE(lease_until, run_at))) - now())) * 1000 AS ms FROM job WHERE status IN ('pending', 'running') AND kind = ANY($1)`,
-        [kinds],
-      );
-    return row?.ms === null || row?.ms === undefined ? undefined : Math.max(0, Number(row.ms));
   }
 
   async counts(): Promise<Record<JobStatus, number>> {

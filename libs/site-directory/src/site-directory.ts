@@ -46,6 +46,8 @@ export interface RemoteSiteDirectoryOptions {
  */
 export class RemoteSiteDirectory implements SiteDirectory {
   private readonly cache = new Map<string, { at: number; site: SiteConnection }>();
+  /** Reads under way: concurrent misses of one site (e.g. 16 jobs starting at once) share one audited read. */
+  private readonly inFlight = new Map<string, Promise<SiteConnection>>();
 
   constructor(private readonly options: RemoteSiteDirectoryOptions) {
     const url = new URL(options.baseUrl);
@@ -59,6 +61,14 @@ export class RemoteSiteDirectory implements SiteDirectory {
   async connection(siteId: string): Promise<SiteConnection> {
     const hit = this.cache.get(siteId);
     if (hit && Date.now() - hit.at < (this.options.ttlMs ?? 60_000)) return hit.site;
+    const pending = this.inFlight.get(siteId);
+    if (pending) return pending;
+    const read = this.read(siteId).finally(() => this.inFlight.delete(siteId));
+    this.inFlight.set(siteId, read);
+    return read;
+  }
+
+  private async read(siteId: string): Promise<SiteConnection> {
     let res;
     try {
       res = await fetch(`${this.options.baseUrl}/internal/v1/sites/${encodeURIComponent(siteId)}/connection`, {

@@ -2,7 +2,7 @@ import { EventDefinition, OnboardingStep, OnboardingStepFailed } from '@tpo/cont
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, redactSecretsInText } from '@tpo/platform';
 import type { Logger } from 'pino';
-import { JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
+import { FencedWriter, JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
@@ -45,7 +45,8 @@ export const classifyDomainError: FailureClassifier = (e) =>
  */
 export interface StepStore<I> {
   find(tenantId: string, step: OnboardingStep): Promise<StepWork<I> | undefined>;
-  setRunning(tenantId: string, step: OnboardingStep): Promise<void>;
+  /** Marks a pending step running, writing through `write` (the job's fenced single-statement writer). */
+  setRunning(tenantId: string, step: OnboardingStep, write: FencedWriter): Promise<void>;
   succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void>;
   fail(
     tenantId: string,
@@ -66,6 +67,8 @@ export interface OnboardingStepDeps<S = StepWorkRepository> {
 export interface StepJobScope {
   /** Commits `work` only while this worker still holds the job (fencing token); see JobContext.record. */
   record(work: () => Promise<void>): Promise<void>;
+  /** One statement written only while this worker still holds the job, in one round trip; see JobContext.write. */
+  write: FencedWriter;
 }
 
 /**
@@ -97,10 +100,11 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
   async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
     const work = await this.base.steps.find(ctx.job.payload.tenantId, this.step);
     if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
-    if (work.status === 'pending') await ctx.record(() => this.base.steps.setRunning(work.tenantId, this.step));
+    const write: FencedWriter = (statement) => ctx.write(statement);
+    if (work.status === 'pending') await this.base.steps.setRunning(work.tenantId, this.step, write);
     let result: StepResult;
     try {
-      result = await this.execute(work, ctx.signal, { record: (w) => ctx.record(w) });
+      result = await this.execute(work, ctx.signal, { record: (w) => ctx.record(w), write });
     } catch (e) {
       if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
       const c = (this.base.classify ?? classifyDomainError)(e);

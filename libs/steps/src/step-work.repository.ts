@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
+import { FencedStatement, FencedWriter } from '@tpo/jobs';
 import { RequestContext } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 
@@ -21,6 +22,14 @@ export interface StepWork<I = Record<string, unknown>, O = Record<string, unknow
   retryable: boolean | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** What a progress write sets on a VM row. */
+export interface VmState {
+  status: VmStatus;
+  detail?: object;
+  errorCode?: string;
+  errorMessage?: string;
 }
 
 export interface StepVm {
@@ -72,7 +81,10 @@ export class StepWorkRepository {
     return this.uow.manager();
   }
 
-  /** Records a step's input once; false when it was already recorded (a redelivered event). */
+  /**
+   * Records a step's input and its VMs once, in one statement; false when it was already recorded
+   * (a redelivered event): the VM rows are written only with a new step record.
+   */
   async create(
     tenantId: string,
     step: OnboardingStep,
@@ -81,17 +93,24 @@ export class StepWorkRepository {
     vms: { biosUuid: string; name: string }[] = [],
   ): Promise<boolean> {
     const rows: unknown[] = await this.m.query(
-      `INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id) VALUES ($1, $2, $3, 'pending', $4::jsonb, $5) ON CONFLICT DO NOTHING RETURNING tenant_id`,
-      [tenantId, step, siteId, JSON.stringify(input), currentRunId()],
+      `WITH work AS (
+         INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id) VALUES ($1, $2, $3, 'pending', $4::jsonb, $5)
+         ON CONFLICT DO NOTHING RETURNING tenant_id),
+       vms AS (
+         INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id)
+         SELECT $1, $2, v.bios_uuid, v.name, 'pending', $5 FROM work, jsonb_to_recordset($6::jsonb) AS v(bios_uuid uuid, name text)
+         ON CONFLICT DO NOTHING)
+       SELECT tenant_id FROM work`,
+      [
+        tenantId,
+        step,
+        siteId,
+        JSON.stringify(input),
+        currentRunId(),
+        JSON.stringify(vms.map((vm) => ({ bios_uuid: vm.biosUuid, name: vm.name }))),
+      ],
     );
-    if (rows.length === 0) return false;
-    for (const vm of vms) {
-      await this.m.query(
-        `INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id) VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT DO NOTHING`,
-        [tenantId, step, vm.biosUuid, vm.name, currentRunId()],
-      );
-    }
-    return true;
+    return rows.length === 1;
   }
 
   async find<I, O>(tenantId: string, step: OnboardingStep, forUpdate = false): Promise<StepWork<I, O> | undefined> {
@@ -120,19 +139,41 @@ export class StepWorkRepository {
     return { items: rows.map(toWork), total: n as number };
   }
 
-  async setRunning(tenantId: string, step: OnboardingStep): Promise<void> {
-    await this.m.query(
-      `UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3`,
-      [tenantId, step, currentRunId()],
+  /**
+   * Marks a pending step running; through `write` (the job's fenced writer) when given, so a
+   * worker that lost the job changes nothing.
+   */
+  async setRunning(tenantId: string, step: OnboardingStep, write?: FencedWriter): Promise<void> {
+    await this.execute(
+      {
+        text: (held) =>
+          `UPDATE step_work SET status = 'running', updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $3 AND status = 'pending' AND ${held}`,
+        params: [tenantId, step, currentRunId()],
+      },
+      write,
     );
   }
 
-  /** Records progress (e.g. an external task id before polling it) without changing the status. */
-  async mergeOutput(tenantId: string, step: OnboardingStep, patch: object): Promise<void> {
-    await this.m.query(
-      `UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`,
-      [tenantId, step, JSON.stringify(patch), currentRunId()],
+  /**
+   * Records progress (e.g. an external task id before polling it) without changing the status;
+   * through `write` (the job's fenced writer) when given.
+   */
+  async mergeOutput(tenantId: string, step: OnboardingStep, patch: object, write?: FencedWriter): Promise<void> {
+    await this.execute(
+      {
+        text: (held) =>
+          `UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4 AND ${held}`,
+        params: [tenantId, step, JSON.stringify(patch), currentRunId()],
+      },
+      write,
     );
+  }
+
+  /** A statement through the job's fenced writer, or as it is (in the transaction in scope, if any). */
+  private async execute(statement: FencedStatement, write?: FencedWriter): Promise<number> {
+    if (write) return write(statement);
+    const r: unknown = await this.m.query(statement.text('TRUE'), statement.params);
+    return Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0;
   }
 
   /**
@@ -247,25 +288,44 @@ export class StepWorkRepository {
     }));
   }
 
+  /** One VM's state; through `write` (the job's fenced writer) when given. */
   async setVm(
     tenantId: string,
     step: OnboardingStep,
     biosUuid: string,
-    state: { status: VmStatus; detail?: object; errorCode?: string; errorMessage?: string },
+    state: VmState,
+    write?: FencedWriter,
   ): Promise<void> {
-    await this.m.query(
-      `UPDATE step_vm SET status = $4, detail = COALESCE($5::jsonb, detail), error_code = $6, error_message = $7, updated_at = now()
-       WHERE tenant_id = $1 AND step = $2 AND run_id = $8 AND bios_uuid = $3`,
-      [
-        tenantId,
-        step,
-        biosUuid,
-        state.status,
-        state.detail ? JSON.stringify(state.detail) : null,
-        state.errorCode ?? null,
-        state.errorMessage?.slice(0, 2000) ?? null,
-        currentRunId(),
-      ],
+    await this.setVms(tenantId, step, [{ biosUuid, ...state }], write);
+  }
+
+  /**
+   * Several VMs' states in one statement (they commit together); through `write` (the job's fenced
+   * writer) when given. A `detail` left out keeps the VM's current one.
+   */
+  async setVms(
+    tenantId: string,
+    step: OnboardingStep,
+    changes: (VmState & { biosUuid: string })[],
+    write?: FencedWriter,
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    const rows = changes.map((c) => ({
+      bios_uuid: c.biosUuid,
+      status: c.status,
+      detail: c.detail ?? null,
+      error_code: c.errorCode ?? null,
+      error_message: c.errorMessage?.slice(0, 2000) ?? null,
+    }));
+    await this.execute(
+      {
+        text: (held) =>
+          `UPDATE step_vm v SET status = c.status, detail = COALESCE(c.detail, v.detail), error_code = c.error_code, error_message = c.error_message, updated_at = now()
+           FROM jsonb_to_recordset($4::jsonb) AS c(bios_uuid uuid, status text, detail jsonb, error_code text, error_message text)
+           WHERE v.tenant_id = $1 AND v.step = $2 AND v.run_id = $3 AND v.bios_uuid = c.bios_uuid AND ${held}`,
+        params: [tenantId, step, currentRunId(), JSON.stringify(rows)],
+      },
+      write,
     );
   }
 }

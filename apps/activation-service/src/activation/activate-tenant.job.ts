@@ -61,7 +61,7 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
         signal.throwIfAborted();
         const handle = await client.activateTenant(isTenantId);
         taskId = handle.taskId;
-        await job.record(() => this.base.steps.mergeOutput(work.tenantId, this.step, { taskId }));
+        await this.base.steps.mergeOutput(work.tenantId, this.step, { taskId }, job.write);
       }
     }
     if (taskId) {
@@ -70,12 +70,11 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
       } catch (e) {
         if (!(e instanceof IsTaskFailedError)) throw e;
         // The task is over: a retry starts a new one, and the VMs no longer count against the license.
-        await job.record(() =>
-          this.base.steps.mergeOutput(work.tenantId, this.step, {
-            taskId: null,
-            activeVms: 0,
-            activationIntentAt: null,
-          }),
+        await this.base.steps.mergeOutput(
+          work.tenantId,
+          this.step,
+          { taskId: null, activeVms: 0, activationIntentAt: null },
+          job.write,
         );
         const c = classifyVendorError(e);
         return { ok: false, code: c.code, message: c.message, retryable: true, output: { failedTaskId: taskId } };

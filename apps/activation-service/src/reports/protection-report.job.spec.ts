@@ -124,6 +124,7 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
       job: { id: 'j', payload: { reportId: r.id } } as Job<ProtectionReportJobPayload>,
       signal: new AbortController().signal,
       record: (w) => w(),
+      write: () => Promise.reject(new Error('the report job writes through record only')),
       succeed: async (w) => (await w?.(), { settled: true } as JobOutcome),
       fail: async (_e, w) => (await w?.(), { settled: true } as JobOutcome),
     };

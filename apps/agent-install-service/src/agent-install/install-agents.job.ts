@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AgentsInstalled, SvmConfiguredV1, VmFailure, VmRef } from '@tpo/contracts';
 import { KscSession, VServersApi } from '@tpo/ksc-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
-import { OnboardingStepJob, StepResult, StepWork, StepWorkRepository } from '@tpo/steps';
+import { OnboardingStepJob, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
@@ -42,7 +41,6 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     steps: StepWorkRepository,
     outbox: OutboxWriter,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly uow: UnitOfWork,
     private readonly clients: KasperskyClients,
     @Inject(SERVICE_CONFIG) config: Partial<AgentInstallServiceEnv>,
   ) {
@@ -50,8 +48,12 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     this.settings = installSettingsFrom(config);
   }
 
-  protected async execute(work: StepWork<SvmConfiguredV1>, signal: AbortSignal): Promise<StepResult> {
-    const progress = new VmProgress(this.base.steps, this.uow, work.tenantId, this.step);
+  protected async execute(
+    work: StepWork<SvmConfiguredV1>,
+    signal: AbortSignal,
+    job: StepJobScope,
+  ): Promise<StepResult> {
+    const progress = new VmProgress(this.base.steps, job.write, work.tenantId, this.step);
     const vms = await progress.load();
     if (vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) {
       try {
@@ -118,12 +120,12 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
         { name: vm.name, osFamily: vm.osFamily, address: vm.address || undefined },
       ]),
     );
-    // The main-server session comes from the site's pool (this job's alone until it returns); the
-    // session inside the tenant's vAS is this job's own and ends with it.
-    await sessions.use(
-      async (main) => {
-        let vas: KscSession | undefined;
-        try {
+    // The main-server session comes from the site's pool (this job's alone until it returns) and goes
+    // back once the VMs are in the vAS; the session inside the tenant's vAS is this job's own and ends with it.
+    let vas: KscSession | undefined;
+    try {
+      const { ctx, placed, vasPackageIds } = await sessions.use(
+        async (main) => {
           const name = work.input.virtualServerName;
           const vServer = await new VServersApi(main).findByDisplayName(name);
           if (typeof vServer?.KLVSRV_ID !== 'number')
@@ -172,13 +174,15 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
             signal,
           );
           const placed = await executePlacement(ctx, plan);
-          await installLightAgent(ctx, placed, vasPackageIds);
-        } finally {
-          await vas?.endSession().catch(() => undefined);
-        }
-      },
-      { signal },
-    );
+          return { ctx, placed, vasPackageIds };
+        },
+        { signal },
+      );
+      // Inside the vAS only (ctx.main is back in the pool: a call on it would throw).
+      await installLightAgent(ctx, placed, vasPackageIds);
+    } finally {
+      await vas?.endSession().catch(() => undefined);
+    }
   }
 }
 

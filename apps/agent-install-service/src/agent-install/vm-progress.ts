@@ -1,5 +1,5 @@
 import { OnboardingStep } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { FencedWriter } from '@tpo/jobs';
 import { StepWorkRepository, VmStatus } from '@tpo/steps';
 
 /** Where a VM is while in progress (`in_progress`), or where it failed (`failed`). */
@@ -39,13 +39,17 @@ export interface VmChange {
   errorMessage?: string;
 }
 
-/** The per-VM rows of one tenant's step, kept in step_vm; each batch of changes commits together. */
+/**
+ * The per-VM rows of one tenant's step, kept in step_vm; each batch of changes is one statement,
+ * written through the job's fenced writer: a worker that lost the job (lease taken over) writes
+ * nothing and gets LeaseLostError.
+ */
 export class VmProgress {
   private list: TrackedVm[] = [];
 
   constructor(
     private readonly steps: StepWorkRepository,
-    private readonly uow: UnitOfWork,
+    private readonly write: FencedWriter,
     private readonly tenantId: string,
     private readonly step: OnboardingStep,
   ) {}
@@ -69,17 +73,18 @@ export class VmProgress {
 
   async save(changes: VmChange[]): Promise<void> {
     if (changes.length === 0) return;
-    await this.uow.run(async () => {
-      for (const c of changes) {
-        const errorMessage = c.errorMessage?.slice(0, 1000);
-        await this.steps.setVm(this.tenantId, this.step, c.vm.biosUuid, {
-          status: c.status,
-          detail: c.detail,
-          errorCode: c.errorCode,
-          errorMessage,
-        });
-      }
-    });
+    await this.steps.setVms(
+      this.tenantId,
+      this.step,
+      changes.map((c) => ({
+        biosUuid: c.vm.biosUuid,
+        status: c.status,
+        detail: c.detail,
+        errorCode: c.errorCode,
+        errorMessage: c.errorMessage?.slice(0, 1000),
+      })),
+      this.write,
+    );
     for (const c of changes)
       Object.assign(c.vm, {
         status: c.status,

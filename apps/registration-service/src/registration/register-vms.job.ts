@@ -48,7 +48,7 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
         while (next < todo.length) {
           const vm = todo[next++];
           const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
-          await job.record(() => this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome));
+          await this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome, job.write);
         }
       }),
     );

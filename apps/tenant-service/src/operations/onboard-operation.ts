@@ -31,10 +31,9 @@ export class OnboardOperation {
     });
   }
 
+  /** The tenant's lifecycle became active with the handover itself (TenantTimelineRepository.stepEnded, same transaction). */
   async succeeded(tenantId: string, result: Record<string, unknown>): Promise<void> {
-    const op = await this.operations.onboarding(tenantId);
-    if (op && op.state !== 'succeeded') await this.operations.succeed(op.id, result);
-    await this.tenants.setLifecycle(tenantId, 'active');
+    await this.operations.succeedOnboarding(tenantId, result);
   }
 
   async failed(tenantId: string, failure: { code: string; message: string; retryable: boolean }): Promise<void> {

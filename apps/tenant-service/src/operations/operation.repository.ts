@@ -147,6 +147,15 @@ export class OperationRepository {
     );
   }
 
+  /** The tenant's onboarding succeeded (one statement; a no-op when it already had). */
+  async succeedOnboarding(tenantId: string, result: Record<string, unknown>): Promise<void> {
+    await this.m.query(
+      `UPDATE operation SET state = 'succeeded', result = $2::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now(), ended_at = now()
+       WHERE tenant_id = $1 AND kind = 'onboard' AND state <> 'succeeded'`,
+      [tenantId, JSON.stringify(result)],
+    );
+  }
+
   async fail(id: string, error: { code: string; message: string; retryable: boolean }): Promise<void> {
     await this.m.query(
       `UPDATE operation SET state = 'failed', error_code = $2, error_message = $3, retryable = $4, updated_at = now(), ended_at = now() WHERE id = $1`,

@@ -26,13 +26,26 @@ export class TenantVmRepository {
     state: TenantVmState,
     operationId: string | null = null,
   ): Promise<void> {
-    for (const v of vms) {
-      await this.m.query(
-        `INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state, operation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (tenant_id, bios_uuid) DO UPDATE SET name = $3, os_family = $4, address = $5, state = $6, operation_id = $7, updated_at = now()`,
-        [tenantId, v.biosUuid, v.name, v.osFamily, v.address, state, operationId],
-      );
-    }
+    // One statement for all VMs; a BIOS id listed twice keeps its last entry, as one upsert per VM did.
+    const byId = new Map(vms.map((v) => [v.biosUuid.toLowerCase(), v]));
+    if (byId.size === 0) return;
+    const rows = [...byId.values()];
+    await this.m.query(
+      `INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state, operation_id)
+       SELECT $1::uuid, v.bios_uuid, v.name, v.os_family, v.address, $6::text, $7::uuid
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS v(bios_uuid, name, os_family, address)
+       ON CONFLICT (tenant_id, bios_uuid) DO UPDATE SET name = EXCLUDED.name, os_family = EXCLUDED.os_family,
+         address = EXCLUDED.address, state = EXCLUDED.state, operation_id = EXCLUDED.operation_id, updated_at = now()`,
+      [
+        tenantId,
+        rows.map((v) => v.biosUuid),
+        rows.map((v) => v.name),
+        rows.map((v) => v.osFamily),
+        rows.map((v) => v.address),
+        state,
+        operationId,
+      ],
+    );
   }
 
   async ofTenant(tenantId: string): Promise<TenantVm[]> {

@@ -88,6 +88,12 @@ export class SiteRepository {
     return rows[0] ? toSite(rows[0]) : undefined;
   }
 
+  /** Every registered site's id. */
+  async ids(): Promise<string[]> {
+    const rows: { id: string }[] = await this.uow.manager().query(`SELECT id FROM site ORDER BY id`);
+    return rows.map((r) => r.id);
+  }
+
   async list(): Promise<(SiteRecord & { placedTenants: number })[]> {
     const rows: Record<string, unknown>[] = await this.uow.manager().query(`SELECT ${COLUMNS.split(', ')
       .map((c) => `s.${c}`)

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
 import { StepStore, StepWork } from '@tpo/steps';
 import { OnboardOperation } from '../operations/onboard-operation';
+import { TenantTimelineRepository } from './tenant-timeline.repository';
 import { TenantRecord, TenantRepository } from './tenant.repository';
 
 export const CREATE_TENANT_STEP = 'create-tenant' as const;
@@ -28,13 +29,14 @@ export interface CreateTenantProgressReset {
 export class CreateTenantStepRepository implements StepStore<TenantRecord> {
   constructor(
     private readonly tenants: TenantRepository,
+    private readonly timeline: TenantTimelineRepository,
     private readonly onboard: OnboardOperation,
   ) {}
 
   async find(tenantId: string): Promise<StepWork<TenantRecord> | undefined> {
-    const t = await this.tenants.findById(tenantId);
-    if (!t) return undefined;
-    const record = await this.tenants.step(t.id, CREATE_TENANT_STEP);
+    const found = await this.timeline.findWithStep(tenantId, CREATE_TENANT_STEP);
+    if (!found) return undefined;
+    const { tenant: t, step: record } = found;
     const atStep1 = t.currentStep === CREATE_TENANT_STEP;
     return {
       tenantId: t.id,
@@ -60,14 +62,7 @@ export class CreateTenantStepRepository implements StepStore<TenantRecord> {
 
   /** The tenant moves on to step 2 (configure-svm), whose service starts on TenantCreated. */
   async succeed(tenantId: string, _step: OnboardingStep, output: CreateTenantOutput): Promise<void> {
-    await this.tenants.update(tenantId, {
-      isTenantId: output.integrationServerTenantId,
-      virtualServerId: output.virtualServerId,
-      currentStep: 'configure-svm',
-      failure: null,
-    });
-    await this.tenants.stepSucceeded(tenantId, CREATE_TENANT_STEP, { ...output });
-    await this.tenants.stepStarted(tenantId, 'configure-svm');
+    await this.timeline.createTenantSucceeded(tenantId, output);
   }
 
   async fail(

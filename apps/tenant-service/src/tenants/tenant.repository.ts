@@ -127,7 +127,7 @@ export function toStep(r: Record<string, unknown>): StepRecord {
   };
 }
 
-/** The only code that writes `tenant` and `tenant_step` (TenantDetailQuery reads them for REST). */
+/** With TenantTimelineRepository, the only code that writes `tenant` and `tenant_step` (TenantDetailQuery reads them for REST). */
 @Injectable()
 export class TenantRepository {
   constructor(private readonly uow: UnitOfWork) {}
@@ -142,20 +142,22 @@ export class TenantRepository {
    */
   async insert(
     t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>,
-  ): Promise<void> {
+  ): Promise<TenantRecord> {
+    let rows: Record<string, unknown>[];
     try {
-      await this.m.query(
-        `INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
-         VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb)`,
+      // The tenant and its step-1 timeline row (running) in one statement, the record as stored returned.
+      rows = await this.m.query(
+        `WITH t AS (
+           INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
+           VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb) RETURNING ${TENANT_COLUMNS}),
+         s AS (INSERT INTO tenant_step (tenant_id, step, status, started_at) SELECT id, 'create-tenant', 'running', now() FROM t)
+         SELECT * FROM t`,
         [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)],
       );
     } catch (e) {
       throw translateInsertError(e, t);
     }
-    await this.m.query(
-      `INSERT INTO tenant_step (tenant_id, step, status, started_at) VALUES ($1, 'create-tenant', 'running', now())`,
-      [t.id],
-    );
+    return toTenant(rows[0]);
   }
 
   async findById(id: string, forUpdate = false): Promise<TenantRecord | undefined> {

@@ -20,6 +20,7 @@ import { CreateTenantStepRepository } from './create-tenant-step.repository';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
 import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantSecretRepository } from './tenant-secret.repository';
+import { TenantTimelineRepository } from './tenant-timeline.repository';
 import { TenantRepository } from './tenant.repository';
 import { TenantsHttpController } from './tenants.http.controller';
 import { CreateTenantJob } from './use-cases/create-tenant.job';
@@ -59,6 +60,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
       providers: [
         { provide: TENANTS_CONFIG, useValue: config },
         TenantRepository,
+        TenantTimelineRepository,
         TenantSecretRepository,
         TenantDetailQuery,
         RequestOnboardingUseCase,

@@ -69,11 +69,17 @@ export class OutboxRelay {
     return this.leader;
   }
 
-  /** Publishes everything pending now; returns how many rows were published. Used by `run` and tests. */
+  /**
+   * Publishes everything pending now (committed before the call); returns how many rows were
+   * published. Used by `run` and tests. A batch smaller than the batch size held every pending row,
+   * so no second fetch follows it: a row committed since then sends its NOTIFY after our round
+   * began, which starts the next round at once.
+   */
   async drain(): Promise<number> {
     let total = 0;
+    const batchSize = this.options.batchSize ?? 500;
     for (;;) {
-      const rows = await this.outbox.fetchPending(this.options.batchSize ?? 500);
+      const rows = await this.outbox.fetchPending(batchSize);
       if (rows.length === 0) return total;
       const { published, failed } = await this.publishBatch(rows);
       if (published.length > 0) {
@@ -83,6 +89,7 @@ export class OutboxRelay {
         total += published.length;
       }
       if (failed) throw failed;
+      if (rows.length < batchSize) return total;
     }
   }
 

@@ -20,6 +20,7 @@ import { OnboardOperation } from '../../operations/onboard-operation';
 import { SiteRepository } from '../../sites/site.repository';
 import { CreateTenantStepRepository } from '../create-tenant-step.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
+import { TenantTimelineRepository } from '../tenant-timeline.repository';
 import { StepFailure, StepRecord, TenantRecord, TenantRepository } from '../tenant.repository';
 import { CreateTenantJob, orderMarker, secretAad } from './create-tenant.job';
 
@@ -115,6 +116,31 @@ class TenantStore {
     addExternalTask: async (_: string, step: string, id: string) =>
       this.setStep(step, { externalTaskIds: [...(this.timeline.get(step)?.externalTaskIds ?? []), id] }),
   } as unknown as TenantRepository;
+
+  /** The timeline repository's one-statement moves, with the same effects as the calls they replace. */
+  readonly timelineRepository = {
+    findWithStep: async (_: string, step: string) => ({ tenant: { ...this.tenant }, step: this.timeline.get(step) }),
+    createTenantSucceeded: async (
+      _: string,
+      output: { integrationServerTenantId: string; virtualServerId: string },
+    ) => {
+      this.tenant = {
+        ...this.tenant,
+        isTenantId: output.integrationServerTenantId,
+        virtualServerId: output.virtualServerId,
+        currentStep: 'configure-svm',
+        failure: null,
+      };
+      this.setStep('create-tenant', { status: 'succeeded', details: { ...output } });
+      this.setStep('configure-svm', { status: 'running' });
+    },
+    recordCreateTask: async (_: string, taskId: string) => {
+      this.tenant = { ...this.tenant, createTaskId: taskId };
+      this.setStep('create-tenant', {
+        externalTaskIds: [...(this.timeline.get('create-tenant')?.externalTaskIds ?? []), taskId],
+      });
+    },
+  } as unknown as TenantTimelineRepository;
 }
 
 function harness() {
@@ -141,11 +167,12 @@ function harness() {
   const sites = { setKscConfigured: async () => undefined } as unknown as SiteRepository;
   const config = { CREATE_TASK_DEADLINE_MS: 1000, CREATE_INTENT_CLOCK_SKEW_MS: 0 } as TenantServiceEnv;
   const job = new CreateTenantJob(
-    new CreateTenantStepRepository(store.repository, onboard),
+    new CreateTenantStepRepository(store.repository, store.timelineRepository, onboard),
     outbox,
     pino({ level: 'silent' }),
     uow,
     store.repository,
+    store.timelineRepository,
     secrets,
     sites,
     cipher,
@@ -153,7 +180,7 @@ function harness() {
     config,
   );
   const outcome = { settled: true } as JobOutcome;
-  /** One run of the job; `crashAtRecord` = the worker dies at that record (1 secret, 2 intent, 3 task id). */
+  /** One run of the job; `crashAtRecord` = the worker dies at that record (1 sealed secret with the intent, 2 task id). */
   const context = (crashAtRecord?: number) => {
     let records = 0;
     const ended: string[] = [];
@@ -294,10 +321,22 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
     expect(h.emitted.map((e) => e.name)).toEqual(['TenantCreated']);
   });
 
+  it('a crash before the sealed password and the intent commit (one record) makes no call; the next run creates once with a stored password', async () => {
+    const h = harness();
+    await expect(h.run(1)).rejects.toThrow('worker killed');
+    expect(h.server.calls).toHaveLength(0);
+    expect(h.hasSecret()).toBe(false);
+    expect(h.store.tenant.createIntentAt).toBeNull();
+
+    expect(await h.run()).toEqual(['succeeded']);
+    expect(h.server.calls).toHaveLength(1);
+    expect(h.server.calls[0].vKsc?.password).toBe(h.openPassword());
+  });
+
   it('after a crash between the call and its commit, the in-doubt lookup finds the tenant: CreateTenant exactly once', async () => {
     const h = harness();
     // The call reached the server, the worker died before recording the task id.
-    await expect(h.run(3)).rejects.toThrow('worker killed');
+    await expect(h.run(2)).rejects.toThrow('worker killed');
     expect(h.server.calls).toHaveLength(1);
     expect(h.store.tenant.createIntentAt).not.toBeNull();
     expect(h.store.tenant.createTaskId).toBeNull();
@@ -317,7 +356,7 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
   it('in doubt while a CreateTenant task started since the intent is still running: waits, creates nothing', async () => {
     const h = harness();
     h.server.next.push('Running');
-    await expect(h.run(3)).rejects.toThrow('worker killed');
+    await expect(h.run(2)).rejects.toThrow('worker killed');
 
     await expect(h.run()).rejects.toMatchObject({ code: 'CREATE_IN_DOUBT', retryable: true });
 

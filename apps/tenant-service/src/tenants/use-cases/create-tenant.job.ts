@@ -10,7 +10,7 @@ import {
 import { OutboxWriter } from '@tpo/messaging';
 import { DomainError, LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { EnvelopeCipher, generateAdminPassword } from '@tpo/secrets';
+import { EnvelopeCipher, generateAdminPassword, SealedSecret } from '@tpo/secrets';
 import { LeaseLostError } from '@tpo/jobs';
 import { OnboardingStepJob, StepJobScope, StepResult, StepWork } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
@@ -25,6 +25,7 @@ import {
   CreateTenantStepRepository,
 } from '../create-tenant-step.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
+import { TenantTimelineRepository } from '../tenant-timeline.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
 
 /** Marker written into the tenant's userData: how a lookup recognises a tenant we created. */
@@ -41,8 +42,8 @@ const taskIds = (taskId: string | null | undefined) =>
 /**
  * Step 1 on the shared step machinery: the tenant, its virtual Administration Server and the admin
  * account, through the site's Integration Server (type Complete). Exactly once across crashes and
- * takeovers: the password is sealed and stored before the call; the intent to call is recorded
- * (fenced by the job's lease) before the call and the task id right after it; before any create
+ * takeovers: the sealed password and the intent to call are committed together (fenced by the
+ * job's lease) before the call, and the task id right after it; before any create
  * the Integration Server is searched for a tenant carrying this order's marker, and after an intent
  * without a task id (a crash between the call and its commit) every CreateTenant task started since
  * then must have ended first. Vendor errors go through the shared classifier (with the password as
@@ -59,6 +60,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
     @Inject(LOGGER) logger: Logger,
     private readonly uow: UnitOfWork,
     private readonly tenants: TenantRepository,
+    private readonly timeline: TenantTimelineRepository,
     private readonly secrets: TenantSecretRepository,
     private readonly sites: SiteRepository,
     private readonly cipher: EnvelopeCipher,
@@ -80,8 +82,13 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
           ? await this.resolveInDoubt(client, tenant)
           : await this.findOurs(client, tenant);
         if (existing) return this.created(tenant, existing);
-        password = await this.passwordFor(job, tenant);
-        await job.record(() => this.tenants.update(tenant.id, { createIntentAt: new Date() }));
+        const secret = await this.passwordFor(tenant);
+        password = secret.password;
+        // A new password is sealed and stored with the intent, in one fenced transaction before the call.
+        await job.record(async () => {
+          if (secret.sealed) await this.secrets.insert(tenant.id, secret.sealed);
+          await this.tenants.update(tenant.id, { createIntentAt: new Date() });
+        });
         signal.throwIfAborted(); // a lost lease or shutdown: never call after it
         phase = 'create-call';
         const handle = await client.createTenant({
@@ -93,10 +100,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
           vKsc: { name: tenant.adminAccountName, password },
         });
         taskId = handle.taskId;
-        await job.record(async () => {
-          await this.tenants.update(tenant.id, { createTaskId: handle.taskId });
-          await this.tenants.addExternalTask(tenant.id, CREATE_TENANT_STEP, handle.taskId);
-        });
+        await job.record(() => this.timeline.recordCreateTask(tenant.id, handle.taskId));
       }
       phase = 'poll';
       const task = await client.waitForTask(taskId, { signal, deadlineMs: this.config.CREATE_TASK_DEADLINE_MS });
@@ -158,15 +162,17 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
     return this.findOurs(client, tenant);
   }
 
-  /** Sealed before the first call and reused after a crash: the vAS account always matches it. */
-  private async passwordFor(job: StepJobScope, tenant: TenantRecord): Promise<string> {
+  /**
+   * The stored password, reused after a crash so that the vAS account always matches it; or a new
+   * one with its sealed copy, which the caller stores (with the intent) before the first call.
+   */
+  private async passwordFor(tenant: TenantRecord): Promise<{ password: string; sealed?: SealedSecret }> {
     const secret = await this.secrets.find(tenant.id);
-    if (secret?.sealed) return this.cipher.open(secret.sealed, secretAad(tenant.id));
+    if (secret?.sealed) return { password: this.cipher.open(secret.sealed, secretAad(tenant.id)) };
     if (secret)
       throw new DomainError('ADMIN_SECRET_DESTROYED', 'the admin password was destroyed before the tenant existed');
     const password = generateAdminPassword();
-    await job.record(() => this.secrets.insert(tenant.id, this.cipher.seal(password, secretAad(tenant.id))));
-    return password;
+    return { password, sealed: this.cipher.seal(password, secretAad(tenant.id)) };
   }
 
   /** Lookup-before-create: a tenant on the IS with our name and our order marker is ours. */

@@ -1,93 +1,125 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, OnboardingStep, TenantActivatedV1, VmsRegisteredV1 } from '@tpo/contracts';
+import { EventEnvelope, TenantActivatedV1, VmsRegisteredV1 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import pino from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { OperationProgressUseCase } from '../../operations/use-cases/operation-progress.use-case';
-import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
+import { StepEnded, StepEndedChange, TenantTimelineRepository } from '../tenant-timeline.repository';
 import { TenantRecord, TenantRepository } from '../tenant.repository';
 import { RecordProgressUseCase } from './record-progress.use-case';
 
-/** In-memory stand-ins for the repositories (the real ones run in the end-to-end suite). */
-function setup(currentStep: OnboardingStep) {
+/**
+ * The use case's own decisions, with the timeline repository's answers given (whether the tenant
+ * moved on is decided in SQL on the locked row: tenant-timeline.int-spec.ts runs it against Postgres).
+ */
+function setup(answer: (c: StepEndedChange) => StepEnded | undefined) {
   const tenant = {
     id: randomUUID(),
     siteId: 'site-1',
     orderId: 'o-1',
     name: 'Acme',
     adminAccountName: 'acme-admin',
-    status: 'onboarding',
-    currentStep,
-    request: { vms: [{}, {}] },
-    vmSummary: null,
-    virtualServerName: 'Acme',
+    status: 'ready',
+    currentStep: 'handover',
+    virtualServerName: 'Acme VAS',
   } as unknown as TenantRecord;
-  const steps = new Map<string, string>();
-  const emitted: string[] = [];
-  const tenants = {
-    findById: async () => tenant,
-    stepSucceeded: async (_id: string, step: string) => void steps.set(step, 'succeeded'),
-    stepStarted: async (_id: string, step: string) => void steps.set(step, 'running'),
-    update: async (_id: string, patch: Partial<TenantRecord>) => void Object.assign(tenant, patch),
-  } as unknown as TenantRepository;
+  const changes: StepEndedChange[] = [];
+  const emitted: { name: string; payload: Record<string, unknown> }[] = [];
+  const done: string[] = [];
   const useCase = new RecordProgressUseCase(
-    tenants,
-    { startRevealWindow: async () => undefined } as unknown as TenantSecretRepository,
-    { emit: async (d: { name: string }) => void emitted.push(d.name) } as unknown as OutboxWriter,
+    {} as TenantRepository,
+    { startRevealWindow: async () => void done.push('reveal-window') } as unknown as TenantSecretRepository,
     {
-      findById: async () => ({
-        connection: { ksc: { publicAddress: 'ksc.example', url: 'https://ksc.example:13299' } },
-      }),
-    } as unknown as SiteRepository,
-    { succeeded: async () => undefined, failed: async () => undefined } as unknown as OnboardOperation,
+      emit: async (d: { name: string }, payload: Record<string, unknown>) =>
+        void emitted.push({ name: d.name, payload }),
+    } as unknown as OutboxWriter,
+    {
+      stepEnded: async (c: StepEndedChange) => (changes.push(c), answer(c)),
+    } as unknown as TenantTimelineRepository,
+    { succeeded: async () => void done.push('operation-succeeded') } as unknown as OnboardOperation,
     {} as OperationProgressUseCase,
     { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
     pino({ level: 'silent' }),
   );
-  return { tenant, steps, emitted, useCase };
+  return { tenant, changes, emitted, done, useCase };
 }
 
 const env = <T>(data: T) => ({ id: randomUUID(), data }) as EventEnvelope<T>;
+const activated = (tenantId: string) =>
+  env({ tenantId, siteId: 'site-1', integrationServerTenantId: 'is-1', activeVms: 2 } as TenantActivatedV1);
 
 describe('RecordProgressUseCase', () => {
-  it('hands over when TenantActivated is handled before VmsRegistered (events of different consumers), and never moves back', async () => {
-    const { tenant, steps, emitted, useCase } = setup('register-vms');
-    await useCase.tenantActivated(
-      env({
-        tenantId: tenant.id,
-        siteId: 'site-1',
-        integrationServerTenantId: 'is-1',
-        activeVms: 2,
-      } as TenantActivatedV1),
-    );
-    expect(tenant).toMatchObject({ status: 'ready', currentStep: 'handover' });
-    expect(emitted).toEqual(['TenantReady']);
-    await useCase.vmsRegistered(
-      env({
-        tenantId: tenant.id,
-        siteId: 'site-1',
-        integrationServerTenantId: 'is-1',
-        succeeded: [],
-        failed: [],
-      } as VmsRegisteredV1),
-    );
-    expect(tenant).toMatchObject({ status: 'ready', currentStep: 'handover' });
-    expect(steps.get('register-vms')).toBe('succeeded');
-    expect(emitted).toEqual(['TenantReady']);
+  it('hands over when the tenant moved on to the handover: reveal window, operation, TenantReady with the KSC address', async () => {
+    const s = setup(() => ({
+      tenant: s.tenant,
+      advanced: true,
+      ksc: { publicAddress: 'ksc.example', url: 'https://ksc.example:13291' },
+    }));
+    await s.useCase.tenantActivated(activated(s.tenant.id));
+
+    expect(s.changes).toEqual([
+      {
+        tenantId: s.tenant.id,
+        done: 'activate',
+        next: 'handover',
+        details: { activeVms: 2 },
+        handover: { vmSummary: { active: 2 } },
+      },
+    ]);
+    expect(s.done).toEqual(['reveal-window', 'operation-succeeded']);
+    expect(s.emitted).toEqual([
+      {
+        name: 'TenantReady',
+        payload: {
+          tenantId: s.tenant.id,
+          siteId: 'site-1',
+          orderId: 'o-1',
+          adminAccountName: 'acme-admin',
+          administrationServer: {
+            address: 'ksc.example',
+            port: 13291,
+            virtualServerName: 'Acme VAS',
+            connectionString: 'ksc.example/Acme VAS',
+          },
+        },
+      },
+    ]);
   });
 
-  it('a replayed TenantActivated does not hand over twice', async () => {
-    const { tenant, emitted, useCase } = setup('activate');
-    const e = env({
-      tenantId: tenant.id,
-      siteId: 'site-1',
-      integrationServerTenantId: 'is-1',
-      activeVms: 2,
-    } as TenantActivatedV1);
-    await useCase.tenantActivated(e);
-    await useCase.tenantActivated(e);
-    expect(emitted).toEqual(['TenantReady']);
+  it('does not hand over (again) when the tenant did not move on, nor for an unknown tenant', async () => {
+    const stayed = setup(() => ({ tenant: stayed.tenant, advanced: false }));
+    await stayed.useCase.tenantActivated(activated(stayed.tenant.id));
+    expect(stayed.emitted).toEqual([]);
+    expect(stayed.done).toEqual([]);
+
+    const unknown = setup(() => undefined);
+    await unknown.useCase.tenantActivated(activated(unknown.tenant.id));
+    expect(unknown.emitted).toEqual([]);
+    expect(unknown.done).toEqual([]);
+  });
+
+  it('records VmsRegistered in the timeline and the VM summary, moving on to activate', async () => {
+    const s = setup(() => ({ tenant: s.tenant, advanced: true }));
+    await s.useCase.vmsRegistered(
+      env({
+        tenantId: s.tenant.id,
+        siteId: 'site-1',
+        integrationServerTenantId: 'is-1',
+        succeeded: [{ biosUuid: randomUUID(), name: 'vm1' }],
+        failed: [],
+      } as unknown as VmsRegisteredV1),
+    );
+    expect(s.changes).toEqual([
+      {
+        tenantId: s.tenant.id,
+        done: 'register-vms',
+        next: 'activate',
+        details: { registered: 1, failed: [] },
+        always: { vmSummary: { registered: 1, registrationFailed: [] } },
+      },
+    ]);
+    expect(s.emitted).toEqual([]);
   });
 });

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   AgentsInstalledV1,
-  ONBOARDING_STEPS,
   EventEnvelope,
-  OnboardingStep,
   OnboardingStepFailedV1,
   SvmConfiguredV1,
   TenantActivatedV1,
@@ -16,9 +14,9 @@ import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { OperationProgressUseCase } from '../../operations/use-cases/operation-progress.use-case';
-import { SiteRepository } from '../../sites/site.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
-import { TenantRecord, TenantRepository } from '../tenant.repository';
+import { StepEnded, StepEndedChange, TenantTimelineRepository } from '../tenant-timeline.repository';
+import { TenantRepository } from '../tenant.repository';
 
 /**
  * Keeps each tenant's timeline from the step events of the other services, and does the handover
@@ -30,7 +28,7 @@ export class RecordProgressUseCase {
     private readonly tenants: TenantRepository,
     private readonly secrets: TenantSecretRepository,
     private readonly outbox: OutboxWriter,
-    private readonly sites: SiteRepository,
+    private readonly timeline: TenantTimelineRepository,
     private readonly onboard: OnboardOperation,
     private readonly operations: OperationProgressUseCase,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
@@ -38,50 +36,58 @@ export class RecordProgressUseCase {
   ) {}
 
   async svmConfigured(e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
-    const r = await this.advance(e.data.tenantId, 'configure-svm', 'install-agents', { applied: e.data.applied });
-    if (r) await this.tenants.update(r.tenant.id, { virtualServerName: e.data.virtualServerName });
+    await this.stepEnded({
+      tenantId: e.data.tenantId,
+      done: 'configure-svm',
+      next: 'install-agents',
+      details: { applied: e.data.applied },
+      always: { virtualServerName: e.data.virtualServerName },
+    });
   }
 
   async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
     if (e.operationid) return this.operations.agentsInstalled(e.operationid, e.data);
-    const r = await this.advance(e.data.tenantId, 'install-agents', 'register-vms', {
-      installed: e.data.succeeded.length,
-      failed: e.data.failed,
+    await this.stepEnded({
+      tenantId: e.data.tenantId,
+      done: 'install-agents',
+      next: 'register-vms',
+      details: { installed: e.data.succeeded.length, failed: e.data.failed },
+      always: {
+        requestedVms: true,
+        vmSummary: { installed: e.data.succeeded.length, installFailed: e.data.failed },
+      },
     });
-    if (r)
-      await this.mergeVmSummary(r.tenant.id, {
-        requested: r.tenant.request.vms.length,
-        installed: e.data.succeeded.length,
-        installFailed: e.data.failed,
-      });
   }
 
   async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
     if (e.operationid) return this.operations.vmsRegistered(e.operationid, e.data);
-    const r = await this.advance(e.data.tenantId, 'register-vms', 'activate', {
-      registered: e.data.succeeded.length,
-      failed: e.data.failed,
+    await this.stepEnded({
+      tenantId: e.data.tenantId,
+      done: 'register-vms',
+      next: 'activate',
+      details: { registered: e.data.succeeded.length, failed: e.data.failed },
+      always: { vmSummary: { registered: e.data.succeeded.length, registrationFailed: e.data.failed } },
     });
-    if (r)
-      await this.mergeVmSummary(r.tenant.id, {
-        registered: e.data.succeeded.length,
-        registrationFailed: e.data.failed,
-      });
   }
 
-  /** Step 7, handover: the tenant is ready; its password can be revealed once (for a limited time). */
+  /**
+   * Step 7, handover: the tenant is ready (its timeline, VM summary and lifecycle in the same
+   * statement); its password can be revealed once (for a limited time).
+   */
   async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
     if (e.operationid) return this.operations.tenantActivated(e.operationid, e.data);
-    const r = await this.advance(e.data.tenantId, 'activate', 'handover', { activeVms: e.data.activeVms });
+    const r = await this.stepEnded({
+      tenantId: e.data.tenantId,
+      done: 'activate',
+      next: 'handover',
+      details: { activeVms: e.data.activeVms },
+      handover: { vmSummary: { active: e.data.activeVms } },
+    });
     if (!r?.advanced) return;
     const t = r.tenant;
-    const site = await this.sites.findById(t.siteId);
-    const address = site?.connection.ksc.publicAddress ?? 'unknown';
+    const address = r.ksc?.publicAddress ?? 'unknown';
     const vasName = t.virtualServerName ?? t.name;
     await this.secrets.startRevealWindow(t.id, this.config.PASSWORD_REVEAL_TTL_HOURS);
-    await this.tenants.update(t.id, { status: 'ready', currentStep: 'handover', ready: true });
-    await this.mergeVmSummary(t.id, { active: e.data.activeVms });
-    await this.tenants.stepSucceeded(t.id, 'handover');
     await this.onboard.succeeded(t.id, { activeVms: e.data.activeVms });
     await this.outbox.emit(
       TenantReady,
@@ -92,7 +98,7 @@ export class RecordProgressUseCase {
         adminAccountName: t.adminAccountName,
         administrationServer: {
           address,
-          port: portOf(site?.connection.ksc.url),
+          port: portOf(r.ksc?.url),
           virtualServerName: vasName,
           connectionString: `${address}/${vasName}`,
         },
@@ -118,33 +124,11 @@ export class RecordProgressUseCase {
     }
   }
 
-  /**
-   * Marks `done` succeeded and, unless the tenant is already past it, moves it to `next`. Step
-   * events arrive on different consumers, so a later step's event may be handled before an earlier
-   * one's (e.g. TenantActivated before VmsRegistered): the tenant only ever moves forward.
-   */
-  private async advance(
-    tenantId: string,
-    done: OnboardingStep,
-    next: OnboardingStep,
-    details: Record<string, unknown>,
-  ): Promise<{ tenant: TenantRecord; advanced: boolean } | undefined> {
-    const t = await this.tenants.findById(tenantId, true);
-    if (!t) {
-      this.logger.warn({ tenantId, step: done }, 'step event for an unknown tenant');
-      return undefined;
-    }
-    await this.tenants.stepSucceeded(t.id, done, details);
-    if (t.status === 'ready' || ONBOARDING_STEPS.indexOf(t.currentStep) > ONBOARDING_STEPS.indexOf(done))
-      return { tenant: t, advanced: false };
-    await this.tenants.stepStarted(t.id, next);
-    await this.tenants.update(t.id, { currentStep: next, status: 'onboarding', failure: null });
-    return { tenant: t, advanced: true };
-  }
-
-  private async mergeVmSummary(tenantId: string, patch: Record<string, unknown>): Promise<void> {
-    const fresh = await this.tenants.findById(tenantId);
-    await this.tenants.update(tenantId, { vmSummary: { ...(fresh?.vmSummary ?? {}), ...patch } });
+  /** Marks `done` succeeded and moves the tenant on unless it is already past it (TenantTimelineRepository.stepEnded). */
+  private async stepEnded(change: StepEndedChange): Promise<StepEnded | undefined> {
+    const r = await this.timeline.stepEnded(change);
+    if (!r) this.logger.warn({ tenantId: change.tenantId, step: change.done }, 'step event for an unknown tenant');
+    return r;
   }
 }
 

@@ -71,8 +71,13 @@ export class RequestOnboardingUseCase {
 
     const inScope = (id: string) => !caller.sites || caller.sites.includes(id);
     const candidates = (await this.sites.lockEligibleWithUsage()).filter((c) => inScope(c.site.id));
+    // Placement asks only whether a preferred site is registered: an eligible candidate is; any other is read.
     // Sites outside the caller's scope are as good as unknown to it.
-    const known = (await this.sites.list()).map((s) => s.id).filter(inScope);
+    const preferred = request.preferredSiteId;
+    const known =
+      preferred && !candidates.some((c) => c.site.id === preferred)
+        ? (await this.sites.ids()).filter(inScope)
+        : candidates.map((c) => c.site.id);
     const placement = chooseSite(
       candidates.map((c) => ({
         id: c.site.id,
@@ -91,7 +96,7 @@ export class RequestOnboardingUseCase {
       );
     }
     const id = randomUUID();
-    await this.tenants.insert({
+    const tenant = await this.tenants.insert({
       id,
       orderId: request.orderId,
       name: request.tenantName,
@@ -102,7 +107,7 @@ export class RequestOnboardingUseCase {
     await this.onboard.started(id, request.orderId, caller.requester);
     await this.vms.insert(id, request.vms, 'active');
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
-    return { outcome: 'accepted', tenant: (await this.tenants.findById(id))! };
+    return { outcome: 'accepted', tenant };
   }
 
   /** The order is known already (a lookup, or losing the race on the unique order id). */
