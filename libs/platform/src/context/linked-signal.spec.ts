@@ -39,4 +39,19 @@ describe('linkSignals', () => {
     forever.abort();
     expect(linked.signal.aborted).toBe(false);
   });
+
+  it('lets a busy source carry one listener per link in flight without a leak warning', () => {
+    // Node prints "Possible EventTarget memory leak" once past 10 listeners and flags the target as
+    // warned (its own symbol): one listener per job or call in flight is no leak.
+    const warned = (target: AbortSignal) =>
+      (target as unknown as Record<symbol, unknown>)[
+        Object.getOwnPropertySymbols(target).find((k) => k.description === 'events.maxEventTargetListenersWarned')!
+      ];
+    const runner = new AbortController();
+    const links = Array.from({ length: 40 }, () => linkSignals([runner.signal], 1000));
+    expect(getEventListeners(runner.signal, 'abort')).toHaveLength(40);
+    expect(warned(runner.signal)).toBe(false);
+    for (const l of links) l.dispose();
+    expect(getEventListeners(runner.signal, 'abort')).toHaveLength(0);
+  });
 });

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** A signal that aborts when any source aborts or the deadline passes; `dispose` when the work is over. */
 export interface LinkedSignal {
   readonly signal: AbortSignal;
@@ -30,6 +32,11 @@ export function linkSignals(sources: readonly (AbortSignal | undefined)[], timeo
     for (const s of live) s.removeEventListener('abort', onAbort);
   };
   for (const s of live) {
+    // A long-lived source (a runner's shutdown signal, cockatiel's shared signal) legitimately has one
+    // listener per job or call in flight, each removed by its `dispose`: Node's "possible
+    // EventTarget memory leak" warning at 11 listeners would be a false alarm printed by every busy
+    // service, so the sources linked here have no such limit (the spec proves the listeners go).
+    setMaxListeners(0, s);
     if (s.aborted) {
       controller.abort(s.reason);
       dispose();
