@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
-import {
-  ClaimResult,
-  Job,
-  JobContext,
-  JobHandler,
-  JobLease,
-  JobOutcome,
-  JobRepository,
-  JobRunner,
-  LeaseLostError,
-} from '@tpo/jobs';
+import { Job, JobContext, JobHandler, JobOutcome, JobRepository, JobRunner, LeaseLostError } from '@tpo/jobs';
 import { StepWorkRepository } from '@tpo/steps';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
+import { StalledRepository, testRunnerOptions } from '../support/job-fixtures';
 import { testDatabaseUrl } from '../support/test-env';
 
 const SERVICE = 'registration-service';
@@ -23,27 +14,6 @@ const STEP = 'register-vms' as const;
 // BIOS UUIDs of the two VMs every test step has (sorted: a < b).
 const VM_A = '00000000-0000-4000-8000-00000000000a';
 const VM_B = '00000000-0000-4000-8000-00000000000b';
-
-/** Paused after its first claim (SIGSTOP-like): no renewal, no further claim, until the test lets it go. */
-class StalledRepository extends JobRepository {
-  private claimed = false;
-
-  override async claimDue(
-    limit: number,
-    leaseMs: number,
-    kinds: string[],
-    perSite?: { limit: number; running: Record<string, number> },
-  ): Promise<ClaimResult> {
-    if (this.claimed) return { jobs: [], nextDueMs: undefined };
-    const r = await super.claimDue(limit, leaseMs, kinds, perSite);
-    this.claimed = r.jobs.length > 0;
-    return r;
-  }
-
-  override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
-    return new Promise(() => undefined);
-  }
-}
 
 /** Writes its name into both VM rows of the tenant with the job's single-statement fenced writer. */
 class VmWriter implements JobHandler<{ tenantId: string }> {
@@ -84,17 +54,7 @@ describe('fenced writes without a transaction of their own (real Postgres)', () 
   let steps: StepWorkRepository;
   const runners: JobRunner[] = [];
   const logger = createLogger('fenced-write-test', 'silent');
-  const options = {
-    databaseUrl: testDatabaseUrl(SERVICE),
-    schema: 'registration',
-    concurrency: 2,
-    perSiteConcurrency: 2,
-    leaseMs: 3000,
-    maxTries: 3,
-    retryBaseMs: 100,
-    retryMaxMs: 500,
-    pollIntervalMs: 100,
-  };
+  const options = testRunnerOptions(SERVICE, 'registration');
 
   const vmDetails = async (tenantId: string) =>
     (

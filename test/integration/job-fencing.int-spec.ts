@@ -2,34 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
-import { ClaimResult, Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
+import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
+import { StalledRepository, testRunnerOptions } from '../support/job-fixtures';
 import { testDatabaseUrl } from '../support/test-env';
 
 const SERVICE = 'registration-service';
 const KIND = 'fence-probe';
-
-/** A worker whose process is paused (SIGSTOP-like) after its first claim: it renews and claims nothing until it wakes up. */
-class StalledRepository extends JobRepository {
-  private claimed = false;
-
-  override async claimDue(
-    limit: number,
-    leaseMs: number,
-    kinds: string[],
-    perSite?: { limit: number; running: Record<string, number> },
-  ): Promise<ClaimResult> {
-    if (this.claimed) return { jobs: [], nextDueMs: undefined };
-    const r = await super.claimDue(limit, leaseMs, kinds, perSite);
-    this.claimed = r.jobs.length > 0;
-    return r;
-  }
-
-  override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
-    return new Promise(() => undefined);
-  }
-}
 
 /** A database that refuses the first hand-backs (e.g. the pool had no connection for a moment). */
 class FlakyHandBackRepository extends JobRepository {
@@ -129,17 +109,7 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   let uow: UnitOfWork;
   const runners: JobRunner[] = [];
   const logger = createLogger('job-fencing-test', 'silent');
-  const options = {
-    databaseUrl: testDatabaseUrl(SERVICE),
-    schema: 'registration',
-    concurrency: 2,
-    perSiteConcurrency: 2,
-    leaseMs: 3000,
-    maxTries: 3,
-    retryBaseMs: 100,
-    retryMaxMs: 500,
-    pollIntervalMs: 100,
-  };
+  const options = testRunnerOptions(SERVICE, 'registration');
 
   beforeAll(async () => {
     ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();

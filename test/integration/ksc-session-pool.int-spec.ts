@@ -9,6 +9,7 @@ import { clientFor, eventually, sql } from '../support/harness';
 import { SIM_KSC_ACCOUNT, startTestSimulator } from '../support/simulator';
 import { startStepFixture, StepFixture } from '../support/step-fixture';
 import { isolatedMessaging } from '../support/test-env';
+import { completeTenant as createCompleteTenant } from '../support/complete-tenant';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniq = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -89,30 +90,8 @@ describe('pooled main-server KSC sessions against the simulator', () => {
     let fixture: StepFixture;
     let site: Site;
 
-    const completeTenant = async (): Promise<TenantCreatedV1> => {
-      const name = uniq('Pool Corp');
-      const task = await fixture.is.waitForTask(
-        (
-          await fixture.is.createTenant({
-            name,
-            type: 'Complete',
-            vKsc: { name: `adm-${randomUUID().slice(0, 8)}`, password: 'S3cure!Passw0rd' },
-          })
-        ).taskId,
-        { initialDelayMs: 20, maxDelayMs: 50, deadlineMs: 10_000 },
-      );
-      const tenant = task.result!.tenant!;
-      return {
-        tenantId: randomUUID(),
-        siteId: site.id,
-        orderId: `order-${randomUUID()}`,
-        tenantName: name,
-        integrationServerTenantId: tenant.id,
-        virtualServerId: tenant.vKsc!.id!,
-        adminAccountName: tenant.vKsc!.userName!,
-        vms: [{ biosUuid: randomUUID(), name: 'vm-01', osFamily: 'linux', address: '10.1.0.11' }],
-      };
-    };
+    const completeTenant = (): Promise<TenantCreatedV1> => createCompleteTenant(fixture.is, site.id, uniq('Pool Corp'));
+
     const configure = async (t: TenantCreatedV1) => {
       const env: EventEnvelope<TenantCreatedV1> = {
         specversion: '1.0',

@@ -27,6 +27,7 @@ import request from 'supertest';
 import { SvmConfigModule } from '../../apps/svm-config-service/src/svm-config/svm-config.module';
 import { authHeaders, clientFor, eventually, sql, TestService } from '../support/harness';
 import { SIM_KSC_ACCOUNT } from '../support/simulator';
+import { completeTenant as createCompleteTenant } from '../support/complete-tenant';
 import { startStepFixture, StepFixture } from '../support/step-fixture';
 import { isolatedMessaging } from '../support/test-env';
 
@@ -89,44 +90,12 @@ describe('svm-config-service: steps 3-4 against the simulated KSC (real Postgres
     }
   }
 
-  /** A Complete tenant on the simulated Integration Server (vAS + admin + tenant folder), and its TenantCreated data. */
-  async function completeTenant(
+  /** A Complete tenant on the simulated Integration Server, and its TenantCreated data. */
+  const completeTenant = (
     name: string,
     protection?: TenantCreatedV1['protection'],
-    osFamilies: ('linux' | 'windows')[] = ['linux'],
-  ): Promise<TenantCreatedV1> {
-    const task = await is.waitForTask(
-      (
-        await is.createTenant({
-          name,
-          type: 'Complete',
-          vKsc: { name: `adm-${randomUUID().slice(0, 8)}`, password: 'S3cure!Passw0rd' },
-        })
-      ).taskId,
-      {
-        initialDelayMs: 20,
-        maxDelayMs: 50,
-        deadlineMs: 10_000,
-      },
-    );
-    const tenant = task.result!.tenant!;
-    return {
-      tenantId: randomUUID(),
-      siteId: site.id,
-      orderId: `order-${randomUUID()}`,
-      tenantName: name,
-      integrationServerTenantId: tenant.id,
-      virtualServerId: tenant.vKsc!.id!,
-      adminAccountName: tenant.vKsc!.userName!,
-      vms: osFamilies.map((osFamily, i) => ({
-        biosUuid: randomUUID(),
-        name: `vm-0${i + 1}`,
-        osFamily,
-        address: `10.1.0.${11 + i}`,
-      })),
-      protection,
-    };
-  }
+    osFamilies?: ('linux' | 'windows')[],
+  ): Promise<TenantCreatedV1> => createCompleteTenant(is, site.id, name, { protection, osFamilies });
 
   const publishCreated = (data: TenantCreatedV1) =>
     clientFor(nc, messaging).publishEvent(TenantCreated, envelope(TenantCreated.type, data));
