@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
-import { Job, JobContext, JobHandler, JobOutcome, JobRepository, JobRunner, LeaseLostError } from '@tpo/jobs';
+import { JobContext, JobHandler, JobOutcome, JobRepository, JobRunner, LeaseLostError } from '@tpo/jobs';
 import { StepWorkRepository } from '@tpo/steps';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
-import { StalledRepository, testRunnerOptions } from '../support/job-fixtures';
+import { claimedTwice, StalledRepository, testRunnerOptions } from '../support/job-fixtures';
 import { testDatabaseUrl } from '../support/test-env';
 
 const SERVICE = 'registration-service';
@@ -80,19 +80,7 @@ describe('fenced writes without a transaction of their own (real Postgres)', () 
   };
 
   /** A job claimed twice: `stale` lost it to `current` (the first lease ran out). */
-  const takenOver = async (tenantId: string): Promise<{ stale: Job; current: Job; jobs: JobRepository }> => {
-    const jobs = new JobRepository(uow);
-    await uow.run(() => jobs.enqueue(KIND, tenantId, { tenantId }));
-    const {
-      jobs: [stale],
-    } = await jobs.claimDue(1, 1, [KIND]);
-    await new Promise((r) => setTimeout(r, 20));
-    const {
-      jobs: [current],
-    } = await jobs.claimDue(1, 60_000, [KIND]);
-    expect(current.fence).toBe(stale.fence + 1);
-    return { stale, current, jobs };
-  };
+  const takenOver = (tenantId: string) => claimedTwice(uow, KIND, tenantId, { tenantId });
 
   beforeAll(async () => {
     ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
-import { Job, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
+import { JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
-import { StalledRepository, testRunnerOptions } from '../support/job-fixtures';
+import { claimedTwice, StalledRepository, testRunnerOptions } from '../support/job-fixtures';
 import { testDatabaseUrl } from '../support/test-env';
 
 const SERVICE = 'registration-service';
@@ -174,19 +174,9 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   }, 40_000);
 
   it('a write with a superseded fence is refused at the repository (renew, record, reschedule, succeed)', async () => {
-    const jobs = new JobRepository(uow);
     for (const r of runners.splice(0)) await r.stop();
     await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
-    await uow.run(() => jobs.enqueue(KIND, randomUUID(), { n: 2 }));
-    const {
-      jobs: [first],
-    } = await jobs.claimDue(1, 1, [KIND]);
-    await new Promise((r) => setTimeout(r, 20));
-    const {
-      jobs: [second],
-    } = await jobs.claimDue(1, 60_000, [KIND]);
-    expect(second.fence).toBe(first.fence + 1);
-    const stale: Job = first;
+    const { stale, current: second, jobs } = await claimedTwice(uow, KIND, randomUUID(), { n: 2 });
     expect(await jobs.renewLease(stale, 60_000)).toBe(false);
     expect(await uow.run(() => jobs.holdsLease(stale))).toBe(false);
     expect(await jobs.reschedule(stale, 0, 'x')).toBe(false);

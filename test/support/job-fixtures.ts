@@ -1,4 +1,5 @@
-import { ClaimResult, JobLease, JobRepository, JobRunnerOptions } from '@tpo/jobs';
+import { ClaimResult, Job, JobLease, JobRepository, JobRunnerOptions } from '@tpo/jobs';
+import { UnitOfWork } from '@tpo/persistence';
 import { testDatabaseUrl } from './test-env';
 
 /** Runner settings of the job specs: short leases and retries, so takeovers happen within seconds. */
@@ -35,4 +36,24 @@ export class StalledRepository extends JobRepository {
   override renewLease(_lease: JobLease, _leaseMs: number): Promise<boolean> {
     return new Promise(() => undefined);
   }
+}
+
+/** A job enqueued and claimed twice: `stale` lost it to `current` when its 1 ms lease ran out. */
+export async function claimedTwice(
+  uow: UnitOfWork,
+  kind: string,
+  key: string,
+  payload: Record<string, unknown>,
+): Promise<{ stale: Job; current: Job; jobs: JobRepository }> {
+  const jobs = new JobRepository(uow);
+  await uow.run(() => jobs.enqueue(kind, key, payload));
+  const {
+    jobs: [stale],
+  } = await jobs.claimDue(1, 1, [kind]);
+  await new Promise((r) => setTimeout(r, 20));
+  const {
+    jobs: [current],
+  } = await jobs.claimDue(1, 60_000, [kind]);
+  expect(current.fence).toBe(stale.fence + 1);
+  return { stale, current, jobs };
 }
