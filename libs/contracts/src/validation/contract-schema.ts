@@ -36,36 +36,27 @@ export interface ContractSchema {
   plan: HydrationPlan;
 }
 
-/** Keywords whose JSON-schema meaning is exactly the class-validator check (for JSON input). */
+const primitive = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const num = (v: unknown): v is number => typeof v === 'number';
+
+/** Keywords whose JSON-schema meaning is exactly the class-validator check (for JSON input), by constraint name. */
+const NATIVE: Record<string, (first: unknown) => JsonSchema | undefined> = {
+  isString: () => ({ type: 'string' }),
+  isInt: () => ({ type: 'integer' }),
+  isBoolean: () => ({ type: 'boolean' }),
+  isArray: () => ({ type: 'array' }),
+  isObject: () => ({ type: 'object' }),
+  isIn: (v) => (Array.isArray(v) && v.every(primitive) ? { enum: v } : undefined),
+  equals: (v) => (primitive(v) ? { const: v } : undefined),
+  min: (v) => (num(v) ? { type: 'number', minimum: v } : undefined),
+  max: (v) => (num(v) ? { type: 'number', maximum: v } : undefined),
+  arrayMaxSize: (v) => (num(v) ? { type: 'array', maxItems: v } : undefined),
+  arrayMinSize: (v) => (num(v) ? { type: 'array', minItems: v } : undefined),
+};
+
 function nativeSchemaOf(name: string | undefined, constraints: unknown[] | undefined): JsonSchema | undefined {
-  const [first] = constraints ?? [];
-  const primitive = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-  switch (name) {
-    case 'isString':
-      return { type: 'string' };
-    case 'isInt':
-      return { type: 'integer' };
-    case 'isBoolean':
-      return { type: 'boolean' };
-    case 'isArray':
-      return { type: 'array' };
-    case 'isObject':
-      return { type: 'object' };
-    case 'isIn':
-      return Array.isArray(first) && first.every(primitive) ? { enum: first } : undefined;
-    case 'equals':
-      return primitive(first) ? { const: first } : undefined;
-    case 'min':
-      return typeof first === 'number' ? { type: 'number', minimum: first } : undefined;
-    case 'max':
-      return typeof first === 'number' ? { type: 'number', maximum: first } : undefined;
-    case 'arrayMaxSize':
-      return typeof first === 'number' ? { type: 'array', maxItems: first } : undefined;
-    case 'arrayMinSize':
-      return typeof first === 'number' ? { type: 'array', minItems: first } : undefined;
-    default:
-      return undefined;
-  }
+  const native = name !== undefined && Object.prototype.hasOwnProperty.call(NATIVE, name) ? NATIVE[name] : undefined;
+  return native?.(constraints?.[0]);
 }
 
 /**
