@@ -2,3 +2,4 @@ export * from './data-source-options';
 export * from './unit-of-work';
 export * from './unique-violation';
 export * from './chained-statement';
+export * from './guarded-statement';
