@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -30,22 +30,20 @@ export interface Job<P = Record<string, unknown>> {
 export type JobLease = Pick<Job, 'id' | 'fence'>;
 
 /**
- * One data-modifying statement (a single INSERT ... SELECT, UPDATE or DELETE, without RETURNING)
- * that may apply only while a job's lease holds. `text(held)` returns the statement with `held`, a
- * boolean SQL expression, ANDed into its WHERE; `held` is true only while the job's current claim
- * is the writer's (fencing token), with the job row locked until the statement commits. Parameters
- * are `$1`..`$n` of `params`.
+ * A data-modifying statement that applies only while a job's lease holds: `held` (see
+ * GuardedStatement) is true only while the job's current claim is the writer's (fencing token),
+ * with the job row locked until the statement commits.
  */
-export interface FencedStatement {
-  text(held: string): string;
-  params: unknown[];
-}
+export type FencedStatement = GuardedStatement;
 
 /**
  * Runs a FencedStatement as the current holder of a job (JobContext.write): one round trip, no
  * transaction of its own; returns the rows written, throws LeaseLostError after a takeover.
  */
 export type FencedWriter = (statement: FencedStatement) => Promise<number>;
+
+/** How a job ends (JobContext.succeedWith / failWith). */
+export type JobEnd = { status: 'succeeded' } | { status: 'failed'; error: string };
 
 /** The claimed jobs, and until when the runner may sleep (see claimDue). */
 export interface ClaimResult {
@@ -217,6 +215,38 @@ export class JobRepository {
       [...statement.params, lease.id, lease.fence],
     );
     return { held: row.held === 1, written: row.written };
+  }
+
+  /**
+   * Ends the job as its current holder and applies `statements` (the step's state, its outbox rows)
+   * in ONE statement, atomically and without BEGIN/COMMIT round trips: the job's fenced UPDATE locks
+   * its row, and every statement applies only if that UPDATE found the lease (`held`). Returns false,
+   * having written nothing, when the lease is gone. Statements run on one snapshot and must touch
+   * different rows (PostgreSQL's rule for data-modifying WITH); several rows of one table (e.g. two
+   * outbox events whose order matters) belong in one statement.
+   */
+  async endFenced(lease: JobLease, end: JobEnd, statements: FencedStatement[]): Promise<boolean> {
+    const params: unknown[] = [
+      end.status,
+      end.status === 'failed' ? end.error.slice(0, 2000) : null,
+      lease.id,
+      lease.fence,
+    ];
+    const held = 'EXISTS (SELECT 1 FROM ended)';
+    const parts = statements.map((s, i) => {
+      const text = shiftPlaceholders(s.text(held), params.length);
+      params.push(...s.params);
+      return `, w${i} AS (${text})`;
+    });
+    const [row]: { held: number }[] = await this.uow.manager().query(
+      `WITH ended AS (
+         UPDATE job SET status = $1, lease_until = NULL, last_error = $2, updated_at = now()
+          WHERE id = $3 AND fence = $4 AND status = 'running' RETURNING id)
+       ${parts.join('\n       ')}
+       SELECT count(*)::int AS held FROM ended`,
+      params,
+    );
+    return row.held === 1;
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */

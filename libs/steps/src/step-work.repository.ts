@@ -228,10 +228,16 @@ export class StepWorkRepository {
   }
 
   async succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void> {
-    await this.m.query(
-      `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4`,
-      [tenantId, step, JSON.stringify(output), currentRunId()],
-    );
+    await this.execute(this.succeedStatement(tenantId, step, output));
+  }
+
+  /** `succeed` as a guarded statement, to commit in one statement with the job's end (JobContext.succeedWith). */
+  succeedStatement(tenantId: string, step: OnboardingStep, output: object): FencedStatement {
+    return {
+      text: (held) =>
+        `UPDATE step_work SET status = 'succeeded', output = $3::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now() WHERE tenant_id = $1 AND step = $2 AND run_id = $4 AND ${held}`,
+      params: [tenantId, step, JSON.stringify(output), currentRunId()],
+    };
   }
 
   async fail(
@@ -240,10 +246,21 @@ export class StepWorkRepository {
     error: { code: string; message: string; retryable: boolean },
     output?: object,
   ): Promise<void> {
-    await this.m.query(
-      `UPDATE step_work SET status = 'failed', error_code = $3, error_message = $4, retryable = $5, output = COALESCE($6::jsonb, output), updated_at = now()
-       WHERE tenant_id = $1 AND step = $2 AND run_id = $7`,
-      [
+    await this.execute(this.failStatement(tenantId, step, error, output));
+  }
+
+  /** `fail` as a guarded statement, to commit in one statement with the job's end (JobContext.failWith). */
+  failStatement(
+    tenantId: string,
+    step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    output?: object,
+  ): FencedStatement {
+    return {
+      text: (held) =>
+        `UPDATE step_work SET status = 'failed', error_code = $3, error_message = $4, retryable = $5, output = COALESCE($6::jsonb, output), updated_at = now()
+         WHERE tenant_id = $1 AND step = $2 AND run_id = $7 AND ${held}`,
+      params: [
         tenantId,
         step,
         error.code,
@@ -252,7 +269,7 @@ export class StepWorkRepository {
         output ? JSON.stringify(output) : null,
         currentRunId(),
       ],
-    );
+    };
   }
 
   /** A retry: back to pending with the new attempt number; failed VMs are tried again. */
