@@ -11,7 +11,7 @@ import {
   VmsRegistered,
   VmsRegisteredV1,
 } from '@tpo/contracts';
-import { InboxRepository, OutboxRepository, OutboxWriter } from '@tpo/messaging';
+import { InboxClaim, InboxRepository, OutboxRepository, OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
 import { Client } from 'pg';
@@ -53,9 +53,23 @@ describe('tenant timeline from step events (real Postgres)', () => {
   let progress: RecordProgressUseCase;
   let inbox: InboxRepository;
   let onboard: OnboardOperation;
+  /** Statements sent through TypeORM so far. */
+  let queries = 0;
 
   beforeAll(async () => {
-    ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();
+    ds = await new DataSource({
+      type: 'postgres',
+      url: testDatabaseUrl(SERVICE),
+      logging: ['query'],
+      logger: {
+        logQuery: () => void queries++,
+        logQueryError: () => undefined,
+        logQuerySlow: () => undefined,
+        logSchemaBuild: () => undefined,
+        logMigration: () => undefined,
+        log: () => undefined,
+      },
+    }).initialize();
     uow = new UnitOfWork(ds);
     tenants = new TenantRepository(uow);
     timeline = new TenantTimelineRepository(uow);
@@ -71,6 +85,8 @@ describe('tenant timeline from step events (real Postgres)', () => {
       {} as OperationProgressUseCase, // onboarding events carry no operation id
       { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
       createLogger('timeline-test', 'silent'),
+      uow,
+      inbox,
     );
     await sql(
       SERVICE,
@@ -153,19 +169,40 @@ describe('tenant timeline from step events (real Postgres)', () => {
     } as TenantActivatedV1),
   });
   type Events = ReturnType<typeof events>;
-  const handlers: Record<keyof Events, (e: never) => Promise<void>> = {
-    svm: (e) => progress.svmConfigured(e),
-    agents: (e) => progress.agentsInstalled(e),
-    vms: (e) => progress.vmsRegistered(e),
+  const handlers: Record<keyof Events, (e: never, claim?: InboxClaim) => Promise<void>> = {
+    svm: (e, claim) => progress.svmConfigured(e, claim),
+    agents: (e, claim) => progress.agentsInstalled(e, claim),
+    vms: (e, claim) => progress.vmsRegistered(e, claim),
     activated: (e) => progress.tenantActivated(e),
   };
+  /** The handlers declared `claimsInbox` in TenantEventsMessageController. */
+  const claiming = new Set<keyof Events>(['svm', 'agents', 'vms']);
+  /** Statements the last delivery sent (the driver's own count, see beforeAll). */
+  let sent = 0;
 
-  /** As the event processor does: the inbox row and the handler in one transaction; a known event id is skipped. */
-  function deliver(all: Events, which: keyof Events): Promise<void> {
+  /**
+   * As the event processor does: a `claimsInbox` handler gets the event's InboxClaim and writes the
+   * inbox row in its own statement (the processor claims it only if the handler did not); any other
+   * handler runs in one transaction with the inbox row. A known event id is skipped either way.
+   */
+  async function deliver(all: Events, which: keyof Events): Promise<boolean> {
     const e = all[which];
-    return uow.run(async () => {
-      if (await inbox.claim(`timeline-test-${which}`, e.id, e.type)) await handlers[which](e as never);
-    });
+    const consumer = `timeline-test-${which}`;
+    const before = queries;
+    try {
+      if (claiming.has(which)) {
+        const claim = new InboxClaim(consumer, e.id, e.type);
+        await handlers[which](e as never, claim);
+        return claim.settled ?? (await inbox.claim(consumer, e.id, e.type));
+      }
+      return await uow.run(async () => {
+        if (!(await inbox.claim(consumer, e.id, e.type))) return false;
+        await handlers[which](e as never);
+        return true;
+      });
+    } finally {
+      sent = queries - before;
+    }
   }
 
   async function snapshot(tenantId: string) {
@@ -250,7 +287,7 @@ describe('tenant timeline from step events (real Postgres)', () => {
     for (const which of ['svm', 'agents', 'vms', 'activated'] as const) await deliver(e, which);
     const before = await snapshot(id);
 
-    for (const which of ['activated', 'vms', 'agents', 'svm'] as const) await deliver(e, which);
+    for (const which of ['activated', 'vms', 'agents', 'svm'] as const) expect(await deliver(e, which)).toBe(false);
     expect(await snapshot(id)).toEqual(before);
 
     // E.g. after the inbox row was pruned: handled again, the tenant stays where it is.
@@ -312,6 +349,25 @@ describe('tenant timeline from step events (real Postgres)', () => {
     const id = randomUUID();
     await uow.run(() => progress.svmConfigured(events(id).svm));
     expect(await sql(SERVICE, `SELECT 1 FROM tenant_step WHERE tenant_id = $1`, [id])).toEqual([]);
+    // Through its inbox claim: the event is consumed (its inbox row written, so it is not redone), nothing else.
+    const e = events(id);
+    expect(await deliver(e, 'svm')).toBe(true);
+    expect(await deliver(e, 'svm')).toBe(false);
+    expect(await sql(SERVICE, `SELECT 1 FROM tenant_step WHERE tenant_id = $1`, [id])).toEqual([]);
+  });
+
+  it('a step event is one statement with its inbox row (no transaction of its own); the handover keeps its transaction', async () => {
+    const id = await tenantAtStep2();
+    const e = events(id);
+    for (const which of ['svm', 'agents', 'vms'] as const) {
+      expect(await deliver(e, which)).toBe(true);
+      expect(sent).toBe(1);
+    }
+    expect(await deliver(e, 'vms')).toBe(false);
+    expect(sent).toBe(1);
+    expect(await deliver(e, 'activated')).toBe(true);
+    expect(sent).toBeGreaterThan(1);
+    expect((await snapshot(id)).tenant).toMatchObject({ status: 'ready', current_step: 'handover' });
   });
 
   /** Holds the tenant's row in another transaction that writes `set`, and commits it after the step event started waiting. */

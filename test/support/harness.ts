@@ -7,7 +7,7 @@ import { devSecrets } from '@tpo/tools';
 import { createServiceApp, ServiceKitModule } from '@tpo/service-kit';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { loadTopology } from '@tpo/tools';
+import { freePort, loadTopology } from '@tpo/tools';
 import { serviceLayout, testDatabaseUrl } from './test-env';
 
 export interface Messaging {
@@ -17,8 +17,6 @@ export interface Messaging {
 
 export const NATS_URL = process.env.TPO_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-// High ports, away from the infrastructure (NATS 4222, Postgres 5432) and the local platform (31xx-39xx).
-let nextPort = 40000 + Math.floor(Math.random() * 10000);
 
 /** Creates the stream and the given consumers with the real topology's settings (and overrides). */
 export async function applyTestTopology(
@@ -93,7 +91,9 @@ export interface TestService {
 
 /** Runs one service in-process exactly as main.ts does, against the test database and stream. */
 export async function startTestService(o: TestServiceOptions): Promise<TestService> {
-  const port = nextPort++;
+  // A free port below the kernel's ephemeral range: one from 32768-60999 can be taken by any
+  // outgoing connection (Postgres, NATS) before the service binds it (EADDRINUSE).
+  const port = await freePort();
   const config = validateEnv(BaseServiceEnv, {
     HTTP_PORT: String(port),
     DATABASE_URL: testDatabaseUrl(o.service),

@@ -348,6 +348,7 @@ export class ServiceKitModule {
         UnitOfWork,
         AuditRepository,
         OutboxWriter,
+        InboxRepository,
         JobRepository,
         JobRunner,
         NATS_CONNECTION,

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   AgentsInstalled,
   AgentsInstalledV1,
@@ -15,7 +15,7 @@ import {
   VmsRegistered,
   VmsRegisteredV1,
 } from '@tpo/contracts';
-import { OnEvent, OnInvalidEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent, OnInvalidEvent } from '@tpo/messaging';
 import { IntakeFromBusUseCase } from './use-cases/intake-from-bus.use-case';
 import { RecordProgressUseCase } from './use-cases/record-progress.use-case';
 
@@ -38,19 +38,19 @@ export class TenantEventsMessageController {
     return this.intake.rejectInvalid(p.envelope, p.reasons);
   }
 
-  @OnEvent(SvmConfigured)
-  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
-    return this.progress.svmConfigured(e);
+  @OnEvent(SvmConfigured, { claimsInbox: true })
+  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.progress.svmConfigured(e, inbox);
   }
 
-  @OnEvent(AgentsInstalled)
-  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
-    return this.progress.agentsInstalled(e);
+  @OnEvent(AgentsInstalled, { claimsInbox: true })
+  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.progress.agentsInstalled(e, inbox);
   }
 
-  @OnEvent(VmsRegistered)
-  onVmsRegistered(@Payload() e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
-    return this.progress.vmsRegistered(e);
+  @OnEvent(VmsRegistered, { claimsInbox: true })
+  onVmsRegistered(@Payload() e: EventEnvelope<VmsRegisteredV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.progress.vmsRegistered(e, inbox);
   }
 
   @OnEvent(TenantActivated)

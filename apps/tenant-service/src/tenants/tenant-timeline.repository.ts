@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ONBOARDING_STEPS, OnboardingStep } from '@tpo/contracts';
+import { InboxClaim, InboxRepository } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { STEP_COLUMNS, StepRecord, TENANT_COLUMNS, TenantRecord, toStep, toTenant } from './tenant.repository';
 
@@ -62,8 +63,13 @@ export class TenantTimelineRepository {
    * after waiting for a concurrent writer sees that writer's committed version (as SELECT ... FOR
    * UPDATE followed by an UPDATE did), and the UPDATE returns it with the row.
    */
-  async stepEnded(c: StepEndedChange): Promise<StepEnded | undefined> {
+  async stepEnded(c: StepEndedChange, inbox?: InboxClaim): Promise<StepEnded | undefined> {
     const q = new Params();
+    // With the event's inbox claim, its inbox row is the statement's first CTE and gates the rest:
+    // a redelivered event writes nothing (the claim is settled with what the insert did).
+    const claim = inbox ? InboxRepository.claimLink(inbox) : undefined;
+    const claimCte = claim ? `${claim.name} AS (${claim.text((v) => q.add(v), undefined)}),\n       ` : '';
+    const gated = claim ? ` AND EXISTS (SELECT 1 FROM ${claim.name})` : '';
     const id = q.add(c.tenantId);
     const order = `${q.add([...ONBOARDING_STEPS])}::text[]`;
     const ifAdvanced = (value: string, column: string) => `CASE WHEN o.advance THEN ${value} ELSE tenant.${column} END`;
@@ -106,20 +112,21 @@ export class TenantTimelineRepository {
     const done = stepUpsert(q, { step: c.done, as: 'succeeded', details: c.details });
     const next = stepUpsert(q, { step: c.next, as: c.handover ? 'started-and-succeeded' : 'started' }, 't.advance');
     const rows: Record<string, unknown>[] = await this.uow.manager().query(
-      `WITH t AS (
+      `WITH ${claimCte}t AS (
          UPDATE tenant SET ${sets.join(', ')}
          FROM (SELECT id AS locked_id,
                  status <> 'ready' AND COALESCE(array_position(${order}, current_step), 0) <= array_position(${order}, ${q.add(c.done)}::text) AS advance
                FROM tenant WHERE id = ${id} FOR UPDATE) o
-         WHERE tenant.id = o.locked_id
+         WHERE tenant.id = o.locked_id${gated}
          RETURNING ${returning.join(', ')}),
        s0 AS (${done}),
        s1 AS (${next})
-       SELECT * FROM t`,
+       ${claim ? `SELECT (SELECT count(*) FROM ${claim.name})::int AS inbox_claimed, t.* FROM (VALUES (1)) AS one LEFT JOIN t ON true` : 'SELECT * FROM t'}`,
       q.values,
     );
     const r = rows[0];
-    if (!r) return undefined;
+    inbox?.settle(r?.inbox_claimed === 1);
+    if (!r || r.id === null || r.id === undefined) return undefined;
     const advanced = r.advance === true;
     return {
       tenant: toTenant(r),

@@ -8,7 +8,8 @@ import {
   TenantReady,
   VmsRegisteredV1,
 } from '@tpo/contracts';
-import { OutboxWriter } from '@tpo/messaging';
+import { InboxClaim, InboxRepository, OutboxWriter } from '@tpo/messaging';
+import { UnitOfWork } from '@tpo/persistence';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
@@ -33,10 +34,12 @@ export class RecordProgressUseCase {
     private readonly operations: OperationProgressUseCase,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly uow: UnitOfWork,
+    private readonly inboxes: InboxRepository,
   ) {}
 
-  async svmConfigured(e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
-    await this.stepEnded({
+  async svmConfigured(e: EventEnvelope<SvmConfiguredV1>, inbox?: InboxClaim): Promise<void> {
+    await this.stepEnded(inbox, {
       tenantId: e.data.tenantId,
       done: 'configure-svm',
       next: 'install-agents',
@@ -45,9 +48,10 @@ export class RecordProgressUseCase {
     });
   }
 
-  async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
-    if (e.operationid) return this.operations.agentsInstalled(e.operationid, e.data);
-    await this.stepEnded({
+  async agentsInstalled(e: EventEnvelope<AgentsInstalledV1>, inbox?: InboxClaim): Promise<void> {
+    const operationId = e.operationid;
+    if (operationId) return this.inTransaction(inbox, () => this.operations.agentsInstalled(operationId, e.data));
+    await this.stepEnded(inbox, {
       tenantId: e.data.tenantId,
       done: 'install-agents',
       next: 'register-vms',
@@ -59,9 +63,10 @@ export class RecordProgressUseCase {
     });
   }
 
-  async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
-    if (e.operationid) return this.operations.vmsRegistered(e.operationid, e.data);
-    await this.stepEnded({
+  async vmsRegistered(e: EventEnvelope<VmsRegisteredV1>, inbox?: InboxClaim): Promise<void> {
+    const operationId = e.operationid;
+    if (operationId) return this.inTransaction(inbox, () => this.operations.vmsRegistered(operationId, e.data));
+    await this.stepEnded(inbox, {
       tenantId: e.data.tenantId,
       done: 'register-vms',
       next: 'activate',
@@ -76,7 +81,7 @@ export class RecordProgressUseCase {
    */
   async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
     if (e.operationid) return this.operations.tenantActivated(e.operationid, e.data);
-    const r = await this.stepEnded({
+    const r = await this.stepEnded(undefined, {
       tenantId: e.data.tenantId,
       done: 'activate',
       next: 'handover',
@@ -108,6 +113,10 @@ export class RecordProgressUseCase {
     this.logger.info({ tenantId: t.id }, 'tenant ready for handover');
   }
 
+  private inTransaction(inbox: InboxClaim | undefined, work: () => Promise<void>): Promise<void> {
+    return claimedInTransaction(this.uow, this.inboxes, inbox, work);
+  }
+
   async stepFailed(e: EventEnvelope<OnboardingStepFailedV1>): Promise<void> {
     // A step of a later operation's run (add-vms): the operation's, not the onboarding's.
     if (e.operationid) return this.operations.stepFailed(e.operationid, e.data);
@@ -124,12 +133,36 @@ export class RecordProgressUseCase {
     }
   }
 
-  /** Marks `done` succeeded and moves the tenant on unless it is already past it (TenantTimelineRepository.stepEnded). */
-  private async stepEnded(change: StepEndedChange): Promise<StepEnded | undefined> {
-    const r = await this.timeline.stepEnded(change);
+  /**
+   * Marks `done` succeeded and moves the tenant on unless it is already past it
+   * (TenantTimelineRepository.stepEnded). With the event's inbox claim (a `claimsInbox` handler), the
+   * inbox row and these writes are one statement, with no transaction of their own.
+   */
+  private async stepEnded(inbox: InboxClaim | undefined, change: StepEndedChange): Promise<StepEnded | undefined> {
+    const r = await this.timeline.stepEnded(change, inbox);
     if (!r) this.logger.warn({ tenantId: change.tenantId, step: change.done }, 'step event for an unknown tenant');
     return r;
   }
+}
+
+/**
+ * Work of a `claimsInbox` handler that needs a transaction (several statements): the inbox row is
+ * claimed first in it, exactly as the event processor does for other handlers, and the claim is
+ * settled with the outcome. Without a claim the processor's transaction is already open.
+ */
+async function claimedInTransaction(
+  uow: UnitOfWork,
+  inboxes: InboxRepository,
+  inbox: InboxClaim | undefined,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (!inbox) return work();
+  const applied = await uow.run(async () => {
+    if (!(await inboxes.claim(inbox.consumer, inbox.eventId, inbox.eventType))) return false;
+    await work();
+    return true;
+  });
+  inbox.settle(applied);
 }
 
 function portOf(url: string | undefined): number {
