@@ -81,6 +81,18 @@ export interface JobRunnerOptions {
   maxHeld?: number;
 }
 
+/**
+ * A slot this runner set aside for a job its own replica is inserting already claimed (JobEnqueuer):
+ * `start` hands the job over once its row committed, `cancel` gives the slot back (rolled back, or
+ * the row already existed). Exactly one of them must be called.
+ */
+export interface JobReservation {
+  /** The lease to insert the row with (the runner's). */
+  readonly leaseMs: number;
+  start(job: Job): void;
+  cancel(): void;
+}
+
 /** One claim this runner holds; `waiting` while it lends its slot out (waitForVendor). */
 interface Held {
   siteId: string | null;
@@ -111,6 +123,7 @@ export class JobRunner {
   /** A claim is under way: jobs back from a vendor wait queue for a slot until it is dispatched. */
   private claiming = false;
   private active = false;
+  private reservations = 0;
   /**
    * Handing a job back (release, reschedule) is retried a few times: if it failed once and was
    * left to the lease, the job would sit claimed and idle until the lease expired (a 60 s stall
@@ -194,6 +207,43 @@ export class JobRunner {
       this.activeCount < this.options.concurrency &&
       (!held.siteId || this.activeAt(held.siteId) < this.options.perSiteConcurrency)
     );
+  }
+
+  /**
+   * Sets a slot aside for a job of `kind` at `siteId` that the caller is about to insert already
+   * claimed, if this runner is running, handles the kind and has a slot free under the same limits
+   * a claim respects (concurrency, per-site concurrency, held jobs; jobs back from a vendor wait
+   * first). Undefined otherwise: the caller enqueues the job pending, as before. The slot counts
+   * as taken from now on, so claims meanwhile leave room for it.
+   */
+  reserve(kind: string, siteId: string | null): JobReservation | undefined {
+    if (!this.active || !this.handlers.has(kind)) return undefined;
+    const perSite = siteId ? (this.runningPerSite()[siteId] ?? 0) : 0;
+    const free =
+      this.activeCount + this.resuming.length < this.options.concurrency &&
+      this.running.size < (this.options.maxHeld ?? 8 * this.options.concurrency) &&
+      perSite < this.options.perSiteConcurrency;
+    if (!free) return undefined;
+    const key = `reserved:${++this.reservations}`;
+    const held: Held = { siteId, promise: Promise.resolve(), waiting: false };
+    this.running.set(key, held);
+    let settled = false;
+    return {
+      leaseMs: this.options.leaseMs,
+      start: (job) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(key);
+        this.launch(job, held);
+      },
+      cancel: () => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(key);
+        this.grant();
+        this.wakeUp(); // the slot is free again: claim
+      },
+    };
   }
 
   /** Gives freed slots to jobs back from a vendor wait, in order (a busy site's job lets others pass). */
@@ -297,25 +347,41 @@ export class JobRunner {
   }
 
   private dispatch(job: Job): void {
-    if (job.siteId && this.runningPerSite()[job.siteId] >= this.options.perSiteConcurrency) {
-      // Site busy: hand it back for a moment without counting a failure.
-      void this.handBack
-        .execute(() => this.jobs.release(job, 200))
-        .catch((e: unknown) =>
-          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
-        );
+    // Site busy, or every slot taken (a job handed over by this replica's consumer took one while
+    // the claim was under way): hand it back for a moment without counting a failure.
+    if (
+      this.activeCount >= this.options.concurrency ||
+      (job.siteId && this.runningPerSite()[job.siteId] >= this.options.perSiteConcurrency)
+    ) {
+      void this.releaseSoon(job, 200);
       return;
     }
+    this.launch(job, { siteId: job.siteId, promise: Promise.resolve(), waiting: false });
+  }
+
+  /** Runs a job this runner holds the claim of (claimed, or inserted claimed and handed over). */
+  private launch(job: Job, held: Held): void {
     // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
     // tracked (the older one holds a superseded fence and can no longer write).
     const claim = `${job.id}:${job.fence}`;
-    const held: Held = { siteId: job.siteId, promise: Promise.resolve(), waiting: false };
     this.running.set(claim, held);
-    held.promise = this.execute(job, this.slotOf(held)).finally(() => {
+    // Handed over after the runner stopped: back to pending for any runner, not idle until its lease expires.
+    const run = this.active ? this.execute(job, this.slotOf(held)) : this.releaseSoon(job, 0);
+    held.promise = run.finally(() => {
       this.running.delete(claim);
       this.grant();
       this.wakeUp();
     });
+  }
+
+  private releaseSoon(job: Job, delayMs: number): Promise<void> {
+    return this.handBack
+      .execute(() => this.jobs.release(job, delayMs))
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
+      );
   }
 
   private async execute(job: Job, slot: WaitSlot): Promise<void> {

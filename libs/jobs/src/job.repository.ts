@@ -114,6 +114,41 @@ export class JobRepository {
   }
 
   /**
+   * Enqueues (kind, key) once, already claimed by the caller: the row is inserted running with the
+   * columns a claim sets (lease until now + `leaseMs`, first try, fencing token 1), so its holder
+   * runs it without a claim round trip, and the NOTIFY trigger (pending rows only) stays silent.
+   * If the holder dies before running it, the lease expires and any runner claims it (fence 2).
+   * Returns the job as its holder knows it; undefined when (kind, key) already exists (nothing
+   * written, nothing to run).
+   */
+  async enqueueClaimed(
+    kind: string,
+    key: string,
+    payload: object,
+    siteId: string | undefined,
+    leaseMs: number,
+  ): Promise<Job | undefined> {
+    const ctx = RequestContext.current();
+    const rows: Record<string, unknown>[] = await this.uow.manager().query(
+      `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context, status, lease_until, tries, fence)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'running', now() + ($9 || ' milliseconds')::interval, 1, 1)
+       ON CONFLICT (kind, key) DO NOTHING RETURNING ${COLUMNS}`,
+      [
+        randomUUID(),
+        kind,
+        key,
+        siteId ?? null,
+        JSON.stringify(payload),
+        ctx?.correlationId ?? null,
+        ctx?.causationId ?? null,
+        traceJson(),
+        String(leaseMs),
+      ],
+    );
+    return rows[0] ? toJob(rows[0]) : undefined;
+  }
+
+  /**
    * Claims due jobs (pending, or running with an expired lease) with SKIP LOCKED. With `perSite`,
    * claims at most `perSite.limit` jobs of a site minus those this worker already runs there
    * (`perSite.running`), so a busy site's jobs stay pending for others instead of being claimed

@@ -48,6 +48,7 @@ import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import {
   JobFencing1764900000000,
   JobNotifyOnPending1764711000000,
+  JobEnqueuer,
   JobRepository,
   JobRunner,
   JobTable1764300000000,
@@ -210,6 +211,11 @@ export class ServiceKitModule implements NestModule {
           }),
       },
       {
+        provide: JobEnqueuer,
+        inject: [JobRepository, JobRunner, UnitOfWork],
+        useFactory: (j: JobRepository, r: JobRunner, u: UnitOfWork) => new JobEnqueuer(j, r, u),
+      },
+      {
         provide: OutboxWriter,
         inject: [UnitOfWork, OutboxRepository],
         useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o),
@@ -352,6 +358,7 @@ export class ServiceKitModule implements NestModule {
         OutboxWriter,
         JobRepository,
         JobRunner,
+        JobEnqueuer,
         NATS_CONNECTION,
         JetStreamServer,
         EventProcessor,
