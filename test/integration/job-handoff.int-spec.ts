@@ -203,12 +203,13 @@ describe('a consumed event’s job goes straight to the local runner (real Postg
     });
     replicaB.register(new ProbeJob('B'));
     try {
-      await replicaB.start();
       const published = Date.now();
       await publish({ probeId, marker: 'site-b' });
       await eventually(async () => (await jobRows(probeId))[0]?.status === 'running');
       const [orphan] = await jobRows(probeId);
       expect(orphan).toMatchObject({ fence: '1', tries: 1, leased: true });
+      // Another replica (or A restarted): its claims see the lease and it wakes when the lease expires.
+      await replicaB.start();
       await eventually(async () => (await jobRows(probeId))[0]?.status === 'succeeded', 15_000, 100);
       const runs = Control.runs.get(probeId)!;
       expect(runs).toEqual([expect.objectContaining({ replica: 'B', fence: 2, tries: 2 })]);

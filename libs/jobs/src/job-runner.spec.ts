@@ -157,6 +157,45 @@ describe('JobRunner.reserve: a job handed over by its own replica', () => {
     expect(jobs.claims - claimsBefore).toBeLessThanOrEqual(2);
   });
 
+  it('claims again after a slot frees only if the runner (or the slot site) was full: otherwise nothing due was left behind', async () => {
+    const own = new FakeJobs();
+    const quiet = new JobRunner(
+      own as unknown as JobRepository,
+      { run: <T>(w: () => Promise<T>) => w() } as unknown as UnitOfWork,
+      pino({ level: 'silent' }),
+      { ...options, concurrency: 3, perSiteConcurrency: 2, pollIntervalMs: 60_000 },
+    );
+    quiet.register(handler as JobHandler<never>);
+    others.push(quiet);
+    await quiet.start();
+    await until(() => own.claims === 1);
+    const claimsAfter = async (ms: number) => (await new Promise((r) => setTimeout(r, ms)), own.claims);
+
+    // Room everywhere: a job that ends, a reservation given back, wake nothing.
+    const roomy = quiet.reserve(KIND, 's1')!;
+    roomy.start(jobOf('roomy', 's1'));
+    await until(() => handler.ran.length === 1);
+    handler.release();
+    await until(() => own.succeeded.length === 1 && quiet.activeCount === 0);
+    quiet.reserve(KIND, 's1')!.cancel();
+    expect(await claimsAfter(50)).toBe(1);
+
+    // Site s1 full (2 of 2): a slot given back there claims again.
+    const s1 = [quiet.reserve(KIND, 's1')!, quiet.reserve(KIND, 's1')!];
+    expect(quiet.reserve(KIND, 's1')).toBeUndefined();
+    s1[0].cancel();
+    await until(() => own.claims === 2, 500);
+    s1[1].cancel();
+    expect(await claimsAfter(50)).toBe(2);
+
+    // Every slot taken (3 of 3, sites with room): one given back claims again.
+    const all = [quiet.reserve(KIND, 'a')!, quiet.reserve(KIND, 'b')!, quiet.reserve(KIND, 'c')!];
+    expect(quiet.reserve(KIND, 'd')).toBeUndefined();
+    all[2].cancel();
+    await until(() => own.claims === 3, 500);
+    all.slice(0, 2).forEach((slot) => slot.cancel());
+  });
+
   it('a claim that was under way when a reservation took the last slot hands its surplus job back', async () => {
     const single = new JobRunner(
       jobs as unknown as JobRepository,

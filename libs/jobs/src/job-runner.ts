@@ -240,8 +240,7 @@ export class JobRunner {
         if (settled) return;
         settled = true;
         this.running.delete(key);
-        this.grant();
-        this.wakeUp(); // the slot is free again: claim
+        this.slotFreed(siteId, true);
       },
     };
   }
@@ -267,8 +266,7 @@ export class JobRunner {
       release: () => {
         if (held.waiting) return;
         held.waiting = true;
-        this.grant();
-        this.wakeUp(); // a slot is free: claim more
+        this.slotFreed(held.siteId, false);
       },
       reacquire: (signal) => {
         if (!held.waiting) return Promise.resolve();
@@ -369,9 +367,26 @@ export class JobRunner {
     const run = this.active ? this.execute(job, this.slotOf(held)) : this.releaseSoon(job, 0);
     held.promise = run.finally(() => {
       this.running.delete(claim);
-      this.grant();
-      this.wakeUp();
+      this.slotFreed(held.siteId, true);
     });
+  }
+
+  /**
+   * A slot was just freed at `siteId` (a job ended or lends its slot out, a reservation was given
+   * back; `held`: a held job is gone too). Jobs back from a vendor wait get it first. The runner
+   * claims again only if it was full just before (every slot, the held-jobs bound, or this site's
+   * limit): only then may due jobs have been left behind, which its last claim also left out of its
+   * next due time. Otherwise that claim took all it could (one that filled its limit claims again
+   * at once) and a job that becomes pending since notifies: a claim after every job's end, which
+   * now mostly finds nothing (jobs are handed over by this replica's consumer), is not needed.
+   */
+  private slotFreed(siteId: string | null, held: boolean): void {
+    const wasFull =
+      this.activeCount + this.resuming.length + 1 >= this.options.concurrency ||
+      (held && this.running.size + 1 >= (this.options.maxHeld ?? 8 * this.options.concurrency)) ||
+      (siteId !== null && (this.runningPerSite()[siteId] ?? 0) + 1 >= this.options.perSiteConcurrency);
+    this.grant();
+    if (wasFull) this.wakeUp();
   }
 
   private releaseSoon(job: Job, delayMs: number): Promise<void> {
