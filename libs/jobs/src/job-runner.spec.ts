@@ -196,6 +196,31 @@ describe('JobRunner.reserve: a job handed over by its own replica', () => {
     all.slice(0, 2).forEach((slot) => slot.cancel());
   });
 
+  it('a slot freed while a claim is under way makes the runner claim again (that claim counted the slot as taken)', async () => {
+    const own = new FakeJobs();
+    const quiet = new JobRunner(
+      own as unknown as JobRepository,
+      { run: <T>(w: () => Promise<T>) => w() } as unknown as UnitOfWork,
+      pino({ level: 'silent' }),
+      { ...options, concurrency: 3, perSiteConcurrency: 2, pollIntervalMs: 60_000 },
+    );
+    quiet.register(handler as JobHandler<never>);
+    others.push(quiet);
+    await quiet.start();
+    await until(() => own.claims === 1);
+    // Site s1 full; one slot there given back: a claim starts, seeing s1 with one slot taken.
+    const s1 = [quiet.reserve(KIND, 's1')!, quiet.reserve(KIND, 's1')!];
+    let answer!: (r: ClaimResult) => void;
+    own.nextClaim = () => new Promise<ClaimResult>((r) => (answer = r));
+    s1[0].cancel();
+    await until(() => own.claims === 2);
+    // The other one ends before the claim returns: the site is not full any more by now, but that
+    // claim filled it (its own job) and left the rest of s1's due jobs behind.
+    s1[1].cancel();
+    answer({ jobs: [jobOf('claimed', 's1', 1)], nextDueMs: undefined });
+    await until(() => own.claims === 3, 500);
+  });
+
   it('a claim that was under way when a reservation took the last slot hands its surplus job back', async () => {
     const single = new JobRunner(
       jobs as unknown as JobRepository,

@@ -100,6 +100,12 @@ interface Held {
   waiting: boolean;
 }
 
+/** Due jobs a claim may have left behind: any (`all`), or those of `sites`. */
+interface LeftOut {
+  all: boolean;
+  sites: Set<string>;
+}
+
 const SETTLED: JobOutcome = { settled: true };
 
 /**
@@ -124,6 +130,8 @@ export class JobRunner {
   private claiming = false;
   private active = false;
   private reservations = 0;
+  /** What the last claim may have left due (see leftOutBy); everything until the first claim. */
+  private leftOut: LeftOut = { all: true, sites: new Set() };
   /**
    * Handing a job back (release, reschedule) is retried a few times: if it failed once and was
    * left to the lease, the job would sit claimed and idle until the lease expired (a 60 s stall
@@ -309,15 +317,17 @@ export class JobRunner {
         this.claiming = true;
         let claimed: Job[] = [];
         let next: number | undefined;
+        const running = this.runningPerSite();
         try {
           if (free > 0) {
             const r = await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
               limit: this.options.perSiteConcurrency,
-              running: this.runningPerSite(),
+              running,
             });
             claimed = r.jobs;
             next = r.nextDueMs;
           }
+          this.leftOut = this.leftOutBy(free, claimed, running);
           for (const job of claimed) this.dispatch(job);
         } finally {
           this.claiming = false;
@@ -334,6 +344,18 @@ export class JobRunner {
         await this.sleep(1000);
       }
     }
+  }
+
+  /**
+   * What a claim may have left due, as it saw the runner (counts taken when it started; jobs ending
+   * meanwhile do not change them): any job when the claim was bound by the free slots (or not made),
+   * and the jobs of the sites it filled or found full (also left out of its next due time).
+   */
+  private leftOutBy(free: number, claimed: Job[], running: Record<string, number>): LeftOut {
+    const taken = { ...running };
+    for (const job of claimed) if (job.siteId) taken[job.siteId] = (taken[job.siteId] ?? 0) + 1;
+    const sites = Object.keys(taken).filter((site) => taken[site] >= this.options.perSiteConcurrency);
+    return { all: free <= 0 || claimed.length >= free, sites: new Set(sites) };
   }
 
   /** Slots taken per site: running jobs and jobs back from a vendor wait (not those still waiting). */
@@ -374,19 +396,22 @@ export class JobRunner {
   /**
    * A slot was just freed at `siteId` (a job ended or lends its slot out, a reservation was given
    * back; `held`: a held job is gone too). Jobs back from a vendor wait get it first. The runner
-   * claims again only if it was full just before (every slot, the held-jobs bound, or this site's
-   * limit): only then may due jobs have been left behind, which its last claim also left out of its
-   * next due time. Otherwise that claim took all it could (one that filled its limit claims again
-   * at once) and a job that becomes pending since notifies: a claim after every job's end, which
-   * now mostly finds nothing (jobs are handed over by this replica's consumer), is not needed.
+   * claims again only if the slot may let it take a due job it could not: a claim is under way (it
+   * counted this slot as taken), the last claim left jobs out for want of slots or at this site
+   * (leftOut), or the runner or the site was full just before. Otherwise the last claim took all it
+   * could and a job that becomes pending since notifies: a claim after every job's end, which
+   * mostly finds nothing now that jobs are handed over by this replica's consumer, is not needed.
    */
   private slotFreed(siteId: string | null, held: boolean): void {
-    const wasFull =
+    const claimAgain =
+      this.claiming ||
+      this.leftOut.all ||
+      (siteId !== null && this.leftOut.sites.has(siteId)) ||
       this.activeCount + this.resuming.length + 1 >= this.options.concurrency ||
       (held && this.running.size + 1 >= (this.options.maxHeld ?? 8 * this.options.concurrency)) ||
       (siteId !== null && (this.runningPerSite()[siteId] ?? 0) + 1 >= this.options.perSiteConcurrency);
     this.grant();
-    if (wasFull) this.wakeUp();
+    if (claimAgain) this.wakeUp();
   }
 
   private releaseSoon(job: Job, delayMs: number): Promise<void> {
