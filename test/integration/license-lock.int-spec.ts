@@ -3,7 +3,7 @@ import { VmsRegisteredV1 } from '@tpo/contracts';
 import { OutboxRepository, OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
-import { Job, JobContext, JobOutcome } from '@tpo/jobs';
+import { FencedStatement, Job, JobContext, JobOutcome } from '@tpo/jobs';
 import { StepWorkRepository } from '@tpo/steps';
 import type { LicenseKeyInfo } from '@tpo/ksc-client';
 import { KasperskyClients } from '@tpo/site-directory';
@@ -84,6 +84,10 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       await uow.run(() => steps.create(tenantId, 'activate', 'site-1', input));
     }
     const settled: JobOutcome = { settled: true };
+    const unfenced = (statements: FencedStatement[]) =>
+      uow.run(async () => {
+        for (const st of statements) await uow.manager().query(st.text('TRUE'), st.params);
+      });
     const ctxOf = (tenantId: string): JobContext<{ tenantId: string }> => ({
       job: { id: randomUUID(), payload: { tenantId } } as Job<{ tenantId: string }>,
       signal: new AbortController().signal,
@@ -95,6 +99,8 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       },
       succeed: async (w) => (await uow.run(async () => void (await w?.())), settled),
       fail: async (_e, w) => (await uow.run(async () => void (await w?.())), settled),
+      succeedWith: async (statements) => (await unfenced(statements), settled),
+      failWith: async (_e, statements) => (await unfenced(statements), settled),
     });
     await Promise.all(tenants.map((t) => job.run(ctxOf(t))));
     const rows = await sql<{ status: string; error_code: string | null }>(

@@ -49,6 +49,14 @@ export interface JobContext<P = Record<string, unknown>> {
   succeed(work?: () => Promise<void>): Promise<JobOutcome>;
   /** Commits `work` (failure state, failure event) and the job's failure in one transaction. */
   fail(error: string, work?: () => Promise<void>): Promise<JobOutcome>;
+  /**
+   * As `succeed`, with the work given as statements: the job's success and `statements` commit
+   * together in ONE statement (one round trip instead of BEGIN, the job's end, each write, COMMIT);
+   * throws LeaseLostError, writing nothing, after a takeover. See JobRepository.endFenced.
+   */
+  succeedWith(statements: FencedStatement[]): Promise<JobOutcome>;
+  /** As `fail`, with the work given as statements, in one statement (see succeedWith). */
+  failWith(error: string, statements: FencedStatement[]): Promise<JobOutcome>;
 }
 
 /** Long-running work of one kind (a step with external calls). Must be idempotent: it can re-run after a crash. */
@@ -484,6 +492,14 @@ export class JobRunner {
             await fenced(() => this.jobs.markFailed(job, error));
             await work();
           });
+        return SETTLED;
+      },
+      succeedWith: async (statements) => {
+        await fenced(() => this.jobs.endFenced(job, { status: 'succeeded' }, statements));
+        return SETTLED;
+      },
+      failWith: async (error, statements) => {
+        await fenced(() => this.jobs.endFenced(job, { status: 'failed', error }, statements));
         return SETTLED;
       },
     };

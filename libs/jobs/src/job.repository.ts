@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
-import { UnitOfWork } from '@tpo/persistence';
+import { Bind, chainStatement, ChainLink, GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -30,22 +30,20 @@ export interface Job<P = Record<string, unknown>> {
 export type JobLease = Pick<Job, 'id' | 'fence'>;
 
 /**
- * One data-modifying statement (a single INSERT ... SELECT, UPDATE or DELETE, without RETURNING)
- * that may apply only while a job's lease holds. `text(held)` returns the statement with `held`, a
- * boolean SQL expression, ANDed into its WHERE; `held` is true only while the job's current claim
- * is the writer's (fencing token), with the job row locked until the statement commits. Parameters
- * are `$1`..`$n` of `params`.
+ * A data-modifying statement that applies only while a job's lease holds: `held` (see
+ * GuardedStatement) is true only while the job's current claim is the writer's (fencing token),
+ * with the job row locked until the statement commits.
  */
-export interface FencedStatement {
-  text(held: string): string;
-  params: unknown[];
-}
+export type FencedStatement = GuardedStatement;
 
 /**
  * Runs a FencedStatement as the current holder of a job (JobContext.write): one round trip, no
  * transaction of its own; returns the rows written, throws LeaseLostError after a takeover.
  */
 export type FencedWriter = (statement: FencedStatement) => Promise<number>;
+
+/** How a job ends (JobContext.succeedWith / failWith). */
+export type JobEnd = { status: 'succeeded' } | { status: 'failed'; error: string };
 
 /** The claimed jobs, and until when the runner may sleep (see claimDue). */
 export interface ClaimResult {
@@ -85,6 +83,49 @@ const traceJson = () => {
   return carrier ? JSON.stringify(carrier) : null;
 };
 
+/**
+ * A new job as a claim would hand it to its runner, for a row about to be inserted already claimed
+ * (JobRepository.enqueueClaimed): first attempt and try, fencing token 1, the correlation, causation
+ * and trace of the work in scope (the consumed event). The times are this process's, the row's the
+ * database's (the runner reads neither).
+ */
+export function newClaimedJob(
+  kind: string,
+  key: string,
+  payload: Record<string, unknown>,
+  siteId: string | undefined,
+): Job {
+  const ctx = RequestContext.current();
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    kind,
+    key,
+    siteId: siteId ?? null,
+    payload,
+    status: 'running',
+    attempt: 1,
+    tries: 1,
+    runAt: now,
+    lastError: null,
+    traceContext: currentTraceCarrier() ?? null,
+    createdAt: now,
+    updatedAt: now,
+    fence: 1,
+    correlationId: ctx?.correlationId ?? null,
+    causationId: ctx?.causationId ?? null,
+  };
+}
+
+/** The INSERT of a job claimed at insertion (see enqueueClaimed); `from`: only for the rows of that gate. */
+function claimedInsert(job: Job, leaseMs: number, bind: Bind, from?: string): string {
+  return `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context, status, lease_until, tries, fence)
+     SELECT ${bind(job.id)}::uuid, ${bind(job.kind)}::text, ${bind(job.key)}::text, ${bind(job.siteId)}::text, ${bind(JSON.stringify(job.payload))}::jsonb,
+       ${bind(job.correlationId)}::text, ${bind(job.causationId)}::text, ${bind(job.traceContext ? JSON.stringify(job.traceContext) : null)}::jsonb,
+       'running', now() + (${bind(String(leaseMs))} || ' milliseconds')::interval, ${bind(job.tries)}::int, ${bind(job.fence)}::bigint
+     ${from ? `FROM ${from}` : ''} ON CONFLICT (kind, key) DO NOTHING RETURNING id`;
+}
+
 /** The only code that touches the `job` table. */
 export class JobRepository {
   constructor(private readonly uow: UnitOfWork) {}
@@ -114,38 +155,37 @@ export class JobRepository {
   }
 
   /**
-   * Enqueues (kind, key) once, already claimed by the caller: the row is inserted running with the
-   * columns a claim sets (lease until now + `leaseMs`, first try, fencing token 1), so its holder
-   * runs it without a claim round trip, and the NOTIFY trigger (pending rows only) stays silent.
-   * If the holder dies before running it, the lease expires and any runner claims it (fence 2).
-   * Returns the job as its holder knows it; undefined when (kind, key) already exists (nothing
-   * written, nothing to run).
+   * `enqueue` as a link of a chained statement (`chainStatement`), named `job`: the job is inserted
+   * only for the rows of `gate` (e.g. a step record that was new), once per (kind, key).
    */
-  async enqueueClaimed(
-    kind: string,
-    key: string,
-    payload: object,
-    siteId: string | undefined,
-    leaseMs: number,
-  ): Promise<Job | undefined> {
+  enqueueLink(kind: string, key: string, payload: object, siteId: string | undefined, gate: string): ChainLink {
     const ctx = RequestContext.current();
-    const rows: Record<string, unknown>[] = await this.uow.manager().query(
-      `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context, status, lease_until, tries, fence)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, 'running', now() + ($9 || ' milliseconds')::interval, 1, 1)
-       ON CONFLICT (kind, key) DO NOTHING RETURNING ${COLUMNS}`,
-      [
-        randomUUID(),
-        kind,
-        key,
-        siteId ?? null,
-        JSON.stringify(payload),
-        ctx?.correlationId ?? null,
-        ctx?.causationId ?? null,
-        traceJson(),
-        String(leaseMs),
-      ],
-    );
-    return rows[0] ? toJob(rows[0]) : undefined;
+    return {
+      name: 'job',
+      gate,
+      text: (bind, from) =>
+        `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context)
+         SELECT ${bind(randomUUID())}::uuid, ${bind(kind)}::text, ${bind(key)}::text, ${bind(siteId ?? null)}::text, ${bind(JSON.stringify(payload))}::jsonb, ${bind(ctx?.correlationId ?? null)}::text, ${bind(ctx?.causationId ?? null)}::text, ${bind(traceJson())}::jsonb
+         FROM ${from} ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
+    };
+  }
+
+  /**
+   * Enqueues `job` (newClaimedJob) once, already claimed by its caller: the row is inserted running
+   * with what a claim sets (lease until now + `leaseMs`, first try, fencing token 1), so its holder
+   * runs it without a claim round trip, and the NOTIFY trigger (pending rows only) stays silent. If
+   * the holder dies before running it, the lease expires and any runner claims it (fence 2). False
+   * when (kind, key) already exists: nothing written, nothing to run.
+   */
+  async enqueueClaimed(job: Job, leaseMs: number): Promise<boolean> {
+    const statement = chainStatement([{ name: 'job', text: (bind) => claimedInsert(job, leaseMs, bind) }]);
+    const [row] = (await this.uow.manager().query(statement.text, statement.params)) as { job: number }[];
+    return row.job === 1;
+  }
+
+  /** `enqueueClaimed` as a link of a chained statement, named `job`, inserted only for the rows of `gate`. */
+  enqueueClaimedLink(job: Job, leaseMs: number, gate: string): ChainLink {
+    return { name: 'job', gate, text: (bind, from) => claimedInsert(job, leaseMs, bind, from) };
   }
 
   /**
@@ -252,6 +292,38 @@ export class JobRepository {
       [...statement.params, lease.id, lease.fence],
     );
     return { held: row.held === 1, written: row.written };
+  }
+
+  /**
+   * Ends the job as its current holder and applies `statements` (the step's state, its outbox rows)
+   * in ONE statement, atomically and without BEGIN/COMMIT round trips: the job's fenced UPDATE locks
+   * its row, and every statement applies only if that UPDATE found the lease (`held`). Returns false,
+   * having written nothing, when the lease is gone. Statements run on one snapshot and must touch
+   * different rows (PostgreSQL's rule for data-modifying WITH); several rows of one table (e.g. two
+   * outbox events whose order matters) belong in one statement.
+   */
+  async endFenced(lease: JobLease, end: JobEnd, statements: FencedStatement[]): Promise<boolean> {
+    const params: unknown[] = [
+      end.status,
+      end.status === 'failed' ? end.error.slice(0, 2000) : null,
+      lease.id,
+      lease.fence,
+    ];
+    const held = 'EXISTS (SELECT 1 FROM ended)';
+    const parts = statements.map((s, i) => {
+      const text = shiftPlaceholders(s.text(held), params.length);
+      params.push(...s.params);
+      return `, w${i} AS (${text})`;
+    });
+    const [row]: { held: number }[] = await this.uow.manager().query(
+      `WITH ended AS (
+         UPDATE job SET status = $1, lease_until = NULL, last_error = $2, updated_at = now()
+          WHERE id = $3 AND fence = $4 AND status = 'running' RETURNING id)
+       ${parts.join('\n       ')}
+       SELECT count(*)::int AS held FROM ended`,
+      params,
+    );
+    return row.held === 1;
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */

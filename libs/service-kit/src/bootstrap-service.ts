@@ -2,20 +2,23 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JetStreamServer } from '@tpo/messaging';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   BaseServiceEnv,
-  correlationMiddleware,
   DomainErrorHttpFilter,
   EnvValidationError,
   HttpStatusMap,
   initTracing,
+  MALFORMED_JSON,
   TracingShutdown,
   validateEnv,
 } from '@tpo/platform';
-import { httpTracingMiddleware } from './tracing/http-tracing.middleware';
-import { accessLogMiddleware } from './http/access-log.middleware';
-import { json, NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditRefusals } from './audit/audit-refusals';
+import { auditMutatingRoutes } from './audit/audited-routes';
+import { installHttpPipeline } from './http/http-pipeline';
+import { recordServedRoutes } from './routes/route-policies';
 import { setupApiDocs, securityHeaders } from './openapi/api-docs.setup';
 import { PinoNestLogger } from './pino-nest-logger';
 import { LOGGER } from './tokens';
@@ -43,36 +46,64 @@ export function loadConfigOrExit<E extends object>(service: string, schema: new 
   }
 }
 
+/** Largest accepted request body (JSON). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The HTTP server: Fastify (through Nest's official adapter), with the request pipeline as Fastify
+ * hooks (see http-pipeline.ts) and JSON as the only body type.
+ */
+function createHttpAdapter(): FastifyAdapter {
+  // Fastify's own logger stays off (the access log is ours); `/v1/tenants/` answers like `/v1/tenants`, as
+  // it did on Express.
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+}
+
+/**
+ * JSON bodies only; an empty body reads as `{}` (as it did before), a malformed one is refused with a
+ * 400 that names no parser internals, and `__proto__` / `constructor` keys are refused.
+ */
+function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, {});
+    void parse(req, body as string, (err, value) =>
+      err
+        ? done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400, code: MALFORMED_JSON }))
+        : done(null, value),
+    );
+  });
+}
+
 /** Builds and starts a service app (REST + JetStream consumers + relay); shared by main.ts and tests. */
 export async function createServiceApp(
   module: DynamicModule,
   config: BaseServiceEnv,
   options: { service: string; httpStatusByCode?: HttpStatusMap },
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: false, cors: false });
+  auditMutatingRoutes(module);
+  const app = await NestFactory.create<NestFastifyApplication>(module, createHttpAdapter(), {
+    bufferLogs: true,
+    bodyParser: false,
+    cors: false,
+  });
   try {
     const logger = app.get<Logger>(LOGGER);
     app.useLogger(new PinoNestLogger(logger));
-    app.use(correlationMiddleware);
-    app.use(httpTracingMiddleware);
-    app.use(accessLogMiddleware(logger));
-    app.use(securityHeaders());
-    app.use(json({ limit: '256kb' }));
-    // Body-parser failures (413 too large, 400 malformed JSON) answered as JSON, without internals.
-    app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
-      if (!err || !err.status) return next(err);
-      const code =
-        err.type === 'entity.too.large'
-          ? 'PAYLOAD_TOO_LARGE'
-          : err.type === 'entity.parse.failed'
-            ? 'MALFORMED_JSON'
-            : 'BAD_REQUEST';
-      res.status(err.status).json({
-        error: {
-          code,
-          message: err.type === 'entity.too.large' ? 'request body exceeds 256 KB' : 'request body is not valid JSON',
-        },
-      });
+    const fastify = app.getHttpAdapter().getInstance();
+    recordServedRoutes(fastify);
+    acceptJsonBodiesOnly(fastify);
+    const refusals = app.get(AuditRefusals);
+    installHttpPipeline(fastify, {
+      logger,
+      securityHeaders: securityHeaders(),
+      onAnswered: (req, status) => refusals.answered(req, status),
     });
     app.useGlobalPipes(
       new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),

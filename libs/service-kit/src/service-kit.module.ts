@@ -3,14 +3,12 @@ import {
   DynamicModule,
   Inject,
   Injectable,
-  MiddlewareConsumer,
   Module,
-  NestModule,
   OnApplicationBootstrap,
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EVENT_CATALOG, EventDefinition, EventEnvelope } from '@tpo/contracts';
@@ -55,8 +53,9 @@ import {
   JobTraceContext1764950000001,
 } from '@tpo/jobs';
 import { RoutePolicies, RoutesHttpController } from './routes/route-policies';
-import { AuditHttpController, AuditInterceptor, AuditRepository } from './audit/audit';
-import { AuditRefusalsMiddleware } from './audit/audit-refusals.middleware';
+import { AuditHttpController, AuditRepository } from './audit/audit';
+import { AuditRefusals } from './audit/audit-refusals';
+import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.throttler-storage';
 import { RetentionSweeper } from './retention/retention-sweeper';
 import { AuditLog1764600000000 } from './audit/1764600000000-audit-log';
 import { LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from './tokens';
@@ -140,11 +139,7 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 @Module({})
-export class ServiceKitModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuditRefusalsMiddleware).forRoutes('{*splat}');
-  }
-
+export class ServiceKitModule {
   static forRoot(options: ServiceKitOptions): DynamicModule {
     const { config, service } = options;
     const migrations = [...SHARED_MIGRATIONS, ...(options.migrations ?? [])];
@@ -322,14 +317,17 @@ export class ServiceKitModule implements NestModule {
       BackboneLifecycle,
       RoutePolicies,
       AuditRepository,
-      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+      AuditRefusals,
     ];
     return {
       module: ServiceKitModule,
       global: true,
       imports: [
         DiscoveryModule,
-        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+          storage: new SlidingWindowThrottlerStorage(),
+        }),
         TypeOrmModule.forRoot(
           serviceDataSourceOptions({
             url: config.DATABASE_URL,

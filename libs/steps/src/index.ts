@@ -4,3 +4,4 @@ export * from './step-work.repository';
 export * from './onboarding-step.job';
 export * from './step-intake.service';
 export * from './step-list.query';
+export * from './coalescing-writer';

@@ -1,8 +1,8 @@
 import { EventDefinition, OnboardingStep, OnboardingStepFailed } from '@tpo/contracts';
-import { OutboxWriter } from '@tpo/messaging';
+import { Emission, OutboxWriter } from '@tpo/messaging';
 import { DomainError, redactSecretsInText } from '@tpo/platform';
 import type { Logger } from 'pino';
-import { FencedWriter, JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
+import { FencedStatement, FencedWriter, JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
@@ -54,6 +54,17 @@ export interface StepStore<I> {
     error: { code: string; message: string; retryable: boolean },
     output?: object,
   ): Promise<void>;
+  /**
+   * `succeed` and `fail` as guarded statements, when the store can give them: the step's end, its
+   * event(s) and the job's end then commit as ONE statement (JobContext.succeedWith / failWith).
+   */
+  succeedStatement?(tenantId: string, step: OnboardingStep, output: object): FencedStatement;
+  failStatement?(
+    tenantId: string,
+    step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    output?: object,
+  ): FencedStatement;
 }
 
 export interface OnboardingStepDeps<S = StepWorkRepository> {
@@ -114,6 +125,17 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
     }
     if (result.ok) {
       const ok = result;
+      const steps = this.base.steps;
+      if (steps.succeedStatement) {
+        const outcome = await ctx.succeedWith([
+          steps.succeedStatement(work.tenantId, this.step, ok.output),
+          this.base.outbox.emitStatement([
+            { definition: ok.event.definition, data: ok.event.payload, options: { tenantId: work.tenantId } },
+          ]),
+        ]);
+        this.base.logger.info({ tenantId: work.tenantId, step: this.step }, 'step completed');
+        return outcome;
+      }
       return ctx.succeed(async () => {
         await this.base.steps.succeed(work.tenantId, this.step, ok.output);
         await this.base.outbox.emit(ok.event.definition, ok.event.payload, { tenantId: work.tenantId });
@@ -137,19 +159,21 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
     });
   }
 
-  private failStep(
+  private async failStep(
     ctx: JobContext<{ tenantId: string }>,
     work: StepWork<I>,
     failed: Extract<StepResult, { ok: false }>,
   ): Promise<JobOutcome> {
     const result = { ...failed, message: redactSecretsInText(failed.message, [], 2000) };
-    return ctx.fail(`${result.code}: ${result.message}`, async () => {
-      await this.base.steps.fail(work.tenantId, this.step, result, result.output);
-      for (const extra of result.alsoEmit ?? [])
-        await this.base.outbox.emit(extra.definition, extra.payload, { tenantId: work.tenantId });
-      await this.base.outbox.emit(
-        OnboardingStepFailed,
-        {
+    const events: Emission[] = [
+      ...(result.alsoEmit ?? []).map((extra) => ({
+        definition: extra.definition,
+        data: extra.payload,
+        options: { tenantId: work.tenantId },
+      })),
+      {
+        definition: OnboardingStepFailed,
+        data: {
           tenantId: work.tenantId,
           siteId: work.siteId,
           step: this.step,
@@ -159,9 +183,25 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
           attempt: work.attempt,
           externalTaskIds: result.externalTaskIds?.length ? result.externalTaskIds : undefined,
         },
-        { tenantId: work.tenantId },
-      );
+        options: { tenantId: work.tenantId },
+      },
+    ];
+    const error = `${result.code}: ${result.message}`;
+    const logFailed = () =>
       this.base.logger.warn({ tenantId: work.tenantId, step: this.step, code: result.code }, 'step failed');
+    const steps = this.base.steps;
+    if (steps.failStatement) {
+      const outcome = await ctx.failWith(error, [
+        steps.failStatement(work.tenantId, this.step, result, result.output),
+        this.base.outbox.emitStatement(events),
+      ]);
+      logFailed();
+      return outcome;
+    }
+    return ctx.fail(error, async () => {
+      await steps.fail(work.tenantId, this.step, result, result.output);
+      for (const e of events) await this.base.outbox.emit(e.definition, e.data, e.options);
+      logFailed();
     });
   }
 }

@@ -127,6 +127,8 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
       write: () => Promise.reject(new Error('the report job writes through record only')),
       succeed: async (w) => (await w?.(), { settled: true } as JobOutcome),
       fail: async (_e, w) => (await w?.(), { settled: true } as JobOutcome),
+      succeedWith: () => Promise.reject(new Error('the report job ends through succeed only')),
+      failWith: () => Promise.reject(new Error('the report job ends through fail only')),
     };
     return { job, ctx, calls, mem, emitted, files };
   }

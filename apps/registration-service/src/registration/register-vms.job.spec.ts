@@ -57,13 +57,18 @@ function harness(vmNames: string[]) {
     createdAt: new Date(),
     updatedAt: new Date(),
   };
+  /** Rows per progress write (one statement each). */
+  const writes: number[] = [];
   const steps = {
     find: async () => ({ ...work }),
     setRunning: async () => void (work.status = 'running'),
     vms: async () => vms.map((v) => ({ ...v })),
-    setVm: async (_: string, __: string, bios: string, s: { status: VmStatus; errorCode?: string }) => {
-      const vm = vms.find((v) => v.biosUuid === bios)!;
-      Object.assign(vm, { status: s.status, errorCode: s.errorCode ?? null });
+    setVms: async (_: string, __: string, changes: { biosUuid: string; status: VmStatus; errorCode?: string }[]) => {
+      writes.push(changes.length);
+      for (const c of changes) {
+        const vm = vms.find((v) => v.biosUuid === c.biosUuid)!;
+        Object.assign(vm, { status: c.status, errorCode: c.errorCode ?? null });
+      }
     },
     succeed: async (_: string, __: string, output: object) => void Object.assign(work, { status: 'succeeded', output }),
     fail: async (_: string, __: string, e: { code: string }) =>
@@ -90,7 +95,7 @@ function harness(vmNames: string[]) {
     await job.run(ctx);
     return ended;
   };
-  return { server, vms, work, emitted, run };
+  return { server, vms, work, emitted, run, writes };
 }
 
 describe('RegisterVmsJob (step 5)', () => {
@@ -116,6 +121,17 @@ describe('RegisterVmsJob (step 5)', () => {
       },
     ]);
     expect(h.work).toMatchObject({ status: 'succeeded', output: { registered: 2, failed: 1 } });
+  });
+
+  it('outcomes that arrive while one is being stored are stored together (fewer statements, every VM once)', async () => {
+    const h = harness(['a', 'b', 'c', 'd', 'e']);
+    expect(await h.run()).toEqual(['succeeded']);
+    expect(h.writes.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(h.writes.length).toBeLessThan(5);
+    expect(h.vms.map((v) => v.status)).toEqual(Array(5).fill('succeeded'));
+    expect(h.emitted[0].payload).toMatchObject({
+      succeeded: expect.arrayContaining([{ biosUuid: 'bios-e', name: 'e' }]),
+    });
   });
 
   it('a transient vendor error goes back to the job runner; the retry registers only what is left', async () => {

@@ -3,7 +3,15 @@ import { AgentsInstalledV1, VmFailure, VmRef, VmsRegistered } from '@tpo/contrac
 import { IntegrationServerClient, IntegrationServerError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
 import { LOGGER } from '@tpo/platform';
-import { OnboardingStepJob, StepJobScope, StepResult, StepWork, StepWorkRepository } from '@tpo/steps';
+import {
+  CoalescingWriter,
+  OnboardingStepJob,
+  StepJobScope,
+  StepResult,
+  StepWork,
+  StepWorkRepository,
+  VmState,
+} from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
@@ -42,17 +50,29 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
       tenantVms ??= new Set((await client.listTenantVms(isTenantId)).map((v) => v.biosId.toLowerCase()));
       return tenantVms.has(biosUuid.toLowerCase());
     };
+    // Each outcome is stored before the worker takes its next VM; outcomes that arrive while one is
+    // being written go together in the next fenced statement (group commit), not one each.
+    const byBios = new Map(vms.map((v) => [v.biosUuid, v]));
+    const store = new CoalescingWriter<VmState & { biosUuid: string }>((changes) =>
+      this.base.steps.setVms(work.tenantId, this.step, changes, job.write),
+    );
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(PARALLEL, todo.length) }, async () => {
         while (next < todo.length) {
           const vm = todo[next++];
           const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
-          await this.base.steps.setVm(work.tenantId, this.step, vm.biosUuid, outcome, job.write);
+          await store.write({ biosUuid: vm.biosUuid, ...outcome });
+          Object.assign(byBios.get(vm.biosUuid)!, {
+            status: outcome.status,
+            errorCode: outcome.errorCode ?? null,
+            errorMessage: outcome.errorMessage ?? null,
+          });
         }
       }),
     );
-    const after = await this.base.steps.vms(work.tenantId, this.step);
+    // The rows as stored: read at the start (earlier tries' outcomes) plus what this try wrote.
+    const after = [...byBios.values()];
     const succeeded: VmRef[] = after
       .filter((v) => v.status === 'succeeded')
       .map((v) => ({ biosUuid: v.biosUuid, name: v.name }));
@@ -62,7 +82,7 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
         biosUuid: v.biosUuid,
         name: v.name,
         code: v.errorCode ?? 'UNKNOWN',
-        message: v.errorMessage ?? '',
+        message: (v.errorMessage ?? '').slice(0, 1000),
       }));
     const output = { registered: succeeded.length, failed: failed.length };
     if (succeeded.length === 0) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, DomainError, ErrorBody, PageQuery, Principal, RequireRole, SiteScoped } from '@tpo/platform';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantRecord, TenantRepository } from '../tenants/tenant.repository';
 import { OperationRecord, OperationRepository } from './operation.repository';
@@ -76,12 +76,12 @@ export class OperationsHttpController {
   @ApiConflictResponse({ type: ErrorBody, description: 'OPERATION_NOT_FAILED or OPERATION_IN_PROGRESS' })
   async retry(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     await this.visibleOperation(id, principal);
     const op = await this.retryOp.execute(id);
-    res.status(202);
+    void res.status(202);
     return operationDetail(op, await this.operations.steps(op.id));
   }
 
@@ -101,7 +101,7 @@ export class OperationsHttpController {
   suspend(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: LifecycleRequestBody,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     return this.start('suspend', id, body, res, principal);
@@ -123,7 +123,7 @@ export class OperationsHttpController {
   resume(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: LifecycleRequestBody,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     return this.start('resume', id, body, res, principal);
@@ -145,7 +145,7 @@ export class OperationsHttpController {
   deprovision(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: LifecycleRequestBody,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     return this.start('deprovision', id, body, res, principal);
@@ -167,7 +167,7 @@ export class OperationsHttpController {
   addVms(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: AddVmsBody,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     return this.start('add-vms', id, body, res, principal, { vms: body.vms });
@@ -192,7 +192,7 @@ export class OperationsHttpController {
   removeVms(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: RemoveVmsBody,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     return this.start('remove-vms', id, body, res, principal, { biosUuids: body.biosUuids });
@@ -202,7 +202,7 @@ export class OperationsHttpController {
     kind: RequestableKind,
     tenantId: string,
     body: { requestId?: string; reason?: string },
-    res: Response,
+    res: FastifyReply,
     principal?: Principal,
     vms: { vms?: AddVmsBody['vms']; biosUuids?: string[] } = {},
   ) {
@@ -215,8 +215,8 @@ export class OperationsHttpController {
       reason: body.reason,
       ...vms,
     });
-    res.status(r.outcome === 'accepted' ? 202 : 200);
-    res.setHeader('Location', `/v1/operations/${r.operation.id}`);
+    void res.status(r.outcome === 'accepted' ? 202 : 200);
+    void res.header('Location', `/v1/operations/${r.operation.id}`);
     return { ...operationSummary(r.operation), duplicate: r.outcome === 'duplicate' };
   }
 

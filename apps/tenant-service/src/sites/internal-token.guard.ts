@@ -9,14 +9,14 @@ import {
 import { SERVICE_NAMES } from '@tpo/contracts';
 import { SERVICE_CONFIG } from '@tpo/platform';
 import { isLoopback, serviceKeyOf, ServiceTokenError, verifyServiceToken } from '@tpo/site-directory';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { TenantServiceEnv } from '../config/tenant-service.env';
 
 export const INTERNAL_CALLER = 'tpoInternalCaller';
 
 /** The service that called the internal API (set by InternalTokenGuard). */
-export function internalCallerOf(req: Request): string | undefined {
-  return (req as Request & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER];
+export function internalCallerOf(req: FastifyRequest): string | undefined {
+  return (req as FastifyRequest & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER];
 }
 
 /**
@@ -36,8 +36,12 @@ export class InternalTokenGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
-    if (!req.secure && !isLoopback(req.socket.remoteAddress) && this.config.INTERNAL_API_PLAINTEXT !== 'mesh-mtls') {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    if (
+      req.protocol !== 'https' &&
+      !isLoopback(req.socket.remoteAddress) &&
+      this.config.INTERNAL_API_PLAINTEXT !== 'mesh-mtls'
+    ) {
       throw new ForbiddenException(
         'site credentials are served over TLS only (or to loopback callers in local development)',
       );
@@ -45,8 +49,9 @@ export class InternalTokenGuard implements CanActivate {
     const m = /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(req.headers.authorization ?? '');
     if (!m) throw new UnauthorizedException('service token required');
     try {
-      (req as Request & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER] = await verifyServiceToken(m[1], (service) =>
-        this.keys.get(service),
+      (req as FastifyRequest & { [INTERNAL_CALLER]?: string })[INTERNAL_CALLER] = await verifyServiceToken(
+        m[1],
+        (service) => this.keys.get(service),
       );
     } catch (e) {
       if (e instanceof ServiceTokenError) throw new UnauthorizedException(`service token refused: ${e.message}`);

@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, ErrorBody, Principal, Public, RequireRole, SiteScoped } from '@tpo/platform';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { SiteListResponse, SitePreflightResponse, SiteResponse } from './site.response';
 import { toPreflightView } from './site-registry.service';
 import { SitePreflightService } from './site-preflight.service';
@@ -102,7 +102,7 @@ export class InternalSitesHttpController {
       "The site connection with credentials (step services only, with a short-lived token signed with the service's own key; every read audited)",
     schema: { $ref: getSchemaPath('SiteConnection') },
   })
-  connection(@Param('id') id: string, @Req() req: Request): Promise<SiteConnection> {
+  connection(@Param('id') id: string, @Req() req: FastifyRequest): Promise<SiteConnection> {
     return this.registry.connection(id, { service: internalCallerOf(req) ?? 'unknown', sourceIp: req.ip ?? null });
   }
 }

@@ -1,10 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@tpo/persistence';
 import { TenantSecretRecord } from './tenant-secret.repository';
-import { StepRecord, STEP_COLUMNS, TENANT_COLUMNS, TenantRecord, toStep, toTenant } from './tenant.repository';
+import {
+  StepRecord,
+  STEP_COLUMNS,
+  SUMMARY_COLUMNS,
+  TenantRecord,
+  TenantSummaryRecord,
+  toStep,
+  toTenantSummary,
+} from './tenant.repository';
+
+/**
+ * The tenant as its detail shows it: the summary, the vendor ids, and of the onboarding request only its
+ * description and how many VMs it asked for (the request itself, with every VM, is not read).
+ */
+export interface TenantDetailTenant
+  extends
+    TenantSummaryRecord,
+    Pick<TenantRecord, 'isTenantId' | 'virtualServerId' | 'virtualServerName' | 'vmSummary'> {
+  description: string | undefined;
+  requestedVms: number;
+}
 
 export interface TenantDetailRecord {
-  tenant: TenantRecord;
+  tenant: TenantDetailTenant;
   steps: StepRecord[];
   /** The KSC public address of the tenant's site (no other site column: never its credentials). */
   kscPublicAddress: string | undefined;
@@ -14,14 +34,18 @@ export interface TenantDetailRecord {
 
 /**
  * `GET /v1/tenants/:id` in one round trip: the tenant, its step timeline, its site's KSC public
- * address and its password state (before: four sequential queries). Read-only; the tables stay
- * written by their repositories only (TenantRepository, SiteRepository, TenantSecretRepository).
+ * address and its password state (before: four sequential queries). Of the onboarding request only
+ * its description and VM count are read (the whole request, every VM, was parsed on each read).
+ * Read-only; the tables stay written by their repositories only (TenantRepository, SiteRepository,
+ * TenantSecretRepository).
  */
 @Injectable()
 export class TenantDetailQuery {
-  private readonly sql = `SELECT ${TENANT_COLUMNS.split(',')
+  private readonly sql = `SELECT ${SUMMARY_COLUMNS.split(',')
     .map((c) => `t.${c.trim()}`)
     .join(', ')},
+      t.is_tenant_id, t.virtual_server_id, t.virtual_server_name, t.vm_summary,
+      t.request->>'description' AS request_description, jsonb_array_length(t.request->'vms') AS requested_vms,
       s.connection #>> '{ksc,publicAddress}' AS ksc_public_address,
       sec.tenant_id AS secret_tenant_id, sec.created_at AS secret_created_at, sec.reveal_expires_at, sec.revealed_at,
       sec.revealed_by, sec.destroyed_at, sec.destroy_reason,
@@ -37,7 +61,15 @@ export class TenantDetailQuery {
     const [r]: Record<string, unknown>[] = await this.uow.manager().query(this.sql, [id]);
     if (!r) return undefined;
     return {
-      tenant: toTenant(r),
+      tenant: {
+        ...toTenantSummary(r),
+        isTenantId: r.is_tenant_id as string | null,
+        virtualServerId: r.virtual_server_id as string | null,
+        virtualServerName: r.virtual_server_name as string | null,
+        vmSummary: r.vm_summary as Record<string, unknown> | null,
+        description: (r.request_description as string | null) ?? undefined,
+        requestedVms: Number(r.requested_vms ?? 0),
+      },
       steps: ((r.steps as Record<string, unknown>[] | null) ?? []).map(toStep),
       kscPublicAddress: (r.ksc_public_address as string | null) ?? undefined,
       secret: r.secret_tenant_id

@@ -87,10 +87,10 @@ export type TenantSummaryRecord = Pick<
   | 'readyAt'
 >;
 
-const SUMMARY_COLUMNS = `id, order_id, name, admin_account_name, site_id, status, lifecycle, lifecycle_reason, current_step, failure,
+export const SUMMARY_COLUMNS = `id, order_id, name, admin_account_name, site_id, status, lifecycle, lifecycle_reason, current_step, failure,
   created_at, updated_at, ready_at`;
 
-function toTenantSummary(r: Record<string, unknown>): TenantSummaryRecord {
+export function toTenantSummary(r: Record<string, unknown>): TenantSummaryRecord {
   return {
     id: r.id as string,
     orderId: r.order_id as string,

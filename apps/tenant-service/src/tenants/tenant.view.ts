@@ -1,6 +1,7 @@
 import { ONBOARDING_STEPS } from '@tpo/contracts';
 import { TenantSecretRecord } from './tenant-secret.repository';
-import { StepRecord, TenantRecord, TenantSummaryRecord } from './tenant.repository';
+import type { TenantDetailTenant } from './tenant-detail.query';
+import { StepRecord, TenantSummaryRecord } from './tenant.repository';
 
 /** What REST shows of a tenant: never a password, never site credentials. */
 export function tenantSummary(t: TenantSummaryRecord) {
@@ -32,7 +33,7 @@ function passwordState(secret: Omit<TenantSecretRecord, 'sealed'> | undefined) {
 }
 
 export function tenantDetail(
-  t: TenantRecord,
+  t: TenantDetailTenant,
   steps: StepRecord[],
   kscPublicAddress: string | undefined,
   secret?: Omit<TenantSecretRecord, 'sealed'>,
@@ -40,7 +41,7 @@ export function tenantDetail(
   const vasName = t.virtualServerName ?? undefined;
   return {
     ...tenantSummary(t),
-    description: t.request.description,
+    description: t.description,
     integrationServerTenantId: t.isTenantId,
     virtualAdministrationServer:
       t.virtualServerId && kscPublicAddress
@@ -51,7 +52,7 @@ export function tenantDetail(
             connectionString: vasName ? `${kscPublicAddress}/${vasName}` : undefined,
           }
         : undefined,
-    vms: { requested: t.request.vms.length, ...(t.vmSummary ?? {}) },
+    vms: { requested: t.requestedVms, ...(t.vmSummary ?? {}) },
     initialAdminPassword: passwordState(secret),
     timeline: ONBOARDING_STEPS.map(
       (step) => steps.find((s) => s.step === step) ?? { step, status: 'pending' as const },

@@ -19,7 +19,7 @@ import {
   TenantPageResponse,
   TenantSummaryResponse,
 } from './tenant.response';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TenantErrorCode } from './tenant-errors';
 import { TenantDetailQuery } from './tenant-detail.query';
 import { TenantRecord, TenantRepository, TenantStatus } from './tenant.repository';
@@ -70,12 +70,12 @@ export class TenantsHttpController {
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'SITE_UNKNOWN (siteId names no registered site)' })
   async create(
     @Body() command: OnboardingRequest,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     const result = await this.requestOnboarding.execute(command, { requester: 'order:rest', sites: principal?.sites });
-    res.status(result.outcome === 'accepted' ? 202 : 200);
-    res.setHeader('Location', `/v1/tenants/${result.tenant.id}`);
+    void res.status(result.outcome === 'accepted' ? 202 : 200);
+    void res.header('Location', `/v1/tenants/${result.tenant.id}`);
     return { ...tenantSummary(result.tenant), duplicate: result.outcome === 'duplicate' };
   }
 
@@ -141,11 +141,11 @@ export class TenantsHttpController {
   @ApiGoneResponse({ type: ErrorBody, description: 'CREDENTIALS_GONE: already revealed, or the reveal window expired' })
   async reveal(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal?: Principal,
   ) {
     await this.visible(id, principal);
-    res.setHeader('Cache-Control', 'no-store');
+    void res.header('Cache-Control', 'no-store');
     return this.revealCredentials.execute(id, principal?.subject ?? 'unknown');
   }
 

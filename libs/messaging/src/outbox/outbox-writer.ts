@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EventDefinition, EventEnvelope, formatValidationErrors } from '@tpo/contracts';
 import { currentTraceCarrier, DomainError, RequestContext } from '@tpo/platform';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { OutboxRepository } from './outbox.repository';
 
 export const INVALID_OUTGOING_EVENT = 'INVALID_OUTGOING_EVENT';
@@ -18,6 +18,13 @@ export interface EmitOptions {
   eventId?: string;
   /** Defaults to the operation of the work in scope (issue 10), if any. */
   operationId?: string;
+}
+
+/** One event to emit (OutboxWriter.emitStatement). */
+export interface Emission<T extends object = object> {
+  definition: EventDefinition<T>;
+  data: T;
+  options?: EmitOptions;
 }
 
 /**
@@ -36,6 +43,20 @@ export class OutboxWriter {
     data: T,
     options: EmitOptions = {},
   ): Promise<EventEnvelope<T>> {
+    const row = this.row(definition, data, options);
+    await this.uow.run(() => this.outbox.insert([row]));
+    return row.envelope as EventEnvelope<T>;
+  }
+
+  /**
+   * The events' outbox rows as one guarded statement, validated and enveloped exactly as `emit`
+   * does, for work that commits as a single statement (JobContext.succeedWith). Their order is kept.
+   */
+  emitStatement(events: Emission[]): GuardedStatement {
+    return this.outbox.insertStatement(events.map((e) => this.row(e.definition, e.data, e.options)));
+  }
+
+  private row<T extends object>(definition: EventDefinition<T>, data: T, options: EmitOptions = {}) {
     const payload = plainToInstance(definition.payload, data);
     const errors = formatValidationErrors(
       validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
@@ -64,17 +85,12 @@ export class OutboxWriter {
       ...((options.operationId ?? ctx?.operationId) ? { operationid: options.operationId ?? ctx?.operationId } : {}),
       data: { ...payload },
     };
-    await this.uow.run(() =>
-      this.outbox.insert([
-        {
-          id: envelope.id,
-          eventKey: definition.key,
-          tenantId: envelope.tenantid,
-          envelope,
-          traceContext: currentTraceCarrier(),
-        },
-      ]),
-    );
-    return envelope;
+    return {
+      id: envelope.id,
+      eventKey: definition.key,
+      tenantId: envelope.tenantid,
+      envelope: envelope as EventEnvelope,
+      traceContext: currentTraceCarrier(),
+    };
   }
 }

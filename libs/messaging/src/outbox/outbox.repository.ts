@@ -1,4 +1,4 @@
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { EventEnvelope } from '@tpo/contracts';
 import { TraceCarrier } from '@tpo/platform';
 
@@ -12,31 +12,48 @@ export interface PendingOutboxRow {
   traceContext: TraceCarrier | null;
 }
 
+/** A row to write to the outbox. */
+export interface OutboxInsert {
+  id: string;
+  eventKey: string;
+  tenantId?: string;
+  envelope: EventEnvelope;
+  traceContext?: TraceCarrier;
+}
+
 /** The only code that touches the `outbox` table. */
 export class OutboxRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async insert(
-    rows: { id: string; eventKey: string; tenantId?: string; envelope: EventEnvelope; traceContext?: TraceCarrier }[],
-  ): Promise<void> {
+  async insert(rows: OutboxInsert[]): Promise<void> {
     if (rows.length === 0) return;
-    const values: unknown[] = [];
+    const statement = this.insertStatement(rows);
+    await this.uow.manager().query(statement.text('TRUE'), statement.params);
+  }
+
+  /**
+   * The rows' INSERT as one guarded statement (see GuardedStatement), for a caller that combines it
+   * with others (a job's end: JobContext.succeedWith). The rows are one statement, in the given
+   * order, so their `seq` (the relay's publishing order) follows it.
+   */
+  insertStatement(rows: OutboxInsert[]): GuardedStatement {
+    const params: unknown[] = [];
     const tuples = rows.map((r, i) => {
-      values.push(
+      params.push(
         r.id,
         r.eventKey,
         r.tenantId ?? null,
         JSON.stringify(r.envelope),
         r.traceContext ? JSON.stringify(r.traceContext) : null,
       );
-      return `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb)`;
+      return `($${i * 5 + 1}::uuid, $${i * 5 + 2}::text, $${i * 5 + 3}::uuid, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb)`;
     });
-    await this.uow
-      .manager()
-      .query(
-        `INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context) VALUES ${tuples.join(', ')}`,
-        values,
-      );
+    return {
+      text: (held) =>
+        `INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context)
+         SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(id, event_key, tenant_id, envelope, trace_context) WHERE ${held}`,
+      params,
+    };
   }
 
   async fetchPending(limit: number): Promise<PendingOutboxRow[]> {

@@ -1,11 +1,24 @@
 import { CanActivate, ExecutionContext, HttpException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Principal, PRINCIPAL_KEY, PUBLIC_KEY, Role, roleSatisfies, ROLES_KEY } from './roles';
 import { SITE_SCOPED_KEY } from './site-scope';
 import { AuthError, CredentialVerifier } from './tokens';
 
 const QUERY_CREDENTIALS = ['api_key', 'apikey', 'apiKey', 'access_token', 'token', 'key'];
+
+/** What the guard reads of a request; Fastify's (the services) and Express's (the ops console) both fit. */
+export interface AdminRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  query?: unknown;
+  [PRINCIPAL_KEY]?: Principal;
+}
+
+/** Fastify's reply and Express's response both have `header(name, value)`. */
+interface HeaderSink {
+  header(name: string, value: string): unknown;
+}
 
 /**
  * Every admin route: authenticated (bearer JWT or `X-API-Key`), then role-checked. GET/HEAD need
@@ -23,9 +36,9 @@ export class AdminAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true; // event handlers are not admin routes
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = context.switchToHttp().getRequest<Request & { [PRINCIPAL_KEY]?: Principal }>();
+    const req = context.switchToHttp().getRequest<AdminRequest>();
     try {
-      if (QUERY_CREDENTIALS.some((k) => k in (req.query ?? {})))
+      if (QUERY_CREDENTIALS.some((k) => k in ((req.query as object | undefined) ?? {})))
         throw new AuthError(
           401,
           'credentials in the query string are refused; use the Authorization or X-API-Key header',
@@ -44,12 +57,12 @@ export class AdminAuthGuard implements CanActivate {
     } catch (e) {
       if (!(e instanceof AuthError)) throw e;
       if (e.status === 401)
-        context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="tpo-admin"');
+        context.switchToHttp().getResponse<HeaderSink>().header('WWW-Authenticate', 'Bearer realm="tpo-admin"');
       throw new HttpException(e.message, e.status);
     }
   }
 
-  private async authenticate(req: Request): Promise<Principal> {
+  private async authenticate(req: AdminRequest): Promise<Principal> {
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header);
@@ -63,6 +76,6 @@ export class AdminAuthGuard implements CanActivate {
 }
 
 /** The authenticated caller of the current request (set by AdminAuthGuard). */
-export function principalOf(req: Request): Principal | undefined {
-  return (req as Request & { [PRINCIPAL_KEY]?: Principal })[PRINCIPAL_KEY];
+export function principalOf(req: object): Principal | undefined {
+  return (req as { [PRINCIPAL_KEY]?: Principal })[PRINCIPAL_KEY];
 }

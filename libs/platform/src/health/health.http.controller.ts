@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiExtraModels, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HEALTH_EXTRA_MODELS, LivenessResponse, ReadinessResponse } from './health.response';
@@ -29,7 +28,7 @@ export class HealthHttpController {
     type: ReadinessResponse,
     description: 'At least one dependency is not ready (see checks)',
   })
-  async ready(@Res({ passthrough: true }) res: Response) {
+  async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
     const report = await runReadinessChecks(this.checks);
     res.status(report.status === 'ready' ? 200 : 503);
     return report;

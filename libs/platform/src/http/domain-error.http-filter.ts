@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
 import { DomainError, PlatformErrorCode } from '../errors/domain-error';
 import { RequestContext } from '../context/request-context';
 
@@ -15,6 +14,45 @@ const PLATFORM_STATUS: Record<PlatformErrorCode, HttpStatus> = {
   [PlatformErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
 };
 
+/** The code of the error a body parser raises for a malformed JSON body. */
+export const MALFORMED_JSON = 'MALFORMED_JSON';
+
+/**
+ * Client errors the HTTP server raises itself before any handler runs (Fastify's `FST_*` errors: body
+ * too large, unsupported media type; and malformed JSON): their status, a stable code and a fixed
+ * message, never the server's own text.
+ */
+function serverClientError(e: unknown): { status: number; code: string; message: string } | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { statusCode: status, code } = e as { statusCode?: unknown; code?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || typeof code !== 'string') return undefined;
+  if (code === MALFORMED_JSON) return { status, code, message: 'request body is not valid JSON' };
+  if (!code.startsWith('FST_')) return undefined;
+  if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the size limit' };
+  if (status === 415)
+    return { status, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request bodies must be application/json' };
+  return { status, code: HttpStatus[status] ?? 'BAD_REQUEST', message: 'the request could not be read' };
+}
+
+/** Express (`status().json()`) or Fastify (`code().send()`): the ops console still runs on Express. */
+interface AnyResponse {
+  status(code: number): AnyResponse;
+  json?: (body: unknown) => unknown;
+  header(name: string, value: string): unknown;
+  send(body: unknown): unknown;
+}
+
+function answer(res: AnyResponse, status: number, body: unknown): void {
+  const r = res.status(status);
+  if (typeof r.json === 'function') {
+    r.json(body);
+    return;
+  }
+  // A route may have declared another type for its success (e.g. text/csv): an error is JSON.
+  r.header('content-type', 'application/json; charset=utf-8');
+  r.send(body);
+}
+
 /**
  * The single HTTP exception filter: domain errors by code, Nest's HTTP exceptions as they are,
  * everything else 500 without internals (the log line has the details).
@@ -26,14 +64,14 @@ export class DomainErrorHttpFilter implements ExceptionFilter {
   constructor(private readonly statusByCode: HttpStatusMap = {}) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const res = host.switchToHttp().getResponse<AnyResponse>();
     const correlationId = RequestContext.current()?.correlationId;
     if (exception instanceof DomainError) {
       const status =
         this.statusByCode[exception.code] ??
         PLATFORM_STATUS[exception.code as PlatformErrorCode] ??
         HttpStatus.UNPROCESSABLE_ENTITY;
-      res.status(status).json({
+      answer(res, status, {
         error: { code: exception.code, message: exception.message, details: exception.options.details },
         correlationId,
       });
@@ -42,7 +80,7 @@ export class DomainErrorHttpFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
-      res.status(exception.getStatus()).json({
+      answer(res, exception.getStatus(), {
         error: {
           code: HttpStatus[exception.getStatus()] ?? 'HTTP_ERROR',
           message: Array.isArray(message) ? 'Validation failed' : message,
@@ -52,9 +90,16 @@ export class DomainErrorHttpFilter implements ExceptionFilter {
       });
       return;
     }
+    const clientError = serverClientError(exception);
+    if (clientError) {
+      const { status, code, message } = clientError;
+      answer(res, status, { error: { code, message }, correlationId });
+      return;
+    }
     this.logger.error({ err: exception }, 'unhandled error');
-    res
-      .status(HttpStatus.INTERNAL_SERVER_ERROR)
-      .json({ error: { code: 'INTERNAL', message: 'Internal error' }, correlationId });
+    answer(res, HttpStatus.INTERNAL_SERVER_ERROR, {
+      error: { code: 'INTERNAL', message: 'Internal error' },
+      correlationId,
+    });
   }
 }

@@ -3,9 +3,10 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DomainError, PageQuery, principalOf, RequestContext, RequireRole } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { AuditPageResponse } from '../openapi/service-kit.responses';
+import { requestContextOf, routeOf } from '../http/http-pipeline';
 
 export interface AuditEntry {
   id: string;
@@ -61,17 +62,17 @@ export class AuditRepository {
 }
 
 /** The audit row of an admin request (bodies are never stored). */
-export function auditEntryOf(req: Request, outcome: number): Omit<AuditEntry, 'id' | 'at'> {
+export function auditEntryOf(req: FastifyRequest, outcome: number): Omit<AuditEntry, 'id' | 'at'> {
   const p = principalOf(req);
   return {
     actor: p?.subject ?? 'anonymous',
     roles: p?.roles ?? [],
     via: p?.via ?? 'none',
-    action: `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? req.path}`,
+    action: `${req.method} ${routeOf(req)}`,
     target: Object.values((req.params ?? {}) as Record<string, string>).join('/') || null,
     outcome,
     sourceIp: req.ip ?? null,
-    correlationId: RequestContext.current()?.correlationId ?? null,
+    correlationId: (requestContextOf(req) ?? RequestContext.current())?.correlationId ?? null,
   };
 }
 
@@ -81,7 +82,7 @@ export function auditEntryOf(req: Request, outcome: number): Omit<AuditEntry, 'i
  * at all. A crash (any other error) rolls everything back. A coded domain refusal keeps what the
  * use case deliberately wrote before refusing (e.g. a reveal past its window destroys the sealed
  * password, then answers 410); such outcomes, like every failure, are recorded by
- * AuditRefusalsMiddleware once the answer is sent.
+ * AuditRefusals once the answer is sent.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -92,9 +93,9 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !principalOf(req)) return next.handle();
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     const declared = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined;
     let refusal: DomainError | undefined;
     return from(

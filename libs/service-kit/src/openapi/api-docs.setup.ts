@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import helmet from 'helmet';
 import { RoutePolicies } from '../routes/route-policies';
 import { buildOpenApiDocument, OpenApiOptions } from './openapi.document';
@@ -10,58 +11,69 @@ export const DOCS_PATH = '/docs';
 
 const isDocsPath = (path: string) => path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`);
 
+/** Sets the security headers of one answer (called by the HTTP pipeline for every request). */
+export type SecurityHeaders = (path: string, reply: FastifyReply) => void;
+
 /**
  * Security headers for every answer. The docs page (Swagger UI: its own scripts and styles, no inline
  * script) gets a CSP that lets it run from this origin only; the API answers keep helmet's defaults.
  * `upgrade-insecure-requests` is left out for the page so it also works over plain HTTP on a private
  * network (the API itself never needed it: JSON is not upgraded).
  */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(): SecurityHeaders {
   const api = replayed(helmet());
-  const docs = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+  const docs = replayed(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'", 'data:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
       },
-    },
-  });
-  return (req: Request, res: Response, next: NextFunction) =>
-    isDocsPath(req.path) ? docs(req, res, next) : api(req, res, next);
+    }),
+  );
+  return (path, reply) => (isDocsPath(path) ? docs(reply) : api(reply));
 }
 
+type HeaderValue = number | string | string[];
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
 /**
- * helmet's default headers do not depend on the request: they are recorded once (helmet run against a
- * recording response) and replayed on each answer, instead of running helmet's thirteen middlewares
- * per request. Should helmet do anything but set and remove headers, it is used as it is.
+ * helmet's headers do not depend on the request: they are recorded once (helmet run against a
+ * recording response) and set on each answer, instead of running helmet's middlewares per request.
+ * Should helmet do anything but set and remove headers, it runs as it is on the raw response.
  */
-function replayed(middleware: RequestHandler): RequestHandler {
-  const operations: { name: string; value?: number | string | readonly string[] }[] = [];
+function replayed(middleware: Middleware): (reply: FastifyReply) => void {
+  const headers: Record<string, HeaderValue> = {};
   let recorded = true;
   const recorder = {
-    setHeader: (name: string, value: number | string | readonly string[]) => operations.push({ name, value }),
-    removeHeader: (name: string) => operations.push({ name }),
+    setHeader: (name: string, value: HeaderValue | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? [...(value as string[])] : (value as HeaderValue);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
   };
   let nextCalled = false;
   try {
-    void middleware(
-      new Proxy({} as Request, { get: () => undefined }),
+    middleware(
+      new Proxy({} as IncomingMessage, { get: () => undefined }),
       new Proxy(recorder, {
         get: (target, key) => {
           if (key in target) return target[key as keyof typeof target];
           recorded = false; // anything else: not a plain header set
           return undefined;
         },
-      }) as unknown as Response,
+      }) as unknown as ServerResponse,
       (err?: unknown) => {
         nextCalled = err === undefined;
       },
@@ -69,14 +81,8 @@ function replayed(middleware: RequestHandler): RequestHandler {
   } catch {
     recorded = false;
   }
-  if (!recorded || !nextCalled) return middleware;
-  return (_req: Request, res: Response, next: NextFunction) => {
-    for (const op of operations) {
-      if (op.value === undefined) res.removeHeader(op.name);
-      else res.setHeader(op.name, op.value);
-    }
-    next();
-  };
+  if (!recorded || !nextCalled) return (reply) => middleware(reply.request.raw, reply.raw, () => undefined);
+  return (reply) => void reply.headers(headers);
 }
 
 /**

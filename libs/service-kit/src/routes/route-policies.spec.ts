@@ -1,10 +1,13 @@
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
-import { RoutePolicies } from './route-policies';
+import Fastify from 'fastify';
+import { recordServedRoutes, RoutePolicies } from './route-policies';
 
 function policiesServing(paths: string[]): RoutePolicies {
   const discovery = { getControllers: () => [] } as unknown as DiscoveryService;
-  const stack = [{ name: 'query' }, ...paths.map((path) => ({ route: { path, methods: { get: true } } }))];
-  const adapterHost = { httpAdapter: { getInstance: () => ({ router: { stack } }) } } as unknown as HttpAdapterHost;
+  const fastify = Fastify();
+  recordServedRoutes(fastify);
+  for (const path of paths) fastify.get(path, async () => ({})); // Fastify adds a HEAD beside each GET
+  const adapterHost = { httpAdapter: { getInstance: () => fastify } } as unknown as HttpAdapterHost;
   return new RoutePolicies(discovery, new MetadataScanner(), new Reflector(), adapterHost);
 }
 

@@ -3,6 +3,8 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PUBLIC_KEY, RequireRole, Role, ROLES_KEY } from '@tpo/platform';
+import type { FastifyInstance } from 'fastify';
+import { isAudited } from '../audit/audited-routes';
 import { RoutePolicyResponse } from '../openapi/service-kit.responses';
 
 export interface RoutePolicy {
@@ -66,6 +68,13 @@ export class RoutePolicies implements OnApplicationBootstrap {
       throw new Error(
         `mutating routes without a role policy: ${unguarded.map((r) => `${r.method} ${r.path}`).join(', ')}`,
       );
+    const unaudited = this.table.filter(
+      (r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !isAudited(r.controller, r.handler),
+    );
+    if (unaudited.length > 0)
+      throw new Error(
+        `mutating routes without AuditInterceptor: ${unaudited.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+      );
     const unknown = this.servedRoutes().filter((s) => !this.routes().some((p) => covers(p, s.method, s.path)));
     if (unknown.length > 0)
       throw new Error(`routes served without a policy: ${unknown.map((r) => `${r.method} ${r.path}`).join(', ')}`);
@@ -111,21 +120,26 @@ export class RoutePolicies implements OnApplicationBootstrap {
     return out.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   }
 
-  /** What the HTTP server actually routes (Express router layers with a route). */
+  /** What the HTTP server actually routes (recorded by `recordServedRoutes` as routes are added). */
   private servedRoutes(): { method: string; path: string }[] {
-    const instance = this.adapterHost.httpAdapter?.getInstance() as { router?: { stack?: RouterLayer[] } } | undefined;
-    const out: { method: string; path: string }[] = [];
-    for (const layer of instance?.router?.stack ?? []) {
-      if (!layer.route || typeof layer.route.path !== 'string') continue;
-      for (const [m, on] of Object.entries(layer.route.methods ?? {}))
-        if (on && m !== '_all') out.push({ method: m.toUpperCase(), path: layer.route.path });
-    }
-    return out;
+    return SERVED.get(this.adapterHost.httpAdapter?.getInstance() as object) ?? [];
   }
 }
 
-interface RouterLayer {
-  route?: { path: unknown; methods?: Record<string, boolean> };
+const SERVED = new WeakMap<object, { method: string; path: string }[]>();
+
+/**
+ * Records every route the Fastify server is given from now on (controllers, docs, static assets), so
+ * that boot can refuse a route without a policy. Call it before the app is initialised. HEAD routes
+ * that Fastify adds beside each GET are the same route.
+ */
+export function recordServedRoutes(fastify: FastifyInstance): void {
+  const served: { method: string; path: string }[] = [];
+  SERVED.set(fastify, served);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method])
+      if (method !== 'HEAD') served.push({ method, path: route.url });
+  });
 }
 
 /** API9: the route inventory, for admins and for the test that walks every mutating route. */
