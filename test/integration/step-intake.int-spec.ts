@@ -276,8 +276,10 @@ describe('step intake in one statement (real Postgres)', () => {
       const tenantId = randomUUID();
       const e = event(tenantId, [vm('a')]);
       expect(await deliver(e)).toEqual({ action: 'ack', result: 'applied' });
-      expect(statements).toHaveLength(1);
+      // The intake is still one statement, no transaction; the job (handed over at once) writes its end.
       expect(statements[0]).toMatch(/^WITH inbox AS \(INSERT INTO inbox/);
+      expect(statements[0]).toMatch(/INSERT INTO job .*'running', now\(\) \+/s);
+      expect(statements.filter((x) => /INSERT INTO|START TRANSACTION|COMMIT/.test(x))).toHaveLength(1);
       await eventually(async () => ran.length === 1);
       expect(ran).toEqual([{ tenantId, fence: 1, tries: 1 }]);
       await eventually(async () => (await rows(tenantId, [e.id])).jobs[0]?.status === 'succeeded');
