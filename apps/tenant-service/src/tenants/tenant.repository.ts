@@ -217,7 +217,7 @@ export class TenantRepository {
     // InitPlan), as the separate count(*) did. Not count(*) OVER (): that makes the page read every
     // matching row through the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for
     // the count).
-    const rows: Record<string, unknown>[] = await this.m.query(
+    const rows = await this.uow.prepared(
       `SELECT ${SUMMARY_COLUMNS}, (SELECT count(*)::int FROM tenant ${clause}) AS total_matching FROM tenant ${clause}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
