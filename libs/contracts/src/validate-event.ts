@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { EventEnvelope } from './envelope/event-envelope';
 import { EventDefinition } from './event-definition';
+import { compiledEventValidator } from './validation/compiled-event-validator';
 
 export type EventValidationResult<T> =
   | { ok: true; envelope: EventEnvelope<T> }
@@ -22,6 +23,11 @@ const VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: true } as cons
 /**
  * Validates a decoded message against the shared envelope and the event's payload class.
  * Unknown payload properties are stripped, not refused: changes inside a version are additive.
+ *
+ * First with the event's compiled JSON schema (generated from the same decorators, see
+ * validation/contract-schema.ts), which accepts only what class-validator accepts and builds the
+ * same instances: one pass, no class-transformer. Whatever it refuses goes through
+ * class-transformer + class-validator as before, which decides, and words the reasons.
  */
 export function validateEvent<T extends object>(
   raw: unknown,
@@ -30,6 +36,17 @@ export function validateEvent<T extends object>(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reasons: ['message is not a JSON object'] };
   }
+  const compiled = compiledEventValidator(definition);
+  if (compiled?.validate(raw))
+    return { ok: true, envelope: compiled.build(raw as Record<string, unknown>) as EventEnvelope<T> };
+  return validateWithClasses(raw, definition);
+}
+
+/** The class-transformer + class-validator path (the decorators' own judgement and messages). */
+export function validateWithClasses<T extends object>(
+  raw: object,
+  definition: EventDefinition<T>,
+): EventValidationResult<T> {
   const eventId = typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
   const envelope = plainToInstance(EventEnvelope, raw) as EventEnvelope<T>;
   const envelopeErrors = formatValidationErrors(validateSync(envelope, VALIDATOR_OPTIONS));

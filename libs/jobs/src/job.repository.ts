@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
-import { GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
+import { ChainLink, GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -109,6 +109,22 @@ export class JobRepository {
         ],
       );
     return rows.length === 1;
+  }
+
+  /**
+   * `enqueue` as a link of a chained statement (`chainStatement`), named `job`: the job is inserted
+   * only for the rows of `gate` (e.g. a step record that was new), once per (kind, key).
+   */
+  enqueueLink(kind: string, key: string, payload: object, siteId: string | undefined, gate: string): ChainLink {
+    const ctx = RequestContext.current();
+    return {
+      name: 'job',
+      gate,
+      text: (bind, from) =>
+        `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context)
+         SELECT ${bind(randomUUID())}::uuid, ${bind(kind)}::text, ${bind(key)}::text, ${bind(siteId ?? null)}::text, ${bind(JSON.stringify(payload))}::jsonb, ${bind(ctx?.correlationId ?? null)}::text, ${bind(ctx?.causationId ?? null)}::text, ${bind(traceJson())}::jsonb
+         FROM ${from} ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
+    };
   }
 
   /**

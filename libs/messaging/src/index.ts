@@ -4,6 +4,7 @@ export * from './outbox/outbox.repository';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './inbox/inbox.repository';
+export * from './inbox/inbox-claim';
 export * from './dead-letter/dead-letter.repository';
 export * from './dead-letter/replay-dead-letter.use-case';
 export * from './dead-letter/dead-letters.http.controller';

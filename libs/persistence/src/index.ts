@@ -1,4 +1,5 @@
 export * from './data-source-options';
 export * from './unit-of-work';
 export * from './unique-violation';
+export * from './chained-statement';
 export * from './guarded-statement';

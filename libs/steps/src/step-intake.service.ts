@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
 import { JobRepository } from '@tpo/jobs';
+import { InboxClaim, InboxRepository } from '@tpo/messaging';
 import { currentRunId, StepWorkRepository } from './step-work.repository';
 
 /** A step's job: keyed by tenant for the onboarding, by tenant and operation for a later operation's run. */
@@ -11,7 +12,13 @@ function jobOf(tenantId: string): { key: string; payload: { tenantId: string; op
     : { key: tenantId, payload: { tenantId } };
 }
 
-/** Starts a step from its triggering event, and re-opens it on an admin retry. Runs in the inbox transaction. */
+/**
+ * Starts a step from its triggering event, and re-opens it on an admin retry. `start` writes the
+ * step record, its VMs and its job in one statement; given the event's inbox claim (a handler
+ * declared `claimsInbox`), the inbox row too, gating the rest, so the whole intake of an event is
+ * one statement without a transaction of its own. Without one, it runs in the processor's inbox
+ * transaction. `retry` runs in the inbox transaction.
+ */
 @Injectable()
 export class StepIntake {
   constructor(
@@ -25,10 +32,14 @@ export class StepIntake {
     siteId: string,
     input: object,
     vms: { biosUuid: string; name: string }[] = [],
+    inbox?: InboxClaim,
   ): Promise<void> {
     const job = jobOf(tenantId);
-    if (await this.steps.create(tenantId, step, siteId, input, vms))
-      await this.jobs.enqueue(step, job.key, job.payload, siteId);
+    const written = await this.steps.createChained(tenantId, step, siteId, input, vms, {
+      gate: inbox ? InboxRepository.claimLink(inbox) : undefined,
+      then: (work) => [this.jobs.enqueueLink(step, job.key, job.payload, siteId, work)],
+    });
+    inbox?.settle(written.inbox === 1);
   }
 
   /** Only for this service's step, only when it failed; failed VMs are retried, succeeded ones kept. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
 import { FencedStatement, FencedWriter } from '@tpo/jobs';
 import { RequestContext } from '@tpo/platform';
-import { UnitOfWork } from '@tpo/persistence';
+import { chainStatement, ChainLink, UnitOfWork } from '@tpo/persistence';
 
 export type StepWorkStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type VmStatus = 'pending' | 'in_progress' | 'succeeded' | 'failed';
@@ -92,25 +92,49 @@ export class StepWorkRepository {
     input: object,
     vms: { biosUuid: string; name: string }[] = [],
   ): Promise<boolean> {
-    const rows: unknown[] = await this.m.query(
-      `WITH work AS (
-         INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id) VALUES ($1, $2, $3, 'pending', $4::jsonb, $5)
-         ON CONFLICT DO NOTHING RETURNING tenant_id),
-       vms AS (
-         INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id)
-         SELECT $1, $2, v.bios_uuid, v.name, 'pending', $5 FROM work, jsonb_to_recordset($6::jsonb) AS v(bios_uuid uuid, name text)
-         ON CONFLICT DO NOTHING)
-       SELECT tenant_id FROM work`,
-      [
-        tenantId,
-        step,
-        siteId,
-        JSON.stringify(input),
-        currentRunId(),
-        JSON.stringify(vms.map((vm) => ({ bios_uuid: vm.biosUuid, name: vm.name }))),
-      ],
-    );
-    return rows.length === 1;
+    const { work } = await this.createChained(tenantId, step, siteId, input, vms);
+    return work === 1;
+  }
+
+  /**
+   * `create` chained with other writes in the same statement (`chainStatement`): `gate` (e.g. the
+   * event's inbox claim) comes first and the step is recorded only if it wrote its row; `then`
+   * (e.g. the step's job) follow, gated by the step record, named `work`. Returns each link's row
+   * count by name (`work`: 1 when the step was recorded, 0 for a redelivered event or a step
+   * already recorded).
+   */
+  async createChained(
+    tenantId: string,
+    step: OnboardingStep,
+    siteId: string,
+    input: object,
+    vms: { biosUuid: string; name: string }[] = [],
+    chain: { gate?: ChainLink; then?: (gate: string) => ChainLink[] } = {},
+  ): Promise<Record<string, number>> {
+    const vmRows = JSON.stringify(vms.map((vm) => ({ bios_uuid: vm.biosUuid, name: vm.name })));
+    const run = currentRunId();
+    const statement = chainStatement([
+      ...(chain.gate ? [chain.gate] : []),
+      {
+        name: 'work',
+        gate: chain.gate?.name,
+        text: (bind, gate) =>
+          `INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id)
+           SELECT ${bind(tenantId)}::uuid, ${bind(step)}::text, ${bind(siteId)}::text, 'pending', ${bind(JSON.stringify(input))}::jsonb, ${bind(run)}::text
+           ${gate ? `FROM ${gate}` : ''} ON CONFLICT DO NOTHING RETURNING tenant_id, step, run_id`,
+      },
+      {
+        name: 'vms',
+        gate: 'work',
+        text: (bind, gate) =>
+          `INSERT INTO step_vm (tenant_id, step, bios_uuid, name, status, run_id)
+           SELECT w.tenant_id, w.step, v.bios_uuid, v.name, 'pending', w.run_id FROM ${gate} w, jsonb_to_recordset(${bind(vmRows)}::jsonb) AS v(bios_uuid uuid, name text)
+           ON CONFLICT DO NOTHING RETURNING bios_uuid`,
+      },
+      ...(chain.then?.('work') ?? []),
+    ]);
+    const [row] = (await this.m.query(statement.text, statement.params)) as Record<string, number>[];
+    return row;
   }
 
   async find<I, O>(tenantId: string, step: OnboardingStep, forUpdate = false): Promise<StepWork<I, O> | undefined> {

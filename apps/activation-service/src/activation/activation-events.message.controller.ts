@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   EventEnvelope,
   OnboardingRetryRequested,
@@ -7,16 +7,16 @@ import {
   VmsRegistered,
   VmsRegisteredV1,
 } from '@tpo/contracts';
-import { OnEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/steps';
 
 @Controller()
 export class ActivationEventsMessageController {
   constructor(private readonly intake: StepIntake) {}
 
-  @OnEvent(VmsRegistered)
-  onVmsRegistered(@Payload() e: EventEnvelope<VmsRegisteredV1>): Promise<void> {
-    return this.intake.start('activate', e.data.tenantId, e.data.siteId, e.data, e.data.succeeded);
+  @OnEvent(VmsRegistered, { claimsInbox: true })
+  onVmsRegistered(@Payload() e: EventEnvelope<VmsRegisteredV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.intake.start('activate', e.data.tenantId, e.data.siteId, e.data, e.data.succeeded, inbox);
   }
 
   @OnEvent(OnboardingRetryRequested)

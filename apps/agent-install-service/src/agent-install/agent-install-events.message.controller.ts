@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   EventEnvelope,
   OnboardingRetryRequested,
@@ -7,7 +7,7 @@ import {
   SvmConfigured,
   SvmConfiguredV1,
 } from '@tpo/contracts';
-import { OnEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/steps';
 
 @Controller()
@@ -15,9 +15,9 @@ export class AgentInstallEventsMessageController {
   constructor(private readonly intake: StepIntake) {}
 
   /** Every VM of the tenant gets a per-VM row (pending); a redelivered event starts nothing new. */
-  @OnEvent(SvmConfigured)
-  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>): Promise<void> {
-    return this.intake.start('install-agents', e.data.tenantId, e.data.siteId, e.data, e.data.vms);
+  @OnEvent(SvmConfigured, { claimsInbox: true })
+  onSvmConfigured(@Payload() e: EventEnvelope<SvmConfiguredV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.intake.start('install-agents', e.data.tenantId, e.data.siteId, e.data, e.data.vms, inbox);
   }
 
   @OnEvent(OnboardingRetryRequested)

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { AgentsInstallRequested, AgentsInstallRequestedV1, EventEnvelope } from '@tpo/contracts';
-import { OnEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/steps';
 
 /**
@@ -13,8 +13,8 @@ import { StepIntake } from '@tpo/steps';
 export class AgentsInstallRequestedMessageController {
   constructor(private readonly intake: StepIntake) {}
 
-  @OnEvent(AgentsInstallRequested)
-  onInstallRequested(@Payload() e: EventEnvelope<AgentsInstallRequestedV1>): Promise<void> {
-    return this.intake.start('install-agents', e.data.tenantId, e.data.siteId, e.data, e.data.vms);
+  @OnEvent(AgentsInstallRequested, { claimsInbox: true })
+  onInstallRequested(@Payload() e: EventEnvelope<AgentsInstallRequestedV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.intake.start('install-agents', e.data.tenantId, e.data.siteId, e.data, e.data.vms, inbox);
   }
 }

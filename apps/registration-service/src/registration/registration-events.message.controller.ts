@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   AgentsInstalled,
   AgentsInstalledV1,
@@ -7,7 +7,7 @@ import {
   OnboardingRetryRequested,
   OnboardingRetryRequestedV1,
 } from '@tpo/contracts';
-import { OnEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/steps';
 
 @Controller()
@@ -15,9 +15,9 @@ export class RegistrationEventsMessageController {
   constructor(private readonly intake: StepIntake) {}
 
   /** Only the VMs that made it through agent installation are registered. */
-  @OnEvent(AgentsInstalled)
-  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>): Promise<void> {
-    return this.intake.start('register-vms', e.data.tenantId, e.data.siteId, e.data, e.data.succeeded);
+  @OnEvent(AgentsInstalled, { claimsInbox: true })
+  onAgentsInstalled(@Payload() e: EventEnvelope<AgentsInstalledV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.intake.start('register-vms', e.data.tenantId, e.data.siteId, e.data, e.data.succeeded, inbox);
   }
 
   @OnEvent(OnboardingRetryRequested)

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   EventEnvelope,
   OnboardingRetryRequested,
@@ -7,7 +7,7 @@ import {
   TenantCreated,
   TenantCreatedV1,
 } from '@tpo/contracts';
-import { OnEvent } from '@tpo/messaging';
+import { InboxClaim, OnEvent } from '@tpo/messaging';
 import { StepIntake } from '@tpo/steps';
 import { CONFIGURE_SVM_STEP } from './configure-svm.job';
 
@@ -16,9 +16,9 @@ export class SvmConfigEventsMessageController {
   constructor(private readonly intake: StepIntake) {}
 
   /** Recorded once per tenant (a redelivered or re-published TenantCreated starts nothing new). */
-  @OnEvent(TenantCreated)
-  onTenantCreated(@Payload() e: EventEnvelope<TenantCreatedV1>): Promise<void> {
-    return this.intake.start(CONFIGURE_SVM_STEP, e.data.tenantId, e.data.siteId, e.data, e.data.vms);
+  @OnEvent(TenantCreated, { claimsInbox: true })
+  onTenantCreated(@Payload() e: EventEnvelope<TenantCreatedV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.intake.start(CONFIGURE_SVM_STEP, e.data.tenantId, e.data.siteId, e.data, e.data.vms, inbox);
   }
 
   @OnEvent(OnboardingRetryRequested)

@@ -1,4 +1,5 @@
-import { UnitOfWork } from '@tpo/persistence';
+import { ChainLink, UnitOfWork } from '@tpo/persistence';
+import { InboxClaim } from './inbox-claim';
 
 /** The only code that touches the `inbox` table. */
 export class InboxRepository {
@@ -16,6 +17,19 @@ export class InboxRepository {
         [consumer, eventId, eventType],
       );
     return rows.length === 1;
+  }
+
+  /**
+   * The same claim as a link of a chained statement (`chainStatement`), named `inbox`: it returns a
+   * row only when the row is new, so the links it gates write nothing for a redelivered event. A
+   * concurrent claimer's statement waits on the primary key until the first commits, as above.
+   */
+  static claimLink(claim: InboxClaim): ChainLink {
+    return {
+      name: 'inbox',
+      text: (bind) =>
+        `INSERT INTO inbox (consumer, event_id, event_type) VALUES (${bind(claim.consumer)}, ${bind(claim.eventId)}, ${bind(claim.eventType)}) ON CONFLICT DO NOTHING RETURNING event_id`,
+    };
   }
 
   async count(consumer: string, eventId: string): Promise<number> {

@@ -3,7 +3,12 @@ import { consumerNameOf, EventDefinition, EventEnvelope } from '@tpo/contracts';
 import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
-import { EventHandlerFn, EventProcessor, InvalidEventHandlerFn } from '../processing/event-processor';
+import {
+  EventHandlerFn,
+  EventHandlerOptions,
+  EventProcessor,
+  InvalidEventHandlerFn,
+} from '../processing/event-processor';
 import { KeyedExecutor } from '../processing/keyed-executor';
 
 export interface JetStreamServerOptions {
@@ -55,17 +60,22 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   /** The handler for an event key, wrapped so that domain errors reach the processor intact. */
-  handlerFor(
-    key: string,
-  ):
-    | { definition: EventDefinition; consumer: string; fn: EventHandlerFn; onInvalid?: InvalidEventHandlerFn }
+  handlerFor(key: string):
+    | {
+        definition: EventDefinition;
+        consumer: string;
+        fn: EventHandlerFn;
+        onInvalid?: InvalidEventHandlerFn;
+        options: EventHandlerOptions;
+      }
     | undefined {
     const handler = this.messageHandlers.get(key);
     const invalid = this.messageHandlers.get(`${key}#invalid`);
     const definition = this.options.definitions.find((d) => d.key === key);
     if (!handler || !definition) return undefined;
-    const fn: EventHandlerFn = async (envelope: EventEnvelope) => {
-      const result = await handler(envelope);
+    const fn: EventHandlerFn = async (envelope: EventEnvelope, inbox) => {
+      // The inbox claim reaches a `claimsInbox` handler as its context argument (`@Ctx()`).
+      const result = await handler(envelope, inbox);
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     };
     const onInvalid: InvalidEventHandlerFn | undefined = invalid
@@ -74,7 +84,12 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
         }
       : undefined;
-    return { definition, consumer: consumerNameOf(this.options.service, { key }), fn, onInvalid };
+    const options: EventHandlerOptions = { claimsInbox: handler.extras?.claimsInbox === true };
+    // Nest chains several handlers of one event (`next`); a handler that writes the inbox row in its
+    // own statement cannot share the delivery with another one's writes.
+    if (options.claimsInbox && handler.next)
+      throw new Error(`the claimsInbox handler of "${key}" must be the event's only handler`);
+    return { definition, consumer: consumerNameOf(this.options.service, { key }), fn, onInvalid, options };
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
@@ -152,6 +167,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           traceContext: traceHeaders(msg),
         },
         entry.onInvalid,
+        entry.options,
       );
       switch (outcome.action) {
         case 'ack':

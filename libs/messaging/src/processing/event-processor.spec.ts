@@ -4,6 +4,7 @@ import { DomainError, PlatformMetrics } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
 import pino from 'pino';
 import { DeadLetterRepository, NewDeadLetter } from '../dead-letter/dead-letter.repository';
+import { InboxClaim } from '../inbox/inbox-claim';
 import { InboxRepository } from '../inbox/inbox.repository';
 import { EventProcessor } from './event-processor';
 import { RetryPolicy } from './retry-policy';
@@ -11,10 +12,12 @@ import { RetryPolicy } from './retry-policy';
 /** In-memory stand-ins for the repositories (the real ones are covered by the integration suite). */
 function setup(options: { deadLetterFails?: boolean } = {}) {
   const claimed = new Set<string>();
+  const transactions: string[] = [];
   const letters: NewDeadLetter[] = [];
   // Transactional like the real one: a failed unit of work leaves no inbox claim behind.
   const uow = {
     run: async <T>(w: () => Promise<T>) => {
+      transactions.push('run');
       const before = new Set(claimed);
       try {
         return await w();
@@ -44,7 +47,15 @@ function setup(options: { deadLetterFails?: boolean } = {}) {
     logger: pino({ level: 'silent' }),
     maxMessageBytes: 2048,
   });
-  return { processor, letters };
+  /** What a `claimsInbox` handler does in its single statement: the inbox row gates its writes. */
+  const claimInStatement = (claim: InboxClaim) => {
+    const key = `${claim.consumer}/${claim.eventId}`;
+    const inserted = !claimed.has(key);
+    claimed.add(key);
+    claim.settle(inserted);
+    return inserted;
+  };
+  return { processor, letters, transactions, claimed, claimInStatement };
 }
 
 const ping = (data: Record<string, unknown> = {}): EventEnvelope => ({
@@ -143,5 +154,60 @@ describe('EventProcessor', () => {
   it('never terminates a message whose dead letter could not be stored', async () => {
     const { processor } = setup({ deadLetterFails: true });
     expect(await processor.process('c1', BackbonePing, jest.fn(), deliver('{bad'))).toMatchObject({ action: 'retry' });
+  });
+
+  describe('a handler that claims the inbox row in its own statement (claimsInbox)', () => {
+    it('gets the claim, opens no transaction, and a redelivery is acked as a duplicate', async () => {
+      const { processor, transactions, claimInStatement } = setup();
+      const writes: string[] = [];
+      const handler = jest.fn(async (e: EventEnvelope, inbox?: InboxClaim) => {
+        if (claimInStatement(inbox!)) writes.push(e.id);
+      });
+      const e = ping();
+      const claims = { claimsInbox: true };
+      expect(await processor.process('c1', BackbonePing, handler, deliver(e), undefined, claims)).toEqual({
+        action: 'ack',
+        result: 'applied',
+      });
+      expect(await processor.process('c1', BackbonePing, handler, deliver(e, 2), undefined, claims)).toEqual({
+        action: 'ack',
+        result: 'duplicate',
+      });
+      expect(handler.mock.calls[0][1]).toMatchObject({ consumer: 'c1', eventId: e.id, eventType: BackbonePing.type });
+      expect(writes).toEqual([e.id]);
+      expect(transactions).toEqual([]);
+    });
+
+    it('claims the row itself when the handler wrote nothing (did not settle the claim)', async () => {
+      const { processor, claimed } = setup();
+      const e = ping();
+      const outcome = await processor.process('c1', BackbonePing, jest.fn(), deliver(e), undefined, {
+        claimsInbox: true,
+      });
+      expect(outcome).toEqual({ action: 'ack', result: 'applied' });
+      expect(claimed.has(`c1/${e.id}`)).toBe(true);
+    });
+
+    it('maps its errors like any handler (transient: retry; the statement wrote nothing, so no row)', async () => {
+      const { processor, claimed } = setup();
+      const e = ping();
+      const failing = async () => {
+        throw new Error('connection reset');
+      };
+      expect(
+        await processor.process('c1', BackbonePing, failing, deliver(e), undefined, { claimsInbox: true }),
+      ).toEqual({
+        action: 'retry',
+        delayMs: 100,
+        reason: 'connection reset',
+      });
+      expect(claimed.size).toBe(0);
+    });
+
+    it('a claim settles once', () => {
+      const claim = new InboxClaim('c1', 'id', 'type');
+      claim.settle(true);
+      expect(() => claim.settle(false)).toThrow(/settled twice/);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { DomainError, PlatformMetrics, RequestContext, SpanKind, TraceCarrier, w
 import { UnitOfWork } from '@tpo/persistence';
 import type { Logger } from 'pino';
 import { DeadLetterRepository } from '../dead-letter/dead-letter.repository';
+import { InboxClaim } from '../inbox/inbox-claim';
 import { InboxRepository } from '../inbox/inbox.repository';
 import { RetryPolicy } from './retry-policy';
 
@@ -17,7 +18,20 @@ export interface DeliveredEvent {
   traceContext?: TraceCarrier;
 }
 
-export type EventHandlerFn = (envelope: EventEnvelope) => Promise<void>;
+/**
+ * `inbox` is given only to a handler declared `claimsInbox` (see `EventProcessor.process`), which
+ * writes the event's inbox row itself, in the same statement as its own writes.
+ */
+export type EventHandlerFn = (envelope: EventEnvelope, inbox?: InboxClaim) => Promise<void>;
+
+export interface EventHandlerOptions {
+  /**
+   * The handler writes the inbox row itself, gating its writes in one statement (InboxClaim), and
+   * writes nothing else: the processor opens no transaction for it. A handler that returns without
+   * settling the claim wrote nothing; the processor then claims the row, as for any handler.
+   */
+  claimsInbox?: boolean;
+}
 
 /**
  * Optional handler for a well-formed event whose payload fails its contract (e.g. an order to
@@ -77,6 +91,7 @@ export class EventProcessor {
     handler: EventHandlerFn,
     msg: DeliveredEvent,
     onInvalid?: InvalidEventHandlerFn,
+    options: EventHandlerOptions = {},
   ): Promise<ProcessOutcome> {
     const attributes = {
       'messaging.system': 'nats',
@@ -90,7 +105,7 @@ export class EventProcessor {
       `${msg.subject} process`,
       { kind: SpanKind.CONSUMER, parent: msg.traceContext ?? null, attributes },
       async (span) => {
-        const outcome = await this.processDelivery(consumer, definition, handler, msg, onInvalid);
+        const outcome = await this.processDelivery(consumer, definition, handler, msg, onInvalid, options);
         span?.setAttribute('tpo.outcome', outcome.action === 'retry' ? 'retry' : outcome.result);
         return outcome;
       },
@@ -102,7 +117,8 @@ export class EventProcessor {
     definition: EventDefinition,
     handler: EventHandlerFn,
     msg: DeliveredEvent,
-    onInvalid?: InvalidEventHandlerFn,
+    onInvalid: InvalidEventHandlerFn | undefined,
+    options: EventHandlerOptions,
   ): Promise<ProcessOutcome> {
     const started = process.hrtime.bigint();
     const raw = typeof msg.data === 'string' ? msg.data : Buffer.from(msg.data).toString('utf8');
@@ -122,11 +138,9 @@ export class EventProcessor {
     };
     return RequestContext.run(context, async () => {
       try {
-        const applied = await this.deps.uow.run(async () => {
-          if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
-          await handler(envelope);
-          return true;
-        });
+        const applied = options.claimsInbox
+          ? await this.applyClaiming(consumer, envelope, handler)
+          : await this.apply(consumer, envelope, handler);
         await this.deps.afterCommit?.(envelope);
         const result = applied ? 'applied' : 'duplicate';
         this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: result });
@@ -178,11 +192,7 @@ export class EventProcessor {
       },
       async () => {
         try {
-          const applied = await this.deps.uow.run(async () => {
-            if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
-            await handler(envelope);
-            return true;
-          });
+          const applied = await this.apply(consumer, envelope, handler);
           this.deps.metrics.eventsHandled.inc({ subject: msg.subject, outcome: applied ? 'replayed' : 'duplicate' });
           this.deps.logger.info({ eventId: envelope.id, consumer, applied }, 'dead letter replayed');
           return { ok: true, duplicate: !applied };
@@ -191,6 +201,25 @@ export class EventProcessor {
         }
       },
     );
+  }
+
+  /** Claims the inbox row, then runs the handler, in one transaction; false for a duplicate. */
+  private apply(consumer: string, envelope: EventEnvelope, handler: EventHandlerFn): Promise<boolean> {
+    return this.deps.uow.run(async () => {
+      if (!(await this.deps.inbox.claim(consumer, envelope.id, envelope.type))) return false;
+      await handler(envelope);
+      return true;
+    });
+  }
+
+  /**
+   * The handler claims the inbox row in its own (single) statement: no transaction here. If it
+   * wrote nothing (did not settle the claim), the row is claimed now, as `apply` would have.
+   */
+  private async applyClaiming(consumer: string, envelope: EventEnvelope, handler: EventHandlerFn): Promise<boolean> {
+    const claim = new InboxClaim(consumer, envelope.id, envelope.type);
+    await handler(envelope, claim);
+    return claim.settled ?? (await this.deps.inbox.claim(consumer, envelope.id, envelope.type));
   }
 
   /** A well-formed event with an invalid payload, handed to the consumer's rejection handler. */

@@ -2,6 +2,7 @@ import { applyDecorators, ArgumentsHost, Catch, RpcExceptionFilter, UseFilters }
 import { EventPattern } from '@nestjs/microservices';
 import { EventDefinition } from '@tpo/contracts';
 import { Observable, throwError } from 'rxjs';
+import type { EventHandlerOptions } from './event-processor';
 
 /**
  * Nest's default RPC filter turns every error into a generic "Internal server error", which would
@@ -15,9 +16,16 @@ export class PassErrorsToTransportFilter implements RpcExceptionFilter<unknown> 
   }
 }
 
-/** Marks a controller method as the handler of one event (its payload arrives validated). */
-export function OnEvent(definition: EventDefinition): MethodDecorator {
-  return applyDecorators(EventPattern(definition.key), UseFilters(new PassErrorsToTransportFilter()));
+/**
+ * Marks a controller method as the handler of one event (its payload arrives validated). With
+ * `claimsInbox`, the handler gets the event's InboxClaim as its context argument (`@Ctx()`) and
+ * writes the inbox row in its own single statement (see EventHandlerOptions).
+ */
+export function OnEvent(definition: EventDefinition, options: EventHandlerOptions = {}): MethodDecorator {
+  return applyDecorators(
+    EventPattern(definition.key, options.claimsInbox ? { claimsInbox: true } : {}),
+    UseFilters(new PassErrorsToTransportFilter()),
+  );
 }
 
 /** Pattern of the rejection handler of an event (see `OnInvalidEvent`). */

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
+import { EventEnvelope } from '../envelope/event-envelope';
+import { EventDefinition } from '../event-definition';
+import { EVENT_CATALOG } from '../event-catalog';
+import { BackbonePing } from '../events/backbone-ping.event';
+import { validateEvent, validateWithClasses } from '../validate-event';
+import { CompiledEventValidator, compileEventValidator } from './compiled-event-validator';
+import { ClassType } from './contract-schema';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage: transformerStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: TransformerStorage;
+};
+
+/** Values tried for every property, valid for some properties and invalid for others. */
+const POOL: unknown[] = [
+  randomUUID(),
+  '10.0.0.1',
+  '2026-12-01T10:00:00.000Z',
+  '2026-12-01',
+  'site-1',
+  'vm-1',
+  'a',
+  'abc',
+  'Tenant-1',
+  'ACME',
+  'com.tpo.x.v1',
+  'svm-config-service',
+  'application/json',
+  '1.0',
+  'tenant@example.com',
+  'https://example.com/x',
+  'x'.repeat(64),
+  '',
+  0,
+  1,
+  7271,
+  true,
+  false,
+  {},
+  [],
+];
+
+/** What else each property is set to, to find where the two paths might disagree. */
+const MUTATIONS: unknown[] = [
+  ...POOL,
+  undefined,
+  null,
+  -1,
+  1.5,
+  70000,
+  2 ** 53,
+  'x'.repeat(300),
+  'x'.repeat(2100),
+  ' ',
+  '999.1.1.1',
+  '2026-02-30T00:00:00Z',
+  '2026-12-01T10:00:00',
+  'urn:uuid:' + randomUUID(),
+  randomUUID().toUpperCase(),
+  '00000000-0000-0000-0000-000000000000',
+  'a'.repeat(63),
+  'a'.repeat(64),
+  'a\u0301',
+  '\uFE0F',
+  '😀',
+  'a\nb',
+  [null],
+  ['x'],
+  [1],
+  [{}],
+  [[]],
+  Array.from({ length: 11 }, (_, i) => `t${i}`),
+  { a: 1 },
+];
+
+type Plain = Record<string, unknown>;
+const storage = getMetadataStorage();
+const metadatasOf = (type: ClassType) =>
+  storage.groupByPropertyName(storage.getTargetValidationMetadatas(type, '', false, false, undefined));
+/** Whether class-validator accepts `value` as `property` of `type` (the other properties left out). */
+const propertyAccepted = (type: ClassType, property: string, value: unknown) => {
+  const r = validateWithClasses(
+    { ...envelopeOf(BackbonePing), data: { [property]: value } },
+    {
+      ...BackbonePing,
+      payload: type as never,
+    },
+  );
+  return r.ok || !r.reasons.some((m) => m.startsWith(`data.${property}:`) || m.startsWith(`data.${property}.`));
+};
+
+function envelopeOf(definition: EventDefinition, data: unknown = {}): Plain {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type: definition.type,
+    source: 'tenant-service',
+    time: '2026-12-01T10:00:00.000Z',
+    datacontenttype: 'application/json',
+    tenantid: randomUUID(),
+    correlationid: 'corr-1',
+    causationid: randomUUID(),
+    data,
+  };
+}
+
+/**
+ * A valid sample of a class, with every property set (`all`) or only the ones it must have: each
+ * property gets the first pool value (or a nested sample, or an array of them) that class-validator
+ * accepts in that place. Judged by class-validator itself, so the samples need no upkeep.
+ */
+function sampleOf(type: ClassType, all: boolean): Plain {
+  const sample: Plain = {};
+  for (const [property, metas] of Object.entries(metadatasOf(type))) {
+    const optional = metas.some((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION);
+    if (optional && !all) continue;
+    const nested = metas.some((m) => m.type === ValidationTypes.NESTED_VALIDATION);
+    const inner = nested
+      ? (transformerStorage.findTypeMetadata(type, property)!.typeFunction() as ClassType)
+      : undefined;
+    const candidates = inner
+      ? [sampleOf(inner, all), [sampleOf(inner, all)], [sampleOf(inner, all), sampleOf(inner, false)]]
+      : [...allowed(metas), ...POOL, ...[...allowed(metas), ...POOL].map((v) => [v])];
+    const fits = candidates.find((c) => propertyAccepted(type, property, c));
+    if (fits === undefined) throw new Error(`no sample value for ${type.name}.${property}`);
+    sample[property] = fits;
+  }
+  return sample;
+}
+
+/** The values an @IsIn / @Equals of the property lists (pattern-free candidates). */
+function allowed(metas: { constraints?: unknown[] }[]): unknown[] {
+  return metas.flatMap((m) => {
+    const [first] = m.constraints ?? [];
+    if (Array.isArray(first)) return first;
+    return typeof first === 'string' || typeof first === 'number' ? [first] : [];
+  });
+}
+
+/** Every property path of a sample (nested objects and the first element of arrays of them). */
+function paths(value: unknown, prefix: string[] = []): string[][] {
+  if (Array.isArray(value))
+    return value.length && typeof value[0] === 'object' ? paths(value[0], [...prefix, '0']) : [];
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => [[...prefix, k], ...paths(v, [...prefix, k])]);
+}
+
+function withValue(root: Plain, path: string[], value: unknown): Plain {
+  const copy = structuredClone(root);
+  let node = copy as Record<string, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  if (value === undefined) delete node[path[path.length - 1]];
+  else node[path[path.length - 1]] = structuredClone(value);
+  return copy;
+}
+
+const validators = new Map<EventDefinition, CompiledEventValidator>();
+
+/** An outcome to compare: the verdict, or the error a constraint threw (both paths call the same one). */
+function outcome<T>(run: () => T): T | { threw: string } {
+  try {
+    return run();
+  } catch (e) {
+    return { threw: (e as Error).message };
+  }
+}
+
+/**
+ * Both paths on one input: the same verdict (or the same exception, e.g. from an @ArrayUnique
+ * identifier given a VM that is no object), and for valid input the same envelope, classes included.
+ */
+function agree(definition: EventDefinition, raw: Plain): boolean {
+  if (!validators.has(definition)) validators.set(definition, compileEventValidator(definition));
+  const compiled = validators.get(definition)!;
+  const slow = outcome(() => validateWithClasses(structuredClone(raw), definition));
+  const fast = outcome(() => compiled.validate(raw));
+  const slowVerdict = 'threw' in slow ? slow : slow.ok;
+  if (typeof fast === 'boolean' && !fast && typeof slowVerdict !== 'boolean') return false; // refused, then the class path throws
+  if (JSON.stringify(fast) !== JSON.stringify(slowVerdict))
+    throw new Error(
+      `${definition.name}: schema says ${JSON.stringify(fast)}, classes say ${JSON.stringify(slowVerdict)} for ${JSON.stringify(raw)}`,
+    );
+  if (fast === true && !('threw' in slow) && slow.ok)
+    expect(compiled.build(structuredClone(raw))).toStrictEqual(slow.envelope);
+  return fast === true;
+}
+
+const consumed = EVENT_CATALOG.filter((d) => d.consumers.length > 0);
+
+describe('compiled event schemas agree with the class-validator contracts', () => {
+  it('every catalog event compiles (no construct the generator cannot express exactly)', () => {
+    for (const d of EVENT_CATALOG) expect(() => compileEventValidator(d)).not.toThrow();
+    expect(consumed.length).toBeGreaterThan(15);
+  });
+
+  describe.each(consumed.map((d) => [d.name, d] as const))('%s', (_name, definition) => {
+    const full = envelopeOf(definition, sampleOf(definition.payload, true));
+    const minimal = envelopeOf(definition, sampleOf(definition.payload, false));
+
+    it('valid samples (every property, only the required ones, unknown properties added): both accept, same instances', () => {
+      expect(agree(definition, full)).toBe(true);
+      expect(agree(definition, minimal)).toBe(true);
+      let extra = withValue(withValue(full, ['data', 'unknownField'], { x: 1 }), ['unknownAttribute'], 'x');
+      for (const p of paths(full.data, ['data'])) {
+        const node = p.reduce<unknown>((n, k) => (n as Plain)[k], full);
+        if (node && typeof node === 'object' && !Array.isArray(node))
+          extra = withValue(extra, [...p, 'unknownNested'], 1);
+      }
+      expect(agree(definition, extra)).toBe(true);
+    });
+
+    it('each payload property set to each mutation value (or left out): the same verdict', () => {
+      let refused = 0;
+      for (const path of paths(full.data, ['data']))
+        for (const value of MUTATIONS) if (!agree(definition, withValue(full, path, value))) refused++;
+      for (const path of paths(minimal.data, ['data']))
+        for (const value of [undefined, null]) if (!agree(definition, withValue(minimal, path, value))) refused++;
+      expect(refused).toBeGreaterThan(0);
+    });
+  });
+
+  it('each envelope attribute set to each mutation value (or left out): the same verdict', () => {
+    const valid = envelopeOf(BackbonePing, { pingId: randomUUID(), route: ['tenant-service'], hop: 0 });
+    for (const path of paths(valid).filter((p) => p[0] !== 'data'))
+      for (const value of MUTATIONS) agree(BackbonePing, withValue(valid, path, value));
+    for (const value of MUTATIONS) agree(BackbonePing, withValue(valid, ['data'], value));
+  });
+
+  it('validateEvent gives what the class path gives: the instance for valid input, the same reasons otherwise', () => {
+    const valid = envelopeOf(BackbonePing, { pingId: randomUUID(), route: ['tenant-service'], hop: 0, extra: 1 });
+    const result = validateEvent(structuredClone(valid), BackbonePing);
+    expect(result).toStrictEqual(validateWithClasses(structuredClone(valid), BackbonePing));
+    expect(result.ok && result.envelope).toBeInstanceOf(EventEnvelope);
+    const invalid = withValue(withValue(valid, ['data', 'hop'], -1), ['time'], 'yesterday');
+    expect(validateEvent(structuredClone(invalid), BackbonePing)).toStrictEqual(
+      validateWithClasses(structuredClone(invalid), BackbonePing),
+    );
+    const payloadOnly = withValue(valid, ['data', 'hop'], 'one');
+    const r = validateEvent(structuredClone(payloadOnly), BackbonePing);
+    expect(r).toMatchObject({ ok: false, reasons: expect.arrayContaining([expect.stringMatching(/^data\.hop/)]) });
+    expect(r).toStrictEqual(validateWithClasses(structuredClone(payloadOnly), BackbonePing));
+  });
+
+  it('input class-transformer would turn into another class (`__proto__`) is left to the class path', () => {
+    const raw = JSON.parse(
+      JSON.stringify(envelopeOf(BackbonePing, { pingId: randomUUID(), route: ['tenant-service'], hop: 0 })).replace(
+        '"hop":0',
+        '"hop":0,"__proto__":{"x":1}',
+      ),
+    ) as Plain;
+    expect(compileEventValidator(BackbonePing).validate(raw)).toBe(false);
+  });
+});

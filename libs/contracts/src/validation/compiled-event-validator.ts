@@ -1,0 +1,99 @@
+import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
+import { EventEnvelope } from '../envelope/event-envelope';
+import { EventDefinition } from '../event-definition';
+import { ConstraintCheck, contractSchemaOf, hydrate, HydrationPlan, JsonSchema } from './contract-schema';
+
+/** One event's compiled check and the instances it builds from valid input. */
+export interface CompiledEventValidator {
+  /** The event's JSON schema: the envelope with `type` fixed to the event's and `data` its payload. */
+  readonly schema: JsonSchema;
+  /** True only for input class-validator would accept too (see validateEvent). */
+  validate(raw: unknown): boolean;
+  /** The envelope (payload in `data`) validateEvent's class-validator path makes of valid input. */
+  build(raw: Record<string, unknown>): EventEnvelope;
+}
+
+function newAjv(checks: ConstraintCheck[]): Ajv2020 {
+  // No coercion, defaults or removal: the input is only judged. `unicodeRegExp: false` compiles
+  // patterns as `new RegExp(source)`, as class-validator's @Matches does.
+  const ajv = new Ajv2020({ allErrors: false, strict: false, unicodeRegExp: false, validateFormats: false });
+  ajv.addKeyword({
+    keyword: 'classValidator',
+    schemaType: 'number',
+    errors: false,
+    compile: (id: number) => {
+      const fn = checks[id];
+      return (data: unknown, cxt?: { parentData?: unknown }) => fn(data, cxt?.parentData);
+    },
+  });
+  return ajv;
+}
+
+function compile(definition: EventDefinition): CompiledEventValidator {
+  const envelope = contractSchemaOf(EventEnvelope);
+  const payload = contractSchemaOf(definition.payload);
+  // The payload's constraint numbers follow the envelope's in one table.
+  const checks = [...envelope.checks, ...payload.checks];
+  const shift = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(shift);
+    if (!node || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [
+        k,
+        k === 'classValidator' ? (v as number) + envelope.checks.length : k === '$ref' ? v : shift(v),
+      ]),
+    );
+  };
+  const payloadSchema = shift(payload.schema) as JsonSchema;
+  const payloadDefs = payloadSchema.$defs as Record<string, JsonSchema>;
+  const envelopeDefs = envelope.schema.$defs as Record<string, JsonSchema>;
+  for (const name of Object.keys(payloadDefs))
+    if (envelopeDefs[name]) throw new Error(`${definition.name}: payload class ${name} shadows an envelope class`);
+  const schema: JsonSchema = {
+    $defs: { ...envelopeDefs, ...payloadDefs },
+    allOf: [
+      { $ref: `#/$defs/${EventEnvelope.name}` },
+      {
+        required: ['type', 'data'],
+        properties: { type: { const: definition.type }, data: { $ref: payloadSchema.$ref } },
+      },
+    ],
+  };
+  const check: ValidateFunction = newAjv(checks).compile(schema);
+  const envelopePlan: HydrationPlan = envelope.plan;
+  const payloadPlan: HydrationPlan = payload.plan;
+  return {
+    schema,
+    validate: (raw) => check(raw) === true,
+    build: (raw) => {
+      const built = hydrate(envelopePlan, raw) as EventEnvelope;
+      built.data = hydrate(payloadPlan, raw.data as Record<string, unknown>);
+      return built;
+    },
+  };
+}
+
+const compiled = new WeakMap<EventDefinition, CompiledEventValidator | null>();
+
+/**
+ * The event's compiled validator, built on first use and kept; undefined when its contract uses a
+ * construct the schema generator cannot express exactly (contract-schema.ts), which then keeps the
+ * class-validator path (the contracts spec asserts that no catalog event does).
+ */
+export function compiledEventValidator(definition: EventDefinition): CompiledEventValidator | undefined {
+  let v = compiled.get(definition);
+  if (v === undefined) {
+    try {
+      v = compile(definition);
+    } catch {
+      v = null;
+    }
+    compiled.set(definition, v);
+  }
+  return v ?? undefined;
+}
+
+/** The same, throwing why a contract cannot be compiled (for the contracts spec and tooling). */
+export function compileEventValidator(definition: EventDefinition): CompiledEventValidator {
+  return compile(definition);
+}
