@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** What happens once the transaction ends: `committed` is false after a rollback (or a failed COMMIT). */
@@ -20,6 +21,9 @@ function notify(callbacks: SettledCallback[], committed: boolean): void {
     }
   }
 }
+
+/** One prepared-statement name per distinct statement text, for the whole process. */
+const statementNames = new Map<string, string>();
 
 /**
  * Runs work in one Postgres transaction. Repositories call `manager()` and so join whatever
@@ -82,6 +86,26 @@ export class UnitOfWork {
   /** The transaction's manager when inside `run`, else the pool's. */
   manager(): EntityManager {
     return storage.getStore()?.manager ?? this.dataSource.manager;
+  }
+
+  /**
+   * A read as a named (prepared) statement: Postgres parses and plans it once per pooled connection
+   * instead of on every call (for the tenant detail, planning took longer than running it). Inside a
+   * transaction it is an ordinary query on the transaction's connection. `text` must be one of the
+   * code's own constants (each distinct text stays prepared on each connection it ran on).
+   */
+  async prepared<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
+    const manager = storage.getStore()?.manager;
+    if (manager) return manager.query(text, params) as Promise<T[]>;
+    let name = statementNames.get(text);
+    if (!name) {
+      name = `tpo_${statementNames.size + 1}`;
+      statementNames.set(text, name);
+    }
+    // TypeORM's Postgres driver keeps its pg Pool as `master`; same connections, settings and type
+    // parsers as `manager().query`.
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return (await pool.query<T>({ name, text, values: params })).rows;
   }
 
   inTransaction(): boolean {
