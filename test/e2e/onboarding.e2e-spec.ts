@@ -14,7 +14,7 @@ import {
 } from '@tpo/kaspersky-simulator';
 import { serviceKeyOf } from '@tpo/site-directory';
 import { devSecrets } from '@tpo/tools';
-import { EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
+import { consumerNameOf, EventEnvelope, TenantRequested, TenantRequestedV1 } from '@tpo/contracts';
 import { NatsConnection } from 'nats';
 import { authHeaders, clientFor, eventually, natsConnect } from '../support/harness';
 import { Client } from 'pg';
@@ -525,7 +525,18 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
       },
       { case: 'oversize VM list', data: order('huge', 501), expect: 'vms' },
       { case: ']]> in the name', data: order('cdata', 1, { tenantName: 'evil]]><x>' }), expect: 'tenantName' },
+      // VMs that are no objects, or whose biosUuid is no string: once a validator threw on them, and the
+      // order was retried every 5 s up to the consumer's max deliveries instead of being answered.
+      { case: 'a VM that is a number', data: { ...order('vmnum', 1), vms: [1] }, expect: 'vms.0' },
+      {
+        case: 'a biosUuid that is a number',
+        data: { ...order('biosnum', 1), vms: [{ biosUuid: 5, name: 'vm1', osFamily: 'linux', address: '10.0.0.1' }] },
+        expect: 'vms.0.biosUuid',
+      },
     ];
+    const jsm = await nc.jetstreamManager();
+    const consumer = consumerNameOf('tenant-service', TenantRequested);
+    const deliveredBefore = (await jsm.consumers.info(platform.messaging.stream, consumer)).delivered.consumer_seq;
     for (const b of bad) {
       const e = envelope(b.data);
       await js.publish(subject, JSON.stringify(e), { msgID: e.id });
@@ -545,6 +556,13 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
       expect({ case: b.case, reasons }).toEqual({ case: b.case, reasons: expect.stringContaining(b.expect) });
       expect(await tenantByOrder(orderId)).toBeUndefined();
     }
+    // Each order was answered on its first delivery: all acked, none delivered twice, none dead-lettered.
+    const settled = await eventually(async () => {
+      const info = await jsm.consumers.info(platform.messaging.stream, consumer);
+      return info.num_ack_pending === 0 && info.num_pending === 0 && info;
+    });
+    expect(settled.delivered.consumer_seq - deliveredBefore).toBe(bad.length);
+    expect(settled.num_redelivered).toBe(0);
     const rest = await postTenant({
       ...order('rest-bad', 1),
       vms: [{ biosUuid: 'nope', name: 'x', osFamily: 'dos', address: '1.2.3.4', extra: true }],
@@ -556,6 +574,12 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
     expect(fields).toMatch(/vms\.0\.biosUuid|biosUuid/);
     expect(fields).toMatch(/osFamily/);
     expect(fields).toMatch(/extra|status/);
+    const numeric = await postTenant({
+      ...order('rest-biosnum', 1),
+      vms: [{ biosUuid: 5, name: 'vm1', osFamily: 'linux', address: '10.0.0.1' }],
+    });
+    expect(numeric.status).toBe(400);
+    expect(JSON.stringify(await numeric.json())).toMatch(/biosUuid/);
     void client;
   }, 60_000);
 

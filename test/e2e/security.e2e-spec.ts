@@ -161,10 +161,18 @@ describe('admin API security (OWASP API Top 10, S*, V*) against the running serv
     const scoped = await authHeaders('admin', { sites: [other] });
     expect((await fetch(tenantsUrl(`/${readyTenant.id}`), { headers: scoped })).status).toBe(404);
     expect((await fetch(tenantsUrl(`/${readyTenant.id}/retry`), { method: 'POST', headers: scoped })).status).toBe(404);
-    const list = (await (await fetch(tenantsUrl('?limit=100'), { headers: scoped })).json()) as {
-      items: { id: string }[];
-    };
+    type Page = { items: { id: string }[]; total: number };
+    const page = async (query: string, headers: Record<string, string>) =>
+      (await (await fetch(tenantsUrl(query), { headers })).json()) as Page;
+    const list = await page('?limit=100', scoped);
     expect(list.items.map((t) => t.id)).not.toContain(readyTenant.id);
+    // The total counts only what the caller may see, on every page, also past the end.
+    expect(list.total).toBe(list.items.length);
+    const admin = await authHeaders('admin');
+    const all = await page('?limit=100', admin);
+    expect(all.total).toBe(all.items.length);
+    expect((await page('?limit=1', admin)).total).toBe(all.total);
+    expect(await page(`?limit=1&offset=${all.total + 5}`, admin)).toMatchObject({ items: [], total: all.total });
     expect((await fetch(tenantsUrl(`/${randomUUID()}`), { headers: await authHeaders('admin') })).status).toBe(404);
   });
 

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Type } from 'class-transformer';
 import { IsArray, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { defineEvent, EventEnvelope } from '@tpo/contracts';
-import { JobRepository } from '@tpo/jobs';
+import { JobContext, JobEnqueuer, JobHandler, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DeadLetterRepository, EventProcessor, InboxClaim, InboxRepository, RetryPolicy } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, PlatformMetrics } from '@tpo/platform';
 import { StepIntake, StepWorkRepository } from '@tpo/steps';
 import { DataSource } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
-import { sql } from '../support/harness';
-import { testDatabaseUrl } from '../support/test-env';
+import { eventually, sql } from '../support/harness';
+import { testRunnerOptions } from '../support/job-fixtures';
+import { serviceLayout, testDatabaseUrl } from '../support/test-env';
 
 const SERVICE = 'agent-install-service';
 const STEP = 'install-agents' as const;
@@ -59,6 +60,8 @@ describe('step intake in one statement (real Postgres)', () => {
   let processor: EventProcessor;
   const statements: string[] = [];
   let spy: jest.SpyInstance;
+  let runner: JobRunner;
+  const logger = createLogger('step-intake-test', 'silent');
 
   const event = (tenantId: string, vms: { biosUuid: string; name: string }[], id = randomUUID()) =>
     ({
@@ -121,7 +124,10 @@ describe('step intake in one statement (real Postgres)', () => {
   beforeAll(async () => {
     ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();
     uow = new UnitOfWork(ds);
-    intake = new StepIntake(new StepWorkRepository(uow), new JobRepository(uow));
+    // A runner that is not running: every job is enqueued pending (the hand-over has its own test below).
+    const jobs = new JobRepository(uow);
+    runner = new JobRunner(jobs, uow, logger, testRunnerOptions(SERVICE, serviceLayout(SERVICE).schema));
+    intake = new StepIntake(new StepWorkRepository(uow), jobs, new JobEnqueuer(jobs, runner, uow));
     processor = new EventProcessor({
       service: SERVICE,
       uow,
@@ -147,6 +153,7 @@ describe('step intake in one statement (real Postgres)', () => {
   });
 
   afterAll(async () => {
+    await runner?.stop();
     spy?.mockRestore();
     await ds?.destroy();
   });
@@ -246,5 +253,46 @@ describe('step intake in one statement (real Postgres)', () => {
     expect(r.inbox).toEqual([e.id]);
     expect(r.vms).toEqual(['a:pending']);
     expect(r.jobs).toHaveLength(1);
+  });
+
+  it("with a slot in this replica's runner, the job is inserted claimed in the same one statement and runs without a claim", async () => {
+    const ran: { tenantId: string; fence: number; tries: number }[] = [];
+    const handler: JobHandler<{ tenantId: string }> = {
+      kind: STEP,
+      run: async (ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> => {
+        ran.push({ tenantId: ctx.job.payload.tenantId, fence: ctx.job.fence, tries: ctx.job.tries });
+        return ctx.succeed();
+      },
+      giveUp: (ctx: JobContext<{ tenantId: string }>) => ctx.fail('gave up'),
+    };
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [STEP]); // the pending jobs of the tests above
+    runner.register(handler as JobHandler<never>);
+    const claimDue = jest.spyOn(JobRepository.prototype, 'claimDue');
+    await runner.start();
+    try {
+      await eventually(async () => claimDue.mock.calls.length >= 1); // its first round is over
+      const claimsBefore = claimDue.mock.calls.length;
+      statements.length = 0;
+      const tenantId = randomUUID();
+      const e = event(tenantId, [vm('a')]);
+      expect(await deliver(e)).toEqual({ action: 'ack', result: 'applied' });
+      // The intake is still one statement, no transaction; the job (handed over at once) writes its end.
+      expect(statements[0]).toMatch(/^WITH inbox AS \(INSERT INTO inbox/);
+      expect(statements[0]).toMatch(/INSERT INTO job .*'running', now\(\) \+/s);
+      expect(statements.filter((x) => /INSERT INTO|START TRANSACTION|COMMIT/.test(x))).toHaveLength(1);
+      await eventually(async () => ran.length === 1);
+      expect(ran).toEqual([{ tenantId, fence: 1, tries: 1 }]);
+      await eventually(async () => (await rows(tenantId, [e.id])).jobs[0]?.status === 'succeeded');
+      // Handed over, not claimed: no claim ran meanwhile (a claim would have found nothing anyway).
+      expect(claimDue.mock.calls.length).toBe(claimsBefore);
+      // The redelivery writes nothing and hands nothing over; the slot was given back.
+      expect(await deliver(e, 2)).toEqual({ action: 'ack', result: 'duplicate' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(ran).toHaveLength(1);
+      expect(runner.activeCount).toBe(0);
+    } finally {
+      claimDue.mockRestore();
+      await runner.stop();
+    }
   });
 });

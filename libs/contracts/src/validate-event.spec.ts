@@ -1,11 +1,15 @@
+import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { IsString, ValidateBy } from 'class-validator';
+import { defineEvent } from './event-definition';
 import { BackbonePing } from './events/backbone-ping.event';
-import { validateEvent } from './validate-event';
+import { TenantRequested } from './events/onboarding/tenant-requested.event';
+import { validateEvent, validateWithClasses } from './validate-event';
 
-const envelope = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const envelope = (data: Record<string, unknown>, extra: Record<string, unknown> = {}, type = BackbonePing.type) => ({
   specversion: '1.0',
   id: randomUUID(),
-  type: BackbonePing.type,
+  type,
   source: 'tenant-service',
   time: new Date().toISOString(),
   datacontenttype: 'application/json',
@@ -50,5 +54,87 @@ describe('validateEvent', () => {
     const result = validateEvent(envelope({ ...ping, addedLater: true }), BackbonePing);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.envelope.data).not.toHaveProperty('addedLater');
+  });
+});
+
+/** A contract whose own check throws on some input, as an unguarded @ArrayUnique identifier did. */
+class ThrowingPayload {
+  @IsString()
+  @ValidateBy({
+    name: 'throwsOnBoom',
+    validator: {
+      validate: (v: unknown) => {
+        if (v === 'boom') throw new TypeError('the check blew up');
+        return true;
+      },
+    },
+  })
+  word!: string;
+}
+const Throwing = defineEvent({
+  name: 'ThrowingSpecEvent',
+  version: 1,
+  payload: ThrowingPayload,
+  producers: ['tenant-service'],
+  consumers: [],
+  description: 'spec only',
+});
+
+describe('validateEvent never throws: input that makes a validator throw is invalid, with reasons', () => {
+  const order = {
+    orderId: 'order-1',
+    tenantName: 'Tenant 1',
+    adminAccountName: 'adm-1',
+  };
+  const vm = { biosUuid: randomUUID(), name: 'vm1', osFamily: 'linux', address: '10.0.0.1' };
+
+  it.each([
+    ['a number', [1], /^data\.vms\.0: /],
+    ['a string', ['vm'], /^data\.vms\.0: /],
+    ['null', [null], /^data\.vms\.0: /],
+    ['an array', [[1]], /^data\.vms\.0\.0: /],
+    ['a VM whose biosUuid is a number', [{ biosUuid: 5 }], /^data\.vms\.0\.biosUuid: /],
+    ['a full VM whose biosUuid is a number', [{ ...vm, biosUuid: 5 }], /^data\.vms\.0\.biosUuid: /],
+    ['a VM whose biosUuid is an object', [vm, { ...vm, biosUuid: { x: 1 } }], /^data\.vms\.1\.biosUuid: /],
+    ['a VM whose biosUuid is an array', [{ ...vm, biosUuid: ['a'] }], /^data\.vms\.0\.biosUuid: /],
+  ])('TenantRequested with vms holding %s', (_case, vms, reason) => {
+    const raw = envelope({ ...order, vms }, {}, TenantRequested.type);
+    let result: ReturnType<typeof validateEvent> | undefined;
+    expect(() => (result = validateEvent(structuredClone(raw), TenantRequested))).not.toThrow();
+    expect(result).toMatchObject({
+      ok: false,
+      eventId: raw.id,
+      reasons: expect.arrayContaining([expect.stringMatching(reason)]),
+    });
+    // Only the payload failed: the envelope is handed on, for the @OnInvalidEvent rejection.
+    expect(result?.ok === false && result.envelope?.id).toBe(raw.id);
+    expect(() => validateWithClasses(structuredClone(raw), TenantRequested)).not.toThrow();
+  });
+
+  it('repeated biosUuids are still refused, whatever their case', () => {
+    const raw = envelope(
+      { ...order, vms: [vm, { ...vm, name: 'vm2', biosUuid: vm.biosUuid.toUpperCase() }] },
+      {},
+      TenantRequested.type,
+    );
+    expect(validateEvent(raw, TenantRequested)).toMatchObject({
+      ok: false,
+      reasons: ['data.vms: vms must not repeat a biosUuid'],
+    });
+    expect(validateEvent(envelope({ ...order, vms: [vm] }, {}, TenantRequested.type), TenantRequested).ok).toBe(true);
+  });
+
+  it('a decorator that throws makes the payload invalid with the exception as reason (both paths), never an exception', () => {
+    const raw = envelope({ word: 'boom' }, {}, Throwing.type);
+    for (const validate of [validateEvent, validateWithClasses]) {
+      const result = validate(structuredClone(raw), Throwing);
+      expect(result).toMatchObject({
+        ok: false,
+        eventId: raw.id,
+        reasons: ['data: payload could not be validated: the check blew up'],
+        envelope: { id: raw.id },
+      });
+    }
+    expect(validateEvent(envelope({ word: 'fine' }, {}, Throwing.type), Throwing).ok).toBe(true);
   });
 });

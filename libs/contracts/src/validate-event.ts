@@ -37,27 +37,59 @@ export function validateEvent<T extends object>(
     return { ok: false, reasons: ['message is not a JSON object'] };
   }
   const compiled = compiledEventValidator(definition);
-  if (compiled?.validate(raw))
-    return { ok: true, envelope: compiled.build(raw as Record<string, unknown>) as EventEnvelope<T> };
+  try {
+    if (compiled?.validate(raw))
+      return { ok: true, envelope: compiled.build(raw as Record<string, unknown>) as EventEnvelope<T> };
+  } catch {
+    // Left to the class path, which decides and words the reasons (and never throws either).
+  }
   return validateWithClasses(raw, definition);
 }
 
-/** The class-transformer + class-validator path (the decorators' own judgement and messages). */
+/** The reason given for input that made a validator or transformer throw: refused, never retried. */
+function unvalidatable(what: 'message' | 'payload', error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `${what === 'payload' ? 'data: ' : ''}${what} could not be validated: ${message}`;
+}
+
+/**
+ * The class-transformer + class-validator path (the decorators' own judgement and messages).
+ * Never throws: input that makes a decorator throw fails validation with that exception as reason,
+ * so a consumer refuses it at once (rejection or dead letter) instead of retrying it.
+ */
 export function validateWithClasses<T extends object>(
   raw: object,
   definition: EventDefinition<T>,
 ): EventValidationResult<T> {
   const eventId = typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
-  const envelope = plainToInstance(EventEnvelope, raw) as EventEnvelope<T>;
-  const envelopeErrors = formatValidationErrors(validateSync(envelope, VALIDATOR_OPTIONS));
+  let envelope: EventEnvelope<T>;
+  let envelopeErrors: string[];
+  try {
+    envelope = plainToInstance(EventEnvelope, raw) as EventEnvelope<T>;
+    envelopeErrors = formatValidationErrors(validateSync(envelope, VALIDATOR_OPTIONS));
+  } catch (e) {
+    return { ok: false, reasons: [unvalidatable('message', e)], eventId };
+  }
   if (envelope.type !== undefined && envelope.type !== definition.type) {
     envelopeErrors.push(`type: expected ${definition.type}, got ${String(envelope.type)}`);
   }
   if (envelopeErrors.length > 0) return { ok: false, reasons: envelopeErrors, eventId };
-  const payload = plainToInstance(definition.payload, envelope.data);
-  const payloadErrors = formatValidationErrors(validateSync(payload, VALIDATOR_OPTIONS), 'data');
-  if (payloadErrors.length > 0)
-    return { ok: false, reasons: payloadErrors, eventId, envelope: envelope as EventEnvelope<unknown> };
-  envelope.data = payload;
+  const payload = validatePayload(envelope.data, definition);
+  if (!payload.ok)
+    return { ok: false, reasons: payload.reasons, eventId, envelope: envelope as EventEnvelope<unknown> };
+  envelope.data = payload.instance;
   return { ok: true, envelope };
+}
+
+function validatePayload<T extends object>(
+  data: unknown,
+  definition: EventDefinition<T>,
+): { ok: true; instance: T } | { ok: false; reasons: string[] } {
+  try {
+    const instance = plainToInstance(definition.payload, data);
+    const reasons = formatValidationErrors(validateSync(instance, VALIDATOR_OPTIONS), 'data');
+    return reasons.length > 0 ? { ok: false, reasons } : { ok: true, instance };
+  } catch (e) {
+    return { ok: false, reasons: [unvalidatable('payload', e)] };
+  }
 }

@@ -5,3 +5,4 @@ export * from './1764950000001-job-trace-context';
 export * from './job.repository';
 export * from './job-runner';
 export * from './exclusive-round';
+export * from './job-enqueuer';

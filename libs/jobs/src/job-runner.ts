@@ -89,11 +89,29 @@ export interface JobRunnerOptions {
   maxHeld?: number;
 }
 
+/**
+ * A slot this runner set aside for a job its own replica is inserting already claimed (JobEnqueuer):
+ * `start` hands the job over once its row committed, `cancel` gives the slot back (rolled back, or
+ * the row already existed). Exactly one of them must be called.
+ */
+export interface JobReservation {
+  /** The lease to insert the row with (the runner's). */
+  readonly leaseMs: number;
+  start(job: Job): void;
+  cancel(): void;
+}
+
 /** One claim this runner holds; `waiting` while it lends its slot out (waitForVendor). */
 interface Held {
   siteId: string | null;
   promise: Promise<void>;
   waiting: boolean;
+}
+
+/** Due jobs a claim may have left behind: any (`all`), or those of `sites`. */
+interface LeftOut {
+  all: boolean;
+  sites: Set<string>;
 }
 
 const SETTLED: JobOutcome = { settled: true };
@@ -119,6 +137,9 @@ export class JobRunner {
   /** A claim is under way: jobs back from a vendor wait queue for a slot until it is dispatched. */
   private claiming = false;
   private active = false;
+  private reservations = 0;
+  /** What the last claim may have left due (see leftOutBy); everything until the first claim. */
+  private leftOut: LeftOut = { all: true, sites: new Set() };
   /**
    * Handing a job back (release, reschedule) is retried a few times: if it failed once and was
    * left to the lease, the job would sit claimed and idle until the lease expired (a 60 s stall
@@ -204,6 +225,42 @@ export class JobRunner {
     );
   }
 
+  /**
+   * Sets a slot aside for a job of `kind` at `siteId` that the caller is about to insert already
+   * claimed, if this runner is running, handles the kind and has a slot free under the same limits
+   * a claim respects (concurrency, per-site concurrency, held jobs; jobs back from a vendor wait
+   * first). Undefined otherwise: the caller enqueues the job pending, as before. The slot counts
+   * as taken from now on, so claims meanwhile leave room for it.
+   */
+  reserve(kind: string, siteId: string | null): JobReservation | undefined {
+    if (!this.active || !this.handlers.has(kind)) return undefined;
+    const perSite = siteId ? (this.runningPerSite()[siteId] ?? 0) : 0;
+    const free =
+      this.activeCount + this.resuming.length < this.options.concurrency &&
+      this.running.size < (this.options.maxHeld ?? 8 * this.options.concurrency) &&
+      perSite < this.options.perSiteConcurrency;
+    if (!free) return undefined;
+    const key = `reserved:${++this.reservations}`;
+    const held: Held = { siteId, promise: Promise.resolve(), waiting: false };
+    this.running.set(key, held);
+    let settled = false;
+    return {
+      leaseMs: this.options.leaseMs,
+      start: (job) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(key);
+        this.launch(job, held);
+      },
+      cancel: () => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(key);
+        this.slotFreed(siteId, true);
+      },
+    };
+  }
+
   /** Gives freed slots to jobs back from a vendor wait, in order (a busy site's job lets others pass). */
   private grant(): void {
     if (this.claiming) return; // after the claim: its jobs are counted first
@@ -225,8 +282,7 @@ export class JobRunner {
       release: () => {
         if (held.waiting) return;
         held.waiting = true;
-        this.grant();
-        this.wakeUp(); // a slot is free: claim more
+        this.slotFreed(held.siteId, false);
       },
       reacquire: (signal) => {
         if (!held.waiting) return Promise.resolve();
@@ -269,15 +325,17 @@ export class JobRunner {
         this.claiming = true;
         let claimed: Job[] = [];
         let next: number | undefined;
+        const running = this.runningPerSite();
         try {
           if (free > 0) {
             const r = await this.jobs.claimDue(free, this.options.leaseMs, kinds, {
               limit: this.options.perSiteConcurrency,
-              running: this.runningPerSite(),
+              running,
             });
             claimed = r.jobs;
             next = r.nextDueMs;
           }
+          this.leftOut = this.leftOutBy(free, claimed, running);
           for (const job of claimed) this.dispatch(job);
         } finally {
           this.claiming = false;
@@ -296,6 +354,18 @@ export class JobRunner {
     }
   }
 
+  /**
+   * What a claim may have left due, as it saw the runner (counts taken when it started; jobs ending
+   * meanwhile do not change them): any job when the claim was bound by the free slots (or not made),
+   * and the jobs of the sites it filled or found full (also left out of its next due time).
+   */
+  private leftOutBy(free: number, claimed: Job[], running: Record<string, number>): LeftOut {
+    const taken = { ...running };
+    for (const job of claimed) if (job.siteId) taken[job.siteId] = (taken[job.siteId] ?? 0) + 1;
+    const sites = Object.keys(taken).filter((site) => taken[site] >= this.options.perSiteConcurrency);
+    return { all: free <= 0 || claimed.length >= free, sites: new Set(sites) };
+  }
+
   /** Slots taken per site: running jobs and jobs back from a vendor wait (not those still waiting). */
   private runningPerSite(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -305,25 +375,61 @@ export class JobRunner {
   }
 
   private dispatch(job: Job): void {
-    if (job.siteId && this.runningPerSite()[job.siteId] >= this.options.perSiteConcurrency) {
-      // Site busy: hand it back for a moment without counting a failure.
-      void this.handBack
-        .execute(() => this.jobs.release(job, 200))
-        .catch((e: unknown) =>
-          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
-        );
+    // Site busy, or every slot taken (a job handed over by this replica's consumer took one while
+    // the claim was under way): hand it back for a moment without counting a failure.
+    if (
+      this.activeCount >= this.options.concurrency ||
+      (job.siteId && this.runningPerSite()[job.siteId] >= this.options.perSiteConcurrency)
+    ) {
+      void this.releaseSoon(job, 200);
       return;
     }
+    this.launch(job, { siteId: job.siteId, promise: Promise.resolve(), waiting: false });
+  }
+
+  /** Runs a job this runner holds the claim of (claimed, or inserted claimed and handed over). */
+  private launch(job: Job, held: Held): void {
     // Keyed by claim: if this runner's own lease lapsed and it claims the job again, both runs are
     // tracked (the older one holds a superseded fence and can no longer write).
     const claim = `${job.id}:${job.fence}`;
-    const held: Held = { siteId: job.siteId, promise: Promise.resolve(), waiting: false };
     this.running.set(claim, held);
-    held.promise = this.execute(job, this.slotOf(held)).finally(() => {
+    // Handed over after the runner stopped: back to pending for any runner, not idle until its lease expires.
+    const run = this.active ? this.execute(job, this.slotOf(held)) : this.releaseSoon(job, 0);
+    held.promise = run.finally(() => {
       this.running.delete(claim);
-      this.grant();
-      this.wakeUp();
+      this.slotFreed(held.siteId, true);
     });
+  }
+
+  /**
+   * A slot was just freed at `siteId` (a job ended or lends its slot out, a reservation was given
+   * back; `held`: a held job is gone too). Jobs back from a vendor wait get it first. The runner
+   * claims again only if the slot may let it take a due job it could not: a claim is under way (it
+   * counted this slot as taken), the last claim left jobs out for want of slots or at this site
+   * (leftOut), or the runner or the site was full just before. Otherwise the last claim took all it
+   * could and a job that becomes pending since notifies: a claim after every job's end, which
+   * mostly finds nothing now that jobs are handed over by this replica's consumer, is not needed.
+   */
+  private slotFreed(siteId: string | null, held: boolean): void {
+    const claimAgain =
+      this.claiming ||
+      this.leftOut.all ||
+      (siteId !== null && this.leftOut.sites.has(siteId)) ||
+      this.activeCount + this.resuming.length + 1 >= this.options.concurrency ||
+      (held && this.running.size + 1 >= (this.options.maxHeld ?? 8 * this.options.concurrency)) ||
+      (siteId !== null && (this.runningPerSite()[siteId] ?? 0) + 1 >= this.options.perSiteConcurrency);
+    this.grant();
+    if (claimAgain) this.wakeUp();
+  }
+
+  private releaseSoon(job: Job, delayMs: number): Promise<void> {
+    return this.handBack
+      .execute(() => this.jobs.release(job, delayMs))
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          this.logger.error({ err: e, jobId: job.id }, 'could not hand a job back; it waits for its lease to expire'),
+      );
   }
 
   private async execute(job: Job, slot: WaitSlot): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
-import { ChainLink, GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
+import { Bind, chainStatement, ChainLink, GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -83,6 +83,49 @@ const traceJson = () => {
   return carrier ? JSON.stringify(carrier) : null;
 };
 
+/**
+ * A new job as a claim would hand it to its runner, for a row about to be inserted already claimed
+ * (JobRepository.enqueueClaimed): first attempt and try, fencing token 1, the correlation, causation
+ * and trace of the work in scope (the consumed event). The times are this process's, the row's the
+ * database's (the runner reads neither).
+ */
+export function newClaimedJob(
+  kind: string,
+  key: string,
+  payload: Record<string, unknown>,
+  siteId: string | undefined,
+): Job {
+  const ctx = RequestContext.current();
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    kind,
+    key,
+    siteId: siteId ?? null,
+    payload,
+    status: 'running',
+    attempt: 1,
+    tries: 1,
+    runAt: now,
+    lastError: null,
+    traceContext: currentTraceCarrier() ?? null,
+    createdAt: now,
+    updatedAt: now,
+    fence: 1,
+    correlationId: ctx?.correlationId ?? null,
+    causationId: ctx?.causationId ?? null,
+  };
+}
+
+/** The INSERT of a job claimed at insertion (see enqueueClaimed); `from`: only for the rows of that gate. */
+function claimedInsert(job: Job, leaseMs: number, bind: Bind, from?: string): string {
+  return `INSERT INTO job (id, kind, key, site_id, payload, correlation_id, causation_id, trace_context, status, lease_until, tries, fence)
+     SELECT ${bind(job.id)}::uuid, ${bind(job.kind)}::text, ${bind(job.key)}::text, ${bind(job.siteId)}::text, ${bind(JSON.stringify(job.payload))}::jsonb,
+       ${bind(job.correlationId)}::text, ${bind(job.causationId)}::text, ${bind(job.traceContext ? JSON.stringify(job.traceContext) : null)}::jsonb,
+       'running', now() + (${bind(String(leaseMs))} || ' milliseconds')::interval, ${bind(job.tries)}::int, ${bind(job.fence)}::bigint
+     ${from ? `FROM ${from}` : ''} ON CONFLICT (kind, key) DO NOTHING RETURNING id`;
+}
+
 /** The only code that touches the `job` table. */
 export class JobRepository {
   constructor(private readonly uow: UnitOfWork) {}
@@ -125,6 +168,24 @@ export class JobRepository {
          SELECT ${bind(randomUUID())}::uuid, ${bind(kind)}::text, ${bind(key)}::text, ${bind(siteId ?? null)}::text, ${bind(JSON.stringify(payload))}::jsonb, ${bind(ctx?.correlationId ?? null)}::text, ${bind(ctx?.causationId ?? null)}::text, ${bind(traceJson())}::jsonb
          FROM ${from} ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
     };
+  }
+
+  /**
+   * Enqueues `job` (newClaimedJob) once, already claimed by its caller: the row is inserted running
+   * with what a claim sets (lease until now + `leaseMs`, first try, fencing token 1), so its holder
+   * runs it without a claim round trip, and the NOTIFY trigger (pending rows only) stays silent. If
+   * the holder dies before running it, the lease expires and any runner claims it (fence 2). False
+   * when (kind, key) already exists: nothing written, nothing to run.
+   */
+  async enqueueClaimed(job: Job, leaseMs: number): Promise<boolean> {
+    const statement = chainStatement([{ name: 'job', text: (bind) => claimedInsert(job, leaseMs, bind) }]);
+    const [row] = (await this.uow.manager().query(statement.text, statement.params)) as { job: number }[];
+    return row.job === 1;
+  }
+
+  /** `enqueueClaimed` as a link of a chained statement, named `job`, inserted only for the rows of `gate`. */
+  enqueueClaimedLink(job: Job, leaseMs: number, gate: string): ChainLink {
+    return { name: 'job', gate, text: (bind, from) => claimedInsert(job, leaseMs, bind, from) };
   }
 
   /**

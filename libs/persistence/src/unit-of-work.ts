@@ -1,7 +1,29 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 
-const storage = new AsyncLocalStorage<EntityManager>();
+/** What happens once the transaction ends: `committed` is false after a rollback (or a failed COMMIT). */
+export type SettledCallback = (committed: boolean) => void;
+
+interface Scope {
+  manager: EntityManager;
+  settled: SettledCallback[];
+}
+
+const storage = new AsyncLocalStorage<Scope>();
+
+function notify(callbacks: SettledCallback[], committed: boolean): void {
+  for (const callback of callbacks) {
+    try {
+      callback(committed);
+    } catch {
+      // A callback's own failure must not turn a committed transaction into a failed one.
+    }
+  }
+}
+
+/** One prepared-statement name per distinct statement text, for the whole process. */
+const statementNames = new Map<string, string>();
 
 /**
  * Runs work in one Postgres transaction. Repositories call `manager()` and so join whatever
@@ -12,9 +34,18 @@ export class UnitOfWork {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Joins the current transaction, or opens one. */
-  run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>): Promise<T> {
     if (storage.getStore()) return work();
-    return this.dataSource.transaction((manager) => storage.run(manager, work));
+    const settled: SettledCallback[] = [];
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((manager) => storage.run({ manager, settled }, work));
+    } catch (e) {
+      notify(settled, false);
+      throw e;
+    }
+    notify(settled, true);
+    return result;
   }
 
   /**
@@ -22,23 +53,59 @@ export class UnitOfWork {
    * its own writes are undone and the outer transaction stays usable (e.g. to record a rejection).
    */
   async runIsolated<T>(work: () => Promise<T>): Promise<T> {
-    const manager = storage.getStore();
-    if (!manager) return this.run(work);
+    const scope = storage.getStore();
+    if (!scope) return this.run(work);
     const name = `sp_${Math.random().toString(36).slice(2, 10)}`;
-    await manager.query(`SAVEPOINT ${name}`);
+    const registered = scope.settled.length;
+    await scope.manager.query(`SAVEPOINT ${name}`);
     try {
       const result = await work();
-      await manager.query(`RELEASE SAVEPOINT ${name}`);
+      await scope.manager.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (e) {
-      await manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await scope.manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      // What the savepoint's work registered is undone with it: told now, not at the outer commit.
+      notify(scope.settled.splice(registered), false);
       throw e;
     }
   }
 
+  /**
+   * Calls `callback` once the transaction in scope ends: with true after it committed, with false
+   * after a rollback (also when COMMIT itself failed, whose outcome the client cannot know: act
+   * only on true). Outside a transaction the statements already committed: called at once with
+   * true. For what must happen only after the data is durable (e.g. handing a job inserted in the
+   * transaction to a worker); it must not throw, and nothing awaits it.
+   */
+  onSettled(callback: SettledCallback): void {
+    const scope = storage.getStore();
+    if (scope) scope.settled.push(callback);
+    else callback(true);
+  }
+
   /** The transaction's manager when inside `run`, else the pool's. */
   manager(): EntityManager {
-    return storage.getStore() ?? this.dataSource.manager;
+    return storage.getStore()?.manager ?? this.dataSource.manager;
+  }
+
+  /**
+   * A read as a named (prepared) statement: Postgres parses and plans it once per pooled connection
+   * instead of on every call (for the tenant detail, planning took longer than running it). Inside a
+   * transaction it is an ordinary query on the transaction's connection. `text` must be one of the
+   * code's own constants (each distinct text stays prepared on each connection it ran on).
+   */
+  async prepared<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
+    const manager = storage.getStore()?.manager;
+    if (manager) return manager.query(text, params) as Promise<T[]>;
+    let name = statementNames.get(text);
+    if (!name) {
+      name = `tpo_${statementNames.size + 1}`;
+      statementNames.set(text, name);
+    }
+    // TypeORM's Postgres driver keeps its pg Pool as `master`; same connections, settings and type
+    // parsers as `manager().query`.
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    return (await pool.query<T>({ name, text, values: params })).rows;
   }
 
   inTransaction(): boolean {

@@ -46,6 +46,7 @@ import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import {
   JobFencing1764900000000,
   JobNotifyOnPending1764711000000,
+  JobEnqueuer,
   JobRepository,
   JobRunner,
   JobTable1764300000000,
@@ -205,6 +206,11 @@ export class ServiceKitModule {
           }),
       },
       {
+        provide: JobEnqueuer,
+        inject: [JobRepository, JobRunner, UnitOfWork],
+        useFactory: (j: JobRepository, r: JobRunner, u: UnitOfWork) => new JobEnqueuer(j, r, u),
+      },
+      {
         provide: OutboxWriter,
         inject: [UnitOfWork, OutboxRepository],
         useFactory: (u: UnitOfWork, o: OutboxRepository) => new OutboxWriter(service, u, o),
@@ -351,6 +357,7 @@ export class ServiceKitModule {
         InboxRepository,
         JobRepository,
         JobRunner,
+        JobEnqueuer,
         NATS_CONNECTION,
         JetStreamServer,
         EventProcessor,

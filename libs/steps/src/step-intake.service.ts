@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
-import { JobRepository } from '@tpo/jobs';
+import { JobEnqueuer, JobRepository } from '@tpo/jobs';
 import { InboxClaim, InboxRepository } from '@tpo/messaging';
 import { currentRunId, StepWorkRepository } from './step-work.repository';
 
@@ -17,13 +17,15 @@ function jobOf(tenantId: string): { key: string; payload: { tenantId: string; op
  * step record, its VMs and its job in one statement; given the event's inbox claim (a handler
  * declared `claimsInbox`), the inbox row too, gating the rest, so the whole intake of an event is
  * one statement without a transaction of its own. Without one, it runs in the processor's inbox
- * transaction. `retry` runs in the inbox transaction.
+ * transaction. `retry` runs in the inbox transaction. A new job goes straight to this replica's
+ * runner when it has a slot (JobEnqueuer: inserted claimed, handed over after the commit).
  */
 @Injectable()
 export class StepIntake {
   constructor(
     private readonly steps: StepWorkRepository,
     private readonly jobs: JobRepository,
+    private readonly enqueuer: JobEnqueuer,
   ) {}
 
   async start(
@@ -35,10 +37,16 @@ export class StepIntake {
     inbox?: InboxClaim,
   ): Promise<void> {
     const job = jobOf(tenantId);
-    const written = await this.steps.createChained(tenantId, step, siteId, input, vms, {
-      gate: inbox ? InboxRepository.claimLink(inbox) : undefined,
-      then: (work) => [this.jobs.enqueueLink(step, job.key, job.payload, siteId, work)],
-    });
+    const prepared = this.enqueuer.prepare(step, job.key, job.payload, siteId);
+    let written: Record<string, number> = {};
+    try {
+      written = await this.steps.createChained(tenantId, step, siteId, input, vms, {
+        gate: inbox ? InboxRepository.claimLink(inbox) : undefined,
+        then: (work) => [prepared.link(work)],
+      });
+    } finally {
+      prepared.settle(written.job ?? 0);
+    }
     inbox?.settle(written.inbox === 1);
   }
 
@@ -49,7 +57,7 @@ export class StepIntake {
     const job = jobOf(request.tenantId);
     if (!(await this.jobs.reopen(ownStep, job.key))) {
       const work = await this.steps.find(request.tenantId, ownStep);
-      await this.jobs.enqueue(ownStep, job.key, job.payload, work?.siteId);
+      await this.enqueuer.enqueue(ownStep, job.key, job.payload, work?.siteId);
     }
   }
 }

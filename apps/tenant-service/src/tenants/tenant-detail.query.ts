@@ -58,7 +58,7 @@ export class TenantDetailQuery {
   constructor(private readonly uow: UnitOfWork) {}
 
   async find(id: string): Promise<TenantDetailRecord | undefined> {
-    const [r]: Record<string, unknown>[] = await this.uow.manager().query(this.sql, [id]);
+    const [r] = await this.uow.prepared(this.sql, [id]);
     if (!r) return undefined;
     return {
       tenant: {

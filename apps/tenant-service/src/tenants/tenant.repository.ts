@@ -213,15 +213,20 @@ export class TenantRepository {
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM tenant ${clause}
+    // The total in the same round trip, as an uncorrelated subquery: Postgres runs it once (an
+    // InitPlan), as the separate count(*) did. Not count(*) OVER (): that makes the page read every
+    // matching row through the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for
+    // the count).
+    const rows = await this.uow.prepared(
+      `SELECT ${SUMMARY_COLUMNS}, (SELECT count(*)::int FROM tenant ${clause}) AS total_matching FROM tenant ${clause}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
-    // Not count(*) OVER () in the page query: that makes the page read every matching row through
-    // the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for this count).
+    if (rows.length > 0) return { items: rows.map(toTenantSummary), total: rows[0].total_matching as number };
+    if (filter.offset === 0) return { items: [], total: 0 };
+    // A page past the end has no row to carry the total.
     const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM tenant ${clause}`, params);
-    return { items: rows.map(toTenantSummary), total: n };
+    return { items: [], total: n };
   }
 
   async update(

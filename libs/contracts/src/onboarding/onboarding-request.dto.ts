@@ -113,7 +113,11 @@ export class OnboardingRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_VMS_PER_TENANT)
-  @ArrayUnique((vm: VmSpec) => vm?.biosUuid?.toLowerCase(), { message: 'vms must not repeat a biosUuid' })
+  // The identifier sees each item before @ValidateNested has judged it (a number, a VM whose biosUuid
+  // is no string): it must not throw, or a malformed order would fail validation instead of being refused.
+  @ArrayUnique((vm: VmSpec) => (typeof vm?.biosUuid === 'string' ? vm.biosUuid.toLowerCase() : vm?.biosUuid), {
+    message: 'vms must not repeat a biosUuid',
+  })
   @ValidateNested({ each: true })
   @Type(() => VmSpec)
   vms!: VmSpec[];

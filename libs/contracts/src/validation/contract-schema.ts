@@ -89,7 +89,13 @@ export function contractSchemaOf(root: ClassType): ContractSchema {
         value,
         constraints: m.constraints,
       };
-      return constraints.every((c) => c.instance.validate(value, args) === true);
+      // A constraint that throws on this input (e.g. an @ArrayUnique identifier given a non-object)
+      // refuses it: the class path then decides, and turns the exception into a reason.
+      try {
+        return constraints.every((c) => c.instance.validate(value, args) === true);
+      } catch {
+        return false;
+      }
     };
     const names = constraints.map((c) => c.name);
     const native = names.length === 1 ? nativeSchemaOf(names[0], m.constraints) : undefined;

@@ -56,15 +56,24 @@ export class IntakeFromBusUseCase {
     await this.outbox.emit(TenantRequestRejected, {
       orderId: typeof data.orderId === 'string' ? data.orderId.slice(0, 100) : undefined,
       code: 'INVALID_INPUT',
-      reasons: reasons.slice(0, 100).map((r) => toReason(r.replace(/^data\./, ''))),
+      reasons: reasons.slice(0, 100).map(toReason),
     });
   }
 }
 
-/** `vms.0.biosUuid: biosUuid must be a UUID` -> { path, message } */
+/**
+ * `data.vms.0.biosUuid: biosUuid must be a UUID` -> { path: 'vms.0.biosUuid', message }; a reason about
+ * the payload as a whole (`data: payload could not be validated: ...`) gets the empty path.
+ */
 function toReason(line: string): { path: string; message: string } {
   const sep = line.indexOf(': ');
   return sep > 0
-    ? { path: line.slice(0, sep).slice(0, 200), message: line.slice(sep + 2).slice(0, 1000) }
+    ? {
+        path: line
+          .slice(0, sep)
+          .replace(/^data(\.|$)/, '')
+          .slice(0, 200),
+        message: line.slice(sep + 2).slice(0, 1000),
+      }
     : { path: '', message: line.slice(0, 1000) };
 }
