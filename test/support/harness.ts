@@ -17,7 +17,6 @@ export interface Messaging {
 
 export const NATS_URL = process.env.TPO_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-
 /** Creates the stream and the given consumers with the real topology's settings (and overrides). */
 export async function applyTestTopology(
   nc: NatsConnection,
