@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { IsString, ValidateBy } from 'class-validator';
-import { defineEvent } from './event-definition';
 import { BackbonePing } from './events/backbone-ping.event';
 import { TenantRequested } from './events/onboarding/tenant-requested.event';
 import { validateEvent, validateWithClasses } from './validate-event';
+import { Throwing } from './validation/throwing-event.fixture';
 
 const envelope = (data: Record<string, unknown>, extra: Record<string, unknown> = {}, type = BackbonePing.type) => ({
   specversion: '1.0',
@@ -55,29 +54,6 @@ describe('validateEvent', () => {
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.envelope.data).not.toHaveProperty('addedLater');
   });
-});
-
-/** A contract whose own check throws on some input, as an unguarded @ArrayUnique identifier did. */
-class ThrowingPayload {
-  @IsString()
-  @ValidateBy({
-    name: 'throwsOnBoom',
-    validator: {
-      validate: (v: unknown) => {
-        if (v === 'boom') throw new TypeError('the check blew up');
-        return true;
-      },
-    },
-  })
-  word!: string;
-}
-const Throwing = defineEvent({
-  name: 'ThrowingSpecEvent',
-  version: 1,
-  payload: ThrowingPayload,
-  producers: ['tenant-service'],
-  consumers: [],
-  description: 'spec only',
 });
 
 describe('validateEvent never throws: input that makes a validator throw is invalid, with reasons', () => {

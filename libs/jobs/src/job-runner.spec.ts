@@ -157,7 +157,8 @@ describe('JobRunner.reserve: a job handed over by its own replica', () => {
     expect(jobs.claims - claimsBefore).toBeLessThanOrEqual(2);
   });
 
-  it('claims again after a slot frees only if the runner (or the slot site) was full: otherwise nothing due was left behind', async () => {
+  /** A started runner on its own fake repository (3 slots, 2 per site) that polls only once a minute: every claim after its first is a wake-up. */
+  async function quietRunner() {
     const own = new FakeJobs();
     const quiet = new JobRunner(
       own as unknown as JobRepository,
@@ -169,6 +170,11 @@ describe('JobRunner.reserve: a job handed over by its own replica', () => {
     others.push(quiet);
     await quiet.start();
     await until(() => own.claims === 1);
+    return { own, quiet };
+  }
+
+  it('claims again after a slot frees only if the runner (or the slot site) was full: otherwise nothing due was left behind', async () => {
+    const { own, quiet } = await quietRunner();
     const claimsAfter = async (ms: number) => (await new Promise((r) => setTimeout(r, ms)), own.claims);
 
     // Room everywhere: a job that ends, a reservation given back, wake nothing.
@@ -197,17 +203,7 @@ describe('JobRunner.reserve: a job handed over by its own replica', () => {
   });
 
   it('a slot freed while a claim is under way makes the runner claim again (that claim counted the slot as taken)', async () => {
-    const own = new FakeJobs();
-    const quiet = new JobRunner(
-      own as unknown as JobRepository,
-      { run: <T>(w: () => Promise<T>) => w() } as unknown as UnitOfWork,
-      pino({ level: 'silent' }),
-      { ...options, concurrency: 3, perSiteConcurrency: 2, pollIntervalMs: 60_000 },
-    );
-    quiet.register(handler as JobHandler<never>);
-    others.push(quiet);
-    await quiet.start();
-    await until(() => own.claims === 1);
+    const { own, quiet } = await quietRunner();
     // Site s1 full; one slot there given back: a claim starts, seeing s1 with one slot taken.
     const s1 = [quiet.reserve(KIND, 's1')!, quiet.reserve(KIND, 's1')!];
     let answer!: (r: ClaimResult) => void;

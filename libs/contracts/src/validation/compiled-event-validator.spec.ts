@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getMetadataStorage, IsString, ValidateBy, ValidationTypes } from 'class-validator';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
 import { EventEnvelope } from '../envelope/event-envelope';
 import { defineEvent, EventDefinition } from '../event-definition';
@@ -8,6 +8,7 @@ import { BackbonePing } from '../events/backbone-ping.event';
 import { validateEvent, validateWithClasses } from '../validate-event';
 import { CompiledEventValidator, compileEventValidator } from './compiled-event-validator';
 import { ClassType } from './contract-schema';
+import { Throwing } from './throwing-event.fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultMetadataStorage: transformerStorage } = require('class-transformer/cjs/storage') as {
@@ -234,27 +235,6 @@ describe('compiled event schemas agree with the class-validator contracts', () =
   });
 
   it('a constraint that throws on some input refuses it (the class path then words why): no exception', () => {
-    class ThrowingPayload {
-      @IsString()
-      @ValidateBy({
-        name: 'throwsOnBoom',
-        validator: {
-          validate: (v: unknown) => {
-            if (v === 'boom') throw new TypeError('the check blew up');
-            return true;
-          },
-        },
-      })
-      word!: string;
-    }
-    const Throwing = defineEvent({
-      name: 'ThrowingSpecEvent',
-      version: 1,
-      payload: ThrowingPayload,
-      producers: ['tenant-service'],
-      consumers: [],
-      description: 'spec only',
-    });
     const valid = envelopeOf(Throwing, { word: 'fine' });
     expect(agree(Throwing, valid)).toBe(true);
     expect(agree(Throwing, withValue(valid, ['data', 'word'], 'boom'))).toBe(false);
