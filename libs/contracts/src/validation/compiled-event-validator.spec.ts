@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
 import { EventEnvelope } from '../envelope/event-envelope';
-import { defineEvent, EventDefinition } from '../event-definition';
+import { EventDefinition } from '../event-definition';
 import { EVENT_CATALOG } from '../event-catalog';
 import { BackbonePing } from '../events/backbone-ping.event';
 import { validateEvent, validateWithClasses } from '../validate-event';
