@@ -85,7 +85,6 @@ describe('tenant timeline from step events (real Postgres)', () => {
       {} as OperationProgressUseCase, // onboarding events carry no operation id
       { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
       createLogger('timeline-test', 'silent'),
-      uow,
       inbox,
     );
     await sql(

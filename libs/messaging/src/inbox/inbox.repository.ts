@@ -32,6 +32,22 @@ export class InboxRepository {
     };
   }
 
+  /**
+   * For a `claimsInbox` handler whose work needs a transaction (several statements): claims the row
+   * and runs `work` in one transaction, as the event processor does for other handlers, and settles
+   * the claim with the outcome (false: a duplicate, nothing run). Without a claim the processor's
+   * transaction is already open, and `work` just runs in it.
+   */
+  async applyClaimed(inbox: InboxClaim | undefined, work: () => Promise<void>): Promise<void> {
+    if (!inbox) return work();
+    const applied = await this.uow.run(async () => {
+      if (!(await this.claim(inbox.consumer, inbox.eventId, inbox.eventType))) return false;
+      await work();
+      return true;
+    });
+    inbox.settle(applied);
+  }
+
   async count(consumer: string, eventId: string): Promise<number> {
     const [row] = await this.uow
       .manager()

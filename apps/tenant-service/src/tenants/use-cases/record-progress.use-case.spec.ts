@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, TenantActivatedV1, VmsRegisteredV1 } from '@tpo/contracts';
 import { InboxRepository, OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
 import pino from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
@@ -43,7 +42,6 @@ function setup(answer: (c: StepEndedChange) => StepEnded | undefined) {
     {} as OperationProgressUseCase,
     { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
     pino({ level: 'silent' }),
-    {} as UnitOfWork,
     {} as InboxRepository,
   );
   return { tenant, changes, emitted, done, useCase };

@@ -9,7 +9,6 @@ import {
   VmsRegisteredV1,
 } from '@tpo/contracts';
 import { InboxClaim, InboxRepository, OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
@@ -34,7 +33,6 @@ export class RecordProgressUseCase {
     private readonly operations: OperationProgressUseCase,
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly uow: UnitOfWork,
     private readonly inboxes: InboxRepository,
   ) {}
 
@@ -114,7 +112,7 @@ export class RecordProgressUseCase {
   }
 
   private inTransaction(inbox: InboxClaim | undefined, work: () => Promise<void>): Promise<void> {
-    return claimedInTransaction(this.uow, this.inboxes, inbox, work);
+    return this.inboxes.applyClaimed(inbox, work);
   }
 
   async stepFailed(e: EventEnvelope<OnboardingStepFailedV1>): Promise<void> {
@@ -143,26 +141,6 @@ export class RecordProgressUseCase {
     if (!r) this.logger.warn({ tenantId: change.tenantId, step: change.done }, 'step event for an unknown tenant');
     return r;
   }
-}
-
-/**
- * Work of a `claimsInbox` handler that needs a transaction (several statements): the inbox row is
- * claimed first in it, exactly as the event processor does for other handlers, and the claim is
- * settled with the outcome. Without a claim the processor's transaction is already open.
- */
-async function claimedInTransaction(
-  uow: UnitOfWork,
-  inboxes: InboxRepository,
-  inbox: InboxClaim | undefined,
-  work: () => Promise<void>,
-): Promise<void> {
-  if (!inbox) return work();
-  const applied = await uow.run(async () => {
-    if (!(await inboxes.claim(inbox.consumer, inbox.eventId, inbox.eventType))) return false;
-    await work();
-    return true;
-  });
-  inbox.settle(applied);
 }
 
 function portOf(url: string | undefined): number {
