@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, RequestContext } from '@tpo/platform';
+import { GuardedStatement } from '@tpo/persistence';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { OperationRepository } from './operation.repository';
@@ -41,6 +42,15 @@ export class OnboardOperation {
     if (op?.state === 'running') await this.operations.fail(op.id, failure);
     const t = await this.tenants.findById(tenantId);
     if (t?.lifecycle === 'onboarding') await this.tenants.setLifecycle(tenantId, 'failed');
+  }
+
+  /**
+   * `failed` as a guarded statement, for step 1's end in one statement: the running onboarding
+   * fails; the tenant's lifecycle is set by the same end's tenant write
+   * (TenantTimelineRepository.createTenantFailedStatements).
+   */
+  failedStatement(tenantId: string, failure: { code: string; message: string; retryable: boolean }): GuardedStatement {
+    return this.operations.failOnboardingStatement(tenantId, failure);
   }
 
   /** A retry of a failed onboarding: refused while another operation (e.g. a deprovision) runs. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OperationKind } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 
 export type OperationState = 'running' | 'succeeded' | 'failed';
 export type OperationStepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -154,6 +154,22 @@ export class OperationRepository {
        WHERE tenant_id = $1 AND kind = 'onboard' AND state <> 'succeeded'`,
       [tenantId, JSON.stringify(result)],
     );
+  }
+
+  /**
+   * The tenant's running onboarding failed, as a guarded statement (step 1's end in one statement);
+   * nothing when it is not running (as `onboarding` followed by `fail` when running).
+   */
+  failOnboardingStatement(
+    tenantId: string,
+    error: { code: string; message: string; retryable: boolean },
+  ): GuardedStatement {
+    return {
+      text: (held) =>
+        `UPDATE operation SET state = 'failed', error_code = $2, error_message = $3, retryable = $4, updated_at = now(), ended_at = now()
+         WHERE tenant_id = $1 AND kind = 'onboard' AND state = 'running' AND (${held})`,
+      params: [tenantId, error.code, error.message.slice(0, 2000), error.retryable],
+    };
   }
 
   async fail(id: string, error: { code: string; message: string; retryable: boolean }): Promise<void> {

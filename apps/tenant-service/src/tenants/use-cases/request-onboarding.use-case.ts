@@ -5,7 +5,7 @@ import { validateSync } from 'class-validator';
 import { formatValidationErrors, OnboardingRequest } from '@tpo/contracts';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/jobs';
+import { JobEnqueuer } from '@tpo/jobs';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';
@@ -37,7 +37,7 @@ export class RequestOnboardingUseCase {
     private readonly uow: UnitOfWork,
     private readonly tenants: TenantRepository,
     private readonly sites: SiteRepository,
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobEnqueuer,
     private readonly onboard: OnboardOperation,
     private readonly vms: TenantVmRepository,
   ) {}
@@ -106,6 +106,8 @@ export class RequestOnboardingUseCase {
     });
     await this.onboard.started(id, request.orderId, caller.requester);
     await this.vms.insert(id, request.vms, 'active');
+    // Inserted already claimed by this replica's runner when it has a slot, and handed to it once
+    // the intake commits (no NOTIFY, no claim); otherwise pending, claimed as usual (JobEnqueuer).
     await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
     return { outcome: 'accepted', tenant };
   }
