@@ -236,6 +236,15 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
     const all = log.since(from);
     const sent = all.slice(all.indexOf('COMMIT') + 1);
 
+    // The intake (placement reads faked here): its reads in one statement, the tenant, its timeline,
+    // the onboard operation, its VMs and the job in another.
+    const intakeSent = all.slice(0, all.indexOf('COMMIT') + 1);
+    expect(intakeSent).toHaveLength(4);
+    expect(intakeSent[2]).toMatch(/^WITH t AS \(.*operation AS \(.*vms AS \(.*job AS \(/);
+    expect(await sql(SERVICE, `SELECT name, state FROM tenant_vm WHERE tenant_id = $1`, [tenant.id])).toEqual([
+      { name: 'vm1', state: 'active' },
+    ]);
+
     const job = await jobOf(tenant.id);
     expect(job).toMatchObject({ fence: '1', tries: 1 });
     expect(claimed).not.toContain(job.id);
@@ -271,6 +280,38 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
     expect(events.map((e) => e.type)).toEqual([TenantCreated.type]);
     expect(events[0].data).toMatchObject({ tenantId: tenant.id, orderId: request.orderId, virtualServerId: '17' });
     expect(await operationOf(tenant.id)).toMatchObject({ state: 'running' });
+  });
+
+  it('a known order and a taken name write nothing more (no second job, the reserved slot given back)', async () => {
+    const request = order();
+    const { tenant } = await intake.execute(request, { requester: 'order:rest' });
+    await eventually(async () => (await jobOf(tenant.id))?.status === 'succeeded', 10_000);
+    await eventually(async () => runner.activeCount === 0);
+
+    expect(await intake.execute(request, { requester: 'order:rest' })).toMatchObject({
+      outcome: 'duplicate',
+      tenant: { id: tenant.id },
+    });
+    await expect(
+      intake.execute({ ...order(), tenantName: request.tenantName }, { requester: 'order:rest' }),
+    ).rejects.toMatchObject({ code: 'TENANT_NAME_TAKEN' });
+    // Two concurrent intakes of one new order: one tenant, one job, one onboard operation.
+    const again = order();
+    const outcomes = await Promise.all([
+      intake.execute(again, { requester: 'order:rest' }),
+      intake.execute(again, { requester: 'order:rest' }),
+    ]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['accepted', 'duplicate']);
+    expect(outcomes[0].tenant.id).toBe(outcomes[1].tenant.id);
+    await eventually(async () => (await jobOf(outcomes[0].tenant.id))?.status === 'succeeded', 10_000);
+    expect(
+      await sql(SERVICE, `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND key = $2`, [KIND, tenant.id]),
+    ).toEqual([{ n: 1 }]);
+    expect(
+      await sql(SERVICE, `SELECT count(*)::int AS n FROM operation WHERE tenant_id = $1`, [outcomes[0].tenant.id]),
+    ).toEqual([{ n: 1 }]);
+    // Every reservation was either run or given back.
+    await eventually(async () => runner.activeCount === 0);
   });
 
   it('a permanent failure ends step 1 in one statement: tenant, lifecycle, timeline (attempt kept), operation, event, job', async () => {

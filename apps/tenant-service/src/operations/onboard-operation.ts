@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, RequestContext } from '@tpo/platform';
-import { GuardedStatement } from '@tpo/persistence';
+import { ChainLink, GuardedStatement } from '@tpo/persistence';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { OperationRepository } from './operation.repository';
@@ -20,16 +20,25 @@ export class OnboardOperation {
   ) {}
 
   async started(tenantId: string, orderId: string, requester: string): Promise<void> {
-    await this.operations.insertRunning({
+    await this.operations.insertRunning(this.onboarding(tenantId, orderId, requester));
+  }
+
+  /** `started` as a link of the intake's chained statement (with the tenant it belongs to, `gate`). */
+  startedLink(tenantId: string, orderId: string, requester: string, gate: string): ChainLink {
+    return this.operations.insertRunningLink(this.onboarding(tenantId, orderId, requester), gate);
+  }
+
+  private onboarding(tenantId: string, orderId: string, requester: string) {
+    return {
       id: randomUUID(),
       tenantId,
-      kind: 'onboard',
+      kind: 'onboard' as const,
       requester,
       correlationId: RequestContext.current()?.correlationId ?? null,
       requestId: orderId,
       reason: null,
       scope: null,
-    });
+    };
   }
 
   /** The tenant's lifecycle became active with the handover itself (TenantTimelineRepository.stepEnded, same transaction). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OperationKind } from '@tpo/contracts';
-import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
+import { ChainLink, GuardedStatement, UnitOfWork } from '@tpo/persistence';
 
 export type OperationState = 'running' | 'succeeded' | 'failed';
 export type OperationStepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -93,6 +93,26 @@ export class OperationRepository {
       ],
     );
     return rows.length === 1;
+  }
+
+  /** `insertRunning` as a link of a chained statement, named `operation`, written for the rows of `gate`. */
+  insertRunningLink(
+    op: Pick<
+      OperationRecord,
+      'id' | 'tenantId' | 'kind' | 'requester' | 'correlationId' | 'requestId' | 'reason' | 'scope'
+    >,
+    gate: string,
+  ): ChainLink {
+    return {
+      name: 'operation',
+      gate,
+      text: (bind, from) =>
+        `INSERT INTO operation (id, tenant_id, kind, requester, correlation_id, request_id, state, reason, scope)
+         SELECT ${bind(op.id)}::uuid, ${bind(op.tenantId)}::uuid, ${bind(op.kind)}::text, ${bind(op.requester)}::text,
+           ${bind(op.correlationId)}::text, ${bind(op.requestId)}::text, 'running', ${bind(op.reason)}::text,
+           ${bind(op.scope ? JSON.stringify(op.scope) : null)}::jsonb
+         FROM ${from} ON CONFLICT DO NOTHING RETURNING id`,
+    };
   }
 
   async findById(id: string, forUpdate = false): Promise<OperationRecord | undefined> {
