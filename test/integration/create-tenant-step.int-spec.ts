@@ -104,6 +104,7 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
   let jobs: JobRepository;
   let runner: JobRunner;
   let intake: RequestOnboardingUseCase;
+  let tenants: TenantRepository;
   let steps: CreateTenantStepRepository;
   let timeline: TenantTimelineRepository;
   let secrets: TenantSecretRepository;
@@ -137,7 +138,7 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
       claimed.push(...r.jobs.map((j) => j.id));
       return r;
     });
-    const tenants = new TenantRepository(uow);
+    tenants = new TenantRepository(uow);
     timeline = new TenantTimelineRepository(uow);
     secrets = new TenantSecretRepository(uow);
     outbox = new OutboxWriter(SERVICE, uow, new OutboxRepository(uow));
@@ -282,7 +283,7 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
     expect(await operationOf(tenant.id)).toMatchObject({ state: 'running' });
   });
 
-  it('a known order and a taken name write nothing more (no second job, the reserved slot given back)', async () => {
+  it('a known order, a taken name and a lost race write nothing more: no second job, the reserved slots given back', async () => {
     const request = order();
     const { tenant } = await intake.execute(request, { requester: 'order:rest' });
     await eventually(async () => (await jobOf(tenant.id))?.status === 'succeeded', 10_000);
@@ -310,8 +311,26 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
     expect(
       await sql(SERVICE, `SELECT count(*)::int AS n FROM operation WHERE tenant_id = $1`, [outcomes[0].tenant.id]),
     ).toEqual([{ n: 1 }]);
-    // Every reservation was either run or given back.
+    // The chained insert fails after the job's slot was reserved: nothing written, the slot given back.
+    jest.spyOn(tenants, 'insertWith').mockImplementationOnce(async (_t, links) => {
+      links('t');
+      throw new Error('the statement failed');
+    });
+    const failed = order();
+    await expect(intake.execute(failed, { requester: 'order:rest' })).rejects.toThrow('the statement failed');
+    expect(await sql(SERVICE, `SELECT 1 FROM tenant WHERE order_id = $1`, [failed.orderId])).toEqual([]);
+    // Every reservation was either run or given back: the runner's two slots take two hand-overs at once.
     await eventually(async () => runner.activeCount === 0);
+    const pair = await Promise.all([
+      intake.execute(order(), { requester: 'order:rest' }),
+      intake.execute(order(), { requester: 'order:rest' }),
+    ]);
+    for (const { tenant: t } of pair) {
+      await eventually(async () => (await jobOf(t.id))?.status === 'succeeded', 10_000);
+      const job = await jobOf(t.id);
+      expect(job).toMatchObject({ fence: '1', tries: 1 });
+      expect(claimed).not.toContain(job.id);
+    }
   });
 
   it('a permanent failure ends step 1 in one statement: tenant, lifecycle, timeline (attempt kept), operation, event, job', async () => {
