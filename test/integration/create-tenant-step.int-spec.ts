@@ -394,80 +394,78 @@ describe("tenant-service's create step in fewer statements (real Postgres)", () 
         'order:test',
       );
     });
-    {
-      const { stale, current } = await claimedTwice(uow, 'create-tenant-fenced', tenant.id, { tenantId: tenant.id });
-      const sealed = cipher.seal('secret-1', secretAad(tenant.id));
-      const intent = () => [
-        secrets.insertStatement(tenant.id, sealed),
-        timeline.createIntentStatement(tenant.id, new Date()),
-      ];
-      const output = { integrationServerTenantId: randomUUID(), virtualServerId: '17' };
-      const end = () => [
-        ...steps.succeedStatement(tenant.id, 'create-tenant', output),
-        outbox.emitStatement([
-          {
-            definition: TenantCreated,
-            data: {
-              tenantId: tenant.id,
-              siteId: SITE,
-              orderId: request.orderId,
-              tenantName: request.tenantName,
-              integrationServerTenantId: output.integrationServerTenantId,
-              virtualServerId: '17',
-              adminAccountName: request.adminAccountName,
-              vms: request.vms,
-            },
-            options: { tenantId: tenant.id },
+    const { stale, current } = await claimedTwice(uow, 'create-tenant-fenced', tenant.id, { tenantId: tenant.id });
+    const sealed = cipher.seal('secret-1', secretAad(tenant.id));
+    const intent = () => [
+      secrets.insertStatement(tenant.id, sealed),
+      timeline.createIntentStatement(tenant.id, new Date()),
+    ];
+    const output = { integrationServerTenantId: randomUUID(), virtualServerId: '17' };
+    const end = () => [
+      ...steps.succeedStatement(tenant.id, 'create-tenant', output),
+      outbox.emitStatement([
+        {
+          definition: TenantCreated,
+          data: {
+            tenantId: tenant.id,
+            siteId: SITE,
+            orderId: request.orderId,
+            tenantName: request.tenantName,
+            integrationServerTenantId: output.integrationServerTenantId,
+            virtualServerId: '17',
+            adminAccountName: request.adminAccountName,
+            vms: request.vms,
           },
-        ]),
-      ];
+          options: { tenantId: tenant.id },
+        },
+      ]),
+    ];
 
-      expect(await jobs.writeFenced(stale, intent())).toEqual({ held: false, written: 0 });
-      expect(await jobs.writeFenced(stale, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
-        held: false,
-        written: 0,
-      });
-      expect(await jobs.endFenced(stale, { status: 'succeeded' }, end())).toBe(false);
-      expect(await tenantOf(tenant.id)).toMatchObject({
-        current_step: 'create-tenant',
-        create_intent_at: null,
-        create_task_id: null,
-        is_tenant_id: null,
-      });
-      expect(await sql(SERVICE, `SELECT 1 FROM tenant_secret WHERE tenant_id = $1`, [tenant.id])).toEqual([]);
-      expect((await timelineOf(tenant.id))['create-tenant']).toMatchObject({
-        status: 'running',
-        external_task_ids: [],
-      });
-      expect(await outboxOf(tenant.id)).toEqual([]);
+    expect(await jobs.writeFenced(stale, intent())).toEqual({ held: false, written: 0 });
+    expect(await jobs.writeFenced(stale, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
+      held: false,
+      written: 0,
+    });
+    expect(await jobs.endFenced(stale, { status: 'succeeded' }, end())).toBe(false);
+    expect(await tenantOf(tenant.id)).toMatchObject({
+      current_step: 'create-tenant',
+      create_intent_at: null,
+      create_task_id: null,
+      is_tenant_id: null,
+    });
+    expect(await sql(SERVICE, `SELECT 1 FROM tenant_secret WHERE tenant_id = $1`, [tenant.id])).toEqual([]);
+    expect((await timelineOf(tenant.id))['create-tenant']).toMatchObject({
+      status: 'running',
+      external_task_ids: [],
+    });
+    expect(await outboxOf(tenant.id)).toEqual([]);
 
-      const from = log.statements.length;
-      expect(await jobs.writeFenced(current, intent())).toEqual({ held: true, written: 2 });
-      expect(await jobs.writeFenced(current, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
-        held: true,
-        written: 2,
-      });
-      // Once: the task id is not appended twice to the timeline.
-      expect(await jobs.writeFenced(current, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
-        held: true,
-        written: 1,
-      });
-      expect(await jobs.endFenced(current, { status: 'succeeded' }, end())).toBe(true);
-      expect(log.since(from)).toHaveLength(4);
-      expect(await tenantOf(tenant.id)).toMatchObject({ current_step: 'configure-svm', create_task_id: 'task-1' });
-      expect((await timelineOf(tenant.id))['create-tenant']).toMatchObject({
-        status: 'succeeded',
-        external_task_ids: ['task-1'],
-      });
-      expect((await outboxOf(tenant.id)).map((e) => e.type)).toEqual([TenantCreated.type]);
-      const [stored] = await sql<{ sealed: SealedSecret }>(
-        SERVICE,
-        `SELECT sealed FROM tenant_secret WHERE tenant_id = $1`,
-        [tenant.id],
-      );
-      expect(cipher.open(stored.sealed, secretAad(tenant.id))).toBe('secret-1');
-      await sql(SERVICE, `DELETE FROM job WHERE kind = 'create-tenant-fenced'`);
-    }
+    const from = log.statements.length;
+    expect(await jobs.writeFenced(current, intent())).toEqual({ held: true, written: 2 });
+    expect(await jobs.writeFenced(current, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
+      held: true,
+      written: 2,
+    });
+    // Once: the task id is not appended twice to the timeline.
+    expect(await jobs.writeFenced(current, timeline.createTaskStatements(tenant.id, 'task-1'))).toEqual({
+      held: true,
+      written: 1,
+    });
+    expect(await jobs.endFenced(current, { status: 'succeeded' }, end())).toBe(true);
+    expect(log.since(from)).toHaveLength(4);
+    expect(await tenantOf(tenant.id)).toMatchObject({ current_step: 'configure-svm', create_task_id: 'task-1' });
+    expect((await timelineOf(tenant.id))['create-tenant']).toMatchObject({
+      status: 'succeeded',
+      external_task_ids: ['task-1'],
+    });
+    expect((await outboxOf(tenant.id)).map((e) => e.type)).toEqual([TenantCreated.type]);
+    const [stored] = await sql<{ sealed: SealedSecret }>(
+      SERVICE,
+      `SELECT sealed FROM tenant_secret WHERE tenant_id = $1`,
+      [tenant.id],
+    );
+    expect(cipher.open(stored.sealed, secretAad(tenant.id))).toBe('secret-1');
+    await sql(SERVICE, `DELETE FROM job WHERE kind = 'create-tenant-fenced'`);
   });
 
   it('a crash after the intake committed, before the hand-over, is recovered once the lease expires (fence 2)', async () => {
