@@ -291,6 +291,7 @@ export class JobRepository {
        SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM written)::int AS written`,
       [...statement.params, lease.id, lease.fence],
     );
+    if (row.held === 1) statement.applied?.();
     return { held: row.held === 1, written: row.written };
   }
 
@@ -323,7 +324,9 @@ export class JobRepository {
        SELECT count(*)::int AS held FROM ended`,
       params,
     );
-    return row.held === 1;
+    if (row.held !== 1) return false;
+    for (const s of statements) s.applied?.();
+    return true;
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */
