@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
 import { EventEnvelope } from '../envelope/event-envelope';
@@ -6,7 +7,12 @@ import { EventDefinition } from '../event-definition';
 import { EVENT_CATALOG } from '../event-catalog';
 import { BackbonePing } from '../events/backbone-ping.event';
 import { validateEvent, validateWithClasses } from '../validate-event';
-import { CompiledEventValidator, compileEventValidator } from './compiled-event-validator';
+import {
+  CompiledEventValidator,
+  compiledEventValidator,
+  compileEventValidator,
+  warmEventValidators,
+} from './compiled-event-validator';
 import { ClassType } from './contract-schema';
 import { Throwing } from './throwing-event.fixture';
 
@@ -184,6 +190,23 @@ describe('compiled event schemas agree with the class-validator contracts', () =
   it('every catalog event compiles (no construct the generator cannot express exactly)', () => {
     for (const d of EVENT_CATALOG) expect(() => compileEventValidator(d)).not.toThrow();
     expect(consumed.length).toBeGreaterThan(15);
+  });
+
+  it('every catalog schema is a valid JSON Schema 2020-12 (the validators skip that check when compiling)', () => {
+    const meta = new Ajv2020({ strict: false });
+    meta.addKeyword({ keyword: 'classValidator', schemaType: 'number' });
+    for (const d of EVENT_CATALOG) {
+      const ok = meta.validateSchema(compileEventValidator(d).schema);
+      if (!ok) throw new Error(`${d.name}: ${meta.errorsText(meta.errors)}`);
+    }
+  });
+
+  it('warming compiles once: the validator a delivery then asks for is the one built at boot', () => {
+    warmEventValidators(consumed);
+    for (const d of consumed) expect(compiledEventValidator(d)).toBe(compiledEventValidator(d));
+    const before = consumed.map((d) => compiledEventValidator(d));
+    warmEventValidators(consumed);
+    expect(consumed.map((d) => compiledEventValidator(d))).toEqual(before);
   });
 
   describe.each(consumed.map((d) => [d.name, d] as const))('%s', (_name, definition) => {
