@@ -3,6 +3,7 @@ export * from './service-names';
 export * from './event-definition';
 export * from './envelope/event-envelope';
 export * from './validate-event';
+export * from './validate-outgoing';
 export * from './event-catalog';
 export * from './events/backbone-ping.event';
 export * from './events/onboarding';
