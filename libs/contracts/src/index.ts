@@ -4,6 +4,7 @@ export * from './event-definition';
 export * from './envelope/event-envelope';
 export * from './validate-event';
 export * from './validate-outgoing';
+export { warmEventValidators, warmPayloadValidators } from './validation/compiled-event-validator';
 export * from './event-catalog';
 export * from './events/backbone-ping.event';
 export * from './events/onboarding';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { MetadataStorage as TransformerStorage } from 'class-transformer/types/MetadataStorage';
 import { EventEnvelope } from '../envelope/event-envelope';
@@ -9,9 +10,13 @@ import { validateEvent, validateWithClasses } from '../validate-event';
 import { validateOutgoingPayload, validateOutgoingWithClasses } from '../validate-outgoing';
 import {
   CompiledEventValidator,
+  compiledEventValidator,
   compileEventValidator,
   CompiledPayloadValidator,
+  compiledPayloadValidator,
   compilePayloadValidator,
+  warmEventValidators,
+  warmPayloadValidators,
 } from './compiled-event-validator';
 import { ClassType } from './contract-schema';
 import { Throwing } from './throwing-event.fixture';
@@ -193,6 +198,26 @@ describe('compiled event schemas agree with the class-validator contracts', () =
     expect(consumed.length).toBeGreaterThan(15);
   });
 
+  it('every catalog schema is a valid JSON Schema 2020-12 (the validators skip that check when compiling)', () => {
+    const meta = new Ajv2020({ strict: false });
+    meta.addKeyword({ keyword: 'classValidator', schemaType: 'number' });
+    for (const d of EVENT_CATALOG) {
+      const ok = meta.validateSchema(compileEventValidator(d).schema);
+      if (!ok) throw new Error(`${d.name}: ${meta.errorsText(meta.errors)}`);
+      // The producers' payload schema (unknown properties refused) too.
+      if (!meta.validateSchema(compilePayloadValidator(d).schema))
+        throw new Error(`${d.name} (outgoing): ${meta.errorsText(meta.errors)}`);
+    }
+  });
+
+  it('warming compiles once: the validator a delivery then asks for is the one built at boot', () => {
+    warmEventValidators(consumed);
+    for (const d of consumed) expect(compiledEventValidator(d)).toBe(compiledEventValidator(d));
+    const before = consumed.map((d) => compiledEventValidator(d));
+    warmEventValidators(consumed);
+    expect(consumed.map((d) => compiledEventValidator(d))).toEqual(before);
+  });
+
   describe.each(consumed.map((d) => [d.name, d] as const))('%s', (_name, definition) => {
     const full = envelopeOf(definition, sampleOf(definition.payload, true));
     const minimal = envelopeOf(definition, sampleOf(definition.payload, false));
@@ -314,9 +339,14 @@ function withKey(root: Plain, path: string[], value: unknown): Plain {
 const emitted = EVENT_CATALOG.filter((d) => d.producers.some((p) => p !== 'upstream-order-system'));
 
 describe("compiled payload schemas agree with the outbox writer's check (unknown properties refused)", () => {
-  it('every event a service emits compiles for producers', () => {
+  it('every event a service emits compiles for producers; warming compiles once', () => {
     for (const d of emitted) expect(() => compilePayloadValidator(d)).not.toThrow();
     expect(emitted.length).toBeGreaterThan(15);
+    warmPayloadValidators(emitted);
+    const built = emitted.map((d) => compiledPayloadValidator(d));
+    expect(built.every((v) => v !== undefined)).toBe(true);
+    warmPayloadValidators(emitted);
+    expect(emitted.map((d) => compiledPayloadValidator(d))).toEqual(built);
   });
 
   describe.each(emitted.map((d) => [d.name, d] as const))('%s', (_name, definition) => {

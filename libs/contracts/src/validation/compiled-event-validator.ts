@@ -15,8 +15,17 @@ export interface CompiledEventValidator {
 
 function newAjv(checks: ConstraintCheck[]): Ajv2020 {
   // No coercion, defaults or removal: the input is only judged. `unicodeRegExp: false` compiles
-  // patterns as `new RegExp(source)`, as class-validator's @Matches does.
-  const ajv = new Ajv2020({ allErrors: false, strict: false, unicodeRegExp: false, validateFormats: false });
+  // patterns as `new RegExp(source)`, as class-validator's @Matches does. `validateSchema: false`:
+  // checking each generated schema against the 2020-12 meta-schema made ajv compile that large
+  // meta-schema in every instance, 50-700 ms per event type on a service's first delivery of it
+  // (issue 11); the contracts spec checks every catalog schema against the meta-schema instead.
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: false,
+    unicodeRegExp: false,
+    validateFormats: false,
+    validateSchema: false,
+  });
   ajv.addKeyword({
     keyword: 'classValidator',
     schemaType: 'number',
@@ -160,6 +169,16 @@ export function compiledEventValidator(definition: EventDefinition): CompiledEve
   return v ?? undefined;
 }
 
+/**
+ * Compiles the validators of these events now (a service's consumed events, at boot) instead of on
+ * each one's first delivery, where the compilation (tens of ms) would hold up that delivery and
+ * every other one of the process. Contracts that cannot be compiled keep the class path, as on
+ * first use.
+ */
+export function warmEventValidators(definitions: readonly EventDefinition[]): void {
+  for (const definition of definitions) compiledEventValidator(definition);
+}
+
 /** The same, throwing why a contract cannot be compiled (for the contracts spec and tooling). */
 export function compileEventValidator(definition: EventDefinition): CompiledEventValidator {
   return compile(definition);
@@ -180,6 +199,11 @@ export function compiledPayloadValidator(definition: EventDefinition): CompiledP
     compiledPayloads.set(definition, v);
   }
   return v ?? undefined;
+}
+
+/** Compiles the producers' payload checks of `definitions` now (at boot), not on each one's first emit. */
+export function warmPayloadValidators(definitions: readonly EventDefinition[]): void {
+  for (const definition of definitions) compiledPayloadValidator(definition);
 }
 
 /** The same, throwing why a contract cannot be compiled (for the contracts spec). */

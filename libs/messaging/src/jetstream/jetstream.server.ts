@@ -1,5 +1,5 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { consumerNameOf, EventDefinition, EventEnvelope } from '@tpo/contracts';
+import { consumerNameOf, EventDefinition, EventEnvelope, warmEventValidators } from '@tpo/contracts';
 import { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import type { Logger } from 'pino';
@@ -95,6 +95,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       const js = this.nc.jetstream();
+      // Compile the consumed events' validators now, not on each one's first delivery.
+      warmEventValidators(this.eventKeys().flatMap((key) => this.options.definitions.filter((d) => d.key === key)));
       for (const key of this.eventKeys()) {
         const entry = this.handlerFor(key);
         if (!entry) throw new Error(`no event definition for handler pattern "${key}"`);

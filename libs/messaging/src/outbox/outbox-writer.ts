@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventDefinition, EventEnvelope, validateOutgoingPayload } from '@tpo/contracts';
+import {
+  EVENT_CATALOG,
+  EventDefinition,
+  EventEnvelope,
+  validateOutgoingPayload,
+  warmPayloadValidators,
+} from '@tpo/contracts';
 import { currentTraceCarrier, DomainError, RequestContext } from '@tpo/platform';
 import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { OutboxRepository } from './outbox.repository';
@@ -34,7 +40,10 @@ export class OutboxWriter {
     private readonly source: string,
     private readonly uow: UnitOfWork,
     private readonly outbox: OutboxRepository,
-  ) {}
+  ) {
+    // The compiled checks of the events this service produces, built now rather than on each one's first emit.
+    warmPayloadValidators(EVENT_CATALOG.filter((d) => (d.producers as readonly string[]).includes(source)));
+  }
 
   async emit<T extends object>(
     definition: EventDefinition<T>,
