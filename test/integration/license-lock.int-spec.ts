@@ -93,9 +93,13 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
       signal: new AbortController().signal,
       record: (w) => uow.run(w),
       // No job row here (the lease itself is not under test): the statement runs unfenced.
-      write: async (st) => {
-        const r: unknown = await uow.manager().query(st.text('TRUE'), st.params);
-        return Array.isArray(r) ? Number(r[1] ?? 0) : 0;
+      write: async (statement) => {
+        let written = 0;
+        for (const st of [statement].flat()) {
+          const r: unknown = await uow.manager().query(st.text('TRUE'), st.params);
+          written += Array.isArray(r) ? Number(r[1] ?? 0) : 0;
+        }
+        return written;
       },
       query: async <R extends Record<string, unknown>>(q: FencedQuery) =>
         (await uow.manager().query(`WITH ${q.ctes('TRUE')} ${q.select}`, q.params)) as R[],

@@ -39,12 +39,13 @@ export interface JobContext<P = Record<string, unknown>> {
    */
   record(work: () => Promise<void>): Promise<void>;
   /**
-   * Runs one data-modifying statement only while this worker holds the job's lease, in a single
-   * round trip (the lease check and the write are one statement, no BEGIN/COMMIT; inside `record`
-   * it joins that transaction). Returns the rows written; throws LeaseLostError, writing nothing,
-   * after a takeover. For hot progress writes (e.g. a VM's state); `record` for anything else.
+   * Runs one data-modifying statement (or several, applied together as one statement) only while
+   * this worker holds the job's lease, in a single round trip (the lease check and the write are
+   * one statement, no BEGIN/COMMIT; inside `record` it joins that transaction). Returns the rows
+   * written; throws LeaseLostError, writing nothing, after a takeover. For hot progress writes
+   * (e.g. a VM's state, an intent and what goes with it); `record` for anything else.
    */
-  write(statement: FencedStatement): Promise<number>;
+  write(statement: FencedStatement | FencedStatement[]): Promise<number>;
   /**
    * As `write`, for a statement that also reads rows back (e.g. a step marked running and returned
    * in one round trip): its writes apply only while this worker holds the lease; returns its rows;

@@ -37,10 +37,11 @@ export type JobLease = Pick<Job, 'id' | 'fence'>;
 export type FencedStatement = GuardedStatement;
 
 /**
- * Runs a FencedStatement as the current holder of a job (JobContext.write): one round trip, no
- * transaction of its own; returns the rows written, throws LeaseLostError after a takeover.
+ * Runs a FencedStatement (or several, as one statement) as the current holder of a job
+ * (JobContext.write): one round trip, no transaction of its own; returns the rows written, throws
+ * LeaseLostError after a takeover.
  */
-export type FencedWriter = (statement: FencedStatement) => Promise<number>;
+export type FencedWriter = (statement: FencedStatement | FencedStatement[]) => Promise<number>;
 
 /**
  * A statement that writes only while a job's lease holds and reads rows back, in one round trip
@@ -298,15 +299,28 @@ export class JobRepository {
    * locked FOR SHARE (as in holdsLease) and the write applies only when that lock found the row
    * with the lease's fencing token, so both commit together with no BEGIN/COMMIT round trips (or
    * join the transaction in scope). `held` is false when the lease is gone; nothing was written then.
+   * Several statements (e.g. a sealed secret and the intent it goes with) are applied together as
+   * one statement, each gated by the same lock; they run on one snapshot and must touch different
+   * rows (as for endFenced); `written` is the sum of their rows.
    */
-  async writeFenced(lease: JobLease, statement: FencedStatement): Promise<{ held: boolean; written: number }> {
-    const n = statement.params.length;
+  async writeFenced(
+    lease: JobLease,
+    statement: FencedStatement | FencedStatement[],
+  ): Promise<{ held: boolean; written: number }> {
+    const statements = Array.isArray(statement) ? statement : [statement];
+    const params: unknown[] = [lease.id, lease.fence];
+    const held = 'EXISTS (SELECT 1 FROM lease)';
+    const parts = statements.map((s, i) => {
+      const text = shiftPlaceholders(s.text(held), params.length);
+      params.push(...s.params);
+      return `,\n       w${i} AS (${text} RETURNING 1)`;
+    });
+    const written = statements.length ? statements.map((_, i) => `(SELECT count(*) FROM w${i})`).join(' + ') : '0';
     const [row]: { held: number; written: number }[] = await this.uow.manager().query(
       `WITH lease AS MATERIALIZED (
-         SELECT id FROM job WHERE id = $${n + 1} AND fence = $${n + 2} AND status = 'running' FOR SHARE),
-       written AS (${statement.text('EXISTS (SELECT 1 FROM lease)')} RETURNING 1)
-       SELECT (SELECT count(*) FROM lease)::int AS held, (SELECT count(*) FROM written)::int AS written`,
-      [...statement.params, lease.id, lease.fence],
+         SELECT id FROM job WHERE id = $1 AND fence = $2 AND status = 'running' FOR SHARE)${parts.join('')}
+       SELECT (SELECT count(*) FROM lease)::int AS held, (${written})::int AS written`,
+      params,
     );
     return { held: row.held === 1, written: row.written };
   }

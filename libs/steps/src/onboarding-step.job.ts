@@ -73,16 +73,17 @@ export interface StepStore<I> {
     output?: object,
   ): Promise<void>;
   /**
-   * `succeed` and `fail` as guarded statements, when the store can give them: the step's end, its
-   * event(s) and the job's end then commit as ONE statement (JobContext.succeedWith / failWith).
+   * `succeed` and `fail` as guarded statements (one, or several writing different tables), when the
+   * store can give them: the step's end, its event(s) and the job's end then commit as ONE
+   * statement (JobContext.succeedWith / failWith).
    */
-  succeedStatement?(tenantId: string, step: OnboardingStep, output: object): FencedStatement;
+  succeedStatement?(tenantId: string, step: OnboardingStep, output: object): FencedStatement | FencedStatement[];
   failStatement?(
     tenantId: string,
     step: OnboardingStep,
     error: { code: string; message: string; retryable: boolean },
     output?: object,
-  ): FencedStatement;
+  ): FencedStatement | FencedStatement[];
 }
 
 export interface OnboardingStepDeps<S = StepWorkRepository> {
@@ -151,7 +152,7 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
       const steps = this.base.steps;
       if (steps.succeedStatement) {
         const outcome = await ctx.succeedWith([
-          steps.succeedStatement(work.tenantId, this.step, ok.output),
+          ...[steps.succeedStatement(work.tenantId, this.step, ok.output)].flat(),
           this.base.outbox.emitStatement([
             { definition: ok.event.definition, data: ok.event.payload, options: { tenantId: work.tenantId } },
           ]),
@@ -228,7 +229,7 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
     const steps = this.base.steps;
     if (steps.failStatement) {
       const outcome = await ctx.failWith(error, [
-        steps.failStatement(work.tenantId, this.step, result, result.output),
+        ...[steps.failStatement(work.tenantId, this.step, result, result.output)].flat(),
         this.base.outbox.emitStatement(events),
       ]);
       logFailed();

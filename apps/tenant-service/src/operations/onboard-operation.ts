@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, RequestContext } from '@tpo/platform';
+import { ChainLink, GuardedStatement } from '@tpo/persistence';
 import { TenantErrorCode } from '../tenants/tenant-errors';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { OperationRepository } from './operation.repository';
@@ -19,16 +20,25 @@ export class OnboardOperation {
   ) {}
 
   async started(tenantId: string, orderId: string, requester: string): Promise<void> {
-    await this.operations.insertRunning({
+    await this.operations.insertRunning(this.onboarding(tenantId, orderId, requester));
+  }
+
+  /** `started` as a link of the intake's chained statement (with the tenant it belongs to, `gate`). */
+  startedLink(tenantId: string, orderId: string, requester: string, gate: string): ChainLink {
+    return this.operations.insertRunningLink(this.onboarding(tenantId, orderId, requester), gate);
+  }
+
+  private onboarding(tenantId: string, orderId: string, requester: string) {
+    return {
       id: randomUUID(),
       tenantId,
-      kind: 'onboard',
+      kind: 'onboard' as const,
       requester,
       correlationId: RequestContext.current()?.correlationId ?? null,
       requestId: orderId,
       reason: null,
       scope: null,
-    });
+    };
   }
 
   /** The tenant's lifecycle became active with the handover itself (TenantTimelineRepository.stepEnded, same transaction). */
@@ -41,6 +51,15 @@ export class OnboardOperation {
     if (op?.state === 'running') await this.operations.fail(op.id, failure);
     const t = await this.tenants.findById(tenantId);
     if (t?.lifecycle === 'onboarding') await this.tenants.setLifecycle(tenantId, 'failed');
+  }
+
+  /**
+   * `failed` as a guarded statement, for step 1's end in one statement: the running onboarding
+   * fails; the tenant's lifecycle is set by the same end's tenant write
+   * (TenantTimelineRepository.createTenantFailedStatements).
+   */
+  failedStatement(tenantId: string, failure: { code: string; message: string; retryable: boolean }): GuardedStatement {
+    return this.operations.failOnboardingStatement(tenantId, failure);
   }
 
   /** A retry of a failed onboarding: refused while another operation (e.g. a deprovision) runs. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OperationKind } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { ChainLink, GuardedStatement, UnitOfWork } from '@tpo/persistence';
 
 export type OperationState = 'running' | 'succeeded' | 'failed';
 export type OperationStepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -95,6 +95,26 @@ export class OperationRepository {
     return rows.length === 1;
   }
 
+  /** `insertRunning` as a link of a chained statement, named `operation`, written for the rows of `gate`. */
+  insertRunningLink(
+    op: Pick<
+      OperationRecord,
+      'id' | 'tenantId' | 'kind' | 'requester' | 'correlationId' | 'requestId' | 'reason' | 'scope'
+    >,
+    gate: string,
+  ): ChainLink {
+    return {
+      name: 'operation',
+      gate,
+      text: (bind, from) =>
+        `INSERT INTO operation (id, tenant_id, kind, requester, correlation_id, request_id, state, reason, scope)
+         SELECT ${bind(op.id)}::uuid, ${bind(op.tenantId)}::uuid, ${bind(op.kind)}::text, ${bind(op.requester)}::text,
+           ${bind(op.correlationId)}::text, ${bind(op.requestId)}::text, 'running', ${bind(op.reason)}::text,
+           ${bind(op.scope ? JSON.stringify(op.scope) : null)}::jsonb
+         FROM ${from} ON CONFLICT DO NOTHING RETURNING id`,
+    };
+  }
+
   async findById(id: string, forUpdate = false): Promise<OperationRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.m.query(
       `SELECT ${COLUMNS} FROM operation WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
@@ -154,6 +174,22 @@ export class OperationRepository {
        WHERE tenant_id = $1 AND kind = 'onboard' AND state <> 'succeeded'`,
       [tenantId, JSON.stringify(result)],
     );
+  }
+
+  /**
+   * The tenant's running onboarding failed, as a guarded statement (step 1's end in one statement);
+   * nothing when it is not running (as `onboarding` followed by `fail` when running).
+   */
+  failOnboardingStatement(
+    tenantId: string,
+    error: { code: string; message: string; retryable: boolean },
+  ): GuardedStatement {
+    return {
+      text: (held) =>
+        `UPDATE operation SET state = 'failed', error_code = $2, error_message = $3, retryable = $4, updated_at = now(), ended_at = now()
+         WHERE tenant_id = $1 AND kind = 'onboard' AND state = 'running' AND (${held})`,
+      params: [tenantId, error.code, error.message.slice(0, 2000), error.retryable],
+    };
   }
 
   async fail(id: string, error: { code: string; message: string; retryable: boolean }): Promise<void> {

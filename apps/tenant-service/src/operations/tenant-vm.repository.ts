@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { VmSpec } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { ChainLink, UnitOfWork } from '@tpo/persistence';
 
 export type TenantVmState = 'active' | 'adding' | 'removing' | 'removed' | 'failed';
 export interface TenantVm extends VmSpec {
@@ -46,6 +46,29 @@ export class TenantVmRepository {
         operationId,
       ],
     );
+  }
+
+  /**
+   * `insert` (new VMs, no operation) as a link of a chained statement, named `vms`, written for the
+   * rows of `gate` (the intake's tenant); undefined without VMs.
+   */
+  insertLink(tenantId: string, vms: VmSpec[], state: TenantVmState, gate: string): ChainLink | undefined {
+    const byId = new Map(vms.map((v) => [v.biosUuid.toLowerCase(), v]));
+    if (byId.size === 0) return undefined;
+    const rows = [...byId.values()];
+    return {
+      name: 'vms',
+      gate,
+      text: (bind, from) =>
+        `INSERT INTO tenant_vm (tenant_id, bios_uuid, name, os_family, address, state, operation_id)
+         SELECT ${bind(tenantId)}::uuid, v.bios_uuid, v.name, v.os_family, v.address, ${bind(state)}::text, NULL::uuid
+         FROM unnest(${bind(rows.map((v) => v.biosUuid))}::uuid[], ${bind(rows.map((v) => v.name))}::text[],
+           ${bind(rows.map((v) => v.osFamily))}::text[], ${bind(rows.map((v) => v.address))}::text[]) AS v(bios_uuid, name, os_family, address)
+         WHERE EXISTS (SELECT 1 FROM ${from})
+         ON CONFLICT (tenant_id, bios_uuid) DO UPDATE SET name = EXCLUDED.name, os_family = EXCLUDED.os_family,
+           address = EXCLUDED.address, state = EXCLUDED.state, operation_id = EXCLUDED.operation_id, updated_at = now()
+         RETURNING 1`,
+    };
   }
 
   async ofTenant(tenantId: string): Promise<TenantVm[]> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
+import { GuardedStatement } from '@tpo/persistence';
 import { StepStore, StepWork } from '@tpo/steps';
 import { OnboardOperation } from '../operations/onboard-operation';
 import { TenantTimelineRepository } from './tenant-timeline.repository';
@@ -63,6 +64,29 @@ export class CreateTenantStepRepository implements StepStore<TenantRecord> {
   /** The tenant moves on to step 2 (configure-svm), whose service starts on TenantCreated. */
   async succeed(tenantId: string, _step: OnboardingStep, output: CreateTenantOutput): Promise<void> {
     await this.timeline.createTenantSucceeded(tenantId, output);
+  }
+
+  /** `succeed` as statements: with the job's end and TenantCreated, one statement (JobContext.succeedWith). */
+  succeedStatement(tenantId: string, _step: OnboardingStep, output: CreateTenantOutput): GuardedStatement[] {
+    return this.timeline.createTenantSucceededStatements(tenantId, output);
+  }
+
+  /**
+   * `fail` as statements: with the job's end and OnboardingStepFailed, one statement
+   * (JobContext.failWith). The same rows as `fail`: the tenant and its lifecycle, step 1's timeline
+   * row (its attempt kept), the onboard operation.
+   */
+  failStatement(
+    tenantId: string,
+    _step: OnboardingStep,
+    error: { code: string; message: string; retryable: boolean },
+    reset?: CreateTenantProgressReset,
+  ): GuardedStatement[] {
+    const failure = { step: CREATE_TENANT_STEP, code: error.code, message: error.message, retryable: error.retryable };
+    return [
+      ...this.timeline.createTenantFailedStatements(tenantId, failure, reset !== undefined),
+      this.onboard.failedStatement(tenantId, failure),
+    ];
   }
 
   async fail(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { SealedSecret } from '@tpo/secrets';
 
 export interface TenantSecretRecord {
@@ -25,6 +25,14 @@ export class TenantSecretRepository {
         tenantId,
         JSON.stringify(sealed),
       ]);
+  }
+
+  /** `insert` as a guarded statement (written with step 1's intent by the job's fenced write, in one statement). */
+  insertStatement(tenantId: string, sealed: SealedSecret): GuardedStatement {
+    return {
+      text: (held) => `INSERT INTO tenant_secret (tenant_id, sealed) SELECT $1::uuid, $2::jsonb WHERE (${held})`,
+      params: [tenantId, JSON.stringify(sealed)],
+    };
   }
 
   async find(tenantId: string, forUpdate = false): Promise<TenantSecretRecord | undefined> {

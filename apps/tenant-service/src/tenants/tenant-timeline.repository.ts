@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ONBOARDING_STEPS, OnboardingStep } from '@tpo/contracts';
 import { InboxClaim, InboxRepository } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { STEP_COLUMNS, StepRecord, TENANT_COLUMNS, TenantRecord, toStep, toTenant } from './tenant.repository';
 
 /** How one statement writes a timeline row: the same effect as TenantRepository's stepSucceeded / stepStarted. */
@@ -157,6 +157,115 @@ export class TenantTimelineRepository {
     );
   }
 
+  /**
+   * Step 1's create intent (the time it is recorded, before the CreateTenant call), as a guarded
+   * statement: written with the sealed password (TenantSecretRepository.insertStatement) by the
+   * job's fenced write, in one statement.
+   */
+  createIntentStatement(tenantId: string, at: Date): GuardedStatement {
+    return guarded((q) => {
+      const [id, intent] = [q.add(tenantId), q.add(at)];
+      return (held) =>
+        `UPDATE tenant SET updated_at = now(), create_intent_at = ${intent} WHERE id = ${id} AND (${held})`;
+    });
+  }
+
+  /** recordCreateTask as guarded statements (the tenant, and step 1's timeline row once), for the job's fenced write. */
+  createTaskStatements(tenantId: string, taskId: string): GuardedStatement[] {
+    return [
+      guarded((q) => {
+        const [id, task] = [q.add(tenantId), q.add(taskId)];
+        return (held) =>
+          `UPDATE tenant SET updated_at = now(), create_task_id = ${task} WHERE id = ${id} AND (${held})`;
+      }),
+      guarded((q) => {
+        const [id, task] = [q.add(tenantId), q.add(taskId)];
+        return (held) =>
+          `UPDATE tenant_step s SET external_task_ids = s.external_task_ids || to_jsonb(${task}::text)
+           WHERE s.tenant_id = ${id} AND s.step = 'create-tenant' AND NOT s.external_task_ids ? ${task} AND (${held})`;
+      }),
+    ];
+  }
+
+  /**
+   * createTenantSucceeded as guarded statements, for the job's end in one statement
+   * (JobContext.succeedWith): the tenant, step 1 succeeded and step 2 running. The timeline rows are
+   * written for the tenant row as it exists (as the CTE fed by the tenant's UPDATE did).
+   */
+  createTenantSucceededStatements(
+    tenantId: string,
+    output: { integrationServerTenantId: string; virtualServerId: string },
+  ): GuardedStatement[] {
+    return [
+      guarded((q) => {
+        const [id, isTenant, vas] = [
+          q.add(tenantId),
+          q.add(output.integrationServerTenantId),
+          q.add(output.virtualServerId),
+        ];
+        return (held) =>
+          `UPDATE tenant SET updated_at = now(), current_step = 'configure-svm', is_tenant_id = ${isTenant}, virtual_server_id = ${vas}, failure = NULL
+           WHERE id = ${id} AND (${held})`;
+      }),
+      ...(
+        [
+          { step: 'create-tenant', as: 'succeeded', details: { ...output } },
+          { step: 'configure-svm', as: 'started' },
+        ] as StepWrite[]
+      ).map((w) =>
+        guarded((q) => {
+          const text = stepUpsert(q, w, HELD, `(SELECT id FROM tenant WHERE id = ${q.add(tenantId)}) t`);
+          return (held) => text.replace(HELD, () => held);
+        }),
+      ),
+    ];
+  }
+
+  /**
+   * Step 1 failed, as guarded statements for the job's end in one statement (JobContext.failWith):
+   * the tenant failed with `failure` (and `reset`: its task id and intent cleared), its lifecycle
+   * failed if it was onboarding (as OnboardOperation.failed did), step 1's timeline row failed with
+   * its attempt kept. The onboard operation's end is OnboardOperation.failedStatement.
+   */
+  createTenantFailedStatements(
+    tenantId: string,
+    failure: { step: OnboardingStep; code: string; message: string; retryable: boolean },
+    reset: boolean,
+  ): GuardedStatement[] {
+    const whenOnboarding = (value: string, column: string) =>
+      `CASE WHEN lifecycle = 'onboarding' THEN ${value} ELSE ${column} END`;
+    return [
+      guarded((q) => {
+        const [id, f] = [q.add(tenantId), q.add(JSON.stringify(failure))];
+        const sets = [
+          'updated_at = now()',
+          `status = 'failed'`,
+          `failure = ${f}::jsonb`,
+          ...(reset ? ['create_task_id = NULL', 'create_intent_at = NULL'] : []),
+          `lifecycle = ${whenOnboarding(`'failed'`, 'lifecycle')}`,
+          `lifecycle_reason = ${whenOnboarding('NULL', 'lifecycle_reason')}`,
+          `lifecycle_changed_at = ${whenOnboarding('now()', 'lifecycle_changed_at')}`,
+        ];
+        return (held) => `UPDATE tenant SET ${sets.join(', ')} WHERE id = ${id} AND (${held})`;
+      }),
+      guarded((q) => {
+        const [id, step, code, message, retryable] = [
+          q.add(tenantId),
+          q.add(failure.step),
+          q.add(failure.code),
+          q.add(failure.message.slice(0, 2000)),
+          q.add(failure.retryable),
+        ];
+        return (held) =>
+          `INSERT INTO tenant_step (tenant_id, step, status, attempt, started_at, ended_at, error_code, error_message, retryable)
+           SELECT t.id, ${step}::text, 'failed', 1, now(), now(), ${code}::text, ${message}::text, ${retryable}::boolean
+           FROM tenant t WHERE t.id = ${id} AND (${held})
+           ON CONFLICT (tenant_id, step) DO UPDATE SET status = 'failed', attempt = GREATEST(tenant_step.attempt, EXCLUDED.attempt), ended_at = now(),
+             error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, retryable = EXCLUDED.retryable`;
+      }),
+    ];
+  }
+
   /** The CreateTenant task id, on the tenant and in step 1's timeline row (once). */
   async recordCreateTask(tenantId: string, taskId: string): Promise<void> {
     await this.uow.manager().query(
@@ -195,10 +304,23 @@ export class TenantTimelineRepository {
   }
 }
 
-/** The upsert of one timeline row for each tenant row of `t` (those where `onlyIf` holds). */
-function stepUpsert(q: Params, s: StepWrite, onlyIf?: string): string {
+/** Where a text built ahead takes its guard (GuardedStatement's `held`). */
+const HELD = '/*held*/';
+
+/** A guarded statement whose parameters `build` adds once; it returns the text for a given `held`. */
+function guarded(build: (q: Params) => (held: string) => string): GuardedStatement {
+  const q = new Params();
+  const text = build(q);
+  return { text, params: q.values };
+}
+
+/**
+ * The upsert of one timeline row for each tenant row of `t` (those where `onlyIf` holds); `source`
+ * is what `t` is (default: the statement's CTE `t`).
+ */
+function stepUpsert(q: Params, s: StepWrite, onlyIf?: string, source = 't'): string {
   const step = `${q.add(s.step)}::text`;
-  const from = onlyIf ? `FROM t WHERE ${onlyIf}` : 'FROM t';
+  const from = onlyIf ? `FROM ${source} WHERE ${onlyIf}` : `FROM ${source}`;
   const clearError = 'error_code = NULL, error_message = NULL, retryable = NULL';
   switch (s.as) {
     case 'succeeded':

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingRequest, OnboardingStep, TenantLifecycle } from '@tpo/contracts';
-import { UnitOfWork, violatedUniqueConstraint } from '@tpo/persistence';
+import { ChainLink, UnitOfWork, violatedUniqueConstraint } from '@tpo/persistence';
 import { adminAccountTaken, conflictingTenant, DuplicateOrderError, tenantNameTaken } from './tenant-errors';
 
 export type TenantStatus = 'onboarding' | 'failed' | 'ready';
@@ -143,6 +143,27 @@ export class TenantRepository {
   async insert(
     t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>,
   ): Promise<TenantRecord> {
+    return (await this.insertWith(t, () => [])).tenant;
+  }
+
+  /**
+   * `insert`, with more writes of other tables in the same statement: `links(gate)` gives them as
+   * links of a chained statement (`ChainLink`), each written only for the new tenant's row, `gate`.
+   * Returns the tenant as stored and the rows each link wrote, by name. All or nothing: a refusal of
+   * the tenant (a unique index) writes none of them.
+   */
+  async insertWith(
+    t: Pick<TenantRecord, 'id' | 'orderId' | 'name' | 'adminAccountName' | 'siteId' | 'request'>,
+    links: (gate: string) => ChainLink[],
+  ): Promise<{ tenant: TenantRecord; written: Record<string, number> }> {
+    const params: unknown[] = [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const more = links('t');
+    for (const l of more)
+      if (!/^[a-z_][a-z0-9_]*$/.test(l.name) || ['t', 's'].includes(l.name))
+        throw new Error(`tenant insert: bad link name "${l.name}"`);
+    const ctes = more.map((l) => `,\n         ${l.name} AS (${l.text(bind, l.gate)})`).join('');
+    const counts = more.map((l) => `, (SELECT count(*) FROM ${l.name})::int AS "written:${l.name}"`).join('');
     let rows: Record<string, unknown>[];
     try {
       // The tenant and its step-1 timeline row (running) in one statement, the record as stored returned.
@@ -150,14 +171,15 @@ export class TenantRepository {
         `WITH t AS (
            INSERT INTO tenant (id, order_id, name, admin_account_name, site_id, status, current_step, request)
            VALUES ($1, $2, $3, $4, $5, 'onboarding', 'create-tenant', $6::jsonb) RETURNING ${TENANT_COLUMNS}),
-         s AS (INSERT INTO tenant_step (tenant_id, step, status, started_at) SELECT id, 'create-tenant', 'running', now() FROM t)
-         SELECT * FROM t`,
-        [t.id, t.orderId, t.name, t.adminAccountName, t.siteId, JSON.stringify(t.request)],
+         s AS (INSERT INTO tenant_step (tenant_id, step, status, started_at) SELECT id, 'create-tenant', 'running', now() FROM t)${ctes}
+         SELECT t.*${counts} FROM t`,
+        params,
       );
     } catch (e) {
       throw translateInsertError(e, t);
     }
-    return toTenant(rows[0]);
+    const written = Object.fromEntries(more.map((l) => [l.name, Number(rows[0][`written:${l.name}`] ?? 0)]));
+    return { tenant: toTenant(rows[0]), written };
   }
 
   async findById(id: string, forUpdate = false): Promise<TenantRecord | undefined> {
@@ -174,6 +196,31 @@ export class TenantRepository {
       [orderId],
     );
     return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  /**
+   * The intake's reads in one statement: the tenant of `orderId` if the order is known, and whether
+   * another tenant has the name or the admin account (findByOrderId and findConflicts).
+   */
+  async findOrderOrConflicts(
+    orderId: string,
+    name: string,
+    adminAccountName: string,
+  ): Promise<{ existing: TenantRecord | undefined; nameTaken: boolean; accountTaken: boolean }> {
+    const [row]: Record<string, unknown>[] = await this.m.query(
+      `SELECT ${TENANT_COLUMNS.split(',')
+        .map((c) => `o.${c.trim()}`)
+        .join(', ')}, c.name_taken, c.account_taken
+       FROM (SELECT bool_or(lower(name) = lower($2)) AS name_taken, bool_or(lower(admin_account_name) = lower($3)) AS account_taken
+             FROM tenant WHERE lower(name) = lower($2) OR lower(admin_account_name) = lower($3)) c
+       LEFT JOIN tenant o ON o.order_id = $1`,
+      [orderId, name, adminAccountName],
+    );
+    return {
+      existing: row && row.id !== null && row.id !== undefined ? toTenant(row) : undefined,
+      nameTaken: !!row?.name_taken,
+      accountTaken: !!row?.account_taken,
+    };
   }
 
   async findConflicts(name: string, adminAccountName: string): Promise<{ nameTaken: boolean; accountTaken: boolean }> {

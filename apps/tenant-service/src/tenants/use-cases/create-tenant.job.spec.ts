@@ -8,9 +8,9 @@ import {
   IsTaskFailedError,
   IsTenant,
 } from '@tpo/integration-server-client';
-import { OutboxWriter } from '@tpo/messaging';
+import { Emission, OutboxWriter } from '@tpo/messaging';
 import { DomainError } from '@tpo/platform';
-import { UnitOfWork } from '@tpo/persistence';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import { EnvelopeCipher, SealedSecret } from '@tpo/secrets';
 import { JobContext, JobOutcome } from '@tpo/jobs';
 import { KasperskyClients } from '@tpo/site-directory';
@@ -117,31 +117,57 @@ class TenantStore {
       this.setStep(step, { externalTaskIds: [...(this.timeline.get(step)?.externalTaskIds ?? []), id] }),
   } as unknown as TenantRepository;
 
-  /** The timeline repository's one-statement moves, with the same effects as the calls they replace. */
+  /**
+   * The timeline repository's statements, as in-memory effects with the same results as their SQL
+   * (the SQL itself runs in test/integration/create-tenant-step.int-spec.ts).
+   */
   readonly timelineRepository = {
     findWithStep: async (_: string, step: string) => ({ tenant: { ...this.tenant }, step: this.timeline.get(step) }),
-    createTenantSucceeded: async (
+    createIntentStatement: (_: string, at: Date) =>
+      effect(() => void (this.tenant = { ...this.tenant, createIntentAt: at })),
+    createTaskStatements: (_: string, taskId: string) => [
+      effect(() => {
+        this.tenant = { ...this.tenant, createTaskId: taskId };
+        this.setStep('create-tenant', {
+          externalTaskIds: [...(this.timeline.get('create-tenant')?.externalTaskIds ?? []), taskId],
+        });
+      }),
+    ],
+    createTenantSucceededStatements: (
       _: string,
       output: { integrationServerTenantId: string; virtualServerId: string },
-    ) => {
-      this.tenant = {
-        ...this.tenant,
-        isTenantId: output.integrationServerTenantId,
-        virtualServerId: output.virtualServerId,
-        currentStep: 'configure-svm',
-        failure: null,
-      };
-      this.setStep('create-tenant', { status: 'succeeded', details: { ...output } });
-      this.setStep('configure-svm', { status: 'running' });
-    },
-    recordCreateTask: async (_: string, taskId: string) => {
-      this.tenant = { ...this.tenant, createTaskId: taskId };
-      this.setStep('create-tenant', {
-        externalTaskIds: [...(this.timeline.get('create-tenant')?.externalTaskIds ?? []), taskId],
-      });
-    },
+    ) => [
+      effect(() => {
+        this.tenant = {
+          ...this.tenant,
+          isTenantId: output.integrationServerTenantId,
+          virtualServerId: output.virtualServerId,
+          currentStep: 'configure-svm',
+          failure: null,
+        };
+        this.setStep('create-tenant', { status: 'succeeded', details: { ...output } });
+        this.setStep('configure-svm', { status: 'running' });
+      }),
+    ],
+    createTenantFailedStatements: (_: string, f: StepFailure, reset: boolean) => [
+      effect(() => {
+        this.tenant = {
+          ...this.tenant,
+          status: 'failed',
+          failure: f,
+          ...(reset ? { createTaskId: null, createIntentAt: null } : {}),
+        };
+        this.setStep(f.step, { status: 'failed', errorCode: f.code, retryable: f.retryable });
+      }),
+    ],
   } as unknown as TenantTimelineRepository;
 }
+
+/** A statement of the fakes: what it does, applied by the fake job context's fenced writes. */
+type Effect = GuardedStatement & { apply: () => void };
+const effect = (apply: () => void): Effect => ({ text: () => '', params: [], apply });
+const applyAll = (statements: GuardedStatement | GuardedStatement[]) =>
+  [statements].flat().forEach((st) => (st as Effect).apply());
 
 function harness() {
   const server = new FakeIntegrationServer();
@@ -151,16 +177,16 @@ function harness() {
   const cipher = new EnvelopeCipher(new Map([['k1', randomBytes(32)]]), 'k1');
   const secrets = {
     find: async (id: string) => (sealed.has(id) ? { sealed: sealed.get(id) } : undefined),
-    insert: async (id: string, s: SealedSecret) => void sealed.set(id, s),
+    insertStatement: (id: string, s: SealedSecret) => effect(() => void sealed.set(id, s)),
   } as unknown as TenantSecretRepository;
   const onboard = {
-    failed: async (_: string, f: StepFailure) => void (store.operation.failed = f),
+    failedStatement: (_: string, f: StepFailure) => effect(() => void (store.operation.failed = f)),
   } as unknown as OnboardOperation;
   const outbox = {
-    emit: async (d: { name: string }, payload: Record<string, unknown>) => (
-      emitted.push({ name: d.name, payload }),
-      {}
-    ),
+    emitStatement: (events: Emission[]) =>
+      effect(() =>
+        events.forEach((e) => emitted.push({ name: e.definition.name, payload: e.data as Record<string, unknown> })),
+      ),
   } as unknown as OutboxWriter;
   const clients = { integrationServer: async () => ({ client: server }) } as unknown as KasperskyClients;
   const uow = { run: (w: () => Promise<unknown>) => w() } as unknown as UnitOfWork;
@@ -171,7 +197,6 @@ function harness() {
     outbox,
     pino({ level: 'silent' }),
     uow,
-    store.repository,
     store.timelineRepository,
     secrets,
     sites,
@@ -180,19 +205,26 @@ function harness() {
     config,
   );
   const outcome = { settled: true } as JobOutcome;
-  /** One run of the job; `crashAtRecord` = the worker dies at that record (1 sealed secret with the intent, 2 task id). */
+  /** One run of the job; `crashAtRecord` = the worker dies at that fenced write (1 sealed secret with the intent, 2 task id). */
   const context = (crashAtRecord?: number) => {
     let records = 0;
     const ended: string[] = [];
     const ctx = {
       job: { payload: { tenantId: store.tenant.id } },
       signal: new AbortController().signal,
-      record: async (w: () => Promise<void>) => {
+      write: async (statements: GuardedStatement | GuardedStatement[]) => {
         if (++records === crashAtRecord) throw new Error('worker killed');
-        await w();
+        applyAll(statements);
+        return 1;
       },
-      succeed: async (w?: () => Promise<void>) => (await w?.(), ended.push('succeeded'), outcome),
-      fail: async (_: string, w?: () => Promise<void>) => (await w?.(), ended.push('failed'), outcome),
+      succeedWith: async (statements: GuardedStatement[]) => (applyAll(statements), ended.push('succeeded'), outcome),
+      failWith: async (_: string, statements: GuardedStatement[]) => (
+        applyAll(statements),
+        ended.push('failed'),
+        outcome
+      ),
+      // A step that ended (a redelivered job) ends its job without statements.
+      succeed: async () => (ended.push('succeeded'), outcome),
     } as unknown as JobContext<{ tenantId: string }>;
     return { ctx, ended };
   };

@@ -26,7 +26,7 @@ import {
 } from '../create-tenant-step.repository';
 import { TenantSecretRepository } from '../tenant-secret.repository';
 import { TenantTimelineRepository } from '../tenant-timeline.repository';
-import { TenantRecord, TenantRepository } from '../tenant.repository';
+import { TenantRecord } from '../tenant.repository';
 
 /** Marker written into the tenant's userData: how a lookup recognises a tenant we created. */
 export function orderMarker(orderId: string): string {
@@ -42,8 +42,8 @@ const taskIds = (taskId: string | null | undefined) =>
 /**
  * Step 1 on the shared step machinery: the tenant, its virtual Administration Server and the admin
  * account, through the site's Integration Server (type Complete). Exactly once across crashes and
- * takeovers: the sealed password and the intent to call are committed together (fenced by the
- * job's lease) before the call, and the task id right after it; before any create
+ * takeovers: the sealed password and the intent to call are committed together (one statement fenced
+ * by the job's lease) before the call, and the task id right after it (one fenced statement); before any create
  * the Integration Server is searched for a tenant carrying this order's marker, and after an intent
  * without a task id (a crash between the call and its commit) every CreateTenant task started since
  * then must have ended first. Vendor errors go through the shared classifier (with the password as
@@ -59,7 +59,6 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
     outbox: OutboxWriter,
     @Inject(LOGGER) logger: Logger,
     private readonly uow: UnitOfWork,
-    private readonly tenants: TenantRepository,
     private readonly timeline: TenantTimelineRepository,
     private readonly secrets: TenantSecretRepository,
     private readonly sites: SiteRepository,
@@ -84,11 +83,11 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
         if (existing) return this.created(tenant, existing);
         const secret = await this.passwordFor(tenant);
         password = secret.password;
-        // A new password is sealed and stored with the intent, in one fenced transaction before the call.
-        await job.record(async () => {
-          if (secret.sealed) await this.secrets.insert(tenant.id, secret.sealed);
-          await this.tenants.update(tenant.id, { createIntentAt: new Date() });
-        });
+        // A new password is sealed and stored with the intent, in one fenced statement before the call.
+        await job.write([
+          ...(secret.sealed ? [this.secrets.insertStatement(tenant.id, secret.sealed)] : []),
+          this.timeline.createIntentStatement(tenant.id, new Date()),
+        ]);
         signal.throwIfAborted(); // a lost lease or shutdown: never call after it
         phase = 'create-call';
         const handle = await client.createTenant({
@@ -100,7 +99,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
           vKsc: { name: tenant.adminAccountName, password },
         });
         taskId = handle.taskId;
-        await job.record(() => this.timeline.recordCreateTask(tenant.id, handle.taskId));
+        await job.write(this.timeline.createTaskStatements(tenant.id, handle.taskId));
       }
       phase = 'poll';
       const task = await client.waitForTask(taskId, { signal, deadlineMs: this.config.CREATE_TASK_DEADLINE_MS });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEnvelope, OnboardingRequest, TenantRequestDuplicate, TenantRequestedV1 } from '@tpo/contracts';
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/jobs';
+import { JobEnqueuer } from '@tpo/jobs';
 import type { Logger } from 'pino';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';
@@ -26,7 +26,7 @@ function losingRace(winner: TenantRecord): RequestOnboardingUseCase {
     { runIsolated: async () => Promise.reject(new DuplicateOrderError(winner.orderId)) } as unknown as UnitOfWork,
     { findByOrderId: async () => winner } as unknown as TenantRepository,
     {} as SiteRepository,
-    {} as JobRepository,
+    {} as JobEnqueuer,
     {} as OnboardOperation,
     {} as TenantVmRepository,
   );
@@ -54,7 +54,7 @@ describe('RequestOnboardingUseCase: concurrent duplicate orders (issue 9)', () =
       { runIsolated: async () => Promise.reject(boom) } as unknown as UnitOfWork,
       {} as TenantRepository,
       {} as SiteRepository,
-      {} as JobRepository,
+      {} as JobEnqueuer,
       {} as OnboardOperation,
       {} as TenantVmRepository,
     );

@@ -5,7 +5,7 @@ import { validateSync } from 'class-validator';
 import { formatValidationErrors, OnboardingRequest } from '@tpo/contracts';
 import { DomainError, PlatformErrorCode } from '@tpo/platform';
 import { UnitOfWork } from '@tpo/persistence';
-import { JobRepository } from '@tpo/jobs';
+import { JobEnqueuer } from '@tpo/jobs';
 import { OnboardOperation } from '../../operations/onboard-operation';
 import { TenantVmRepository } from '../../operations/tenant-vm.repository';
 import { chooseSite } from '../../sites/placement';
@@ -37,7 +37,7 @@ export class RequestOnboardingUseCase {
     private readonly uow: UnitOfWork,
     private readonly tenants: TenantRepository,
     private readonly sites: SiteRepository,
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobEnqueuer,
     private readonly onboard: OnboardOperation,
     private readonly vms: TenantVmRepository,
   ) {}
@@ -63,9 +63,12 @@ export class RequestOnboardingUseCase {
   }
 
   private async accept(request: OnboardingRequest, caller: OnboardingCaller): Promise<OnboardingOutcome> {
-    const existing = await this.tenants.findByOrderId(request.orderId);
-    if (existing) return this.duplicate(request.orderId, existing, caller);
-    const conflicts = await this.tenants.findConflicts(request.tenantName, request.adminAccountName);
+    const conflicts = await this.tenants.findOrderOrConflicts(
+      request.orderId,
+      request.tenantName,
+      request.adminAccountName,
+    );
+    if (conflicts.existing) return this.duplicate(request.orderId, conflicts.existing, caller);
     if (conflicts.nameTaken) throw tenantNameTaken(request.tenantName);
     if (conflicts.accountTaken) throw adminAccountTaken(request.adminAccountName);
 
@@ -96,18 +99,32 @@ export class RequestOnboardingUseCase {
       );
     }
     const id = randomUUID();
-    const tenant = await this.tenants.insert({
-      id,
-      orderId: request.orderId,
-      name: request.tenantName,
-      adminAccountName: request.adminAccountName,
-      siteId: placement.siteId,
-      request,
-    });
-    await this.onboard.started(id, request.orderId, caller.requester);
-    await this.vms.insert(id, request.vms, 'active');
-    await this.jobs.enqueue(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
-    return { outcome: 'accepted', tenant };
+    // Step 1's job is inserted already claimed by this replica's runner when it has a slot, and
+    // handed to it once the intake commits (no NOTIFY, no claim); otherwise pending, claimed as usual.
+    const job = this.jobs.prepare(CREATE_TENANT_JOB, id, { tenantId: id }, placement.siteId);
+    let inserted = 0;
+    try {
+      // The tenant, its timeline, the onboard operation, its VMs and step 1's job: one statement.
+      const { tenant, written } = await this.tenants.insertWith(
+        {
+          id,
+          orderId: request.orderId,
+          name: request.tenantName,
+          adminAccountName: request.adminAccountName,
+          siteId: placement.siteId,
+          request,
+        },
+        (gate) => [
+          this.onboard.startedLink(id, request.orderId, caller.requester, gate),
+          ...[this.vms.insertLink(id, request.vms, 'active', gate) ?? []].flat(),
+          job.link(gate),
+        ],
+      );
+      inserted = written.job;
+      return { outcome: 'accepted', tenant };
+    } finally {
+      job.settle(inserted);
+    }
   }
 
   /** The order is known already (a lookup, or losing the race on the unique order id). */
