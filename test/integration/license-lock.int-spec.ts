@@ -3,7 +3,7 @@ import { VmsRegisteredV1 } from '@tpo/contracts';
 import { OutboxRepository, OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger } from '@tpo/platform';
-import { FencedStatement, Job, JobContext, JobOutcome } from '@tpo/jobs';
+import { FencedQuery, FencedStatement, Job, JobContext, JobOutcome } from '@tpo/jobs';
 import { StepWorkRepository } from '@tpo/steps';
 import type { LicenseKeyInfo } from '@tpo/ksc-client';
 import { KasperskyClients } from '@tpo/site-directory';
@@ -101,6 +101,8 @@ describe('licenses taken under a per-site lock at activation (real Postgres, iss
         }
         return written;
       },
+      query: async <R extends Record<string, unknown>>(q: FencedQuery) =>
+        (await uow.manager().query(`WITH ${q.ctes('TRUE')} ${q.select}`, q.params)) as R[],
       succeed: async (w) => (await uow.run(async () => void (await w?.())), settled),
       fail: async (_e, w) => (await uow.run(async () => void (await w?.())), settled),
       succeedWith: async (statements) => (await unfenced(statements), settled),

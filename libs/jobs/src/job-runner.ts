@@ -3,7 +3,7 @@ import { UnitOfWork } from '@tpo/persistence';
 import { ExponentialBackoff, handleAll, retry, RetryPolicy } from 'cockatiel';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { FencedStatement, Job, JobRepository } from './job.repository';
+import { FencedQuery, FencedStatement, Job, JobRepository } from './job.repository';
 
 /** The job was taken over by another worker (its lease expired): this holder must stop writing. */
 export class LeaseLostError extends Error {
@@ -46,6 +46,13 @@ export interface JobContext<P = Record<string, unknown>> {
    * (e.g. a VM's state, an intent and what goes with it); `record` for anything else.
    */
   write(statement: FencedStatement | FencedStatement[]): Promise<number>;
+  /**
+   * As `write`, for a statement that also reads rows back (e.g. a step marked running and returned
+   * in one round trip): its writes apply only while this worker holds the lease; returns its rows;
+   * throws LeaseLostError, writing nothing, after a takeover. Inside `record` or another transaction
+   * in scope, it joins it.
+   */
+  query<R extends Record<string, unknown>>(query: FencedQuery): Promise<R[]>;
   /** Commits `work` (state, outbox events) and the job's success in one transaction. */
   succeed(work?: () => Promise<void>): Promise<JobOutcome>;
   /** Commits `work` (failure state, failure event) and the job's failure in one transaction. */
@@ -472,6 +479,11 @@ export class JobRunner {
         const r = await this.jobs.writeFenced(job, statement);
         if (!r.held) throw new LeaseLostError(job.id);
         return r.written;
+      },
+      query: async <R extends Record<string, unknown>>(query: FencedQuery) => {
+        const r = await this.jobs.queryFenced<R>(job, query);
+        if (!r.held) throw new LeaseLostError(job.id);
+        return r.rows;
       },
       // The job's end is written first: its fenced UPDATE both checks the lease and locks the row
       // (a takeover's claim skips it) until the work commits with it, one round trip less than a

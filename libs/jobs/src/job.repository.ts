@@ -43,6 +43,23 @@ export type FencedStatement = GuardedStatement;
  */
 export type FencedWriter = (statement: FencedStatement | FencedStatement[]) => Promise<number>;
 
+/**
+ * A statement that writes only while a job's lease holds and reads rows back, in one round trip
+ * (JobContext.query): `ctes(held)` are common table expressions (`name AS (...)`, comma-separated),
+ * whose writes must apply only where `held` is true (as in a GuardedStatement), and `select` the
+ * SELECT that gives the rows. Parameters are `$1`..`$n` of `params`. The whole statement runs on
+ * one snapshot: a table read in `select` shows its rows as they were before the CTEs wrote (take
+ * written rows from their RETURNING).
+ */
+export interface FencedQuery {
+  ctes(held: string): string;
+  select: string;
+  params: unknown[];
+}
+
+/** Runs a FencedQuery as the current holder of a job (JobContext.query); throws LeaseLostError after a takeover. */
+export type FencedReader = <R extends Record<string, unknown>>(query: FencedQuery) => Promise<R[]>;
+
 /** How a job ends (JobContext.succeedWith / failWith). */
 export type JobEnd = { status: 'succeeded' } | { status: 'failed'; error: string };
 
@@ -305,7 +322,35 @@ export class JobRepository {
        SELECT (SELECT count(*) FROM lease)::int AS held, (${written})::int AS written`,
       params,
     );
+    if (row.held === 1) for (const s of statements) s.applied?.();
     return { held: row.held === 1, written: row.written };
+  }
+
+  /**
+   * Runs `query` only if `lease` is the job's current claim, in one statement, as writeFenced does
+   * (the job row locked FOR SHARE, the writes applied only when that lock found the lease), and
+   * returns its rows. `held` is false when the lease is gone; nothing was written then.
+   */
+  async queryFenced<R extends Record<string, unknown>>(
+    lease: JobLease,
+    query: FencedQuery,
+  ): Promise<{ held: boolean; rows: R[] }> {
+    const n = query.params.length;
+    // The lease's row joined with the query's: one row with only `held` when the query gave none.
+    const rows: (Record<string, unknown> & { fenced_held: number; fenced_row: boolean | null })[] = await this.uow
+      .manager()
+      .query(
+        `WITH lease AS MATERIALIZED (
+           SELECT id FROM job WHERE id = $${n + 1} AND fence = $${n + 2} AND status = 'running' FOR SHARE),
+         ${query.ctes('EXISTS (SELECT 1 FROM lease)')}
+         SELECT l.fenced_held, q.* FROM (SELECT count(*)::int AS fenced_held FROM lease) l
+           LEFT JOIN (SELECT true AS fenced_row, s.* FROM (${query.select}) s) q ON true`,
+        [...query.params, lease.id, lease.fence],
+      );
+    return {
+      held: rows[0]?.fenced_held === 1,
+      rows: rows.filter((r) => r.fenced_row === true).map(({ fenced_held: _h, fenced_row: _r, ...row }) => row as R),
+    };
   }
 
   /**
@@ -337,7 +382,9 @@ export class JobRepository {
        SELECT count(*)::int AS held FROM ended`,
       params,
     );
-    return row.held === 1;
+    if (row.held !== 1) return false;
+    for (const s of statements) s.applied?.();
+    return true;
   }
 
   /** Hands a claimed job back untouched (e.g. its site is at its concurrency limit). */

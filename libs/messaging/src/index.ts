@@ -1,5 +1,6 @@
 export * from './migrations/1764201600000-messaging-tables';
 export * from './migrations/1764950000000-outbox-trace-context';
+export * from './migrations/1766100000000-outbox-notify-origin';
 export * from './outbox/outbox.repository';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';

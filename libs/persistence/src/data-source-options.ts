@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 
 export interface ServiceDataSourceConfig {
@@ -32,7 +33,9 @@ export function serviceDataSourceOptions(cfg: ServiceDataSourceConfig): DataSour
     logging: false,
     extra: {
       max: cfg.poolSize ?? 10,
-      options: `-c search_path=${cfg.schema}`,
+      // tpo.origin names this pool (one per DataSource, so per process and service) in the outbox's
+      // NOTIFY payload: the local relay tells rows it is handed after commit from other writers'.
+      options: `-c search_path=${cfg.schema} -c tpo.origin=${randomUUID()}`,
       connectionTimeoutMillis: 5000,
       // A statement that hangs must not pin an event past its ack wait.
       statement_timeout: 15_000,

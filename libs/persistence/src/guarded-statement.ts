@@ -8,6 +8,12 @@
 export interface GuardedStatement {
   text(held: string): string;
   params: unknown[];
+  /**
+   * Called by whoever ran the statement once it applied (`held` was true), before the transaction
+   * in scope (if any) ends; it defers its own action to the commit (UnitOfWork.onSettled). The
+   * outbox uses it to hand the rows it wrote to the local relay (OutboxRepository.onCommitted).
+   */
+  applied?: () => void;
 }
 
 /**

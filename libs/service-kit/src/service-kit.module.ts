@@ -21,6 +21,7 @@ import {
   JetStreamServer,
   MessagingTables1764201600000,
   OutboxTraceContext1764950000000,
+  OutboxNotifyOrigin1766100000000,
   OutboxRelay,
   OutboxRepository,
   OutboxWriter,
@@ -87,6 +88,7 @@ export const SHARED_MIGRATIONS = [
   JobFencing1764900000000,
   OutboxTraceContext1764950000000,
   JobTraceContext1764950000001,
+  OutboxNotifyOrigin1766100000000,
 ];
 
 /** Starts and stops the backbone pieces in the right order around Nest's lifecycle. */

@@ -2,7 +2,15 @@ import { EventDefinition, OnboardingStep, OnboardingStepFailed } from '@tpo/cont
 import { Emission, OutboxWriter } from '@tpo/messaging';
 import { DomainError, redactSecretsInText } from '@tpo/platform';
 import type { Logger } from 'pino';
-import { FencedStatement, FencedWriter, JobContext, JobHandler, JobOutcome, LeaseLostError } from '@tpo/jobs';
+import {
+  FencedReader,
+  FencedStatement,
+  FencedWriter,
+  JobContext,
+  JobHandler,
+  JobOutcome,
+  LeaseLostError,
+} from '@tpo/jobs';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
@@ -47,6 +55,16 @@ export interface StepStore<I> {
   find(tenantId: string, step: OnboardingStep): Promise<StepWork<I> | undefined>;
   /** Marks a pending step running, writing through `write` (the job's fenced single-statement writer). */
   setRunning(tenantId: string, step: OnboardingStep, write: FencedWriter): Promise<void>;
+  /**
+   * `find` and, for a pending step, `setRunning` in one statement, when the store can: through `read`
+   * (the job's fenced reader), returning the step as it then is, with its VMs when `options.vms`.
+   */
+  start?(
+    tenantId: string,
+    step: OnboardingStep,
+    read: FencedReader,
+    options?: { vms?: boolean },
+  ): Promise<StepWork<I> | undefined>;
   succeed(tenantId: string, step: OnboardingStep, output: object): Promise<void>;
   fail(
     tenantId: string,
@@ -81,6 +99,8 @@ export interface StepJobScope {
   record(work: () => Promise<void>): Promise<void>;
   /** One statement written only while this worker still holds the job, in one round trip; see JobContext.write. */
   write: FencedWriter;
+  /** As `write`, for a statement that also reads rows back; see JobContext.query. */
+  query: FencedReader;
 }
 
 /**
@@ -102,6 +122,9 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
     return this.step;
   }
 
+  /** Whether `execute` reads the step's VMs: they then come with the step at the job's start (`work.vms`). */
+  protected readonly startsWithVms: boolean = false;
+
   protected abstract execute(work: StepWork<I>, signal: AbortSignal, job: StepJobScope): Promise<StepResult>;
 
   /** Vendor task ids a give-up names in OnboardingStepFailed: a task may still run, a retry resumes it. */
@@ -110,13 +133,13 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
   }
 
   async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
-    const work = await this.base.steps.find(ctx.job.payload.tenantId, this.step);
-    if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
     const write: FencedWriter = (statement) => ctx.write(statement);
-    if (work.status === 'pending') await this.base.steps.setRunning(work.tenantId, this.step, write);
+    const query: FencedReader = (q) => ctx.query(q);
+    const work = await this.start(ctx.job.payload.tenantId, write, query);
+    if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
     let result: StepResult;
     try {
-      result = await this.execute(work, ctx.signal, { record: (w) => ctx.record(w), write });
+      result = await this.execute(work, ctx.signal, { record: (w) => ctx.record(w), write, query });
     } catch (e) {
       if (ctx.signal.aborted || e instanceof LeaseLostError) throw e;
       const c = (this.base.classify ?? classifyDomainError)(e);
@@ -144,6 +167,19 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
       });
     }
     return this.failStep(ctx, work, result);
+  }
+
+  /**
+   * The step as the job starts it: a pending step is marked running (fenced by the job's lease), any
+   * other is left as it is (running: a retry or a re-run after a crash; succeeded or failed: the job
+   * only ends). One statement where the store can (`start`), else `find` then `setRunning`.
+   */
+  private async start(tenantId: string, write: FencedWriter, query: FencedReader): Promise<StepWork<I> | undefined> {
+    const steps = this.base.steps;
+    if (steps.start) return steps.start(tenantId, this.step, query, { vms: this.startsWithVms });
+    const work = await steps.find(tenantId, this.step);
+    if (work?.status === 'pending') await steps.setRunning(work.tenantId, this.step, write);
+    return work;
   }
 
   async giveUp(ctx: JobContext<{ tenantId: string }>, error: unknown): Promise<JobOutcome> {

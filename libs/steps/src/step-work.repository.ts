@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
-import { FencedStatement, FencedWriter } from '@tpo/jobs';
+import { FencedReader, FencedStatement, FencedWriter } from '@tpo/jobs';
 import { RequestContext } from '@tpo/platform';
 import { chainStatement, ChainLink, UnitOfWork } from '@tpo/persistence';
 
@@ -22,6 +22,8 @@ export interface StepWork<I = Record<string, unknown>, O = Record<string, unknow
   retryable: boolean | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The step's VMs (as `vms` reads them), when the step was loaded with them (StepWorkRepository.start). */
+  vms?: StepVm[];
 }
 
 /** What a progress write sets on a VM row. */
@@ -44,6 +46,18 @@ export interface StepVm {
 
 const WORK =
   'tenant_id, run_id, step, site_id, status, attempt, input, output, error_code, error_message, retryable, created_at, updated_at';
+
+function toVm(r: Record<string, unknown>): StepVm {
+  return {
+    biosUuid: r.bios_uuid as string,
+    name: r.name as string,
+    status: r.status as VmStatus,
+    detail: r.detail as Record<string, unknown> | null,
+    errorCode: r.error_code as string | null,
+    errorMessage: r.error_message as string | null,
+    updatedAt: r.updated_at instanceof Date ? r.updated_at : new Date(r.updated_at as string),
+  };
+}
 
 function toWork(r: Record<string, unknown>): StepWork {
   return {
@@ -179,6 +193,41 @@ export class StepWorkRepository {
   }
 
   /**
+   * A step job's start in one statement: marks the step running if it is pending, and returns it as
+   * it then is (undefined when there is none), with its VMs when `vms` is set, through `read` (the
+   * job's fenced reader): the job's lease is checked in the same statement, and a worker that lost
+   * the job changes nothing (LeaseLostError). The same as `find`, then `setRunning` for a pending step
+   * (and `vms`), in one round trip instead of two or three.
+   */
+  async start<I, O>(
+    tenantId: string,
+    step: OnboardingStep,
+    read: FencedReader,
+    options: { vms?: boolean } = {},
+  ): Promise<StepWork<I, O> | undefined> {
+    const key = 'tenant_id = $1 AND step = $2 AND run_id = $3';
+    // The VMs as `vms` reads them (same columns and order), aggregated into the step's row.
+    const vms = options.vms
+      ? `, (SELECT COALESCE(jsonb_agg(jsonb_build_object('bios_uuid', v.bios_uuid, 'name', v.name, 'status', v.status,
+             'detail', v.detail, 'error_code', v.error_code, 'error_message', v.error_message, 'updated_at', v.updated_at)
+             ORDER BY v.name), '[]'::jsonb) FROM step_vm v WHERE v.tenant_id = $1 AND v.step = $2 AND v.run_id = $3) AS vms`
+      : '';
+    const rows = await read({
+      ctes: (held) =>
+        `started AS (UPDATE step_work SET status = 'running', updated_at = now() WHERE ${key} AND status = 'pending' AND ${held} RETURNING ${WORK})`,
+      // The statement's snapshot predates its UPDATE: a started step comes from RETURNING, any other as it was.
+      select: `SELECT w.*${vms} FROM (
+                 SELECT ${WORK} FROM started
+                 UNION ALL SELECT ${WORK} FROM step_work WHERE ${key} AND NOT EXISTS (SELECT 1 FROM started)) w`,
+      params: [tenantId, step, currentRunId()],
+    });
+    if (!rows[0]) return undefined;
+    const work = toWork(rows[0]) as StepWork<I, O>;
+    if (options.vms) work.vms = (rows[0].vms as Record<string, unknown>[]).map(toVm);
+    return work;
+  }
+
+  /**
    * Records progress (e.g. an external task id before polling it) without changing the status;
    * through `write` (the job's fenced writer) when given.
    */
@@ -216,6 +265,40 @@ export class StepWorkRepository {
       [step, siteId, key, exceptTenantId, currentRunId()],
     );
     return row.n as number;
+  }
+
+  /**
+   * Takes `amount` of a number counted per site (e.g. licensed VMs), in one transaction: the site's
+   * lock (lockSite, its own statement, so that the count's snapshot is taken after it), then ONE
+   * statement through `read` (the job's fenced reader) that counts what the site's other steps hold
+   * (as sumOutputNumber) and merges `patch` into this step's output only if that count is at most
+   * `budget` (null: no limit). Returns the count and whether `patch` was merged. Four statements
+   * (BEGIN, lock, this one, COMMIT) where `record` with lockSite, sumOutputNumber and mergeOutput
+   * took six (its lease check, the sum and the merge each one).
+   */
+  async reserveOutputNumber(
+    tenantId: string,
+    step: OnboardingStep,
+    siteId: string,
+    request: { lock: string; key: string; budget: number | null; patch: object },
+    read: FencedReader,
+  ): Promise<{ used: number; reserved: boolean }> {
+    return this.uow.run(async () => {
+      await this.lockSite(request.lock, siteId);
+      const [row] = await read<{ used: number; reserved: number }>({
+        ctes: (held) =>
+          `used AS (
+             SELECT COALESCE(sum((output->>$4)::int), 0)::int AS n FROM step_work
+              WHERE step = $2 AND site_id = $5 AND NOT (tenant_id = $1 AND run_id = $3) AND status IN ('running', 'succeeded') AND output ? $4),
+           reserved AS (
+             UPDATE step_work SET output = COALESCE(output, '{}'::jsonb) || $6::jsonb, updated_at = now()
+              WHERE tenant_id = $1 AND step = $2 AND run_id = $3 AND ($7::bigint IS NULL OR (SELECT n FROM used) <= $7::bigint) AND ${held}
+              RETURNING 1)`,
+        select: `SELECT (SELECT n FROM used) AS used, (SELECT count(*) FROM reserved)::int AS reserved`,
+        params: [tenantId, step, currentRunId(), request.key, siteId, JSON.stringify(request.patch), request.budget],
+      });
+      return { used: row.used, reserved: row.reserved === 1 };
+    });
   }
 
   /** The same count for every site at once (license headroom shown to operators). */
@@ -318,15 +401,7 @@ export class StepWorkRepository {
       `SELECT bios_uuid, name, status, detail, error_code, error_message, updated_at FROM step_vm WHERE tenant_id = $1 AND step = $2 AND run_id = $3 ORDER BY name`,
       [tenantId, step, currentRunId()],
     );
-    return rows.map((r) => ({
-      biosUuid: r.bios_uuid as string,
-      name: r.name as string,
-      status: r.status as VmStatus,
-      detail: r.detail as Record<string, unknown> | null,
-      errorCode: r.error_code as string | null,
-      errorMessage: r.error_message as string | null,
-      updatedAt: r.updated_at as Date,
-    }));
+    return rows.map(toVm);
   }
 
   /** One VM's state; through `write` (the job's fenced writer) when given. */

@@ -9,7 +9,7 @@ import { classifyVendorError } from '@tpo/vendor-failures';
 import type { Logger } from 'pino';
 import { ActivationServiceEnv } from '../config/activation-service.env';
 import { SiteLicenseReader } from '../licensing/site-license.reader';
-import { checkLicense, LicenseVerdict } from './license-check';
+import { checkLicense, licenseBudget } from './license-check';
 
 interface ActivationOutput {
   activeVms?: number;
@@ -106,8 +106,9 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
 
   /**
    * Takes `requested` VMs from the site's license under a per-site lock, in the same transaction as
-   * the check (and fenced by the job's lease), and records the intent to activate. Returns the
-   * failed step when the license would be exceeded.
+   * the count (and fenced by the job's lease), and records the intent to activate: the count and the
+   * intent are one statement, the intent written only if the count leaves room (licenseBudget, the
+   * same rule as checkLicense). Returns the failed step when the license would be exceeded.
    */
   private async reserveLicense(
     work: StepWork<VmsRegisteredV1>,
@@ -115,24 +116,27 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
     requested: number,
     job: StepJobScope,
   ): Promise<StepResult | undefined> {
-    let verdict: LicenseVerdict = { ok: true };
-    let used = 0;
-    await job.record(async () => {
-      await this.base.steps.lockSite('license', work.siteId);
-      used = await this.base.steps.sumOutputNumber(this.step, work.siteId, 'activeVms', work.tenantId);
-      verdict = checkLicense(license, used, requested);
-      if (verdict.ok)
-        await this.base.steps.mergeOutput(work.tenantId, this.step, {
-          activeVms: requested,
-          activationIntentAt: new Date().toISOString(),
-        });
-    });
-    const v = verdict as LicenseVerdict;
-    if (v.ok) return undefined;
+    const now = new Date();
+    const { used, reserved } = await this.base.steps.reserveOutputNumber(
+      work.tenantId,
+      this.step,
+      work.siteId,
+      {
+        lock: 'license',
+        key: 'activeVms',
+        budget: licenseBudget(license, requested, now),
+        patch: { activeVms: requested, activationIntentAt: now.toISOString() },
+      },
+      job.query,
+    );
+    const verdict = checkLicense(license, used, requested, now);
+    // Both follow one rule; a disagreement is a bug here, not a licence verdict.
+    if (verdict.ok !== reserved) throw new Error(`license check and reservation disagree (${used} used)`);
+    if (verdict.ok) return undefined;
     return {
       ok: false,
-      code: v.code,
-      message: v.reason,
+      code: verdict.code,
+      message: verdict.reason,
       retryable: true,
       alsoEmit: [
         {
@@ -140,7 +144,7 @@ export class ActivateTenantJob extends OnboardingStepJob<VmsRegisteredV1> {
           payload: {
             tenantId: work.tenantId,
             siteId: work.siteId,
-            reason: v.reason,
+            reason: verdict.reason,
             licensedVms: license?.maxVms,
             usedVms: used,
             requestedVms: requested,

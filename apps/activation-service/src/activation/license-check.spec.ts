@@ -1,4 +1,5 @@
-import { checkLicense } from './license-check';
+import { SiteLicense } from '@tpo/site-directory';
+import { checkLicense, licenseBudget } from './license-check';
 
 describe('checkLicense', () => {
   it('allows a tenant that fits', () => {
@@ -19,5 +20,36 @@ describe('checkLicense', () => {
       ok: false,
       code: 'LICENSE_EXPIRED',
     });
+  });
+});
+
+describe('licenseBudget', () => {
+  it('is checkLicense as a bound on the VMs already counted: ok exactly when used <= budget (null: always)', () => {
+    const now = new Date('2026-06-01');
+    const licenses: (SiteLicense | undefined)[] = [
+      undefined,
+      {},
+      { maxVms: 0 },
+      { maxVms: 5 },
+      { maxVms: 12 },
+      { expiresAt: '2026-01-01' },
+      { maxVms: 5, expiresAt: '2026-01-01' },
+      { maxVms: 5, expiresAt: '2027-01-01' },
+    ];
+    let refused = 0;
+    for (const license of licenses)
+      for (let requested = 0; requested <= 7; requested++)
+        for (let used = 0; used <= 14; used++) {
+          const budget = licenseBudget(license, requested, now);
+          const ok = checkLicense(license, used, requested, now).ok;
+          expect({ license, requested, used, ok: budget === null || used <= budget }).toEqual({
+            license,
+            requested,
+            used,
+            ok,
+          });
+          if (!ok) refused++;
+        }
+    expect(refused).toBeGreaterThan(100);
   });
 });

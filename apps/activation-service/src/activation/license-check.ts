@@ -27,3 +27,13 @@ export function checkLicense(
   }
   return { ok: true };
 }
+
+/**
+ * checkLicense as a bound on the VMs already counted: the verdict for `usedVms` is ok exactly when
+ * `usedVms <= budget` (null: any count), so that the count and the reservation can be one statement
+ * (StepWorkRepository.reserveOutputNumber). -1 when nothing fits (expired).
+ */
+export function licenseBudget(license: SiteLicense | undefined, requestedVms: number, now = new Date()): number | null {
+  if (license?.expiresAt && new Date(license.expiresAt) < now) return -1;
+  return license?.maxVms === undefined ? null : license.maxVms - requestedVms;
+}

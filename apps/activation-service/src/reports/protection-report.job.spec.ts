@@ -125,6 +125,7 @@ describe('ProtectionReportJob (fake Integration Server)', () => {
       signal: new AbortController().signal,
       record: (w) => w(),
       write: () => Promise.reject(new Error('the report job writes through record only')),
+      query: () => Promise.reject(new Error('the report job writes through record only')),
       succeed: async (w) => (await w?.(), { settled: true } as JobOutcome),
       fail: async (_e, w) => (await w?.(), { settled: true } as JobOutcome),
       succeedWith: () => Promise.reject(new Error('the report job ends through succeed only')),

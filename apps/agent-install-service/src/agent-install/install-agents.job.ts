@@ -35,6 +35,7 @@ import { validateVms } from './vm-validation';
 @Injectable()
 export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
   readonly step = 'install-agents' as const;
+  protected override readonly startsWithVms = true;
   private readonly settings: InstallSettings;
 
   constructor(
@@ -54,7 +55,7 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
     job: StepJobScope,
   ): Promise<StepResult> {
     const progress = new VmProgress(this.base.steps, job.write, work.tenantId, this.step);
-    const vms = await progress.load();
+    const vms = await progress.load(work.vms);
     if (vms.some((vm) => vm.status === 'pending' || vm.status === 'in_progress')) {
       try {
         await this.installAll(work, progress, signal);

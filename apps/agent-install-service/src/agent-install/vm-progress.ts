@@ -1,6 +1,6 @@
 import { OnboardingStep } from '@tpo/contracts';
 import { FencedWriter } from '@tpo/jobs';
-import { StepWorkRepository, VmStatus } from '@tpo/steps';
+import { StepVm, StepWorkRepository, VmStatus } from '@tpo/steps';
 
 /** Where a VM is while in progress (`in_progress`), or where it failed (`failed`). */
 export type VmPhase = 'validation' | 'placement' | 'pushing' | 'pushed' | 'reconnecting' | 'arriving' | 'installing';
@@ -58,8 +58,9 @@ export class VmProgress {
     return this.list;
   }
 
-  async load(): Promise<TrackedVm[]> {
-    const rows = await this.steps.vms(this.tenantId, this.step);
+  /** The step's VMs: `loaded` when they came with the step (StepWork.vms), else read now. */
+  async load(loaded?: StepVm[]): Promise<TrackedVm[]> {
+    const rows = loaded ?? (await this.steps.vms(this.tenantId, this.step));
     this.list = rows.map((r) => ({
       biosUuid: r.biosUuid,
       name: r.name,

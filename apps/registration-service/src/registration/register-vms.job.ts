@@ -26,6 +26,7 @@ const PARALLEL = 16;
 @Injectable()
 export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
   readonly step = 'register-vms' as const;
+  protected override readonly startsWithVms = true;
 
   constructor(
     steps: StepWorkRepository,
@@ -43,7 +44,7 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
   ): Promise<StepResult> {
     const { client } = await this.clients.integrationServer(work.siteId);
     const isTenantId = work.input.integrationServerTenantId;
-    const vms = await this.base.steps.vms(work.tenantId, this.step);
+    const vms = work.vms ?? (await this.base.steps.vms(work.tenantId, this.step));
     const todo = vms.filter((v) => v.status !== 'succeeded');
     let tenantVms: Set<string> | undefined;
     const ownedByTenant = async (biosUuid: string) => {

@@ -7,11 +7,16 @@ import { EventDefinition } from '../event-definition';
 import { EVENT_CATALOG } from '../event-catalog';
 import { BackbonePing } from '../events/backbone-ping.event';
 import { validateEvent, validateWithClasses } from '../validate-event';
+import { validateOutgoingPayload, validateOutgoingWithClasses } from '../validate-outgoing';
 import {
   CompiledEventValidator,
   compiledEventValidator,
   compileEventValidator,
+  CompiledPayloadValidator,
+  compiledPayloadValidator,
+  compilePayloadValidator,
   warmEventValidators,
+  warmPayloadValidators,
 } from './compiled-event-validator';
 import { ClassType } from './contract-schema';
 import { Throwing } from './throwing-event.fixture';
@@ -40,6 +45,7 @@ const POOL: unknown[] = [
   'tenant@example.com',
   'https://example.com/x',
   'x'.repeat(64),
+  '0123456789abcdef'.repeat(4),
   '',
   0,
   1,
@@ -198,6 +204,9 @@ describe('compiled event schemas agree with the class-validator contracts', () =
     for (const d of EVENT_CATALOG) {
       const ok = meta.validateSchema(compileEventValidator(d).schema);
       if (!ok) throw new Error(`${d.name}: ${meta.errorsText(meta.errors)}`);
+      // The producers' payload schema (unknown properties refused) too.
+      if (!meta.validateSchema(compilePayloadValidator(d).schema))
+        throw new Error(`${d.name} (outgoing): ${meta.errorsText(meta.errors)}`);
     }
   });
 
@@ -275,5 +284,124 @@ describe('compiled event schemas agree with the class-validator contracts', () =
       ),
     ) as Plain;
     expect(compileEventValidator(BackbonePing).validate(raw)).toBe(false);
+  });
+});
+
+/** In-process values a producer might hand the outbox writer (not JSON): they must be judged alike too. */
+const IN_PROCESS: unknown[] = [
+  NaN,
+  Infinity,
+  -0,
+  new Date('2026-12-01T10:00:00.000Z'),
+  () => 'x',
+  [undefined],
+  new Map([['a', 1]]),
+  Object.assign(Object.create({ inherited: 1 }) as object, { own: 1 }),
+];
+
+const payloadValidators = new Map<EventDefinition, CompiledPayloadValidator>();
+
+/**
+ * The outbox writer's two paths on one payload: the same verdict (with `exact`; otherwise the
+ * schema may refuse what the classes accept, which the writer then hands to them), and for a valid
+ * one the same instance. The class path may throw (the writer then throws as before): the schema
+ * must refuse that input.
+ */
+function agreeOutgoing(definition: EventDefinition, data: Plain, exact = true): boolean {
+  if (!payloadValidators.has(definition)) payloadValidators.set(definition, compilePayloadValidator(definition));
+  const compiled = payloadValidators.get(definition)!;
+  const fast = compiled.validate(data);
+  let slow: ReturnType<typeof validateOutgoingWithClasses>;
+  try {
+    slow = validateOutgoingWithClasses(definition, data);
+  } catch (e) {
+    if (fast) throw new Error(`${definition.name}: schema accepts what makes the classes throw (${String(e)})`);
+    return false;
+  }
+  // In-process values (not JSON) are left to the class path: only what the schema accepts must agree.
+  if (fast !== slow.ok && (exact || fast))
+    throw new Error(
+      `${definition.name} (outgoing): schema says ${JSON.stringify(fast)}, classes say ${JSON.stringify(slow.ok)} for ${JSON.stringify(data)}`,
+    );
+  if (fast && slow.ok) expect(compiled.build(data)).toStrictEqual(slow.payload);
+  return fast;
+}
+
+/** `root` with `value` at `path`, the key kept even when `value` is undefined (a producer's `x: undefined`). */
+function withKey(root: Plain, path: string[], value: unknown): Plain {
+  const copy = structuredClone(root);
+  let node = copy as Record<string, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[path[path.length - 1]] = value;
+  return copy;
+}
+
+const emitted = EVENT_CATALOG.filter((d) => d.producers.some((p) => p !== 'upstream-order-system'));
+
+describe("compiled payload schemas agree with the outbox writer's check (unknown properties refused)", () => {
+  it('every event a service emits compiles for producers; warming compiles once', () => {
+    for (const d of emitted) expect(() => compilePayloadValidator(d)).not.toThrow();
+    expect(emitted.length).toBeGreaterThan(15);
+    warmPayloadValidators(emitted);
+    const built = emitted.map((d) => compiledPayloadValidator(d));
+    expect(built.every((v) => v !== undefined)).toBe(true);
+    warmPayloadValidators(emitted);
+    expect(emitted.map((d) => compiledPayloadValidator(d))).toEqual(built);
+  });
+
+  describe.each(emitted.map((d) => [d.name, d] as const))('%s', (_name, definition) => {
+    const full = sampleOf(definition.payload, true);
+    const minimal = sampleOf(definition.payload, false);
+
+    it('valid payloads (every property, only the required ones, an instance of the class): both accept, same instance', () => {
+      expect(agreeOutgoing(definition, full)).toBe(true);
+      expect(agreeOutgoing(definition, minimal)).toBe(true);
+      const instance = compilePayloadValidator(definition).build(full) as Plain;
+      expect(agreeOutgoing(definition, instance)).toBe(true);
+      // Optional properties given as `undefined` (as producers write `x: cond ? v : undefined`).
+      for (const p of paths(full).filter((q) => !paths(minimal).some((m) => m.join('.') === q.join('.'))))
+        agreeOutgoing(definition, withKey(full, p, undefined));
+    });
+
+    it('an unknown property, at the top or in any nested object, even undefined: both refuse', () => {
+      expect(agreeOutgoing(definition, withKey(full, ['unknownField'], 1))).toBe(false);
+      expect(agreeOutgoing(definition, withKey(full, ['unknownField'], undefined))).toBe(false);
+      for (const p of paths(full)) {
+        const node = p.reduce<unknown>((n, k) => (n as Plain)[k], full);
+        const nested = metadatasOf(definition.payload)[p[0]]?.some((m) => m.type === ValidationTypes.NESTED_VALIDATION);
+        if (node && typeof node === 'object' && !Array.isArray(node) && nested)
+          expect(agreeOutgoing(definition, withKey(full, [...p, 'unknownNested'], 1))).toBe(false);
+      }
+    });
+
+    it('each property set to each mutation value, JSON or in-process (or left out): the same verdict', () => {
+      let refused = 0;
+      const at = (path: string[], value: unknown) =>
+        path.length === 1 ? withKey(full, path, value) : withValue(full, path, value);
+      for (const path of paths(full)) {
+        for (const value of MUTATIONS) if (!agreeOutgoing(definition, at(path, value))) refused++;
+        for (const value of IN_PROCESS) if (!agreeOutgoing(definition, withKey(full, path, value), false)) refused++;
+      }
+      for (const path of paths(minimal))
+        for (const value of [undefined, null])
+          if (!agreeOutgoing(definition, withValue(minimal, path, value))) refused++;
+      expect(refused).toBeGreaterThan(0);
+    });
+  });
+
+  it('validateOutgoingPayload gives what the class path gives: the instance, or the same reasons', () => {
+    const valid = { pingId: randomUUID(), route: ['tenant-service' as const], hop: 0 };
+    const result = validateOutgoingPayload(BackbonePing, valid);
+    expect(result).toStrictEqual(validateOutgoingWithClasses(BackbonePing, valid));
+    expect(result.ok && result.payload).toBeInstanceOf(BackbonePing.payload);
+    for (const invalid of [
+      { ...valid, extra: 1 },
+      { ...valid, hop: -1 },
+      { ...valid, route: undefined },
+    ]) {
+      const r = validateOutgoingPayload(BackbonePing, invalid as typeof valid);
+      expect(r.ok).toBe(false);
+      expect(r).toStrictEqual(validateOutgoingWithClasses(BackbonePing, invalid as typeof valid));
+    }
   });
 });

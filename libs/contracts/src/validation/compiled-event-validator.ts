@@ -82,7 +82,74 @@ function compile(definition: EventDefinition): CompiledEventValidator {
   };
 }
 
+/** An event's payload check for a producer (the outbox writer): stricter than a consumer's. */
+export interface CompiledPayloadValidator {
+  /** The payload's JSON schema, unknown properties refused (forbidNonWhitelisted). */
+  readonly schema: JsonSchema;
+  /**
+   * True only for a payload `validateSync(plainToInstance(payload class, data), { whitelist: true,
+   * forbidNonWhitelisted: true, forbidUnknownValues: true })` accepts too (the outbox writer's check).
+   */
+  validate(data: unknown): boolean;
+  /** The instance `plainToInstance` makes of a valid payload. */
+  build(data: object): object;
+}
+
+/**
+ * Whether a producer's value is plain data, as JSON would carry it: strings, finite numbers,
+ * booleans, null, arrays of such (no holes, no undefined), and objects that are plain or instances of
+ * the contract's own classes (`undefined` properties count as absent). Anything else (a Date, a Map,
+ * NaN, a function, another class's instance) is left to class-transformer, which treats some of
+ * them specially, and class-validator.
+ */
+function isPlainData(value: unknown, classes: ReadonlySet<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++)
+          if (!(i in value) || value[i] === undefined || !isPlainData(value[i], classes)) return false;
+        return true;
+      }
+      // Plain: a root prototype (Object.prototype, of any realm: structuredClone's copies, for one) or none.
+      const proto = Object.getPrototypeOf(value) as object | null;
+      if (proto !== null && Object.getPrototypeOf(proto) !== null && !classes.has(proto)) return false;
+      for (const v of Object.values(value)) if (v !== undefined && !isPlainData(v, classes)) return false;
+      return true;
+    }
+    case 'undefined':
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return false;
+  }
+}
+
+function prototypesOf(plan: HydrationPlan, into = new Set<object>()): Set<object> {
+  if (into.has(plan.type.prototype as object)) return into;
+  into.add(plan.type.prototype as object);
+  for (const p of plan.properties) if (p.nested) prototypesOf(p.nested, into);
+  return into;
+}
+
+function compilePayload(definition: EventDefinition): CompiledPayloadValidator {
+  const payload = contractSchemaOf(definition.payload, { forbidUnknown: true });
+  const check: ValidateFunction = newAjv(payload.checks).compile(payload.schema);
+  const classes = prototypesOf(payload.plan);
+  return {
+    schema: payload.schema,
+    validate: (data) => isPlainData(data, classes) && check(data) === true,
+    build: (data) => hydrate(payload.plan, data as Record<string, unknown>),
+  };
+}
+
 const compiled = new WeakMap<EventDefinition, CompiledEventValidator | null>();
+const compiledPayloads = new WeakMap<EventDefinition, CompiledPayloadValidator | null>();
 
 /**
  * The event's compiled validator, built on first use and kept; undefined when its contract uses a
@@ -115,4 +182,31 @@ export function warmEventValidators(definitions: readonly EventDefinition[]): vo
 /** The same, throwing why a contract cannot be compiled (for the contracts spec and tooling). */
 export function compileEventValidator(definition: EventDefinition): CompiledEventValidator {
   return compile(definition);
+}
+
+/**
+ * The event's compiled payload check for producers, built on first use and kept; undefined when the
+ * contract cannot be compiled exactly (the producer then keeps the class-validator path).
+ */
+export function compiledPayloadValidator(definition: EventDefinition): CompiledPayloadValidator | undefined {
+  let v = compiledPayloads.get(definition);
+  if (v === undefined) {
+    try {
+      v = compilePayload(definition);
+    } catch {
+      v = null;
+    }
+    compiledPayloads.set(definition, v);
+  }
+  return v ?? undefined;
+}
+
+/** Compiles the producers' payload checks of `definitions` now (at boot), not on each one's first emit. */
+export function warmPayloadValidators(definitions: readonly EventDefinition[]): void {
+  for (const definition of definitions) compiledPayloadValidator(definition);
+}
+
+/** The same, throwing why a contract cannot be compiled (for the contracts spec). */
+export function compilePayloadValidator(definition: EventDefinition): CompiledPayloadValidator {
+  return compilePayload(definition);
 }

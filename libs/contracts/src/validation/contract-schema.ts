@@ -70,8 +70,12 @@ function nativeSchemaOf(name: string | undefined, constraints: unknown[] | undef
  * the constraint itself). Unknown properties are allowed (class-validator strips them; the hydration
  * plan does too). Anything else (groups, `@ValidateIf`, async or discriminated types, class-transformer
  * exposure rules) throws UnsupportedContractError.
+ *
+ * With `forbidUnknown`, as `validateSync` judges with `forbidNonWhitelisted` too (what the outbox
+ * writer asks of outgoing payloads): a property without decorators is refused, in every class
+ * (`additionalProperties: false`), also when its value is `undefined` (class-validator sees the key).
  */
-export function contractSchemaOf(root: ClassType): ContractSchema {
+export function contractSchemaOf(root: ClassType, options: { forbidUnknown?: boolean } = {}): ContractSchema {
   const storage = getMetadataStorage();
   const checks: ConstraintCheck[] = [];
   const defs: Record<string, JsonSchema> = {};
@@ -178,10 +182,14 @@ export function contractSchemaOf(root: ClassType): ContractSchema {
     }
     const whitelisted = new Set(Object.keys(grouped));
     plan.strip = Object.keys(new type()).filter((k) => !whitelisted.has(k));
+    // Own fields of every instance that are not whitelisted: forbidNonWhitelisted refuses every input.
+    if (options.forbidUnknown && plan.strip.length)
+      throw new UnsupportedContractError(`${type.name}: undecorated fields ${plan.strip.join(', ')}`);
     defs[type.name] = {
       type: 'object',
       required,
       properties,
+      ...(options.forbidUnknown ? { additionalProperties: false } : {}),
       // class-transformer would assign `__proto__` (and so change the instance's class): such input is
       // left to the class-validator path.
       propertyNames: { not: { const: '__proto__' } },

@@ -4,7 +4,8 @@ import { TraceCarrier } from '@tpo/platform';
 
 export interface PendingOutboxRow {
   id: string;
-  seq: string;
+  /** The row's position (absent on rows handed over after commit, see OutboxRepository.onCommitted). */
+  seq?: string;
   eventKey: string;
   tenantId: string | null;
   envelope: EventEnvelope;
@@ -21,14 +22,30 @@ export interface OutboxInsert {
   traceContext?: TraceCarrier;
 }
 
+/** Receives rows this process wrote to the outbox, once their transaction committed. */
+export type CommittedOutboxListener = (rows: PendingOutboxRow[]) => void;
+
 /** The only code that touches the `outbox` table. */
 export class OutboxRepository {
+  private listener?: CommittedOutboxListener;
+
   constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * Registers the local relay: every row this repository inserts is handed to it, in insert order,
+   * right after its transaction commits (nothing after a rollback; see UnitOfWork.onSettled), so it
+   * can publish it without reading it back. The table stays the record: what is handed over is
+   * also in it, and a process that dies before publishing leaves it there for the relay's poll.
+   */
+  onCommitted(listener: CommittedOutboxListener): void {
+    this.listener = listener;
+  }
 
   async insert(rows: OutboxInsert[]): Promise<void> {
     if (rows.length === 0) return;
     const statement = this.insertStatement(rows);
     await this.uow.manager().query(statement.text('TRUE'), statement.params);
+    statement.applied?.();
   }
 
   /**
@@ -53,7 +70,33 @@ export class OutboxRepository {
         `INSERT INTO outbox (id, event_key, tenant_id, envelope, trace_context)
          SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(id, event_key, tenant_id, envelope, trace_context) WHERE ${held}`,
       params,
+      applied: () => this.handOverAfterCommit(rows),
     };
+  }
+
+  private handOverAfterCommit(rows: OutboxInsert[]): void {
+    const listener = this.listener;
+    if (!listener) return;
+    this.uow.onSettled((committed) => {
+      if (!committed) return;
+      listener(
+        rows.map((r) => ({
+          id: r.id,
+          eventKey: r.eventKey,
+          tenantId: r.tenantId ?? null,
+          envelope: r.envelope,
+          traceContext: r.traceContext ?? null,
+        })),
+      );
+    });
+  }
+
+  /** This pool's `tpo.origin` (see serviceDataSourceOptions): the payload prefix of its rows' NOTIFY. */
+  async origin(): Promise<string> {
+    const [row]: { origin: string | null }[] = await this.uow
+      .manager()
+      .query(`SELECT current_setting('tpo.origin', true) AS origin`);
+    return row?.origin ?? '';
   }
 
   async fetchPending(limit: number): Promise<PendingOutboxRow[]> {
@@ -79,7 +122,7 @@ export class OutboxRepository {
       traceContext: r.trace_context,
     }));
   }
-
+  /** Marks rows published, in one statement. */
   async markPublished(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.uow.manager().query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
