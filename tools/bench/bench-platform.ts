@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +63,15 @@ export async function withBenchPlatform<T>(
   // Stream, subjects and durable consumers are per bench database: two benches on their own databases
   // (TPO_BENCH_DATABASE) must not delete each other's stream or share consumers on the shared NATS server.
   const own = layout.database === 'tpo_bench' ? '' : layout.database.toLowerCase().replace(/[^a-z0-9]/g, '-');
-  const stream = `BENCH_${name}${own ? `_${own}` : ''}`.toUpperCase().replace(/-/g, '_');
-  const prefix = `bench${name}${own ? `-${own}` : ''}`.toLowerCase().slice(0, 32); // NATS_SUBJECT_PREFIX's pattern
+  // NATS_STREAM and NATS_SUBJECT_PREFIX allow 32 characters: a long database name is replaced by a
+  // short digest of it (a cut would let two databases share a stream's subjects).
+  const short = (whole: string, head: string) =>
+    whole.length <= 32 ? whole : `${head}${createHash('sha256').update(own).digest('hex').slice(0, 8)}`.slice(0, 32);
+  const stream = short(
+    `BENCH_${name}${own ? `_${own}` : ''}`.toUpperCase().replace(/-/g, '_'),
+    `BENCH_${name}_`.toUpperCase(),
+  ).toUpperCase();
+  const prefix = short(`bench${name}${own ? `-${own}` : ''}`.toLowerCase(), `bench${name}-`.toLowerCase());
   if (!options.keepDatabase) await resetLocalState(layout, stream);
   await bootstrapDatabase(layout);
   await migrateAll(layout);
@@ -90,33 +97,41 @@ export async function withBenchPlatform<T>(
     27399,
     ...layout.services.map((_, i) => 3950 + i),
   ]);
-  const platform = await startLocalPlatform({
-    layout,
-    stateDir: dir,
-    simulatorConfig: join(dir, 'simulator.json'),
-    sites: siteCount,
-    simulatorPorts: { integrationServer: is, ksc, admin },
-    ports: Object.fromEntries(layout.services.map((s, i) => [s.name, servicePorts[i]])),
-    extraEnv: {
-      NATS_STREAM: stream,
-      NATS_SUBJECT_PREFIX: prefix,
-      LOG_LEVEL: process.env.TPO_BENCH_LOG_LEVEL ?? 'warn',
-      // Job slots: the services' defaults unless set (TPO_BENCH_JOB_CONCURRENCY, TPO_BENCH_JOB_SITE_CONCURRENCY).
-      ...(process.env.TPO_BENCH_JOB_CONCURRENCY ? { JOB_CONCURRENCY: process.env.TPO_BENCH_JOB_CONCURRENCY } : {}),
-      ...(process.env.TPO_BENCH_JOB_SITE_CONCURRENCY
-        ? { JOB_SITE_CONCURRENCY: process.env.TPO_BENCH_JOB_SITE_CONCURRENCY }
-        : {}),
-      ...(process.env.TPO_BENCH_JOB_MAX_HELD ? { JOB_MAX_HELD: process.env.TPO_BENCH_JOB_MAX_HELD } : {}),
-      EVENT_CONCURRENCY: '32',
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      // The small runs in the test suite share the Postgres server's connections with everything else.
-      ...(process.env.TPO_BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.TPO_BENCH_POOL_SIZE } : {}),
-      ...options.serviceEnv,
-    },
-    license: { maxVms: 1_000_000 },
-    echo: process.env.TPO_BENCH_ECHO === '1',
-    serviceNodeArgs: options.nodeArgs,
-  });
+  let platform: LocalPlatform;
+  try {
+    platform = await startLocalPlatform({
+      layout,
+      stateDir: dir,
+      simulatorConfig: join(dir, 'simulator.json'),
+      sites: siteCount,
+      simulatorPorts: { integrationServer: is, ksc, admin },
+      ports: Object.fromEntries(layout.services.map((s, i) => [s.name, servicePorts[i]])),
+      extraEnv: {
+        NATS_STREAM: stream,
+        NATS_SUBJECT_PREFIX: prefix,
+        LOG_LEVEL: process.env.TPO_BENCH_LOG_LEVEL ?? 'warn',
+        // Job slots: the services' defaults unless set (TPO_BENCH_JOB_CONCURRENCY, TPO_BENCH_JOB_SITE_CONCURRENCY).
+        ...(process.env.TPO_BENCH_JOB_CONCURRENCY ? { JOB_CONCURRENCY: process.env.TPO_BENCH_JOB_CONCURRENCY } : {}),
+        ...(process.env.TPO_BENCH_JOB_SITE_CONCURRENCY
+          ? { JOB_SITE_CONCURRENCY: process.env.TPO_BENCH_JOB_SITE_CONCURRENCY }
+          : {}),
+        ...(process.env.TPO_BENCH_JOB_MAX_HELD ? { JOB_MAX_HELD: process.env.TPO_BENCH_JOB_MAX_HELD } : {}),
+        EVENT_CONCURRENCY: '32',
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        // The small runs in the test suite share the Postgres server's connections with everything else.
+        ...(process.env.TPO_BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.TPO_BENCH_POOL_SIZE } : {}),
+        ...options.serviceEnv,
+      },
+      license: { maxVms: 1_000_000 },
+      echo: process.env.TPO_BENCH_ECHO === '1',
+      serviceNodeArgs: options.nodeArgs,
+    });
+  } catch (e) {
+    // A platform that did not start leaves no stream behind (its subjects would block the next run).
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+    throw e;
+  }
   benchBus.set(platform, { nc, prefix });
   try {
     // Like `license: { maxVms: 1_000_000 }` above: the live keys (a simulated site seeds one key of 500)
@@ -144,7 +159,7 @@ export async function withBenchPlatform<T>(
     throw e;
   } finally {
     await platform.stop();
-    await jsm.streams.delete(`BENCH_${name}`).catch(() => undefined);
+    await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
   }
 }
