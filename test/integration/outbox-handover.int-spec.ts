@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxRelay, OutboxRepository, OutboxWriter, PendingOutboxRow } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
 import { NatsConnection } from 'nats';
-import {
-  applyTestTopology,
-  deleteStream,
-  eventually,
-  natsConnect,
-  resetSchema,
-  sql,
-  startTestService,
-  TestService,
-} from '../support/harness';
-import { PROBE_EVENTS, ProbeControl, ProbeModule, TestProbe } from '../support/probe';
+import { deleteStream, eventually, natsConnect, sql, startTestService, TestService } from '../support/harness';
+import { PROBE_EVENTS, ProbeControl, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
+import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, startProbeConsumer } from '../support/outbox-probes';
 
 /**
  * 11.g: the outbox relay publishes the rows its own process just committed (handed over after the
@@ -21,8 +12,8 @@ import { isolatedMessaging } from '../support/test-env';
  * table for everything else: a hand-over that never came, a process that died between commit and
  * publish, other replicas' rows.
  */
-const PRODUCER = 'svm-config-service';
-const CONSUMER = 'tenant-service';
+const PRODUCER = PROBE_PRODUCER;
+const CONSUMER = PROBE_CONSUMER;
 
 async function appliedCount(probeIds: string[]): Promise<number> {
   const [row] = await sql<{ n: number }>(
@@ -40,19 +31,6 @@ async function unpublished(ids: string[]): Promise<number> {
     [ids],
   );
   return row.n;
-}
-
-async function emitProbes(
-  svc: TestService,
-  probes: { probeId: string; n?: number; tenantId?: string }[],
-): Promise<string[]> {
-  const writer = svc.app.get(OutboxWriter);
-  return svc.app.get(UnitOfWork).run(async () => {
-    const ids: string[] = [];
-    for (const p of probes)
-      ids.push((await writer.emit(TestProbe, { probeId: p.probeId, n: p.n }, { tenantId: p.tenantId })).id);
-    return ids;
-  });
 }
 
 /** Counts the relay's reads of the table and its marks (the statements this change saves). */
@@ -95,16 +73,7 @@ describe('outbox relay: publish what was just committed (real Postgres + JetStre
 
   beforeAll(async () => {
     nc = await natsConnect();
-    await resetSchema(PRODUCER);
-    await resetSchema(CONSUMER);
-    await applyTestTopology(nc, messaging, { [CONSUMER]: ['test-probe.v1'] }, PROBE_EVENTS);
-    consumer = await startTestService({
-      service: CONSUMER,
-      messaging,
-      imports: [ProbeModule],
-      extraEvents: PROBE_EVENTS,
-      env: { EVENT_CONCURRENCY: '8' },
-    });
+    consumer = await startProbeConsumer(nc, messaging);
   });
 
   afterEach(async () => {

@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { OutboxRelay, OutboxWriter } from '@tpo/messaging';
-import { UnitOfWork } from '@tpo/persistence';
+import { OutboxRelay } from '@tpo/messaging';
 import { NatsConnection } from 'nats';
-import {
-  applyTestTopology,
-  deleteStream,
-  eventually,
-  natsConnect,
-  resetSchema,
-  sql,
-  startTestService,
-  TestService,
-} from '../support/harness';
-import { PROBE_EVENTS, ProbeControl, ProbeModule, TestProbe } from '../support/probe';
+import { deleteStream, eventually, natsConnect, sql, startTestService, TestService } from '../support/harness';
+import { PROBE_EVENTS, ProbeControl } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
+import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, startProbeConsumer } from '../support/outbox-probes';
 
-const PRODUCER = 'svm-config-service';
-const CONSUMER = 'tenant-service';
+const PRODUCER = PROBE_PRODUCER;
+const CONSUMER = PROBE_CONSUMER;
 
 async function appliedCount(probeId: string): Promise<number> {
   const [row] = await sql<{ n: number }>(
@@ -27,20 +18,6 @@ async function appliedCount(probeId: string): Promise<number> {
   return row.n;
 }
 
-async function emitProbes(
-  svc: TestService,
-  probes: { probeId: string; n?: number; tenantId?: string }[],
-): Promise<string[]> {
-  const writer = svc.app.get(OutboxWriter);
-  const uow = svc.app.get(UnitOfWork);
-  return uow.run(async () => {
-    const ids: string[] = [];
-    for (const p of probes)
-      ids.push((await writer.emit(TestProbe, { probeId: p.probeId, n: p.n }, { tenantId: p.tenantId })).id);
-    return ids;
-  });
-}
-
 describe('transactional outbox relay (real Postgres + JetStream)', () => {
   const messaging = isolatedMessaging();
   let nc: NatsConnection;
@@ -49,16 +26,7 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
 
   beforeAll(async () => {
     nc = await natsConnect();
-    await resetSchema(PRODUCER);
-    await resetSchema(CONSUMER);
-    await applyTestTopology(nc, messaging, { [CONSUMER]: ['test-probe.v1'] }, PROBE_EVENTS);
-    consumer = await startTestService({
-      service: CONSUMER,
-      messaging,
-      imports: [ProbeModule],
-      extraEvents: PROBE_EVENTS,
-      env: { EVENT_CONCURRENCY: '8' },
-    });
+    consumer = await startProbeConsumer(nc, messaging);
   });
 
   afterAll(async () => {
