@@ -35,7 +35,10 @@ class FakeIntegrationServer implements IsFake {
   readonly next: (Error | 'Running' | 'Failed')[] = [];
   onCreate?: (req: CreateTenantRequest) => void;
 
+  listCalls = 0;
+
   async listTenants(): Promise<IsTenant[]> {
+    this.listCalls++;
     return [...this.tenants];
   }
   async listTasks(filter: { type?: string } = {}): Promise<IsTask[]> {
@@ -285,6 +288,40 @@ describe('CreateTenantJob (step 1 on the shared step machinery)', () => {
     expect(await h.run()).toEqual(['succeeded']);
     expect(h.server.calls).toHaveLength(1);
     expect(h.emitted).toHaveLength(1);
+    // A first try has nothing of its own to find: it never lists the site's tenants (O(n) per order).
+    expect(h.server.listCalls).toBe(0);
+  });
+
+  it("a same-named tenant that is not ours (the task fails with VIRMT_TenantGroupAlreadyExists) fails the step with the vendor's code, naming the clash", async () => {
+    const h = harness();
+    h.server.tenants.push({ id: randomUUID(), name: 'Acme', userData: 'someone else', vKsc: { id: '3' } });
+    h.server.next.push('Failed');
+
+    expect(await h.run()).toEqual(['failed']);
+
+    expect(h.server.listCalls).toBe(1); // looked up only after the refusal, to tell ours from theirs
+    expect(h.emitted).toEqual([
+      {
+        name: 'OnboardingStepFailed',
+        payload: expect.objectContaining({
+          code: 'VIRMT_TenantGroupAlreadyExists',
+          retryable: false,
+          message: expect.stringContaining('already has a tenant named "Acme" that this platform did not create'),
+        }),
+      },
+    ]);
+    expect(h.store.tenant).toMatchObject({ status: 'failed', createTaskId: null, createIntentAt: null });
+  });
+
+  it('a failed task whose tenant turns out to be ours (same name, our order marker) is taken as created', async () => {
+    const h = harness();
+    h.server.next.push('Failed');
+    h.server.onCreate = (req) =>
+      void h.server.tenants.push({ id: randomUUID(), name: req.name, userData: req.userData, vKsc: { id: '21' } });
+
+    expect(await h.run()).toEqual(['succeeded']);
+
+    expect(h.emitted[0]).toMatchObject({ name: 'TenantCreated', payload: { virtualServerId: '21' } });
   });
 
   it('a permanent vendor answer (400 with a vendor code) fails the step at once with that code', async () => {

@@ -43,10 +43,10 @@ const taskIds = (taskId: string | null | undefined) =>
  * Step 1 on the shared step machinery: the tenant, its virtual Administration Server and the admin
  * account, through the site's Integration Server (type Complete). Exactly once across crashes and
  * takeovers: the sealed password and the intent to call are committed together (one statement fenced
- * by the job's lease) before the call, and the task id right after it (one fenced statement); before any create
- * the Integration Server is searched for a tenant carrying this order's marker, and after an intent
- * without a task id (a crash between the call and its commit) every CreateTenant task started since
- * then must have ended first. Vendor errors go through the shared classifier (with the password as
+ * by the job's lease) before the call, and the task id right after it (one fenced statement). After
+ * an intent without a task id (a crash between the call and its commit) every CreateTenant task
+ * started since then must have ended first, then the Integration Server is searched for a tenant
+ * carrying this order's marker before creating again; a first try (no intent) creates at once. Vendor errors go through the shared classifier (with the password as
  * a known secret): a permanent answer (e.g. a 400 with a vendor code) fails the step at once with
  * that code; transient ones back off. The step record is the tenant (CreateTenantStepRepository).
  */
@@ -77,9 +77,11 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
     let taskId = tenant.createTaskId;
     try {
       if (!taskId) {
-        const existing = tenant.createIntentAt
-          ? await this.resolveInDoubt(client, tenant)
-          : await this.findOurs(client, tenant);
+        // Without a recorded intent no earlier try can have called CreateTenant (the intent commits
+        // before the call), so there is nothing of ours to find: the create goes ahead without
+        // listing the site's tenants (an O(n) XML list per order). A same-named tenant that is not
+        // ours makes the task fail with VIRMT_TenantGroupAlreadyExists, handled below.
+        const existing = tenant.createIntentAt ? await this.resolveInDoubt(client, tenant) : undefined;
         if (existing) return this.created(tenant, existing);
         const secret = await this.passwordFor(tenant);
         password = secret.password;
@@ -116,8 +118,16 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
       if (c.kind === 'transient') throw new DomainError(c.code, c.message, { retryable: true });
       if (e instanceof IsTaskFailedError) {
         if (c.code === 'VIRMT_TenantGroupAlreadyExists') {
-          const ours = await this.findOurs(client, tenant);
+          const ours = await this.lookUp(client, tenant);
           if (ours) return this.created(tenant, ours);
+          return failed(
+            {
+              ...c,
+              message: `the Integration Server already has a tenant named "${tenant.name}" that this platform did not create (${c.message})`,
+            },
+            taskId,
+            true,
+          );
         }
         if (c.code === 'KSC_ServiceNotConfigured')
           await this.uow.run(() => this.sites.setKscConfigured(tenant.siteId, false));
@@ -176,9 +186,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
 
   /** Lookup-before-create: a tenant on the IS with our name and our order marker is ours. */
   private async findOurs(client: IntegrationServerClient, tenant: TenantRecord): Promise<IsTenant | undefined> {
-    const all = await client.listTenants();
-    const sameName = all.filter((t) => t.name === tenant.name);
-    const ours = sameName.find((t) => (t.userData ?? '').includes(orderMarker(tenant.orderId)));
+    const { ours, sameName } = await this.lookUpByName(client, tenant);
     if (!ours && sameName.length > 0 && tenant.createTaskId === null) {
       throw new DomainError(
         'TENANT_NAME_TAKEN_ON_SITE',
@@ -186,6 +194,19 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
       );
     }
     return ours;
+  }
+
+  /** Our tenant on the IS (our name and our order marker), if there is one. */
+  private async lookUp(client: IntegrationServerClient, tenant: TenantRecord): Promise<IsTenant | undefined> {
+    return (await this.lookUpByName(client, tenant)).ours;
+  }
+
+  private async lookUpByName(
+    client: IntegrationServerClient,
+    tenant: TenantRecord,
+  ): Promise<{ ours?: IsTenant; sameName: IsTenant[] }> {
+    const sameName = (await client.listTenants()).filter((t) => t.name === tenant.name);
+    return { ours: sameName.find((t) => (t.userData ?? '').includes(orderMarker(tenant.orderId))), sameName };
   }
 
   private created(tenant: TenantRecord, created: IsTenant): StepResult {
