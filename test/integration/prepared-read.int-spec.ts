@@ -1,9 +1,12 @@
-import { serviceDataSourceOptions, UnitOfWork } from '@tpo/persistence';
-import { DataSource } from 'typeorm';
+import { serviceDataSourceOptions, UnitOfWork, violatedUniqueConstraint } from '@tpo/persistence';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { serviceLayout, testDatabaseUrl } from '../support/test-env';
 
-/** UnitOfWork.prepared: reads as named statements on the pool, plain queries inside a transaction. */
-describe('prepared reads (real Postgres)', () => {
+/**
+ * Prepared statements: every parameterised statement of a service's pool (PreparingClient) runs
+ * named, so Postgres parses it once per connection; UnitOfWork.prepared reads on the pool.
+ */
+describe('prepared statements (real Postgres)', () => {
   let ds: DataSource;
   let uow: UnitOfWork;
   const SQL = `SELECT $1::int + 1 AS n, now() AS at, current_setting('search_path') AS path`;
@@ -39,6 +42,67 @@ describe('prepared reads (real Postgres)', () => {
       .manager()
       .query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [SQL])) as { n: number }[];
     expect(prepared[0].n).toBeLessThanOrEqual(1); // per connection, and only on those it ran on
+  });
+
+  const preparedOnThisConnection = async (text: string) =>
+    (
+      (await uow
+        .manager()
+        .query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [text])) as { n: number }[]
+    )[0].n;
+
+  it("a transaction's parameterised writes run prepared, with TypeORM's result shapes and errors unchanged", async () => {
+    const table = `prep_${Date.now()}`;
+    await uow.manager().query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+    try {
+      const insert = `INSERT INTO ${table} (id, v) VALUES ($1, $2) RETURNING id`;
+      const update = `UPDATE ${table} SET v = $2 WHERE id = $1 RETURNING v`;
+      await uow.run(async () => {
+        expect(await uow.manager().query(insert, [1, 'a'])).toEqual([{ id: 1 }]);
+        expect(await uow.manager().query(insert, [2, 'b'])).toEqual([{ id: 2 }]);
+        // UPDATE keeps TypeORM's [rows, affected] shape.
+        expect(await uow.manager().query(update, [1, 'c'])).toEqual([[{ v: 'c' }], 1]);
+        expect(await preparedOnThisConnection(insert)).toBe(1);
+        expect(await preparedOnThisConnection(update)).toBe(1);
+        // No parameters: the simple protocol, nothing prepared.
+        await uow.manager().query(`SELECT 41 + 1 AS unprepared_probe`);
+        expect(await preparedOnThisConnection(`SELECT 41 + 1 AS unprepared_probe`)).toBe(0);
+      });
+      // A failing prepared statement is still TypeORM's error, with Postgres' code and constraint.
+      const error = await uow.run(() => uow.manager().query(insert, [1, 'again'])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueryFailedError);
+      expect(violatedUniqueConstraint(error)).toBe(`${table}_pkey`);
+    } finally {
+      await uow.manager().query(`DROP TABLE ${table}`);
+    }
+  });
+
+  it("a statement whose result's row type a migration changed fails once on a connection, then runs prepared afresh", async () => {
+    const table = `prep_stale_${Date.now()}`;
+    const one = new DataSource(
+      serviceDataSourceOptions({
+        url: testDatabaseUrl('tenant-service'),
+        schema: serviceLayout('tenant-service').schema,
+        applicationName: 'prepared-stale',
+        entities: [],
+        migrations: [],
+        poolSize: 1, // one connection: every call below runs on it
+      }),
+    );
+    await one.initialize();
+    try {
+      await one.query(`CREATE TABLE ${table} (id int)`);
+      await one.query(`INSERT INTO ${table} VALUES (1)`);
+      const select = `SELECT * FROM ${table} WHERE id = $1`;
+      expect(await one.query(select, [1])).toEqual([{ id: 1 }]);
+      await one.query(`ALTER TABLE ${table} ADD COLUMN note text DEFAULT 'new'`);
+      await expect(one.query(select, [1])).rejects.toMatchObject({ code: '0A000' });
+      expect(await one.query(select, [1])).toEqual([{ id: 1, note: 'new' }]);
+      expect(await one.query(select, [1])).toEqual([{ id: 1, note: 'new' }]);
+    } finally {
+      await one.query(`DROP TABLE IF EXISTS ${table}`);
+      await one.destroy();
+    }
   });
 
   it('inside a transaction runs on the transaction (sees its uncommitted writes)', async () => {

@@ -32,7 +32,10 @@ const [N, M, BULK, C] = [
   Number(process.argv[5] ?? 16),
 ];
 const profile = {
-  nodeArgs: process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : [],
+  nodeArgs: [
+    ...(process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : []),
+    ...(process.env.TPO_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ],
 };
 
 interface RunFigures {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { PreparingClient } from './preparing-client';
 
 export interface ServiceDataSourceConfig {
   /** postgres:// URL with the service's own role. */
@@ -32,6 +33,8 @@ export function serviceDataSourceOptions(cfg: ServiceDataSourceConfig): DataSour
     migrationsRun: false,
     logging: false,
     extra: {
+      // Parameterised statements run prepared (parsed once per connection): see PreparingClient.
+      Client: PreparingClient,
       max: cfg.poolSize ?? 10,
       // tpo.origin names this pool (one per DataSource, so per process and service) in the outbox's
       // NOTIFY payload: the local relay tells rows it is handed after commit from other writers'.

@@ -3,3 +3,4 @@ export * from './unit-of-work';
 export * from './unique-violation';
 export * from './chained-statement';
 export * from './guarded-statement';
+export * from './preparing-client';

@@ -22,9 +22,6 @@ function notify(callbacks: SettledCallback[], committed: boolean): void {
   }
 }
 
-/** One prepared-statement name per distinct statement text, for the whole process. */
-const statementNames = new Map<string, string>();
-
 /**
  * Runs work in one Postgres transaction. Repositories call `manager()` and so join whatever
  * transaction is in scope, which is how a handler's state, its inbox row and the events it emits
@@ -97,15 +94,10 @@ export class UnitOfWork {
   async prepared<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
     const manager = storage.getStore()?.manager;
     if (manager) return manager.query(text, params) as Promise<T[]>;
-    let name = statementNames.get(text);
-    if (!name) {
-      name = `tpo_${statementNames.size + 1}`;
-      statementNames.set(text, name);
-    }
     // TypeORM's Postgres driver keeps its pg Pool as `master`; same connections, settings and type
-    // parsers as `manager().query`.
+    // parsers as `manager().query`. The pool's PreparingClient names the statement by its text.
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query<T>({ name, text, values: params })).rows;
+    return (await pool.query<T>(text, params)).rows;
   }
 
   inTransaction(): boolean {
