@@ -86,6 +86,7 @@ describe('tenant timeline from step events (real Postgres)', () => {
       { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
       createLogger('timeline-test', 'silent'),
       inbox,
+      uow,
     );
     await sql(
       SERVICE,
@@ -172,10 +173,10 @@ describe('tenant timeline from step events (real Postgres)', () => {
     svm: (e, claim) => progress.svmConfigured(e, claim),
     agents: (e, claim) => progress.agentsInstalled(e, claim),
     vms: (e, claim) => progress.vmsRegistered(e, claim),
-    activated: (e) => progress.tenantActivated(e),
+    activated: (e, claim) => progress.tenantActivated(e, claim),
   };
   /** The handlers declared `claimsInbox` in TenantEventsMessageController. */
-  const claiming = new Set<keyof Events>(['svm', 'agents', 'vms']);
+  const claiming = new Set<keyof Events>(['svm', 'agents', 'vms', 'activated']);
   /** Statements the last delivery sent (the driver's own count, see beforeAll). */
   let sent = 0;
 
@@ -355,7 +356,7 @@ describe('tenant timeline from step events (real Postgres)', () => {
     expect(await sql(SERVICE, `SELECT 1 FROM tenant_step WHERE tenant_id = $1`, [id])).toEqual([]);
   });
 
-  it('a step event is one statement with its inbox row (no transaction of its own); the handover keeps its transaction', async () => {
+  it('a step event is one statement with its inbox row (no transaction of its own); the handover is two in one transaction', async () => {
     const id = await tenantAtStep2();
     const e = events(id);
     for (const which of ['svm', 'agents', 'vms'] as const) {
@@ -365,8 +366,11 @@ describe('tenant timeline from step events (real Postgres)', () => {
     expect(await deliver(e, 'vms')).toBe(false);
     expect(sent).toBe(1);
     expect(await deliver(e, 'activated')).toBe(true);
-    expect(sent).toBeGreaterThan(1);
+    // BEGIN, the step's end with its inbox row, the reveal window + onboarding + TenantReady, COMMIT.
+    expect(sent).toBe(4);
     expect((await snapshot(id)).tenant).toMatchObject({ status: 'ready', current_step: 'handover' });
+    expect(await deliver(e, 'activated')).toBe(false);
+    expect(sent).toBe(3); // a redelivery: BEGIN, the step's end (its inbox row exists: nothing written), COMMIT
   });
 
   /** Holds the tenant's row in another transaction that writes `set`, and commits it after the step event started waiting. */

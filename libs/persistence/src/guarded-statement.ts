@@ -24,3 +24,29 @@ export interface GuardedStatement {
 export function shiftPlaceholders(text: string, offset: number): string {
   return offset === 0 ? text : text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
+
+/**
+ * Several guarded statements (of different tables) as one statement that always applies (`held` is
+ * `true`): Postgres applies all of a statement's CTEs or none, in one round trip. After running it,
+ * call `applied()`, which calls each statement's own `applied`.
+ */
+export function combinedStatement(statements: readonly GuardedStatement[]): {
+  text: string;
+  params: unknown[];
+  applied(): void;
+} {
+  if (statements.length === 0) throw new Error('combinedStatement: no statements');
+  const params: unknown[] = [];
+  const ctes = statements.map((st, i) => {
+    const text = shiftPlaceholders(st.text('true'), params.length);
+    params.push(...st.params);
+    return `w${i} AS (${text} RETURNING 1)`;
+  });
+  return {
+    text: `WITH ${ctes.join(',\n     ')}\nSELECT ${statements.map((_, i) => `(SELECT count(*) FROM w${i})::int AS w${i}`).join(', ')}`,
+    params,
+    applied: () => {
+      for (const st of statements) st.applied?.();
+    },
+  };
+}

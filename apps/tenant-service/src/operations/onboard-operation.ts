@@ -46,6 +46,11 @@ export class OnboardOperation {
     await this.operations.succeedOnboarding(tenantId, result);
   }
 
+  /** `succeeded` as a guarded statement, for the handover's writes in one statement. */
+  succeededStatement(tenantId: string, result: Record<string, unknown>): GuardedStatement {
+    return this.operations.succeedOnboardingStatement(tenantId, result);
+  }
+
   async failed(tenantId: string, failure: { code: string; message: string; retryable: boolean }): Promise<void> {
     const op = await this.operations.onboarding(tenantId);
     if (op?.state === 'running') await this.operations.fail(op.id, failure);

@@ -169,11 +169,18 @@ export class OperationRepository {
 
   /** The tenant's onboarding succeeded (one statement; a no-op when it already had). */
   async succeedOnboarding(tenantId: string, result: Record<string, unknown>): Promise<void> {
-    await this.m.query(
-      `UPDATE operation SET state = 'succeeded', result = $2::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now(), ended_at = now()
-       WHERE tenant_id = $1 AND kind = 'onboard' AND state <> 'succeeded'`,
-      [tenantId, JSON.stringify(result)],
-    );
+    const st = this.succeedOnboardingStatement(tenantId, result);
+    await this.m.query(st.text('true'), st.params);
+  }
+
+  /** `succeedOnboarding` as a guarded statement, for the handover's writes in one statement. */
+  succeedOnboardingStatement(tenantId: string, result: Record<string, unknown>): GuardedStatement {
+    return {
+      text: (held) =>
+        `UPDATE operation SET state = 'succeeded', result = $2::jsonb, error_code = NULL, error_message = NULL, retryable = NULL, updated_at = now(), ended_at = now()
+         WHERE tenant_id = $1 AND kind = 'onboard' AND state <> 'succeeded' AND (${held})`,
+      params: [tenantId, JSON.stringify(result)],
+    };
   }
 
   /**

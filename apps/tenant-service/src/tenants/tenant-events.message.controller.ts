@@ -53,9 +53,9 @@ export class TenantEventsMessageController {
     return this.progress.vmsRegistered(e, inbox);
   }
 
-  @OnEvent(TenantActivated)
-  onTenantActivated(@Payload() e: EventEnvelope<TenantActivatedV1>): Promise<void> {
-    return this.progress.tenantActivated(e);
+  @OnEvent(TenantActivated, { claimsInbox: true })
+  onTenantActivated(@Payload() e: EventEnvelope<TenantActivatedV1>, @Ctx() inbox?: InboxClaim): Promise<void> {
+    return this.progress.tenantActivated(e, inbox);
   }
 
   @OnEvent(OnboardingStepFailed)

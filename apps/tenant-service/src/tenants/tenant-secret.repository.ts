@@ -58,12 +58,17 @@ export class TenantSecretRepository {
   }
 
   async startRevealWindow(tenantId: string, hours: number): Promise<void> {
-    await this.uow
-      .manager()
-      .query(`UPDATE tenant_secret SET reveal_expires_at = now() + ($2 || ' hours')::interval WHERE tenant_id = $1`, [
-        tenantId,
-        String(hours),
-      ]);
+    const st = this.startRevealWindowStatement(tenantId, hours);
+    await this.uow.manager().query(st.text('true'), st.params);
+  }
+
+  /** `startRevealWindow` as a guarded statement, for the handover's writes in one statement. */
+  startRevealWindowStatement(tenantId: string, hours: number): GuardedStatement {
+    return {
+      text: (held) =>
+        `UPDATE tenant_secret SET reveal_expires_at = now() + ($2 || ' hours')::interval WHERE tenant_id = $1 AND (${held})`,
+      params: [tenantId, String(hours)],
+    };
   }
 
   /** Crypto-shreds: the sealed value is gone for good; the audit columns stay. */

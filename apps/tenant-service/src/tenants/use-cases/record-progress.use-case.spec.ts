@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, TenantActivatedV1, VmsRegisteredV1 } from '@tpo/contracts';
-import { InboxRepository, OutboxWriter } from '@tpo/messaging';
+import { Emission, InboxRepository, OutboxWriter } from '@tpo/messaging';
+import { GuardedStatement, UnitOfWork } from '@tpo/persistence';
 import pino from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
 import { OnboardOperation } from '../../operations/onboard-operation';
@@ -28,23 +29,40 @@ function setup(answer: (c: StepEndedChange) => StepEnded | undefined) {
   const changes: StepEndedChange[] = [];
   const emitted: { name: string; payload: Record<string, unknown> }[] = [];
   const done: string[] = [];
+  /** The statements the use case ran (the handover's writes, combined into one). */
+  const statements: string[] = [];
+  const statement = (what: string): GuardedStatement => ({
+    text: (held) => `UPDATE ${what} SET x = 1 WHERE ${held}`,
+    params: [],
+    applied: () => void done.push(`${what} applied`),
+  });
   const useCase = new RecordProgressUseCase(
     {} as TenantRepository,
-    { startRevealWindow: async () => void done.push('reveal-window') } as unknown as TenantSecretRepository,
     {
-      emit: async (d: { name: string }, payload: Record<string, unknown>) =>
-        void emitted.push({ name: d.name, payload }),
+      startRevealWindowStatement: () => (done.push('reveal-window'), statement('secret')),
+    } as unknown as TenantSecretRepository,
+    {
+      emitStatement: (events: Emission[]) => {
+        for (const e of events) emitted.push({ name: e.definition.name, payload: e.data as Record<string, unknown> });
+        return statement('outbox');
+      },
     } as unknown as OutboxWriter,
     {
       stepEnded: async (c: StepEndedChange) => (changes.push(c), answer(c)),
     } as unknown as TenantTimelineRepository,
-    { succeeded: async () => void done.push('operation-succeeded') } as unknown as OnboardOperation,
+    {
+      succeededStatement: () => (done.push('operation-succeeded'), statement('operation')),
+    } as unknown as OnboardOperation,
     {} as OperationProgressUseCase,
     { PASSWORD_REVEAL_TTL_HOURS: 72 } as TenantServiceEnv,
     pino({ level: 'silent' }),
     {} as InboxRepository,
+    {
+      run: (work: () => Promise<unknown>) => work(),
+      manager: () => ({ query: async (text: string) => void statements.push(text) }),
+    } as unknown as UnitOfWork,
   );
-  return { tenant, changes, emitted, done, useCase };
+  return { tenant, changes, emitted, done, statements, useCase };
 }
 
 const env = <T>(data: T) => ({ id: randomUUID(), data }) as EventEnvelope<T>;
@@ -69,7 +87,16 @@ describe('RecordProgressUseCase', () => {
         handover: { vmSummary: { active: 2 } },
       },
     ]);
-    expect(s.done).toEqual(['reveal-window', 'operation-succeeded']);
+    expect(s.done).toEqual([
+      'reveal-window',
+      'operation-succeeded',
+      'secret applied',
+      'operation applied',
+      'outbox applied',
+    ]);
+    // The reveal window, the onboarding's success and TenantReady: one statement.
+    expect(s.statements).toHaveLength(1);
+    expect(s.statements[0]).toMatch(/UPDATE secret .*UPDATE operation .*UPDATE outbox/s);
     expect(s.emitted).toEqual([
       {
         name: 'TenantReady',
@@ -94,6 +121,7 @@ describe('RecordProgressUseCase', () => {
     await stayed.useCase.tenantActivated(activated(stayed.tenant.id));
     expect(stayed.emitted).toEqual([]);
     expect(stayed.done).toEqual([]);
+    expect(stayed.statements).toEqual([]);
 
     const unknown = setup(() => undefined);
     await unknown.useCase.tenantActivated(activated(unknown.tenant.id));

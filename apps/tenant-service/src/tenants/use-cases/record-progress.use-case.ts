@@ -9,6 +9,7 @@ import {
   VmsRegisteredV1,
 } from '@tpo/contracts';
 import { InboxClaim, InboxRepository, OutboxWriter } from '@tpo/messaging';
+import { combinedStatement, UnitOfWork } from '@tpo/persistence';
 import { LOGGER, SERVICE_CONFIG } from '@tpo/platform';
 import type { Logger } from 'pino';
 import { TenantServiceEnv } from '../../config/tenant-service.env';
@@ -34,6 +35,7 @@ export class RecordProgressUseCase {
     @Inject(SERVICE_CONFIG) private readonly config: TenantServiceEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly inboxes: InboxRepository,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async svmConfigured(e: EventEnvelope<SvmConfiguredV1>, inbox?: InboxClaim): Promise<void> {
@@ -75,40 +77,53 @@ export class RecordProgressUseCase {
 
   /**
    * Step 7, handover: the tenant is ready (its timeline, VM summary and lifecycle in the same
-   * statement); its password can be revealed once (for a limited time).
+   * statement, with the event's inbox row); its password can be revealed once (for a limited
+   * time), its onboarding succeeded and TenantReady is emitted, together in a second statement of
+   * the same transaction. A redelivered event (its inbox row exists) writes nothing.
    */
-  async tenantActivated(e: EventEnvelope<TenantActivatedV1>): Promise<void> {
-    if (e.operationid) return this.operations.tenantActivated(e.operationid, e.data);
-    const r = await this.stepEnded(undefined, {
-      tenantId: e.data.tenantId,
-      done: 'activate',
-      next: 'handover',
-      details: { activeVms: e.data.activeVms },
-      handover: { vmSummary: { active: e.data.activeVms } },
+  async tenantActivated(e: EventEnvelope<TenantActivatedV1>, inbox?: InboxClaim): Promise<void> {
+    const operationId = e.operationid;
+    if (operationId) return this.inTransaction(inbox, () => this.operations.tenantActivated(operationId, e.data));
+    let ready: string | undefined;
+    await this.uow.run(async () => {
+      const r = await this.stepEnded(inbox, {
+        tenantId: e.data.tenantId,
+        done: 'activate',
+        next: 'handover',
+        details: { activeVms: e.data.activeVms },
+        handover: { vmSummary: { active: e.data.activeVms } },
+      });
+      if (!r?.advanced) return;
+      const t = r.tenant;
+      const address = r.ksc?.publicAddress ?? 'unknown';
+      const vasName = t.virtualServerName ?? t.name;
+      const handover = combinedStatement([
+        this.secrets.startRevealWindowStatement(t.id, this.config.PASSWORD_REVEAL_TTL_HOURS),
+        this.onboard.succeededStatement(t.id, { activeVms: e.data.activeVms }),
+        this.outbox.emitStatement([
+          {
+            definition: TenantReady,
+            data: {
+              tenantId: t.id,
+              siteId: t.siteId,
+              orderId: t.orderId,
+              adminAccountName: t.adminAccountName,
+              administrationServer: {
+                address,
+                port: portOf(r.ksc?.url),
+                virtualServerName: vasName,
+                connectionString: `${address}/${vasName}`,
+              },
+            },
+            options: { tenantId: t.id },
+          },
+        ]),
+      ]);
+      await this.uow.manager().query(handover.text, handover.params);
+      handover.applied();
+      ready = t.id;
     });
-    if (!r?.advanced) return;
-    const t = r.tenant;
-    const address = r.ksc?.publicAddress ?? 'unknown';
-    const vasName = t.virtualServerName ?? t.name;
-    await this.secrets.startRevealWindow(t.id, this.config.PASSWORD_REVEAL_TTL_HOURS);
-    await this.onboard.succeeded(t.id, { activeVms: e.data.activeVms });
-    await this.outbox.emit(
-      TenantReady,
-      {
-        tenantId: t.id,
-        siteId: t.siteId,
-        orderId: t.orderId,
-        adminAccountName: t.adminAccountName,
-        administrationServer: {
-          address,
-          port: portOf(r.ksc?.url),
-          virtualServerName: vasName,
-          connectionString: `${address}/${vasName}`,
-        },
-      },
-      { tenantId: t.id },
-    );
-    this.logger.info({ tenantId: t.id }, 'tenant ready for handover');
+    if (ready) this.logger.info({ tenantId: ready }, 'tenant ready for handover');
   }
 
   private inTransaction(inbox: InboxClaim | undefined, work: () => Promise<void>): Promise<void> {
