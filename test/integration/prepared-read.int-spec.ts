@@ -2,6 +2,21 @@ import { serviceDataSourceOptions, UnitOfWork, violatedUniqueConstraint } from '
 import { DataSource, QueryFailedError } from 'typeorm';
 import { serviceLayout, testDatabaseUrl } from '../support/test-env';
 
+/** A service pool on tenant-service's schema, as the services build theirs. */
+function servicePool(applicationName: string, poolSize: number, preparedStatements?: boolean): DataSource {
+  return new DataSource(
+    serviceDataSourceOptions({
+      url: testDatabaseUrl('tenant-service'),
+      schema: serviceLayout('tenant-service').schema,
+      applicationName,
+      entities: [],
+      migrations: [],
+      poolSize,
+      preparedStatements,
+    }),
+  );
+}
+
 /**
  * Prepared statements: every parameterised statement of a service's pool (PreparingClient) runs
  * named, so Postgres parses it once per connection; UnitOfWork.prepared reads on the pool.
@@ -12,16 +27,7 @@ describe('prepared statements (real Postgres)', () => {
   const SQL = `SELECT $1::int + 1 AS n, now() AS at, current_setting('search_path') AS path`;
 
   beforeAll(async () => {
-    ds = new DataSource(
-      serviceDataSourceOptions({
-        url: testDatabaseUrl('tenant-service'),
-        schema: serviceLayout('tenant-service').schema,
-        applicationName: 'prepared-read',
-        entities: [],
-        migrations: [],
-        poolSize: 2,
-      }),
-    );
+    ds = servicePool('prepared-read', 2);
     await ds.initialize();
     uow = new UnitOfWork(ds);
   });
@@ -79,16 +85,7 @@ describe('prepared statements (real Postgres)', () => {
 
   it("a statement whose result's row type a migration changed fails once on a connection, then runs prepared afresh", async () => {
     const table = `prep_stale_${Date.now()}`;
-    const one = new DataSource(
-      serviceDataSourceOptions({
-        url: testDatabaseUrl('tenant-service'),
-        schema: serviceLayout('tenant-service').schema,
-        applicationName: 'prepared-stale',
-        entities: [],
-        migrations: [],
-        poolSize: 1, // one connection: every call below runs on it
-      }),
-    );
+    const one = servicePool('prepared-stale', 1); // one connection: every call below runs on it;
     await one.initialize();
     try {
       await one.query(`CREATE TABLE ${table} (id int)`);
@@ -102,6 +99,21 @@ describe('prepared statements (real Postgres)', () => {
     } finally {
       await one.query(`DROP TABLE IF EXISTS ${table}`);
       await one.destroy();
+    }
+  });
+
+  it('with preparedStatements: false (DATABASE_PREPARED_STATEMENTS=off, for a pooler in transaction mode) nothing is prepared', async () => {
+    const plain = servicePool('prepared-off', 1, false);
+    await plain.initialize();
+    try {
+      const text = `SELECT $1::int * 2 AS unprepared_double`;
+      expect(await plain.query(text, [21])).toEqual([{ unprepared_double: 42 }]);
+      const [row] = (await plain.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [
+        text,
+      ])) as { n: number }[];
+      expect(row.n).toBe(0);
+    } finally {
+      await plain.destroy();
     }
   });
 

@@ -13,6 +13,8 @@ export interface ServiceDataSourceConfig {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   poolSize?: number;
+  /** Parameterised statements as named prepared statements (PreparingClient); default true. */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export function serviceDataSourceOptions(cfg: ServiceDataSourceConfig): DataSour
     logging: false,
     extra: {
       // Parameterised statements run prepared (parsed once per connection): see PreparingClient.
-      Client: PreparingClient,
+      ...(cfg.preparedStatements === false ? {} : { Client: PreparingClient }),
       max: cfg.poolSize ?? 10,
       // tpo.origin names this pool (one per DataSource, so per process and service) in the outbox's
       // NOTIFY payload: the local relay tells rows it is handed after commit from other writers'.

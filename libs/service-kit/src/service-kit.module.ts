@@ -338,6 +338,7 @@ export class ServiceKitModule {
             entities: options.entities ?? [],
             migrations,
             poolSize: config.DATABASE_POOL_SIZE,
+            preparedStatements: config.DATABASE_PREPARED_STATEMENTS !== 'off',
           }),
         ),
       ],

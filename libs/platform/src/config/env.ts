@@ -45,6 +45,16 @@ export class BaseServiceEnv {
   @Max(100)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * `on`: parameterised statements run as named prepared statements, parsed once per connection
+   * (docs/performance.md, 11.l). `off` for a connection pooler in transaction mode that does not
+   * keep prepared statements across transactions (PgBouncer before 1.21, or without
+   * `max_prepared_statements`).
+   */
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  DATABASE_PREPARED_STATEMENTS: 'on' | 'off' = 'on';
+
   /** Comma-separated nats:// URLs. */
   @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
     message: 'NATS_URL must be one or more nats:// URLs separated by commas',
