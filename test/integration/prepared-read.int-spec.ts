@@ -96,6 +96,14 @@ describe('prepared statements (real Postgres)', () => {
       await expect(one.query(select, [1])).rejects.toMatchObject({ code: '0A000' });
       expect(await one.query(select, [1])).toEqual([{ id: 1, note: 'new' }]);
       expect(await one.query(select, [1])).toEqual([{ id: 1, note: 'new' }]);
+      // The same through the pool's own query (UnitOfWork.prepared reads): pg-pool drops a client
+      // whose `pool.query` failed, so the next call prepares on a new connection.
+      const pooled = new UnitOfWork(one);
+      const read = `SELECT * FROM ${table} WHERE id = $1 AND true`;
+      expect(await pooled.prepared(read, [1])).toEqual([{ id: 1, note: 'new' }]);
+      await one.query(`ALTER TABLE ${table} ADD COLUMN extra int DEFAULT 7`);
+      await expect(pooled.prepared(read, [1])).rejects.toMatchObject({ code: '0A000' });
+      expect(await pooled.prepared(read, [1])).toEqual([{ id: 1, note: 'new', extra: 7 }]);
     } finally {
       await one.query(`DROP TABLE IF EXISTS ${table}`);
       await one.destroy();

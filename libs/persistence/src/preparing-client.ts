@@ -38,7 +38,8 @@ const FEATURE_NOT_SUPPORTED = '0A000';
  * A statement prepared before a migration changed its result's row type fails once on each
  * connection that prepared it, with "cached plan must not change result type" (0A000): the error
  * goes to the caller like any other (its transaction fails and is retried), and this connection
- * prepares the text again under a new name next time.
+ * prepares the text again under a new name next time (a failed `pool.query`, as UnitOfWork.prepared
+ * reads, drops its connection instead: pg-pool's own rule).
  */
 export class PreparingClient extends Client {
   /** Texts whose prepared statement went stale on this connection, with the name to use instead. */
