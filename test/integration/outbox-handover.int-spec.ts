@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxRelay, OutboxRepository, OutboxWriter, PendingOutboxRow } from '@tpo/messaging';
-import { NatsConnection } from 'nats';
-import { deleteStream, eventually, natsConnect, sql, startTestService, TestService } from '../support/harness';
+import { eventually, sql, startTestService, TestService } from '../support/harness';
 import { PROBE_EVENTS, ProbeControl, TestProbe } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
-import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, startProbeConsumer } from '../support/outbox-probes';
+import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, useProbeBus } from '../support/outbox-probes';
 
 /**
  * 11.g: the outbox relay publishes the rows its own process just committed (handed over after the
@@ -67,35 +66,24 @@ async function leaderOf(svc: TestService): Promise<OutboxRelay> {
 
 describe('outbox relay: publish what was just committed (real Postgres + JetStream)', () => {
   const messaging = isolatedMessaging();
-  let nc: NatsConnection;
-  let consumer: TestService;
   const services: TestService[] = [];
-
-  beforeAll(async () => {
-    nc = await natsConnect();
-    consumer = await startProbeConsumer(nc, messaging);
-  });
+  useProbeBus(messaging);
 
   afterEach(async () => {
     for (const s of services.splice(0)) await s.close().catch(() => undefined);
   });
 
-  afterAll(async () => {
-    await consumer?.close();
-    await deleteStream(nc, messaging);
-    await nc?.close();
-  });
-
   beforeEach(() => ProbeControl.reset());
 
-  it("publishes its own committed rows without reading the table, marks them in batches, keeps each tenant's order", async () => {
-    const producer = await startTestService({
-      service: PRODUCER,
-      messaging,
-      extraEvents: PROBE_EVENTS,
-      env: { OUTBOX_POLL_INTERVAL_MS: '60000' },
-    });
+  /** A producer replica (the probe events, this suite's stream), closed after the test. */
+  async function startProducer(env: Record<string, string> = {}): Promise<TestService> {
+    const producer = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS, env });
     services.push(producer);
+    return producer;
+  }
+
+  it("publishes its own committed rows without reading the table, marks them in batches, keeps each tenant's order", async () => {
+    const producer = await startProducer({ OUTBOX_POLL_INTERVAL_MS: '60000' });
     await leaderOf(producer);
     const counts = countOutboxStatements(producer);
     const tenants = [randomUUID(), randomUUID(), randomUUID()];
@@ -122,13 +110,7 @@ describe('outbox relay: publish what was just committed (real Postgres + JetStre
   });
 
   it('a lost hand-over (a commit whose outcome the writer did not see) is published from the table on its NOTIFY', async () => {
-    const producer = await startTestService({
-      service: PRODUCER,
-      messaging,
-      extraEvents: PROBE_EVENTS,
-      env: { OUTBOX_POLL_INTERVAL_MS: '60000' },
-    });
-    services.push(producer);
+    const producer = await startProducer({ OUTBOX_POLL_INTERVAL_MS: '60000' });
     const relay = await leaderOf(producer);
     const counts = countOutboxStatements(producer);
     const dropped: PendingOutboxRow[][] = [];
@@ -144,8 +126,7 @@ describe('outbox relay: publish what was just committed (real Postgres + JetStre
   });
 
   it('a process that dies between commit and publish: its rows are published by the next relay, once', async () => {
-    const a = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS });
-    services.push(a);
+    const a = await startProducer();
     const relayA = await leaderOf(a);
     // "Dies" right after the commit: the relay stops before the hand-over reaches it.
     let stopped: Promise<void> | undefined;
@@ -160,19 +141,16 @@ describe('outbox relay: publish what was just committed (real Postgres + JetStre
     expect(await unpublished(ids)).toBe(3);
     expect(await appliedCount(probes.map((p) => p.probeId))).toBe(0);
 
-    const b = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS });
-    services.push(b);
+    await startProducer(); // replica b: its relay finds a's committed rows in the table
     await eventually(async () => (await appliedCount(probes.map((p) => p.probeId))) === 3, 15_000);
     expect(ProbeControl.order.get(tenantId)).toEqual([0, 1, 2]);
     await eventually(async () => (await unpublished(ids)) === 0);
   });
 
   it('rows of this process and of another replica, for one tenant, alternately: every event once, in commit order', async () => {
-    const a = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS });
-    services.push(a);
+    const a = await startProducer();
     await leaderOf(a);
-    const b = await startTestService({ service: PRODUCER, messaging, extraEvents: PROBE_EVENTS });
-    services.push(b);
+    const b = await startProducer();
     expect(b.app.get(OutboxRelay).isLeader()).toBe(false);
     const counts = countOutboxStatements(a);
     const tenantId = randomUUID();

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxRelay } from '@tpo/messaging';
-import { NatsConnection } from 'nats';
-import { deleteStream, eventually, natsConnect, sql, startTestService, TestService } from '../support/harness';
+import { eventually, sql, startTestService, TestService } from '../support/harness';
 import { PROBE_EVENTS, ProbeControl } from '../support/probe';
 import { isolatedMessaging } from '../support/test-env';
-import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, startProbeConsumer } from '../support/outbox-probes';
+import { emitProbes, PROBE_CONSUMER, PROBE_PRODUCER, useProbeBus } from '../support/outbox-probes';
 
 const PRODUCER = PROBE_PRODUCER;
 const CONSUMER = PROBE_CONSUMER;
@@ -20,21 +19,12 @@ async function appliedCount(probeId: string): Promise<number> {
 
 describe('transactional outbox relay (real Postgres + JetStream)', () => {
   const messaging = isolatedMessaging();
-  let nc: NatsConnection;
-  let consumer: TestService;
   const services: TestService[] = [];
-
-  beforeAll(async () => {
-    nc = await natsConnect();
-    consumer = await startProbeConsumer(nc, messaging);
-  });
 
   afterAll(async () => {
     for (const s of services) await s.close().catch(() => undefined);
-    await consumer?.close();
-    await deleteStream(nc, messaging);
-    await nc?.close();
   });
+  const bus = useProbeBus(messaging);
 
   beforeEach(() => ProbeControl.reset());
 
@@ -66,7 +56,7 @@ describe('transactional outbox relay (real Postgres + JetStream)', () => {
     );
     expect(publishedIds.flat().filter((id) => id === eventId)).toHaveLength(2);
     await eventually(async () => (await appliedCount(probeId)) === 1);
-    const jsm = await nc.jetstreamManager();
+    const jsm = await bus.nc.jetstreamManager();
     const stream = await jsm.streams.info(messaging.stream, {
       subjects_filter: `${messaging.prefix}.evt.test-probe.v1`,
     });

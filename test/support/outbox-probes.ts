@@ -1,7 +1,7 @@
 import { OutboxWriter } from '@tpo/messaging';
 import { UnitOfWork } from '@tpo/persistence';
 import { NatsConnection } from 'nats';
-import { applyTestTopology, resetSchema, startTestService, TestService } from './harness';
+import { applyTestTopology, deleteStream, natsConnect, resetSchema, startTestService, TestService } from './harness';
 import { PROBE_EVENTS, ProbeModule, TestProbe } from './probe';
 import type { isolatedMessaging } from './test-env';
 
@@ -38,4 +38,29 @@ export async function startProbeConsumer(
     extraEvents: PROBE_EVENTS,
     env: { EVENT_CONCURRENCY: '8' },
   });
+}
+
+/**
+ * An outbox suite's bus, set up once for the suite (jest hooks, registered where this is called): a
+ * NATS connection and the probe consumer (startProbeConsumer) before its tests; after them the
+ * consumer closed, the suite's stream deleted and the connection closed (after the suite's own
+ * afterAll hooks declared before this call).
+ */
+export function useProbeBus(messaging: ReturnType<typeof isolatedMessaging>): { readonly nc: NatsConnection } {
+  const bus: { nc?: NatsConnection; consumer?: TestService } = {};
+  beforeAll(async () => {
+    bus.nc = await natsConnect();
+    bus.consumer = await startProbeConsumer(bus.nc, messaging);
+  });
+  afterAll(async () => {
+    await bus.consumer?.close();
+    if (bus.nc) await deleteStream(bus.nc, messaging);
+    await bus.nc?.close();
+  });
+  return {
+    get nc(): NatsConnection {
+      if (!bus.nc) throw new Error('the probe bus is not connected yet (use it inside a test)');
+      return bus.nc;
+    },
+  };
 }

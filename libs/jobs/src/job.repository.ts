@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { currentTraceCarrier, RequestContext, TraceCarrier } from '@tpo/platform';
-import { Bind, chainStatement, ChainLink, GuardedStatement, shiftPlaceholders, UnitOfWork } from '@tpo/persistence';
+import { Bind, chainStatement, ChainLink, GuardedStatement, guardedCtes, UnitOfWork } from '@tpo/persistence';
 
 export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 
@@ -310,11 +310,7 @@ export class JobRepository {
     const statements = Array.isArray(statement) ? statement : [statement];
     const params: unknown[] = [lease.id, lease.fence];
     const held = 'EXISTS (SELECT 1 FROM lease)';
-    const parts = statements.map((s, i) => {
-      const text = shiftPlaceholders(s.text(held), params.length);
-      params.push(...s.params);
-      return `,\n       w${i} AS (${text} RETURNING 1)`;
-    });
+    const parts = guardedCtes(statements, held, params, true).map((cte) => `,\n       ${cte}`);
     const written = statements.length ? statements.map((_, i) => `(SELECT count(*) FROM w${i})`).join(' + ') : '0';
     const [row]: { held: number; written: number }[] = await this.uow.manager().query(
       `WITH lease AS MATERIALIZED (
@@ -369,11 +365,7 @@ export class JobRepository {
       lease.fence,
     ];
     const held = 'EXISTS (SELECT 1 FROM ended)';
-    const parts = statements.map((s, i) => {
-      const text = shiftPlaceholders(s.text(held), params.length);
-      params.push(...s.params);
-      return `, w${i} AS (${text})`;
-    });
+    const parts = guardedCtes(statements, held, params, false).map((cte) => `, ${cte}`);
     const [row]: { held: number }[] = await this.uow.manager().query(
       `WITH ended AS (
          UPDATE job SET status = $1, lease_until = NULL, last_error = $2, updated_at = now()

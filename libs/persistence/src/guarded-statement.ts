@@ -26,6 +26,26 @@ export function shiftPlaceholders(text: string, offset: number): string {
 }
 
 /**
+ * `statements` as the CTEs `w0`, `w1`, ... of one statement, each applying only while `held` holds,
+ * their parameters appended to `params` (placeholders shifted past what is already there). With
+ * `returning`, each CTE returns a row per row it wrote (`SELECT count(*) FROM w<i>` counts them).
+ * The one way statements are combined: combinedStatement here, and the job's fenced writes and end
+ * (JobRepository.writeFenced, endFenced) with the lease as `held`.
+ */
+export function guardedCtes(
+  statements: readonly GuardedStatement[],
+  held: string,
+  params: unknown[],
+  returning: boolean,
+): string[] {
+  return statements.map((st, i) => {
+    const text = shiftPlaceholders(st.text(held), params.length);
+    params.push(...st.params);
+    return `w${i} AS (${text}${returning ? ' RETURNING 1' : ''})`;
+  });
+}
+
+/**
  * Several guarded statements (of different tables) as one statement that always applies (`held` is
  * `true`): Postgres applies all of a statement's CTEs or none, in one round trip. After running it,
  * call `applied()`, which calls each statement's own `applied`.
@@ -37,11 +57,7 @@ export function combinedStatement(statements: readonly GuardedStatement[]): {
 } {
   if (statements.length === 0) throw new Error('combinedStatement: no statements');
   const params: unknown[] = [];
-  const ctes = statements.map((st, i) => {
-    const text = shiftPlaceholders(st.text('true'), params.length);
-    params.push(...st.params);
-    return `w${i} AS (${text} RETURNING 1)`;
-  });
+  const ctes = guardedCtes(statements, 'true', params, true);
   return {
     text: `WITH ${ctes.join(',\n     ')}\nSELECT ${statements.map((_, i) => `(SELECT count(*) FROM w${i})::int AS w${i}`).join(', ')}`,
     params,

@@ -118,7 +118,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
       if (c.kind === 'transient') throw new DomainError(c.code, c.message, { retryable: true });
       if (e instanceof IsTaskFailedError) {
         if (c.code === 'VIRMT_TenantGroupAlreadyExists') {
-          const ours = await this.lookUp(client, tenant);
+          const { ours } = await this.lookUpByName(client, tenant);
           if (ours) return this.created(tenant, ours);
           return failed(
             {
@@ -196,11 +196,7 @@ export class CreateTenantJob extends OnboardingStepJob<TenantRecord, CreateTenan
     return ours;
   }
 
-  /** Our tenant on the IS (our name and our order marker), if there is one. */
-  private async lookUp(client: IntegrationServerClient, tenant: TenantRecord): Promise<IsTenant | undefined> {
-    return (await this.lookUpByName(client, tenant)).ours;
-  }
-
+  /** The IS tenants with our tenant's name, and among them ours (our order marker), if any. */
   private async lookUpByName(
     client: IntegrationServerClient,
     tenant: TenantRecord,
