@@ -43,6 +43,8 @@ export interface BenchPlatformOptions {
   serviceEnv?: Record<string, string>;
   /** Extra Node.js flags for the five services (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Extra Node.js flags for the simulator (--cpu-prof under TPO_BENCH_CPU_PROF). */
+  simulatorNodeArgs?: string[];
   /** Keep the database of a previous run (P6 seeds it first); default: start from an empty one. */
   keepDatabase?: boolean;
   /** Simulated sites, all like `site` (a site holds at most 500 tenants); default 1. */
@@ -125,6 +127,7 @@ export async function withBenchPlatform<T>(
       license: { maxVms: 1_000_000 },
       echo: process.env.TPO_BENCH_ECHO === '1',
       serviceNodeArgs: options.nodeArgs,
+      simulatorNodeArgs: options.simulatorNodeArgs,
     });
   } catch (e) {
     // A platform that did not start leaves no stream behind (its subjects would block the next run).

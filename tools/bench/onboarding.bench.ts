@@ -24,7 +24,7 @@ import { directClients, onboardDirect } from './direct-onboarding';
  *  B. a bulk of B tenants x 2 VMs with realistic task durations (CreateTenant 5 s, agent
  *     installation 10 s, activation 2 s, others 0.2 s) against the single-tenant critical path.
  * Usage: npm run bench:onboarding [-- N M B C]   (defaults 50 5 500 16; B = 0 skips B). Ends with
- * one JSON line. TPO_BENCH_CPU_PROF=<dir> writes a CPU profile of every service (--cpu-prof).
+ * one JSON line. TPO_BENCH_CPU_PROF=<dir> writes a CPU profile of every service and of the simulator (--cpu-prof).
  */
 const [N, M, BULK, C] = [
   Number(process.argv[2] ?? 50),
@@ -51,6 +51,9 @@ const profile = {
     ...(process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : []),
     ...(process.env.TPO_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ],
+  simulatorNodeArgs: process.env.TPO_BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`]
+    : undefined,
 };
 
 interface RunFigures {

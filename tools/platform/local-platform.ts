@@ -29,6 +29,8 @@ export interface LocalPlatformOptions {
   logDir?: string;
   /** Extra Node.js flags for the five services (e.g. --cpu-prof for the benches). */
   serviceNodeArgs?: string[];
+  /** Extra Node.js flags for the simulator (e.g. --cpu-prof: it shares the machine with the services). */
+  simulatorNodeArgs?: string[];
   onUnexpectedExit?: (name: string, code: number | null) => void;
 }
 
@@ -79,7 +81,7 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
       SIM_STATE_DIR: o.stateDir,
       ...(o.simulatorConfig ? { SIM_CONFIG: o.simulatorConfig } : {}),
     },
-    { echo: o.echo, logDir: o.logDir, onExit: onExit('kaspersky-simulator') },
+    { echo: o.echo, logDir: o.logDir, onExit: onExit('kaspersky-simulator'), nodeArgs: o.simulatorNodeArgs },
   );
   processes.push(sim);
   try {
