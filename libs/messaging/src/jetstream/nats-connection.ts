@@ -31,6 +31,11 @@ export async function connectNats(settings: NatsSettings, logger: Logger): Promi
     reconnectTimeWait: 1000,
     waitOnFirstConnect: true,
     timeout: 5000,
+    // nats.js otherwise captures a stack trace (`new Error()`) for every request and timer, i.e. for
+    // every JetStream publish and pull: ~2% of a busy service's CPU in the backbone bench's profile.
+    // A request that fails still fails with its NatsError (code and message), only without the
+    // caller's async stack.
+    noAsyncTraces: true,
     ...(settings.tlsCaFile ? { tls: { caFile: settings.tlsCaFile } } : {}),
   };
   const nc = await connect(options);
