@@ -5,17 +5,15 @@
  * time already waited (so a long task is checked a few dozen times, not every few seconds).
  * With an expected duration (learned from earlier tasks of the same kind) the schedule jumps
  * straight to 85% of it and then checks every 5% of it (longer once overdue): a 10-minute install
- * costs a handful of calls. The expectation is read at every check, so a task that started before
- * any task of its kind had finished (a bulk starts hundreds at once) follows the duration learned
- * meanwhile instead of backing off blind to the end.
+ * costs a handful of calls.
  */
 export interface PollScheduleOptions {
   firstMs?: number;
   factor?: number;
   /** Longest pause of the plain backoff (it may grow past this with the time already waited). */
   maxMs?: number;
-  /** Expected duration of this kind of task, e.g. from TaskDurations; a function is asked at every check. */
-  expectedMs?: number | (() => number | undefined);
+  /** Expected duration of this kind of task, e.g. from TaskDurations. */
+  expectedMs?: number;
 }
 
 export class PollSchedule {
@@ -34,8 +32,7 @@ export class PollSchedule {
   next(elapsedMs: number): number {
     const i = this.checks++;
     const backoff = Math.min(Math.max(this.max, elapsedMs / 4), this.first * this.factor ** i);
-    const option = this.options.expectedMs;
-    const expected = typeof option === 'function' ? option() : option;
+    const expected = this.options.expectedMs;
     if (i === 0 || expected === undefined || expected <= 0) return Math.round(Math.max(1, backoff));
     const lead = 0.85 * expected - elapsedMs;
     if (lead > backoff) return Math.round(lead);
@@ -63,8 +60,7 @@ export class TaskDurations {
     return this.averages.get(kind);
   }
 
-  /** A schedule for one task of this kind that follows what is learned while it runs, too. */
   schedule(kind: string, options: Omit<PollScheduleOptions, 'expectedMs'> = {}): PollSchedule {
-    return new PollSchedule({ ...options, expectedMs: () => this.expected(kind) });
+    return new PollSchedule({ ...options, expectedMs: this.expected(kind) });
   }
 }
