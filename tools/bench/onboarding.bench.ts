@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { LocalPlatform } from '../platform/local-platform';
 import { benchLayout, describeMachine, percentile, printResult, round, runBench } from './bench-support';
+import { cpuMsPerTenant, cpuSnapshot } from './cpu-census';
 import {
   makeOrders,
   onboard,
@@ -70,6 +71,11 @@ interface RunFigures {
   callsPerTenantByMethod: Record<string, number>;
   /** New connections the simulator accepted during the run (each a TLS handshake with TLS on): few means keep-alive holds. */
   connectionsDuringRun: { integrationServer: number; ksc: number };
+  /**
+   * CPU per tenant by process during the run (cpu-census.ts): each service, `postgres` (the bench
+   * database's backends), `nats-server`, `simulator`, `bench`; `platform` is the first three kinds.
+   */
+  cpuMsPerTenant: Record<string, number>;
 }
 
 async function connections(p: LocalPlatform): Promise<{ integrationServer: number; ksc: number }> {
@@ -91,7 +97,9 @@ async function measure(
 ): Promise<RunFigures> {
   const before = await counters(p);
   const connectionsBefore = await connections(p);
+  const cpuBefore = await cpuSnapshot(p);
   const r = await run();
+  const cpuAfter = await cpuSnapshot(p);
   const after = await counters(p);
   const connectionsAfter = await connections(p);
   let is = 0;
@@ -118,6 +126,7 @@ async function measure(
       integrationServer: connectionsAfter.integrationServer - connectionsBefore.integrationServer,
       ksc: connectionsAfter.ksc - connectionsBefore.ksc,
     },
+    cpuMsPerTenant: cpuMsPerTenant(cpuBefore, cpuAfter, tenants),
   };
 }
 
@@ -312,6 +321,7 @@ async function main(): Promise<void> {
           integrationServerCallsPerTenant: calls.integrationServerCallsPerTenant,
           kscCallsPerTenant: calls.kscCallsPerTenant,
           callsPerTenantByMethod: calls.callsPerTenantByMethod,
+          cpuMsPerTenant: calls.cpuMsPerTenant,
           serviceRssMbAtEnd: serviceRssMb(p),
           // RSS = the node binary's mapped code (~50 MB) + V8 heap reserved (heapTotal) + off-heap.
           serviceMemoryMbAtEnd: await serviceMemoryMb(p),

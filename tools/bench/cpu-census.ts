@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import type { LocalPlatform } from '../platform/local-platform';
+import { benchLayout } from './bench-support';
+
+/**
+ * Where a run's CPU went, by process: each service, the simulator, the bench database's Postgres
+ * backends, nats-server and the bench itself, from `/proc/<pid>/stat` (utime + stime) before and
+ * after the run (Linux only; elsewhere the census is empty). Unlike tenants per second this hardly
+ * depends on what else the machine does, so it is the figure to compare a change by (issue 11,
+ * docs/performance.md 11.j and 11.p). A process started during the run counts from zero; one that
+ * ended during it is missed (the platform's processes and pooled connections live through a run).
+ */
+export type CpuSnapshot = Map<number, { kind: string; ms: number }>;
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every mainstream kernel. */
+const TICKS_PER_SECOND = 100;
+
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidsNamed(comm: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === comm) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU time so far of every process of the platform `p` (and of this bench process). */
+export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
+  const out: CpuSnapshot = new Map();
+  const add = (pid: number | undefined, kind: string) => {
+    if (pid === undefined) return;
+    const ms = cpuMsOf(pid);
+    if (ms !== undefined) out.set(pid, { kind, ms });
+  };
+  for (const proc of p.processes)
+    if (proc.child.exitCode === null)
+      add(proc.child.pid, proc.name === 'kaspersky-simulator' ? 'simulator' : proc.name);
+  const layout = benchLayout();
+  const pg = new Client({ connectionString: layout.adminUrl });
+  try {
+    await pg.connect();
+    const { rows } = await pg.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [
+      layout.database,
+    ]);
+    for (const r of rows) add(r.pid, 'postgres');
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  for (const pid of pidsNamed('nats-server')) add(pid, 'nats-server');
+  add(process.pid, 'bench');
+  return out;
+}
+
+/**
+ * Milliseconds of CPU per tenant by process kind between two snapshots, plus `platform` (the five
+ * services, their Postgres backends and NATS) and `all`. The simulator and the bench are the
+ * stand-ins for the vendor servers and the order system: not the platform's.
+ */
+export function cpuMsPerTenant(before: CpuSnapshot, after: CpuSnapshot, tenants: number): Record<string, number> {
+  const ms: Record<string, number> = {};
+  for (const [pid, a] of after) {
+    const d = a.ms - (before.get(pid)?.ms ?? 0);
+    if (d > 0) ms[a.kind] = (ms[a.kind] ?? 0) + d;
+  }
+  const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
+  const out: Record<string, number> = {};
+  let platform = 0;
+  let all = 0;
+  for (const [kind, v] of Object.entries(ms).sort((x, y) => y[1] - x[1])) {
+    out[kind] = per(v);
+    all += v;
+    if (kind !== 'simulator' && kind !== 'bench') platform += v;
+  }
+  out.platform = per(platform);
+  out.all = per(all);
+  return out;
+}
