@@ -16,7 +16,8 @@ export type CpuSnapshot = Map<number, { kind: string; ms: number }>;
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every mainstream kernel. */
 const TICKS_PER_SECOND = 100;
 
-function cpuMsOf(pid: number): number | undefined {
+/** CPU time (user + system) process `pid` has used so far, in ms; undefined when it is gone (or not Linux). */
+export function processCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
@@ -51,7 +52,7 @@ export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
   const out: CpuSnapshot = new Map();
   const add = (pid: number | undefined, kind: string) => {
     if (pid === undefined) return;
-    const ms = cpuMsOf(pid);
+    const ms = processCpuMs(pid);
     if (ms !== undefined) out.set(pid, { kind, ms });
   };
   for (const proc of p.processes)

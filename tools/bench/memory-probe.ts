@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeMachine, printResult, runBench } from './bench-support';
+import { processCpuMs } from './cpu-census';
 import { makeOrders, onboard, realisticSite, serviceMemoryMb, serviceRssMb, withBenchPlatform } from './bench-platform';
 
 /**
@@ -44,9 +45,7 @@ async function snapshot(pid: number, name: string, tag: string): Promise<void> {
 function rssSplit(pid: number): { anon: number; file: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  // utime + stime (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s)
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100;
+  const cpuSeconds = (processCpuMs(pid) ?? NaN) / 1000;
   return { anon: Math.round(kb('RssAnon') / 1024), file: Math.round(kb('RssFile') / 1024), cpuSeconds };
 }
 

@@ -47,14 +47,12 @@ async function oneAtATime(runs: number, one: () => Promise<OnboardingRun>): Prom
 
 /** Tenants onboarded one at a time for the single-tenant comparison (the median of their latencies). */
 const SINGLE_RUNS = 5;
+const cpuProf = process.env.TPO_BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`]
+  : [];
 const profile = {
-  nodeArgs: [
-    ...(process.env.TPO_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`] : []),
-    ...(process.env.TPO_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  ],
-  simulatorNodeArgs: process.env.TPO_BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TPO_BENCH_CPU_PROF}`]
-    : undefined,
+  nodeArgs: [...cpuProf, ...(process.env.TPO_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+  simulatorNodeArgs: cpuProf,
 };
 
 interface RunFigures {

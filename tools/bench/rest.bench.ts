@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeMachine, printResult, round, runBench } from './bench-support';
+import { processCpuMs } from './cpu-census';
 import { adminAuth, makeOrders, onboard, withBenchPlatform, ZERO_LATENCY_SITE } from './bench-platform';
 
 /**
@@ -25,15 +25,9 @@ const [SECONDS, CONNECTIONS, TENANTS] = [
 
 const run = promisify(execFile);
 
-/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/<pid>/stat, 100 ticks/s). */
+/** CPU time (user + system) a process has used so far, in ms; NaN when unknown. */
 function cpuMsOf(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
+  return pid ? (processCpuMs(pid) ?? NaN) : NaN;
 }
 
 /**
