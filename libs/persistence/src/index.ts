@@ -4,3 +4,4 @@ export * from './unique-violation';
 export * from './chained-statement';
 export * from './guarded-statement';
 export * from './preparing-client';
+export * from './iso-timestamp';

@@ -1,10 +1,12 @@
 import { ONBOARDING_STEPS } from '@tpo/contracts';
-import { TenantSecretRecord } from './tenant-secret.repository';
-import type { TenantDetailTenant } from './tenant-detail.query';
-import { StepRecord, TenantSummaryRecord } from './tenant.repository';
+import type { SecretStateRead, StepRead, TenantDetailTenant, TenantSummaryRead } from './tenant-read.query';
+import { TenantSummaryRecord } from './tenant.repository';
 
-/** What REST shows of a tenant: never a password, never site credentials. */
-export function tenantSummary(t: TenantSummaryRecord) {
+/**
+ * What REST shows of a tenant: never a password, never site credentials. Timestamps are Dates (a tenant
+ * just written) or their ISO text (TenantReadQuery): the JSON is the same.
+ */
+export function tenantSummary(t: TenantSummaryRecord | TenantSummaryRead) {
   return {
     id: t.id,
     orderId: t.orderId,
@@ -23,7 +25,7 @@ export function tenantSummary(t: TenantSummaryRecord) {
 }
 
 /** Where the initial admin password stands — never the password itself. */
-function passwordState(secret: Omit<TenantSecretRecord, 'sealed'> | undefined) {
+function passwordState(secret: SecretStateRead | undefined) {
   if (!secret) return { state: 'not-created' as const };
   if (secret.revealedAt)
     return { state: 'revealed' as const, revealedAt: secret.revealedAt, revealedBy: secret.revealedBy };
@@ -34,9 +36,9 @@ function passwordState(secret: Omit<TenantSecretRecord, 'sealed'> | undefined) {
 
 export function tenantDetail(
   t: TenantDetailTenant,
-  steps: StepRecord[],
+  steps: StepRead[],
   kscPublicAddress: string | undefined,
-  secret?: Omit<TenantSecretRecord, 'sealed'>,
+  secret?: SecretStateRead,
 ) {
   const vasName = t.virtualServerName ?? undefined;
   return {

@@ -21,7 +21,7 @@ import {
 } from './tenant.response';
 import type { FastifyReply } from 'fastify';
 import { TenantErrorCode } from './tenant-errors';
-import { TenantDetailQuery } from './tenant-detail.query';
+import { TenantReadQuery } from './tenant-read.query';
 import { TenantRecord, TenantRepository, TenantStatus } from './tenant.repository';
 import { tenantDetail, tenantSummary } from './tenant.view';
 import { RequestOnboardingUseCase } from './use-cases/request-onboarding.use-case';
@@ -52,7 +52,7 @@ export class TenantsHttpController {
     private readonly retryOnboarding: RetryOnboardingUseCase,
     private readonly revealCredentials: RevealCredentialsUseCase,
     private readonly tenants: TenantRepository,
-    private readonly detail: TenantDetailQuery,
+    private readonly reads: TenantReadQuery,
   ) {}
 
   /** 202 for a new order; 200 with the same tenant when the order id is already known. */
@@ -83,7 +83,7 @@ export class TenantsHttpController {
   @ApiOkResponse({ type: TenantPageResponse, description: 'Tenants visible to the caller, newest first' })
   async list(@Query() q: ListTenantsQuery, @CurrentPrincipal() principal?: Principal) {
     if (q.siteId && !inScope(principal, q.siteId)) return { items: [], total: 0, limit: q.limit, offset: q.offset };
-    const page = await this.tenants.list({
+    const page = await this.reads.page({
       status: q.status,
       siteId: q.siteId,
       sites: principal?.sites,
@@ -103,7 +103,7 @@ export class TenantsHttpController {
     description: 'The tenant with its step timeline, vAS and password state',
   })
   async get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal?: Principal) {
-    const d = await this.detail.find(id);
+    const d = await this.reads.find(id);
     if (!d || !inScope(principal, d.tenant.siteId))
       throw new DomainError(TenantErrorCode.TenantNotFound, `tenant ${id} not found`);
     return tenantDetail(d.tenant, d.steps, d.kscPublicAddress, d.secret);

@@ -18,7 +18,7 @@ import { TenantVmRepository } from '../operations/tenant-vm.repository';
 import { SitesModule } from '../sites/sites.module';
 import { CreateTenantStepRepository } from './create-tenant-step.repository';
 import { TenantEventsMessageController } from './tenant-events.message.controller';
-import { TenantDetailQuery } from './tenant-detail.query';
+import { TenantReadQuery } from './tenant-read.query';
 import { TenantSecretRepository } from './tenant-secret.repository';
 import { TenantTimelineRepository } from './tenant-timeline.repository';
 import { TenantRepository } from './tenant.repository';
@@ -62,7 +62,7 @@ export class TenantsModule implements OnModuleInit, OnModuleDestroy {
         TenantRepository,
         TenantTimelineRepository,
         TenantSecretRepository,
-        TenantDetailQuery,
+        TenantReadQuery,
         RequestOnboardingUseCase,
         IntakeFromBusUseCase,
         RecordProgressUseCase,
