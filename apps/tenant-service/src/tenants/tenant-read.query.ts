@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OnboardingStep, TenantLifecycle } from '@tpo/contracts';
+import { TenantLifecycle } from '@tpo/contracts';
 import { isoTimestampSql, UnitOfWork } from '@tpo/persistence';
-import { StepFailure, StepRecord, StepStatus, TenantRecord, TenantStatus } from './tenant.repository';
+import { StepRecord, TenantRecord, TenantStatus } from './tenant.repository';
 import type { TenantSecretRecord } from './tenant-secret.repository';
 
 /**
@@ -67,47 +67,46 @@ export interface TenantPageFilter {
 
 const iso = isoTimestampSql;
 
-/** The summary columns of `tenant` (aliased `t`), timestamps as text. */
-const SUMMARY_SELECT = `t.id, t.order_id, t.name, t.admin_account_name, t.site_id, t.status, t.lifecycle, t.lifecycle_reason,
-  t.current_step, t.failure, ${iso('t.created_at')} AS created_at, ${iso('t.updated_at')} AS updated_at,
-  ${iso('t.ready_at')} AS ready_at`;
-
-function toSummary(r: Record<string, unknown>): TenantSummaryRead {
-  return {
-    id: r.id as string,
-    orderId: r.order_id as string,
-    name: r.name as string,
-    adminAccountName: r.admin_account_name as string,
-    siteId: r.site_id as string,
-    status: r.status as TenantStatus,
-    lifecycle: r.lifecycle as TenantLifecycle,
-    lifecycleReason: (r.lifecycle_reason as string | null) ?? null,
-    currentStep: r.current_step as OnboardingStep,
-    failure: r.failure as StepFailure | null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-    readyAt: r.ready_at as string | null,
-  };
+/**
+ * `json_build_object` of the given fields: each key is the read model's own property name, each value
+ * the code's own SQL expression (never input). Typed by the record it builds, so no field is missed.
+ */
+function jsonObjectSql<T>(fields: { [K in keyof Required<T>]: string }): string {
+  return `json_build_object(${Object.entries(fields as Record<string, string>)
+    .map(([key, sql]) => `'${key}', ${sql}`)
+    .join(', ')})`;
 }
 
-function toStepRead(r: Record<string, unknown>): StepRead {
-  return {
-    step: r.step as OnboardingStep,
-    status: r.status as StepStatus,
-    attempt: r.attempt as number,
-    startedAt: r.started_at as string | null,
-    endedAt: r.ended_at as string | null,
-    externalTaskIds: r.external_task_ids as string[],
-    errorCode: r.error_code as string | null,
-    errorMessage: r.error_message as string | null,
-    retryable: r.retryable as boolean | null,
-    details: r.details as Record<string, unknown> | null,
-  };
-}
+/** A tenant's summary (`tenant` aliased `t`). */
+const SUMMARY_FIELDS: { [K in keyof TenantSummaryRead]: string } = {
+  id: 't.id',
+  orderId: 't.order_id',
+  name: 't.name',
+  siteId: 't.site_id',
+  status: 't.status',
+  lifecycle: 't.lifecycle',
+  lifecycleReason: 't.lifecycle_reason',
+  currentStep: 't.current_step',
+  adminAccountName: 't.admin_account_name',
+  failure: 't.failure',
+  createdAt: iso('t.created_at'),
+  updatedAt: iso('t.updated_at'),
+  readyAt: iso('t.ready_at'),
+};
+
+/** The summary as columns named by its properties. */
+const SUMMARY_COLUMNS = Object.entries(SUMMARY_FIELDS)
+  .map(([key, sql]) => `${sql} AS "${key}"`)
+  .join(', ');
+
+/** The detail's tenant as the query returns it (`description` null when the request has none). */
+type DetailTenantRow = Omit<TenantDetailTenant, 'description'> & { description: string | null };
 
 /**
- * The REST reads of tenants: the list and `GET /v1/tenants/:id`, each one prepared round trip.
- * Read-only; the tables stay written by their repositories only (TenantRepository,
+ * The REST reads of tenants: the list and `GET /v1/tenants/:id`, each one prepared round trip whose
+ * rows are the read model itself, built by Postgres as JSON (`json_build_object`, timestamps already
+ * ISO text): the service parses one JSON value per row instead of a row of columns, each a Date or
+ * value to convert. Read-only; the tables stay written by their repositories only (TenantRepository,
  * TenantTimelineRepository, SiteRepository, TenantSecretRepository).
  */
 @Injectable()
@@ -117,17 +116,38 @@ export class TenantReadQuery {
    * sequential queries). Of the onboarding request only its description and VM count are read (the
    * whole request, every VM, was parsed on each read).
    */
-  private readonly detailSql = `SELECT ${SUMMARY_SELECT},
-      t.is_tenant_id, t.virtual_server_id, t.virtual_server_name, t.vm_summary,
-      t.request->>'description' AS request_description, jsonb_array_length(t.request->'vms') AS requested_vms,
+  private readonly detailSql = `SELECT
+      ${jsonObjectSql<DetailTenantRow>({
+        ...SUMMARY_FIELDS,
+        isTenantId: 't.is_tenant_id',
+        virtualServerId: 't.virtual_server_id',
+        virtualServerName: 't.virtual_server_name',
+        vmSummary: 't.vm_summary',
+        description: "t.request->>'description'",
+        requestedVms: "coalesce(jsonb_array_length(t.request->'vms'), 0)",
+      })} AS tenant,
       s.connection #>> '{ksc,publicAddress}' AS ksc_public_address,
-      sec.tenant_id AS secret_tenant_id, ${iso('sec.created_at')} AS secret_created_at,
-      ${iso('sec.reveal_expires_at')} AS reveal_expires_at, ${iso('sec.revealed_at')} AS revealed_at,
-      sec.revealed_by, ${iso('sec.destroyed_at')} AS destroyed_at, sec.destroy_reason,
-      (SELECT json_agg(st) FROM (
-         SELECT step, status, attempt, ${iso('started_at')} AS started_at, ${iso('ended_at')} AS ended_at,
-           external_task_ids, error_code, error_message, retryable, details
-         FROM tenant_step WHERE tenant_id = t.id) st) AS steps
+      CASE WHEN sec.tenant_id IS NULL THEN NULL ELSE ${jsonObjectSql<SecretStateRead>({
+        tenantId: 'sec.tenant_id',
+        createdAt: iso('sec.created_at'),
+        revealExpiresAt: iso('sec.reveal_expires_at'),
+        revealedAt: iso('sec.revealed_at'),
+        revealedBy: 'sec.revealed_by',
+        destroyedAt: iso('sec.destroyed_at'),
+        destroyReason: 'sec.destroy_reason',
+      })} END AS secret,
+      (SELECT json_agg(${jsonObjectSql<StepRead>({
+        step: 'st.step',
+        status: 'st.status',
+        attempt: 'st.attempt',
+        startedAt: iso('st.started_at'),
+        endedAt: iso('st.ended_at'),
+        externalTaskIds: 'st.external_task_ids',
+        errorCode: 'st.error_code',
+        errorMessage: 'st.error_message',
+        retryable: 'st.retryable',
+        details: 'st.details',
+      })}) FROM tenant_step st WHERE st.tenant_id = t.id) AS steps
     FROM tenant t
     LEFT JOIN site s ON s.id = t.site_id
     LEFT JOIN tenant_secret sec ON sec.tenant_id = t.id
@@ -136,35 +156,43 @@ export class TenantReadQuery {
   constructor(private readonly uow: UnitOfWork) {}
 
   async find(id: string): Promise<TenantDetailRecord | undefined> {
-    const [r] = await this.uow.prepared(this.detailSql, [id]);
+    const [r] = await this.uow.prepared<{
+      tenant: DetailTenantRow;
+      ksc_public_address: string | null;
+      secret: SecretStateRead | null;
+      steps: StepRead[] | null;
+    }>(this.detailSql, [id]);
     if (!r) return undefined;
     return {
-      tenant: {
-        ...toSummary(r),
-        isTenantId: r.is_tenant_id as string | null,
-        virtualServerId: r.virtual_server_id as string | null,
-        virtualServerName: r.virtual_server_name as string | null,
-        vmSummary: r.vm_summary as Record<string, unknown> | null,
-        description: (r.request_description as string | null) ?? undefined,
-        requestedVms: Number(r.requested_vms ?? 0),
-      },
-      steps: ((r.steps as Record<string, unknown>[] | null) ?? []).map(toStepRead),
-      kscPublicAddress: (r.ksc_public_address as string | null) ?? undefined,
-      secret: r.secret_tenant_id
-        ? {
-            tenantId: r.secret_tenant_id as string,
-            createdAt: r.secret_created_at as string,
-            revealExpiresAt: r.reveal_expires_at as string | null,
-            revealedAt: r.revealed_at as string | null,
-            revealedBy: r.revealed_by as string | null,
-            destroyedAt: r.destroyed_at as string | null,
-            destroyReason: r.destroy_reason as string | null,
-          }
-        : undefined,
+      tenant: { ...r.tenant, description: r.tenant.description ?? undefined },
+      steps: r.steps ?? [],
+      kscPublicAddress: r.ksc_public_address ?? undefined,
+      secret: r.secret ?? undefined,
     };
   }
 
   /** A page of tenants, newest first, with the number of tenants the filter matches. */
+  /** The page's statement for each WHERE clause (a handful of filter combinations), built once. */
+  private readonly pageSqls = new Map<string, string>();
+
+  /**
+   * The page's columns are the summary's own property names (a row is the summary: no JSON to parse,
+   * most columns are text). The total comes in the same round trip, as an uncorrelated subquery:
+   * Postgres runs it once (an InitPlan), as the separate count(*) did. Not count(*) OVER (): that makes
+   * the page read every matching row through the index (20 ms at 12,000 tenants against 0.3 ms for
+   * the page and 7 ms for the count).
+   */
+  private pageSql(clause: string): string {
+    let text = this.pageSqls.get(clause);
+    if (text === undefined) {
+      const n = (clause.match(/\$\d+/g) ?? []).length;
+      text = `SELECT ${SUMMARY_COLUMNS}, (SELECT count(*)::int FROM tenant ${clause}) AS "totalMatching"
+        FROM tenant t ${clause} ORDER BY t.created_at DESC, t.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`;
+      this.pageSqls.set(clause, text);
+    }
+    return text;
+  }
+
   async page(filter: TenantPageFilter): Promise<{ items: TenantSummaryRead[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -173,16 +201,13 @@ export class TenantReadQuery {
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    // The total in the same round trip, as an uncorrelated subquery: Postgres runs it once (an
-    // InitPlan), as the separate count(*) did. Not count(*) OVER (): that makes the page read every
-    // matching row through the index (20 ms at 12,000 tenants against 0.3 ms for the page and 7 ms for
-    // the count).
-    const rows = await this.uow.prepared(
-      `SELECT ${SUMMARY_SELECT}, (SELECT count(*)::int FROM tenant ${clause}) AS total_matching FROM tenant t ${clause}
-       ORDER BY t.created_at DESC, t.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, filter.limit, filter.offset],
-    );
-    if (rows.length > 0) return { items: rows.map(toSummary), total: rows[0].total_matching as number };
+    const rows = await this.uow.prepared<TenantSummaryRead & { totalMatching: number }>(this.pageSql(clause), [
+      ...params,
+      filter.limit,
+      filter.offset,
+    ]);
+    if (rows.length > 0)
+      return { items: rows.map(({ totalMatching: _, ...item }) => item), total: rows[0].totalMatching };
     if (filter.offset === 0) return { items: [], total: 0 };
     // A page past the end has no row to carry the total.
     const [{ n }] = await this.uow.prepared<{ n: number }>(`SELECT count(*)::int AS n FROM tenant ${clause}`, params);
