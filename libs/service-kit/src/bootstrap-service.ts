@@ -22,6 +22,7 @@ import { recordServedRoutes } from './routes/route-policies';
 import { setupApiDocs, securityHeaders } from './openapi/api-docs.setup';
 import { PinoNestLogger } from './pino-nest-logger';
 import { LOGGER } from './tokens';
+import { memoizeValidationMetadata } from './http/validation-metadata-cache';
 
 /** Version of the admin REST API in the OpenAPI documents (paths carry the major: /v1). */
 export const SERVICE_API_VERSION = '1.0.0';
@@ -105,6 +106,7 @@ export async function createServiceApp(
       securityHeaders: securityHeaders(),
       onAnswered: (req, status) => refusals.answered(req, status),
     });
+    memoizeValidationMetadata();
     app.useGlobalPipes(
       new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
     );

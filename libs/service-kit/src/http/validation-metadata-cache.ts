@@ -1,0 +1,42 @@
+import { getMetadataStorage } from 'class-validator';
+import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+
+type Lookup = (
+  targetConstructor: Function,
+  targetSchema: string,
+  always: boolean,
+  strictGroups: boolean,
+  groups?: string[],
+) => ValidationMetadata[];
+
+const MEMOIZED = Symbol.for('tpo.validationMetadataMemoized');
+
+/**
+ * class-validator (0.14) resolves a class's rules on every `validate` by scanning every decorated
+ * class of the process for ancestors (`MetadataStorage.getTargetValidationMetadatas`, O(all classes);
+ * typestack/class-validator#2686): a fifth of a tenant-list request's CPU in tenant-service's profile
+ * (docs/performance.md 11.r). A class's own and inherited rules are all registered when its module
+ * loads, before anything can validate an instance of it, so the answer for a given class and options
+ * never changes afterwards: this remembers it (per class in a WeakMap, per schema/always/strictGroups/
+ * groups within). The remembered lists are frozen: class-validator only reads them. Idempotent; called
+ * once at boot (bootstrapServiceApp), before the first request.
+ */
+export function memoizeValidationMetadata(): void {
+  const storage = getMetadataStorage() as unknown as { getTargetValidationMetadatas: Lookup; [MEMOIZED]?: true };
+  if (storage[MEMOIZED]) return;
+  const lookup = storage.getTargetValidationMetadatas.bind(storage) as Lookup;
+  const byClass = new WeakMap<Function, Map<string, readonly ValidationMetadata[]>>();
+  storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
+    // A schema name instead of a class (class-validator's `validate(schemaName, object)`): not remembered.
+    if (typeof targetConstructor !== 'function')
+      return lookup(targetConstructor, targetSchema, always, strictGroups, groups);
+    let forClass = byClass.get(targetConstructor);
+    if (!forClass) byClass.set(targetConstructor, (forClass = new Map()));
+    const key = `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0001') ?? ''}\u0000${groups ? 1 : 0}`;
+    let found = forClass.get(key);
+    if (!found)
+      forClass.set(key, (found = Object.freeze(lookup(targetConstructor, targetSchema, always, strictGroups, groups))));
+    return found as ValidationMetadata[];
+  };
+  storage[MEMOIZED] = true;
+}
