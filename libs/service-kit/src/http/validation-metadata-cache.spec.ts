@@ -53,7 +53,7 @@ describe('memoizeValidationMetadata', () => {
 
   it('resolves a class once per options: later validations do not scan the registered classes again', async () => {
     memoizeValidationMetadata();
-    const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Function, unknown[]> };
+    const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<object, unknown[]> };
     const scan = jest.spyOn(storage.validationMetadatas, 'entries');
     validateSync(Object.assign(new TenantFilter(), { limit: 1 }));
     const first = scan.mock.calls.length;

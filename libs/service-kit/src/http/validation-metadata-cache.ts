@@ -1,8 +1,11 @@
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 
+/** A class, as class-validator keys its rules. */
+type Constructor = abstract new (...args: never[]) => unknown;
+
 type Lookup = (
-  targetConstructor: Function,
+  targetConstructor: Constructor,
   targetSchema: string,
   always: boolean,
   strictGroups: boolean,
@@ -25,7 +28,7 @@ export function memoizeValidationMetadata(): void {
   const storage = getMetadataStorage() as unknown as { getTargetValidationMetadatas: Lookup; [MEMOIZED]?: true };
   if (storage[MEMOIZED]) return;
   const lookup = storage.getTargetValidationMetadatas.bind(storage) as Lookup;
-  const byClass = new WeakMap<Function, Map<string, readonly ValidationMetadata[]>>();
+  const byClass = new WeakMap<Constructor, Map<string, readonly ValidationMetadata[]>>();
   storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
     // A schema name instead of a class (class-validator's `validate(schemaName, object)`): not remembered.
     if (typeof targetConstructor !== 'function')
