@@ -98,6 +98,15 @@ export function methodErrorFrom(body: string, method: string | undefined, status
   } catch {
     return undefined;
   }
+  return methodErrorIn(parsed, method, status);
+}
+
+/** The PxgError in an already parsed body, if it has one (a 2xx answer is parsed once, then checked). */
+export function methodErrorIn(
+  parsed: JsonValue,
+  method: string | undefined,
+  status: number,
+): KscMethodError | undefined {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !('PxgError' in parsed)) return undefined;
   const e = decodeValue(parsed.PxgError) as Record<string, KscValue> | null;
   if (!e || typeof e !== 'object') return undefined;

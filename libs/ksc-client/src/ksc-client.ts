@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatusError, ResilientHttp, ResilientHttpOptions } from '@tpo/kaspersky-http';
 import type { Logger } from 'pino';
 import { decodeReply, encodeArgs, KscValue } from './ksc-codec';
-import { KscAuthError, KscHttpError, KscProtocolError, methodErrorFrom } from './errors';
+import { KscAuthError, KscHttpError, KscProtocolError, methodErrorFrom, methodErrorIn } from './errors';
 import { JsonValue, parseKscJson, stringifyKscJson } from './ksc-json';
 import { KscSession, KscSessionHost } from './ksc-session';
 import { isIdempotentMethod, METHOD_NAME } from './method-names';
@@ -143,7 +143,8 @@ export class KscClient implements KscSessionHost {
     } catch {
       throw new KscProtocolError(`${method}: the answer is not JSON`);
     }
-    const pxg = methodErrorFrom(body, method, 200);
+    // A PxgError in a 2xx body is still the method's failure (§1.4); the body is parsed once.
+    const pxg = methodErrorIn(parsed, method, 200);
     if (pxg) throw pxg;
     return decodeReply(parsed, { keepTypes: opts.keepTypes });
   }
