@@ -55,6 +55,9 @@ export interface TenantDetailRecord {
   secret: SecretStateRead | undefined;
 }
 
+/** A row of a page: the summary, and how many tenants the page's filter matches in all. */
+export type TenantPageItem = TenantSummaryRead & { totalMatching: number };
+
 export interface TenantPageFilter {
   status?: TenantStatus;
   lifecycle?: TenantLifecycle;
@@ -171,7 +174,6 @@ export class TenantReadQuery {
     };
   }
 
-  /** A page of tenants, newest first, with the number of tenants the filter matches. */
   /** The page's statement for each WHERE clause (a handful of filter combinations), built once. */
   private readonly pageSqls = new Map<string, string>();
 
@@ -182,18 +184,23 @@ export class TenantReadQuery {
    * the page read every matching row through the index (20 ms at 12,000 tenants against 0.3 ms for
    * the page and 7 ms for the count).
    */
-  private pageSql(clause: string): string {
+  private pageSql(clause: string, filterParams: number): string {
     let text = this.pageSqls.get(clause);
     if (text === undefined) {
-      const n = (clause.match(/\$\d+/g) ?? []).length;
       text = `SELECT ${SUMMARY_COLUMNS}, (SELECT count(*)::int FROM tenant ${clause}) AS "totalMatching"
-        FROM tenant t ${clause} ORDER BY t.created_at DESC, t.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`;
+        FROM tenant t ${clause} ORDER BY t.created_at DESC, t.id DESC LIMIT $${filterParams + 1} OFFSET $${filterParams + 2}`;
       this.pageSqls.set(clause, text);
     }
     return text;
   }
 
-  async page(filter: TenantPageFilter): Promise<{ items: TenantSummaryRead[]; total: number }> {
+  /**
+   * A page of tenants, newest first, with the number of tenants the filter matches. Unfiltered and by
+   * site it walks `tenant_created_idx` / `tenant_site_created_idx` and stops after the page instead of
+   * sorting every tenant. Each item is the row as read: the summary plus `totalMatching` (copying every
+   * row without it cost ~2% of a page's CPU); REST shows only the summary's fields (`tenantSummary`).
+   */
+  async page(filter: TenantPageFilter): Promise<{ items: TenantPageItem[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
@@ -201,13 +208,11 @@ export class TenantReadQuery {
     if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
     if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = await this.uow.prepared<TenantSummaryRead & { totalMatching: number }>(this.pageSql(clause), [
+    const rows = await this.uow.prepared<TenantPageItem>(this.pageSql(clause, params.length), [
       ...params,
       filter.limit,
       filter.offset,
     ]);
-    // Each row is the summary as it is (its extra `totalMatching` goes unused: the REST view picks the
-    // summary's own fields); copying every row without it cost ~2% of a page's CPU.
     if (rows.length > 0) return { items: rows, total: rows[0].totalMatching };
     if (filter.offset === 0) return { items: [], total: 0 };
     // A page past the end has no row to carry the total.

@@ -237,11 +237,6 @@ export class TenantRepository {
     );
   }
 
-  /**
-   * A page of tenants for REST, newest first, with the summary columns only (not the order itself or
-   * the VM summary) and the total. Unfiltered and by site, it walks `tenant_created_idx` / `tenant_site_created_idx` and stops after
-   * the page instead of sorting every tenant.
-   */
   async update(
     id: string,
     patch: Partial<
