@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantLifecycle } from '@tpo/contracts';
 import { isoTimestampSql, UnitOfWork } from '@tpo/persistence';
-import { StepRecord, TenantRecord, TenantStatus } from './tenant.repository';
+import { StepRecord, TenantRecord, TenantStatus, TenantSummaryRecord } from './tenant.repository';
 import type { TenantSecretRecord } from './tenant-secret.repository';
 
 /**
@@ -13,24 +13,7 @@ export type AsRead<T> = {
 };
 
 /** What a tenant list shows (REST summaries). */
-export type TenantSummaryRead = AsRead<
-  Pick<
-    TenantRecord,
-    | 'id'
-    | 'orderId'
-    | 'name'
-    | 'adminAccountName'
-    | 'siteId'
-    | 'status'
-    | 'lifecycle'
-    | 'lifecycleReason'
-    | 'currentStep'
-    | 'failure'
-    | 'createdAt'
-    | 'updatedAt'
-    | 'readyAt'
-  >
->;
+export type TenantSummaryRead = AsRead<TenantSummaryRecord>;
 
 /**
  * The tenant as its detail shows it: the summary, the vendor ids, and of the onboarding request only its
