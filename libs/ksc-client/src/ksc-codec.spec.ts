@@ -12,7 +12,7 @@ import {
   kscParams,
   KscTyped,
 } from './ksc-codec';
-import { parseKscJson, stringifyKscJson } from './ksc-json';
+import { KscJsonError, parseKscJson, stringifyKscJson } from './ksc-json';
 import { isIdempotentMethod } from './method-names';
 
 describe('KSC value encoding', () => {
@@ -78,7 +78,23 @@ describe('KSC value encoding', () => {
       arr: [true, false, null],
       e: {},
     });
-    expect(() => parseKscJson('{"a":1,}0000000000000000')).toThrow();
+    expect(() => parseKscJson('{"a":1,}0000000000000000')).toThrow(KscJsonError);
+  });
+
+  it('keeps safe numbers, decimals and digit strings as they are on the lossless path', () => {
+    const text =
+      '{"ids":[-9223372036854775808,9223372036854775807],"safe":1234567890123456,"exp":1e20,"dec":0.1234567890123456,' +
+      '"s":"12345678901234567890","n":{"deep":[{"v":18446744073709551615}]}}';
+    expect(parseKscJson(text)).toEqual({
+      ids: [-9223372036854775808n, 9223372036854775807n],
+      safe: 1234567890123456,
+      exp: 1e20,
+      dec: 0.1234567890123456,
+      s: '12345678901234567890',
+      n: { deep: [{ v: 18446744073709551615n }] },
+    });
+    // Without a 16-digit run: plain JSON.parse, the same values.
+    expect(parseKscJson('{"a":[1,2.5,"x"],"b":null}')).toEqual({ a: [1, 2.5, 'x'], b: null });
   });
 });
 
