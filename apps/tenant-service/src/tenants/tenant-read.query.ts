@@ -90,9 +90,8 @@ type DetailTenantRow = Omit<TenantDetailTenant, 'description'> & { description: 
 
 /**
  * The REST reads of tenants: the list and `GET /v1/tenants/:id`, each one prepared round trip whose
- * rows are the read model itself, built by Postgres as JSON (`json_build_object`, timestamps already
- * ISO text): the service parses one JSON value per row instead of a row of columns, each a Date or
- * value to convert. Read-only; the tables stay written by their repositories only (TenantRepository,
+ * rows are the read model itself, timestamps already ISO text: the detail as one JSON value built by
+ * Postgres (`json_build_object`), the page as columns named by the summary's properties. Read-only; the tables stay written by their repositories only (TenantRepository,
  * TenantTimelineRepository, SiteRepository, TenantSecretRepository).
  */
 @Injectable()
