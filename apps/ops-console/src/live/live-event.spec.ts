@@ -32,6 +32,21 @@ describe('live events', () => {
     });
   });
 
+  it("keeps a step's attempt and whether the event is an operation's", () => {
+    const failed = toLiveEvent(
+      envelope(
+        { tenantId, step: 'activate', attempt: 2, code: 'X', message: 'm', retryable: true },
+        { type: 'com.tpo.onboarding-step-failed.v1', operationid: randomUUID() },
+      ),
+    );
+    expect(failed).toMatchObject({ step: 'activate', attempt: 2, operation: true });
+    const plain = toLiveEvent(envelope({ tenantId, step: 'activate', attempt: 1 }));
+    expect(plain?.attempt).toBe(1);
+    expect(plain?.operation).toBeUndefined();
+    for (const attempt of [0, -1, 1.5, '2', Number.MAX_VALUE])
+      expect(toLiveEvent(envelope({ tenantId, attempt }))?.attempt).toBeUndefined();
+  });
+
   it('ignores messages about no tenant, malformed JSON and odd field values', () => {
     expect(toLiveEvent(envelope({ orderId: 'o-1' }))).toBeUndefined();
     expect(toLiveEvent('{ nope')).toBeUndefined();

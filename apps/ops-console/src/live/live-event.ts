@@ -9,6 +9,10 @@ export interface LiveEvent {
   tenantId: string;
   siteId?: string;
   step?: string;
+  /** The step's attempt, for a step's end: the page re-reads until tenant-service has recorded it. */
+  attempt?: number;
+  /** The event belongs to a lifecycle operation's run (add-vms, ...), not to the onboarding. */
+  operation?: boolean;
   time?: string;
 }
 
@@ -20,7 +24,13 @@ const str = (v: unknown, pattern: RegExp): string | undefined =>
 
 /** The live notice of a raw stream message, or undefined when it concerns no tenant or is not an envelope. */
 export function toLiveEvent(raw: string): LiveEvent | undefined {
-  let envelope: { type?: unknown; time?: unknown; tenantid?: unknown; data?: Record<string, unknown> };
+  let envelope: {
+    type?: unknown;
+    time?: unknown;
+    tenantid?: unknown;
+    operationid?: unknown;
+    data?: Record<string, unknown>;
+  };
   try {
     envelope = JSON.parse(raw) as typeof envelope;
   } catch {
@@ -36,6 +46,11 @@ export function toLiveEvent(raw: string): LiveEvent | undefined {
     tenantId,
     siteId: str(data.siteId, TOKEN),
     step: str(data.step, TOKEN),
+    attempt:
+      typeof data.attempt === 'number' && Number.isSafeInteger(data.attempt) && data.attempt > 0
+        ? data.attempt
+        : undefined,
+    operation: typeof envelope.operationid === 'string' && envelope.operationid !== '' ? true : undefined,
     time: str(envelope.time, /^[0-9T:.+Z-]{10,40}$/),
   };
 }

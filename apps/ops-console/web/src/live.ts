@@ -5,6 +5,8 @@ export interface LiveEvent {
   tenantId: string;
   siteId?: string;
   step?: string;
+  attempt?: number;
+  operation?: boolean;
   time?: string;
 }
 

@@ -82,7 +82,7 @@ async function start(credential: string): Promise<void> {
   const periodic = window.setInterval(() => void Promise.all([sites.load(), letters.load()]).catch(showError), 15_000);
   const stopEvents = followLiveEvents(api, {
     onEvent: (e) => {
-      tenants.changed(e.tenantId);
+      tenants.changed(e.tenantId, e);
       // Placement, activation and dead letters move with the same events; refresh those views gently.
       window.clearTimeout(siteRefresh);
       siteRefresh = window.setTimeout(() => void Promise.all([sites.load(), letters.load()]).catch(showError), 1000);

@@ -17,6 +17,7 @@ export interface Tenant {
   currentStep: string;
   failure: { step: string; code: string; message: string; retryable?: boolean } | null;
   createdAt: string;
+  updatedAt: string;
   readyAt: string | null;
   vms: Record<string, unknown>;
   timeline: Step[];
