@@ -265,6 +265,62 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     );
     expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(6).fill('succeeded:1'));
   }, 30_000);
+  it("slots lent out come back per site: a site at its limit lets another site's job pass, and no site ever has two calls at once", async () => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const calling = new Map<string, number>();
+    const most = new Map<string, number>();
+    let overall = 0;
+    let mostOverall = 0;
+    let done = 0;
+    const call = async (site: string) => {
+      const now = (calling.get(site) ?? 0) + 1;
+      calling.set(site, now);
+      most.set(site, Math.max(most.get(site) ?? 0, now));
+      mostOverall = Math.max(mostOverall, ++overall);
+      await new Promise((r) => setTimeout(r, 150));
+      calling.set(site, (calling.get(site) ?? 1) - 1);
+      overall--;
+    };
+    const handler: JobHandler<{ n: number }> = {
+      kind: KIND,
+      async run(ctx) {
+        const site = ctx.job.siteId ?? 'none';
+        await call(site);
+        await waitForVendor(200, ctx.signal); // back while another job of the site calls: it queues for the slot
+        await call(site);
+        done++;
+        return ctx.succeed();
+      },
+      async giveUp(ctx) {
+        return ctx.fail('gave up');
+      },
+    };
+    const runner = new JobRunner(new JobRepository(uow), uow, logger, {
+      ...options,
+      concurrency: 4, // never the limit here: the sites' limits are
+      perSiteConcurrency: 1,
+      leaseMs: 60_000,
+    });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(async () => {
+      const jobs = new JobRepository(uow);
+      for (let i = 0; i < 8; i++) await jobs.enqueue(KIND, `s-${i}`, { n: i }, i % 2 === 0 ? 'site-1' : 'site-2');
+    });
+    await runner.start();
+    await eventually(async () => (done === 8 ? true : undefined), 20_000, 20);
+    expect(most.get('site-1')).toBe(1);
+    expect(most.get('site-2')).toBe(1);
+    expect(mostOverall).toBe(2); // the two sites' calls did overlap
+    const rows = await sql<{ status: string; tries: number }>(
+      SERVICE,
+      `SELECT status, tries FROM job WHERE kind = $1`,
+      [KIND],
+    );
+    expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(8).fill('succeeded:1'));
+  }, 30_000);
+
   it("finished jobs leave nothing on the runner's shutdown signal (no per-job reference kept for the life of the process)", async () => {
     for (const r of runners.splice(0)) await r.stop();
     await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);

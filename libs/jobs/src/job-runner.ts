@@ -271,15 +271,28 @@ export class JobRunner {
 
   /** Gives freed slots to jobs back from a vendor wait, in order (a busy site's job lets others pass). */
   private grant(): void {
-    if (this.claiming) return; // after the claim: its jobs are counted first
-    for (let i = 0; i < this.resuming.length;) {
+    if (this.claiming || this.resuming.length === 0) return; // after the claim: its jobs are counted first
+    // hasSlot per waiting job would count the running jobs once per waiting job (quadratic with a
+    // few hundred jobs waiting on vendor tasks): count them once, and follow what this pass grants.
+    let active = 0;
+    const activeBySite = new Map<string, number>();
+    for (const r of this.running.values()) {
+      if (r.waiting) continue;
+      active++;
+      if (r.siteId) activeBySite.set(r.siteId, (activeBySite.get(r.siteId) ?? 0) + 1);
+    }
+    for (let i = 0; i < this.resuming.length && active < this.options.concurrency;) {
       const r = this.resuming[i];
-      if (!this.hasSlot(r.held)) {
+      const siteId = r.held.siteId;
+      const atSite = siteId ? (activeBySite.get(siteId) ?? 0) : 0;
+      if (siteId && atSite >= this.options.perSiteConcurrency) {
         i++;
         continue;
       }
       this.resuming.splice(i, 1);
       r.held.waiting = false;
+      active++;
+      if (siteId) activeBySite.set(siteId, atSite + 1);
       r.resume();
     }
   }
