@@ -111,6 +111,30 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   const logger = createLogger('job-fencing-test', 'silent');
   const options = testRunnerOptions(SERVICE, 'registration');
 
+  /** Starts a runner of `handler` (lease 60 s) on `count` fresh jobs, job i at `siteOf(i)`. */
+  const runJobs = async (
+    handler: JobHandler<{ n: number }>,
+    limits: { concurrency: number; perSiteConcurrency: number },
+    count: number,
+    siteOf: (i: number) => string,
+  ): Promise<void> => {
+    for (const r of runners.splice(0)) await r.stop();
+    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
+    const runner = new JobRunner(new JobRepository(uow), uow, logger, { ...options, ...limits, leaseMs: 60_000 });
+    runner.register(handler);
+    runners.push(runner);
+    await uow.run(async () => {
+      const jobs = new JobRepository(uow);
+      for (let i = 0; i < count; i++) await jobs.enqueue(KIND, `w-${i}`, { n: i }, siteOf(i));
+    });
+    await runner.start();
+  };
+  /** Each job's `status:tries`. */
+  const outcomes = async () =>
+    (
+      await sql<{ status: string; tries: number }>(SERVICE, `SELECT status, tries FROM job WHERE kind = $1`, [KIND])
+    ).map((r) => `${r.status}:${r.tries}`);
+
   beforeAll(async () => {
     ds = await new DataSource({ type: 'postgres', url: testDatabaseUrl(SERVICE) }).initialize();
     uow = new UnitOfWork(ds);
@@ -236,38 +260,18 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   });
 
   it('a job only waiting for a vendor task lends its slot out: 6 jobs of one site with 1 slot wait together, never 2 calls at once', async () => {
-    for (const r of runners.splice(0)) await r.stop();
-    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
     const handler = new VendorTaskHandler(1500);
-    const runner = new JobRunner(new JobRepository(uow), uow, logger, {
-      ...options,
-      concurrency: 1,
-      perSiteConcurrency: 1,
-      leaseMs: 60_000,
-    });
-    runner.register(handler);
-    runners.push(runner);
-    await uow.run(async () => {
-      const jobs = new JobRepository(uow);
-      for (let i = 0; i < 6; i++) await jobs.enqueue(KIND, `w-${i}`, { n: i }, 'site-1');
-    });
     const started = Date.now();
-    await runner.start();
+    await runJobs(handler, { concurrency: 1, perSiteConcurrency: 1 }, 6, () => 'site-1');
     await eventually(async () => (handler.done === 6 ? true : undefined), 20_000, 50);
     // Holding the slot through each wait would take 6 x 1.5 s; lent out, the waits overlap.
     expect(Date.now() - started).toBeLessThan(6000);
     expect(handler.maxWaiting).toBeGreaterThanOrEqual(4);
     expect(handler.maxCalling).toBe(1);
-    const rows = await sql<{ status: string; tries: number }>(
-      SERVICE,
-      `SELECT status, tries FROM job WHERE kind = $1`,
-      [KIND],
-    );
-    expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(6).fill('succeeded:1'));
+    expect(await outcomes()).toEqual(Array(6).fill('succeeded:1'));
   }, 30_000);
+
   it("slots lent out come back per site: a site at its limit lets another site's job pass, and no site ever has two calls at once", async () => {
-    for (const r of runners.splice(0)) await r.stop();
-    await sql(SERVICE, `DELETE FROM job WHERE kind = $1`, [KIND]);
     const calling = new Map<string, number>();
     const most = new Map<string, number>();
     let overall = 0;
@@ -296,29 +300,13 @@ describe('job leases with fencing tokens (real Postgres)', () => {
         return ctx.fail('gave up');
       },
     };
-    const runner = new JobRunner(new JobRepository(uow), uow, logger, {
-      ...options,
-      concurrency: 4, // never the limit here: the sites' limits are
-      perSiteConcurrency: 1,
-      leaseMs: 60_000,
-    });
-    runner.register(handler);
-    runners.push(runner);
-    await uow.run(async () => {
-      const jobs = new JobRepository(uow);
-      for (let i = 0; i < 8; i++) await jobs.enqueue(KIND, `s-${i}`, { n: i }, i % 2 === 0 ? 'site-1' : 'site-2');
-    });
-    await runner.start();
+    // 4 slots in all, never the limit here: the sites' limits are.
+    await runJobs(handler, { concurrency: 4, perSiteConcurrency: 1 }, 8, (i) => (i % 2 === 0 ? 'site-1' : 'site-2'));
     await eventually(async () => (done === 8 ? true : undefined), 20_000, 20);
     expect(most.get('site-1')).toBe(1);
     expect(most.get('site-2')).toBe(1);
     expect(mostOverall).toBe(2); // the two sites' calls did overlap
-    const rows = await sql<{ status: string; tries: number }>(
-      SERVICE,
-      `SELECT status, tries FROM job WHERE kind = $1`,
-      [KIND],
-    );
-    expect(rows.map((r) => `${r.status}:${r.tries}`)).toEqual(Array(8).fill('succeeded:1'));
+    expect(await outcomes()).toEqual(Array(8).fill('succeeded:1'));
   }, 30_000);
 
   it("finished jobs leave nothing on the runner's shutdown signal (no per-job reference kept for the life of the process)", async () => {
