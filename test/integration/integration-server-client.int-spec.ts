@@ -11,7 +11,7 @@ import {
   XmlSafetyError,
 } from '@tpo/integration-server-client';
 import { KasperskyTransportError } from '@tpo/kaspersky-http';
-import { RunningSimulator, Site } from '@tpo/kaspersky-simulator';
+import { RunningSimulator, selfSignedTls, Site } from '@tpo/kaspersky-simulator';
 import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
 
 const FAST = { initialDelayMs: 20, maxDelayMs: 50, deadlineMs: 10_000 };
@@ -478,6 +478,11 @@ describe('Integration Server client against the simulator (contract)', () => {
       await expect(
         client({ ...base, tls: { pinSha256: 'AA:'.repeat(31) + 'AA' } }).listTenants(),
       ).rejects.toMatchObject({ kind: 'tls' });
+      // Another server's certificate as the bundle: refused (the bundle, not the system's CAs, decides).
+      const other = await selfSignedTls();
+      await expect(client({ ...base, tls: { caPem: other.certPem } }).listTenants()).rejects.toMatchObject({
+        kind: 'tls',
+      });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
 import { AddressClass, addressRefusal, AddressNotAllowedError, guardedLookup } from './address-policy';
@@ -50,10 +50,18 @@ function pinnedConnector(
   extra: { lookup?: ReturnType<typeof guardedLookup> },
 ): buildConnector.connector {
   const ca = trust.caPem ?? (trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined);
-  if (!trust.pinSha256) return buildConnector({ ca, rejectUnauthorized: !trust.insecure, ...extra });
+  // One secure context per client: given `ca` itself, every new connection parsed the CA bundle
+  // again (~1% of a service's CPU in the onboarding bench). Without a bundle: the system's CAs.
+  const context = ca ? { secureContext: createSecureContext({ ca }) } : {};
+  if (!trust.pinSha256) return buildConnector({ ...context, rejectUnauthorized: !trust.insecure, ...extra });
   const pin = normalizeFingerprint(trust.pinSha256);
   // No TLS session reuse: a resumed session has no peer certificate to check the pin against.
-  const base = buildConnector({ rejectUnauthorized: !!ca && !trust.insecure, ca, maxCachedSessions: 0, ...extra });
+  const base = buildConnector({
+    ...context,
+    rejectUnauthorized: !!ca && !trust.insecure,
+    maxCachedSessions: 0,
+    ...extra,
+  });
   return (options, callback) =>
     base(options, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error('no socket'), null);
