@@ -17,8 +17,8 @@ export class PlatformMetrics {
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     // The event-loop lag histogram samples every 100 ms: prom-client's default (10 ms) woke every idle
-    // service 100 times a second, ~1% of a core each with nothing to do. A stall still shows, since
-    // it delays the next sample by its own length.
+    // service 100 times a second with nothing to do. A stall still shows, since it delays the next
+    // sample by its own length.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     this.eventsHandled = new Counter({
       name: 'tpo_events_handled_total',
