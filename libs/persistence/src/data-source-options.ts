@@ -38,6 +38,10 @@ export function serviceDataSourceOptions(cfg: ServiceDataSourceConfig): DataSour
       // Parameterised statements run prepared (parsed once per connection): see PreparingClient.
       ...(cfg.preparedStatements === false ? {} : { Client: PreparingClient }),
       max: cfg.poolSize ?? 10,
+      // One connection stays open when idle: the periodic reads (outbox and job safety nets, every
+      // 10-30 s) would otherwise find the pool emptied by its 10 s idle timeout and open a new one,
+      // a Postgres backend started for one query, every 10 s per service.
+      min: 1,
       // tpo.origin names this pool (one per DataSource, so per process and service) in the outbox's
       // NOTIFY payload: the local relay tells rows it is handed after commit from other writers'.
       options: `-c search_path=${cfg.schema} -c tpo.origin=${randomUUID()}`,
