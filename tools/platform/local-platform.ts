@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
 import { SEED_PUSH_INSTALL_ACCOUNT, simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
 import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT } from '@tpo/site-directory';
-import { ManagedProcess, SERVICE_NODE_FLAGS, startNodeProcess, stopAll, waitHttpOk } from './processes';
+import { ManagedProcess, portIsFree, SERVICE_NODE_FLAGS, startNodeProcess, stopAll, waitHttpOk } from './processes';
 
 export interface SimulatorEndpoints {
   endpoints: { siteId: string; integrationServerUrl: string; kscUrl: string }[];
@@ -55,6 +55,15 @@ export interface LocalPlatform {
  */
 export async function startLocalPlatform(o: LocalPlatformOptions): Promise<LocalPlatform> {
   const secrets = devSecrets();
+  const ports = o.simulatorPorts ?? { integrationServer: 7271, ksc: 13299, admin: 7399 };
+  const portOf = (name: string) => o.ports?.[name] ?? o.layout.services.find((s) => s.name === name)!.port;
+  await assertPortsFree([
+    ports.integrationServer,
+    ports.ksc,
+    ports.admin,
+    ...o.layout.services.map((s) => portOf(s.name)),
+    ...(o.consolePort ? [o.consolePort] : []),
+  ]);
   mkdirSync(o.stateDir, { recursive: true });
   const processes: ManagedProcess[] = [];
   let stopping = false;
@@ -65,7 +74,6 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
   const onExit = (name: string) => (code: number | null) => {
     if (!stopping && code !== null) o.onUnexpectedExit?.(name, code);
   };
-  const ports = o.simulatorPorts ?? { integrationServer: 7271, ksc: 13299, admin: 7399 };
   const sim = startNodeProcess(
     'kaspersky-simulator',
     'dist/apps/kaspersky-simulator/src/main.js',
@@ -126,7 +134,6 @@ export async function startLocalPlatform(o: LocalPlatformOptions): Promise<Local
         2,
       ),
     );
-    const portOf = (name: string) => o.ports?.[name] ?? o.layout.services.find((s) => s.name === name)!.port;
     const tenantUrl = `http://127.0.0.1:${portOf('tenant-service')}`;
     const envs = new Map<string, Record<string, string>>();
     for (const s of o.layout.services) {
@@ -236,3 +243,19 @@ function consoleEnv(o: LocalPlatformOptions, port: number, portOf: (name: string
 }
 
 export const DEFAULT_STATE_DIR = resolve(ROOT_DIR, '.local', 'platform');
+
+/**
+ * Refuses to start over ports that something already listens on. A platform whose `npm start` was
+ * killed (kill -9, a closed terminal) leaves its services running: a new start would have its own
+ * services fail to bind while the readiness checks reached the old ones, and the demo then failed
+ * against a database the new bootstrap had just reset (NO_SITE_CAPACITY), with no word of the cause.
+ */
+export async function assertPortsFree(wanted: number[]): Promise<void> {
+  const taken: number[] = [];
+  for (const port of wanted) if (!(await portIsFree(port))) taken.push(port);
+  if (taken.length === 0) return;
+  throw new Error(
+    `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1. A platform from an earlier run may still be running ` +
+      `(its services outlive a killed npm start): stop it (\`pkill -f dist/apps/\`) or free the port${taken.length > 1 ? 's' : ''}, then start again.`,
+  );
+}
