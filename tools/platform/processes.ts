@@ -43,10 +43,18 @@ export function startNodeProcess(
 ): ManagedProcess {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '-r', resolve(ROOT_DIR, 'tools', 'register-paths.js'), resolve(ROOT_DIR, entry)],
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      resolve(ROOT_DIR, 'tools', 'register-paths.js'),
+      // Stops the process when this one ends, through the stdin pipe it holds (see the file).
+      '-r',
+      resolve(ROOT_DIR, 'tools', 'exit-with-parent.js'),
+      resolve(ROOT_DIR, entry),
+    ],
     {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   const output: string[] = [];
