@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { devSecrets, LocalLayout, ROOT_DIR, serviceEnv } from '../bootstrap/local-layout';
 import { SEED_PUSH_INSTALL_ACCOUNT, simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
 import { DEFAULT_INTEGRATION_SERVER_AGENT_PORT } from '@tpo/site-directory';
-import { ManagedProcess, portIsFree, SERVICE_NODE_FLAGS, startNodeProcess, stopAll, waitHttpOk } from './processes';
+import {
+  assertPortsFree,
+  ManagedProcess,
+  SERVICE_NODE_FLAGS,
+  startNodeProcess,
+  stopAll,
+  waitHttpOk,
+} from './processes';
 
 export interface SimulatorEndpoints {
   endpoints: { siteId: string; integrationServerUrl: string; kscUrl: string }[];
@@ -243,19 +250,3 @@ function consoleEnv(o: LocalPlatformOptions, port: number, portOf: (name: string
 }
 
 export const DEFAULT_STATE_DIR = resolve(ROOT_DIR, '.local', 'platform');
-
-/**
- * Refuses to start over ports that something already listens on. A platform whose `npm start` was
- * killed (kill -9, a closed terminal) leaves its services running: a new start would have its own
- * services fail to bind while the readiness checks reached the old ones, and the demo then failed
- * against a database the new bootstrap had just reset (NO_SITE_CAPACITY), with no word of the cause.
- */
-export async function assertPortsFree(wanted: number[]): Promise<void> {
-  const taken: number[] = [];
-  for (const port of wanted) if (!(await portIsFree(port))) taken.push(port);
-  if (taken.length === 0) return;
-  throw new Error(
-    `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1. A platform from an earlier run may still be running ` +
-      `(its services outlive a killed npm start): stop it (\`pkill -f dist/apps/\`) or free the port${taken.length > 1 ? 's' : ''}, then start again.`,
-  );
-}

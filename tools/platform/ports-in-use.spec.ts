@@ -1,6 +1,5 @@
 import { createServer, Server } from 'node:net';
-import { assertPortsFree } from './local-platform';
-import { freePort } from './processes';
+import { assertPortsFree, freePort } from './processes';
 
 describe('starting the local platform over ports in use', () => {
   let server: Server;

@@ -161,3 +161,20 @@ export function portIsFree(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
   });
 }
+
+/**
+ * Refuses to start over ports that something already listens on (the local platform, before it
+ * starts anything). Otherwise its own processes fail to bind while its readiness checks reach
+ * whatever holds the ports: services left by an earlier platform answered them, and the demo then
+ * failed against a database the new bootstrap had just reset (NO_SITE_CAPACITY), with no word of
+ * the cause.
+ */
+export async function assertPortsFree(wanted: number[]): Promise<void> {
+  const taken: number[] = [];
+  for (const port of wanted) if (!(await portIsFree(port))) taken.push(port);
+  if (taken.length === 0) return;
+  throw new Error(
+    `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1. A platform from an earlier run may still be running: ` +
+      `stop it (\`pkill -f dist/apps/\`) or free the port${taken.length > 1 ? 's' : ''}, then start again.`,
+  );
+}
