@@ -15,6 +15,7 @@ import {
   withBenchPlatform,
   ZERO_LATENCY_SITE,
 } from './bench-platform';
+import { DEFAULT_ASSUMPTIONS } from '@tpo/kaspersky-simulator';
 import { directClients, onboardDirect } from './direct-onboarding';
 
 /**
@@ -53,11 +54,14 @@ const SINGLE_RUNS = 5;
  * start right before A, so without it A's first tenants pay for compiling the code (V8 optimises hot
  * functions in the first seconds of load), new Postgres backends and their plan caches, and the
  * simulator's own warm-up, which only the platform's side met (the direct script ran second).
+ * Both sides' virtual servers share the simulated site's limit, so the default shrinks to what A
+ * leaves of it, and an explicit value beyond that is refused.
  */
-const WARMUP = Number(process.env.TPO_BENCH_WARMUP ?? 2 * C);
-if (!Number.isInteger(WARMUP) || WARMUP < 0)
+const WARMUP_ROOM = Math.max(0, Math.floor((DEFAULT_ASSUMPTIONS.kscMaxVirtualServers - 2 * (N + SINGLE_RUNS)) / 2));
+const WARMUP = Number(process.env.TPO_BENCH_WARMUP ?? Math.min(2 * C, WARMUP_ROOM));
+if (!Number.isInteger(WARMUP) || WARMUP < 0 || WARMUP > WARMUP_ROOM)
   throw new Error(
-    `TPO_BENCH_WARMUP must be a whole number of tenants, 0 or more (got ${process.env.TPO_BENCH_WARMUP})`,
+    `TPO_BENCH_WARMUP must be a whole number of tenants from 0 to ${WARMUP_ROOM} (what ${N} tenants per side leave of the site's ${DEFAULT_ASSUMPTIONS.kscMaxVirtualServers} virtual servers), got ${process.env.TPO_BENCH_WARMUP}`,
   );
 
 /** Both sides' warm-up (not counted): WARMUP tenants each, C at once. */
