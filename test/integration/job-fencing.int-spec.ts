@@ -68,8 +68,10 @@ class VendorTaskHandler implements JobHandler<{ n: number }> {
     this.waiting--;
     await this.call();
     expect(RequestContext.current()?.correlationId).toBe(correlationId);
+    // Counted once the job's end has committed: the test reads the outcomes as soon as all are done.
+    const outcome = await ctx.succeed();
     this.done++;
-    return ctx.succeed();
+    return outcome;
   }
 
   async giveUp(ctx: JobContext<{ n: number }>): Promise<JobOutcome> {
@@ -293,8 +295,10 @@ describe('job leases with fencing tokens (real Postgres)', () => {
         await call(site);
         await waitForVendor(200, ctx.signal); // back while another job of the site calls: it queues for the slot
         await call(site);
+        // Counted once the job's end has committed (the outcomes are read as soon as all 8 are done).
+        const outcome = await ctx.succeed();
         done++;
-        return ctx.succeed();
+        return outcome;
       },
       async giveUp(ctx) {
         return ctx.fail('gave up');
