@@ -91,6 +91,17 @@ describe('traces: one onboarding is one trace across the five services (OTLP exp
       10_000,
       100,
     ).catch(() => undefined); // the assertions below say which service is missing
+    // Likewise a consumer's parent, the publish span of the service that relayed the event (e.g.
+    // activation's TenantActivated), may be exported after the consumer's own span.
+    await eventually(
+      async () => {
+        const spans = inTrace();
+        const ids = new Set(spans.map((s) => s.spanId));
+        return spans.every((s) => !s.parentSpanId || ids.has(s.parentSpanId)) ? true : undefined;
+      },
+      10_000,
+      100,
+    ).catch(() => undefined); // the assertions below name any span whose parent never arrived
     const trace = inTrace();
     const describe = (s: CollectedSpan) => `${s.service}: ${s.name}`;
 
