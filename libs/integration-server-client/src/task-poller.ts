@@ -18,8 +18,9 @@ export interface WaitForTaskOptions {
 }
 
 /**
- * Polls until Completed / Failed / Canceled, first soon, then following the task type's learned
- * duration (PollSchedule). Transient errors of a poll are retried by the HTTP layer.
+ * Polls until Completed / Failed / Canceled: the first check `initialDelayMs` after the call (a task
+ * just created is not over yet), then following the task type's learned duration (PollSchedule),
+ * which the first check reveals. Transient errors of a poll are retried by the HTTP layer.
  */
 export async function waitForTask(
   getTask: (id: string) => Promise<IsTask>,
@@ -27,28 +28,30 @@ export async function waitForTask(
   options: WaitForTaskOptions = {},
 ): Promise<IsTask> {
   const started = Date.now();
-  const deadline = started + (options.deadlineMs ?? 600_000);
-  let schedule: PollSchedule | undefined;
+  const deadlineMs = options.deadlineMs ?? 600_000;
+  const deadline = started + deadlineMs;
+  const schedule = new PollSchedule({ firstMs: options.initialDelayMs, maxMs: options.maxDelayMs });
+  let since = started;
   let last: IsTask | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
+    await waitForVendor(
+      Math.min(schedule.next(Date.now() - since), Math.max(0, deadline - Date.now())),
+      options.signal,
+    );
     const task = await getTask(taskId);
     if (!last || last.state !== task.state || last.progress !== task.progress || last.stage !== task.stage)
       options.onProgress?.(task);
     last = task;
-    const since = runningSince(task, started);
+    since = runningSince(task, started);
     if (TERMINAL_STATES.has(task.state)) {
       if (task.type && task.created && task.stateChanged)
         options.durations?.observe(task.type, task.stateChanged.getTime() - task.created.getTime());
       if (task.state === 'Completed') return task;
       throw new IsTaskFailedError(task);
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new IsTaskTimeoutError(taskId, last, options.deadlineMs ?? 600_000);
-    const tuning = { firstMs: options.initialDelayMs, maxMs: options.maxDelayMs };
-    schedule ??=
-      options.durations && task.type ? options.durations.schedule(task.type, tuning) : new PollSchedule(tuning);
-    await waitForVendor(Math.min(schedule.next(Date.now() - since), remaining), options.signal);
+    if (task.type && options.durations) schedule.expect(options.durations.expected(task.type));
+    if (Date.now() >= deadline) throw new IsTaskTimeoutError(taskId, last, deadlineMs);
   }
 }
 

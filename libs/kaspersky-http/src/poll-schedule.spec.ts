@@ -29,6 +29,19 @@ describe('PollSchedule', () => {
     expect(seenAtMs).toBeLessThanOrEqual(600_000 * 1.05);
   });
 
+  it('checks a 5 s task of a known kind four times: once soon, then from 90% of its expected duration', () => {
+    expect(simulate(new PollSchedule({ expectedMs: 5000 }), 5000)).toEqual({ checks: 4, seenAtMs: 5000 });
+  });
+
+  it('takes an expectation learned after the first check without checking soon again', () => {
+    const s = new PollSchedule();
+    expect(s.next(0)).toBe(40);
+    s.expect(5000);
+    expect(s.next(40)).toBe(4460);
+    s.expect(60_000); // the first expectation stays
+    expect(s.next(4500)).toBe(250);
+  });
+
   it('still checks soon first when an expectation exists (a task may fail at once)', () => {
     expect(new PollSchedule({ expectedMs: 600_000 }).next(0)).toBeLessThanOrEqual(50);
   });

@@ -1,11 +1,13 @@
 /**
- * How long to wait before the next check of a vendor task (issue 11: no fixed sleeps). The first
- * check comes soon, so a task that is over in 50 ms is seen within ~100 ms; then the pause grows
- * (times `factor`) and, without a learned expectation, never exceeds `maxMs` or a quarter of the
- * time already waited (so a long task is checked a few dozen times, not every few seconds).
- * With an expected duration (learned from earlier tasks of the same kind) the schedule jumps
- * straight to 85% of it and then checks every 5% of it (longer once overdue): a 10-minute install
- * costs a handful of calls.
+ * How long to wait before the next check of a vendor task (issue 11: no fixed sleeps). Callers ask
+ * for a pause before every check, the first included: a task just created cannot be over yet, so
+ * the first check comes `firstMs` after the start (a task that is over in 50 ms is seen within ~100
+ * ms, one that fails at once within `firstMs`); then the pause grows (times `factor`) and, without a
+ * learned expectation, never exceeds `maxMs` or a quarter of the time already waited (so a long task
+ * is checked a few dozen times, not every few seconds). With an expected duration (learned from
+ * earlier tasks of the same kind) the schedule jumps from that first check straight to 90% of it and
+ * then checks every 5% of it (longer once overdue): a 5 s task costs four checks, a 10-minute
+ * install a handful.
  */
 export interface PollScheduleOptions {
   firstMs?: number;
@@ -22,19 +24,31 @@ export class PollSchedule {
   private readonly factor: number;
   private readonly max: number;
 
-  constructor(private readonly options: PollScheduleOptions = {}) {
+  private expected: number | undefined;
+
+  constructor(options: PollScheduleOptions = {}) {
     this.first = options.firstMs ?? 40;
     this.factor = options.factor ?? 1.5;
     this.max = options.maxMs ?? 10_000;
+    this.expected = options.expectedMs;
+  }
+
+  /**
+   * Sets the expected duration once it is known (e.g. from the task's kind, which the first check
+   * reveals), keeping the checks already made; an expectation given earlier is kept.
+   */
+  expect(expectedMs: number | undefined): this {
+    this.expected ??= expectedMs;
+    return this;
   }
 
   /** The pause before the next check, given how long the task has been running (ms). */
   next(elapsedMs: number): number {
     const i = this.checks++;
     const backoff = Math.min(Math.max(this.max, elapsedMs / 4), this.first * this.factor ** i);
-    const expected = this.options.expectedMs;
+    const expected = this.expected;
     if (i === 0 || expected === undefined || expected <= 0) return Math.round(Math.max(1, backoff));
-    const lead = 0.85 * expected - elapsedMs;
+    const lead = 0.9 * expected - elapsedMs;
     if (lead > backoff) return Math.round(lead);
     // Near the expected end: every 5% of it; past it, pauses grow with the overrun.
     return Math.round(Math.max(this.first, 0.05 * expected, (elapsedMs - expected) / 2));

@@ -84,6 +84,8 @@ export class DeviceTask {
     const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
     for (let first = true; ; first = false) {
       signal.throwIfAborted();
+      // A pause before every check, the first too: a task just run is not over yet (PollSchedule).
+      await waitForVendor(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), signal);
       let s;
       try {
         s = await this.tasks.statistics(this.taskId);
@@ -107,7 +109,6 @@ export class DeviceTask {
         });
         return outcomes;
       }
-      await waitForVendor(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), signal);
     }
   }
 
