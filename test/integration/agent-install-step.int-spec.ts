@@ -636,10 +636,11 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
   describe('a restart while the reconnection task runs', () => {
     afterAll(() => site.faults.merge({ taskDurationsMs: { '*': 20 } }));
 
-    it('picks up the same KSC task afterwards instead of creating another', async () => {
+    it('picks up the same KSC task afterwards instead of creating or running another', async () => {
       const t = await newTenant(2);
       site.faults.merge({ taskDurationsMs: { '*': 20, KLNAG_TASK_RECONNECTION: 2500 } });
       const tasksBefore = site.counters.get('Tasks.AddTask');
+      const runsBefore = site.counters.get('Tasks.RunTask:KLNAG_TASK_RECONNECTION');
       await publishSvmConfigured(t);
       const recorded = await eventually(async () => {
         const rows = await sql<{ task: string | null; started: string | null }>(
@@ -647,7 +648,8 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
           `SELECT detail->>'taskId' AS task, detail->>'startedAt' AS started FROM step_vm WHERE tenant_id = $1 AND step = 'install-agents'`,
           [t.tenantId],
         );
-        return rows.length === 2 && rows.every((r) => r.task && r.started) ? rows : undefined;
+        const ran = site.counters.get('Tasks.RunTask:KLNAG_TASK_RECONNECTION') > runsBefore;
+        return ran && rows.length === 2 && rows.every((r) => r.task && r.started) ? rows : undefined;
       }, 20_000);
       await svc.close();
       svc = await fixture.restart();
@@ -656,6 +658,7 @@ describe('agent installation step (real Postgres + NATS, simulated KSC)', () => 
       expect(event.succeeded).toHaveLength(2);
       // One reconnection task (resumed after the restart) and one installation task per OS family.
       expect(site.counters.get('Tasks.AddTask') - tasksBefore).toBe(3);
+      expect(site.counters.get('Tasks.RunTask:KLNAG_TASK_RECONNECTION') - runsBefore).toBe(1);
       expect(new Set(recorded.map((r) => r.task)).size).toBe(1);
       expect(vasHosts(t).every((h) => hasLightAgent(h))).toBe(true);
     });

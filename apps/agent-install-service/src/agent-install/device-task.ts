@@ -53,9 +53,10 @@ export class DeviceTask {
   }
 
   /**
-   * RunTask unless the task already ran (a crash between RunTask and recording its start): a task
-   * that ran has per-device states, one never run has none. A task this execution created itself
-   * is run without that check. Returns the start time to record.
+   * RunTask unless the task already ran (a task recorded by an earlier execution: it may have run
+   * before a restart): a task that ran has per-device states, one never run has none. A task this
+   * execution created itself is run without that check. A task that no longer exists is left to
+   * `outcomes`, which reports it. Returns when it ran (epoch ms).
    */
   async run(): Promise<number> {
     if (this.createdHere) {
@@ -63,7 +64,13 @@ export class DeviceTask {
       await this.tasks.runTask(this.taskId);
       return Date.now();
     }
-    const s = await this.tasks.statistics(this.taskId);
+    let s;
+    try {
+      s = await this.tasks.statistics(this.taskId);
+    } catch (e) {
+      if (e instanceof KscMethodError) return Date.now();
+      throw e;
+    }
     const seen = s.pending + s.running + s.completed + s.completedWithWarning + s.failed + s.scheduled + s.paused;
     if (seen === 0) await this.tasks.runTask(this.taskId);
     else this.logger.info({ taskId: this.taskId }, 'KSC task already ran; not running it again');

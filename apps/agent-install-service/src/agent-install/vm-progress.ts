@@ -14,7 +14,10 @@ export interface VmDetail {
   vServerHostId?: string;
   /** The KSC task this VM is part of; recorded before the task is run. */
   taskId?: string;
-  /** When RunTask was called (epoch ms); the task deadline counts from here, across restarts. */
+  /**
+   * When the task was recorded, right before RunTask (epoch ms; rows written before 2026-12-02 hold
+   * the time RunTask returned): the task deadline counts from here, across restarts.
+   */
   startedAt?: number;
   /** When the reconnection reported success (epoch ms); the vAS arrival deadline counts from here. */
   since?: number;

@@ -52,8 +52,9 @@ export interface TaskBinding {
 
 /**
  * Adds the VMs' devices to a freshly created task and records the task id on each VM before
- * anything runs, so that a restart finds and re-polls the same task. Devices KSC refuses fail
- * alone. Returns the VMs in the task (an empty task is deleted at once).
+ * anything runs, so that a restart finds and re-polls the same task, with the time its deadline
+ * counts from (it is run right after). Devices KSC refuses fail alone. Returns the VMs in the task
+ * (an empty task is deleted at once).
  */
 export async function recordNewTask(
   ctx: InstallContext,
@@ -64,11 +65,12 @@ export async function recordNewTask(
 ): Promise<TrackedVm[]> {
   task.markCreatedHere();
   const refused = await task.attach(vms.map(b.hostIdOf));
+  const startedAt = Date.now();
   await ctx.progress.save(
     vms.map((vm) => {
       const reason = refused.get(b.hostIdOf(vm));
       return reason === undefined
-        ? { vm, status: 'in_progress', detail: { ...detailOf(vm), phase: b.phase, taskId: task.taskId } }
+        ? { vm, status: 'in_progress', detail: { ...detailOf(vm), phase: b.phase, taskId: task.taskId, startedAt } }
         : {
             vm,
             status: 'failed',
@@ -84,9 +86,11 @@ export async function recordNewTask(
 }
 
 /**
- * Runs a recorded task unless it already ran (start time recorded), waits for it, records every
- * VM's outcome (`onSuccess` decides the next state) and deletes the task after its results are
- * stored (ksc-openapi.md §5 C10).
+ * Runs a recorded task unless it already ran, waits for it, records every VM's outcome (`onSuccess`
+ * decides the next state) and deletes the task after its results are stored (ksc-openapi.md §5
+ * C10). A task this execution just recorded is run at once; one recorded by an earlier execution is
+ * run only if KSC shows it never ran (a restart between recording and RunTask, DeviceTask.run), so
+ * its start needs no write of its own.
  */
 export async function completeTask(
   ctx: InstallContext,
@@ -95,12 +99,8 @@ export async function completeTask(
   b: TaskBinding,
   onSuccess: (vm: TrackedVm, outcome: HostOutcome) => { status: VmStatus; detail: VmDetail },
 ): Promise<void> {
-  let startedAt = vms.find((vm) => vm.detail.startedAt !== undefined)?.detail.startedAt;
-  if (startedAt === undefined) {
-    const at = await task.run();
-    startedAt = at;
-    await ctx.progress.save(vms.map((vm) => ({ vm, status: 'in_progress', detail: { ...vm.detail, startedAt: at } })));
-  }
+  const ranAt = await task.run();
+  const startedAt = vms.find((vm) => vm.detail.startedAt !== undefined)?.detail.startedAt ?? ranAt;
   const outcomes = await task.outcomes(vms.map(b.hostIdOf), startedAt, ctx.signal, b.failCode);
   const gone = `the KSC task ${task.taskId} no longer exists, so its result is unknown`;
   await ctx.progress.save(
