@@ -39,16 +39,22 @@ const registered = (tenantId: string) => ({
 /** A register-vms step whose outcome the test decides. */
 class ProbeStep extends OnboardingStepJob<{ n: number }> {
   readonly step = STEP;
-  outcome: 'ok' | 'permanent' = 'ok';
+  outcome: 'ok' | 'permanent' | 'none-registered' = 'ok';
+  /** A VM outcome the step writes with its end (StepResult.alsoWrite), when set. */
+  vmOutcome?: { biosUuid: string; status: 'succeeded' | 'failed'; errorCode?: string };
   override get kind(): string {
     return 'job-end-probe';
   }
   protected async execute(work: StepWork<{ n: number }>, _s: AbortSignal, _j: StepJobScope): Promise<StepResult> {
     if (this.outcome === 'permanent') throw new DomainError('VIRMT_Probe', 'refused for good');
+    const alsoWrite = this.vmOutcome ? [this.base.steps.setVmsStatement(work.tenantId, STEP, [this.vmOutcome])] : [];
+    if (this.outcome === 'none-registered')
+      return { ok: false, code: 'NO_VM_REGISTERED', message: 'none', retryable: true, alsoWrite };
     return {
       ok: true,
       output: { registered: 1 },
       event: { definition: VmsRegistered, payload: registered(work.tenantId) },
+      alsoWrite,
     };
   }
 }
@@ -62,10 +68,38 @@ describe("a step's end, its events and the job's end in one statement (real Post
   const runners: JobRunner[] = [];
   const logger = createLogger('job-end-test', 'silent');
 
+  const vmOf = new Map<string, string>();
   const newStep = async () => {
     const tenantId = randomUUID();
-    await uow.run(() => steps.create(tenantId, STEP, SITE, { n: 1 }, [{ biosUuid: randomUUID(), name: 'vm-1' }]));
+    vmOf.set(tenantId, randomUUID());
+    await uow.run(() =>
+      steps.create(tenantId, STEP, SITE, { n: 1 }, [{ biosUuid: vmOf.get(tenantId)!, name: 'vm-1' }]),
+    );
     return tenantId;
+  };
+  const vmRowOf = async (tenantId: string) =>
+    (
+      await sql<{ status: string; error_code: string | null }>(
+        SERVICE,
+        `SELECT status, error_code FROM step_vm WHERE tenant_id = $1 AND step = $2`,
+        [tenantId, STEP],
+      )
+    )[0];
+  const runProbe = async (configure: (probe: ProbeStep) => void, tenantId: string) => {
+    const probe = new ProbeStep({ steps, outbox, logger });
+    configure(probe);
+    const runner = new JobRunner(new JobRepository(uow), uow, logger, testRunnerOptions(SERVICE, 'registration'));
+    runner.register(probe);
+    runners.push(runner);
+    await uow.run(() => new JobRepository(uow).enqueue(probe.kind, tenantId, { tenantId }, SITE));
+    await runner.start();
+    await eventually(
+      async () =>
+        (await stepOf(tenantId)).status !== 'pending' && (await stepOf(tenantId)).status !== 'running'
+          ? true
+          : undefined,
+      10_000,
+    );
   };
   const outboxOf = (tenantId: string) =>
     sql<{ type: string; data: Record<string, unknown> }>(
@@ -138,6 +172,41 @@ describe("a step's end, its events and the job's end in one statement (real Post
     // Once ended, the job holds no lease: a second end (e.g. a duplicate run) writes nothing.
     expect(await jobs.endFenced(current, { status: 'failed', error: 'late' }, work())).toBe(false);
     expect(await outboxOf(tenantId)).toHaveLength(2);
+  });
+
+  it("a step's own last writes (its VMs' outcomes) commit in the same statement as its end, and not at all for a stale holder", async () => {
+    const tenantId = await newStep();
+    const { stale, current, jobs } = await claimedTwice(uow, 'job-end-vms', tenantId, { tenantId });
+    const work = () => [
+      steps.setVmsStatement(tenantId, STEP, [{ biosUuid: vmOf.get(tenantId)!, status: 'succeeded' }]),
+      steps.succeedStatement(tenantId, STEP, { registered: 1 }),
+    ];
+    expect(await jobs.endFenced(stale, { status: 'succeeded' }, work())).toBe(false);
+    expect(await vmRowOf(tenantId)).toEqual({ status: 'pending', error_code: null });
+
+    counter.statements.length = 0;
+    counter.counting = true;
+    expect(await jobs.endFenced(current, { status: 'succeeded' }, work())).toBe(true);
+    counter.counting = false;
+    expect(counter.statements).toHaveLength(1);
+    expect(await vmRowOf(tenantId)).toEqual({ status: 'succeeded', error_code: null });
+    expect(await stepOf(tenantId)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it("a step job's result carries its VMs' last outcomes into its end, whether it succeeds or fails", async () => {
+    const ok = await newStep();
+    await runProbe((p) => (p.vmOutcome = { biosUuid: vmOf.get(ok)!, status: 'succeeded' }), ok);
+    expect(await stepOf(ok)).toMatchObject({ status: 'succeeded' });
+    expect(await vmRowOf(ok)).toEqual({ status: 'succeeded', error_code: null });
+    for (const r of runners.splice(0)) await r.stop(); // the next job is for the next probe's runner
+
+    const none = await newStep();
+    await runProbe((p) => {
+      p.outcome = 'none-registered';
+      p.vmOutcome = { biosUuid: vmOf.get(none)!, status: 'failed', errorCode: 'VIRMT_InvalidBiosId' };
+    }, none);
+    expect(await stepOf(none)).toMatchObject({ status: 'failed', error_code: 'NO_VM_REGISTERED' });
+    expect(await vmRowOf(none)).toEqual({ status: 'failed', error_code: 'VIRMT_InvalidBiosId' });
   });
 
   it('a step job that succeeds ends with one statement: job succeeded, step succeeded, its event in the outbox', async () => {

@@ -14,13 +14,24 @@ import {
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
 export type StepResult<T extends object = object> =
-  | { ok: true; output: object; event: { definition: EventDefinition<T>; payload: T } }
+  | {
+      ok: true;
+      output: object;
+      event: { definition: EventDefinition<T>; payload: T };
+      /** The step's own last writes (e.g. per-VM outcomes), committed with its end (see below). */
+      alsoWrite?: FencedStatement[];
+    }
   | {
       ok: false;
       code: string;
       message: string;
       retryable: boolean;
       output?: object;
+      /**
+       * The step's own last writes, committed with its end: in the same statement where the store
+       * gives its end as statements, else written just before it (fenced by the job's lease alike).
+       */
+      alsoWrite?: FencedStatement[];
       alsoEmit?: { definition: EventDefinition<object>; payload: object }[];
       /** Vendor task ids to name in OnboardingStepFailed (e.g. the CreateTenant task that failed). */
       externalTaskIds?: string[];
@@ -152,6 +163,7 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
       const steps = this.base.steps;
       if (steps.succeedStatement) {
         const outcome = await ctx.succeedWith([
+          ...(ok.alsoWrite ?? []),
           ...[steps.succeedStatement(work.tenantId, this.step, ok.output)].flat(),
           this.base.outbox.emitStatement([
             { definition: ok.event.definition, data: ok.event.payload, options: { tenantId: work.tenantId } },
@@ -160,6 +172,7 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
         this.base.logger.info({ tenantId: work.tenantId, step: this.step }, 'step completed');
         return outcome;
       }
+      if (ok.alsoWrite?.length) await ctx.write(ok.alsoWrite);
       return ctx.succeed(async () => {
         await this.base.steps.succeed(work.tenantId, this.step, ok.output);
         await this.base.outbox.emit(ok.event.definition, ok.event.payload, { tenantId: work.tenantId });
@@ -229,12 +242,14 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
     const steps = this.base.steps;
     if (steps.failStatement) {
       const outcome = await ctx.failWith(error, [
+        ...(result.alsoWrite ?? []),
         ...[steps.failStatement(work.tenantId, this.step, result, result.output)].flat(),
         this.base.outbox.emitStatement(events),
       ]);
       logFailed();
       return outcome;
     }
+    if (result.alsoWrite?.length) await ctx.write(result.alsoWrite);
     return ctx.fail(error, async () => {
       await steps.fail(work.tenantId, this.step, result, result.output);
       for (const e of events) await this.base.outbox.emit(e.definition, e.data, e.options);

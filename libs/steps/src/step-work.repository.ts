@@ -426,6 +426,15 @@ export class StepWorkRepository {
     write?: FencedWriter,
   ): Promise<void> {
     if (changes.length === 0) return;
+    await this.execute(this.setVmsStatement(tenantId, step, changes), write);
+  }
+
+  /** `setVms` as a guarded statement, e.g. to commit with the step's end (StepResult.alsoWrite). */
+  setVmsStatement(
+    tenantId: string,
+    step: OnboardingStep,
+    changes: (VmState & { biosUuid: string })[],
+  ): FencedStatement {
     const rows = changes.map((c) => ({
       bios_uuid: c.biosUuid,
       status: c.status,
@@ -433,15 +442,12 @@ export class StepWorkRepository {
       error_code: c.errorCode ?? null,
       error_message: c.errorMessage?.slice(0, 2000) ?? null,
     }));
-    await this.execute(
-      {
-        text: (held) =>
-          `UPDATE step_vm v SET status = c.status, detail = COALESCE(c.detail, v.detail), error_code = c.error_code, error_message = c.error_message, updated_at = now()
-           FROM jsonb_to_recordset($4::jsonb) AS c(bios_uuid uuid, status text, detail jsonb, error_code text, error_message text)
-           WHERE v.tenant_id = $1 AND v.step = $2 AND v.run_id = $3 AND v.bios_uuid = c.bios_uuid AND ${held}`,
-        params: [tenantId, step, currentRunId(), JSON.stringify(rows)],
-      },
-      write,
-    );
+    return {
+      text: (held) =>
+        `UPDATE step_vm v SET status = c.status, detail = COALESCE(c.detail, v.detail), error_code = c.error_code, error_message = c.error_message, updated_at = now()
+         FROM jsonb_to_recordset($4::jsonb) AS c(bios_uuid uuid, status text, detail jsonb, error_code text, error_message text)
+         WHERE v.tenant_id = $1 AND v.step = $2 AND v.run_id = $3 AND v.bios_uuid = c.bios_uuid AND ${held}`,
+      params: [tenantId, step, currentRunId(), JSON.stringify(rows)],
+    };
   }
 }

@@ -1,7 +1,7 @@
 import { AgentsInstalledV1 } from '@tpo/contracts';
 import { IntegrationServerClient, IntegrationServerError, IsVm } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { JobContext } from '@tpo/jobs';
+import { FencedStatement, JobContext } from '@tpo/jobs';
 import { StepVm, StepWork, StepWorkRepository, VmStatus } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import pino from 'pino';
@@ -59,17 +59,24 @@ function harness(vmNames: string[]) {
   };
   /** Rows per progress write (one statement each). */
   const writes: number[] = [];
+  type VmChange = { biosUuid: string; status: VmStatus; errorCode?: string };
+  const apply = (changes: VmChange[]) => {
+    writes.push(changes.length);
+    for (const c of changes) {
+      const vm = vms.find((v) => v.biosUuid === c.biosUuid)!;
+      Object.assign(vm, { status: c.status, errorCode: c.errorCode ?? null });
+    }
+  };
   const steps = {
     find: async () => ({ ...work }),
     setRunning: async () => void (work.status = 'running'),
     vms: async () => vms.map((v) => ({ ...v })),
-    setVms: async (_: string, __: string, changes: { biosUuid: string; status: VmStatus; errorCode?: string }[]) => {
-      writes.push(changes.length);
-      for (const c of changes) {
-        const vm = vms.find((v) => v.biosUuid === c.biosUuid)!;
-        Object.assign(vm, { status: c.status, errorCode: c.errorCode ?? null });
-      }
-    },
+    setVms: async (_: string, __: string, changes: VmChange[]) => apply(changes),
+    // As the repository's: a statement the job's end (or ctx.write) commits; applied by `write` below.
+    setVmsStatement: (_: string, __: string, changes: VmChange[]) => ({
+      text: () => 'UPDATE step_vm',
+      params: [changes],
+    }),
     succeed: async (_: string, __: string, output: object) => void Object.assign(work, { status: 'succeeded', output }),
     fail: async (_: string, __: string, e: { code: string }) =>
       void Object.assign(work, { status: 'failed', errorCode: e.code }),
@@ -89,6 +96,10 @@ function harness(vmNames: string[]) {
       job: { payload: { tenantId: 't-1' } },
       signal: new AbortController().signal,
       record: async (w: () => Promise<void>) => w(),
+      write: async (st: FencedStatement | FencedStatement[]) => {
+        for (const x of [st].flat()) apply(x.params[0] as VmChange[]);
+        return 1;
+      },
       succeed: async (w?: () => Promise<void>) => (await w?.(), ended.push('succeeded'), { settled: true }),
       fail: async (_: string, w?: () => Promise<void>) => (await w?.(), ended.push('failed'), { settled: true }),
     } as unknown as JobContext<{ tenantId: string }>;
@@ -123,15 +134,24 @@ describe('RegisterVmsJob (step 5)', () => {
     expect(h.work).toMatchObject({ status: 'succeeded', output: { registered: 2, failed: 1 } });
   });
 
-  it('outcomes that arrive while one is being stored are stored together (fewer statements, every VM once)', async () => {
+  it("stores a small tenant's outcomes once, with the step's end", async () => {
     const h = harness(['a', 'b', 'c', 'd', 'e']);
     expect(await h.run()).toEqual(['succeeded']);
-    expect(h.writes.reduce((a, b) => a + b, 0)).toBe(5);
-    expect(h.writes.length).toBeLessThan(5);
+    expect(h.writes).toEqual([5]);
     expect(h.vms.map((v) => v.status)).toEqual(Array(5).fill('succeeded'));
     expect(h.emitted[0].payload).toMatchObject({
       succeeded: expect.arrayContaining([{ biosUuid: 'bios-e', name: 'e' }]),
     });
+  });
+
+  it('stores outcomes before taking more VMs when a tenant has more VMs than run at once (fewer statements, every VM once)', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `vm${i}`);
+    const h = harness(names);
+    expect(await h.run()).toEqual(['succeeded']);
+    expect(h.writes.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(h.writes.length).toBeGreaterThan(1);
+    expect(h.writes.length).toBeLessThan(40);
+    expect(h.vms.map((v) => v.status)).toEqual(Array(40).fill('succeeded'));
   });
 
   it('a transient vendor error goes back to the job runner; the retry registers only what is left', async () => {

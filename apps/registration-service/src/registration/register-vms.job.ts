@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AgentsInstalledV1, VmFailure, VmRef, VmsRegistered } from '@tpo/contracts';
 import { IntegrationServerClient, IntegrationServerError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
+import { LeaseLostError } from '@tpo/jobs';
 import { LOGGER } from '@tpo/platform';
 import {
   CoalescingWriter,
@@ -51,27 +52,46 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
       tenantVms ??= new Set((await client.listTenantVms(isTenantId)).map((v) => v.biosId.toLowerCase()));
       return tenantVms.has(biosUuid.toLowerCase());
     };
-    // Each outcome is stored before the worker takes its next VM; outcomes that arrive while one is
-    // being written go together in the next fenced statement (group commit), not one each.
+    // Each outcome is stored before its worker takes another VM; outcomes that arrive while one is
+    // being written go together in the next fenced statement (group commit), not one each. A
+    // worker's last outcome commits with the step's end (alsoWrite), so a tenant of up to PARALLEL
+    // VMs writes its outcomes once. When a registration throws, the workers take no further VM and
+    // what they finished is stored before the error goes to the job runner: a retry registers only
+    // what is left. A crash loses only unstored outcomes, which a re-run finds again (409 for a VM
+    // already registered to this tenant counts as done).
     const byBios = new Map(vms.map((v) => [v.biosUuid, v]));
     const store = new CoalescingWriter<VmState & { biosUuid: string }>((changes) =>
       this.base.steps.setVms(work.tenantId, this.step, changes, job.write),
     );
+    const last: (VmState & { biosUuid: string })[] = [];
     let next = 0;
-    await Promise.all(
+    let stopped = false;
+    const settled = await Promise.allSettled(
       Array.from({ length: Math.min(PARALLEL, todo.length) }, async () => {
-        while (next < todo.length) {
-          const vm = todo[next++];
-          const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
-          await store.write({ biosUuid: vm.biosUuid, ...outcome });
-          Object.assign(byBios.get(vm.biosUuid)!, {
-            status: outcome.status,
-            errorCode: outcome.errorCode ?? null,
-            errorMessage: outcome.errorMessage ?? null,
-          });
+        try {
+          while (!stopped && next < todo.length) {
+            const vm = todo[next++];
+            const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
+            if (!stopped && next < todo.length) await store.write({ biosUuid: vm.biosUuid, ...outcome });
+            else last.push({ biosUuid: vm.biosUuid, ...outcome });
+            Object.assign(byBios.get(vm.biosUuid)!, {
+              status: outcome.status,
+              errorCode: outcome.errorCode ?? null,
+              errorMessage: outcome.errorMessage ?? null,
+            });
+          }
+        } catch (e) {
+          stopped = true;
+          throw e;
         }
       }),
     );
+    const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) {
+      if (last.length > 0 && !(error.reason instanceof LeaseLostError))
+        await this.base.steps.setVms(work.tenantId, this.step, last, job.write);
+      throw error.reason;
+    }
     // The rows as stored: read at the start (earlier tries' outcomes) plus what this try wrote.
     const after = [...byBios.values()];
     const succeeded: VmRef[] = after
@@ -86,6 +106,7 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
         message: (v.errorMessage ?? '').slice(0, 1000),
       }));
     const output = { registered: succeeded.length, failed: failed.length };
+    const alsoWrite = last.length > 0 ? [this.base.steps.setVmsStatement(work.tenantId, this.step, last)] : [];
     if (succeeded.length === 0) {
       return {
         ok: false,
@@ -93,11 +114,13 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
         message: `none of the ${after.length} VMs could be registered`,
         retryable: true,
         output,
+        alsoWrite,
       };
     }
     return {
       ok: true,
       output,
+      alsoWrite,
       event: {
         definition: VmsRegistered,
         payload: {
