@@ -13,29 +13,28 @@ import {
 } from '@tpo/jobs';
 import { StepWork, StepWorkRepository } from './step-work.repository';
 
+/** What a step's result may carry besides its outcome, whichever it is. */
+interface StepWrites {
+  /**
+   * The step's own last writes (e.g. per-VM outcomes), committed with its end: in the same statement
+   * where the store gives its end as statements, else written just before it (fenced by the job's
+   * lease alike).
+   */
+  alsoWrite?: FencedStatement[];
+}
+
 export type StepResult<T extends object = object> =
-  | {
-      ok: true;
-      output: object;
-      event: { definition: EventDefinition<T>; payload: T };
-      /** The step's own last writes (e.g. per-VM outcomes), committed with its end (see below). */
-      alsoWrite?: FencedStatement[];
-    }
-  | {
+  | (StepWrites & { ok: true; output: object; event: { definition: EventDefinition<T>; payload: T } })
+  | (StepWrites & {
       ok: false;
       code: string;
       message: string;
       retryable: boolean;
       output?: object;
-      /**
-       * The step's own last writes, committed with its end: in the same statement where the store
-       * gives its end as statements, else written just before it (fenced by the job's lease alike).
-       */
-      alsoWrite?: FencedStatement[];
       alsoEmit?: { definition: EventDefinition<object>; payload: object }[];
       /** Vendor task ids to name in OnboardingStepFailed (e.g. the CreateTenant task that failed). */
       externalTaskIds?: string[];
-    };
+    });
 
 /**
  * What an error thrown by a step means: `transient` is retried with backoff by the job runner;

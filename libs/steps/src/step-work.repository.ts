@@ -34,6 +34,9 @@ export interface VmState {
   errorMessage?: string;
 }
 
+/** One VM's new state, by BIOS UUID (StepWorkRepository.setVms). */
+export type VmChange = VmState & { biosUuid: string };
+
 export interface StepVm {
   biosUuid: string;
   name: string;
@@ -419,22 +422,13 @@ export class StepWorkRepository {
    * Several VMs' states in one statement (they commit together); through `write` (the job's fenced
    * writer) when given. A `detail` left out keeps the VM's current one.
    */
-  async setVms(
-    tenantId: string,
-    step: OnboardingStep,
-    changes: (VmState & { biosUuid: string })[],
-    write?: FencedWriter,
-  ): Promise<void> {
+  async setVms(tenantId: string, step: OnboardingStep, changes: VmChange[], write?: FencedWriter): Promise<void> {
     if (changes.length === 0) return;
     await this.execute(this.setVmsStatement(tenantId, step, changes), write);
   }
 
   /** `setVms` as a guarded statement, e.g. to commit with the step's end (StepResult.alsoWrite). */
-  setVmsStatement(
-    tenantId: string,
-    step: OnboardingStep,
-    changes: (VmState & { biosUuid: string })[],
-  ): FencedStatement {
+  setVmsStatement(tenantId: string, step: OnboardingStep, changes: VmChange[]): FencedStatement {
     const rows = changes.map((c) => ({
       bios_uuid: c.biosUuid,
       status: c.status,

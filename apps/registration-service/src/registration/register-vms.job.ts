@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AgentsInstalledV1, VmFailure, VmRef, VmsRegistered } from '@tpo/contracts';
 import { IntegrationServerClient, IntegrationServerError } from '@tpo/integration-server-client';
 import { OutboxWriter } from '@tpo/messaging';
-import { LeaseLostError } from '@tpo/jobs';
 import { LOGGER } from '@tpo/platform';
 import {
   CoalescingWriter,
@@ -11,7 +10,7 @@ import {
   StepResult,
   StepWork,
   StepWorkRepository,
-  VmState,
+  VmChange,
 } from '@tpo/steps';
 import { KasperskyClients } from '@tpo/site-directory';
 import { classifyVendorError } from '@tpo/vendor-failures';
@@ -60,10 +59,10 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
     // what is left. A crash loses only unstored outcomes, which a re-run finds again (409 for a VM
     // already registered to this tenant counts as done).
     const byBios = new Map(vms.map((v) => [v.biosUuid, v]));
-    const store = new CoalescingWriter<VmState & { biosUuid: string }>((changes) =>
+    const store = new CoalescingWriter<VmChange>((changes) =>
       this.base.steps.setVms(work.tenantId, this.step, changes, job.write),
     );
-    const last: (VmState & { biosUuid: string })[] = [];
+    const last: VmChange[] = [];
     let next = 0;
     let stopped = false;
     const settled = await Promise.allSettled(
@@ -72,8 +71,9 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
           while (!stopped && next < todo.length) {
             const vm = todo[next++];
             const outcome = await this.register(client, isTenantId, vm, ownedByTenant);
-            if (!stopped && next < todo.length) await store.write({ biosUuid: vm.biosUuid, ...outcome });
-            else last.push({ biosUuid: vm.biosUuid, ...outcome });
+            const change = { biosUuid: vm.biosUuid, ...outcome };
+            if (!stopped && next < todo.length) await store.write(change);
+            else last.push(change);
             Object.assign(byBios.get(vm.biosUuid)!, {
               status: outcome.status,
               errorCode: outcome.errorCode ?? null,
@@ -88,8 +88,8 @@ export class RegisterVmsJob extends OnboardingStepJob<AgentsInstalledV1> {
     );
     const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (error) {
-      if (last.length > 0 && !(error.reason instanceof LeaseLostError))
-        await this.base.steps.setVms(work.tenantId, this.step, last, job.write);
+      // Fenced like every progress write: after a lost lease it writes nothing and throws LeaseLostError.
+      await this.base.steps.setVms(work.tenantId, this.step, last, job.write);
       throw error.reason;
     }
     // The rows as stored: read at the start (earlier tries' outcomes) plus what this try wrote.
