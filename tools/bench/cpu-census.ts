@@ -11,7 +11,7 @@ import { benchLayout } from './bench-support';
  * docs/performance.md 11.j and 11.p). A process started during the run counts from zero; one that
  * ended during it is missed (the platform's processes and pooled connections live through a run).
  */
-export type CpuSnapshot = Map<number, { kind: string; ms: number }>;
+export type CpuSnapshot = Map<number, { kind: string; ms: number; writes?: number }>;
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every mainstream kernel. */
 const TICKS_PER_SECOND = 100;
@@ -23,6 +23,21 @@ export function processCpuMs(pid: number): number | undefined {
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Write-family system calls (write, writev, ...) process `pid` has made so far, from
+ * `/proc/<pid>/io`'s syscw; undefined when unreadable. A message sent on a socket by Node or
+ * nats-server is one of them; Postgres backends answer with send(), which syscw does not count.
+ * On this kind of machine each system call is a large share of a round trip's cost (11.u, 11.x).
+ */
+export function processWriteSyscalls(pid: number): number | undefined {
+  try {
+    const m = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
@@ -53,7 +68,7 @@ export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
   const add = (pid: number | undefined, kind: string) => {
     if (pid === undefined) return;
     const ms = processCpuMs(pid);
-    if (ms !== undefined) out.set(pid, { kind, ms });
+    if (ms !== undefined) out.set(pid, { kind, ms, writes: processWriteSyscalls(pid) });
   };
   for (const proc of p.processes)
     if (proc.child.exitCode === null)
@@ -96,5 +111,32 @@ export function cpuMsPerTenant(before: CpuSnapshot, after: CpuSnapshot, tenants:
   }
   out.platform = per(platform);
   out.all = per(all);
+  return out;
+}
+
+/**
+ * Write system calls per tenant by process kind between two snapshots (Node processes and
+ * nats-server; Postgres' backends are not counted, see processWriteSyscalls), plus `services`,
+ * the five services together.
+ */
+export function writeSyscallsPerTenant(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  tenants: number,
+): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const [pid, a] of after) {
+    if (a.kind === 'postgres' || a.writes === undefined) continue;
+    const d = a.writes - (before.get(pid)?.writes ?? 0);
+    if (d > 0) n[a.kind] = (n[a.kind] ?? 0) + d;
+  }
+  const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
+  const out: Record<string, number> = {};
+  let services = 0;
+  for (const [kind, v] of Object.entries(n).sort((x, y) => y[1] - x[1])) {
+    out[kind] = per(v);
+    if (kind !== 'simulator' && kind !== 'bench' && kind !== 'nats-server') services += v;
+  }
+  out.services = per(services);
   return out;
 }

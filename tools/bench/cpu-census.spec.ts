@@ -1,0 +1,56 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CpuSnapshot, cpuMsPerTenant, processWriteSyscalls, writeSyscallsPerTenant } from './cpu-census';
+
+const linux = process.platform === 'linux';
+
+describe('cpu census', () => {
+  (linux ? it : it.skip)("counts this process's own write system calls", () => {
+    const fd = openSync('/dev/null', 'w');
+    const before = processWriteSyscalls(process.pid)!;
+    for (let i = 0; i < 10; i++) writeSync(fd, 'x');
+    const after = processWriteSyscalls(process.pid)!;
+    closeSync(fd);
+    expect(after - before).toBeGreaterThanOrEqual(10);
+  });
+
+  it('is undefined for a process that does not exist', () => {
+    expect(processWriteSyscalls(2 ** 30)).toBeUndefined();
+  });
+
+  const before: CpuSnapshot = new Map([
+    [1, { kind: 'tenant-service', ms: 100, writes: 1_000 }],
+    [2, { kind: 'simulator', ms: 50, writes: 500 }],
+    [3, { kind: 'postgres', ms: 10, writes: 7 }],
+    [4, { kind: 'nats-server', ms: 5, writes: 100 }],
+  ]);
+  const after: CpuSnapshot = new Map([
+    [1, { kind: 'tenant-service', ms: 300, writes: 1_400 }],
+    [2, { kind: 'simulator', ms: 250, writes: 900 }],
+    [3, { kind: 'postgres', ms: 110, writes: 9_999 }],
+    [4, { kind: 'nats-server', ms: 25, writes: 300 }],
+    // started during the run: counts from zero
+    [5, { kind: 'activation-service', ms: 40, writes: 200 }],
+  ]);
+
+  it('gives write system calls per tenant by process, services apart from the stand-ins and NATS, no Postgres', () => {
+    expect(writeSyscallsPerTenant(before, after, 4)).toEqual({
+      'tenant-service': 100,
+      simulator: 100,
+      'nats-server': 50,
+      'activation-service': 50,
+      services: 150,
+    });
+  });
+
+  it('gives CPU per tenant by process, the platform without the simulator and the bench', () => {
+    expect(cpuMsPerTenant(before, after, 10)).toEqual({
+      'tenant-service': 20,
+      simulator: 20,
+      postgres: 10,
+      'activation-service': 4,
+      'nats-server': 2,
+      platform: 36,
+      all: 56,
+    });
+  });
+});
