@@ -242,8 +242,9 @@ function statementsPerTenant(
  * next id, `pg_snapshot_xmax`, before and after): exact and immediate, unlike pg_stat_database's
  * counters, which each backend flushes at most once a second and, after a busy second, only after
  * 10 s idle (PG 15's PGSTAT_IDLE_INTERVAL): read right after the warm-up they counted its last
- * second into the run (49-68 "transactions" per tenant in 50 x 5 runs; 29.3 write transactions by the ids). Read-only
- * transactions get no id and are not counted. Ids are cluster-wide: nothing else may write meanwhile.
+ * second into the run (49-68 "transactions" per tenant in 50 x 5 runs; 29.3 write transactions by
+ * the ids). Read-only transactions get no id and are not counted. Ids are cluster-wide: nothing else
+ * may write meanwhile.
  */
 async function transactions<T>(work: () => Promise<T>): Promise<{
   result: T;
