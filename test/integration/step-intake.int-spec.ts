@@ -257,10 +257,12 @@ describe('step intake in one statement (real Postgres)', () => {
 
   it("with a slot in this replica's runner, the job is inserted claimed in the same one statement and runs without a claim", async () => {
     const ran: { tenantId: string; fence: number; tries: number }[] = [];
+    const handed: unknown[] = [];
     const handler: JobHandler<{ tenantId: string }> = {
       kind: STEP,
       run: async (ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> => {
         ran.push({ tenantId: ctx.job.payload.tenantId, fence: ctx.job.fence, tries: ctx.job.tries });
+        handed.push(ctx.job.handedState);
         return ctx.succeed();
       },
       giveUp: (ctx: JobContext<{ tenantId: string }>) => ctx.fail('gave up'),
@@ -282,6 +284,22 @@ describe('step intake in one statement (real Postgres)', () => {
       expect(statements.filter((x) => /INSERT INTO|START TRANSACTION|COMMIT/.test(x))).toHaveLength(1);
       await eventually(async () => ran.length === 1);
       expect(ran).toEqual([{ tenantId, fence: 1, tries: 1 }]);
+      // The step is recorded running by the same statement, and handed to the job as recorded: the
+      // job needs no start statement (OnboardingStepJob takes it instead of StepWorkRepository.start).
+      const [stored] = (await rows(tenantId, [e.id])).work;
+      expect(stored.status).toBe('running');
+      expect(handed).toEqual([
+        expect.objectContaining({
+          tenantId,
+          step: STEP,
+          siteId: 'site-1',
+          status: 'running',
+          attempt: 1,
+          input: stored.input,
+          output: null,
+          vms: [expect.objectContaining({ name: 'a', status: 'pending', detail: null })],
+        }),
+      ]);
       await eventually(async () => (await rows(tenantId, [e.id])).jobs[0]?.status === 'succeeded');
       // Handed over, not claimed: no claim ran meanwhile (a claim would have found nothing anyway).
       expect(claimDue.mock.calls.length).toBe(claimsBefore);

@@ -11,6 +11,11 @@ import { JobReservation, JobRunner } from './job-runner';
 export interface PreparedJob {
   link(gate: string): ChainLink;
   settle(inserted: number): void;
+  /**
+   * The job as this replica's runner will get it when inserted claimed (undefined when it is
+   * enqueued pending): the caller may set its `handedState` before `settle`.
+   */
+  claimed?: Job;
 }
 
 /**
@@ -51,6 +56,7 @@ export class JobEnqueuer {
     const job = newClaimedJob(kind, key, payload, siteId);
     let settled = false;
     return {
+      claimed: job,
       link: (gate) => this.jobs.enqueueClaimedLink(job, slot.leaseMs, gate),
       settle: (inserted) => {
         if (settled) return;

@@ -24,6 +24,13 @@ export interface Job<P = Record<string, unknown>> {
   /** The order's (or operation's) correlation id, and the event or request that enqueued the job. */
   correlationId: string | null;
   causationId: string | null;
+  /**
+   * In memory only, never stored: what the statement that inserted this job already claimed (and
+   * handed to this replica's runner) wrote for its handler, so the handler need not read it back
+   * (e.g. the step it starts, StepIntake). Absent on every job claimed from the table; a handler
+   * takes it once (the same object may be run again after a transient failure).
+   */
+  handedState?: unknown;
 }
 
 /** A claimed job as its holder knows it: the id and the fencing token of its claim. */

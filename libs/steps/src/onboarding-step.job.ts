@@ -145,7 +145,11 @@ export abstract class OnboardingStepJob<I, S extends StepStore<I> = StepWorkRepo
   async run(ctx: JobContext<{ tenantId: string }>): Promise<JobOutcome> {
     const write: FencedWriter = (statement) => ctx.write(statement);
     const query: FencedReader = (q) => ctx.query(q);
-    const work = await this.start(ctx.job.payload.tenantId, write, query);
+    // A step recorded running by the statement that inserted this job claimed (StepIntake) comes with
+    // it; taken once: a later run of the same job reads the step as it then is.
+    const handed = ctx.job.handedState as StepWork<I> | undefined;
+    ctx.job.handedState = undefined;
+    const work = handed ?? (await this.start(ctx.job.payload.tenantId, write, query));
     if (!work || work.status === 'succeeded' || work.status === 'failed') return ctx.succeed();
     let result: StepResult;
     try {

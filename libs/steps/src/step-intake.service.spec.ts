@@ -1,5 +1,5 @@
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
-import { JobEnqueuer, JobRepository } from '@tpo/jobs';
+import { Job, JobEnqueuer, JobRepository, newClaimedJob } from '@tpo/jobs';
 import { InboxClaim } from '@tpo/messaging';
 import { ChainLink } from '@tpo/persistence';
 import { RequestContext } from '@tpo/platform';
@@ -8,7 +8,9 @@ import { StepWorkRepository } from './step-work.repository';
 
 const STEP = 'configure-svm' as OnboardingStep;
 
-function setup(options: { written?: Record<string, number>; fails?: boolean; jobReopened?: boolean } = {}) {
+function setup(
+  options: { written?: Record<string, number>; fails?: boolean; jobReopened?: boolean; claimed?: Job } = {},
+) {
   const settled: number[] = [];
   const jobLink: ChainLink = { name: 'job', text: () => 'job link' };
   const steps = {
@@ -19,9 +21,10 @@ function setup(options: { written?: Record<string, number>; fails?: boolean; job
         _site: string,
         _i: object,
         _v: unknown[],
-        chain: { then: (gate: string) => ChainLink[] },
+        chain: { then: (gate: string) => ChainLink[]; running?: boolean },
       ) => {
         expect(chain.then('work')).toEqual([jobLink]);
+        expect(chain.running).toBe(options.claimed !== undefined);
         if (options.fails) throw new Error('statement failed');
         return options.written ?? { inbox: 1, work: 1, vms: 1, job: 1 };
       },
@@ -31,7 +34,11 @@ function setup(options: { written?: Record<string, number>; fails?: boolean; job
   } as unknown as StepWorkRepository;
   const jobs = { reopen: jest.fn(async () => (options.jobReopened ? {} : undefined)) } as unknown as JobRepository;
   const enqueuer = {
-    prepare: jest.fn(() => ({ link: () => jobLink, settle: (n: number) => void settled.push(n) })),
+    prepare: jest.fn(() => ({
+      link: () => jobLink,
+      settle: (n: number) => void settled.push(n),
+      claimed: options.claimed,
+    })),
     enqueue: jest.fn(async () => true),
   } as unknown as JobEnqueuer;
   return { intake: new StepIntake(steps, jobs, enqueuer), enqueuer, jobs, settled };
@@ -45,6 +52,64 @@ describe('StepIntake', () => {
     expect(enqueuer.prepare).toHaveBeenCalledWith(STEP, 't1', { tenantId: 't1' }, 'site-a');
     expect(settled).toEqual([1]);
     expect(inbox.settled).toBe(true);
+  });
+
+  it('a job inserted claimed gets the step as recorded, already running, so it skips its start statement', async () => {
+    const claimed = newClaimedJob(STEP, 't1', { tenantId: 't1' }, 'site-a');
+    const { intake, settled } = setup({ claimed, written: { inbox: 1, work: 1, vms: 2, job: 1 } });
+    const input = { tenantId: 't1', nested: { n: 1 } };
+    await intake.start(
+      STEP,
+      't1',
+      'site-a',
+      input,
+      [
+        { biosUuid: 'b2', name: 'vm-b' },
+        { biosUuid: 'b1', name: 'vm-a' },
+      ],
+      new InboxClaim('c', 'e', 't'),
+    );
+    expect(settled).toEqual([1]);
+    expect(claimed.handedState).toMatchObject({
+      tenantId: 't1',
+      runId: '',
+      step: STEP,
+      siteId: 'site-a',
+      status: 'running',
+      attempt: 1,
+      input,
+      output: null,
+      errorCode: null,
+      vms: [
+        { biosUuid: 'b1', name: 'vm-a', status: 'pending', detail: null, errorCode: null, errorMessage: null },
+        { biosUuid: 'b2', name: 'vm-b', status: 'pending', detail: null, errorCode: null, errorMessage: null },
+      ],
+    });
+    // A copy: the job does not share the event's object.
+    expect((claimed.handedState as { input: object }).input).not.toBe(input);
+  });
+
+  it('no step is handed over when the statement did not write every row (a duplicate VM, a job already there, a redelivery)', async () => {
+    const vms = [
+      { biosUuid: 'b1', name: 'vm-a' },
+      { biosUuid: 'b1', name: 'vm-a' },
+    ];
+    for (const written of [
+      { inbox: 1, work: 1, vms: 1, job: 1 },
+      { inbox: 1, work: 1, vms: 2, job: 0 },
+      { inbox: 0, work: 0, vms: 0, job: 0 },
+    ]) {
+      const claimed = newClaimedJob(STEP, 't1', { tenantId: 't1' }, 'site-a');
+      const { intake } = setup({ claimed, written });
+      await intake.start(STEP, 't1', 'site-a', {}, vms);
+      expect(claimed.handedState).toBeUndefined();
+    }
+  });
+
+  it('a job enqueued pending (no slot here) leaves the step pending for its start', async () => {
+    const { intake, settled } = setup();
+    await intake.start(STEP, 't1', 'site-a', {}, []);
+    expect(settled).toEqual([1]);
   });
 
   it("an operation's run is keyed by tenant and operation", async () => {

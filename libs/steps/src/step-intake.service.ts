@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnboardingRetryRequestedV1, OnboardingStep } from '@tpo/contracts';
 import { JobEnqueuer, JobRepository } from '@tpo/jobs';
 import { InboxClaim, InboxRepository } from '@tpo/messaging';
-import { currentRunId, StepWorkRepository } from './step-work.repository';
+import { currentRunId, recordedStepWork, StepWorkRepository } from './step-work.repository';
 
 /** A step's job: keyed by tenant for the onboarding, by tenant and operation for a later operation's run. */
 function jobOf(tenantId: string): { key: string; payload: { tenantId: string; operationId?: string } } {
@@ -18,7 +18,8 @@ function jobOf(tenantId: string): { key: string; payload: { tenantId: string; op
  * declared `claimsInbox`), the inbox row too, gating the rest, so the whole intake of an event is
  * one statement without a transaction of its own. Without one, it runs in the processor's inbox
  * transaction. `retry` runs in the inbox transaction. A new job goes straight to this replica's
- * runner when it has a slot (JobEnqueuer: inserted claimed, handed over after the commit).
+ * runner when it has a slot (JobEnqueuer: inserted claimed, handed over after the commit); the step
+ * is then recorded running and handed to the job with it (OnboardingStepJob skips its start).
  */
 @Injectable()
 export class StepIntake {
@@ -38,12 +39,19 @@ export class StepIntake {
   ): Promise<void> {
     const job = jobOf(tenantId);
     const prepared = this.enqueuer.prepare(step, job.key, job.payload, siteId);
+    // A job inserted claimed starts at once here: the step is recorded running, and the job gets it
+    // as recorded, without its start statement (a round trip and a commit per step).
+    const running = prepared.claimed !== undefined;
     let written: Record<string, number> = {};
     try {
       written = await this.steps.createChained(tenantId, step, siteId, input, vms, {
         gate: inbox ? InboxRepository.claimLink(inbox) : undefined,
         then: (work) => [prepared.link(work)],
+        running,
       });
+      // Only when every VM row is the one just written (not when duplicates in the list were dropped).
+      if (prepared.claimed && written.work === 1 && written.job === 1 && written.vms === vms.length)
+        prepared.claimed.handedState = recordedStepWork(tenantId, step, siteId, input, vms, 'running');
     } finally {
       prepared.settle(written.job ?? 0);
     }

@@ -81,6 +81,52 @@ function toWork(r: Record<string, unknown>): StepWork {
 }
 
 /**
+ * A step as `createChained` records it, for a handler that starts it at once (StepIntake): the same
+ * values the row and its VM rows hold (the table's defaults: first attempt, no output, no error; the
+ * VMs pending, in `vms`' order), but the times, which are this process's clock instead of the
+ * statement's `now()` (no step reads them).
+ */
+export function recordedStepWork<I>(
+  tenantId: string,
+  step: OnboardingStep,
+  siteId: string,
+  input: I,
+  vms: { biosUuid: string; name: string }[],
+  status: 'pending' | 'running',
+): StepWork<I> {
+  const now = new Date();
+  return {
+    tenantId,
+    runId: currentRunId(),
+    step,
+    siteId,
+    status,
+    attempt: 1,
+    // A copy in plain JSON, as the row's jsonb gives it back: the handler does not share the caller's object.
+    input: JSON.parse(JSON.stringify(input)) as I,
+    output: null,
+    errorCode: null,
+    errorMessage: null,
+    retryable: null,
+    createdAt: now,
+    updatedAt: now,
+    vms: vms
+      .map((v) => ({
+        biosUuid: v.biosUuid,
+        name: v.name,
+        status: 'pending' as const,
+        detail: null,
+        errorCode: null,
+        errorMessage: null,
+        updatedAt: now,
+      }))
+      // The order `vms` and `start` read them in (ORDER BY name: Postgres' collation, not JS's, for
+      // names beyond ASCII; a handler must not depend on it, it only keeps the two ways alike).
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+/**
  * The run the current work belongs to: the operation id carried by the triggering event or job
  * (issue 10), '' for the onboarding. Every read and write below is scoped to it, so a step service
  * runs its step once per operation without knowing about operations.
@@ -118,7 +164,9 @@ export class StepWorkRepository {
    * event's inbox claim) comes first and the step is recorded only if it wrote its row; `then`
    * (e.g. the step's job) follow, gated by the step record, named `work`. Returns each link's row
    * count by name (`work`: 1 when the step was recorded, 0 for a redelivered event or a step
-   * already recorded).
+   * already recorded). `chain.running` records the step already running: for a step whose job the
+   * same statement inserts claimed by this replica (StepIntake), so the job's start has nothing to
+   * mark.
    */
   async createChained(
     tenantId: string,
@@ -126,7 +174,7 @@ export class StepWorkRepository {
     siteId: string,
     input: object,
     vms: { biosUuid: string; name: string }[] = [],
-    chain: { gate?: ChainLink; then?: (gate: string) => ChainLink[] } = {},
+    chain: { gate?: ChainLink; then?: (gate: string) => ChainLink[]; running?: boolean } = {},
   ): Promise<Record<string, number>> {
     const vmRows = JSON.stringify(vms.map((vm) => ({ bios_uuid: vm.biosUuid, name: vm.name })));
     const run = currentRunId();
@@ -137,7 +185,7 @@ export class StepWorkRepository {
         gate: chain.gate?.name,
         text: (bind, gate) =>
           `INSERT INTO step_work (tenant_id, step, site_id, status, input, run_id)
-           SELECT ${bind(tenantId)}::uuid, ${bind(step)}::text, ${bind(siteId)}::text, 'pending', ${bind(JSON.stringify(input))}::jsonb, ${bind(run)}::text
+           SELECT ${bind(tenantId)}::uuid, ${bind(step)}::text, ${bind(siteId)}::text, ${chain.running ? "'running'" : "'pending'"}, ${bind(JSON.stringify(input))}::jsonb, ${bind(run)}::text
            ${gate ? `FROM ${gate}` : ''} ON CONFLICT DO NOTHING RETURNING tenant_id, step, run_id`,
       },
       {
