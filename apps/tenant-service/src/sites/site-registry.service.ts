@@ -65,8 +65,19 @@ function resolveSecret(ref: unknown, where: string): string {
  * envelope-encrypted at rest and only ever decrypted to build a site connection for a Kaspersky
  * client (here, or for another service over the internal API).
  */
+/**
+ * How long this process reuses a site connection it built for its own Kaspersky clients (every
+ * create-tenant and handover job asks for one): a change made through this process drops it at
+ * once; one made through another replica shows here within this time (the step services cache
+ * theirs for 60 s, RemoteSiteDirectory).
+ */
+export const OWN_CONNECTION_TTL_MS = 10_000;
+
 @Injectable()
 export class SiteRegistry implements SiteDirectory {
+  /** Connections built for this process's own clients (never for another service's audited read). */
+  private readonly own = new Map<string, { at: number; site: SiteConnection }>();
+
   constructor(
     private readonly sites: SiteRepository,
     private readonly uow: UnitOfWork,
@@ -215,11 +226,23 @@ export class SiteRegistry implements SiteDirectory {
         });
       }
     });
+    // After the commit: a read meanwhile may have cached the connection as it was.
+    this.own.delete(command.id);
     return (await this.sites.findById(command.id))!;
   }
 
   /** A site's connection with its decrypted credentials, for another service; the read is audited first. */
   async connection(siteId: string, reader?: { service: string; sourceIp: string | null }): Promise<SiteConnection> {
+    if (!reader) {
+      const hit = this.own.get(siteId);
+      if (hit && Date.now() - hit.at < OWN_CONNECTION_TTL_MS) return hit.site;
+    }
+    const site = await this.build(siteId, reader);
+    if (!reader) this.own.set(siteId, { at: Date.now(), site });
+    return site;
+  }
+
+  private async build(siteId: string, reader?: { service: string; sourceIp: string | null }): Promise<SiteConnection> {
     const s = await this.sites.findById(siteId);
     // Reads by another service are audited; this service's own clients read in-process.
     if (reader)
@@ -320,5 +343,6 @@ export class SiteRegistry implements SiteDirectory {
       // Re-enabled or declared configured again: checked at the next tick rather than after the interval.
       if (flags.enabled === true || flags.kscConfigured === true) await this.preflights.markDue(id);
     });
+    this.own.delete(id);
   }
 }
