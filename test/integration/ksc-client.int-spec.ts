@@ -926,22 +926,11 @@ describe('KSC Open API client against the simulator', () => {
       expect(await new HostGroupApi(s).groupIdGroups()).toBe(0);
       expect(site.counters.get('HostGroup.GroupIdGroups')).toBe(3);
       site.counters.reset();
-      // Exactly two internal errors, then the real answer.
-      const apply = site.faults.apply.bind(site.faults);
-      let failures = 2;
-      const spy = jest.spyOn(site.faults, 'apply').mockImplementation(async (method, req, res) => {
-        if (method === 'HostGroup.GroupIdUnassigned' && failures-- > 0) {
-          res.status(500).type('text/plain').send('Simulated internal error');
-          return true;
-        }
-        return apply(method, req, res);
-      });
-      try {
-        expect(await new HostGroupApi(s).groupIdUnassigned()).toBe(1);
-      } finally {
-        spy.mockRestore();
-      }
+      // Exactly two internal errors of this method, then the real answer.
+      site.faults.merge({ failNext: { remaining: 2, status: 500, methods: ['HostGroup.GroupIdUnassigned'] } });
+      expect(await new HostGroupApi(s).groupIdUnassigned()).toBe(1);
       expect(site.counters.get('HostGroup.GroupIdUnassigned')).toBe(3);
+      expect(site.faults.current.failNext.remaining).toBe(0);
     });
 
     it('gives up on a read after the configured attempts and does not repeat a failed write on 500', async () => {

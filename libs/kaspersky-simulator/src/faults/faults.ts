@@ -86,6 +86,23 @@ export class FaultController {
     this.config = { ...this.config, ...patch };
   }
 
+  /**
+   * True when no request-level fault is set (latency, errors, 429s, resets, hangs, held answers):
+   * `apply` would pass every request through untouched, so a listener may skip it.
+   */
+  get passesRequests(): boolean {
+    const c = this.config;
+    return (
+      Object.values(c.latencyMs).every((v) => !(v > 0)) &&
+      Object.values(c.errorRate).every((v) => !(v > 0)) &&
+      !(c.failNext.remaining > 0) &&
+      !(c.burst429.remaining > 0) &&
+      !(c.resetNext > 0) &&
+      !(c.hang.remaining > 0) &&
+      !(c.holdAnswer.remaining > 0)
+    );
+  }
+
   taskDuration(type: string): number {
     return this.config.taskDurationsMs[type] ?? this.config.taskDurationsMs['*'] ?? 50;
   }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Site } from '../site/site';
 import { parseKscBasic, parseVServerHeader } from './ksc-auth';
 import { MAIN_SERVER } from './ksc-model';
@@ -13,7 +13,7 @@ import { SimSession } from './ksc-sessions';
 export function authenticateLogin(
   site: Site,
   protocol: KscProtocol,
-  req: Request,
+  req: IncomingMessage,
   style: SimSession['style'],
 ): SimSession | undefined {
   const creds = parseKscBasic(req.headers.authorization);

@@ -1,10 +1,9 @@
-import { createServer as createHttpServer, Server } from 'node:http';
+import { createServer as createHttpServer, RequestListener, Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo, Socket } from 'node:net';
-import type { Express } from 'express';
 import { createAdminApp } from '../admin/admin-app';
 import { createIntegrationServerApp } from '../integration-server/is-http';
-import { createKscApp } from '../ksc/ksc-http';
+import { createKscListener } from '../ksc/ksc-http';
 import { Site, SiteOptions } from '../site/site';
 import { selfSignedTls, TlsMaterial } from './tls-material';
 
@@ -36,7 +35,7 @@ export interface RunningSimulator {
 }
 
 async function listen(
-  app: Express,
+  app: RequestListener,
   host: string,
   port: number,
   tls: TlsMaterial | undefined,
@@ -77,7 +76,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         () => site.connections.integrationServer++,
       );
       const kscServer = await listen(
-        createKscApp(site),
+        createKscListener(site),
         host,
         options.kscPortBase ? options.kscPortBase + k : 0,
         tls,

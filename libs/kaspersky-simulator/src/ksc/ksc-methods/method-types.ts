@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Site } from '../../site/site';
 import { KscArgs, KscIn } from '../ksc-codec';
 import { KscProtocol } from '../ksc-protocol';
@@ -10,7 +10,7 @@ export interface KscCallContext {
   protocol: KscProtocol;
   /** The caller's live session (StartSession and /login are handled before the method table). */
   session: SimSession;
-  req: Request;
+  req: IncomingMessage;
   method: string;
 }
 
