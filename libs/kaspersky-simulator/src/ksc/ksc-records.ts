@@ -33,38 +33,50 @@ export function ipToLong(ip: string | undefined): number | undefined {
 }
 
 /**
+ * A host's attributes, each computed from the model when asked (hostRecord builds them all; a Find
+ * filter reads only the one or two it names, hostAttribute).
  * ASSUMPTION (ksc-openapi.md §3.2): KLHST_WKS_STATUS bits are modelled as 1 visible, 4 Network
  * Agent installed, 8 Network Agent alive, 16 protection (Light Agent) installed.
  */
+const HOST_ATTRIBUTES: Record<string, (ksc: KscModel, h: Host) => unknown> = {
+  KLHST_WKS_HOSTNAME: (_ksc, h) => h.hostName,
+  KLHST_WKS_DN: (_ksc, h) => h.dn,
+  KLHST_WKS_GROUPID: (_ksc, h) => h.groupId,
+  KLHST_WKS_FQDN: (_ksc, h) => h.fqdn,
+  KLHST_WKS_DNSNAME: (_ksc, h) => h.dnsName,
+  KLHST_WKS_DNSDOMAIN: (_ksc, h) => h.dnsDomain,
+  KLHST_WKS_WINHOSTNAME: (_ksc, h) => h.dnsName.toUpperCase().slice(0, 15),
+  KLHST_WKS_WINDOMAIN: () => '',
+  KLHST_WKS_IP_LONG: (_ksc, h) => ipToLong(h.ip),
+  // ASSUMPTION: OS names as a console shows them; only the attribute name is documented (§3.2).
+  KLHST_WKS_OS_NAME: (_ksc, h) =>
+    h.osFamily === 'windows'
+      ? 'Microsoft Windows Server 2022'
+      : h.osFamily === 'linux'
+        ? 'Ubuntu 22.04 LTS'
+        : undefined,
+  KLHST_WKS_STATUS: (_ksc, h) =>
+    1 | (hasNetworkAgent(h) ? 4 | 8 : 0) | (h.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p)) ? 16 : 0),
+  KLHST_WKS_NAG_VERSION: (_ksc, h) => h.nagentVersion,
+  KLHST_WKS_LAST_VISIBLE: (_ksc, h) => h.lastVisible,
+  KLHST_WKS_LAST_NAGENT_CONNECTED: (_ksc, h) => (hasNetworkAgent(h) ? h.lastVisible : undefined),
+  KLHST_WKS_FROM_UNASSIGNED: (ksc, h) => {
+    const vs = h.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(h.vsId);
+    return h.groupId === (vs ? vs.unassignedId : 1);
+  },
+  KLHST_INSTANCEID: (_ksc, h) => h.hostName,
+  KLVSRV_ID: (_ksc, h) => h.vsId,
+};
+
 export function hostRecord(ksc: KscModel, h: Host): Record<string, unknown> {
-  const agent = hasNetworkAgent(h);
-  const status = 1 | (agent ? 4 | 8 : 0) | (h.products.some((p) => LIGHT_AGENT_PRODUCTS.includes(p)) ? 16 : 0);
-  const vs = h.vsId === MAIN_SERVER ? undefined : ksc.vservers.get(h.vsId);
-  return {
-    KLHST_WKS_HOSTNAME: h.hostName,
-    KLHST_WKS_DN: h.dn,
-    KLHST_WKS_GROUPID: h.groupId,
-    KLHST_WKS_FQDN: h.fqdn,
-    KLHST_WKS_DNSNAME: h.dnsName,
-    KLHST_WKS_DNSDOMAIN: h.dnsDomain,
-    KLHST_WKS_WINHOSTNAME: h.dnsName.toUpperCase().slice(0, 15),
-    KLHST_WKS_WINDOMAIN: '',
-    KLHST_WKS_IP_LONG: ipToLong(h.ip),
-    // ASSUMPTION: OS names as a console shows them; only the attribute name is documented (§3.2).
-    KLHST_WKS_OS_NAME:
-      h.osFamily === 'windows'
-        ? 'Microsoft Windows Server 2022'
-        : h.osFamily === 'linux'
-          ? 'Ubuntu 22.04 LTS'
-          : undefined,
-    KLHST_WKS_STATUS: status,
-    KLHST_WKS_NAG_VERSION: h.nagentVersion,
-    KLHST_WKS_LAST_VISIBLE: h.lastVisible,
-    KLHST_WKS_LAST_NAGENT_CONNECTED: agent ? h.lastVisible : undefined,
-    KLHST_WKS_FROM_UNASSIGNED: h.groupId === (vs ? vs.unassignedId : 1),
-    KLHST_INSTANCEID: h.hostName,
-    KLVSRV_ID: h.vsId,
-  };
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(HOST_ATTRIBUTES)) record[name] = value(ksc, h);
+  return record;
+}
+
+/** One attribute of hostRecord (undefined for a name it does not have). */
+export function hostAttribute(ksc: KscModel, h: Host, name: string): unknown {
+  return Object.hasOwn(HOST_ATTRIBUTES, name) ? HOST_ATTRIBUTES[name](ksc, h) : undefined;
 }
 
 export function groupRecord(ksc: KscModel, g: Group): Record<string, unknown> {

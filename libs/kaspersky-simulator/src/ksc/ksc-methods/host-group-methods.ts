@@ -1,6 +1,6 @@
-import { compileFilter, KscFilterError } from '../ksc-filter';
-import { MAIN_SERVER } from '../ksc-model';
-import { groupRecord, hostRecord } from '../ksc-records';
+import { compileFilter, KscFilterError, KscPredicate, KscRecord } from '../ksc-filter';
+import { Host, MAIN_SERVER } from '../ksc-model';
+import { groupRecord, hostAttribute, hostRecord } from '../ksc-records';
 import { KscWireError } from '../ksc-wire-error';
 import {
   argArray,
@@ -23,24 +23,27 @@ function searchScope(ctx: KscCallContext, args: KscArgs): (vsId: number) => bool
   return own === MAIN_SERVER && !curOnly ? () => true : (vsId) => vsId === own;
 }
 
-function find(
-  ctx: KscCallContext,
-  args: KscArgs,
-  records: Record<string, unknown>[],
-): { strAccessor: string; PxgRetVal: number } {
-  let predicate;
+/** The Find* filter of `args`, compiled (a malformed one is STDE_BADPARAM). */
+function filterOf(ctx: KscCallContext, args: KscArgs): KscPredicate {
   try {
-    predicate = compileFilter(argString(args, 'wstrFilter', ''), {
+    return compileFilter(argString(args, 'wstrFilter', ''), {
       caseInsensitive: ctx.site.assumptions.kscFilterCaseInsensitive,
     });
   } catch (e) {
     if (e instanceof KscFilterError) throw new KscWireError('STDE_BADPARAM', `wstrFilter: ${e.message}`);
     throw e;
   }
+}
+
+/** The records matching the filter, ordered and projected, as a chunk result set. */
+function find(
+  ctx: KscCallContext,
+  args: KscArgs,
+  records: Record<string, unknown>[],
+  matches = filterOf(ctx, args),
+): { strAccessor: string; PxgRetVal: number } {
   const fields = argStrings(args, 'vecFieldsToReturn');
-  const rows = sortRecords(records.filter(predicate), argArray(args, 'vecFieldsToOrder')).map((r) =>
-    project(r, fields),
-  );
+  const rows = sortRecords(records.filter(matches), argArray(args, 'vecFieldsToOrder')).map((r) => project(r, fields));
   const accessor = ctx.protocol.resultSets.create('chunk', ctx.session.token, rows, argInt(args, 'lMaxLifeTime', 0));
   return { strAccessor: accessor, PxgRetVal: rows.length };
 }
@@ -87,10 +90,25 @@ export const hostGroupMethods: KscHandlers = {
   },
   'HostGroup.FindHosts': (ctx, args) => {
     const inScope = searchScope(ctx, args);
+    const filter = filterOf(ctx, args);
+    // The filter reads a host's attributes through a view that computes only those it names (one or
+    // two of the seventeen); only the matching hosts become whole records. Same result as filtering
+    // every host's hostRecord, without building a record per host of the site on every call.
+    const ksc = ctx.site.ksc;
+    let host: Host | undefined;
+    const view = new Proxy({} as KscRecord, {
+      get: (_target, name) => (typeof name === 'string' && host ? hostAttribute(ksc, host, name) : undefined),
+    });
+    const matching = [...ksc.hosts.values()].filter((h) => {
+      if (!inScope(h.vsId)) return false;
+      host = h;
+      return filter(view);
+    });
     return find(
       ctx,
       args,
-      [...ctx.site.ksc.hosts.values()].filter((h) => inScope(h.vsId)).map((h) => hostRecord(ctx.site.ksc, h)),
+      matching.map((h) => hostRecord(ksc, h)),
+      () => true,
     );
   },
   'HostGroup.FindGroups': (ctx, args) => {
