@@ -90,28 +90,48 @@ export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
 }
 
 /**
- * Milliseconds of CPU per tenant by process kind between two snapshots, plus `platform` (the five
- * services, their Postgres backends and NATS) and `all`. The simulator and the bench are the
- * stand-ins for the vendor servers and the order system: not the platform's.
+ * Per tenant, by process kind, how much of `measure` each kind's processes used between two
+ * snapshots (a process without a figure is left out), largest first; `totals` adds the sums of
+ * the kinds each predicate keeps, under its name. Rounded to 0.1.
  */
-export function cpuMsPerTenant(before: CpuSnapshot, after: CpuSnapshot, tenants: number): Record<string, number> {
-  const ms: Record<string, number> = {};
+function perTenantByKind(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  tenants: number,
+  measure: (s: { kind: string; ms: number; writes?: number }) => number | undefined,
+  totals: Record<string, (kind: string) => boolean>,
+): Record<string, number> {
+  const byKind: Record<string, number> = {};
   for (const [pid, a] of after) {
-    const d = a.ms - (before.get(pid)?.ms ?? 0);
-    if (d > 0) ms[a.kind] = (ms[a.kind] ?? 0) + d;
+    const now = measure(a);
+    if (now === undefined) continue;
+    const was = before.get(pid);
+    const d = now - ((was && measure(was)) ?? 0);
+    if (d > 0) byKind[a.kind] = (byKind[a.kind] ?? 0) + d;
   }
   const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
   const out: Record<string, number> = {};
-  let platform = 0;
-  let all = 0;
-  for (const [kind, v] of Object.entries(ms).sort((x, y) => y[1] - x[1])) {
+  const sums = Object.fromEntries(Object.keys(totals).map((t) => [t, 0]));
+  for (const [kind, v] of Object.entries(byKind).sort((x, y) => y[1] - x[1])) {
     out[kind] = per(v);
-    all += v;
-    if (kind !== 'simulator' && kind !== 'bench') platform += v;
+    for (const [t, keep] of Object.entries(totals)) if (keep(kind)) sums[t] += v;
   }
-  out.platform = per(platform);
-  out.all = per(all);
+  for (const [t, v] of Object.entries(sums)) out[t] = per(v);
   return out;
+}
+
+/** The stand-ins for the vendor servers and the order system: not the platform's. */
+const STAND_INS = ['simulator', 'bench'];
+
+/**
+ * Milliseconds of CPU per tenant by process kind between two snapshots, plus `platform` (the five
+ * services, their Postgres backends and NATS) and `all`.
+ */
+export function cpuMsPerTenant(before: CpuSnapshot, after: CpuSnapshot, tenants: number): Record<string, number> {
+  return perTenantByKind(before, after, tenants, (s) => s.ms, {
+    platform: (kind) => !STAND_INS.includes(kind),
+    all: () => true,
+  });
 }
 
 /**
@@ -124,19 +144,7 @@ export function writeSyscallsPerTenant(
   after: CpuSnapshot,
   tenants: number,
 ): Record<string, number> {
-  const n: Record<string, number> = {};
-  for (const [pid, a] of after) {
-    if (a.kind === 'postgres' || a.writes === undefined) continue;
-    const d = a.writes - (before.get(pid)?.writes ?? 0);
-    if (d > 0) n[a.kind] = (n[a.kind] ?? 0) + d;
-  }
-  const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
-  const out: Record<string, number> = {};
-  let services = 0;
-  for (const [kind, v] of Object.entries(n).sort((x, y) => y[1] - x[1])) {
-    out[kind] = per(v);
-    if (kind !== 'simulator' && kind !== 'bench' && kind !== 'nats-server') services += v;
-  }
-  out.services = per(services);
-  return out;
+  return perTenantByKind(before, after, tenants, (s) => (s.kind === 'postgres' ? undefined : s.writes), {
+    services: (kind) => !STAND_INS.includes(kind) && kind !== 'nats-server',
+  });
 }

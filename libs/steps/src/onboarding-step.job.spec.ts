@@ -17,7 +17,7 @@ class ProbeJob extends OnboardingStepJob<{ n: number }, StepStore<{ n: number }>
 }
 
 function setup() {
-  const stored = recordedStepWork('t1', STEP, 'site-a', { n: 1 }, [], 'running');
+  const stored = recordedStepWork('t1', STEP, 'site-a', { n: 1 }, []);
   const store = {
     find: jest.fn(async () => stored),
     setRunning: jest.fn(async () => undefined),
@@ -40,7 +40,7 @@ function setup() {
 describe('OnboardingStepJob', () => {
   it('runs the step handed over with its job (StepIntake) without its start statement, once', async () => {
     const { job, store, ctx, claimed } = setup();
-    claimed.handedState = recordedStepWork('t1', STEP, 'site-a', { n: 1 }, [], 'running');
+    claimed.handedState = recordedStepWork('t1', STEP, 'site-a', { n: 1 }, []);
     await job.run(ctx);
     expect(store.start).not.toHaveBeenCalled();
     expect(job.executed.map((w) => w.input)).toEqual([{ n: 1 }]);

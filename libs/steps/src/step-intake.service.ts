@@ -51,7 +51,7 @@ export class StepIntake {
       });
       // Only when every VM row is the one just written (not when duplicates in the list were dropped).
       if (prepared.claimed && written.work === 1 && written.job === 1 && written.vms === vms.length)
-        prepared.claimed.handedState = recordedStepWork(tenantId, step, siteId, input, vms, 'running');
+        prepared.claimed.handedState = recordedStepWork(tenantId, step, siteId, input, vms);
     } finally {
       prepared.settle(written.job ?? 0);
     }

@@ -81,9 +81,9 @@ function toWork(r: Record<string, unknown>): StepWork {
 }
 
 /**
- * A step as `createChained` records it, for a handler that starts it at once (StepIntake): the same
- * values the row and its VM rows hold (the table's defaults: first attempt, no output, no error; the
- * VMs pending, in `vms`' order), but the times, which are this process's clock instead of the
+ * A step as `createChained` records it running, for a handler that starts it at once (StepIntake):
+ * the same values the row and its VM rows hold (the table's defaults: first attempt, no output, no
+ * error; the VMs pending, in `vms`' order), but the times, which are this process's clock instead of the
  * statement's `now()` (no step reads them).
  */
 export function recordedStepWork<I>(
@@ -92,7 +92,6 @@ export function recordedStepWork<I>(
   siteId: string,
   input: I,
   vms: { biosUuid: string; name: string }[],
-  status: 'pending' | 'running',
 ): StepWork<I> {
   const now = new Date();
   return {
@@ -100,7 +99,7 @@ export function recordedStepWork<I>(
     runId: currentRunId(),
     step,
     siteId,
-    status,
+    status: 'running',
     attempt: 1,
     // A copy in plain JSON, as the row's jsonb gives it back: the handler does not share the caller's object.
     input: JSON.parse(JSON.stringify(input)) as I,

@@ -61,11 +61,6 @@ function resolveSecret(ref: unknown, where: string): string {
 }
 
 /**
- * The site registry: sites come from SITES_FILE at boot and from admins over REST. Credentials are
- * envelope-encrypted at rest and only ever decrypted to build a site connection for a Kaspersky
- * client (here, or for another service over the internal API).
- */
-/**
  * How long this process reuses a site connection it built for its own Kaspersky clients (every
  * create-tenant and handover job asks for one): a change made through this process drops it at
  * once; one made through another replica shows here within this time (the step services cache
@@ -73,6 +68,11 @@ function resolveSecret(ref: unknown, where: string): string {
  */
 export const OWN_CONNECTION_TTL_MS = 10_000;
 
+/**
+ * The site registry: sites come from SITES_FILE at boot and from admins over REST. Credentials are
+ * envelope-encrypted at rest and only ever decrypted to build a site connection for a Kaspersky
+ * client (here, or for another service over the internal API).
+ */
 @Injectable()
 export class SiteRegistry implements SiteDirectory {
   /** Connections built for this process's own clients (never for another service's audited read). */
@@ -231,7 +231,10 @@ export class SiteRegistry implements SiteDirectory {
     return (await this.sites.findById(command.id))!;
   }
 
-  /** A site's connection with its decrypted credentials, for another service; the read is audited first. */
+  /**
+   * A site's connection with its decrypted credentials: for another service (`reader`) read and
+   * audited every time; for this process's own clients reused for OWN_CONNECTION_TTL_MS.
+   */
   async connection(siteId: string, reader?: { service: string; sourceIp: string | null }): Promise<SiteConnection> {
     if (!reader) {
       const hit = this.own.get(siteId);

@@ -163,8 +163,9 @@ export function createKscListener(site: Site): RequestListener {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      void call(req, method, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).then(
-        (a) => {
+      void call(req, method, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+        .catch((): Answer => ({ status: 500, text: 'Internal Server Error' }))
+        .then((a) => {
           const w = wire(req, a);
           res.writeHead(w.status, {
             'Content-Type': w.type,
@@ -172,12 +173,7 @@ export function createKscListener(site: Site): RequestListener {
             ...(w.gzip ? { 'Content-Encoding': 'gzip' } : {}),
           });
           res.end(w.body);
-        },
-        () => {
-          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-          res.end('Internal Server Error');
-        },
-      );
+        });
     });
     return true;
   };

@@ -40,10 +40,18 @@ function find(
   ctx: KscCallContext,
   args: KscArgs,
   records: Record<string, unknown>[],
-  matches = filterOf(ctx, args),
+): { strAccessor: string; PxgRetVal: number } {
+  return resultSet(ctx, args, records.filter(filterOf(ctx, args)));
+}
+
+/** Records already matched, ordered and projected, as a chunk result set. */
+function resultSet(
+  ctx: KscCallContext,
+  args: KscArgs,
+  matching: Record<string, unknown>[],
 ): { strAccessor: string; PxgRetVal: number } {
   const fields = argStrings(args, 'vecFieldsToReturn');
-  const rows = sortRecords(records.filter(matches), argArray(args, 'vecFieldsToOrder')).map((r) => project(r, fields));
+  const rows = sortRecords(matching, argArray(args, 'vecFieldsToOrder')).map((r) => project(r, fields));
   const accessor = ctx.protocol.resultSets.create('chunk', ctx.session.token, rows, argInt(args, 'lMaxLifeTime', 0));
   return { strAccessor: accessor, PxgRetVal: rows.length };
 }
@@ -104,11 +112,10 @@ export const hostGroupMethods: KscHandlers = {
       host = h;
       return filter(view);
     });
-    return find(
+    return resultSet(
       ctx,
       args,
       matching.map((h) => hostRecord(ksc, h)),
-      () => true,
     );
   },
   'HostGroup.FindGroups': (ctx, args) => {
