@@ -238,6 +238,37 @@ describe('KSC Open API client against the simulator', () => {
       expect(await new HostGroupApi(s).groupIdGroups()).toBe(second.info.KLVSRV_GROUPS);
     });
 
+    it('finds a virtual server by name with one read of the id it had, and by the list when that id no longer has the name', async () => {
+      const api = new VServersApi(main);
+      const a = await newVServer(uniq('tenant-find'));
+      const b = await newVServer(uniq('tenant-find'));
+      const calls = () => ({
+        info: site.counters.get('VServers.GetVServerInfo'),
+        list: site.counters.get('VServers.GetVServers'),
+      });
+
+      let before = calls();
+      expect(await api.findByDisplayName(a.dn, a.id)).toMatchObject({ KLVSRV_ID: a.id, KLVSRV_DN: a.dn });
+      expect(calls()).toEqual({ info: before.info + 1, list: before.list });
+
+      // The id now belongs to a server of another name: the list decides, and finds the right one.
+      before = calls();
+      expect(await api.findByDisplayName(a.dn, b.id)).toMatchObject({ KLVSRV_ID: a.id, KLVSRV_DN: a.dn });
+      expect(calls()).toEqual({ info: before.info + 1, list: before.list + 1 });
+
+      // The id is gone (the simulator answers with a method error, as for any unknown id).
+      await api.delVServerAndWait(b.id);
+      before = calls();
+      expect(await api.findByDisplayName(a.dn, b.id)).toMatchObject({ KLVSRV_ID: a.id });
+      expect(await api.findByDisplayName(b.dn, b.id)).toBeUndefined();
+      expect(calls().list).toBe(before.list + 2);
+
+      // Without an id, the list as before.
+      before = calls();
+      expect(await api.findByDisplayName(a.dn)).toMatchObject({ KLVSRV_ID: a.id });
+      expect(calls()).toEqual({ info: before.info, list: before.list + 1 });
+    });
+
     it('updates, recalls the certificate of and deletes a virtual server', async () => {
       const api = new VServersApi(main);
       const vs = await newVServer(uniq('tenant-upd'));

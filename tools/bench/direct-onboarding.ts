@@ -110,7 +110,7 @@ export async function onboardDirect(c: DirectClients, o: Order): Promise<void> {
   }
 
   // Step 4: packages into the vAS, VMs moved into it, Light Agent installed.
-  await installAgents(c, o, vsName);
+  await installAgents(c, o, vsName, vsId);
 
   // Step 5: one RegisterVm per VM.
   await Promise.all(o.vms.map((vm) => c.is.registerVm(tenant.id, { biosId: vm.biosUuid, name: vm.name })));
@@ -160,11 +160,11 @@ async function ensureClone(
   await api.getPolicyData(existing.KLPOL_ID as number);
 }
 
-async function installAgents(c: DirectClients, o: Order, vsName: string): Promise<void> {
+async function installAgents(c: DirectClients, o: Order, vsName: string, vsId: number): Promise<void> {
   const main = await c.ksc.startSession();
   const vas = await c.ksc.startSession({ vserver: vsName });
   try {
-    const vServer = await new VServersApi(main).findByDisplayName(vsName);
+    const vServer = await new VServersApi(main).findByDisplayName(vsName, vsId);
     const onMain = await new PackagesApi(main).getPackages2();
     let inVas = await new PackagesApi(vas).getPackages2();
     const names = (p: { KLPKG_NPI_NAME?: unknown; KLPKG_DN?: unknown }) => String(p.KLPKG_NPI_NAME ?? p.KLPKG_DN ?? '');

@@ -1,5 +1,5 @@
 import { ActionOutcome, AsyncActions, WaitForActionOptions } from './async-actions';
-import { KscProtocolError } from './errors';
+import { KscMethodError, KscProtocolError } from './errors';
 import { asRecord, asRecords, KscVServerInfo, requireString } from './ksc-records';
 import { KscSession } from './ksc-session';
 
@@ -38,7 +38,22 @@ export class VServersApi {
     return (await this.getVServers(-1)).length;
   }
 
-  async findByDisplayName(dn: string): Promise<KscVServerInfo | undefined> {
+  /**
+   * The virtual server named `dn` (display names are unique on a KSC, §3.1). With `knownId`, the id
+   * an earlier step read for it, one `GetVServerInfo` answers when that server still has this name;
+   * otherwise (gone, renamed, an error the method reports) the whole `GetVServers(-1)` list decides,
+   * as without it. The list grows with every vAS of the server (up to 500, ~300 bytes each), the
+   * single read does not.
+   */
+  async findByDisplayName(dn: string, knownId?: number): Promise<KscVServerInfo | undefined> {
+    if (knownId !== undefined && Number.isSafeInteger(knownId) && knownId > 0) {
+      try {
+        const info = await this.getVServerInfo(knownId, ['KLVSRV_ID', 'KLVSRV_DN']);
+        if (info.KLVSRV_DN === dn) return { ...info, KLVSRV_ID: knownId };
+      } catch (e) {
+        if (!(e instanceof KscMethodError)) throw e;
+      }
+    }
     return (await this.getVServers()).find((v) => v.KLVSRV_DN === dn);
   }
 
