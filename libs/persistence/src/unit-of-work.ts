@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { AmbientSlot } from '@tpo/platform';
 
 /** What happens once the transaction ends: `committed` is false after a rollback (or a failed COMMIT). */
 export type SettledCallback = (committed: boolean) => void;
@@ -10,7 +10,8 @@ interface Scope {
   settled: SettledCallback[];
 }
 
-const storage = new AsyncLocalStorage<Scope>();
+/** The transaction in scope (in the platform's one AsyncLocalStorage, see AmbientSlot). */
+const storage = new AmbientSlot<Scope>();
 
 function notify(callbacks: SettledCallback[], committed: boolean): void {
   for (const callback of callbacks) {
@@ -32,7 +33,7 @@ export class UnitOfWork {
 
   /** Joins the current transaction, or opens one. */
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (storage.getStore()) return work();
+    if (storage.get()) return work();
     const settled: SettledCallback[] = [];
     let result: T;
     try {
@@ -50,7 +51,7 @@ export class UnitOfWork {
    * its own writes are undone and the outer transaction stays usable (e.g. to record a rejection).
    */
   async runIsolated<T>(work: () => Promise<T>): Promise<T> {
-    const scope = storage.getStore();
+    const scope = storage.get();
     if (!scope) return this.run(work);
     const name = `sp_${Math.random().toString(36).slice(2, 10)}`;
     const registered = scope.settled.length;
@@ -75,14 +76,14 @@ export class UnitOfWork {
    * transaction to a worker); it must not throw, and nothing awaits it.
    */
   onSettled(callback: SettledCallback): void {
-    const scope = storage.getStore();
+    const scope = storage.get();
     if (scope) scope.settled.push(callback);
     else callback(true);
   }
 
   /** The transaction's manager when inside `run`, else the pool's. */
   manager(): EntityManager {
-    return storage.getStore()?.manager ?? this.dataSource.manager;
+    return storage.get()?.manager ?? this.dataSource.manager;
   }
 
   /**
@@ -92,7 +93,7 @@ export class UnitOfWork {
    * code's own constants (each distinct text stays prepared on each connection it ran on).
    */
   async prepared<T extends QueryResultRow = Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
-    const manager = storage.getStore()?.manager;
+    const manager = storage.get()?.manager;
     if (manager) return manager.query(text, params) as Promise<T[]>;
     // TypeORM's Postgres driver keeps its pg Pool as `master`; same connections, settings and type
     // parsers as `manager().query`. The pool's PreparingClient names the statement by its text.
@@ -101,6 +102,6 @@ export class UnitOfWork {
   }
 
   inTransaction(): boolean {
-    return storage.getStore() !== undefined;
+    return storage.get() !== undefined;
   }
 }

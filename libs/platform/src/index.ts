@@ -1,3 +1,4 @@
+export * from './context/ambient-slot';
 export * from './context/request-context';
 export * from './context/vendor-wait';
 export * from './context/linked-signal';

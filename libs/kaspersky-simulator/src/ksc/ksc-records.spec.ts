@@ -1,7 +1,7 @@
 import { DEFAULT_ASSUMPTIONS } from '../config/assumptions';
 import { SEED_LIGHT_AGENT } from '../config/seed';
 import { KscModel, MAIN_SERVER, NETWORK_AGENT_PRODUCT } from './ksc-model';
-import { hostAttribute, hostRecord } from './ksc-records';
+import { hostAttribute, hostRecord, ipToLong } from './ksc-records';
 
 describe('host records', () => {
   const ksc = new KscModel(() => DEFAULT_ASSUMPTIONS, { name: 'provider', password: 'x' });
@@ -76,5 +76,21 @@ describe('host records', () => {
       KLVSRV_ID: vs.id,
     });
     expect(bare).toMatchObject({ KLHST_WKS_STATUS: 1, KLHST_WKS_FROM_UNASSIGNED: false, KLHST_WKS_IP_LONG: undefined });
+  });
+});
+
+describe('ipToLong (KLHST_WKS_IP_LONG)', () => {
+  it('reads a dotted IPv4 address as an unsigned 32-bit number, the same on every call', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(ipToLong('10.0.0.1')).toBe(167772161);
+      expect(ipToLong('255.255.255.255')).toBe(4294967295);
+      expect(ipToLong('0.0.0.0')).toBe(0);
+    }
+  });
+
+  it('has no value for anything that is not four octets, also when asked again', () => {
+    for (let i = 0; i < 2; i++)
+      for (const bad of [undefined, '', '10.0.0', '10.0.0.1.2', '10.0.0.256', '10.0.-1.1', 'a.b.c.d', '10.0.0.1.5'])
+        expect(ipToLong(bad)).toBeUndefined();
   });
 });

@@ -26,9 +26,27 @@ export function vserverRecord(vs: VServer, extras: Record<string, unknown> = {})
   };
 }
 
+/**
+ * A dotted IPv4 address as KLHST_WKS_IP_LONG, undefined for anything else. Remembered per string: a
+ * main-server FindHosts by address reads it for every host of the site on every call.
+ */
 export function ipToLong(ip: string | undefined): number | undefined {
-  const parts = ip?.split('.').map(Number);
-  if (!parts || parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  if (ip === undefined) return undefined;
+  let value = IP_LONGS.get(ip);
+  if (value === undefined && !IP_LONGS.has(ip)) {
+    if (IP_LONGS.size >= IP_LONGS_MAX) IP_LONGS.clear();
+    value = parseIpToLong(ip);
+    IP_LONGS.set(ip, value);
+  }
+  return value;
+}
+
+const IP_LONGS = new Map<string, number | undefined>();
+const IP_LONGS_MAX = 100_000;
+
+function parseIpToLong(ip: string): number | undefined {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
 }
 

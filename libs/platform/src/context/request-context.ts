@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { AmbientSlot } from './ambient-slot';
 
 /** What every log line and every emitted event inherits from the request or event being handled. */
 export interface RequestContextData {
@@ -11,18 +11,18 @@ export interface RequestContextData {
   operationId?: string;
 }
 
-const storage = new AsyncLocalStorage<RequestContextData>();
+const storage = new AmbientSlot<RequestContextData>();
 
 export const RequestContext = {
   run<T>(data: RequestContextData, fn: () => T): T {
     return storage.run(data, fn);
   },
   current(): RequestContextData | undefined {
-    return storage.getStore();
+    return storage.get();
   },
   /** Correlation id of the current work, or a fresh one when nothing is in scope. */
   correlationId(): string {
-    return storage.getStore()?.correlationId ?? randomUUID();
+    return storage.get()?.correlationId ?? randomUUID();
   },
 };
 

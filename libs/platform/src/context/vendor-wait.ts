@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AmbientSlot } from './ambient-slot';
 
 /**
  * A scarce slot that the current work holds (a job runner's concurrency slot) and may lend out
@@ -9,7 +9,7 @@ export interface WaitSlot {
   reacquire(signal?: AbortSignal): Promise<void>;
 }
 
-const slots = new AsyncLocalStorage<WaitSlot>();
+const slots = new AmbientSlot<WaitSlot>();
 
 /** Runs `work` with `slot` as the slot that waits for vendor tasks inside it lend out. */
 export function runWithWaitSlot<T>(slot: WaitSlot, work: () => T): T {
@@ -24,7 +24,7 @@ export function runWithWaitSlot<T>(slot: WaitSlot, work: () => T): T {
  * plain sleep. Rejects with the signal's reason when aborted.
  */
 export async function waitForVendor(ms: number, signal?: AbortSignal): Promise<void> {
-  const slot = slots.getStore();
+  const slot = slots.get();
   if (!slot) return sleep(ms, signal);
   slot.release();
   try {
