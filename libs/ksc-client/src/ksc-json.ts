@@ -30,6 +30,13 @@ export function parseKscJson(text: string): JsonValue {
 
 /** JSON.stringify that writes bigint as a bare integer literal. */
 export function stringifyKscJson(value: unknown): string {
+  // Almost no request holds a bigint: plain JSON.stringify (a replacer function takes V8 off its
+  // fast path) and the marker pass only when it refuses one.
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   const marker = `__kscbig_${Math.random().toString(36).slice(2)}__`;
   const text =
     JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v)) ?? 'null';
