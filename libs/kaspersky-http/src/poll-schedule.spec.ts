@@ -62,4 +62,55 @@ describe('TaskDurations', () => {
     expect(d.expected('CreateTenant')).toBe(5000);
     expect(d.expected('ActivateTenant')).toBeUndefined();
   });
+
+  describe('observeBetween (a duration known only from the checks around its end)', () => {
+    it('takes the first task as seen, then the middle of a close bracket', () => {
+      const d = new TaskDurations(1);
+      d.observeBetween('install', 40, 10_300);
+      expect(d.expected('install')).toBe(10_300);
+      d.observeBetween('install', 9_800, 10_300);
+      expect(d.expected('install')).toBe(10_050);
+    });
+
+    it('after a long pause lowers the expectation when the task was over sooner, and never raises it', () => {
+      const d = new TaskDurations(1);
+      d.observe('install', 10_000);
+      d.observeBetween('install', 40, 13_000);
+      expect(d.expected('install')).toBe(10_000);
+      d.observeBetween('install', 40, 9_000);
+      expect(d.expected('install')).toBe(9_000);
+    });
+
+    /** Tasks of `durationMs` checked `lateMs` after each planned check (a busy machine); when each was seen. */
+    function run(durations: TaskDurations, learn: 'between' | 'seen', durationMs: number, lateMs: number): number[] {
+      const seen: number[] = [];
+      for (let task = 0; task < 200; task++) {
+        const schedule = durations.schedule('install');
+        let elapsed = 0;
+        let runningAt: number | undefined;
+        for (;;) {
+          elapsed += schedule.next(elapsed) + lateMs;
+          if (elapsed >= durationMs) break;
+          runningAt = elapsed;
+        }
+        if (runningAt !== undefined)
+          if (learn === 'between') durations.observeBetween('install', runningAt, elapsed);
+          else durations.observe('install', elapsed);
+        seen.push(elapsed);
+      }
+      return seen;
+    }
+
+    it('does not let late checks push the expectation, and with it the next first check, ever later', () => {
+      // Counting the late check as the duration, each task is first checked later than the last.
+      const seenAsBefore = run(new TaskDurations(), 'seen', 10_000, 1_500);
+      expect(Math.max(...seenAsBefore.slice(-20))).toBeGreaterThan(14_000);
+      // From the bracket: a 10 s task checked 1.5 s late is seen within the lateness and one pause.
+      const seen = run(new TaskDurations(), 'between', 10_000, 1_500);
+      expect(Math.max(...seen.slice(-150))).toBeLessThan(10_000 + 1_500 + 1_000);
+      // And a machine that is not late keeps seeing it within 5%.
+      expect(Math.max(...run(new TaskDurations(), 'between', 10_000, 0).slice(-150))).toBeLessThanOrEqual(10_500);
+    });
+  });
 });
+

@@ -89,10 +89,13 @@ export class DeviceTask {
   ): Promise<Map<string, HostOutcome> | undefined> {
     const deadline = startedAt + this.settings.taskDeadlineMs;
     const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
+    // When the task was last seen still running (ms after its start), for the duration it took.
+    let runningAt: number | undefined;
     for (let first = true; ; first = false) {
       signal.throwIfAborted();
       // A pause before every check, the first too: a task just run is not over yet (PollSchedule).
       await waitForVendor(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), signal);
+      const checkedAt = Date.now() - startedAt;
       let s;
       try {
         s = await this.tasks.statistics(this.taskId);
@@ -101,9 +104,10 @@ export class DeviceTask {
         throw e;
       }
       if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) {
-        if (!first) DURATIONS.observe(this.kind, Date.now() - startedAt);
+        if (runningAt !== undefined) DURATIONS.observeBetween(this.kind, runningAt, checkedAt);
         return this.readStatuses(hostIds, false, failCode);
       }
+      runningAt = checkedAt;
       if (Date.now() >= deadline) {
         this.logger.warn(
           { taskId: this.taskId, pending: s.pending, running: s.running },
