@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
-import { JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
+import { DEFAULT_HELD_PER_SLOT, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
 import { claimedTwice, StalledRepository, testRunnerOptions } from '../support/job-fixtures';
@@ -116,7 +116,7 @@ describe('job leases with fencing tokens (real Postgres)', () => {
   /** Starts a runner of `handler` (lease 60 s) on `count` fresh jobs, job i at `siteOf(i)`. */
   const runJobs = async (
     handler: JobHandler<{ n: number }>,
-    limits: { concurrency: number; perSiteConcurrency: number },
+    limits: { concurrency: number; perSiteConcurrency: number; maxHeld?: number },
     count: number,
     siteOf: (i: number) => string,
   ): Promise<void> => {
@@ -272,6 +272,21 @@ describe('job leases with fencing tokens (real Postgres)', () => {
     expect(handler.maxCalling).toBe(1);
     expect(await outcomes()).toEqual(Array(6).fill('succeeded:1'));
   }, 30_000);
+
+  it('holds at most maxHeld jobs, those waiting for a vendor task included; by default 16 per slot', async () => {
+    const bounded = new VendorTaskHandler(1000);
+    await runJobs(bounded, { concurrency: 1, perSiteConcurrency: 1, maxHeld: 3 }, 6, () => 'site-1');
+    await eventually(async () => (bounded.done === 6 ? true : undefined), 20_000, 50);
+    expect(bounded.maxWaiting).toBe(3);
+    expect(await outcomes()).toEqual(Array(6).fill('succeeded:1'));
+
+    const byDefault = new VendorTaskHandler(2000);
+    await runJobs(byDefault, { concurrency: 1, perSiteConcurrency: 1 }, 20, () => 'site-1');
+    await eventually(async () => (byDefault.done === 20 ? true : undefined), 20_000, 50);
+    expect(byDefault.maxWaiting).toBe(DEFAULT_HELD_PER_SLOT);
+    expect(byDefault.maxCalling).toBe(1);
+    expect(await outcomes()).toEqual(Array(20).fill('succeeded:1'));
+  }, 40_000);
 
   it("slots lent out come back per site: a site at its limit lets another site's job pass, and no site ever has two calls at once", async () => {
     const calling = new Map<string, number>();

@@ -92,10 +92,18 @@ export interface JobRunnerOptions {
   handBackAttempts?: number;
   /**
    * Jobs held at once (claimed, lease kept), counting those only waiting for a vendor task, which
-   * do not take a concurrency slot meanwhile (default 8 x concurrency).
+   * do not take a concurrency slot meanwhile (default DEFAULT_HELD_PER_SLOT x concurrency).
    */
   maxHeld?: number;
 }
+
+/**
+ * Jobs held per concurrency slot unless `maxHeld` says otherwise: 16 x the default 32 = 512, a whole
+ * site's worth of tenants (a KSC serves at most 500 virtual servers) waiting at once. With 8 (256),
+ * the second half of a 500-tenant bulk waited for the first half's 10 s installations before its
+ * own could start (performance.md 11.y).
+ */
+export const DEFAULT_HELD_PER_SLOT = 16;
 
 /**
  * A slot this runner set aside for a job its own replica is inserting already claimed (JobEnqueuer):
@@ -165,6 +173,11 @@ export class JobRunner {
       maxAttempts: options.handBackAttempts ?? 5,
       backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 4000 }),
     });
+  }
+
+  /** Jobs this runner holds at most (JobRunnerOptions.maxHeld). */
+  private get maxHeld(): number {
+    return this.options.maxHeld ?? DEFAULT_HELD_PER_SLOT * this.options.concurrency;
   }
 
   register(handler: JobHandler<never>): void {
@@ -245,7 +258,7 @@ export class JobRunner {
     const perSite = siteId ? (this.runningPerSite()[siteId] ?? 0) : 0;
     const free =
       this.activeCount + this.resuming.length < this.options.concurrency &&
-      this.running.size < (this.options.maxHeld ?? 8 * this.options.concurrency) &&
+      this.running.size < this.maxHeld &&
       perSite < this.options.perSiteConcurrency;
     if (!free) return undefined;
     const key = `reserved:${++this.reservations}`;
@@ -341,7 +354,7 @@ export class JobRunner {
         // Slots not taken by running jobs or by jobs back from a vendor wait; and a bound on held jobs.
         const free = Math.min(
           this.options.concurrency - this.activeCount - this.resuming.length,
-          (this.options.maxHeld ?? 8 * this.options.concurrency) - this.running.size,
+          this.maxHeld - this.running.size,
         );
         this.claiming = true;
         let claimed: Job[] = [];
@@ -437,7 +450,7 @@ export class JobRunner {
       this.leftOut.all ||
       (siteId !== null && this.leftOut.sites.has(siteId)) ||
       this.activeCount + this.resuming.length + 1 >= this.options.concurrency ||
-      (held && this.running.size + 1 >= (this.options.maxHeld ?? 8 * this.options.concurrency)) ||
+      (held && this.running.size + 1 >= this.maxHeld) ||
       (siteId !== null && (this.runningPerSite()[siteId] ?? 0) + 1 >= this.options.perSiteConcurrency);
     this.grant();
     if (claimAgain) this.wakeUp();

@@ -127,7 +127,7 @@ export class BaseServiceEnv {
 
   /**
    * Jobs a replica holds at once (claimed, lease kept), counting those only waiting for a vendor
-   * task, which lend their concurrency slot out meanwhile. Unset: 8 x JOB_CONCURRENCY. Bounds the
+   * task, which lend their concurrency slot out meanwhile. Unset: 16 x JOB_CONCURRENCY. Bounds the
    * memory a replica spends on waiting jobs.
    */
   @IsOptional()
