@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { UnitOfWork } from '@tpo/persistence';
 import { createLogger, RequestContext, waitForVendor } from '@tpo/platform';
-import { DEFAULT_HELD_PER_SLOT, JobContext, JobHandler, JobLease, JobOutcome, JobRepository, JobRunner } from '@tpo/jobs';
+import {
+  DEFAULT_HELD_PER_SLOT,
+  JobContext,
+  JobHandler,
+  JobLease,
+  JobOutcome,
+  JobRepository,
+  JobRunner,
+} from '@tpo/jobs';
 import { DataSource } from 'typeorm';
 import { eventually, sql } from '../support/harness';
 import { claimedTwice, StalledRepository, testRunnerOptions } from '../support/job-fixtures';
