@@ -5,10 +5,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * lendable slot, the open transaction), all in one AsyncLocalStorage.
  *
  * On Node 20 every AsyncLocalStorage instance in use adds its own property to every promise the
- * process creates, through a JavaScript hook called per promise; the services create promises on
- * every statement, call and message. Three separate instances made a loop of awaits 3.5 x as slow
- * as without any and 2 x as slow as with one (docs/performance.md 11.y). One instance holds them
- * all: a frame is a small array with one entry per slot, copied when a slot is entered.
+ * process creates, through a JavaScript hook called per promise. In a bare loop of awaits three
+ * instances cost twice what one does; in the services, whose hooks took ~3-4% of their samples, one
+ * instance saves a fraction of that (docs/performance.md 11.y). One instance holds them all: a
+ * frame is a small array with one entry per slot, copied when a slot is entered.
  */
 const storage = new AsyncLocalStorage<readonly unknown[]>();
 let slots = 0;
