@@ -89,9 +89,9 @@ export class DeviceTask {
   ): Promise<Map<string, HostOutcome> | undefined> {
     const deadline = startedAt + this.settings.taskDeadlineMs;
     const schedule = DURATIONS.schedule(this.kind, { firstMs: FIRST_POLL_MS, maxMs: this.settings.pollMaxIntervalMs });
-    // When the task was last seen still running (ms after its start), for the duration it took.
+    // When the task was last seen still running (ms after its start); undefined before the first check.
     let runningAt: number | undefined;
-    for (let first = true; ; first = false) {
+    for (;;) {
       signal.throwIfAborted();
       // A pause before every check, the first too: a task just run is not over yet (PollSchedule).
       await waitForVendor(Math.min(schedule.next(Date.now() - startedAt), Math.max(0, deadline - Date.now())), signal);
@@ -100,7 +100,7 @@ export class DeviceTask {
       try {
         s = await this.tasks.statistics(this.taskId);
       } catch (e) {
-        if (first && e instanceof KscMethodError) return undefined;
+        if (runningAt === undefined && e instanceof KscMethodError) return undefined;
         throw e;
       }
       if (s.pending + s.running === 0 && s.completed + s.completedWithWarning + s.failed > 0) {

@@ -128,8 +128,9 @@ export class InstallAgentsJob extends OnboardingStepJob<SvmConfiguredV1> {
       const { ctx, placed, vasPackageIds } = await sessions.use(
         async (main) => {
           const name = work.input.virtualServerName;
-          // The id svm-config read for this name: one GetVServerInfo instead of listing every vAS.
-          const vServer = await new VServersApi(main).findByDisplayName(name, kscVServerId(work.input.virtualServerId));
+          // The id svm-config read this name by: one GetVServerInfo instead of listing every vAS (an
+          // id that is not one, or no longer has this name, falls back to the list).
+          const vServer = await new VServersApi(main).findByDisplayName(name, Number(work.input.virtualServerId));
           if (typeof vServer?.KLVSRV_ID !== 'number')
             throw new StepFailure(
               'VSERVER_NOT_FOUND',
@@ -195,10 +196,4 @@ function summary(progress: VmProgress) {
     failed: count('failed'),
     unfinished: count('pending') + count('in_progress'),
   };
-}
-
-/** The event's `virtualServerId` as a KSC id (svm-config read the vAS's name by it), undefined otherwise. */
-function kscVServerId(value: string): number | undefined {
-  const id = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
