@@ -1,5 +1,5 @@
 import { PollSchedule, TaskDurations } from '@tpo/kaspersky-http';
-import { waitForVendor } from '@tpo/platform';
+import { VendorPause, waitForVendor } from '@tpo/platform';
 import { IsTaskFailedError, IsTaskTimeoutError } from './errors';
 import { IsTask, TERMINAL_STATES } from './model';
 
@@ -33,16 +33,25 @@ export async function waitForTask(
   const schedule = new PollSchedule({ firstMs: options.initialDelayMs, maxMs: options.maxDelayMs });
   let since = started;
   let last: IsTask | undefined;
+  let type: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
+    // Once the task's type is known and no task of that type was seen over yet (a bulk's first
+    // wave), the pause ends early when one is (TaskDurations.pause).
+    const pause: VendorPause | number =
+      type !== undefined && options.durations
+        ? options.durations.pause(type, schedule, Date.now() - since)
+        : schedule.next(Date.now() - since);
+    const left = Math.max(0, deadline - Date.now());
     await waitForVendor(
-      Math.min(schedule.next(Date.now() - since), Math.max(0, deadline - Date.now())),
+      typeof pause === 'number' ? Math.min(pause, left) : { ...pause, ms: Math.min(pause.ms, left) },
       options.signal,
     );
     const task = await getTask(taskId);
     if (!last || last.state !== task.state || last.progress !== task.progress || last.stage !== task.stage)
       options.onProgress?.(task);
     last = task;
+    type = task.type || undefined;
     since = runningSince(task, started);
     if (TERMINAL_STATES.has(task.state)) {
       if (task.type && task.created && task.stateChanged)

@@ -64,12 +64,19 @@ describe('TaskDurations', () => {
   });
 
   describe('observeBetween (a duration known only from the checks around its end)', () => {
-    it('takes the first task as seen, then the middle of a close bracket', () => {
+    it('takes the first task as seen after a wide gap, then the middle of a close bracket', () => {
       const d = new TaskDurations(1);
       d.observeBetween('install', 40, 10_300);
       expect(d.expected('install')).toBe(10_300);
       d.observeBetween('install', 9_800, 10_300);
       expect(d.expected('install')).toBe(10_050);
+    });
+
+    it("takes the middle of the first task's last two checks of the plain backoff", () => {
+      // PollSchedule's blind checks of a 10 s task: ... 6,838 ms (running), 10,297 ms (over).
+      const d = new TaskDurations();
+      d.observeBetween('install', 6_838, 10_297);
+      expect(d.expected('install')).toBeCloseTo(8_567.5);
     });
 
     it('after a long pause lowers the expectation when the task was over sooner, and never raises it', () => {
@@ -110,6 +117,54 @@ describe('TaskDurations', () => {
       expect(Math.max(...seen.slice(-150))).toBeLessThan(10_000 + 1_500 + 1_000);
       // And a machine that is not late keeps seeing it within 5%.
       expect(Math.max(...run(new TaskDurations(), 'between', 10_000, 0).slice(-150))).toBeLessThanOrEqual(10_500);
+    });
+  });
+
+  describe('pause (a blind wait that the first task of its kind seen over cuts short)', () => {
+    it('wakes a blind waiter once, when its kind is first seen over; the rest runs to 90% of it', () => {
+      const d = new TaskDurations();
+      const schedule = new PollSchedule();
+      schedule.next(0);
+      const pause = d.pause('install', schedule, 2_000);
+      expect(pause.ms).toBe(60);
+      const woken: string[] = [];
+      pause.subscribe(() => woken.push('woken'));
+      d.observe('remote-install', 1_000); // another kind
+      expect(woken).toEqual([]);
+      d.observe('install', 10_000);
+      d.observe('install', 10_000); // only the first duration is news
+      expect(woken).toEqual(['woken']);
+      // 2 s into the task: 7 s to 90% of 10 s (the sleep never ends later than first planned).
+      expect(pause.rest()).toBeGreaterThanOrEqual(6_990);
+      expect(pause.rest()).toBeLessThanOrEqual(7_000);
+      expect(schedule.informed).toBe(true);
+    });
+
+    it('checks at once a task already past 90% of the duration just learned', () => {
+      const d = new TaskDurations();
+      const pause = d.pause('install', new PollSchedule(), 9_500);
+      pause.subscribe(() => undefined);
+      d.observe('install', 10_000);
+      expect(pause.rest()).toBe(0);
+    });
+
+    it('wakes at once a blind schedule whose kind was learned since it began, and never an informed one', () => {
+      const d = new TaskDurations();
+      d.observe('install', 10_000);
+      let woken = 0;
+      d.pause('install', new PollSchedule(), 500).subscribe(() => woken++);
+      expect(woken).toBe(1);
+      d.pause('install', new PollSchedule({ expectedMs: 10_000 }), 500).subscribe(() => woken++);
+      expect(woken).toBe(1);
+    });
+
+    it('forgets a waiter that unsubscribed', () => {
+      const d = new TaskDurations();
+      let woken = 0;
+      const unsubscribe = d.pause('install', new PollSchedule(), 0).subscribe(() => woken++);
+      unsubscribe();
+      d.observe('install', 10_000);
+      expect(woken).toBe(0);
     });
   });
 });

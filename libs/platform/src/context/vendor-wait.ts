@@ -17,33 +17,67 @@ export function runWithWaitSlot<T>(slot: WaitSlot, work: () => T): T {
 }
 
 /**
+ * A pause that news may shorten: `subscribe` registers a callback for that news (e.g. the first
+ * duration learned for a kind of task) and returns what unregisters it; when it fires, `rest` tells
+ * how much longer to wait from then (0: check at once). The pause never ends later than planned.
+ */
+export interface VendorPause {
+  ms: number;
+  subscribe(wake: () => void): () => void;
+  rest(): number;
+}
+
+/**
  * The pause between two checks of a vendor task (a task poll, `lNextCheckDelay`). Waiting costs
  * the vendor nothing, so inside a job the job's concurrency slot is free meanwhile (the job keeps
  * its lease and fencing token, only the slot is lent out) and held again before the next check:
  * the per-site limit bounds the calls made at once, not the tasks waited for. Outside a job it is a
  * plain sleep. Rejects with the signal's reason when aborted.
  */
-export async function waitForVendor(ms: number, signal?: AbortSignal): Promise<void> {
+export async function waitForVendor(pause: number | VendorPause, signal?: AbortSignal): Promise<void> {
   const slot = slots.get();
-  if (!slot) return sleep(ms, signal);
+  if (!slot) return sleep(pause, signal);
   slot.release();
   try {
-    await sleep(ms, signal);
+    await sleep(pause, signal);
   } finally {
     await slot.reacquire(signal);
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(pause: number | VendorPause, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
+    const ms = Math.max(0, typeof pause === 'number' ? pause : pause.ms);
+    const endsBy = Date.now() + ms;
+    let timer = setTimeout(done, ms);
+    let woken = false;
+    let unsubscribe: (() => void) | undefined;
+    if (typeof pause !== 'number') {
+      // The news may come at once, inside `subscribe` (already there when the wait began).
+      const stop = pause.subscribe(() => {
+        if (woken) return;
+        woken = true;
+        unsubscribe?.();
+        unsubscribe = undefined;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, Math.min(pause.rest(), endsBy - Date.now())));
+      });
+      if (woken) stop();
+      else unsubscribe = stop;
+    }
+    function settle() {
+      unsubscribe?.();
+      unsubscribe = undefined;
       signal?.removeEventListener('abort', onAbort);
+    }
+    function done() {
+      settle();
       resolve();
     }
     function onAbort() {
       clearTimeout(timer);
+      settle();
       reject(signal?.reason ?? new Error('aborted'));
     }
     signal?.addEventListener('abort', onAbort, { once: true });
