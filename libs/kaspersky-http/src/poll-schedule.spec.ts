@@ -79,6 +79,16 @@ describe('TaskDurations', () => {
       expect(d.expected('install')).toBeCloseTo(8_567.5);
     });
 
+    it('does not take the middle of a bracket that a late check widened (a busy machine near the expected end)', () => {
+      const d = new TaskDurations(1);
+      d.observe('install', 10_000);
+      // Planned 500 ms apart (5% of 10 s); the second came 2.2 s after the first.
+      d.observeBetween('install', 9_700, 11_900);
+      expect(d.expected('install')).toBe(10_000);
+      d.observeBetween('install', 9_700, 10_200);
+      expect(d.expected('install')).toBe(9_950);
+    });
+
     it('after a long pause lowers the expectation when the task was over sooner, and never raises it', () => {
       const d = new TaskDurations(1);
       d.observe('install', 10_000);
