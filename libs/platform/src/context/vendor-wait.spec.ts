@@ -80,4 +80,16 @@ describe('waitForVendor with a pause that news may shorten', () => {
     await wait;
     expect([endedAt, unsubscribed]).toEqual([300, 1]);
   });
+
+  it('never ends before its time by the clock, even when the timer fires early', async () => {
+    let endedAt = -1;
+    const wait = waitForVendor(1_000).then(() => (endedAt = Date.now()));
+    // The clock runs 5 ms behind the timers (as Date.now() may against setTimeout's own clock).
+    jest.setSystemTime(-5);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(endedAt).toBe(-1);
+    await jest.advanceTimersByTimeAsync(5);
+    await wait;
+    expect(endedAt).toBe(1_000);
+  });
 });

@@ -50,6 +50,9 @@ function sleep(pause: number | VendorPause, signal?: AbortSignal): Promise<void>
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
     const ms = Math.max(0, typeof pause === 'number' ? pause : pause.ms);
     const endsBy = Date.now() + ms;
+    // When the pause ends, by the clock (setTimeout may fire a millisecond early against Date.now(),
+    // and a KSC action checked 1 ms before its lNextCheckDelay is refused: STDE_UNAVAIL, §3.5).
+    let endsAt = endsBy;
     let timer = setTimeout(done, ms);
     let woken = false;
     let unsubscribe: (() => void) | undefined;
@@ -61,7 +64,8 @@ function sleep(pause: number | VendorPause, signal?: AbortSignal): Promise<void>
         unsubscribe?.();
         unsubscribe = undefined;
         clearTimeout(timer);
-        timer = setTimeout(done, Math.max(0, Math.min(pause.rest(), endsBy - Date.now())));
+        endsAt = Math.min(Date.now() + Math.max(0, pause.rest()), endsBy);
+        timer = setTimeout(done, Math.max(0, endsAt - Date.now()));
       });
       if (woken) stop();
       else unsubscribe = stop;
@@ -72,6 +76,11 @@ function sleep(pause: number | VendorPause, signal?: AbortSignal): Promise<void>
       signal?.removeEventListener('abort', onAbort);
     }
     function done() {
+      const left = endsAt - Date.now();
+      if (left > 0) {
+        timer = setTimeout(done, left);
+        return;
+      }
       settle();
       resolve();
     }
