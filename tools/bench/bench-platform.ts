@@ -149,7 +149,7 @@ export async function withBenchPlatform<T>(
         }),
       });
     }
-    return await work(platform);
+    return await Promise.race([work(platform), exitOfAny(platform)]);
   } catch (e) {
     // The services' own errors say why (LOG_LEVEL=warn keeps their output small).
     for (const proc of platform.processes) {
@@ -161,10 +161,32 @@ export async function withBenchPlatform<T>(
     }
     throw e;
   } finally {
+    stopping.add(platform);
     await platform.stop();
     await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
   }
+}
+
+const stopping = new WeakSet<LocalPlatform>();
+
+/**
+ * Rejects when a process of the platform exits before the bench stops it: a service that died
+ * mid-run would otherwise leave the bench waiting for tenants that never come (until its timeout).
+ */
+function exitOfAny(platform: LocalPlatform): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    for (const p of platform.processes)
+      void p.exit.then((code) => {
+        if (stopping.has(platform)) return;
+        const tail = p.output.join('').slice(-3000);
+        reject(
+          new Error(
+            `${p.name} exited (${code ?? p.child.signalCode}) during the bench\n--- its last output ---\n${tail}`,
+          ),
+        );
+      });
+  });
 }
 
 export interface Order {
