@@ -1,5 +1,5 @@
 import { PollSchedule, TaskDurations } from '@tpo/kaspersky-http';
-import { VendorPause, waitForVendor } from '@tpo/platform';
+import { waitForVendor } from '@tpo/platform';
 import { IsTaskFailedError, IsTaskTimeoutError } from './errors';
 import { IsTask, TERMINAL_STATES } from './model';
 
@@ -38,13 +38,12 @@ export async function waitForTask(
     options.signal?.throwIfAborted();
     // Once the task's type is known and no task of that type was seen over yet (a bulk's first
     // wave), the pause ends early when one is (TaskDurations.pause).
-    const pause: VendorPause | number =
-      type !== undefined && options.durations
-        ? options.durations.pause(type, schedule, Date.now() - since)
-        : schedule.next(Date.now() - since);
+    const elapsed = Date.now() - since;
     const left = Math.max(0, deadline - Date.now());
     await waitForVendor(
-      typeof pause === 'number' ? Math.min(pause, left) : { ...pause, ms: Math.min(pause.ms, left) },
+      type !== undefined && options.durations
+        ? options.durations.pause(type, schedule, elapsed, left)
+        : Math.min(schedule.next(elapsed), left),
       options.signal,
     );
     const task = await getTask(taskId);

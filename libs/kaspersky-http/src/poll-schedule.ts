@@ -96,10 +96,11 @@ export class TaskDurations {
    * over: at 90% of that duration, or at once when the task is past it, never later than planned. A
    * bulk starts hundreds of tasks before the first of its kind is over (a fresh process knows none);
    * without this, each backs off blind to its end and is seen up to a third of its duration late
-   * (a 10 s installation at 12.6 s). `schedule.expect` takes the duration at the wake-up.
+   * (a 10 s installation at 12.6 s). `schedule.expect` takes the duration at the wake-up. The pause
+   * is at most `atMostMs` (what is left before the caller's deadline).
    */
-  pause(kind: string, schedule: PollSchedule, elapsedMs: number): VendorPause {
-    const ms = schedule.next(elapsedMs);
+  pause(kind: string, schedule: PollSchedule, elapsedMs: number, atMostMs = Infinity): VendorPause {
+    const ms = Math.min(schedule.next(elapsedMs), Math.max(0, atMostMs));
     const startedAt = Date.now() - elapsedMs;
     return {
       ms,

@@ -95,8 +95,7 @@ export class DeviceTask {
       signal.throwIfAborted();
       // A pause before every check, the first too: a task just run is not over yet (PollSchedule).
       // While no task of this kind was seen over (a bulk's first wave), the pause ends early once one is.
-      const pause = DURATIONS.pause(this.kind, schedule, Date.now() - startedAt);
-      await waitForVendor({ ...pause, ms: Math.min(pause.ms, Math.max(0, deadline - Date.now())) }, signal);
+      await waitForVendor(DURATIONS.pause(this.kind, schedule, Date.now() - startedAt, deadline - Date.now()), signal);
       const checkedAt = Date.now() - startedAt;
       let s;
       try {

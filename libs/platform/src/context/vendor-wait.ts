@@ -55,24 +55,19 @@ function sleep(pause: number | VendorPause, signal?: AbortSignal): Promise<void>
     let endsAt = endsBy;
     let timer = setTimeout(done, ms);
     let woken = false;
-    let unsubscribe: (() => void) | undefined;
-    if (typeof pause !== 'number') {
-      // The news may come at once, inside `subscribe` (already there when the wait began).
-      const stop = pause.subscribe(() => {
-        if (woken) return;
-        woken = true;
-        unsubscribe?.();
-        unsubscribe = undefined;
-        clearTimeout(timer);
-        endsAt = Math.min(Date.now() + Math.max(0, pause.rest()), endsBy);
-        timer = setTimeout(done, Math.max(0, endsAt - Date.now()));
-      });
-      if (woken) stop();
-      else unsubscribe = stop;
-    }
+    // The news may come at once, inside `subscribe` (already there when the wait began).
+    const unsubscribe =
+      typeof pause === 'number'
+        ? undefined
+        : pause.subscribe(() => {
+            if (woken) return;
+            woken = true;
+            clearTimeout(timer);
+            endsAt = Math.min(Date.now() + Math.max(0, pause.rest()), endsBy);
+            timer = setTimeout(done, Math.max(0, endsAt - Date.now()));
+          });
     function settle() {
       unsubscribe?.();
-      unsubscribe = undefined;
       signal?.removeEventListener('abort', onAbort);
     }
     function done() {
