@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { CpuSnapshot, cpuMsPerTenant, processWriteSyscalls, writeSyscallsPerTenant } from './cpu-census';
+import { CpuSnapshot, cpuFloor, cpuMsPerTenant, processWriteSyscalls, writeSyscallsPerTenant } from './cpu-census';
 
 const linux = process.platform === 'linux';
 
@@ -51,6 +51,16 @@ describe('cpu census', () => {
       'nats-server': 2,
       platform: 36,
       all: 56,
+    });
+  });
+
+  it("tells how long the bulk's CPU alone takes on the machine's cores, and the CPU per tenant a 1.5x bulk allows", () => {
+    // 500 tenants at 200 ms each on 2 cores: 50 s of the cores at full use, against a 20 s critical path.
+    expect(cpuFloor(200, 500, 62_500, 20_000, 2)).toEqual({
+      coresBusyAverage: 1.6,
+      cpuFloorSeconds: 50,
+      cpuFloorOverCriticalPath: 2.5,
+      cpuMsPerTenantFor1_5x: 120,
     });
   });
 });

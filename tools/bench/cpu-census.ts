@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import type { LocalPlatform } from '../platform/local-platform';
-import { benchLayout } from './bench-support';
+import { benchLayout, round } from './bench-support';
 
 /**
  * Where a run's CPU went, by process: each service, the simulator, the bench database's Postgres
@@ -147,4 +147,21 @@ export function writeSyscallsPerTenant(
   return perTenantByKind(before, after, tenants, (s) => (s.kind === 'postgres' ? undefined : s.writes), {
     services: (kind) => !STAND_INS.includes(kind) && kind !== 'nats-server',
   });
+}
+
+/**
+ * What the bulk's CPU alone allows on this machine. Every process of the run (services, Postgres,
+ * NATS, the simulator, the bench) shares its cores, so the bulk cannot end before its CPU time
+ * divided by the cores, however well the work overlaps the vendor's waits: when that floor is
+ * above the target, only less CPU per tenant can meet it. `cpuMsPerTenantFor1_5x` is the CPU per
+ * tenant at which the floor is 1.5x the critical path (what the cores allow, at full use).
+ */
+export function cpuFloor(cpuMsPerTenant: number, tenants: number, bulkMs: number, criticalMs: number, cores: number) {
+  const floorMs = (cpuMsPerTenant * tenants) / cores;
+  return {
+    coresBusyAverage: round((cpuMsPerTenant * tenants) / bulkMs, 2),
+    cpuFloorSeconds: round(floorMs / 1000, 1),
+    cpuFloorOverCriticalPath: round(floorMs / criticalMs, 2),
+    cpuMsPerTenantFor1_5x: round((1.5 * criticalMs * cores) / tenants, 1),
+  };
 }

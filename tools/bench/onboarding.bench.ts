@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { LocalPlatform } from '../platform/local-platform';
 import { benchLayout, describeMachine, percentile, printResult, round, runBench } from './bench-support';
-import { cpuMsPerTenant, cpuSnapshot, writeSyscallsPerTenant } from './cpu-census';
+import { cpuFloor, cpuMsPerTenant, cpuSnapshot, writeSyscallsPerTenant } from './cpu-census';
 import {
   makeOrders,
   onboard,
@@ -355,6 +355,7 @@ async function main(): Promise<void> {
           kscCallsPerTenant: calls.kscCallsPerTenant,
           callsPerTenantByMethod: calls.callsPerTenantByMethod,
           cpuMsPerTenant: calls.cpuMsPerTenant,
+          ...cpuFloor(calls.cpuMsPerTenant.all, BULK, bulk.totalMs, single.totalMs, machine.cores),
           writeSyscallsPerTenant: calls.writeSyscallsPerTenant,
           serviceRssMbAtEnd: serviceRssMb(p),
           // RSS = the node binary's mapped code (~50 MB) + V8 heap reserved (heapTotal) + off-heap.

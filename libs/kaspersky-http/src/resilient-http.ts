@@ -5,6 +5,7 @@ import {
   ExponentialBackoff,
   handleWhen,
   IBackoff,
+  IPolicy,
   IRetryBackoffContext,
   retry,
   wrap,
@@ -110,6 +111,8 @@ export class ResilientHttp {
   private readonly agent: Agent;
   private readonly breaker;
   private readonly backoff: RetryAfterBackoff;
+  /** One policy per retry mode, built once: cockatiel policies keep no state between executions. */
+  private readonly policies: Record<NonNullable<HttpRequest['retry']>, IPolicy>;
 
   constructor(private readonly options: ResilientHttpOptions) {
     if (options.tls?.insecure) {
@@ -138,6 +141,15 @@ export class ResilientHttp {
         maxDelay: options.retryMaxDelayMs ?? 10_000,
       }),
     );
+    const policy = (mode: NonNullable<HttpRequest['retry']>) =>
+      wrap(
+        retry(
+          handleWhen((e) => isRetryable(e, mode)),
+          { maxAttempts: Math.max(0, (options.maxAttempts ?? 4) - 1), backoff: this.backoff },
+        ),
+        this.breaker,
+      );
+    this.policies = { idempotent: policy('idempotent'), unsafe: policy('unsafe'), never: policy('never') };
   }
 
   get circuitState(): string {
@@ -164,16 +176,11 @@ export class ResilientHttp {
   }
 
   private async requestWithPolicy(req: HttpRequest): Promise<HttpResponse> {
-    const mode = req.retry ?? (req.method === 'GET' ? 'idempotent' : 'unsafe');
-    const policy = wrap(
-      retry(
-        handleWhen((e) => isRetryable(e, mode)),
-        { maxAttempts: Math.max(0, (this.options.maxAttempts ?? 4) - 1), backoff: this.backoff },
-      ),
-      this.breaker,
-    );
+    const policy = this.policies[req.retry ?? (req.method === 'GET' ? 'idempotent' : 'unsafe')];
     try {
-      return await policy.execute(({ signal }) => this.once(req, signal));
+      // Executed without a cancellation token, so the signal cockatiel passes never aborts (no
+      // timeout policy here): only the caller's signal and the deadline end a call (`once`).
+      return await policy.execute(() => this.once(req));
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
         throw new KasperskyTransportError(
@@ -190,12 +197,12 @@ export class ResilientHttp {
     }
   }
 
-  private async once(req: HttpRequest, policySignal: AbortSignal): Promise<HttpResponse> {
+  private async once(req: HttpRequest): Promise<HttpResponse> {
     const started = performance.now();
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    // Not AbortSignal.any: policySignal is cockatiel's shared never-aborted signal, and every call
-    // would leave a reference on it for the life of the process (linkSignals, docs/performance.md fix 9).
-    const deadline = linkSignals([policySignal, req.signal], timeoutMs);
+    // Not AbortSignal.any: a long-lived caller signal would keep a reference for every call made
+    // under it (linkSignals, docs/performance.md fix 9).
+    const deadline = linkSignals([req.signal], timeoutMs);
     let res: Dispatcher.ResponseData;
     let bytes: Buffer;
     try {

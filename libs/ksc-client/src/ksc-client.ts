@@ -63,8 +63,9 @@ export function kscBasicAuthorization(c: KscCredentials): string {
  * (~5% of agent-install-service's CPU under the onboarding bench, issue 11).
  */
 export function kscRequestId(): string {
-  const hex = randomUUID().replace(/-/g, '');
-  return `${hex.slice(0, 16)}_${hex.slice(16)}`;
+  // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: the 32 hex digits without the dashes, cut after 16.
+  const u = randomUUID();
+  return `${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(14, 18)}_${u.slice(19, 23)}${u.slice(24)}`;
 }
 
 export class KscClient implements KscSessionHost {

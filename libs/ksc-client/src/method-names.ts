@@ -10,8 +10,17 @@ const NOT_IDEMPOTENT = new Set([
   'Session.CreateToken',
 ]);
 
+/** Answers per method name: a client calls a few dozen methods, each thousands of times. */
+const idempotent = new Map<string, boolean>();
+
 /** Whether a call may be retried and transparently re-sent after a re-login. */
 export function isIdempotentMethod(method: string): boolean {
-  const parts = method.split('.');
-  return !NOT_IDEMPOTENT.has(parts.slice(-2).join('.')) && READ_ONLY.test(parts[parts.length - 1] ?? '');
+  let known = idempotent.get(method);
+  if (known === undefined) {
+    const parts = method.split('.');
+    known = !NOT_IDEMPOTENT.has(parts.slice(-2).join('.')) && READ_ONLY.test(parts[parts.length - 1] ?? '');
+    // Bounded: only names that pass METHOD_NAME reach the server, and a process uses a fixed set.
+    if (idempotent.size < 1_000) idempotent.set(method, known);
+  }
+  return known;
 }

@@ -44,6 +44,8 @@ export function linkSignals(sources: readonly (AbortSignal | undefined)[], timeo
     }
     s.addEventListener('abort', onAbort, { once: true });
   }
-  controller.signal.addEventListener('abort', dispose, { once: true });
+  // Unhook from the other sources as soon as one of them (or the deadline) aborts; with no source
+  // there is nothing to unhook, and the caller's `dispose` clears the timer (most vendor calls).
+  if (live.length > 0) controller.signal.addEventListener('abort', dispose, { once: true });
   return { signal: controller.signal, dispose };
 }
