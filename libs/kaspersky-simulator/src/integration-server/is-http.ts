@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { Site } from '../site/site';
 import { CreateTenantInput, TenantType } from './is-model';
@@ -45,6 +46,9 @@ function sendTask(res: Response, task: ReturnType<Site['is']['createTenant']>): 
 export function createIntegrationServerApp(site: Site): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The digest documents no ETag or conditional request; Express's default weak ETag is off, as
+  // on the simulated KSC, so the short path below answers exactly as the app does.
+  app.disable('etag');
   app.use(express.text({ type: () => true, limit: '2mb' }));
 
   // Every operation: counted, faults applied, authenticated.
@@ -280,23 +284,71 @@ export function createIntegrationServerApp(site: Site): Express {
   return app;
 }
 
+/** `GET <BASE>/tasks/<id>` with a plain id, no query string, no trailing slash: the task poll. */
+const TASK_POLL = new RegExp(`^${BASE.replace(/\//g, '\\/')}/tasks/([A-Za-z0-9-]{1,100})$`);
+
+/**
+ * The Integration Server of one site as a request listener. Task polls (`GetTask`, about 70% of
+ * the Integration Server calls of an onboarding) go straight to the task while no request-level
+ * fault is set and the credentials are right: Express's routing, body parsing and response helpers
+ * cost more than the answer itself (docs/performance.md 11.aa; the KSC side did the same in 11.x).
+ * Everything else, and any poll that is not that plain (a query string, a body, a fault, a
+ * credential to refuse), goes through the Express app. Both count the call once and answer with
+ * the same status, headers and body (test/integration/is-simulator-paths.int-spec.ts).
+ */
+export function createIntegrationServerListener(site: Site): RequestListener {
+  const app = createIntegrationServerApp(site);
+  const fast = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' || !site.faults.passesRequests) return false;
+    const m = TASK_POLL.exec(req.url ?? '');
+    if (!m) return false;
+    const length = req.headers['content-length'];
+    if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) return false;
+    if (!credentialsAccepted(site, req)) return false;
+    site.counters.hit('GetTask');
+    let status = 200;
+    let body: string;
+    try {
+      const task = site.is.tasks.get(m[1]);
+      if (task) body = toXml({ task: taskNode(task) });
+      else [status, body] = [404, errorXml(undefined, 'Task not found.')];
+    } catch {
+      [status, body] = [500, errorXml(undefined, 'Internal error')];
+    }
+    res.writeHead(status, {
+      'Content-Type': 'application/xml; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+    return true;
+  };
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
+  };
+}
+
+const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)$/;
+
+/** The `multitenancy` account with the site's password, by HTTP Basic (§1). */
+function credentialsAccepted(site: Site, req: IncomingMessage): boolean {
+  const match = BASIC.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const sep = decoded.indexOf(':');
+  return sep >= 0 && decoded.slice(0, sep) === 'multitenancy' && decoded.slice(sep + 1) === site.options.isPassword;
+}
+
 function authorized(site: Site, req: Request, res: Response): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header);
-  const mode = site.assumptions.isAuthFailure;
-  if (!match) {
-    if (mode === 'always-403') sendError(res, 403, undefined, 'Access to the resource is denied.');
+  if (!BASIC.test(req.headers.authorization ?? '')) {
+    if (site.assumptions.isAuthFailure === 'always-403')
+      sendError(res, 403, undefined, 'Access to the resource is denied.');
     else {
       res.setHeader('WWW-Authenticate', 'Basic realm="Integration Server"');
       sendError(res, 401, undefined, 'Authentication required.');
     }
     return false;
   }
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const sep = decoded.indexOf(':');
-  const user = decoded.slice(0, sep);
-  const pass = decoded.slice(sep + 1);
-  if (sep < 0 || user !== 'multitenancy' || pass !== site.options.isPassword) {
+  if (!credentialsAccepted(site, req)) {
     sendError(res, 403, undefined, 'Access to the resource is denied.');
     return false;
   }

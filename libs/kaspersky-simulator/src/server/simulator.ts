@@ -2,7 +2,7 @@ import { createServer as createHttpServer, RequestListener, Server } from 'node:
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo, Socket } from 'node:net';
 import { createAdminApp } from '../admin/admin-app';
-import { createIntegrationServerApp } from '../integration-server/is-http';
+import { createIntegrationServerListener } from '../integration-server/is-http';
 import { createKscListener } from '../ksc/ksc-http';
 import { Site, SiteOptions } from '../site/site';
 import { selfSignedTls, TlsMaterial } from './tls-material';
@@ -68,7 +68,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   try {
     for (const [k, site] of sites.entries()) {
       const isServer = await listen(
-        createIntegrationServerApp(site),
+        createIntegrationServerListener(site),
         host,
         options.integrationServerPortBase ? options.integrationServerPortBase + k : 0,
         tls,
