@@ -46,7 +46,10 @@ describe('simulated Integration Server: the task poll short path answers as the 
 
   async function answer(res: Promise<Response>) {
     const r = await res;
-    const headers = Object.fromEntries([...r.headers].filter(([k]) => !VOLATILE.has(k)));
+    const headers: Record<string, string> = {};
+    r.headers.forEach((v, k) => {
+      if (!VOLATILE.has(k)) headers[k] = v;
+    });
     return { status: r.status, headers, body: await r.text() };
   }
 
