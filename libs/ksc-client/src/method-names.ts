@@ -19,7 +19,7 @@ export function isIdempotentMethod(method: string): boolean {
   if (known === undefined) {
     const parts = method.split('.');
     known = !NOT_IDEMPOTENT.has(parts.slice(-2).join('.')) && READ_ONLY.test(parts[parts.length - 1] ?? '');
-    // Bounded: only names that pass METHOD_NAME reach the server, and a process uses a fixed set.
+    // A process calls a fixed set of methods; the map stops growing at 1,000 names whatever it is asked.
     if (idempotent.size < 1_000) idempotent.set(method, known);
   }
   return known;
