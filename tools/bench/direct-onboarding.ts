@@ -14,6 +14,7 @@ import {
   VServersApi,
 } from '@tpo/ksc-client';
 import { simulatorSiteDeployment } from '@tpo/kaspersky-simulator';
+import { waitForVendor } from '@tpo/platform';
 import { randomBytes } from 'node:crypto';
 import { devSecrets } from '../bootstrap/local-layout';
 import { LocalPlatform } from '../platform/local-platform';
@@ -221,7 +222,9 @@ async function waitAction(session: KscSession, guid: string): Promise<void> {
       if (!s.succeeded) throw new Error(`action ${guid} failed`);
       return;
     }
-    await sleep(Math.max(TIGHT_MS, s.nextCheckDelayMs)); // the server refuses earlier checks
+    // The server refuses a check before lNextCheckDelay (§3.5); waitForVendor ends by the clock, where a
+    // plain timer may fire a millisecond early (it did: KLSTD 1117 in a 200-tenant run).
+    await waitForVendor(Math.max(TIGHT_MS, s.nextCheckDelayMs));
   }
 }
 
