@@ -83,6 +83,21 @@ const profile = {
   nodeArgs: [...cpuProf, ...(process.env.TPO_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)],
   simulatorNodeArgs: cpuProf,
 };
+/**
+ * A's platform may run as many step jobs against the site at once as the direct script runs
+ * onboardings (C): with C above the services' default JOB_SITE_CONCURRENCY (16) and JOB_CONCURRENCY
+ * (32), both are raised to C, as a provider sizes them for its servers. Without it, 200 x 5 at 32
+ * compared 32 direct onboardings with 16 agent installations at once (the longest step), and the
+ * platform idled a quarter of the cores at ~19 tenants/s (performance.md 11.ab).
+ * TPO_BENCH_JOB_SITE_CONCURRENCY / TPO_BENCH_JOB_CONCURRENCY still override.
+ */
+const zeroLatencyOptions = {
+  ...profile,
+  serviceEnv: {
+    ...(C > 16 && !process.env.TPO_BENCH_JOB_SITE_CONCURRENCY ? { JOB_SITE_CONCURRENCY: String(C) } : {}),
+    ...(C > 32 && !process.env.TPO_BENCH_JOB_CONCURRENCY ? { JOB_CONCURRENCY: String(C) } : {}),
+  },
+};
 
 interface RunFigures {
   tenants: number;
@@ -327,7 +342,7 @@ async function main(): Promise<void> {
         },
       };
     },
-    profile,
+    zeroLatencyOptions,
   );
   console.log('A. zero-latency simulator, platform vs direct script:', JSON.stringify(a));
 
