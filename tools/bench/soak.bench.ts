@@ -14,7 +14,9 @@ import {
 /**
  * Memory soak (issue 11, P5): continuous onboarding against the zero-latency simulator for D
  * seconds, K tenants in flight at all times, sampling each service's resident memory. Growth is
- * measured from the first sample after a warm-up (a fifth of the run) to the last one.
+ * printed two ways: from the first sample after a warm-up (a fifth of the run) to the last one
+ * (`rssGrowthPercent`), and from the peak of the run's second fifth to the peak of its last fifth
+ * (`rssPeakGrowthPercent`, which a garbage-collection saw-tooth does not swing).
  * Usage: npm run bench:soak [-- SECONDS IN_FLIGHT VMS]   (defaults 600 8 2). Ends with one JSON line.
  */
 const [SECONDS, IN_FLIGHT, VMS] = [
@@ -90,6 +92,27 @@ async function main(): Promise<void> {
           round(((mb - (warm.rssMb[name] ?? mb)) / Math.max(1, warm.rssMb[name] ?? mb)) * 100, 1),
         ]),
       );
+      // RSS saw-tooths with garbage collection (registration-service's moved 132-171 MB from sample to
+      // sample in one run): two single samples measure where each fell on its tooth as much as any
+      // growth. The peak of the second fifth of the run (after the warm-up) against the peak of the
+      // last fifth compares like with like; a leak raises the later peaks.
+      const peakIn = (from: number, to: number) => {
+        const inWindow = samples.filter((s) => s.atSeconds >= from && s.atSeconds <= to);
+        return Object.fromEntries(
+          Object.keys(last.rssMb).map((name) => [
+            name,
+            inWindow.length === 0 ? null : Math.max(...inWindow.map((s) => s.rssMb[name] ?? 0)),
+          ]),
+        );
+      };
+      const earlyPeak = peakIn(SECONDS / 5, (2 * SECONDS) / 5);
+      const latePeak = peakIn((4 * SECONDS) / 5, Infinity);
+      const peakGrowthPercent = Object.fromEntries(
+        Object.entries(latePeak).map(([name, mb]) => {
+          const early = earlyPeak[name];
+          return [name, mb === null || early === null ? null : round(((mb - early) / Math.max(1, early)) * 100, 1)];
+        }),
+      );
       return {
         seconds: SECONDS,
         inFlight: IN_FLIGHT,
@@ -99,6 +122,9 @@ async function main(): Promise<void> {
         rssMbAfterWarmUp: warm.rssMb,
         rssMbAtEnd: last.rssMb,
         rssGrowthPercent: growthPercent,
+        rssPeakSecondFifthMb: earlyPeak,
+        rssPeakLastFifthMb: latePeak,
+        rssPeakGrowthPercent: peakGrowthPercent,
         maxRssMb: Math.max(...samples.flatMap((s) => Object.values(s.rssMb))),
         memoryMbAfterWarmUp: memoryAfterWarmUp ?? null,
         memoryMbAtEnd: memoryAtEnd,
