@@ -91,11 +91,13 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
       },
       realistic: { tenants: 3, bulkOverCriticalPath: expect.any(Number), serviceRssMbAtEnd: expect.any(Object) },
     });
-    // The CPU census (cpu-census.ts) found the services, their Postgres backends and the simulator.
+    // The CPU census (cpu-census.ts) found the services, their Postgres backends and the simulator (a
+    // process may get no 10 ms tick in 3 tenants' run on a fast machine: found with 0), and the platform worked.
     const census = (result as { zeroLatency: { platform: { cpuMsPerTenant: Record<string, number> } } }).zeroLatency
       .platform.cpuMsPerTenant;
-    for (const kind of ['tenant-service', 'agent-install-service', 'postgres', 'simulator', 'platform'])
-      expect(census[kind]).toBeGreaterThan(0);
+    for (const kind of ['tenant-service', 'agent-install-service', 'postgres', 'simulator'])
+      expect(census[kind]).toBeGreaterThanOrEqual(0);
+    expect(census.platform).toBeGreaterThan(0);
   }, 600_000);
 
   it('bench:lifecycle (onboarding, then add-VMs when served, suspend, resume and deprovision of the same tenants)', async () => {

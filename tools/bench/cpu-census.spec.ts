@@ -54,6 +54,11 @@ describe('cpu census', () => {
     });
   });
 
+  it('lists a process found idle in the window with 0, not as missing', () => {
+    const idle: CpuSnapshot = new Map([[6, { kind: 'registration-service', ms: 30, writes: 10 }]]);
+    expect(cpuMsPerTenant(idle, idle, 10)).toEqual({ 'registration-service': 0, platform: 0, all: 0 });
+  });
+
   it("tells how long the bulk's CPU alone takes on the machine's cores, and the CPU per tenant a 1.5x bulk allows", () => {
     // 500 tenants at 200 ms each on 2 cores: 50 s of the cores at full use, against a 20 s critical path.
     expect(cpuFloor(200, 500, 62_500, 20_000, 2)).toEqual({

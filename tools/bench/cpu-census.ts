@@ -107,7 +107,8 @@ function perTenantByKind(
     if (now === undefined) continue;
     const was = before.get(pid);
     const d = now - ((was && measure(was)) ?? 0);
-    if (d > 0) byKind[a.kind] = (byKind[a.kind] ?? 0) + d;
+    // A process found idle in the window is listed with 0 (a short run may give one no tick at all).
+    if (d >= 0) byKind[a.kind] = (byKind[a.kind] ?? 0) + d;
   }
   const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
   const out: Record<string, number> = {};
