@@ -85,8 +85,8 @@ const profile = {
 };
 /**
  * A's platform may run as many step jobs against the site at once as the direct script runs
- * onboardings (C): with C above the services' default JOB_SITE_CONCURRENCY (16) and JOB_CONCURRENCY
- * (32), both are raised to C, as a provider sizes them for its servers. Without it, 200 x 5 at 32
+ * onboardings (C): each of the services' job limits that C exceeds, JOB_SITE_CONCURRENCY (16) and
+ * JOB_CONCURRENCY (32), is raised to C, as a provider sizes them for its servers. Without it, 200 x 5 at 32
  * compared 32 direct onboardings with 16 agent installations at once (the longest step), and the
  * platform idled a quarter of the cores at ~19 tenants/s (performance.md 11.ab).
  * TPO_BENCH_JOB_SITE_CONCURRENCY / TPO_BENCH_JOB_CONCURRENCY still override.
