@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '@tpo/kaspersky-simulator';
-import { SIM_IS_PASSWORD, startTestSimulator } from '../support/simulator';
+import { SIM_IS_PASSWORD, startTestSimulator, throughExpressApp } from '../support/simulator';
 
 const BASE = '/api/2.0/virtualization';
 const AUTH = `Basic ${Buffer.from(`multitenancy:${SIM_IS_PASSWORD}`).toString('base64')}`;
@@ -79,16 +79,16 @@ describe('simulated Integration Server: the task poll short path answers as the 
     // query string and the trailing slash went to the app (the POST has no route: no faults either).
     expect(apply.mock.calls.length).toBe(4);
     const polls = site.counters.get('GetTask');
-    site.faults.merge({ latencyMs: { NothingCalled: 1 } });
-    expect(site.faults.passesRequests).toBe(false);
     try {
-      site.counters.reset();
-      apply.mockClear();
-      expect(await answers()).toEqual(short);
-      expect(apply.mock.calls.length).toBe(6);
-      expect(site.counters.get('GetTask')).toBe(polls);
+      await throughExpressApp(site, 'NothingCalled', async () => {
+        expect(site.faults.passesRequests).toBe(false);
+        site.counters.reset();
+        apply.mockClear();
+        expect(await answers()).toEqual(short);
+        expect(apply.mock.calls.length).toBe(6);
+        expect(site.counters.get('GetTask')).toBe(polls);
+      });
     } finally {
-      site.faults.merge({ latencyMs: {} });
       apply.mockRestore();
     }
     expect(polls).toBe(6);

@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '@tpo/kaspersky-simulator';
-import { SIM_KSC_ACCOUNT, startTestSimulator } from '../support/simulator';
+import { SIM_KSC_ACCOUNT, startTestSimulator, throughExpressApp } from '../support/simulator';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const LOGIN = `KSCBasic user="${b64(SIM_KSC_ACCOUNT.name)}", pass="${b64(SIM_KSC_ACCOUNT.password)}", internal="1"`;
@@ -71,15 +71,15 @@ describe('simulated KSC: the short path answers as the Express app does', () => 
     // Only the wrong verb and path (not a method call) went to the Express app: they stop before the faults.
     expect(apply).not.toHaveBeenCalled();
     const counted = site.counters.get('HostGroup.GroupIdGroups');
-    site.faults.merge({ latencyMs: { 'Nothing.Called': 1 } });
-    expect(site.faults.passesRequests).toBe(false);
     try {
-      site.counters.reset();
-      expect(await answers()).toEqual(short);
-      expect(apply.mock.calls.length).toBeGreaterThanOrEqual(11);
-      expect(site.counters.get('HostGroup.GroupIdGroups')).toBe(counted);
+      await throughExpressApp(site, 'Nothing.Called', async () => {
+        expect(site.faults.passesRequests).toBe(false);
+        site.counters.reset();
+        expect(await answers()).toEqual(short);
+        expect(apply.mock.calls.length).toBeGreaterThanOrEqual(11);
+        expect(site.counters.get('HostGroup.GroupIdGroups')).toBe(counted);
+      });
     } finally {
-      site.faults.merge({ latencyMs: {} });
       apply.mockRestore();
     }
     expect(short.result).toMatchObject({ status: 200, type: 'application/json; charset=utf-8' });

@@ -1,4 +1,10 @@
-import { RunningSimulator, SEED_PUSH_INSTALL_ACCOUNT, SiteOptions, startSimulator } from '@tpo/kaspersky-simulator';
+import {
+  RunningSimulator,
+  SEED_PUSH_INSTALL_ACCOUNT,
+  Site,
+  SiteOptions,
+  startSimulator,
+} from '@tpo/kaspersky-simulator';
 
 export const SIM_IS_PASSWORD = 'Sim-Multitenancy-Pa55!';
 export const SIM_KSC_ACCOUNT = { name: 'svc-onboard', password: 'Sim-Ksc-Pa55!' };
@@ -25,4 +31,18 @@ export async function startTestSimulator(
     adminPort: options.admin ? 0 : undefined,
     tls: options.tls ?? 'off',
   });
+}
+
+/**
+ * Runs `work` with a latency fault set on an operation that nobody calls: no answer changes, but the
+ * site no longer passes requests straight through, so each one goes through the simulator's Express
+ * app instead of its short path (is-http.ts, ksc-http.ts). The fault is cleared afterwards.
+ */
+export async function throughExpressApp<T>(site: Site, uncalledOperation: string, work: () => Promise<T>): Promise<T> {
+  site.faults.merge({ latencyMs: { [uncalledOperation]: 1 } });
+  try {
+    return await work();
+  } finally {
+    site.faults.merge({ latencyMs: {} });
+  }
 }

@@ -256,9 +256,8 @@ export function createIntegrationServerApp(site: Site): Express {
   app.get(
     `${BASE}/tasks/:id`,
     op('GetTask', (req, res) => {
-      const task = site.is.tasks.get(String(req.params.id));
-      if (!task) return sendError(res, 404, undefined, 'Task not found.');
-      sendXml(res, 200, { task: taskNode(task) });
+      const { status, body } = taskPollAnswer(site, String(req.params.id));
+      res.status(status).type('application/xml; charset=utf-8').send(body);
     }),
   );
 
@@ -284,6 +283,14 @@ export function createIntegrationServerApp(site: Site): Express {
   return app;
 }
 
+/** GetTask's answer, the same on both paths: the task, or 404 when the server has no such task. */
+function taskPollAnswer(site: Site, id: string): { status: number; body: string } {
+  const task = site.is.tasks.get(id);
+  return task
+    ? { status: 200, body: toXml({ task: taskNode(task) }) }
+    : { status: 404, body: errorXml(undefined, 'Task not found.') };
+}
+
 /** `GET <BASE>/tasks/<id>` with a plain id, no query string, no trailing slash: the task poll. */
 const TASK_POLL = new RegExp(`^${BASE.replace(/\//g, '\\/')}/tasks/([A-Za-z0-9-]{1,100})$`);
 
@@ -306,15 +313,13 @@ export function createIntegrationServerListener(site: Site): RequestListener {
     if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) return false;
     if (!credentialsAccepted(site, req)) return false;
     site.counters.hit('GetTask');
-    let status = 200;
-    let body: string;
+    let answer: { status: number; body: string };
     try {
-      const task = site.is.tasks.get(m[1]);
-      if (task) body = toXml({ task: taskNode(task) });
-      else [status, body] = [404, errorXml(undefined, 'Task not found.')];
+      answer = taskPollAnswer(site, m[1]);
     } catch {
-      [status, body] = [500, errorXml(undefined, 'Internal error')];
+      answer = { status: 500, body: errorXml(undefined, 'Internal error') };
     }
+    const { status, body } = answer;
     res.writeHead(status, {
       'Content-Type': 'application/xml; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
