@@ -1,5 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { CpuSnapshot, cpuFloor, cpuMsPerTenant, processWriteSyscalls, writeSyscallsPerTenant } from './cpu-census';
+import {
+  CpuSnapshot,
+  cpuFloor,
+  cpuMsPerTenant,
+  processWriteSyscalls,
+  throughputCeiling,
+  writeSyscallsPerTenant,
+} from './cpu-census';
 
 const linux = process.platform === 'linux';
 
@@ -66,6 +73,27 @@ describe('cpu census', () => {
       cpuFloorSeconds: 50,
       cpuFloorOverCriticalPath: 2.5,
       cpuMsPerTenantFor1_5x: 120,
+    });
+  });
+
+  it('tells the pace the CPU allows each side of P1 and the best ratio that leaves', () => {
+    // Session 19's host: the platform spent 160 ms per tenant over all its processes; the direct
+    // script 85, 50 of them in the bench's one event loop, which caps it at 20 tenants/s.
+    const platform = { cpuMsPerTenant: { all: 160, bench: 5 }, tenantsPerSecond: 11.5 };
+    const direct = { cpuMsPerTenant: { all: 85, bench: 50 }, tenantsPerSecond: 18 };
+    expect(throughputCeiling(platform, direct, 2)).toEqual({
+      platformCoresBusy: 1.84,
+      directCoresBusy: 1.53,
+      directBenchLoopBusy: 0.9,
+      platformTenantsPerSecondCeiling: 12.5,
+      directTenantsPerSecondCeiling: 20,
+      ratioCeiling: 0.63,
+      platformCpuMsPerTenantFor0_8: 138.9,
+    });
+    // A direct script bound by the cores rather than by its own loop.
+    expect(throughputCeiling(platform, { ...direct, cpuMsPerTenant: { all: 150, bench: 40 } }, 2)).toMatchObject({
+      directTenantsPerSecondCeiling: 13.3,
+      ratioCeiling: 0.94,
     });
   });
 });

@@ -166,3 +166,37 @@ export function cpuFloor(cpuMsPerTenant: number, tenants: number, bulkMs: number
     cpuMsPerTenantFor1_5x: round((1.5 * criticalMs * cores) / tenants, 1),
   };
 }
+
+/** One side of part A as the CPU census saw it: CPU per tenant (`all`, and the bench process's own) and its pace. */
+export interface CeilingInput {
+  cpuMsPerTenant: Record<string, number>;
+  tenantsPerSecond: number;
+}
+
+/**
+ * What the CPU alone allows part A's two sides (P1) on this machine. The platform's work spreads
+ * over every process, so its pace cannot pass the cores divided by its CPU per tenant. The direct
+ * script runs every onboarding in the bench's one event loop: its pace cannot pass one core divided
+ * by the bench's CPU per tenant either (nor the cores divided by all of its CPU, the simulator's
+ * included). `ratioCeiling` is the best platform/direct ratio these allow, reached when both run at
+ * their ceiling: when it is below the target, only less CPU per tenant in the platform can meet it,
+ * however the work overlaps. `platformCpuMsPerTenantFor0_8` is the platform's CPU per tenant (all
+ * processes) at which its ceiling is 80% of the direct script's measured pace.
+ */
+export function throughputCeiling(platform: CeilingInput, direct: CeilingInput, cores: number) {
+  const pace = (msPerTenant: number, ofCores: number) => (msPerTenant > 0 ? (1000 * ofCores) / msPerTenant : Infinity);
+  const platformCeiling = pace(platform.cpuMsPerTenant.all, cores);
+  const directCeiling = Math.min(pace(direct.cpuMsPerTenant.all, cores), pace(direct.cpuMsPerTenant.bench, 1));
+  const busy = (side: CeilingInput, kind: string) =>
+    round(((side.cpuMsPerTenant[kind] ?? 0) * side.tenantsPerSecond) / 1000, 2);
+  return {
+    platformCoresBusy: busy(platform, 'all'),
+    directCoresBusy: busy(direct, 'all'),
+    directBenchLoopBusy: busy(direct, 'bench'),
+    platformTenantsPerSecondCeiling: round(platformCeiling, 1),
+    directTenantsPerSecondCeiling: round(directCeiling, 1),
+    ratioCeiling: round(platformCeiling / directCeiling, 2),
+    platformCpuMsPerTenantFor0_8:
+      direct.tenantsPerSecond > 0 ? round((1000 * cores) / (0.8 * direct.tenantsPerSecond), 1) : null,
+  };
+}

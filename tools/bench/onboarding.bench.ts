@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { LocalPlatform } from '../platform/local-platform';
 import { benchLayout, describeMachine, percentile, printResult, round, runBench } from './bench-support';
-import { cpuFloor, cpuMsPerTenant, cpuSnapshot, writeSyscallsPerTenant } from './cpu-census';
+import { cpuFloor, cpuMsPerTenant, cpuSnapshot, throughputCeiling, writeSyscallsPerTenant } from './cpu-census';
 import {
   makeOrders,
   onboard,
@@ -333,6 +333,8 @@ async function main(): Promise<void> {
         direct: directRun,
         callsPerTenantPlatformMinusDirect: methodDifferences(platform, directRun),
         throughputPlatformOverDirect: ratio(platform.tenantsPerSecond, directRun.tenantsPerSecond),
+        // What the CPU alone allows each side here (the direct script is one event loop): 11.ac.
+        cpuCeiling: throughputCeiling(platform, directRun, machine.cores),
         p50LatencyPlatformOverDirect: ratio(platform.p50Ms, directRun.p50Ms),
         singleTenant: {
           runs: SINGLE_RUNS,
