@@ -178,10 +178,11 @@ export interface CeilingInput {
  * over every process, so its pace cannot pass the cores divided by its CPU per tenant. The direct
  * script runs every onboarding in the bench's one event loop: its pace cannot pass one core divided
  * by the bench's CPU per tenant either (nor the cores divided by all of its CPU, the simulator's
- * included). `ratioCeiling` is the best platform/direct ratio these allow, reached when both run at
- * their ceiling: when it is below the target, only less CPU per tenant in the platform can meet it,
- * however the work overlaps. `platformCpuMsPerTenantFor0_8` is the platform's CPU per tenant (all
- * processes) at which its ceiling is 80% of the direct script's measured pace.
+ * included). `ratioCeiling` is the platform/direct ratio with both at their ceilings: the best the
+ * platform can reach against a direct script that runs at its own (a direct script held below it by
+ * its latencies, as with 16 onboardings at once, leaves more room). `platformCpuMsPerTenantFor0_8`
+ * is the platform's CPU per tenant (all processes) at which its ceiling is 80% of the direct
+ * script's measured pace.
  */
 export function throughputCeiling(platform: CeilingInput, direct: CeilingInput, cores: number) {
   const pace = (msPerTenant: number, ofCores: number) => (msPerTenant > 0 ? (1000 * ofCores) / msPerTenant : Infinity);
