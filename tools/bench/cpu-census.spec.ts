@@ -76,7 +76,7 @@ describe('cpu census', () => {
     });
   });
 
-  it('tells the pace the CPU allows each side of P1 and the best ratio that leaves', () => {
+  it('tells the pace the CPU allows each side of P1 and the ratio with both at their ceilings', () => {
     // Session 19's host: the platform spent 160 ms per tenant over all its processes; the direct
     // script 85, 50 of them in the bench's one event loop, which caps it at 20 tenants/s.
     const platform = { cpuMsPerTenant: { all: 160, bench: 5 }, tenantsPerSecond: 11.5 };
