@@ -86,11 +86,10 @@ async function main(): Promise<void> {
       const memoryAtEnd = await serviceMemoryMb(p);
       const warm = samples.find((s) => s.atSeconds >= SECONDS / 5) ?? samples[0];
       const last = samples[samples.length - 1];
+      /** Growth from `from` MB to `to` MB, in percent (one decimal). */
+      const growth = (from: number, to: number) => round(((to - from) / Math.max(1, from)) * 100, 1);
       const growthPercent = Object.fromEntries(
-        Object.entries(last.rssMb).map(([name, mb]) => [
-          name,
-          round(((mb - (warm.rssMb[name] ?? mb)) / Math.max(1, warm.rssMb[name] ?? mb)) * 100, 1),
-        ]),
+        Object.entries(last.rssMb).map(([name, mb]) => [name, growth(warm.rssMb[name] ?? mb, mb)]),
       );
       // RSS saw-tooths with garbage collection (registration-service's moved 132-171 MB from sample to
       // sample in one run): two single samples measure where each fell on its tooth as much as any
@@ -110,7 +109,7 @@ async function main(): Promise<void> {
       const peakGrowthPercent = Object.fromEntries(
         Object.entries(latePeak).map(([name, mb]) => {
           const early = earlyPeak[name];
-          return [name, mb === null || early === null ? null : round(((mb - early) / Math.max(1, early)) * 100, 1)];
+          return [name, mb === null || early === null ? null : growth(early, mb)];
         }),
       );
       return {
