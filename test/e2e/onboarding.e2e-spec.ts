@@ -149,9 +149,10 @@ describe('onboarding end to end: TenantRequested to handover (processes, real Po
       body: JSON.stringify(body),
     });
   const tenantByOrder = async (orderId: string) => {
-    const list = (await (await fetch(`${tenantUrl()}/v1/tenants?limit=100`, { headers: auth })).json()) as {
-      items: { id: string; orderId: string }[];
-    };
+    const res = await fetch(`${tenantUrl()}/v1/tenants?limit=100`, { headers: auth });
+    // The page's JSON text comes from Postgres as it is (TenantReadQuery.pageJson): still JSON to a client.
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const list = (await res.json()) as { items: { id: string; orderId: string }[] };
     return list.items.find((t) => t.orderId === orderId);
   };
   const waitStatus = (id: string, status: string, timeoutMs = 60_000) =>

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { UnitOfWork } from '@tpo/persistence';
 import { DataSource } from 'typeorm';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the service's read query and repositories, run in-process against the real database
-import { TenantReadQuery, TenantSummaryRead } from '../../apps/tenant-service/src/tenants/tenant-read.query';
+import {
+  TenantPageFilter,
+  TenantReadQuery,
+  TenantSummaryRead,
+} from '../../apps/tenant-service/src/tenants/tenant-read.query';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { TenantRepository } from '../../apps/tenant-service/src/tenants/tenant.repository';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
@@ -213,27 +217,41 @@ describe('tenant REST reads (real Postgres)', () => {
     });
   });
 
+  /** A page as REST answers it (the JSON text `pageJson` builds), parsed; its limit and offset echo the filter's. */
+  async function page(filter: TenantPageFilter): Promise<{ items: TenantSummaryRead[]; total: number }> {
+    const { items, total, limit, offset, ...rest } = JSON.parse(await reads.pageJson(filter)) as {
+      items: TenantSummaryRead[];
+      total: number;
+      limit: number;
+      offset: number;
+    };
+    expect({ limit, offset, rest }).toEqual({ limit: filter.limit, offset: filter.offset, rest: {} });
+    return { items, total };
+  }
+
   it('a page is newest first with the total the filter matches, the same summaries the repository gives', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await tenant());
     const other = await tenant(OTHER_SITE);
     await sql(SERVICE, `UPDATE tenant SET status = 'ready', ready_at = now() WHERE id = ANY($1)`, [[ids[1], ids[3]]]);
     await sql(SERVICE, `UPDATE tenant SET status = 'ready', ready_at = now() WHERE id = $1`, [other]);
+    // A name that JSON must escape: quotes, a backslash, control characters, non-ASCII.
+    await sql(SERVICE, `UPDATE tenant SET name = $2 WHERE id = $1`, [ids[2], 'Zürich "A\\B"\n\t\u0001 ]]> ✓']);
 
-    const first = await reads.page({ siteId: SITE, limit: 2, offset: 0 });
-    const all = await reads.page({ siteId: SITE, limit: 100, offset: 0 });
+    const first = await page({ siteId: SITE, limit: 2, offset: 0 });
+    const all = await page({ siteId: SITE, limit: 100, offset: 0 });
     expect(first.total).toBe(all.total);
     expect(all.total).toBe(all.items.length);
     expect(all.items.map((t) => t.createdAt)).toEqual([...all.items.map((t) => t.createdAt)].sort().reverse());
     expect(first.items.map((t) => t.id)).toEqual(all.items.slice(0, 2).map((t) => t.id));
     expect(all.items.map((t) => t.id)).toEqual(expect.arrayContaining(ids));
     expect(all.items.map((t) => t.id)).not.toContain(other);
+    expect(all.items.find((t) => t.id === ids[2])?.name).toBe('Zürich "A\\B"\n\t\u0001 ]]> ✓');
+    // Each item is the summary REST showed from the repository's record: the same fields, in the same order.
     for (const item of all.items)
-      expect(JSON.stringify(tenantSummary(item))).toBe(
-        JSON.stringify(tenantSummary((await tenants.findById(item.id))!)),
-      );
+      expect(JSON.stringify(item)).toBe(JSON.stringify(tenantSummary((await tenants.findById(item.id))!)));
 
-    const ready = await reads.page({ siteId: SITE, status: 'ready', limit: 100, offset: 0 });
+    const ready = await page({ siteId: SITE, status: 'ready', limit: 100, offset: 0 });
     expect(ready.items.map((t) => t.id).sort()).toEqual(
       all.items
         .filter((t) => t.status === 'ready')
@@ -244,26 +262,26 @@ describe('tenant REST reads (real Postgres)', () => {
     expect(ready.total).toBe(ready.items.length);
 
     // The caller's sites limit the rows and the total, alone and with each other filter.
-    const scoped = await reads.page({ sites: [OTHER_SITE], limit: 100, offset: 0 });
+    const scoped = await page({ sites: [OTHER_SITE], limit: 100, offset: 0 });
     expect(new Set(scoped.items.map((t) => t.siteId))).toEqual(new Set([OTHER_SITE]));
     expect(scoped.items.map((t) => t.id)).toContain(other);
     expect(scoped.total).toBe(scoped.items.length);
-    expect(await reads.page({ siteId: SITE, sites: [OTHER_SITE], limit: 100, offset: 0 })).toEqual({
+    expect(await page({ siteId: SITE, sites: [OTHER_SITE], limit: 100, offset: 0 })).toEqual({
       items: [],
       total: 0,
     });
-    const readyScoped = await reads.page({ status: 'ready', sites: [OTHER_SITE, SITE], limit: 100, offset: 0 });
+    const readyScoped = await page({ status: 'ready', sites: [OTHER_SITE, SITE], limit: 100, offset: 0 });
     expect(readyScoped.items.map((t) => t.id)).toEqual(expect.arrayContaining([ids[1], ids[3], other]));
     expect(readyScoped.items.every((t) => t.status === 'ready')).toBe(true);
-    const bySiteScoped = await reads.page({ siteId: SITE, sites: [SITE], status: 'ready', limit: 1, offset: 1 });
+    const bySiteScoped = await page({ siteId: SITE, sites: [SITE], status: 'ready', limit: 1, offset: 1 });
     expect(bySiteScoped.total).toBe(ready.total);
     expect(bySiteScoped.items.map((t) => t.id)).toEqual([ready.items[1].id]);
 
     // Past the end, the total still comes; an unknown site matches nothing.
-    expect(await reads.page({ siteId: SITE, limit: 10, offset: all.total + 5 })).toEqual({
+    expect(await page({ siteId: SITE, limit: 10, offset: all.total + 5 })).toEqual({
       items: [],
       total: all.total,
     });
-    expect(await reads.page({ siteId: 'no-such-site', limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+    expect(await page({ siteId: 'no-such-site', limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
   });
 });
