@@ -65,11 +65,14 @@ describe('every benchmark runs at a small size and prints its JSON line', () => 
   it('bench:backbone', async () => {
     const { result } = await runBench('backbone', ['200']);
     expectBenchLine(result, 'backbone');
+    const cpu = { thisProcess: expect.any(Number), postgres: expect.any(Number), all: expect.any(Number) };
     expect(result).toMatchObject({
-      hop: { events: 200 },
-      rawJetStream: expect.any(Object),
-      rawPostgres: expect.any(Object),
+      hop: { events: 200, cpuMsPerEvent: cpu },
+      rawJetStream: { cpuMsPerEvent: { thisProcess: expect.any(Number), all: expect.any(Number) } },
+      rawPostgres: { cpuMsPerEvent: cpu },
     });
+    // A durable hop does work: it cannot be free.
+    expect((result as { hop: { cpuMsPerEvent: { all: number } } }).hop.cpuMsPerEvent.all).toBeGreaterThan(0);
   }, 240_000);
 
   it('bench:register', async () => {

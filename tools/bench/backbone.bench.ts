@@ -13,11 +13,15 @@ import { Client } from 'pg';
 import { bootstrapDatabase, loadTopology, migrateAll } from '../bootstrap/bootstrap';
 import { databaseUrlOf, devSecrets } from '../bootstrap/local-layout';
 import { benchLayout, benchPort, describeMachine, percentile, printResult, round, runBench } from './bench-support';
+import { cpuMsPerTenant, cpuSnapshot } from './cpu-census';
 
 /**
  * Backbone benchmark: one hop = emit through the outbox (producer transaction) -> relay ->
  * JetStream -> consumer (inbox + state write + commit). Beside it, in the same run, the floors:
- * plain JetStream publish/consume and plain Postgres transactions doing the same writes.
+ * plain JetStream publish/consume and plain Postgres transactions doing the same writes. Each
+ * prints its CPU per event (`cpuMsPerEvent`) over this process (the two services run in it), the
+ * database's Postgres backends and nats-server: what a durable hop costs the cores, the floor under
+ * every step of the platform (docs/performance.md 11.ad).
  * Prints the machine and ends with one JSON line. Usage: npm run bench:backbone [-- N]
  * Runs in its own database (TPO_BENCH_DATABASE, default tpo_bench), created and migrated here.
  */
@@ -137,6 +141,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
     }
   })();
   // Throughput: publishes in flight 64 at a time, each awaiting its PubAck.
+  const cpuBefore = await cpuSnapshot(NO_CHILDREN);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -149,6 +154,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
   );
   while (got < n) await new Promise((r) => setTimeout(r, 5));
   const throughput = n / ((performance.now() - t0) / 1000);
+  const cpuMsPerEvent = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), n, 2);
   latencies.length = 0;
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     const before = got;
@@ -161,6 +167,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
     eventsPerSec: round(throughput, 0),
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
+    cpuMsPerEvent: cpuOf(cpuMsPerEvent),
   };
 }
 
@@ -184,6 +191,7 @@ async function rawPostgres(n: number) {
     }),
   );
   let next = 0;
+  const cpuBefore = await cpuSnapshot(NO_CHILDREN);
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (pg) => {
@@ -202,11 +210,13 @@ async function rawPostgres(n: number) {
     }),
   );
   const perSec = n / ((performance.now() - t0) / 1000);
+  const cpuMsPerEvent = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), n, 2);
   await Promise.all(clients.map((c) => c.end()));
   await admin.query(`DROP TABLE bench_outbox, bench_inbox, bench_state`);
   await admin.end();
   return {
     eventsPerSec: round(perSec, 0),
+    cpuMsPerEvent: cpuOf(cpuMsPerEvent),
     note: '8 connections, 3 commits per event (producer, relay mark, consumer), no broker',
   };
 }
@@ -243,6 +253,7 @@ async function main(): Promise<void> {
   await emit(100);
   await waitFor(() => received.size, 100);
   received.clear();
+  const cpuBefore = await cpuSnapshot(NO_CHILDREN);
   const t0 = performance.now();
   let emitted = 0;
   await Promise.all(
@@ -256,6 +267,7 @@ async function main(): Promise<void> {
   );
   await waitFor(() => received.size, N);
   const seconds = (performance.now() - t0) / 1000;
+  const hopCpu = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), N, 2);
   const loaded = [...received.values()];
   // Latency: one event at a time (no queueing), emit -> consumer commit.
   received.clear();
@@ -276,6 +288,7 @@ async function main(): Promise<void> {
     p99Ms: round(percentile(unloaded, 99)),
     underLoadP50Ms: round(percentile(loaded, 50)),
     underLoadP99Ms: round(percentile(loaded, 99)),
+    cpuMsPerEvent: cpuOf(hopCpu),
   };
   console.log('hop (outbox -> relay -> JetStream -> inbox + write + commit):', JSON.stringify(hop));
   const rawJs = await rawJetStream(nc, N);
@@ -284,6 +297,18 @@ async function main(): Promise<void> {
   console.log('floor: plain Postgres transactions with the same writes:', JSON.stringify(rawPg));
   await nc.close();
   printResult('backbone', machine, { hop, rawJetStream: rawJs, rawPostgres: rawPg });
+}
+
+/** No child processes: the services run in this one (cpuSnapshot adds it, Postgres and NATS). */
+const NO_CHILDREN = { processes: [] };
+
+/**
+ * A phase's CPU per event by process kind, to 0.01 ms: `thisProcess` (the two services in the hop;
+ * the client in the raw floors), `postgres`, `nats-server`, and `all`.
+ */
+function cpuOf(perEvent: Record<string, number>): Record<string, number> {
+  const { platform: _platform, bench, ...rest } = perEvent;
+  return { thisProcess: bench ?? 0, ...rest };
 }
 
 async function cleanupBenchRows(): Promise<void> {

@@ -62,8 +62,12 @@ function pidsNamed(comm: string): number[] {
   return out;
 }
 
-/** CPU time so far of every process of the platform `p` (and of this bench process). */
-export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
+/**
+ * CPU time so far of every process of the platform `p` (and of this bench process), with the Postgres
+ * backends of the bench's database and nats-server. `{ processes: [] }` for a bench that runs its
+ * services in its own process (bench:backbone).
+ */
+export async function cpuSnapshot(p: Pick<LocalPlatform, 'processes'>): Promise<CpuSnapshot> {
   const out: CpuSnapshot = new Map();
   const add = (pid: number | undefined, kind: string) => {
     if (pid === undefined) return;
@@ -92,7 +96,7 @@ export async function cpuSnapshot(p: LocalPlatform): Promise<CpuSnapshot> {
 /**
  * Per tenant, by process kind, how much of `measure` each kind's processes used between two
  * snapshots (a process without a figure is left out), largest first; `totals` adds the sums of
- * the kinds each predicate keeps, under its name. Rounded to 0.1.
+ * the kinds each predicate keeps, under its name. Rounded to `decimals` places (0.1 by default).
  */
 function perTenantByKind(
   before: CpuSnapshot,
@@ -100,6 +104,7 @@ function perTenantByKind(
   tenants: number,
   measure: (s: { kind: string; ms: number; writes?: number }) => number | undefined,
   totals: Record<string, (kind: string) => boolean>,
+  decimals = 1,
 ): Record<string, number> {
   const byKind: Record<string, number> = {};
   for (const [pid, a] of after) {
@@ -110,7 +115,8 @@ function perTenantByKind(
     // A process found idle in the window is listed with 0 (a short run may give one no tick at all).
     if (d >= 0) byKind[a.kind] = (byKind[a.kind] ?? 0) + d;
   }
-  const per = (v: number) => Math.round((v / Math.max(1, tenants)) * 10) / 10;
+  const scale = 10 ** decimals;
+  const per = (v: number) => Math.round((v / Math.max(1, tenants)) * scale) / scale;
   const out: Record<string, number> = {};
   const sums = Object.fromEntries(Object.keys(totals).map((t) => [t, 0]));
   for (const [kind, v] of Object.entries(byKind).sort((x, y) => y[1] - x[1])) {
@@ -125,14 +131,24 @@ function perTenantByKind(
 const STAND_INS = ['simulator', 'bench'];
 
 /**
- * Milliseconds of CPU per tenant by process kind between two snapshots, plus `platform` (the five
- * services, their Postgres backends and NATS) and `all`.
+ * Milliseconds of CPU per tenant (or per any unit of work) by process kind between two snapshots,
+ * plus `platform` (the five services, their Postgres backends and NATS) and `all`, to `decimals`
+ * places.
  */
-export function cpuMsPerTenant(before: CpuSnapshot, after: CpuSnapshot, tenants: number): Record<string, number> {
-  return perTenantByKind(before, after, tenants, (s) => s.ms, {
-    platform: (kind) => !STAND_INS.includes(kind),
-    all: () => true,
-  });
+export function cpuMsPerTenant(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  tenants: number,
+  decimals = 1,
+): Record<string, number> {
+  return perTenantByKind(
+    before,
+    after,
+    tenants,
+    (s) => s.ms,
+    { platform: (kind) => !STAND_INS.includes(kind), all: () => true },
+    decimals,
+  );
 }
 
 /**
