@@ -5,3 +5,4 @@ export * from './chained-statement';
 export * from './guarded-statement';
 export * from './preparing-client';
 export * from './iso-timestamp';
+export * from './where-clause';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnboardingStep } from '@tpo/contracts';
 import { FencedReader, FencedStatement, FencedWriter } from '@tpo/jobs';
 import { RequestContext } from '@tpo/platform';
-import { chainStatement, ChainLink, UnitOfWork } from '@tpo/persistence';
+import { chainStatement, ChainLink, UnitOfWork, whereClause } from '@tpo/persistence';
 
 export type StepWorkStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export type VmStatus = 'pending' | 'in_progress' | 'succeeded' | 'failed';
@@ -214,16 +214,17 @@ export class StepWorkRepository {
     step: OnboardingStep,
     filter: { status?: StepWorkStatus; siteId?: string; sites?: string[]; limit: number; offset: number },
   ) {
-    const where = ['step = $1'];
-    const params: unknown[] = [step];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
-    if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
+    const { clause, params } = whereClause([
+      ['step = $?', step],
+      ['status = $?', filter.status],
+      ['site_id = $?', filter.siteId],
+      ['site_id = ANY($?)', filter.sites],
+    ]);
     const rows: Record<string, unknown>[] = await this.m.query(
-      `SELECT ${WORK} FROM step_work WHERE ${where.join(' AND ')} ORDER BY created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT ${WORK} FROM step_work ${clause} ORDER BY created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     );
-    const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM step_work WHERE ${where.join(' AND ')}`, params);
+    const [{ n }] = await this.m.query(`SELECT count(*)::int AS n FROM step_work ${clause}`, params);
     return { items: rows.map(toWork), total: n as number };
   }
 

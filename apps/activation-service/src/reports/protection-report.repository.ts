@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { ReportTrigger } from '@tpo/contracts';
-import { UnitOfWork } from '@tpo/persistence';
+import { UnitOfWork, whereClause } from '@tpo/persistence';
 
 export type ReportStatus = 'pending' | 'generating' | 'downloading' | 'ready' | 'failed';
 
@@ -143,13 +143,12 @@ export class ProtectionReportRepository {
     limit: number;
     offset: number;
   }): Promise<{ items: ProtectionReport[]; total: number }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.tenantId) where.push(`tenant_id = $${params.push(filter.tenantId)}`);
-    if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-    if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { clause, params } = whereClause([
+      ['tenant_id = $?', filter.tenantId],
+      ['site_id = $?', filter.siteId],
+      ['status = $?', filter.status],
+      ['site_id = ANY($?)', filter.sites],
+    ]);
     const rows: Record<string, unknown>[] = await this.m.query(
       `SELECT ${COLUMNS} FROM protection_report ${clause} ORDER BY period_to DESC, created_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],

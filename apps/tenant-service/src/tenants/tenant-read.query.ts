@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantLifecycle } from '@tpo/contracts';
-import { isoTimestampSql, UnitOfWork } from '@tpo/persistence';
+import { isoTimestampSql, UnitOfWork, whereClause } from '@tpo/persistence';
 import { StepRecord, TenantRecord, TenantStatus, TenantSummaryRecord } from './tenant.repository';
 import type { TenantSecretRecord } from './tenant-secret.repository';
 
@@ -88,8 +88,9 @@ type DetailTenantRow = Omit<TenantDetailTenant, 'description'> & { description: 
 /**
  * The REST reads of tenants: the list and `GET /v1/tenants/:id`, each one prepared round trip whose
  * rows are the read model itself, timestamps already ISO text: the detail as one JSON value built by
- * Postgres (`json_build_object`), the page as the JSON text of its answer (`pageJson`). Read-only; the tables stay written by their repositories only (TenantRepository,
- * TenantTimelineRepository, SiteRepository, TenantSecretRepository).
+ * Postgres (`json_build_object`), the page as the JSON text of its answer (`pageJson`). Read-only;
+ * the tables stay written by their repositories only (TenantRepository, TenantTimelineRepository,
+ * SiteRepository, TenantSecretRepository).
  */
 @Injectable()
 export class TenantReadQuery {
@@ -182,9 +183,9 @@ export class TenantReadQuery {
 
   /**
    * The page as REST answers it, `{"items":[...],"total":n,"limit":l,"offset":o}`, the items' JSON
-   * text built by Postgres and passed through as it came: the same answer as the repository's records through
-   * `tenantSummary` (tenant-read.int-spec), without parsing 20 rows into objects and serialising them
-   * back (P4, docs/performance.md 11.ad).
+   * text built by Postgres and passed through as it came: the same answer as the repository's records
+   * through `tenantSummary` (tenant-read.int-spec), without parsing 20 rows into objects and
+   * serialising them back (P4, docs/performance.md 11.ad).
    */
   async pageJson(filter: TenantPageFilter): Promise<string> {
     const { clause, params } = pageWhere(filter);
@@ -196,15 +197,14 @@ export class TenantReadQuery {
   }
 }
 
-/** The WHERE clause of a page's filter and its parameters (values only: the SQL is the code's own). */
+/** The WHERE clause of a page's filter and its parameters. */
 function pageWhere(filter: TenantPageFilter): { clause: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.status) where.push(`status = $${params.push(filter.status)}`);
-  if (filter.lifecycle) where.push(`lifecycle = $${params.push(filter.lifecycle)}`);
-  if (filter.siteId) where.push(`site_id = $${params.push(filter.siteId)}`);
-  if (filter.sites) where.push(`site_id = ANY($${params.push(filter.sites)})`);
-  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  return whereClause([
+    ['status = $?', filter.status],
+    ['lifecycle = $?', filter.lifecycle],
+    ['site_id = $?', filter.siteId],
+    ['site_id = ANY($?)', filter.sites],
+  ]);
 }
 
 /**
