@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { bootstrapDatabase, loadTopology, migrateAll } from '../bootstrap/bootstrap';
 import { databaseUrlOf, devSecrets } from '../bootstrap/local-layout';
 import { benchLayout, benchPort, describeMachine, percentile, printResult, round, runBench } from './bench-support';
-import { cpuMsPerTenant, cpuSnapshot } from './cpu-census';
+import { CpuSnapshot, cpuMsPerTenant, cpuSnapshot } from './cpu-census';
 
 /**
  * Backbone benchmark: one hop = emit through the outbox (producer transaction) -> relay ->
@@ -154,7 +154,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
   );
   while (got < n) await new Promise((r) => setTimeout(r, 5));
   const throughput = n / ((performance.now() - t0) / 1000);
-  const cpuMsPerEvent = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), n, 2);
+  const cpuMsPerEvent = await cpuPerEventSince(cpuBefore, n);
   latencies.length = 0;
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     const before = got;
@@ -167,7 +167,7 @@ async function rawJetStream(nc: NatsConnection, n: number) {
     eventsPerSec: round(throughput, 0),
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
-    cpuMsPerEvent: cpuOf(cpuMsPerEvent),
+    cpuMsPerEvent,
   };
 }
 
@@ -210,13 +210,13 @@ async function rawPostgres(n: number) {
     }),
   );
   const perSec = n / ((performance.now() - t0) / 1000);
-  const cpuMsPerEvent = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), n, 2);
+  const cpuMsPerEvent = await cpuPerEventSince(cpuBefore, n);
   await Promise.all(clients.map((c) => c.end()));
   await admin.query(`DROP TABLE bench_outbox, bench_inbox, bench_state`);
   await admin.end();
   return {
     eventsPerSec: round(perSec, 0),
-    cpuMsPerEvent: cpuOf(cpuMsPerEvent),
+    cpuMsPerEvent,
     note: '8 connections, 3 commits per event (producer, relay mark, consumer), no broker',
   };
 }
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   );
   await waitFor(() => received.size, N);
   const seconds = (performance.now() - t0) / 1000;
-  const hopCpu = cpuMsPerTenant(cpuBefore, await cpuSnapshot(NO_CHILDREN), N, 2);
+  const cpuMsPerEvent = await cpuPerEventSince(cpuBefore, N);
   const loaded = [...received.values()];
   // Latency: one event at a time (no queueing), emit -> consumer commit.
   received.clear();
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     p99Ms: round(percentile(unloaded, 99)),
     underLoadP50Ms: round(percentile(loaded, 50)),
     underLoadP99Ms: round(percentile(loaded, 99)),
-    cpuMsPerEvent: cpuOf(hopCpu),
+    cpuMsPerEvent,
   };
   console.log('hop (outbox -> relay -> JetStream -> inbox + write + commit):', JSON.stringify(hop));
   const rawJs = await rawJetStream(nc, N);
@@ -303,11 +303,11 @@ async function main(): Promise<void> {
 const NO_CHILDREN = { processes: [] };
 
 /**
- * A phase's CPU per event by process kind, to 0.01 ms: `thisProcess` (the two services in the hop;
- * the client in the raw floors), `postgres`, `nats-server`, and `all`.
+ * A phase's CPU per event since `before`, by process kind, to 0.01 ms: `thisProcess` (the two
+ * services in the hop; the client in the raw floors), `postgres`, `nats-server`, and `all`.
  */
-function cpuOf(perEvent: Record<string, number>): Record<string, number> {
-  const { platform: _platform, bench, ...rest } = perEvent;
+async function cpuPerEventSince(before: CpuSnapshot, events: number): Promise<Record<string, number>> {
+  const { platform: _platform, bench, ...rest } = cpuMsPerTenant(before, await cpuSnapshot(NO_CHILDREN), events, 2);
   return { thisProcess: bench ?? 0, ...rest };
 }
 

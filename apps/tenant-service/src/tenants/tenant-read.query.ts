@@ -188,23 +188,18 @@ export class TenantReadQuery {
    * serialising them back (P4, docs/performance.md 11.ad).
    */
   async pageJson(filter: TenantPageFilter): Promise<string> {
-    const { clause, params } = pageWhere(filter);
+    const { clause, params } = whereClause([
+      ['status = $?', filter.status],
+      ['lifecycle = $?', filter.lifecycle],
+      ['site_id = $?', filter.siteId],
+      ['site_id = ANY($?)', filter.sites],
+    ]);
     const [{ items, total }] = await this.uow.prepared<{ items: string; total: number }>(
       this.pageJsonSql(clause, params.length),
       [...params, filter.limit, filter.offset],
     );
     return pageBody(items, total, filter.limit, filter.offset);
   }
-}
-
-/** The WHERE clause of a page's filter and its parameters. */
-function pageWhere(filter: TenantPageFilter): { clause: string; params: unknown[] } {
-  return whereClause([
-    ['status = $?', filter.status],
-    ['lifecycle = $?', filter.lifecycle],
-    ['site_id = $?', filter.siteId],
-    ['site_id = ANY($?)', filter.sites],
-  ]);
 }
 
 /**
